@@ -1,0 +1,17 @@
+//! The BGP wire format: every message, capability, path attribute and NLRI, pure encode
+//! and decode with the negotiated context. No I/O, no clock, no panics on any input.
+
+pub mod attribute;
+pub mod error;
+pub mod family;
+pub mod message;
+pub mod mp;
+pub mod negotiated;
+pub mod nlri;
+pub mod notification;
+pub mod update;
+pub mod wire;
+
+pub use error::{DecodeError, ErrorAction};
+pub use family::{Afi, Family, Safi};
+pub use negotiated::Negotiated;

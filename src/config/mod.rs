@@ -1,0 +1,2 @@
+//! ExaBGP-compatible configuration: lexer, parser, typed `Config`, environment settings.
+//! STUB: filled in by the configuration work.

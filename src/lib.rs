@@ -1,0 +1,7 @@
+//! rexa: a BGP speaker compatible with ExaBGP 4.x/5.x — configuration, API and wire bytes.
+//! Layers (see DESIGN.md): `bgp` (wire format) ← `config`, `api`; `cli` holds the sub-commands.
+
+pub mod api;
+pub mod bgp;
+pub mod cli;
+pub mod config;
