@@ -110,13 +110,24 @@ impl AddPathMode {
         self.0 & 2 != 0
     }
 
-    /// ExaBGP's JSON value: `receive`, `send`, `send/receive` or `disabled`.
-    pub fn name(self) -> &'static str {
-        match (self.send(), self.receive()) {
-            (true, true) => "send/receive",
-            (true, false) => "send",
-            (false, true) => "receive",
-            (false, false) => "disabled",
+    /// ExaBGP's JSON value: `disabled`, `receive`, `send`, `send/receive`; `None` for
+    /// values RFC 7911 does not define (ExaBGP shows `invalid (N)`, see `Display`).
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self.0 {
+            0 => "disabled",
+            1 => "receive",
+            2 => "send",
+            3 => "send/receive",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for AddPathMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "invalid ({})", self.0),
         }
     }
 }
@@ -461,15 +472,50 @@ pub fn iana_class(code: u8) -> &'static str {
     }
 }
 
+/// ExaBGP's name of a capability code (used e.g. for the session-id list of the
+/// multisession capability in JSON): `multiprotocol`, `graceful-restart`, ...,
+/// `unassigned-0x4d`, `reserved-0xc8`, `capability-0x9`.
+pub fn code_name(code: u8) -> String {
+    let name = match code {
+        0 => "reserved",
+        1 => "multiprotocol",
+        2 => "route-refresh",
+        3 => "outbound-route-filtering",
+        4 => "multiple-routes",
+        5 => "nexthop",
+        6 => "extended-message",
+        64 => "graceful-restart",
+        65 => "asn4",
+        67 => "dynamic-capability",
+        68 => "multi-session",
+        69 => "add-path",
+        70 => "enhanced-route-refresh",
+        73 => "hostname",
+        75 => "software-version",
+        128 => "cisco-route-refresh",
+        // sic: ExaBGP's spelling.
+        131 => "cisco-multi-sesion",
+        185 => "operational",
+        _ => {
+            return format!(
+                "{}-{code:#x}",
+                iana_class(code).replace("unknown", "capability")
+            );
+        }
+    };
+    name.to_string()
+}
+
 impl fmt::Display for Capability {
-    /// A short text summary, e.g. `multiprotocol(ipv4 unicast)`, `asn4(65001)`.
+    /// ExaBGP's text form of one capability (its text encoder lower-cases the list),
+    /// e.g. `Multiprotocol(ipv4 unicast)`, `ASN4(65001)`, `Route Refresh`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Capability::Multiprotocol(family) => write!(f, "multiprotocol({family})"),
-            Capability::RouteRefresh => f.write_str("route refresh"),
-            Capability::RouteRefreshCisco => f.write_str("route refresh (cisco)"),
+            Capability::Multiprotocol(family) => write!(f, "Multiprotocol({family})"),
+            Capability::RouteRefresh => f.write_str("Route Refresh"),
+            Capability::RouteRefreshCisco => f.write_str("Cisco Route Refresh"),
             Capability::ExtendedNextHop(entries) => {
-                f.write_str("nexthop(")?;
+                f.write_str("NextHop(")?;
                 for (i, (family, nh)) in entries.iter().enumerate() {
                     if i > 0 {
                         f.write_str(",")?;
@@ -478,43 +524,63 @@ impl fmt::Display for Capability {
                 }
                 f.write_str(")")
             }
-            Capability::ExtendedMessage => f.write_str("extended message"),
+            Capability::ExtendedMessage => write!(f, "Extended Message({})", 65535),
             Capability::Role(role) => match role.name() {
-                Some(name) => write!(f, "role({name})"),
-                None => write!(f, "role({})", role.0),
+                Some(name) => write!(f, "Role({name})"),
+                None => write!(f, "Role({})", role.0),
             },
-            Capability::GracefulRestart(gr) => write!(
-                f,
-                "graceful restart(flags {:#x} time {})",
-                gr.restart_flags, gr.restart_time
-            ),
-            Capability::FourOctetAs(asn) => write!(f, "asn4({asn})"),
-            Capability::MultiSession(ms) => write!(f, "multisession({:?})", ms.codes),
+            Capability::GracefulRestart(gr) => {
+                write!(
+                    f,
+                    "Graceful Restart Flags {:#x} Time {} ",
+                    gr.restart_flags, gr.restart_time
+                )?;
+                for (i, (family, flags)) in gr.families.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{}={flags:#x}", family.slash_name())?;
+                }
+                Ok(())
+            }
+            Capability::FourOctetAs(asn) => write!(f, "ASN4({asn})"),
+            Capability::MultiSession(ms) => {
+                f.write_str(if ms.cisco {
+                    "Multisession "
+                } else {
+                    "Multisession (RFC) "
+                })?;
+                for (i, code) in ms.codes.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    f.write_str(&code_name(*code))?;
+                }
+                Ok(())
+            }
             Capability::AddPath(entries) => {
-                f.write_str("addpath(")?;
+                f.write_str("AddPath(")?;
                 for (i, (family, mode)) in entries.iter().enumerate() {
                     if i > 0 {
                         f.write_str(",")?;
                     }
-                    write!(f, "{family} {}", mode.name())?;
+                    write!(f, "{mode} {family}")?;
                 }
                 f.write_str(")")
             }
-            Capability::EnhancedRouteRefresh => f.write_str("enhanced route refresh"),
+            Capability::EnhancedRouteRefresh => f.write_str("Enhanced Route Refresh"),
             Capability::Hostname {
                 host_name,
                 domain_name,
-            } => write!(f, "hostname({host_name} {domain_name})"),
-            Capability::SoftwareVersion(version) => write!(f, "software version({version})"),
-            Capability::LinkLocalNextHop => f.write_str("link-local nexthop"),
-            Capability::Operational => f.write_str("operational"),
-            Capability::Unknown { code, value } => {
-                write!(f, "unknown capability {code:#x}(")?;
-                for byte in value {
-                    write!(f, "{byte:02X}")?;
-                }
-                f.write_str(")")
-            }
+            } => write!(f, "Hostname({host_name} {domain_name})"),
+            Capability::SoftwareVersion(version) => write!(f, "Software({version})"),
+            Capability::LinkLocalNextHop => f.write_str("Link-Local NextHop"),
+            Capability::Operational => f.write_str("Operational"),
+            Capability::Unknown { code, .. } => match iana_class(*code) {
+                "reserved" => write!(f, "Reserved {}", code_name(*code)),
+                "unassigned" => write!(f, "Unassigned {}", code_name(*code)),
+                _ => write!(f, "Unknown {}", code_name(*code)),
+            },
         }
     }
 }
@@ -574,7 +640,15 @@ pub(crate) mod tests {
             Capability::decode(0x83, &[0, 1]).unwrap().variant(),
             Some("Cisco")
         );
-        assert_eq!(AddPathMode(3).name(), "send/receive");
+        assert_eq!(AddPathMode(3).name(), Some("send/receive"));
+        assert_eq!(AddPathMode(7).to_string(), "invalid (7)");
+        assert_eq!(code_name(77), "unassigned-0x4d");
+        assert_eq!(code_name(66), "capability-0x42");
+        assert_eq!(code_name(200), "reserved-0xc8");
+        assert_eq!(
+            Capability::AddPath(vec![(Family::IPV4_UNICAST, AddPathMode::BOTH)]).to_string(),
+            "AddPath(send/receive ipv4 unicast)"
+        );
         assert_eq!(iana_class(66), "unknown");
         assert_eq!(iana_class(100), "unassigned");
         assert_eq!(iana_class(200), "reserved");

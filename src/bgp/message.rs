@@ -510,4 +510,30 @@ mod tests {
         };
         assert!(open.has_capability(crate::bgp::capability::code::LINK_LOCAL_NEXTHOP));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn decode_never_panics_and_reencodes_stably(
+            kind in proptest::prop_oneof![proptest::prelude::Just(1u8), proptest::prelude::Just(3u8),
+                proptest::prelude::Just(4u8), proptest::prelude::Just(5u8), proptest::prelude::Just(6u8),
+                proptest::prelude::any::<u8>()],
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..120),
+        ) {
+            let ctx = Negotiated::default();
+            if kind == UPDATE {
+                return Ok(());
+            }
+            if let Ok(message) = Message::decode(kind, &body, &ctx) {
+                let bytes = message.to_bytes(&ctx);
+                let again = Message::decode_message(&bytes, &ctx).unwrap();
+                proptest::prop_assert_eq!(again.to_bytes(&ctx), bytes);
+            }
+            let mut framed = MARKER.to_vec();
+            framed.extend_from_slice(&((HEADER_LEN + body.len()) as u16).to_be_bytes());
+            framed.push(kind);
+            framed.extend_from_slice(&body);
+            let _ = frame(&framed, 4096);
+            let _ = Message::decode_message(&framed, &ctx);
+        }
+    }
 }
