@@ -16,6 +16,10 @@ pub mod refresh;
 pub mod update;
 pub mod wire;
 
+pub use capability::Capability;
 pub use error::{DecodeError, ErrorAction};
 pub use family::{Afi, Family, Safi};
-pub use negotiated::Negotiated;
+pub use message::{Message, MessageError};
+pub use negotiated::{Negotiated, Negotiation};
+pub use notification::Notification;
+pub use open::Open;

@@ -168,10 +168,8 @@ impl Negotiation {
         let both = |c| local.has_capability(c) && remote.has_capability(c);
         let refresh = if both(code::ENHANCED_ROUTE_REFRESH) {
             RefreshMode::Enhanced
-        } else if local.has_capability(code::ROUTE_REFRESH)
-            && (remote.has_capability(code::ROUTE_REFRESH)
-                || remote.has_capability(code::ROUTE_REFRESH_CISCO))
-        {
+        } else if both(code::ROUTE_REFRESH) {
+            // As ExaBGP: Cisco's code 128 alone does not count.
             RefreshMode::Normal
         } else {
             RefreshMode::Absent
