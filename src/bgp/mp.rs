@@ -85,6 +85,11 @@ pub struct MpReach {
     /// so that re-encoding is byte-identical.
     pub reserved: u8,
     pub nlri: MpNlri,
+    /// The attribute header used (or is to use) the 2-byte extended length even when the
+    /// value is shorter than 256 bytes. `decode` only sees the value and leaves it false;
+    /// the attribute decoder sets it from the received flags so that re-encoding is
+    /// byte-identical, and the attribute encoder honours it.
+    pub extended_length: bool,
 }
 
 impl MpReach {
@@ -95,6 +100,7 @@ impl MpReach {
             next_hop,
             reserved: 0,
             nlri: MpNlri::Decoded(routes),
+            extended_length: false,
         }
     }
 
@@ -133,6 +139,7 @@ impl MpReach {
             next_hop,
             reserved,
             nlri,
+            extended_length: false,
         })
     }
 
@@ -163,6 +170,10 @@ impl MpReach {
 pub struct MpUnreach {
     pub family: Family,
     pub nlri: MpNlri,
+    /// As [`MpReach::extended_length`]. ExaBGP always sends MP_UNREACH_NLRI with the
+    /// extended length (`0x90 0x0F 0x00 0x03` for an End-of-RIB), so the constructors
+    /// set it; `decode` leaves it false for the attribute decoder to fill in.
+    pub extended_length: bool,
 }
 
 impl MpUnreach {
@@ -171,6 +182,7 @@ impl MpUnreach {
         MpUnreach {
             family,
             nlri: MpNlri::Decoded(routes),
+            extended_length: true,
         }
     }
 
@@ -180,7 +192,11 @@ impl MpUnreach {
             Some(_) => MpNlri::Decoded(Vec::new()),
             None => MpNlri::Opaque(Vec::new()),
         };
-        MpUnreach { family, nlri }
+        MpUnreach {
+            family,
+            nlri,
+            extended_length: true,
+        }
     }
 
     pub fn is_end_of_rib(&self) -> bool {
@@ -193,7 +209,11 @@ impl MpUnreach {
         let mut r = Reader::new(value);
         let family = read_family(&mut r, true)?;
         let nlri = MpNlri::decode(r.rest(), family, ctx.addpath_receive(family), true)?;
-        Ok(MpUnreach { family, nlri })
+        Ok(MpUnreach {
+            family,
+            nlri,
+            extended_length: false,
+        })
     }
 
     /// Appends the attribute value (without the attribute header).
@@ -331,7 +351,13 @@ mod tests {
         let ctx = Negotiated::default();
         let eor = MpUnreach::decode(&hex("000201"), &ctx).unwrap();
         assert!(eor.is_end_of_rib());
-        assert_eq!(eor, MpUnreach::end_of_rib(Family::IPV6_UNICAST));
+        assert_eq!(
+            eor,
+            MpUnreach {
+                extended_length: false,
+                ..MpUnreach::end_of_rib(Family::IPV6_UNICAST)
+            }
+        );
         let flow_eor = MpUnreach::decode(&hex("000185"), &ctx).unwrap();
         assert!(flow_eor.is_end_of_rib());
         let mut out = Vec::new();
