@@ -41,8 +41,11 @@ static ROUTES: LazyLock<Vec<Nlri>> = LazyLock::new(|| {
         .collect()
 });
 
-/// The routes packed into UPDATE messages: (all messages back to back, message offsets).
-static MESSAGES: LazyLock<(Vec<u8>, Vec<(usize, usize)>)> = LazyLock::new(|| {
+/// All messages back to back, and each message's (start, end) offsets.
+type Packed = (Vec<u8>, Vec<(usize, usize)>);
+
+/// The routes packed into UPDATE messages.
+static MESSAGES: LazyLock<Packed> = LazyLock::new(|| {
     let ctx = Negotiated::default();
     let mut out = Vec::new();
     let mut spans = Vec::new();
