@@ -119,8 +119,16 @@ impl MpReach {
                 family,
                 len: nh_len,
             })?;
+        // Decoded families need a next-hop; the form follows from the length alone, so an
+        // RFC 8950 IPv6 next-hop is accepted whether or not the capability was agreed.
         let decoded = NlriKind::of(family).is_some();
         let next_hop = match NextHop::decode(nh_bytes) {
+            Some(NextHop::None) if decoded => {
+                return Err(NlriError::NextHopLength {
+                    family,
+                    len: nh_len,
+                })
+            }
             Some(nh) => nh,
             None if !decoded => NextHop::Other(nh_bytes.into()),
             None => {
@@ -374,6 +382,13 @@ mod tests {
     fn hostile_values() {
         let ctx = Negotiated::default();
         assert_eq!(
+            MpReach::decode(&hex("00010100000018010203"), &ctx),
+            Err(NlriError::NextHopLength {
+                family: Family::IPV4_UNICAST,
+                len: 0
+            })
+        );
+        assert_eq!(
             MpReach::decode(&hex("0001"), &ctx),
             Err(NlriError::MpHeaderTruncated { unreach: false })
         );
@@ -408,7 +423,6 @@ mod tests {
     fn arb_next_hop() -> impl Strategy<Value = NextHop> {
         let rd = any::<[u8; 8]>().prop_map(RouteDistinguisher);
         prop_oneof![
-            Just(NextHop::None),
             any::<[u8; 4]>().prop_map(|a| NextHop::Ipv4(a.into())),
             any::<[u8; 16]>().prop_map(|a| NextHop::Ipv6(a.into())),
             (any::<[u8; 16]>(), any::<[u8; 16]>()).prop_map(|(g, l)| NextHop::Ipv6LinkLocal {
@@ -455,6 +469,36 @@ mod tests {
             let mut out = Vec::new();
             mp.encode_value(&mut out, &ctx);
             prop_assert_eq!(MpReach::decode(&out, &ctx).unwrap(), mp);
+        }
+
+        #[test]
+        fn random_values_of_decoded_families_never_panic(
+            afi in 1u16..=2,
+            safi in prop_oneof![Just(1u8), Just(2), Just(4), Just(128)],
+            nh_len in prop_oneof![Just(4u8), Just(12), Just(16), Just(24), Just(32), Just(48), any::<u8>()],
+            rest in proptest::collection::vec(any::<u8>(), 0..120),
+            addpath in any::<bool>(),
+        ) {
+            let family = Family::new(Afi(afi), Safi(safi));
+            let ctx = Negotiated {
+                addpath_receive: if addpath { vec![family] } else { vec![] },
+                addpath_send: if addpath { vec![family] } else { vec![] },
+                ..Negotiated::default()
+            };
+            let mut value = vec![0, afi as u8, safi, nh_len];
+            value.extend_from_slice(&rest);
+            if let Ok(mp) = MpReach::decode(&value, &ctx) {
+                let mut out = Vec::new();
+                mp.encode_value(&mut out, &ctx);
+                prop_assert_eq!(out, value.clone());
+            }
+            let mut value = vec![0, afi as u8, safi];
+            value.extend_from_slice(&rest);
+            if let Ok(mp) = MpUnreach::decode(&value, &ctx) {
+                let mut out = Vec::new();
+                mp.encode_value(&mut out, &ctx);
+                prop_assert_eq!(out, value);
+            }
         }
 
         #[test]

@@ -821,7 +821,7 @@ pub fn decode_all(iter: NlriIter<'_>, out: &mut Vec<Nlri>) -> Result<(), NlriErr
 ///
 /// | length | form |
 /// |---|---|
-/// | 0 | none (FlowSpec and other families without a next-hop) |
+/// | 0 | none (FlowSpec and others; an error for the decoded families, checked by `MpReach`) |
 /// | 4 | IPv4 |
 /// | 16 | IPv6 global (or an IPv6 next-hop for IPv4 NLRI, RFC 8950) |
 /// | 32 | IPv6 global + link-local (RFC 2545) |
