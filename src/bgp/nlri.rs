@@ -984,6 +984,21 @@ impl NextHop {
     }
 }
 
+impl fmt::Display for NextHop {
+    /// The global address as ExaBGP keys announcements by it: without any RD, IPv4-mapped
+    /// IPv6 as `::ffff:a.b.c.d`, `no-nexthop` when empty, hex for `Other`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.address(), self) {
+            (Some(addr), _) => write!(f, "{addr}"),
+            (None, NextHop::Other(bytes)) => {
+                f.write_str("0x")?;
+                bytes.iter().try_for_each(|b| write!(f, "{b:02X}"))
+            }
+            (None, _) => f.write_str("no-nexthop"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1235,6 +1250,11 @@ mod tests {
             assert_eq!(out, bytes);
         }
         assert_eq!(NextHop::decode(&[1, 2, 3]), None);
+        assert_eq!(NextHop::None.to_string(), "no-nexthop");
+        let mapped = NextHop::decode(&[[0u8; 10].as_slice(), &[0xff, 0xff, 192, 0, 2, 1]].concat());
+        assert_eq!(mapped.unwrap().to_string(), "::ffff:192.0.2.1");
+        let vpn = NextHop::decode(&[[0u8; 8].as_slice(), &[192, 168, 0, 1]].concat());
+        assert_eq!(vpn.unwrap().to_string(), "192.168.0.1");
         assert_eq!(
             NextHop::for_family(Family::IPV4_MPLS_VPN, "1.2.3.4".parse().unwrap()).wire_len(),
             12
