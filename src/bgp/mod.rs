@@ -2,6 +2,7 @@
 //! and decode with the negotiated context. No I/O, no clock, no panics on any input.
 
 pub mod attribute;
+pub mod capability;
 pub mod error;
 pub mod family;
 pub mod message;
@@ -9,9 +10,16 @@ pub mod mp;
 pub mod negotiated;
 pub mod nlri;
 pub mod notification;
+pub mod open;
+pub mod operational;
+pub mod refresh;
 pub mod update;
 pub mod wire;
 
+pub use capability::Capability;
 pub use error::{DecodeError, ErrorAction};
 pub use family::{Afi, Family, Safi};
-pub use negotiated::Negotiated;
+pub use message::{Message, MessageError};
+pub use negotiated::{Negotiated, Negotiation};
+pub use notification::Notification;
+pub use open::Open;

@@ -1,0 +1,742 @@
+//! The BGP session state machine, sans-I/O: one explicit `State` per peer, driven by events
+//! (connecting, connected, bytes, tick, shutdown, closed), answering with bytes, events and a `Step`.
+//!
+//! The reactor owns sockets and the clock; it hands this module the bytes it read and the
+//! current `Instant`, and writes out what the peer appended to the output buffer.
+
+mod backoff;
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use crate::bgp::capability::Capability;
+use crate::bgp::message::{self, Message};
+use crate::bgp::negotiated::Negotiated;
+use crate::bgp::notification::Notification;
+use crate::bgp::open::Open;
+use crate::bgp::Family;
+use crate::bgp::{DecodeError, MessageError};
+
+pub use backoff::Backoff;
+
+/// Messages handled in one step before yielding (ExaBGP reads one per step; a few is fairer).
+pub const MESSAGES_PER_STEP: usize = 32;
+/// Queued UPDATEs written in one step before yielding LATER (ExaBGP: 25 writes).
+pub const UPDATES_PER_STEP: usize = 25;
+/// Above this many unsent output bytes the peer stops encoding and waits for writability.
+pub const OUTPUT_HIGH_WATER: usize = 256 * 1024;
+/// RFC 4271 §8: the hold timer used while waiting for the peer's OPEN.
+pub const DEFAULT_OPEN_WAIT: Duration = Duration::from_secs(240);
+
+/// What the run queue does with the peer after a step (see DESIGN.md, "The run queue").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// More to do right now: run again in this pass, after the other runnable peers.
+    Now,
+    /// More to do, but yield: run in the next pass, after one more poll.
+    Later,
+    /// Nothing to do until readiness or a deadline.
+    Wait,
+    /// The connection must be closed (after flushing the output); the peer is now idle.
+    Close(CloseReason),
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// We sent this NOTIFICATION (protocol error, timer, shutdown, collision).
+    NotificationSent(Notification),
+    /// The peer sent this NOTIFICATION.
+    NotificationReceived(Notification),
+    /// The TCP connection closed or failed.
+    ConnectionLost,
+    /// The outgoing connection could not be established.
+    ConnectFailed,
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseReason::NotificationSent(n) => {
+                write!(f, "notification sent ({},{})", n.code, n.subcode)
+            }
+            CloseReason::NotificationReceived(n) => {
+                write!(f, "notification received ({},{})", n.code, n.subcode)
+            }
+            CloseReason::ConnectionLost => f.write_str("connection closed"),
+            CloseReason::ConnectFailed => f.write_str("could not connect"),
+        }
+    }
+}
+
+/// The labels ExaBGP reports in `fsm` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FsmLabel {
+    Idle,
+    Active,
+    Connect,
+    OpenSent,
+    OpenConfirm,
+    Established,
+}
+
+impl FsmLabel {
+    pub fn name(self) -> &'static str {
+        match self {
+            FsmLabel::Idle => "IDLE",
+            FsmLabel::Active => "ACTIVE",
+            FsmLabel::Connect => "CONNECT",
+            FsmLabel::OpenSent => "OPENSENT",
+            FsmLabel::OpenConfirm => "OPENCONFIRM",
+            FsmLabel::Established => "ESTABLISHED",
+        }
+    }
+}
+
+/// What happened, for the API and the log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PeerEvent {
+    Fsm(FsmLabel),
+    /// TCP is up (either direction).
+    Connected,
+    /// Both OPENs agree; the session will be established on the peer's KEEPALIVE.
+    Negotiated(Box<Negotiated>),
+    /// ESTABLISHED.
+    Up,
+    /// A session that reached CONNECT or later ended.
+    Down(CloseReason),
+    /// A message received from the peer (KEEPALIVEs included).
+    Received(Box<Message>),
+    /// An UPDATE whose attributes were malformed: RFC 7606 treat-as-withdraw.
+    TreatAsWithdraw(String),
+    /// Outgoing attempts are exhausted (`tcp.attempts`); the peer is stopped for good.
+    Stopped,
+}
+
+/// Per-peer settings the FSM needs, taken from the validated configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub local_as: u32,
+    /// The AS the peer must announce.
+    pub peer_as: u32,
+    pub router_id: Ipv4Addr,
+    /// The hold time we propose (0 = no keepalives, else ≥ 3).
+    pub hold_time: u16,
+    /// Never connect out; wait for the peer.
+    pub passive: bool,
+    /// Capabilities of our OPEN, in order.
+    pub capabilities: Vec<Capability>,
+    /// How long to wait for the peer's OPEN.
+    pub open_wait: Duration,
+    /// Give up on an outgoing connect after this long.
+    pub connect_timeout: Duration,
+    /// Outgoing attempts before the peer stops (0 = never stop; ExaBGP's `tcp.attempts`).
+    pub connect_attempts: u32,
+    /// Decode received UPDATEs and report them (off when nothing consumes them).
+    pub decode_updates: bool,
+    /// Send End-of-RIB markers for these families after the initial table.
+    pub eor_families: Vec<Family>,
+}
+
+impl Settings {
+    pub fn new(local_as: u32, peer_as: u32, router_id: Ipv4Addr) -> Settings {
+        Settings {
+            local_as,
+            peer_as,
+            router_id,
+            hold_time: 180,
+            passive: false,
+            capabilities: vec![
+                Capability::Multiprotocol(Family::IPV4_UNICAST),
+                Capability::RouteRefresh,
+                Capability::FourOctetAs(local_as),
+            ],
+            open_wait: DEFAULT_OPEN_WAIT,
+            connect_timeout: Duration::from_secs(30),
+            connect_attempts: 0,
+            decode_updates: true,
+            eor_families: vec![Family::IPV4_UNICAST],
+        }
+    }
+
+    fn open(&self) -> Open {
+        Open::new(
+            self.local_as,
+            self.hold_time,
+            self.router_id,
+            self.capabilities.clone(),
+        )
+    }
+}
+
+/// An OPEN exchange that succeeded: what the session runs with.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub peer_open: Open,
+    pub negotiated: Negotiated,
+    /// The negotiated hold time (0 = no hold timer, no keepalives).
+    pub hold_time: u16,
+    hold_deadline: Option<Instant>,
+    keepalive_at: Option<Instant>,
+    /// The initial table has been queued (once per establishment).
+    table_sent: bool,
+}
+
+impl Session {
+    fn hold(&self) -> Option<Duration> {
+        (self.hold_time > 0).then(|| Duration::from_secs(self.hold_time.into()))
+    }
+
+    fn keepalive_interval(&self) -> Option<Duration> {
+        (self.hold_time > 0).then(|| Duration::from_secs(u64::from(self.hold_time / 3).max(1)))
+    }
+
+    fn heard_from_peer(&mut self, now: Instant) {
+        self.hold_deadline = self.hold().map(|hold| now + hold);
+    }
+}
+
+/// Which side opened the current connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Outgoing,
+    Incoming,
+}
+
+/// The session stages; each variant holds only the data of its stage.
+#[derive(Debug, Clone)]
+pub enum State {
+    /// No connection; the next outgoing attempt is allowed at `retry_at`.
+    Idle { retry_at: Instant },
+    /// Passive: waiting for the peer to connect.
+    Active,
+    /// An outgoing TCP connect is in progress.
+    Connect { deadline: Instant },
+    /// Our OPEN is sent; waiting for the peer's until `deadline`.
+    OpenSent {
+        direction: Direction,
+        deadline: Instant,
+    },
+    /// OPENs agree and our KEEPALIVE is sent; waiting for the peer's KEEPALIVE.
+    OpenConfirm {
+        direction: Direction,
+        session: Box<Session>,
+    },
+    /// Routes flow.
+    Established {
+        direction: Direction,
+        session: Box<Session>,
+    },
+    /// Out of attempts: never connects again.
+    Stopped,
+}
+
+impl State {
+    pub fn label(&self) -> FsmLabel {
+        match self {
+            State::Idle { .. } | State::Stopped => FsmLabel::Idle,
+            State::Active => FsmLabel::Active,
+            State::Connect { .. } => FsmLabel::Connect,
+            State::OpenSent { .. } => FsmLabel::OpenSent,
+            State::OpenConfirm { .. } => FsmLabel::OpenConfirm,
+            State::Established { .. } => FsmLabel::Established,
+        }
+    }
+
+    fn has_connection(&self) -> bool {
+        matches!(
+            self,
+            State::OpenSent { .. } | State::OpenConfirm { .. } | State::Established { .. }
+        )
+    }
+}
+
+/// How an inbound connection that arrives while the peer has one is resolved (RFC 4271 §6.8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Collision {
+    /// No live session: the new connection replaces whatever attempt was under way.
+    AcceptNew,
+    /// Keep the current connection; send this NOTIFICATION (Cease 6/7) on the new one.
+    RefuseNew(Notification),
+    /// Close the current connection with this NOTIFICATION and adopt the new one.
+    ReplaceCurrent(Notification),
+}
+
+/// One configured neighbor's session.
+#[derive(Debug)]
+pub struct Peer {
+    pub settings: Settings,
+    state: State,
+    backoff: Backoff,
+    attempts: u32,
+    events: Vec<PeerEvent>,
+    /// Complete UPDATE messages to send after each establishment (a first adj-rib-out).
+    table: Vec<Vec<u8>>,
+    /// What remains to send of `table` in this session.
+    to_send: VecDeque<usize>,
+    eor_pending: bool,
+    shutdown: Option<Notification>,
+}
+
+impl Peer {
+    pub fn new(settings: Settings, now: Instant) -> Peer {
+        let state = if settings.passive {
+            State::Active
+        } else {
+            State::Idle { retry_at: now }
+        };
+        Peer {
+            settings,
+            state,
+            backoff: Backoff::default(),
+            attempts: 0,
+            events: Vec::new(),
+            table: Vec::new(),
+            to_send: VecDeque::new(),
+            eor_pending: false,
+            shutdown: None,
+        }
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn label(&self) -> FsmLabel {
+        self.state.label()
+    }
+
+    /// The negotiated context once OPENs were exchanged.
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        match &self.state {
+            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
+                Some(&session.negotiated)
+            }
+            _ => None,
+        }
+    }
+
+    /// Drains the events produced since the last call.
+    pub fn take_events(&mut self) -> Vec<PeerEvent> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Sets the complete UPDATE messages sent after each establishment.
+    pub fn set_table(&mut self, updates: Vec<Vec<u8>>) {
+        self.table = updates;
+    }
+
+    fn set_state(&mut self, state: State) {
+        let before = self.state.label();
+        self.state = state;
+        let after = self.state.label();
+        if before != after {
+            self.events.push(PeerEvent::Fsm(after));
+        }
+    }
+
+    /// True when the reactor should start an outgoing connection now.
+    pub fn wants_connect(&self, now: Instant) -> bool {
+        matches!(self.state, State::Idle { retry_at } if retry_at <= now && !self.settings.passive)
+    }
+
+    /// The reactor started an outgoing connect.
+    pub fn connecting(&mut self, now: Instant) {
+        self.attempts = self.attempts.saturating_add(1);
+        self.set_state(State::Connect {
+            deadline: now + self.settings.connect_timeout,
+        });
+    }
+
+    /// The outgoing connect failed (refused, unreachable, timed out).
+    pub fn connect_failed(&mut self, now: Instant) {
+        self.close(now, CloseReason::ConnectFailed);
+    }
+
+    /// TCP is up (our connect completed, or an inbound connection was adopted):
+    /// queue our OPEN and wait for theirs.
+    pub fn connected(&mut self, now: Instant, direction: Direction, output: &mut Vec<u8>) {
+        if matches!(self.state, State::Stopped) {
+            return;
+        }
+        self.events.push(PeerEvent::Connected);
+        if !matches!(self.state, State::Connect { .. }) {
+            self.set_state(State::Connect { deadline: now });
+        }
+        Message::Open(self.settings.open()).encode(output, &Negotiated::default());
+        self.set_state(State::OpenSent {
+            direction,
+            deadline: now + self.settings.open_wait,
+        });
+    }
+
+    /// The connection closed under us (EOF, reset, write error).
+    pub fn closed(&mut self, now: Instant) {
+        self.close(now, CloseReason::ConnectionLost);
+    }
+
+    /// Ask for a graceful end: a Cease with this NOTIFICATION (e.g. RFC 9003 shutdown
+    /// communication) is sent at the next step if a connection exists.
+    pub fn shutdown(&mut self, notification: Notification) {
+        self.shutdown = Some(notification);
+    }
+
+    /// Decides what happens to a new inbound connection from this peer whose OPEN carries
+    /// `their_router_id` (RFC 4271 §6.8; ExaBGP's "inbound wins" before OPENSENT).
+    pub fn collision(&self, their_router_id: Ipv4Addr) -> Collision {
+        match &self.state {
+            State::Idle { .. } | State::Active | State::Connect { .. } => Collision::AcceptNew,
+            State::Stopped => Collision::RefuseNew(Notification::cease_connection_rejected()),
+            State::Established { .. } => {
+                Collision::RefuseNew(Notification::cease_connection_collision())
+            }
+            State::OpenSent { direction, .. } | State::OpenConfirm { direction, .. } => {
+                // Keep the connection opened by the speaker with the higher identifier.
+                let ours = u32::from(self.settings.router_id);
+                let theirs = u32::from(their_router_id);
+                let keep_incoming = ours < theirs;
+                let current_is_incoming = *direction == Direction::Incoming;
+                if keep_incoming == current_is_incoming {
+                    Collision::RefuseNew(Notification::cease_connection_collision())
+                } else {
+                    Collision::ReplaceCurrent(Notification::cease_connection_collision())
+                }
+            }
+        }
+    }
+
+    /// The earliest instant at which `tick` has something to do.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        match &self.state {
+            State::Idle { retry_at } => Some(*retry_at),
+            State::Active | State::Stopped => None,
+            State::Connect { deadline } | State::OpenSent { deadline, .. } => Some(*deadline),
+            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
+                match (session.hold_deadline, session.keepalive_at) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            }
+        }
+    }
+
+    /// Runs timers: connect timeout, OPEN wait, hold timer, keepalives.
+    /// Returns `Close` when a timer ended the connection.
+    pub fn tick(&mut self, now: Instant, output: &mut Vec<u8>) -> Option<Step> {
+        let expired = |deadline: Option<Instant>| deadline.is_some_and(|d| d <= now);
+        match &mut self.state {
+            State::Connect { deadline } if *deadline <= now => {
+                self.connect_failed(now);
+                Some(Step::Close(CloseReason::ConnectFailed))
+            }
+            State::OpenSent { deadline, .. } if *deadline <= now => {
+                Some(self.fail(now, Notification::hold_timer_expired(), output))
+            }
+            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
+                if expired(session.hold_deadline) {
+                    return Some(self.fail(now, Notification::hold_timer_expired(), output));
+                }
+                if expired(session.keepalive_at) {
+                    session.keepalive_at = session.keepalive_interval().map(|i| now + i);
+                    Message::Keepalive.encode(output, &session.negotiated);
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// One bounded slice of work: handle up to `MESSAGES_PER_STEP` complete messages from
+    /// `input`, run timers, and send queued routes while `output` has room.
+    /// Returns how many input bytes were consumed and what to do next.
+    pub fn step(&mut self, now: Instant, input: &[u8], output: &mut Vec<u8>) -> (usize, Step) {
+        if let Some(notification) = self.shutdown.take() {
+            if self.state.has_connection() {
+                return (0, self.fail(now, notification, output));
+            }
+            self.stop(now);
+            return (0, Step::Wait);
+        }
+        if let Some(step) = self.tick(now, output) {
+            return (0, step);
+        }
+        let mut consumed = 0;
+        for _ in 0..MESSAGES_PER_STEP {
+            let rest = input.get(consumed..).unwrap_or_default();
+            let max = self
+                .negotiated()
+                .map_or(crate::bgp::negotiated::STANDARD_MAX_MESSAGE, |n| {
+                    n.max_message_size
+                });
+            match message::frame(rest, max) {
+                Ok(None) => break,
+                Ok(Some(len)) => {
+                    let bytes = rest.get(..len).unwrap_or_default();
+                    consumed += len;
+                    if let Some(step) = self.handle(now, bytes, output) {
+                        return (consumed, step);
+                    }
+                }
+                Err(error) => {
+                    let step = self.fail(now, error.notification(), output);
+                    return (consumed, step);
+                }
+            }
+        }
+        let more_input = matches!(
+            message::frame(
+                input.get(consumed..).unwrap_or_default(),
+                crate::bgp::negotiated::EXTENDED_MAX_MESSAGE
+            ),
+            Ok(Some(_))
+        );
+        let more_output = self.send_table(output);
+        if more_input {
+            (consumed, Step::Now)
+        } else if more_output {
+            (consumed, Step::Later)
+        } else {
+            (consumed, Step::Wait)
+        }
+    }
+
+    /// Handles one complete message (header included). `Some(step)` ends the step.
+    fn handle(&mut self, now: Instant, bytes: &[u8], output: &mut Vec<u8>) -> Option<Step> {
+        let ctx = self.negotiated().cloned().unwrap_or_default();
+        let kind = bytes.get(message::HEADER_LEN - 1).copied().unwrap_or(0);
+        let body = bytes.get(message::HEADER_LEN..).unwrap_or_default();
+        if let State::OpenConfirm { session, .. } | State::Established { session, .. } =
+            &mut self.state
+        {
+            session.heard_from_peer(now);
+        }
+        if kind == message::UPDATE && !self.settings.decode_updates {
+            return match self.state {
+                State::Established { .. } => None,
+                _ => Some(self.fail(now, self.unexpected(), output)),
+            };
+        }
+        let message = match Message::decode(kind, body, &ctx) {
+            Ok(message) => message,
+            Err(DecodeError::Message(MessageError::UnknownType(kind))) => {
+                // ExaBGP answers an unknown type with 1/0 and a sentence, not RFC 4271's
+                // 1/3; peers and its conformance suite see those bytes.
+                return Some(self.fail(now, Notification::exabgp_undecodable(kind), output));
+            }
+            Err(error) => {
+                if kind == message::UPDATE && matches!(self.state, State::Established { .. }) {
+                    use crate::bgp::ErrorAction;
+                    if matches!(
+                        error.action(),
+                        ErrorAction::TreatAsWithdraw | ErrorAction::AttributeDiscard
+                    ) {
+                        self.events
+                            .push(PeerEvent::TreatAsWithdraw(error.to_string()));
+                        return None;
+                    }
+                }
+                return Some(self.fail(now, error.notification(), output));
+            }
+        };
+        if let Message::Notification(notification) = &message {
+            let reason = CloseReason::NotificationReceived(notification.clone());
+            self.events.push(PeerEvent::Received(Box::new(message)));
+            self.close(now, reason.clone());
+            return Some(Step::Close(reason));
+        }
+        let state = std::mem::replace(&mut self.state, State::Stopped);
+        match (state, message) {
+            (State::OpenSent { direction, .. }, Message::Open(open)) => {
+                self.state = State::OpenSent {
+                    direction,
+                    deadline: now,
+                };
+                self.events
+                    .push(PeerEvent::Received(Box::new(Message::Open(open.clone()))));
+                self.open_received(now, direction, open, output)
+            }
+            (state @ State::OpenSent { .. }, _) => {
+                self.state = state;
+                Some(self.fail(now, Notification::unexpected_in_open_sent(), output))
+            }
+            (
+                State::OpenConfirm {
+                    direction,
+                    mut session,
+                },
+                Message::Keepalive,
+            ) => {
+                self.events
+                    .push(PeerEvent::Received(Box::new(Message::Keepalive)));
+                if let Some(interval) = session.keepalive_interval() {
+                    session.keepalive_at = Some(now + interval);
+                }
+                session.table_sent = false;
+                self.state = State::Established { direction, session };
+                self.events.push(PeerEvent::Fsm(FsmLabel::Established));
+                self.events.push(PeerEvent::Up);
+                self.backoff.reset();
+                self.to_send = (0..self.table.len()).collect();
+                self.eor_pending = true;
+                None
+            }
+            (state @ State::OpenConfirm { .. }, _) => {
+                self.state = state;
+                Some(self.fail(now, Notification::unexpected_in_open_confirm(), output))
+            }
+            (state @ State::Established { .. }, Message::Open(_)) => {
+                self.state = state;
+                Some(self.fail(now, Notification::unexpected_in_established(), output))
+            }
+            (state @ State::Established { .. }, message) => {
+                self.state = state;
+                self.events.push(PeerEvent::Received(Box::new(message)));
+                None
+            }
+            (state, _) => {
+                // Bytes without a session (cannot happen with a well-behaved reactor).
+                self.state = state;
+                Some(self.fail(now, Notification::unexpected_in_open_sent(), output))
+            }
+        }
+    }
+
+    fn unexpected(&self) -> Notification {
+        match self.state {
+            State::OpenConfirm { .. } => Notification::unexpected_in_open_confirm(),
+            State::Established { .. } => Notification::unexpected_in_established(),
+            _ => Notification::unexpected_in_open_sent(),
+        }
+    }
+
+    /// Validates the peer's OPEN, negotiates, and answers with a KEEPALIVE.
+    fn open_received(
+        &mut self,
+        now: Instant,
+        direction: Direction,
+        open: Open,
+        output: &mut Vec<u8>,
+    ) -> Option<Step> {
+        let checked = open.validate().and_then(|()| {
+            open.validate_peer(
+                Some(self.settings.peer_as),
+                self.settings.local_as,
+                self.settings.router_id,
+            )
+        });
+        if let Err(error) = checked {
+            return Some(self.fail(now, error.notification(), output));
+        }
+        let ours = self.settings.open();
+        let negotiated = Negotiated::from_opens(&ours, &open);
+        let hold_time = ours.hold_time.min(open.hold_time);
+        let mut session = Box::new(Session {
+            peer_open: open,
+            negotiated,
+            hold_time,
+            hold_deadline: None,
+            keepalive_at: None,
+            table_sent: false,
+        });
+        session.heard_from_peer(now);
+        session.keepalive_at = session.keepalive_interval().map(|i| now + i);
+        Message::Keepalive.encode(output, &session.negotiated);
+        self.events
+            .push(PeerEvent::Negotiated(Box::new(session.negotiated.clone())));
+        self.set_state(State::OpenConfirm { direction, session });
+        None
+    }
+
+    /// Writes queued UPDATEs (bounded per step and by the output high-water mark), then the
+    /// End-of-RIB markers. Returns true while more remains.
+    fn send_table(&mut self, output: &mut Vec<u8>) -> bool {
+        let State::Established { session, .. } = &mut self.state else {
+            return false;
+        };
+        for _ in 0..UPDATES_PER_STEP {
+            if output.len() >= OUTPUT_HIGH_WATER {
+                return true;
+            }
+            let Some(index) = self.to_send.pop_front() else {
+                break;
+            };
+            if let Some(update) = self.table.get(index) {
+                output.extend_from_slice(update);
+            }
+        }
+        if !self.to_send.is_empty() {
+            return true;
+        }
+        session.table_sent = true;
+        if self.eor_pending {
+            self.eor_pending = false;
+            for family in &self.settings.eor_families {
+                if session.negotiated.families.contains(family)
+                    || (session.negotiated.families.is_empty() && *family == Family::IPV4_UNICAST)
+                {
+                    output.extend_from_slice(&end_of_rib(*family));
+                }
+            }
+        }
+        false
+    }
+
+    /// Sends `notification`, closes, and returns the `Close` step.
+    fn fail(&mut self, now: Instant, notification: Notification, output: &mut Vec<u8>) -> Step {
+        if self.state.has_connection() {
+            Message::Notification(notification.clone()).encode(output, &Negotiated::default());
+        }
+        let reason = CloseReason::NotificationSent(notification);
+        self.close(now, reason.clone());
+        Step::Close(reason)
+    }
+
+    /// Every exit path: report `down` when past CONNECT, back off, maybe stop.
+    fn close(&mut self, now: Instant, reason: CloseReason) {
+        if matches!(self.state, State::Stopped) {
+            return;
+        }
+        if self.state.has_connection() {
+            self.events.push(PeerEvent::Down(reason));
+        }
+        self.to_send.clear();
+        self.eor_pending = false;
+        let out_of_attempts =
+            self.settings.connect_attempts > 0 && self.attempts >= self.settings.connect_attempts;
+        if out_of_attempts {
+            self.stop(now);
+            return;
+        }
+        let state = if self.settings.passive {
+            State::Active
+        } else {
+            State::Idle {
+                retry_at: now + self.backoff.next_delay(),
+            }
+        };
+        self.set_state(state);
+    }
+
+    fn stop(&mut self, _now: Instant) {
+        self.set_state(State::Stopped);
+        self.events.push(PeerEvent::Stopped);
+    }
+}
+
+/// The End-of-RIB marker of a family (RFC 4724 §2): an empty UPDATE for IPv4 unicast,
+/// an MP_UNREACH_NLRI with no NLRI for the others.
+pub fn end_of_rib(family: Family) -> Vec<u8> {
+    let mut out = message::MARKER.to_vec();
+    if family == Family::IPV4_UNICAST {
+        out.extend_from_slice(&[0, 23, message::UPDATE, 0, 0, 0, 0]);
+    } else {
+        out.extend_from_slice(&[0, 30, message::UPDATE, 0, 0, 0, 7, 0x80, 15, 3]);
+        out.extend_from_slice(&family.afi.0.to_be_bytes());
+        out.push(family.safi.0);
+    }
+    out
+}

@@ -1,0 +1,619 @@
+//! Deterministic FSM tests: a fake clock (an `Instant` moved by hand) and in-memory byte
+//! pipes between two peers, or between a peer and hand-written messages. No sleeps.
+
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::bgp::message::Message;
+use crate::bgp::notification::Notification;
+
+const A_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+const B_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+
+fn settings(local_as: u32, peer_as: u32, id: Ipv4Addr) -> Settings {
+    Settings::new(local_as, peer_as, id)
+}
+
+/// One side of an in-memory connection: what the peer has not consumed yet.
+struct Side {
+    peer: Peer,
+    inbox: Vec<u8>,
+    closed: Option<CloseReason>,
+}
+
+impl Side {
+    fn new(settings: Settings, now: Instant) -> Side {
+        Side {
+            peer: Peer::new(settings, now),
+            inbox: Vec::new(),
+            closed: None,
+        }
+    }
+
+    /// Runs steps until the peer waits or closes, bounded.
+    fn run(&mut self, now: Instant, out: &mut Vec<u8>) -> Step {
+        for _ in 0..1000 {
+            let (used, step) = self.peer.step(now, &self.inbox, out);
+            self.inbox.drain(..used);
+            match step {
+                Step::Now | Step::Later => continue,
+                Step::Close(reason) => {
+                    self.closed = Some(reason.clone());
+                    return Step::Close(reason);
+                }
+                Step::Wait => return Step::Wait,
+            }
+        }
+        panic!("peer never settled");
+    }
+}
+
+/// Two peers joined by pipes: `a` connected out to `b`.
+struct Pair {
+    a: Side,
+    b: Side,
+    now: Instant,
+}
+
+impl Pair {
+    fn new(a: Settings, b: Settings) -> Pair {
+        let now = Instant::now();
+        let mut pair = Pair {
+            a: Side::new(a, now),
+            b: Side::new(b, now),
+            now,
+        };
+        let (mut to_b, mut to_a) = (Vec::new(), Vec::new());
+        assert!(pair.a.peer.wants_connect(now));
+        pair.a.peer.connecting(now);
+        pair.a.peer.connected(now, Direction::Outgoing, &mut to_b);
+        pair.b.peer.connected(now, Direction::Incoming, &mut to_a);
+        pair.b.inbox.extend(to_b);
+        pair.a.inbox.extend(to_a);
+        pair
+    }
+
+    /// Exchanges bytes until both sides are quiet (bounded).
+    fn settle(&mut self) {
+        for _ in 0..100 {
+            let (mut to_b, mut to_a) = (Vec::new(), Vec::new());
+            if self.a.closed.is_none() {
+                self.a.run(self.now, &mut to_b);
+            }
+            if self.b.closed.is_none() {
+                self.b.run(self.now, &mut to_a);
+            }
+            if to_a.is_empty() && to_b.is_empty() {
+                return;
+            }
+            if self.b.closed.is_none() {
+                self.b.inbox.extend(to_b);
+            }
+            if self.a.closed.is_none() {
+                self.a.inbox.extend(to_a);
+            }
+        }
+        panic!("pair never settled");
+    }
+
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+    }
+}
+
+fn established(pair: &Pair) -> bool {
+    pair.a.peer.label() == FsmLabel::Established && pair.b.peer.label() == FsmLabel::Established
+}
+
+/// Decodes every whole message in `bytes`.
+fn messages(bytes: &[u8]) -> Vec<Message> {
+    let mut out = Vec::new();
+    let mut rest = bytes;
+    while let Ok(Some(len)) = message::frame(rest, crate::bgp::negotiated::EXTENDED_MAX_MESSAGE) {
+        let (one, tail) = rest.split_at(len);
+        let kind = one[18];
+        out.push(Message::decode(kind, &one[19..], &Negotiated::default()).expect("valid message"));
+        rest = tail;
+    }
+    assert!(rest.is_empty(), "trailing bytes");
+    out
+}
+
+fn encoded(message: Message) -> Vec<u8> {
+    let mut out = Vec::new();
+    message.encode(&mut out, &Negotiated::default());
+    out
+}
+
+fn sent_notification(step: &Step) -> Option<(u8, u8)> {
+    match step {
+        Step::Close(CloseReason::NotificationSent(n)) => Some((n.code, n.subcode)),
+        _ => None,
+    }
+}
+
+#[test]
+fn two_peers_reach_established_and_report_it() {
+    let mut pair = Pair::new(settings(65001, 65002, A_ID), settings(65002, 65001, B_ID));
+    pair.settle();
+    assert!(established(&pair));
+    let events = pair.a.peer.take_events();
+    let labels: Vec<FsmLabel> = events
+        .iter()
+        .filter_map(|e| match e {
+            PeerEvent::Fsm(label) => Some(*label),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            FsmLabel::Connect,
+            FsmLabel::OpenSent,
+            FsmLabel::OpenConfirm,
+            FsmLabel::Established
+        ]
+    );
+    assert!(events.contains(&PeerEvent::Up));
+    assert!(events.iter().any(|e| matches!(e, PeerEvent::Negotiated(_))));
+    let negotiated = pair.a.peer.negotiated().expect("negotiated");
+    assert!(negotiated.asn4);
+}
+
+#[test]
+fn hold_time_is_the_minimum_and_keepalives_follow_a_third_of_it() {
+    let mut a = settings(65001, 65002, A_ID);
+    a.hold_time = 90;
+    let mut b = settings(65002, 65001, B_ID);
+    b.hold_time = 30;
+    let mut pair = Pair::new(a, b);
+    pair.settle();
+    let State::Established { session, .. } = pair.a.peer.state() else {
+        panic!("not up")
+    };
+    assert_eq!(session.hold_time, 30);
+    // Nothing due before 10 s.
+    let mut out = Vec::new();
+    pair.advance(Duration::from_secs(9));
+    pair.a.run(pair.now, &mut out);
+    assert!(out.is_empty());
+    pair.advance(Duration::from_secs(1));
+    pair.a.run(pair.now, &mut out);
+    assert_eq!(messages(&out), [Message::Keepalive]);
+    assert_eq!(
+        pair.a.peer.next_deadline(),
+        Some(pair.now + Duration::from_secs(10))
+    );
+}
+
+#[test]
+fn hold_timer_expiry_sends_4_0() {
+    let mut pair = Pair::new(settings(65001, 65002, A_ID), settings(65002, 65001, B_ID));
+    pair.settle();
+    // b goes silent; a only sends keepalives.
+    let mut out = Vec::new();
+    let mut step = Step::Wait;
+    for _ in 0..200 {
+        pair.advance(Duration::from_secs(1));
+        step = pair.a.run(pair.now, &mut out);
+        if matches!(step, Step::Close(_)) {
+            break;
+        }
+    }
+    assert_eq!(sent_notification(&step), Some((4, 0)));
+    assert!(matches!(messages(&out).last(), Some(Message::Notification(n)) if n.code == 4));
+    assert!(matches!(pair.a.peer.state(), State::Idle { .. }));
+    assert!(pair
+        .a
+        .peer
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, PeerEvent::Down(_))));
+}
+
+#[test]
+fn zero_hold_time_means_no_keepalives_and_no_expiry() {
+    let mut a = settings(65001, 65002, A_ID);
+    a.hold_time = 0;
+    let mut pair = Pair::new(a, settings(65002, 65001, B_ID));
+    pair.settle();
+    assert!(established(&pair));
+    assert_eq!(pair.a.peer.next_deadline(), None);
+    let mut out = Vec::new();
+    pair.advance(Duration::from_secs(3600));
+    assert_eq!(pair.a.run(pair.now, &mut out), Step::Wait);
+    assert!(out.is_empty());
+}
+
+#[test]
+fn open_wait_expiry_sends_4_0() {
+    let now = Instant::now();
+    let mut side = Side::new(settings(65001, 65002, A_ID), now);
+    let mut out = Vec::new();
+    side.peer.connecting(now);
+    side.peer.connected(now, Direction::Outgoing, &mut out);
+    assert_eq!(side.peer.label(), FsmLabel::OpenSent);
+    let deadline = side.peer.next_deadline().expect("open wait");
+    assert_eq!(deadline, now + DEFAULT_OPEN_WAIT);
+    out.clear();
+    let step = side.run(deadline, &mut out);
+    assert_eq!(sent_notification(&step), Some((4, 0)));
+}
+
+#[test]
+fn connect_timeout_and_failures_back_off_like_exabgp() {
+    let mut now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    let mut waits = Vec::new();
+    for _ in 0..6 {
+        assert!(peer.wants_connect(now));
+        peer.connecting(now);
+        assert!(!peer.wants_connect(now));
+        peer.connect_failed(now);
+        let State::Idle { retry_at } = *peer.state() else {
+            panic!("not idle")
+        };
+        waits.push((retry_at - now).as_secs());
+        now = retry_at;
+    }
+    assert_eq!(waits, [0, 1, 2, 3, 4, 5]);
+    // A pending connect that never completes times out.
+    peer.connecting(now);
+    let mut out = Vec::new();
+    let deadline = peer.next_deadline().expect("connect timeout");
+    assert_eq!(
+        peer.tick(deadline, &mut out),
+        Some(Step::Close(CloseReason::ConnectFailed))
+    );
+}
+
+#[test]
+fn attempts_limit_stops_the_peer() {
+    let now = Instant::now();
+    let mut s = settings(65001, 65002, A_ID);
+    s.connect_attempts = 2;
+    let mut peer = Peer::new(s, now);
+    peer.connecting(now);
+    peer.connect_failed(now);
+    assert!(matches!(peer.state(), State::Idle { .. }));
+    let State::Idle { retry_at } = *peer.state() else {
+        unreachable!()
+    };
+    peer.connecting(retry_at);
+    peer.connect_failed(retry_at);
+    assert!(matches!(peer.state(), State::Stopped));
+    assert!(!peer.wants_connect(retry_at + Duration::from_secs(3600)));
+    assert!(peer.take_events().contains(&PeerEvent::Stopped));
+}
+
+#[test]
+fn passive_peer_never_connects_and_returns_to_active() {
+    let now = Instant::now();
+    let mut s = settings(65001, 65002, A_ID);
+    s.passive = true;
+    let mut peer = Peer::new(s, now);
+    assert_eq!(peer.label(), FsmLabel::Active);
+    assert!(!peer.wants_connect(now + Duration::from_secs(100)));
+    let mut out = Vec::new();
+    peer.connected(now, Direction::Incoming, &mut out);
+    assert_eq!(peer.label(), FsmLabel::OpenSent);
+    peer.closed(now);
+    assert_eq!(peer.label(), FsmLabel::Active);
+}
+
+/// A peer in OPENSENT fed hand-written bytes.
+fn open_sent(local_as: u32, peer_as: u32) -> (Side, Instant) {
+    let now = Instant::now();
+    let mut side = Side::new(settings(local_as, peer_as, A_ID), now);
+    let mut out = Vec::new();
+    side.peer.connecting(now);
+    side.peer.connected(now, Direction::Outgoing, &mut out);
+    (side, now)
+}
+
+fn open_from(asn: u32, hold: u16, id: Ipv4Addr) -> Open {
+    Open::new(
+        asn,
+        hold,
+        id,
+        vec![
+            Capability::Multiprotocol(Family::IPV4_UNICAST),
+            Capability::FourOctetAs(asn),
+        ],
+    )
+}
+
+fn feed(side: &mut Side, now: Instant, bytes: &[u8]) -> (Step, Vec<u8>) {
+    side.inbox.extend_from_slice(bytes);
+    let mut out = Vec::new();
+    let step = side.run(now, &mut out);
+    (step, out)
+}
+
+#[test]
+fn malformed_opens_get_the_right_notification() {
+    let cases: Vec<(&str, Vec<u8>, (u8, u8))> = vec![
+        (
+            "wrong peer AS",
+            encoded(Message::Open(open_from(65009, 90, B_ID))),
+            (2, 2),
+        ),
+        (
+            "hold time 1",
+            encoded(Message::Open(open_from(65002, 1, B_ID))),
+            (2, 6),
+        ),
+        (
+            "hold time 2",
+            encoded(Message::Open(open_from(65002, 2, B_ID))),
+            (2, 6),
+        ),
+        (
+            "router id 0",
+            encoded(Message::Open(open_from(65002, 90, Ipv4Addr::UNSPECIFIED))),
+            (2, 3),
+        ),
+        (
+            "version 3",
+            {
+                let mut open = open_from(65002, 90, B_ID);
+                open.version = 3;
+                encoded(Message::Open(open))
+            },
+            (2, 1),
+        ),
+        ("KEEPALIVE first", encoded(Message::Keepalive), (5, 1)),
+    ];
+    for (name, bytes, expected) in cases {
+        let (mut side, now) = open_sent(65001, 65002);
+        let (step, out) = feed(&mut side, now, &bytes);
+        assert_eq!(sent_notification(&step), Some(expected), "{name}");
+        assert!(
+            matches!(messages(&out).last(), Some(Message::Notification(n)) if (n.code, n.subcode) == expected),
+            "{name}: NOTIFICATION on the wire"
+        );
+    }
+}
+
+#[test]
+fn same_router_id_on_ibgp_is_refused() {
+    let (mut side, now) = open_sent(65001, 65001);
+    let (step, _) = feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65001, 90, A_ID))),
+    );
+    assert_eq!(sent_notification(&step), Some((2, 3)));
+}
+
+#[test]
+fn header_errors_get_message_header_notifications() {
+    let keepalive = encoded(Message::Keepalive);
+    let mut bad_marker = keepalive.clone();
+    bad_marker[3] = 0;
+    let mut bad_length = keepalive.clone();
+    bad_length[17] = 18;
+    let mut unknown_type = keepalive.clone();
+    unknown_type[18] = 99;
+    for (name, bytes, expected) in [
+        ("marker", bad_marker, (1, 1)),
+        ("length", bad_length, (1, 2)),
+        ("type", unknown_type, (1, 0)),
+    ] {
+        let (mut side, now) = open_sent(65001, 65002);
+        let (step, _) = feed(&mut side, now, &bytes);
+        assert_eq!(
+            sent_notification(&step).map(|(c, _)| c),
+            Some(expected.0),
+            "{name}"
+        );
+        assert_eq!(sent_notification(&step), Some(expected), "{name}");
+    }
+}
+
+#[test]
+fn unexpected_messages_in_openconfirm_and_established() {
+    // OPENCONFIRM: an UPDATE is an FSM error 5/2.
+    let (mut side, now) = open_sent(65001, 65002);
+    let (step, _) = feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    assert_eq!(step, Step::Wait);
+    assert_eq!(side.peer.label(), FsmLabel::OpenConfirm);
+    let eor = end_of_rib(Family::IPV4_UNICAST);
+    let (step, _) = feed(&mut side, now, &eor);
+    assert_eq!(sent_notification(&step), Some((5, 2)));
+
+    // ESTABLISHED: an OPEN is an FSM error 5/3.
+    let (mut side, now) = open_sent(65001, 65002);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    feed(&mut side, now, &encoded(Message::Keepalive));
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+    let (step, _) = feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    assert_eq!(sent_notification(&step), Some((5, 3)));
+}
+
+fn established_side() -> (Side, Instant) {
+    let (mut side, now) = open_sent(65001, 65002);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    feed(&mut side, now, &encoded(Message::Keepalive));
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+    side.peer.take_events();
+    (side, now)
+}
+
+#[test]
+fn malformed_update_framing_resets_with_3_1() {
+    let (mut side, now) = established_side();
+    // Withdrawn length 200 in a 4-byte body.
+    let mut bytes = vec![0xFF; 16];
+    bytes.extend_from_slice(&[0, 23, 2, 0, 200, 0, 0]);
+    let (step, _) = feed(&mut side, now, &bytes);
+    assert_eq!(sent_notification(&step), Some((3, 1)));
+}
+
+#[test]
+fn received_updates_and_notifications_are_reported() {
+    let (mut side, now) = established_side();
+    let eor = end_of_rib(Family::IPV4_UNICAST);
+    let (step, _) = feed(&mut side, now, &eor);
+    assert_eq!(step, Step::Wait);
+    let events = side.peer.take_events();
+    assert!(
+        matches!(events.as_slice(), [PeerEvent::Received(m)] if matches!(**m, Message::Update(_)))
+    );
+
+    let cease = encoded(Message::Notification(Notification::cease_shutdown(
+        "maintenance",
+    )));
+    let (step, out) = feed(&mut side, now, &cease);
+    assert!(matches!(step, Step::Close(CloseReason::NotificationReceived(ref n)) if n.code == 6));
+    assert!(out.is_empty(), "no NOTIFICATION answers a NOTIFICATION");
+    assert!(side
+        .peer
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, PeerEvent::Down(_))));
+}
+
+#[test]
+fn shutdown_sends_a_cease_with_the_rfc9003_message() {
+    let (mut side, now) = established_side();
+    side.peer
+        .shutdown(Notification::cease_shutdown("rexa stopping"));
+    let mut out = Vec::new();
+    let step = side.run(now, &mut out);
+    assert_eq!(sent_notification(&step), Some((6, 2)));
+    let Some(Message::Notification(n)) = messages(&out).pop() else {
+        panic!("no cease")
+    };
+    assert_eq!(n.data.first().copied(), Some(13));
+    assert_eq!(&n.data[1..], b"rexa stopping");
+}
+
+#[test]
+fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
+    let (mut side, now) = open_sent(65001, 65002);
+    let update = end_of_rib(Family::IPV4_UNICAST);
+    side.peer
+        .set_table(vec![update.clone(); UPDATES_PER_STEP * 2 + 1]);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    side.inbox.extend(encoded(Message::Keepalive));
+    let mut out = Vec::new();
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
+    side.inbox.drain(..used);
+    assert_eq!(step, Step::Later, "yields after one slice");
+    assert_eq!(out.len(), update.len() * UPDATES_PER_STEP);
+    let step = side.run(now, &mut out);
+    assert_eq!(step, Step::Wait);
+    // All table entries plus one EOR for IPv4 unicast.
+    assert_eq!(messages(&out).len(), UPDATES_PER_STEP * 2 + 1 + 1);
+}
+
+#[test]
+fn a_full_output_buffer_stops_encoding() {
+    let (mut side, now) = open_sent(65001, 65002);
+    let update = end_of_rib(Family::IPV4_UNICAST);
+    side.peer.set_table(vec![update; 10]);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    side.inbox.extend(encoded(Message::Keepalive));
+    let mut out = vec![0; OUTPUT_HIGH_WATER];
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
+    side.inbox.drain(..used);
+    assert_eq!(
+        out.len(),
+        OUTPUT_HIGH_WATER,
+        "nothing encoded into a full buffer"
+    );
+    assert_eq!(step, Step::Later);
+    out.clear();
+    assert_eq!(side.run(now, &mut out), Step::Wait);
+    assert_eq!(messages(&out).len(), 11);
+}
+
+#[test]
+fn collisions_are_resolved_by_router_id_both_ways() {
+    // We (10.0.0.1) connected out and are in OPENSENT; the peer's id is higher: its
+    // inbound connection wins.
+    let (side, _) = open_sent(65001, 65002);
+    assert!(
+        matches!(side.peer.collision(B_ID), Collision::ReplaceCurrent(ref n) if n.subcode == 7)
+    );
+    // With a lower peer id our outgoing connection is kept.
+    assert!(matches!(
+        side.peer.collision(Ipv4Addr::new(10, 0, 0, 0)),
+        Collision::RefuseNew(ref n) if n.subcode == 7
+    ));
+    // Established: always refuse; idle: always accept.
+    let (side, _) = established_side();
+    assert!(matches!(side.peer.collision(B_ID), Collision::RefuseNew(_)));
+    let idle = Peer::new(settings(65001, 65002, A_ID), Instant::now());
+    assert_eq!(idle.collision(B_ID), Collision::AcceptNew);
+    // The current connection is inbound: a higher peer id keeps it.
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    peer.connected(now, Direction::Incoming, &mut Vec::new());
+    assert!(matches!(peer.collision(B_ID), Collision::RefuseNew(_)));
+    assert!(matches!(
+        peer.collision(Ipv4Addr::new(1, 1, 1, 1)),
+        Collision::ReplaceCurrent(_)
+    ));
+}
+
+#[test]
+fn reconnects_after_a_lost_connection_and_resends_the_table() {
+    let mut pair = Pair::new(settings(65001, 65002, A_ID), settings(65002, 65001, B_ID));
+    let update = end_of_rib(Family::IPV4_UNICAST);
+    pair.a.peer.set_table(vec![update]);
+    pair.settle();
+    assert!(established(&pair));
+    pair.a.peer.closed(pair.now);
+    let State::Idle { retry_at } = *pair.a.peer.state() else {
+        panic!("not idle")
+    };
+    assert!(pair.a.peer.wants_connect(retry_at));
+    // Reconnect with a fresh peer on the other side.
+    let now = retry_at;
+    let mut b = Side::new(settings(65002, 65001, B_ID), now);
+    let (mut to_b, mut to_a) = (Vec::new(), Vec::new());
+    pair.a.peer.connecting(now);
+    pair.a.peer.connected(now, Direction::Outgoing, &mut to_b);
+    b.peer.connected(now, Direction::Incoming, &mut to_a);
+    pair.b = b;
+    pair.b.inbox.extend(to_b);
+    pair.a.inbox = to_a;
+    pair.now = now;
+    pair.settle();
+    assert!(established(&pair));
+    let received = pair
+        .b
+        .peer
+        .take_events()
+        .into_iter()
+        .filter(|e| matches!(e, PeerEvent::Received(m) if matches!(**m, Message::Update(_))))
+        .count();
+    assert_eq!(received, 2, "the table entry and the EOR");
+}
