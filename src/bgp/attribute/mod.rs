@@ -6,6 +6,7 @@ mod as_path;
 mod community;
 mod error;
 mod extended;
+mod json;
 mod pmsi;
 mod prefix_sid;
 
@@ -451,30 +452,62 @@ impl Attribute {
         Ok(attribute)
     }
 
-    /// Appends flags, type, length and value. AS_PATH and AGGREGATOR holding 4-octet AS
-    /// numbers on a 2-octet session also append their AS4_PATH / AS4_AGGREGATOR (RFC 6793).
-    /// Optional attributes with an empty value are not written (as ExaBGP does).
+    /// Appends flags, type, length and value with the canonical flags. AS_PATH and
+    /// AGGREGATOR holding 4-octet AS numbers on a 2-octet session also append their
+    /// AS4_PATH / AS4_AGGREGATOR (RFC 6793). Optional attributes with an empty value are
+    /// not written (as ExaBGP does). Unknown attributes keep their received flags.
     pub fn encode(&self, out: &mut Vec<u8>, ctx: &Negotiated) {
+        self.encode_flagged(out, ctx, None);
+    }
+
+    /// Like [`Attribute::encode`] but with the flags received for this attribute (its
+    /// `RawAttribute::flags`), so a forwarded attribute keeps its Partial bit and an
+    /// extended length the peer chose for a short value: with the flags of the wire,
+    /// `decode` then `encode_with_flags` gives back the received bytes.
+    pub fn encode_with_flags(&self, out: &mut Vec<u8>, ctx: &Negotiated, received_flags: u8) {
+        self.encode_flagged(out, ctx, Some(received_flags));
+    }
+
+    fn encode_flagged(&self, out: &mut Vec<u8>, ctx: &Negotiated, received: Option<u8>) {
+        let code = self.code();
         let mut value = Vec::new();
+        let canonical = self.encode_value(&mut value, ctx);
+        let flags = received.unwrap_or(canonical);
+        let optional_and_empty = flags & FLAG_OPTIONAL != 0
+            && value.is_empty()
+            && !matches!(self, Attribute::Unknown { .. });
+        if !optional_and_empty {
+            write_attribute(out, flags, code, &value);
+        }
+        if ctx.asn4 {
+            return;
+        }
+        match self {
+            Attribute::AsPath(path) if path.needs_asn4() => {
+                let confed_free = AsPath::new(
+                    path.segments
+                        .iter()
+                        .filter(|s| matches!(s.kind, SegmentKind::Sequence | SegmentKind::Set))
+                        .cloned()
+                        .collect(),
+                );
+                Attribute::As4Path(confed_free).encode(out, ctx);
+            }
+            Attribute::Aggregator(aggregator) if aggregator.asn > u32::from(u16::MAX) => {
+                Attribute::As4Aggregator(*aggregator).encode(out, ctx);
+            }
+            _ => {}
+        }
+    }
+
+    /// Appends the attribute value alone (no header) and returns the canonical flags
+    /// (the received ones for an unknown attribute).
+    pub fn encode_value(&self, value: &mut Vec<u8>, ctx: &Negotiated) -> u8 {
         let code = self.code();
         let mut flags = canonical_flags(code).unwrap_or(FLAG_OPTIONAL | FLAG_TRANSITIVE);
         match self {
             Attribute::Origin(origin) => value.push(origin.code()),
-            Attribute::AsPath(path) => {
-                path.encode_value(&mut value, ctx.asn4);
-                write_attribute(out, flags, code, &value);
-                if !ctx.asn4 && path.needs_asn4() {
-                    let confed_free = AsPath::new(
-                        path.segments
-                            .iter()
-                            .filter(|s| matches!(s.kind, SegmentKind::Sequence | SegmentKind::Set))
-                            .cloned()
-                            .collect(),
-                    );
-                    Attribute::As4Path(confed_free).encode(out, ctx);
-                }
-                return;
-            }
+            Attribute::AsPath(path) => path.encode_value(value, ctx.asn4),
             Attribute::NextHop(ip) | Attribute::OriginatorId(ip) => {
                 value.extend_from_slice(&ip.octets())
             }
@@ -490,11 +523,6 @@ impl Attribute {
                     value.extend_from_slice(&two.to_be_bytes());
                 }
                 value.extend_from_slice(&aggregator.address.octets());
-                write_attribute(out, flags, code, &value);
-                if !ctx.asn4 && aggregator.asn > u32::from(u16::MAX) {
-                    Attribute::As4Aggregator(*aggregator).encode(out, ctx);
-                }
-                return;
             }
             Attribute::As4Aggregator(aggregator) => {
                 value.extend_from_slice(&aggregator.asn.to_be_bytes());
@@ -510,11 +538,12 @@ impl Attribute {
                     value.extend_from_slice(&ip.octets());
                 }
             }
-            Attribute::MpReach(mp) => mp.encode_value(&mut value, ctx),
+            Attribute::MpReach(mp) => mp.encode_value(value, ctx),
             Attribute::MpUnreach(mp) => {
-                mp.encode_value(&mut value, ctx);
+                let start = value.len();
+                mp.encode_value(value, ctx);
                 // ExaBGP writes the End-of-RIB marker (AFI/SAFI only) with extended length.
-                if value.len() == 3 {
+                if value.len() - start == 3 {
                     flags |= FLAG_EXTENDED_LENGTH;
                 }
             }
@@ -523,8 +552,8 @@ impl Attribute {
                     value.extend_from_slice(&c.0);
                 }
             }
-            Attribute::As4Path(path) => path.encode_value(&mut value, true),
-            Attribute::PmsiTunnel(pmsi) => pmsi.encode_value(&mut value),
+            Attribute::As4Path(path) => path.encode_value(value, true),
+            Attribute::PmsiTunnel(pmsi) => pmsi.encode_value(value),
             Attribute::Ipv6ExtendedCommunities(list) => {
                 for c in list {
                     value.extend_from_slice(&c.0);
@@ -536,21 +565,17 @@ impl Attribute {
                     value.extend_from_slice(&c.to_bytes());
                 }
             }
-            Attribute::PrefixSid(sid) => sid.encode_value(&mut value),
+            Attribute::PrefixSid(sid) => sid.encode_value(value),
             Attribute::Unknown {
                 flags: received,
                 value: v,
                 ..
             } => {
-                encode_header(out, *received, code, v.len());
-                out.extend_from_slice(v);
-                return;
+                value.extend_from_slice(v);
+                flags = *received;
             }
         }
-        let optional_and_empty = flags & FLAG_OPTIONAL != 0 && value.is_empty();
-        if !optional_and_empty {
-            write_attribute(out, flags, code, &value);
-        }
+        flags
     }
 }
 

@@ -529,3 +529,42 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn received_flags_preserved_on_request() {
+    for bytes in [
+        hex("E00804 FFFFFF01"),
+        hex("50010001 00"),
+        hex("D0100008 0002FDE800000001"),
+        hex("900E0003 000101"),
+    ] {
+        let raw = split_attributes(&bytes)
+            .next()
+            .expect("one")
+            .expect("frames");
+        let attribute = Attribute::decode(raw, &ctx()).expect("decodes");
+        assert!(!matches!(attribute, Attribute::Unknown { .. }));
+        let mut out = Vec::new();
+        attribute.encode_with_flags(&mut out, &ctx(), raw.flags);
+        assert_eq!(out, bytes);
+    }
+}
+
+#[test]
+fn conformance_round_trip_with_received_flags() {
+    for (origin, message) in conformance_updates() {
+        let c = if origin.contains("no-asn4") {
+            ctx2()
+        } else {
+            ctx()
+        };
+        let field = attribute_field(&message);
+        let mut rebuilt = Vec::new();
+        for raw in split_attributes(field).flatten() {
+            if let Ok(attribute) = Attribute::decode(raw, &c) {
+                attribute.encode_with_flags(&mut rebuilt, &c, raw.flags);
+            }
+        }
+        assert_eq!(rebuilt, field, "{origin}");
+    }
+}
