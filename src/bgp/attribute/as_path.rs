@@ -225,7 +225,8 @@ fn segment_length(segment: &Segment) -> usize {
 }
 
 impl fmt::Display for AsPath {
-    /// ExaBGP's text form: `[ 1 2 ]` for sequences, `( 3 4 )` for sets, space separated.
+    /// ExaBGP's text form: `( 1 2 )` for sequences, `[ 3 4 ]` for sets, `{( )}` and
+    /// `{[ ]}` for the confederation ones, space separated.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut first = true;
         for segment in &self.segments {
@@ -234,10 +235,10 @@ impl fmt::Display for AsPath {
             }
             first = false;
             let (open, close) = match segment.kind {
-                SegmentKind::Sequence => ("[", "]"),
-                SegmentKind::Set => ("(", ")"),
-                SegmentKind::ConfedSequence => ("{[", "]}"),
-                SegmentKind::ConfedSet => ("{(", ")}"),
+                SegmentKind::Sequence => ("(", ")"),
+                SegmentKind::Set => ("[", "]"),
+                SegmentKind::ConfedSequence => ("{(", ")}"),
+                SegmentKind::ConfedSet => ("{[", "]}"),
             };
             f.write_str(open)?;
             for asn in &segment.asns {
@@ -321,6 +322,15 @@ mod tests {
                 (SegmentKind::Set, &[5, 6])
             ])
         );
+    }
+
+    #[test]
+    fn text_form() {
+        let p = path(&[
+            (SegmentKind::Sequence, &[65001, 65002]),
+            (SegmentKind::Set, &[7]),
+        ]);
+        assert_eq!(p.to_string(), "( 65001 65002 ) [ 7 ]");
     }
 
     #[test]

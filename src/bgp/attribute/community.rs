@@ -47,18 +47,31 @@ impl Community {
             .map(|(_, name)| *name)
     }
 
-    /// Parses a name (case-insensitive, `no_export`-style underscores accepted).
+    /// The name ExaBGP prints and accepts: only these five have one there; the other
+    /// well-known values are written numerically (`65535:0` for graceful-shutdown).
+    pub fn exabgp_name(self) -> Option<&'static str> {
+        match self.0 {
+            0xFFFF_FF01 => Some("no-export"),
+            0xFFFF_FF02 => Some("no-advertise"),
+            0xFFFF_FF03 => Some("no-export-subconfed"),
+            0xFFFF_FF04 => Some("no-peer"),
+            0xFFFF_029A => Some("blackhole"),
+            _ => None,
+        }
+    }
+
+    /// Parses one of ExaBGP's names (case-insensitive; `no_export`, `no_advertise` and
+    /// `nopeer` accepted as 5.0.15 does).
     pub fn from_name(name: &str) -> Option<Community> {
         let lower = name.to_ascii_lowercase().replace('_', "-");
-        let lower = if lower == "nopeer" {
-            "no-peer".to_string()
-        } else {
-            lower
-        };
-        WELL_KNOWN_COMMUNITIES
-            .iter()
-            .find(|(_, n)| *n == lower)
-            .map(|(value, _)| Community(*value))
+        match lower.as_str() {
+            "no-export" => Some(Community::NO_EXPORT),
+            "no-advertise" => Some(Community::NO_ADVERTISE),
+            "no-export-subconfed" => Some(Community::NO_EXPORT_SUBCONFED),
+            "no-peer" | "nopeer" => Some(Community::NO_PEER),
+            "blackhole" => Some(Community::BLACKHOLE),
+            _ => None,
+        }
     }
 }
 
@@ -69,9 +82,9 @@ impl From<u32> for Community {
 }
 
 impl fmt::Display for Community {
-    /// The well-known name when there is one, else `high:low`.
+    /// ExaBGP's text: its five names (see [`Community::exabgp_name`]), else `high:low`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.well_known_name() {
+        match self.exabgp_name() {
             Some(name) => f.write_str(name),
             None => write!(f, "{}:{}", self.high(), self.low()),
         }
@@ -135,6 +148,8 @@ mod tests {
             Community::from(0xFFFF_0000).well_known_name(),
             Some("graceful-shutdown")
         );
+        assert_eq!(Community::from(0xFFFF_0000).to_string(), "65535:0");
+        assert_eq!(Community::from_name("llgr-stale"), None);
     }
 
     #[test]

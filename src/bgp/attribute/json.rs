@@ -115,6 +115,78 @@ impl Attribute {
     }
 }
 
+/// ExaBGP's text lists: one item bare, several as `[ a b ]`.
+fn text_list(items: Vec<String>) -> String {
+    match items.as_slice() {
+        [one] => one.clone(),
+        _ => format!("[ {} ]", items.join(" ")),
+    }
+}
+
+impl Attribute {
+    /// The `name value` pair ExaBGP's text encoder prints for this attribute (e.g.
+    /// `as-path ( 65001 65002 ) [ 7 ]`, `community [ 1:1 no-export ]`,
+    /// `attribute [ 0x99 0xE0 0xabcdef ]`), or `None` for NEXT_HOP, MP_REACH/MP_UNREACH,
+    /// AS4_PATH and unknown non-transitive attributes.
+    pub fn text_entry(&self) -> Option<String> {
+        let value = match self {
+            Attribute::Origin(origin) => origin.to_string(),
+            Attribute::AsPath(path) => path.to_string(),
+            Attribute::Med(n) | Attribute::LocalPref(n) => n.to_string(),
+            Attribute::AtomicAggregate => return Some("atomic-aggregate".to_string()),
+            Attribute::Aggregator(a) | Attribute::As4Aggregator(a) => format!("( {a} )"),
+            Attribute::Communities(communities) => {
+                let mut sorted = communities.clone();
+                sorted.sort();
+                text_list(sorted.iter().map(ToString::to_string).collect())
+            }
+            Attribute::OriginatorId(ip) => ip.to_string(),
+            // ExaBGP compares the byte length with 1, so even one cluster is bracketed.
+            Attribute::ClusterList(ips) => {
+                let ips: Vec<String> = ips.iter().map(ToString::to_string).collect();
+                format!("[ {} ]", ips.join(" "))
+            }
+            Attribute::ExtendedCommunities(communities) => {
+                let mut sorted = communities.clone();
+                sorted.sort();
+                text_list(sorted.iter().map(ToString::to_string).collect())
+            }
+            Attribute::Ipv6ExtendedCommunities(communities) => {
+                let mut sorted = communities.clone();
+                sorted.sort();
+                text_list(sorted.iter().map(ToString::to_string).collect())
+            }
+            Attribute::LargeCommunities(communities) => {
+                let mut sorted = communities.clone();
+                sorted.sort();
+                sorted.dedup();
+                text_list(sorted.iter().map(ToString::to_string).collect())
+            }
+            Attribute::PmsiTunnel(pmsi) => pmsi.to_string(),
+            Attribute::Aigp(aigp) => aigp.to_string(),
+            Attribute::PrefixSid(sid) => sid.to_string(),
+            Attribute::Unknown { flags, code, value } => {
+                if flags & FLAG_TRANSITIVE == 0 {
+                    return None;
+                }
+                let mut hex = String::from("0x");
+                for byte in value {
+                    let _ = write!(hex, "{byte:02x}");
+                }
+                return Some(format!(
+                    "attribute [ 0x{code:02X} 0x{:02X} {hex} ]",
+                    flags | FLAG_PARTIAL
+                ));
+            }
+            Attribute::NextHop(_)
+            | Attribute::MpReach(_)
+            | Attribute::MpUnreach(_)
+            | Attribute::As4Path(_) => return None,
+        };
+        Some(format!("{} {value}", json_key(self.code())?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::bgp::attribute::decode_attributes;
@@ -154,5 +226,14 @@ mod tests {
             r#""attribute-0x99-0xE0": "0xabcdef""#
         );
         assert_eq!(entries.join(", "), expected);
+        let text: Vec<String> = attributes.iter().filter_map(|a| a.text_entry()).collect();
+        let expected = concat!(
+            "origin igp as-path ( 65001 65002 ) [ 7 ] med 100 local-preference 100 atomic-aggregate ",
+            "aggregator ( 196608:10.0.0.1 ) community [ 1:1 1:2 blackhole no-export ] originator-id 0.1.0.0 ",
+            "cluster-list [ 192.168.0.1 ] extended-community [ target:65000:1 origin:300:0.1.29.40 rate-limit:9600 ] ",
+            "pmsi pmsi:ingressreplication:0:100(1600):12.0.2.1 aigp 0x0000000000000064 large-community 1:2:3 ",
+            "extended-community-ipv6 redirect-to-nexthop-ietf 2a02:b80:0:1::1 attribute [ 0x99 0xE0 0xabcdef ]"
+        );
+        assert_eq!(text.join(" "), expected);
     }
 }

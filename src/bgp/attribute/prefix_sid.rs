@@ -333,6 +333,88 @@ impl PrefixSid {
     }
 }
 
+impl fmt::Display for PrefixSid {
+    /// ExaBGP's text: `[ 777 ]`, `[ 300, [ ( 800000,4096 ), ( 1000000,5000 ) ] ]`, or for
+    /// SRv6 `[ l3-service [ sid-information [ sid:2001:1:: flags:0 endpoint_behavior:0x0  ] ]`
+    /// (ExaBGP leaves the SID information bracket open; copied as printed).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(index) = self.label_index_value() {
+            let srgb = self.tlvs.iter().find_map(|t| match t {
+                PrefixSidTlv::OriginatorSrgb { ranges, .. } => Some(ranges),
+                _ => None,
+            });
+            return match srgb {
+                Some(ranges) => {
+                    let items: Vec<String> =
+                        ranges.iter().map(|(b, r)| format!("( {b},{r} )")).collect();
+                    write!(f, "[ {index}, [ {} ] ]", items.join(", "))
+                }
+                None => write!(f, "[ {index} ]"),
+            };
+        }
+        let parts: Vec<String> = self.tlvs.iter().map(tlv_text).collect();
+        write!(f, "[ {} ]", parts.join(", "))
+    }
+}
+
+fn tlv_text(tlv: &PrefixSidTlv) -> String {
+    match tlv {
+        PrefixSidTlv::Srv6Service { kind, sub_tlvs, .. } => {
+            let name = if *kind == TLV_SRV6_L2_SERVICE {
+                "l2-service"
+            } else {
+                "l3-service"
+            };
+            let subs: Vec<String> = sub_tlvs.iter().map(sub_tlv_text).collect();
+            format!("{name} [ {} ]", subs.join(", "))
+        }
+        PrefixSidTlv::OriginatorSrgb { ranges, .. } => {
+            let items: Vec<String> = ranges.iter().map(|(b, r)| format!("( {b},{r} )")).collect();
+            format!("[ {} ]", items.join(", "))
+        }
+        PrefixSidTlv::LabelIndex { index, .. } => index.to_string(),
+        PrefixSidTlv::Unknown { kind, .. } => {
+            format!("Attribute with code [ {kind} ] not implemented")
+        }
+    }
+}
+
+fn sub_tlv_text(sub: &Srv6SubTlv) -> String {
+    match sub {
+        Srv6SubTlv::SidInformation(info) => {
+            let mut s = format!(
+                "sid-information [ sid:{} flags:0 endpoint_behavior:0x{:x} ",
+                info.sid, info.endpoint_behavior
+            );
+            if !info.sub_sub_tlvs.is_empty() {
+                let parts: Vec<String> = info
+                    .sub_sub_tlvs
+                    .iter()
+                    .map(|t| match t {
+                        Srv6SubSubTlv::Structure(st) => format!(
+                            "sid-structure [{},{},{},{},{},{}]",
+                            st.locator_block_length,
+                            st.locator_node_length,
+                            st.function_length,
+                            st.argument_length,
+                            st.transposition_length,
+                            st.transposition_offset
+                        ),
+                        Srv6SubSubTlv::Unknown { kind, .. } => {
+                            format!("SRv6 Service Data Sub-Sub-TLV type {kind} not implemented")
+                        }
+                    })
+                    .collect();
+                let _ = write!(s, " [ {} ]", parts.join(", "));
+            }
+            s
+        }
+        Srv6SubTlv::Unknown { kind, .. } => {
+            format!("SRv6 Service Sub-TLV type {kind} not implemented")
+        }
+    }
+}
+
 fn decode_sub_tlvs(bytes: &[u8]) -> Result<Vec<Srv6SubTlv>, PrefixSidFault> {
     let mut subs = Vec::new();
     read_tlvs(bytes, |kind, length, body| {
@@ -468,6 +550,11 @@ mod tests {
             sid.json(),
             "{ \"sr-label-index\": 300, \"sr-srgbs\": [[800000, 4096], [1000000, 5000]] }"
         );
+        assert_eq!(
+            sid.to_string(),
+            "[ 300, [ ( 800000,4096 ), ( 1000000,5000 ) ] ]"
+        );
+        assert_eq!(PrefixSid::label_index(777, &[]).to_string(), "[ 777 ]");
     }
 
     #[test]
