@@ -60,11 +60,11 @@ impl Aigp {
             let body = reader
                 .take(usize::from(length) - 3)
                 .ok_or(AigpFault::BadTlvLength)?;
-            if kind == 1 && found.is_none() {
+            if kind == 1 {
                 let bytes: [u8; 8] = body
                     .try_into()
                     .map_err(|_| AigpFault::BadMetricLength(length))?;
-                found = Some(u64::from_be_bytes(bytes));
+                found.get_or_insert(u64::from_be_bytes(bytes));
             }
         }
         found.ok_or(AigpFault::NoMetric)

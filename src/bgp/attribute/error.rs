@@ -59,6 +59,8 @@ pub enum AttributeError {
     },
     /// MP_REACH_NLRI or MP_UNREACH_NLRI more than once (RFC 7606 §3g: session reset).
     DuplicateMp { code: u8 },
+    /// The field ends after an attribute's flags and type, inside its length.
+    LengthMissing { code: u8 },
 }
 
 /// The RFC 7606 action for a malformed attribute of this type (§7, RFC 6793 §6 for the
@@ -76,6 +78,36 @@ pub fn malformed_action(code: u8) -> ErrorAction {
     }
 }
 
+/// ExaBGP's lower-case name of an attribute type (`as-path`, `pmsi-tunnel`,
+/// `unknown-attribute-0x63`), used in its `due to` error texts.
+pub fn exabgp_code_name(code: u8) -> String {
+    let name = match code {
+        1 => "origin",
+        2 => "as-path",
+        3 => "next-hop",
+        4 => "med",
+        5 => "local-preference",
+        6 => "atomic-aggregate",
+        7 => "aggregator",
+        8 => "community",
+        9 => "originator-id",
+        10 => "cluster-list",
+        14 => "mp-reach-nlri",
+        15 => "mp-unreach-nlri",
+        16 => "extended-community",
+        17 => "as4-path",
+        18 => "as4-aggregator",
+        22 => "pmsi-tunnel",
+        25 => "extended-community-ipv6",
+        26 => "aigp",
+        29 => "bgp-ls",
+        32 => "large-community",
+        40 => "bgp-prefix-sid",
+        other => return format!("unknown-attribute-0x{other:02x}"),
+    };
+    name.to_string()
+}
+
 impl AttributeError {
     /// The attribute type the error is about (`None` for framing errors and MP errors
     /// reported by the NLRI decoder).
@@ -86,7 +118,27 @@ impl AttributeError {
             AttributeError::Flags { code, .. }
             | AttributeError::Length { code, .. }
             | AttributeError::Malformed { code, .. }
-            | AttributeError::DuplicateMp { code } => Some(*code),
+            | AttributeError::DuplicateMp { code }
+            | AttributeError::LengthMissing { code } => Some(*code),
+        }
+    }
+
+    /// The `"error"` text ExaBGP puts in the JSON for this error, given the action taken:
+    /// `treat-as-withdraw` or `discard`, with ` due to <attribute>` in the two cases
+    /// where ExaBGP names it (a zero-length value and a length cut off by the field end).
+    pub fn exabgp_error_text(&self) -> String {
+        let action = match self.action() {
+            ErrorAction::AttributeDiscard => "discard",
+            _ => "treat-as-withdraw",
+        };
+        match self {
+            AttributeError::Length {
+                code, length: 0, ..
+            }
+            | AttributeError::LengthMissing { code } => {
+                format!("{action} due to {}", exabgp_code_name(*code))
+            }
+            _ => action.to_string(),
         }
     }
 
@@ -107,13 +159,17 @@ impl AttributeError {
                 Notification::new(3, 11, Vec::new())
             }
             AttributeError::Malformed { data, .. } => Notification::new(3, 9, data.clone()),
-            AttributeError::DuplicateMp { .. } => Notification::new(3, 1, Vec::new()),
+            AttributeError::DuplicateMp { .. } | AttributeError::LengthMissing { .. } => {
+                Notification::new(3, 1, Vec::new())
+            }
         }
     }
 
     pub fn action(&self) -> ErrorAction {
         match self {
-            AttributeError::Truncated => ErrorAction::TreatAsWithdraw,
+            AttributeError::Truncated | AttributeError::LengthMissing { .. } => {
+                ErrorAction::TreatAsWithdraw
+            }
             AttributeError::Nlri(e) => e.action(),
             AttributeError::DuplicateMp { .. } => ErrorAction::SessionReset,
             AttributeError::InvalidOrigin { .. } => ErrorAction::TreatAsWithdraw,
@@ -148,6 +204,11 @@ impl fmt::Display for AttributeError {
             AttributeError::DuplicateMp { code } => {
                 write!(f, "{} received more than once", code_name(*code))
             }
+            AttributeError::LengthMissing { code } => write!(
+                f,
+                "the attribute field ends inside the length of {} (type {code})",
+                code_name(*code)
+            ),
         }
     }
 }

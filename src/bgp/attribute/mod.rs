@@ -16,7 +16,7 @@ use std::net::Ipv4Addr;
 pub use self::aigp::{Aigp, AigpFault};
 pub use self::as_path::{AsPath, AsPathFault, Segment, SegmentKind, AS_TRANS};
 pub use self::community::{Community, LargeCommunity, WELL_KNOWN_COMMUNITIES};
-pub use self::error::{AttributeError, Fault};
+pub use self::error::{exabgp_code_name, malformed_action, AttributeError, Fault};
 pub use self::extended::{ExtendedCommunity, ExtendedKind, Ipv6ExtendedCommunity};
 pub use self::pmsi::{PmsiTunnel, PMSI_INGRESS_REPLICATION, PMSI_NO_TUNNEL};
 pub use self::prefix_sid::{
@@ -625,9 +625,8 @@ fn read_one<'a>(reader: &mut Reader<'a>) -> Result<RawAttribute<'a>, AttributeEr
     } else {
         reader.u8().map(usize::from)
     };
-    let value = len
-        .and_then(|n| reader.take(n))
-        .ok_or(AttributeError::Truncated)?;
+    let len = len.ok_or(AttributeError::LengthMissing { code })?;
+    let value = reader.take(len).ok_or(AttributeError::Truncated)?;
     Ok(RawAttribute { flags, code, value })
 }
 

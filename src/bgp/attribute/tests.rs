@@ -245,8 +245,13 @@ fn rfc7606_actions() {
         (e.action(), e.notification().subcode),
         (ErrorAction::TreatAsWithdraw, 11)
     );
-    // Empty COMMUNITIES: treat-as-withdraw (as ExaBGP).
-    assert!(decode_attributes(&[0xC0, 8, 0], &c).is_err());
+    // Empty COMMUNITIES: treat-as-withdraw (as ExaBGP, which names the attribute).
+    let e = decode_attributes(&[0xC0, 8, 0], &c).expect_err("empty");
+    assert_eq!(e.exabgp_error_text(), "treat-as-withdraw due to community");
+    let e = decode_attributes(&hex("400101 00 4002"), &c).expect_err("cut length");
+    assert_eq!(e.exabgp_error_text(), "treat-as-withdraw due to as-path");
+    let d = decode_attributes_detailed(&hex("C00703 010203"), &c).expect("discard");
+    assert_eq!(d.discarded[0].exabgp_error_text(), "discard");
     // NaN traffic-rate: treat-as-withdraw.
     let e = decode_attributes(&hex("C01008 800600007FC00000"), &c).expect_err("nan");
     assert_eq!(e.action(), ErrorAction::TreatAsWithdraw);
