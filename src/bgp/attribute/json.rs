@@ -20,8 +20,8 @@ fn list(items: impl Iterator<Item = String>) -> String {
 
 impl Attribute {
     /// The key and JSON value ExaBGP 5.0 prints for this attribute, or `None` for the
-    /// ones it does not list (NEXT_HOP, MP_REACH/MP_UNREACH, an empty AS_PATH, AS4_PATH,
-    /// unknown non-transitive attributes). Values are sorted as ExaBGP sorts them.
+    /// ones it does not list (NEXT_HOP, MP_REACH/MP_UNREACH, an empty AS_PATH, unknown
+    /// non-transitive attributes). Values are sorted as ExaBGP sorts them.
     pub fn json_entry(&self) -> Option<(String, String)> {
         let value = match self {
             Attribute::Origin(origin) => quoted(origin),
@@ -106,10 +106,12 @@ impl Attribute {
                 let key = format!("attribute-0x{code:02X}-0x{:02X}", flags | FLAG_PARTIAL);
                 return Some((key, hex));
             }
-            Attribute::NextHop(_)
-            | Attribute::MpReach(_)
-            | Attribute::MpUnreach(_)
-            | Attribute::As4Path(_) => return None,
+            // ExaBGP has no name for an AS4_PATH left unmerged (treat-as-withdraw, or no
+            // AS_PATH): it prints it like an unknown attribute, its value as path text.
+            Attribute::As4Path(path) => {
+                return Some(("attribute-0x11-0xC0".to_string(), quoted(path)));
+            }
+            Attribute::NextHop(_) | Attribute::MpReach(_) | Attribute::MpUnreach(_) => return None,
         };
         Some((json_key(self.code())?.to_string(), value))
     }
@@ -126,8 +128,8 @@ fn text_list(items: Vec<String>) -> String {
 impl Attribute {
     /// The `name value` pair ExaBGP's text encoder prints for this attribute (e.g.
     /// `as-path ( 65001 65002 ) [ 7 ]`, `community [ 1:1 no-export ]`,
-    /// `attribute [ 0x99 0xE0 0xabcdef ]`), or `None` for NEXT_HOP, MP_REACH/MP_UNREACH,
-    /// AS4_PATH and unknown non-transitive attributes.
+    /// `attribute [ 0x99 0xE0 0xabcdef ]`), or `None` for NEXT_HOP, MP_REACH/MP_UNREACH
+    /// and unknown non-transitive attributes.
     pub fn text_entry(&self) -> Option<String> {
         let value = match self {
             Attribute::Origin(origin) => origin.to_string(),
@@ -178,10 +180,8 @@ impl Attribute {
                     flags | FLAG_PARTIAL
                 ));
             }
-            Attribute::NextHop(_)
-            | Attribute::MpReach(_)
-            | Attribute::MpUnreach(_)
-            | Attribute::As4Path(_) => return None,
+            Attribute::As4Path(path) => return Some(format!("attribute [ 0x11 0xC0 {path} ]")),
+            Attribute::NextHop(_) | Attribute::MpReach(_) | Attribute::MpUnreach(_) => return None,
         };
         Some(format!("{} {value}", json_key(self.code())?))
     }
@@ -235,5 +235,15 @@ mod tests {
             "extended-community-ipv6 redirect-to-nexthop-ietf 2a02:b80:0:1::1 attribute [ 0x99 0xE0 0xabcdef ]"
         );
         assert_eq!(text.join(" "), expected);
+    }
+
+    #[test]
+    fn unmerged_as4_path() {
+        let path = crate::bgp::attribute::AsPath::sequence(&[1, 7]);
+        let attribute = crate::bgp::attribute::Attribute::As4Path(path);
+        assert_eq!(
+            attribute.json_entry(),
+            Some(("attribute-0x11-0xC0".to_string(), "\"( 1 7 )\"".to_string()))
+        );
     }
 }
