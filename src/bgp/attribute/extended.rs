@@ -429,8 +429,9 @@ impl fmt::Display for ExtendedCommunity {
             ExtendedKind::RouteTargetIpv4 { ip, number } => write!(f, "target:{ip}:{number}"),
             ExtendedKind::RouteTargetAs4 { asn, number } => write!(f, "target:{asn}:{number}"),
             ExtendedKind::RouteOriginAs2 { asn, local } => write!(f, "origin:{asn}:{local}"),
-            // ExaBGP builds this one with its fields swapped: the number comes first.
-            ExtendedKind::RouteOriginIpv4 { ip, number } => write!(f, "origin:{number}:{ip}"),
+            // ExaBGP 5.0.15 swapped these (`origin:<n>:<ip>`); 6.0 and the conformance
+            // data print the address first.
+            ExtendedKind::RouteOriginIpv4 { ip, number } => write!(f, "origin:{ip}:{number}"),
             ExtendedKind::RouteOriginAs4 { asn, number } => write!(f, "origin:{asn}:{number}"),
             ExtendedKind::TrafficRate { rate, .. } => write!(f, "rate-limit:{}", rate_text(rate)),
             ExtendedKind::TrafficRatePackets { rate, .. } => {

@@ -573,3 +573,90 @@ fn conformance_round_trip_with_received_flags() {
         assert_eq!(rebuilt, field, "{origin}");
     }
 }
+
+/// (origin, whole UPDATE, ExaBGP's JSON event) for every UPDATE that has a `json:` line.
+fn conformance_updates_with_json() -> Vec<(String, Vec<u8>, String)> {
+    let dir = conformance_dir();
+    let mut pairs = Vec::new();
+    let encoding = std::fs::read_dir(dir.join("encoding"))
+        .unwrap_or_else(|e| panic!("conformance data missing at {}: {e}", dir.display()));
+    for entry in encoding.flatten() {
+        let path = entry.path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let mut last_raw: Option<Vec<u8>> = None;
+        for line in text.lines() {
+            let mut parts = line.splitn(3, ':');
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(_), Some("raw"), Some(body)) => last_raw = Some(hex(body)),
+                (Some(_), Some("json"), Some(json)) => {
+                    if let Some(raw) = last_raw.take() {
+                        pairs.push((path.display().to_string(), raw, json.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let decoding = std::fs::read_dir(dir.join("decoding")).expect("decoding directory");
+    for entry in decoding.flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        if let (Some(raw), Some(json)) = (lines.get(1), lines.get(2)) {
+            pairs.push((
+                entry.path().display().to_string(),
+                hex(raw),
+                json.to_string(),
+            ));
+        }
+    }
+    pairs.retain(|(_, m, _)| m.get(18) == Some(&2));
+    pairs
+}
+
+#[test]
+fn conformance_json_attributes_match() {
+    let mut compared = 0;
+    for (origin, message, json) in conformance_updates_with_json() {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(&json) else {
+            continue;
+        };
+        let expected = event["neighbor"]["message"]["update"]["attribute"].clone();
+        let c = if origin.contains("no-asn4") {
+            ctx2()
+        } else {
+            ctx()
+        };
+        let decoded = decode_attributes_detailed(attribute_field(&message), &c)
+            .unwrap_or_else(|e| panic!("{origin}: {e}"));
+        let mut attributes = decoded.attributes.clone();
+        attributes.sort_by_key(Attribute::code);
+        let mut entries: Vec<String> = attributes
+            .iter()
+            .filter_map(Attribute::json_entry)
+            .map(|(k, v)| format!("\"{k}\": {v}"))
+            .collect();
+        if let Some(e) = &decoded.treat_as_withdraw {
+            entries.push(format!("\"error\": \"{}\"", e.exabgp_error_text()));
+        }
+        let ours_text = format!("{{{}}}", entries.join(", "));
+        let mut ours: serde_json::Value = serde_json::from_str(&ours_text)
+            .unwrap_or_else(|e| panic!("{origin}: our JSON {ours_text} does not parse: {e}"));
+        let mut expected = if expected.is_null() {
+            serde_json::json!({})
+        } else {
+            expected
+        };
+        // BGP-LS and tunnel-encapsulation (SR policy) attributes are not decoded here.
+        for object in [&mut ours, &mut expected] {
+            if let Some(map) = object.as_object_mut() {
+                map.retain(|k, _| {
+                    !matches!(k.as_str(), "bgp-ls" | "tunnel-encap")
+                        && !k.starts_with("attribute-0x17-")
+                });
+            }
+        }
+        assert_eq!(ours, expected, "{origin}\nours: {ours_text}");
+        compared += 1;
+    }
+    assert!(compared > 50, "only {compared} events compared");
+}
