@@ -92,7 +92,7 @@ fn split_message(message: &[u8]) -> (u8, &[u8]) {
 /// / MP_UNREACH_NLRI (`MpReach::extended_length`). Until the attributes work sets it from
 /// the received flags, a difference limited to those attribute headers is tolerated.
 /// TODO(merge): set to true once `Attribute::decode`/`encode` carry the flag.
-const MP_FLAGS_PRESERVED: bool = false;
+const MP_FLAGS_PRESERVED: bool = true;
 
 /// `body` with every MP_REACH/MP_UNREACH header rewritten to flags 0x80 and the shortest
 /// length form; other attributes unchanged.

@@ -407,10 +407,14 @@ impl Attribute {
                     .collect(),
             ),
             CODE_MP_REACH_NLRI => {
-                Attribute::MpReach(MpReach::decode(value, ctx).map_err(AttributeError::Nlri)?)
+                let mut mp = MpReach::decode(value, ctx).map_err(AttributeError::Nlri)?;
+                mp.extended_length = raw.flags & FLAG_EXTENDED_LENGTH != 0;
+                Attribute::MpReach(mp)
             }
             CODE_MP_UNREACH_NLRI => {
-                Attribute::MpUnreach(MpUnreach::decode(value, ctx).map_err(AttributeError::Nlri)?)
+                let mut mp = MpUnreach::decode(value, ctx).map_err(AttributeError::Nlri)?;
+                mp.extended_length = raw.flags & FLAG_EXTENDED_LENGTH != 0;
+                Attribute::MpUnreach(mp)
             }
             CODE_EXTENDED_COMMUNITIES => {
                 let list: Vec<ExtendedCommunity> = fixed_items::<8>(value)
@@ -538,12 +542,17 @@ impl Attribute {
                     value.extend_from_slice(&ip.octets());
                 }
             }
-            Attribute::MpReach(mp) => mp.encode_value(value, ctx),
+            Attribute::MpReach(mp) => {
+                mp.encode_value(value, ctx);
+                if mp.extended_length {
+                    flags |= FLAG_EXTENDED_LENGTH;
+                }
+            }
             Attribute::MpUnreach(mp) => {
                 let start = value.len();
                 mp.encode_value(value, ctx);
                 // ExaBGP writes the End-of-RIB marker (AFI/SAFI only) with extended length.
-                if value.len() - start == 3 {
+                if mp.extended_length || value.len() - start == 3 {
                     flags |= FLAG_EXTENDED_LENGTH;
                 }
             }
@@ -644,7 +653,8 @@ pub struct DecodedAttributes {
 
 /// Decodes the whole path-attribute field with RFC 7606 error handling, the way ExaBGP
 /// does it: duplicates after the first are ignored (a duplicate MP_REACH/MP_UNREACH
-/// resets the session), unknown non-transitive attributes are dropped, malformed
+/// resets the session), unknown attributes are kept (the JSON writer hides the
+/// non-transitive ones, as ExaBGP does; they are never re-advertised), malformed
 /// attributes are discarded or make the UPDATE treat-as-withdraw, and without
 /// treat-as-withdraw the AS4_ attributes are reconciled (RFC 6793 §4.2.3).
 /// `Err` only for the errors that reset the session (or disable the AFI/SAFI).
@@ -670,7 +680,6 @@ pub fn decode_attributes_detailed(
             continue;
         }
         match Attribute::decode(raw, ctx) {
-            Ok(Attribute::Unknown { flags, .. }) if flags & FLAG_TRANSITIVE == 0 => {}
             Ok(attribute) => result.attributes.push(attribute),
             Err(e) => match e.action() {
                 ErrorAction::AttributeDiscard => result.discarded.push(e),

@@ -10,6 +10,30 @@ fn ctx() -> Negotiated {
     Negotiated::default()
 }
 
+/// The session context a conformance file's UPDATEs were sent with: ADD-PATH for the
+/// files whose configuration enables it, 2-octet AS for conf-no-asn4.
+fn ctx_for(origin: &str) -> Negotiated {
+    let mut c = if origin.contains("no-asn4") {
+        ctx2()
+    } else {
+        ctx()
+    };
+    if origin.contains("addpath") || origin.contains("path-information") {
+        use crate::bgp::Family;
+        let families = vec![
+            Family::IPV4_UNICAST,
+            Family::IPV6_UNICAST,
+            Family::IPV4_NLRI_MPLS,
+            Family::IPV6_NLRI_MPLS,
+            Family::IPV4_MPLS_VPN,
+            Family::IPV6_MPLS_VPN,
+        ];
+        c.addpath_receive = families.clone();
+        c.addpath_send = families;
+    }
+    c
+}
+
 fn ctx2() -> Negotiated {
     Negotiated {
         asn4: false,
@@ -230,14 +254,21 @@ fn rfc7606_actions() {
     // Attribute running past the field: treat-as-withdraw.
     let e = decode_attributes(&hex("400104 00"), &c).expect_err("overrun");
     assert_eq!(e, AttributeError::Truncated);
-    // Unknown non-transitive attribute dropped, unknown transitive kept.
+    // Unknown attributes are kept, transitive or not (the JSON hides non-transitive ones).
     assert_eq!(
         decode_attributes(&hex("807701 00 C07801 05"), &c),
-        Ok(vec![Attribute::Unknown {
-            flags: 0xC0,
-            code: 0x78,
-            value: vec![5]
-        }])
+        Ok(vec![
+            Attribute::Unknown {
+                flags: 0x80,
+                code: 0x77,
+                value: vec![0]
+            },
+            Attribute::Unknown {
+                flags: 0xC0,
+                code: 0x78,
+                value: vec![5]
+            }
+        ])
     );
     // Malformed AS_PATH: 3/11.
     let e = decode_attributes(&hex("400203 020100"), &c).expect_err("as path");
@@ -327,11 +358,7 @@ fn conformance_attributes_round_trip() {
     let mut typed = std::collections::BTreeSet::new();
     for (origin, message) in conformance_updates() {
         // conf-no-asn4 runs a session without the 4-octet AS capability.
-        let c = if origin.contains("no-asn4") {
-            ctx2()
-        } else {
-            ctx()
-        };
+        let c = ctx_for(&origin);
         let field = attribute_field(&message);
         let mut rebuilt = Vec::new();
         for raw in split_attributes(field) {
@@ -541,7 +568,7 @@ fn received_flags_preserved_on_request() {
         hex("E00804 FFFFFF01"),
         hex("50010001 00"),
         hex("D0100008 0002FDE800000001"),
-        hex("900E0003 000101"),
+        hex("900F0003 000101"),
     ] {
         let raw = split_attributes(&bytes)
             .next()
@@ -558,11 +585,7 @@ fn received_flags_preserved_on_request() {
 #[test]
 fn conformance_round_trip_with_received_flags() {
     for (origin, message) in conformance_updates() {
-        let c = if origin.contains("no-asn4") {
-            ctx2()
-        } else {
-            ctx()
-        };
+        let c = ctx_for(&origin);
         let field = attribute_field(&message);
         let mut rebuilt = Vec::new();
         for raw in split_attributes(field).flatten() {
@@ -621,11 +644,7 @@ fn conformance_json_attributes_match() {
             continue;
         };
         let expected = event["neighbor"]["message"]["update"]["attribute"].clone();
-        let c = if origin.contains("no-asn4") {
-            ctx2()
-        } else {
-            ctx()
-        };
+        let c = ctx_for(&origin);
         let decoded = decode_attributes_detailed(attribute_field(&message), &c)
             .unwrap_or_else(|e| panic!("{origin}: {e}"));
         let mut attributes = decoded.attributes.clone();
