@@ -5,3 +5,5 @@ pub mod api;
 pub mod bgp;
 pub mod cli;
 pub mod config;
+pub mod reactor;
+pub mod sys;
