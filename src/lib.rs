@@ -6,3 +6,5 @@ pub mod bgp;
 pub mod cli;
 pub mod config;
 pub mod peer;
+pub mod reactor;
+pub mod sys;
