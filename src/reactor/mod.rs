@@ -217,6 +217,12 @@ pub struct Stats {
 
 const INDEX_BITS: u32 = 24;
 const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+const GENERATION_BITS: u32 = if usize::BITS - INDEX_BITS >= 32 {
+    32
+} else {
+    usize::BITS - INDEX_BITS
+};
+const GENERATION_MASK: u32 = u32::MAX >> (32 - GENERATION_BITS);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -368,8 +374,7 @@ impl<S: Session> Reactor<S> {
         let slot = self.tokens.get_mut(index)?;
         let source = slot.source.take();
         // Generation bump: events still queued for the old registration are ignored.
-        slot.generation =
-            slot.generation.wrapping_add(1) & ((1u32 << (usize::BITS - INDEX_BITS).min(32)) - 1);
+        slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
         self.free_tokens.push(index);
         source
     }
@@ -1097,12 +1102,10 @@ impl<S: Session> Reactor<S> {
         }
 
         // 3. The step.
+        // Events, deadline and removal (`after_call`) are handled once the output is
+        // flushed, so a finished session's last words still reach the socket.
         let result = self.step_session(slot, conn_index, now);
         self.stats.steps += 1;
-        self.after_call(slot, now);
-        if self.live_slot(self.id_of(slot)).is_none() {
-            return;
-        }
 
         // 4. Write what the step produced.
         let mut flushed_all = true;
@@ -1143,7 +1146,8 @@ impl<S: Session> Reactor<S> {
                     }
                     self.release_from_session(slot, index, now, flushed_all);
                 }
-                self.queue.push_now(slot);
+                self.maybe_connect(slot, now);
+                self.after_call(slot, now);
                 return;
             }
         }
@@ -1159,6 +1163,7 @@ impl<S: Session> Reactor<S> {
 
         // 7. Without a connection, the session may want one now.
         self.maybe_connect(slot, now);
+        self.after_call(slot, now);
     }
 
     fn step_session(
