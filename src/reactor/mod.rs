@@ -153,6 +153,8 @@ pub trait Owner<S: Session> {
     fn fd_ready(&mut self, _reactor: &mut Reactor<S>, _tag: u64, _readiness: Readiness) {}
     /// A session reported `is_finished` and was removed.
     fn finished(&mut self, _reactor: &mut Reactor<S>, _session: SessionId, _value: S) {}
+    /// Called once after every pass (after the callbacks above), before the next poll.
+    fn after_pass(&mut self, _reactor: &mut Reactor<S>) {}
 }
 
 /// Readiness reported for an owner-registered file descriptor.
@@ -572,7 +574,7 @@ impl<S: Session> Reactor<S> {
         if let Some(body) = self.slot_mut(slot) {
             body.session.command(now, command);
         }
-        self.after_call(slot, now);
+        self.after_call(slot);
         self.queue.push_now(slot);
         Ok(())
     }
@@ -586,7 +588,7 @@ impl<S: Session> Reactor<S> {
                 continue;
             };
             f(id, &mut body.session, now);
-            self.after_call(slot, now);
+            self.after_call(slot);
             self.queue.push_now(slot);
         }
     }
@@ -600,7 +602,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Drains events, re-arms the deadline, removes the session when it is finished.
-    fn after_call(&mut self, slot: u32, now: Instant) {
+    fn after_call(&mut self, slot: u32) {
         let id = self.id_of(slot);
         let Some(body) = self
             .sessions
@@ -619,9 +621,7 @@ impl<S: Session> Reactor<S> {
             if let Some(session) = self.take_slot(slot) {
                 self.finished.push_back((id, session));
             }
-            return;
         }
-        let _ = now;
     }
 
     // ----- shutdown -----
@@ -642,7 +642,7 @@ impl<S: Session> Reactor<S> {
                 continue;
             };
             body.session.shutdown(now);
-            self.after_call(slot, now);
+            self.after_call(slot);
             self.queue.push_now(slot);
         }
     }
@@ -724,6 +724,7 @@ impl<S: Session> Reactor<S> {
                 break;
             }
         }
+        owner.after_pass(self);
     }
 
     /// One pass: poll (sleeping at most until the next deadline), feed readiness, fire
@@ -811,7 +812,7 @@ impl<S: Session> Reactor<S> {
                 if let Some(body) = self.slot_mut(slot) {
                     body.session.connected(now, local, remote);
                 }
-                self.after_call(slot, now);
+                self.after_call(slot);
                 self.queue.push_now(slot);
             }
             Err(error) => {
@@ -833,7 +834,7 @@ impl<S: Session> Reactor<S> {
         if let Some(body) = self.slot_mut(slot) {
             body.session.closed(now, &why);
         }
-        self.after_call(slot, now);
+        self.after_call(slot);
         self.queue.push_now(slot);
     }
 
@@ -845,7 +846,7 @@ impl<S: Session> Reactor<S> {
             body.timer_fired = true;
             body.session.tick(now);
             self.stats.ticks += 1;
-            self.after_call(slot, now);
+            self.after_call(slot);
             self.queue.push_now(slot);
         }
     }
@@ -901,7 +902,14 @@ impl<S: Session> Reactor<S> {
                     Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                     Err(error) => {
                         // e.g. EMFILE: log it and wait for the next edge rather than spin.
-                        log::warn!("accept failed: {error}");
+                        let local = match self.tokens.get(index).and_then(|s| s.source.as_ref()) {
+                            Some(Source::Listener(listener)) => listener.local_addr().ok(),
+                            _ => None,
+                        };
+                        match local {
+                            Some(local) => log::warn!("{local}: accept failed: {error}"),
+                            None => log::warn!("accept failed: {error}"),
+                        }
                         drained = true;
                         break;
                     }
@@ -958,7 +966,7 @@ impl<S: Session> Reactor<S> {
                 body.session.connected(now, local, remote);
             }
             log::debug!("{remote}: accepted on {local}");
-            self.after_call(slot, now);
+            self.after_call(slot);
             self.queue.push_now(slot);
         }
     }
@@ -1020,7 +1028,7 @@ impl<S: Session> Reactor<S> {
                 if let Some(body) = self.slot_mut(slot) {
                     body.session.closed(now, &Disconnect::ConnectFailed(error));
                 }
-                self.after_call(slot, now);
+                self.after_call(slot);
             }
         }
     }
@@ -1147,15 +1155,22 @@ impl<S: Session> Reactor<S> {
                     self.release_from_session(slot, index, now, flushed_all);
                 }
                 self.maybe_connect(slot, now);
-                self.after_call(slot, now);
+                self.after_call(slot);
                 return;
             }
         }
 
-        // 6. End of stream: the session has seen the last bytes; now it is told.
+        // 6. End of stream: once the session has consumed what it wants of the last bytes
+        //    (it said Wait, or nothing is left), it is told.
         if eof {
-            self.detach(slot, now, Disconnect::PeerClosed);
-            return;
+            let input_left = conn_index
+                .and_then(|i| self.conn(i))
+                .is_some_and(|c| !c.input.is_empty());
+            let more = matches!(result, Step::Now | Step::Later);
+            if !(more && input_left) {
+                self.detach(slot, now, Disconnect::PeerClosed);
+                return;
+            }
         }
         if read_more {
             self.queue.push_later(slot);
@@ -1163,7 +1178,7 @@ impl<S: Session> Reactor<S> {
 
         // 7. Without a connection, the session may want one now.
         self.maybe_connect(slot, now);
-        self.after_call(slot, now);
+        self.after_call(slot);
     }
 
     fn step_session(
