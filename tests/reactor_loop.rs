@@ -26,6 +26,7 @@ struct Probe {
     name: &'static str,
     connect: Option<ConnectRequest>,
     accept_from: Option<IpAddr>,
+    reject_from: Option<IpAddr>,
     accept_options: TcpOptions,
     to_send: VecDeque<Vec<u8>>,
     echo: bool,
@@ -68,6 +69,9 @@ impl rexa::reactor::Session for Probe {
     }
 
     fn incoming(&self, _now: Instant, _local: SocketAddr, remote: SocketAddr) -> Incoming {
+        if self.reject_from == Some(remote.ip()) {
+            return Incoming::Reject(b"collision");
+        }
         match self.accept_from {
             Some(ip) if ip == remote.ip() => Incoming::Accept(self.accept_options),
             _ => Incoming::Refuse,
@@ -432,8 +436,32 @@ fn a_congested_connection_stops_encoding_and_memory_stays_bounded() {
     assert!(pending <= high_water + BULK.len(), "pending {pending}");
 }
 
+/// Connects a plain std client to `listen` from `local` and reads until EOF, turning the loop.
+fn read_until_closed(
+    reactor: &mut Reactor<Probe>,
+    owner: &mut Collector,
+    local: &str,
+    listen: SocketAddr,
+) -> Option<Vec<u8>> {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.bind(&SocketAddr::new(ip(local), 0).into()).unwrap();
+    socket.connect(&listen.into()).unwrap();
+    let mut client: std::net::TcpStream = socket.into();
+    client.set_nonblocking(true).unwrap();
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 64];
+    let closed = run_until(reactor, owner, |_, _| loop {
+        match client.read(&mut chunk) {
+            Ok(0) => return true,
+            Ok(n) => received.extend_from_slice(&chunk[..n]),
+            Err(_) => return false,
+        }
+    });
+    closed.then_some(received)
+}
+
 #[test]
-fn unmatched_incoming_connections_are_closed() {
+fn unmatched_and_rejected_incoming_connections_get_their_reply_and_are_closed() {
     let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
     let mut owner = Collector::default();
     let listen = reactor.listen("127.0.0.45:0".parse().unwrap()).unwrap();
@@ -441,15 +469,23 @@ fn unmatched_incoming_connections_are_closed() {
         accept_from: Some(ip("127.0.0.99")),
         ..Probe::default()
     });
-    let mut stranger = std::net::TcpStream::connect(listen).unwrap();
-    stranger
-        .set_read_timeout(Some(Duration::from_millis(20)))
-        .unwrap();
-    let mut byte = [0u8; 1];
-    let closed = run_until(&mut reactor, &mut owner, |_, _| {
-        matches!(stranger.read(&mut byte), Ok(0))
+    assert_eq!(
+        read_until_closed(&mut reactor, &mut owner, "127.0.0.47", listen),
+        Some(Vec::new())
+    );
+    reactor.set_unmatched_reply(Some(b"nobody here"));
+    assert_eq!(
+        read_until_closed(&mut reactor, &mut owner, "127.0.0.47", listen),
+        Some(b"nobody here".to_vec())
+    );
+    reactor.add_session(Probe {
+        reject_from: Some(ip("127.0.0.48")),
+        ..Probe::default()
     });
-    assert!(closed);
+    assert_eq!(
+        read_until_closed(&mut reactor, &mut owner, "127.0.0.48", listen),
+        Some(b"collision".to_vec())
+    );
     assert!(owner.events.is_empty());
 }
 

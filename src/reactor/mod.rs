@@ -83,8 +83,12 @@ impl fmt::Display for Disconnect {
 /// A session's answer to an inbound connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Incoming {
-    /// Not for this session (the reactor asks the next one; nobody: the socket is closed).
+    /// Not for this session (the reactor asks the next one; nobody: the socket is closed,
+    /// after writing the bytes set with [`Reactor::set_unmatched_reply`], if any).
     Refuse,
+    /// For this session but refused (e.g. collision with an established connection): write
+    /// these bytes (a NOTIFICATION) for at most [`LINGER`], then close. No one else is asked.
+    Reject(&'static [u8]),
     /// Take it, with these socket options (TTL settings; MD5 is set on the listener). Any
     /// connection the session already had is closed first with [`Disconnect::Replaced`].
     Accept(TcpOptions),
@@ -287,6 +291,7 @@ pub struct Reactor<S: Session> {
     fd_events: VecDeque<(u64, Readiness)>,
     finished: VecDeque<(SessionId, S)>,
     shutdown_deadline: Option<Instant>,
+    unmatched_reply: Option<&'static [u8]>,
     stats: Stats,
 }
 
@@ -311,6 +316,7 @@ impl<S: Session> Reactor<S> {
             fd_events: VecDeque::new(),
             finished: VecDeque::new(),
             shutdown_deadline: None,
+            unmatched_reply: None,
             stats: Stats::default(),
         };
         if let Some(mut signals) = signals {
@@ -440,6 +446,12 @@ impl<S: Session> Reactor<S> {
             }
         }
         Ok(())
+    }
+
+    /// Bytes written to inbound connections no session accepts before they are closed
+    /// (the daemon sets a NOTIFICATION Cease "peer de-configured" here; default: none).
+    pub fn set_unmatched_reply(&mut self, bytes: Option<&'static [u8]>) {
+        self.unmatched_reply = bytes;
     }
 
     /// Stops listening everywhere.
@@ -935,6 +947,7 @@ impl<S: Session> Reactor<S> {
             }
         };
         let mut chosen = None;
+        let mut reply = self.unmatched_reply;
         for slot in 0..self.sessions.len() as u32 {
             let Some(body) = self
                 .sessions
@@ -943,13 +956,18 @@ impl<S: Session> Reactor<S> {
             else {
                 continue;
             };
-            if let Incoming::Accept(options) = body.session.incoming(now, local, remote) {
-                chosen = Some((slot, options));
-                break;
+            match body.session.incoming(now, local, remote) {
+                Incoming::Refuse => continue,
+                Incoming::Accept(options) => chosen = Some((slot, options)),
+                Incoming::Reject(bytes) => reply = Some(bytes),
             }
+            break;
         }
         let Some((slot, options)) = chosen else {
-            log::info!("{remote}: connection to {local} refused: no session accepts it");
+            log::info!("{remote}: connection to {local} refused");
+            if let Some(bytes) = reply.filter(|bytes| !bytes.is_empty()) {
+                self.reply_and_close(stream, remote, local, bytes, now);
+            }
             return;
         };
         if let Err(error) = socket::prepare_accepted(&stream, remote, &options) {
@@ -960,7 +978,7 @@ impl<S: Session> Reactor<S> {
         if had_conn {
             self.detach(slot, now, Disconnect::Replaced);
         }
-        if let Some(index) = self.register_conn(stream, remote, local, Phase::Open, slot) {
+        if let Some(index) = self.register_conn(stream, remote, local, Phase::Open, Some(slot)) {
             if let Some(body) = self.slot_mut(slot) {
                 body.conn = Some(index);
                 body.session.connected(now, local, remote);
@@ -971,13 +989,35 @@ impl<S: Session> Reactor<S> {
         }
     }
 
+    /// Writes `bytes` on a refused connection (bounded by LINGER), then closes it.
+    fn reply_and_close(
+        &mut self,
+        stream: mio::net::TcpStream,
+        remote: SocketAddr,
+        local: SocketAddr,
+        bytes: &[u8],
+        now: Instant,
+    ) {
+        let phase = Phase::Draining {
+            until: now + LINGER,
+        };
+        let Some(index) = self.register_conn(stream, remote, local, phase, None) else {
+            return;
+        };
+        if let Some(conn) = self.conn_mut(index) {
+            conn.output.push(bytes);
+        }
+        self.draining.push(index);
+        self.drain_conn(index, now);
+    }
+
     fn register_conn(
         &mut self,
         mut stream: mio::net::TcpStream,
         remote: SocketAddr,
         local: SocketAddr,
         phase: Phase,
-        slot: u32,
+        slot: Option<u32>,
     ) -> Option<usize> {
         let index = self.allocate_token();
         let token = self.token_of(index);
@@ -992,7 +1032,7 @@ impl<S: Session> Reactor<S> {
             remote,
             local,
             phase,
-            session: Some(slot),
+            session: slot,
             input: ReadBuffer::new(self.limits.read_limit),
             output: WriteBuffer::new(self.limits.write_high_water),
             readable: true,
@@ -1015,7 +1055,7 @@ impl<S: Session> Reactor<S> {
             Ok(stream) => {
                 let local = stream.local_addr().unwrap_or(unspecified);
                 if let Some(index) =
-                    self.register_conn(stream, request.remote, local, Phase::Connecting, slot)
+                    self.register_conn(stream, request.remote, local, Phase::Connecting, Some(slot))
                 {
                     if let Some(body) = self.slot_mut(slot) {
                         body.conn = Some(index);
