@@ -39,6 +39,9 @@ struct Probe {
     trace: Option<Rc<RefCell<Vec<&'static str>>>>,
     shutting_down: bool,
     finished: bool,
+    /// Swallow every input byte, counting them (no framing).
+    swallow: bool,
+    swallowed: usize,
 }
 
 const BULK: [u8; 16 * 1024] = [0x55; 16 * 1024];
@@ -101,6 +104,11 @@ impl rexa::reactor::Session for Probe {
             return step;
         }
         let Some(link) = link else { return Step::Wait };
+        if self.swallow {
+            self.swallowed += link.input.len();
+            link.input.consume(link.input.len());
+            return Step::Wait;
+        }
         while let Some(message) = take_message(link.input) {
             if self.echo {
                 link.output.push(&frame(&message));
@@ -487,6 +495,45 @@ fn unmatched_and_rejected_incoming_connections_get_their_reply_and_are_closed() 
         Some(b"collision".to_vec())
     );
     assert!(owner.events.is_empty());
+}
+
+#[test]
+fn bulk_input_is_read_in_bounded_slices_without_losing_the_edge() {
+    let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
+    reactor.set_buffer_limits(BufferLimits {
+        read_limit: 8 * 1024,
+        write_high_water: 1024,
+    });
+    let mut owner = Collector::default();
+    let listen = reactor.listen("127.0.0.49:0".parse().unwrap()).unwrap();
+    let server = reactor.add_session(Probe {
+        accept_from: Some(ip("127.0.0.50")),
+        swallow: true,
+        ..Probe::default()
+    });
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket
+        .bind(&SocketAddr::new(ip("127.0.0.50"), 0).into())
+        .unwrap();
+    socket.connect(&listen.into()).unwrap();
+    let mut client: std::net::TcpStream = socket.into();
+    client.set_nonblocking(true).unwrap();
+    let total = 1024 * 1024; // 128 slices of 8 KiB: well within run_until's 400 passes
+    let chunk = vec![0xAB_u8; 64 * 1024];
+    let mut sent = 0usize;
+    let all_in = run_until(&mut reactor, &mut owner, |reactor, _| {
+        while sent < total {
+            match client.write(&chunk[..chunk.len().min(total - sent)]) {
+                Ok(n) => sent += n,
+                Err(_) => break,
+            }
+        }
+        reactor
+            .session(server)
+            .is_some_and(|probe| probe.swallowed == total)
+    });
+    let swallowed = reactor.session(server).map(|probe| probe.swallowed);
+    assert!(all_in, "sent {sent}, swallowed {swallowed:?}");
 }
 
 #[test]

@@ -15,6 +15,20 @@
 //!
 //! The owner (the daemon) builds a [`Reactor`], adds listeners and sessions, then calls
 //! [`Reactor::run`] with an [`Owner`] that receives signals and session events between passes.
+//!
+//! ```text
+//! let signals = SignalSource::install()?;          // first thing: no signal is lost
+//! let config = parse(...)?;                          // exit 1 on error, as ExaBGP
+//! let mut reactor: Reactor<Peer> = Reactor::new(Some(signals))?;
+//! for ip in tcp_bind { reactor.listen(SocketAddr::new(ip, tcp_port))?; }   // default 179
+//! for n in neighbors_with_md5 { reactor.set_listener_md5(n.peer_ip, &n.key)?; }
+//! reactor.set_unmatched_reply(Some(CEASE_PEER_DECONFIGURED));
+//! for n in neighbors { ids.insert(n.key(), reactor.add_session(Peer::new(n))); }
+//! reactor.run(&mut daemon)?;                         // READY=1, then passes until shutdown
+//! // Daemon as Owner: Shutdown → reactor.begin_shutdown(); Reload → notify(Reloading),
+//! // re-parse, add/remove/with_session per neighbor, notify(Ready); RestartPeers →
+//! // for_each_session(..); ChildExited → while let Some(c) = sys::reap_child() {..}
+//! ```
 
 pub mod buffer;
 pub mod notify;
@@ -591,6 +605,21 @@ impl<S: Session> Reactor<S> {
         Ok(())
     }
 
+    /// Runs `f` on one session (e.g. a reload that changed it), then steps it.
+    /// Returns `None` when the session no longer exists.
+    pub fn with_session<T>(
+        &mut self,
+        id: SessionId,
+        f: impl FnOnce(&mut S, Instant) -> T,
+    ) -> Option<T> {
+        let slot = self.live_slot(id)?;
+        let now = Instant::now();
+        let result = f(&mut self.slot_mut(slot)?.session, now);
+        self.after_call(slot);
+        self.queue.push_now(slot);
+        Some(result)
+    }
+
     /// Runs `f` on every session (e.g. for SIGALRM), then steps them all.
     pub fn for_each_session(&mut self, mut f: impl FnMut(SessionId, &mut S, Instant)) {
         let now = Instant::now();
@@ -1097,7 +1126,6 @@ impl<S: Session> Reactor<S> {
         // 1. Input and output on an open connection.
         let mut new_input = false;
         let mut congested = false;
-        let mut read_more = false;
         if let Some(index) = conn_index {
             let Some(conn) = self.conn_mut(index) else {
                 return;
@@ -1136,7 +1164,6 @@ impl<S: Session> Reactor<S> {
                     }
                     new_input = conn.input.len() > before;
                 }
-                read_more = conn.readable && !conn.input.is_full();
                 congested = !conn.output.has_room();
             }
         }
@@ -1212,6 +1239,11 @@ impl<S: Session> Reactor<S> {
                 return;
             }
         }
+        // Reading stopped before WouldBlock (quota or full buffer) and the session made
+        // room: edge-triggered, so no new event will come; continue in the next pass.
+        let read_more = conn_index
+            .and_then(|i| self.conn(i))
+            .is_some_and(|c| c.phase == Phase::Open && c.readable && !c.eof && !c.input.is_full());
         if read_more {
             self.queue.push_later(slot);
         }
