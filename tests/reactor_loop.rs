@@ -723,3 +723,53 @@ fn ipv6_echo_over_loopback() {
     assert!(done, "{:?}", owner.events);
     assert!(owner.of(client).contains(&Ev::Received(b"six".to_vec())));
 }
+
+#[test]
+fn idle_established_connections_cause_no_wakeups() {
+    let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
+    let mut owner = Collector::default();
+    let listen = reactor.listen("127.0.0.71:0".parse().unwrap()).unwrap();
+    let server = reactor.add_session(Probe {
+        accept_from: Some(ip("127.0.0.72")),
+        echo: true,
+        ..Probe::default()
+    });
+    let client = reactor.add_session(Probe {
+        connect: Some(ConnectRequest {
+            local: Some(ip("127.0.0.72")),
+            remote: listen,
+            options: TcpOptions::default(),
+        }),
+        to_send: [b"hello".to_vec()].into(),
+        ..Probe::default()
+    });
+    assert!(run_until(&mut reactor, &mut owner, |_, owner| {
+        owner.of(client).contains(&Ev::Received(b"hello".to_vec()))
+    }));
+    // Both sides now wait. A third session wakes the loop 5 times; nothing else may.
+    let base = Instant::now();
+    let deadlines = (1..=5u64)
+        .map(|k| base + Duration::from_millis(20 * k))
+        .collect();
+    reactor.add_session(Probe {
+        deadlines,
+        ..Probe::default()
+    });
+    let (polls, ticks) = (reactor.stats().polls, reactor.stats().ticks);
+    let mut passes = 0;
+    while reactor.stats().ticks < ticks + 5 && passes < 100 {
+        reactor.turn().unwrap();
+        passes += 1;
+    }
+    let stats = reactor.stats();
+    assert_eq!(stats.ticks, ticks + 5);
+    assert!(
+        stats.polls - polls <= 1 + 5 + 2,
+        "{stats:?}: idle sockets woke the loop"
+    );
+    assert_eq!(
+        owner.of(server).len(),
+        2,
+        "connected + received, nothing more"
+    );
+}
