@@ -773,3 +773,42 @@ fn idle_established_connections_cause_no_wakeups() {
         "connected + received, nothing more"
     );
 }
+
+#[test]
+fn shutdown_reaches_a_congested_session_and_ends_within_the_grace_period() {
+    let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
+    reactor.set_buffer_limits(BufferLimits {
+        read_limit: 4096,
+        write_high_water: 64 * 1024,
+    });
+    let mut owner = Collector::default();
+    let sink = std::net::TcpListener::bind("127.0.0.73:0").unwrap();
+    sink.set_nonblocking(true).unwrap();
+    let client = reactor.add_session(Probe {
+        connect: Some(ConnectRequest {
+            local: None,
+            remote: sink.local_addr().unwrap(),
+            options: TcpOptions::default(),
+        }),
+        bulk: Some(BULK.len()),
+        ..Probe::default()
+    });
+    let mut accepted = None;
+    assert!(run_until(&mut reactor, &mut owner, |reactor, _| {
+        if accepted.is_none() {
+            accepted = sink.accept().ok();
+        }
+        reactor
+            .buffered(client)
+            .is_some_and(|(pending, _)| pending >= 64 * 1024)
+    }));
+    let steps = reactor.stats().steps;
+    reactor.begin_shutdown();
+    reactor.run(&mut owner).unwrap();
+    assert!(
+        reactor.stats().steps > steps,
+        "the congested session was stepped to close"
+    );
+    assert!(reactor.session(client).is_none());
+    drop(accepted);
+}

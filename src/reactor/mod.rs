@@ -278,7 +278,7 @@ struct TokenSlot {
 struct SessionSlot<S> {
     session: S,
     conn: Option<usize>,
-    timer_fired: bool,
+    must_step: bool,
 }
 
 struct SessionEntry<S> {
@@ -534,7 +534,7 @@ impl<S: Session> Reactor<S> {
         entry.body = Some(SessionSlot {
             session,
             conn: None,
-            timer_fired: false,
+            must_step: false,
         });
         let id = SessionId {
             slot,
@@ -599,6 +599,7 @@ impl<S: Session> Reactor<S> {
         let now = Instant::now();
         if let Some(body) = self.slot_mut(slot) {
             body.session.command(now, command);
+            body.must_step = true;
         }
         self.after_call(slot);
         self.queue.push_now(slot);
@@ -614,7 +615,9 @@ impl<S: Session> Reactor<S> {
     ) -> Option<T> {
         let slot = self.live_slot(id)?;
         let now = Instant::now();
-        let result = f(&mut self.slot_mut(slot)?.session, now);
+        let body = self.slot_mut(slot)?;
+        body.must_step = true;
+        let result = f(&mut body.session, now);
         self.after_call(slot);
         self.queue.push_now(slot);
         Some(result)
@@ -628,6 +631,7 @@ impl<S: Session> Reactor<S> {
             let Some(body) = self.slot_mut(slot) else {
                 continue;
             };
+            body.must_step = true;
             f(id, &mut body.session, now);
             self.after_call(slot);
             self.queue.push_now(slot);
@@ -682,6 +686,7 @@ impl<S: Session> Reactor<S> {
             let Some(body) = self.slot_mut(slot) else {
                 continue;
             };
+            body.must_step = true;
             body.session.shutdown(now);
             self.after_call(slot);
             self.queue.push_now(slot);
@@ -884,7 +889,7 @@ impl<S: Session> Reactor<S> {
             let Some(body) = self.slot_mut(slot) else {
                 continue;
             };
-            body.timer_fired = true;
+            body.must_step = true;
             body.session.tick(now);
             self.stats.ticks += 1;
             self.after_call(slot);
@@ -1120,7 +1125,7 @@ impl<S: Session> Reactor<S> {
         let Some(body) = self.slot_mut(slot) else {
             return;
         };
-        let timer_fired = std::mem::replace(&mut body.timer_fired, false);
+        let must_step = std::mem::replace(&mut body.must_step, false);
         let conn_index = body.conn;
 
         // 1. Input and output on an open connection.
@@ -1168,10 +1173,11 @@ impl<S: Session> Reactor<S> {
             }
         }
 
-        // 2. Back-pressure: a congested session is not stepped for encoding; only new
-        //    input or a passed deadline (it may need to send a NOTIFICATION) run it.
+        // 2. Back-pressure: a congested session is not stepped for encoding; only new input,
+        //    a passed deadline or an owner call (command, shutdown: it may need to close)
+        //    run it.
         let eof = conn_index.and_then(|i| self.conn(i)).is_some_and(|c| c.eof);
-        if congested && !timer_fired && !new_input && !eof {
+        if congested && !must_step && !new_input && !eof {
             self.stats.congested_skips += 1;
             return;
         }
