@@ -15,6 +15,20 @@
 //!
 //! The owner (the daemon) builds a [`Reactor`], adds listeners and sessions, then calls
 //! [`Reactor::run`] with an [`Owner`] that receives signals and session events between passes.
+//!
+//! ```text
+//! let signals = SignalSource::install()?;          // first thing: no signal is lost
+//! let config = parse(...)?;                          // exit 1 on error, as ExaBGP
+//! let mut reactor: Reactor<Peer> = Reactor::new(Some(signals))?;
+//! for ip in tcp_bind { reactor.listen(SocketAddr::new(ip, tcp_port))?; }   // default 179
+//! for n in neighbors_with_md5 { reactor.set_listener_md5(n.peer_ip, &n.key)?; }
+//! reactor.set_unmatched_reply(Some(CEASE_PEER_DECONFIGURED));
+//! for n in neighbors { ids.insert(n.key(), reactor.add_session(Peer::new(n))); }
+//! reactor.run(&mut daemon)?;                         // READY=1, then passes until shutdown
+//! // Daemon as Owner: Shutdown → reactor.begin_shutdown(); Reload → notify(Reloading),
+//! // re-parse, add/remove/with_session per neighbor, notify(Ready); RestartPeers →
+//! // for_each_session(..); ChildExited → while let Some(c) = sys::reap_child() {..}
+//! ```
 
 pub mod buffer;
 pub mod notify;
@@ -83,8 +97,12 @@ impl fmt::Display for Disconnect {
 /// A session's answer to an inbound connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Incoming {
-    /// Not for this session (the reactor asks the next one; nobody: the socket is closed).
+    /// Not for this session (the reactor asks the next one; nobody: the socket is closed,
+    /// after writing the bytes set with [`Reactor::set_unmatched_reply`], if any).
     Refuse,
+    /// For this session but refused (e.g. collision with an established connection): write
+    /// these bytes (a NOTIFICATION) for at most [`LINGER`], then close. No one else is asked.
+    Reject(&'static [u8]),
     /// Take it, with these socket options (TTL settings; MD5 is set on the listener). Any
     /// connection the session already had is closed first with [`Disconnect::Replaced`].
     Accept(TcpOptions),
@@ -153,6 +171,8 @@ pub trait Owner<S: Session> {
     fn fd_ready(&mut self, _reactor: &mut Reactor<S>, _tag: u64, _readiness: Readiness) {}
     /// A session reported `is_finished` and was removed.
     fn finished(&mut self, _reactor: &mut Reactor<S>, _session: SessionId, _value: S) {}
+    /// Called once after every pass (after the callbacks above), before the next poll.
+    fn after_pass(&mut self, _reactor: &mut Reactor<S>) {}
 }
 
 /// Readiness reported for an owner-registered file descriptor.
@@ -217,6 +237,12 @@ pub struct Stats {
 
 const INDEX_BITS: u32 = 24;
 const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+const GENERATION_BITS: u32 = if usize::BITS - INDEX_BITS >= 32 {
+    32
+} else {
+    usize::BITS - INDEX_BITS
+};
+const GENERATION_MASK: u32 = u32::MAX >> (32 - GENERATION_BITS);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -252,7 +278,7 @@ struct TokenSlot {
 struct SessionSlot<S> {
     session: S,
     conn: Option<usize>,
-    timer_fired: bool,
+    must_step: bool,
 }
 
 struct SessionEntry<S> {
@@ -279,6 +305,7 @@ pub struct Reactor<S: Session> {
     fd_events: VecDeque<(u64, Readiness)>,
     finished: VecDeque<(SessionId, S)>,
     shutdown_deadline: Option<Instant>,
+    unmatched_reply: Option<&'static [u8]>,
     stats: Stats,
 }
 
@@ -303,6 +330,7 @@ impl<S: Session> Reactor<S> {
             fd_events: VecDeque::new(),
             finished: VecDeque::new(),
             shutdown_deadline: None,
+            unmatched_reply: None,
             stats: Stats::default(),
         };
         if let Some(mut signals) = signals {
@@ -368,8 +396,7 @@ impl<S: Session> Reactor<S> {
         let slot = self.tokens.get_mut(index)?;
         let source = slot.source.take();
         // Generation bump: events still queued for the old registration are ignored.
-        slot.generation =
-            slot.generation.wrapping_add(1) & ((1u32 << (usize::BITS - INDEX_BITS).min(32)) - 1);
+        slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
         self.free_tokens.push(index);
         source
     }
@@ -433,6 +460,12 @@ impl<S: Session> Reactor<S> {
             }
         }
         Ok(())
+    }
+
+    /// Bytes written to inbound connections no session accepts before they are closed
+    /// (the daemon sets a NOTIFICATION Cease "peer de-configured" here; default: none).
+    pub fn set_unmatched_reply(&mut self, bytes: Option<&'static [u8]>) {
+        self.unmatched_reply = bytes;
     }
 
     /// Stops listening everywhere.
@@ -501,7 +534,7 @@ impl<S: Session> Reactor<S> {
         entry.body = Some(SessionSlot {
             session,
             conn: None,
-            timer_fired: false,
+            must_step: false,
         });
         let id = SessionId {
             slot,
@@ -566,10 +599,28 @@ impl<S: Session> Reactor<S> {
         let now = Instant::now();
         if let Some(body) = self.slot_mut(slot) {
             body.session.command(now, command);
+            body.must_step = true;
         }
-        self.after_call(slot, now);
+        self.after_call(slot);
         self.queue.push_now(slot);
         Ok(())
+    }
+
+    /// Runs `f` on one session (e.g. a reload that changed it), then steps it.
+    /// Returns `None` when the session no longer exists.
+    pub fn with_session<T>(
+        &mut self,
+        id: SessionId,
+        f: impl FnOnce(&mut S, Instant) -> T,
+    ) -> Option<T> {
+        let slot = self.live_slot(id)?;
+        let now = Instant::now();
+        let body = self.slot_mut(slot)?;
+        body.must_step = true;
+        let result = f(&mut body.session, now);
+        self.after_call(slot);
+        self.queue.push_now(slot);
+        Some(result)
     }
 
     /// Runs `f` on every session (e.g. for SIGALRM), then steps them all.
@@ -580,8 +631,9 @@ impl<S: Session> Reactor<S> {
             let Some(body) = self.slot_mut(slot) else {
                 continue;
             };
+            body.must_step = true;
             f(id, &mut body.session, now);
-            self.after_call(slot, now);
+            self.after_call(slot);
             self.queue.push_now(slot);
         }
     }
@@ -595,7 +647,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Drains events, re-arms the deadline, removes the session when it is finished.
-    fn after_call(&mut self, slot: u32, now: Instant) {
+    fn after_call(&mut self, slot: u32) {
         let id = self.id_of(slot);
         let Some(body) = self
             .sessions
@@ -614,9 +666,7 @@ impl<S: Session> Reactor<S> {
             if let Some(session) = self.take_slot(slot) {
                 self.finished.push_back((id, session));
             }
-            return;
         }
-        let _ = now;
     }
 
     // ----- shutdown -----
@@ -636,8 +686,9 @@ impl<S: Session> Reactor<S> {
             let Some(body) = self.slot_mut(slot) else {
                 continue;
             };
+            body.must_step = true;
             body.session.shutdown(now);
-            self.after_call(slot, now);
+            self.after_call(slot);
             self.queue.push_now(slot);
         }
     }
@@ -719,6 +770,7 @@ impl<S: Session> Reactor<S> {
                 break;
             }
         }
+        owner.after_pass(self);
     }
 
     /// One pass: poll (sleeping at most until the next deadline), feed readiness, fire
@@ -806,7 +858,7 @@ impl<S: Session> Reactor<S> {
                 if let Some(body) = self.slot_mut(slot) {
                     body.session.connected(now, local, remote);
                 }
-                self.after_call(slot, now);
+                self.after_call(slot);
                 self.queue.push_now(slot);
             }
             Err(error) => {
@@ -828,7 +880,7 @@ impl<S: Session> Reactor<S> {
         if let Some(body) = self.slot_mut(slot) {
             body.session.closed(now, &why);
         }
-        self.after_call(slot, now);
+        self.after_call(slot);
         self.queue.push_now(slot);
     }
 
@@ -837,10 +889,10 @@ impl<S: Session> Reactor<S> {
             let Some(body) = self.slot_mut(slot) else {
                 continue;
             };
-            body.timer_fired = true;
+            body.must_step = true;
             body.session.tick(now);
             self.stats.ticks += 1;
-            self.after_call(slot, now);
+            self.after_call(slot);
             self.queue.push_now(slot);
         }
     }
@@ -896,7 +948,14 @@ impl<S: Session> Reactor<S> {
                     Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                     Err(error) => {
                         // e.g. EMFILE: log it and wait for the next edge rather than spin.
-                        log::warn!("accept failed: {error}");
+                        let local = match self.tokens.get(index).and_then(|s| s.source.as_ref()) {
+                            Some(Source::Listener(listener)) => listener.local_addr().ok(),
+                            _ => None,
+                        };
+                        match local {
+                            Some(local) => log::warn!("{local}: accept failed: {error}"),
+                            None => log::warn!("accept failed: {error}"),
+                        }
                         drained = true;
                         break;
                     }
@@ -922,6 +981,7 @@ impl<S: Session> Reactor<S> {
             }
         };
         let mut chosen = None;
+        let mut reply = self.unmatched_reply;
         for slot in 0..self.sessions.len() as u32 {
             let Some(body) = self
                 .sessions
@@ -930,13 +990,18 @@ impl<S: Session> Reactor<S> {
             else {
                 continue;
             };
-            if let Incoming::Accept(options) = body.session.incoming(now, local, remote) {
-                chosen = Some((slot, options));
-                break;
+            match body.session.incoming(now, local, remote) {
+                Incoming::Refuse => continue,
+                Incoming::Accept(options) => chosen = Some((slot, options)),
+                Incoming::Reject(bytes) => reply = Some(bytes),
             }
+            break;
         }
         let Some((slot, options)) = chosen else {
-            log::info!("{remote}: connection to {local} refused: no session accepts it");
+            log::info!("{remote}: connection to {local} refused");
+            if let Some(bytes) = reply.filter(|bytes| !bytes.is_empty()) {
+                self.reply_and_close(stream, remote, local, bytes, now);
+            }
             return;
         };
         if let Err(error) = socket::prepare_accepted(&stream, remote, &options) {
@@ -947,15 +1012,37 @@ impl<S: Session> Reactor<S> {
         if had_conn {
             self.detach(slot, now, Disconnect::Replaced);
         }
-        if let Some(index) = self.register_conn(stream, remote, local, Phase::Open, slot) {
+        if let Some(index) = self.register_conn(stream, remote, local, Phase::Open, Some(slot)) {
             if let Some(body) = self.slot_mut(slot) {
                 body.conn = Some(index);
                 body.session.connected(now, local, remote);
             }
             log::debug!("{remote}: accepted on {local}");
-            self.after_call(slot, now);
+            self.after_call(slot);
             self.queue.push_now(slot);
         }
+    }
+
+    /// Writes `bytes` on a refused connection (bounded by LINGER), then closes it.
+    fn reply_and_close(
+        &mut self,
+        stream: mio::net::TcpStream,
+        remote: SocketAddr,
+        local: SocketAddr,
+        bytes: &[u8],
+        now: Instant,
+    ) {
+        let phase = Phase::Draining {
+            until: now + LINGER,
+        };
+        let Some(index) = self.register_conn(stream, remote, local, phase, None) else {
+            return;
+        };
+        if let Some(conn) = self.conn_mut(index) {
+            conn.output.push(bytes);
+        }
+        self.draining.push(index);
+        self.drain_conn(index, now);
     }
 
     fn register_conn(
@@ -964,7 +1051,7 @@ impl<S: Session> Reactor<S> {
         remote: SocketAddr,
         local: SocketAddr,
         phase: Phase,
-        slot: u32,
+        slot: Option<u32>,
     ) -> Option<usize> {
         let index = self.allocate_token();
         let token = self.token_of(index);
@@ -979,7 +1066,7 @@ impl<S: Session> Reactor<S> {
             remote,
             local,
             phase,
-            session: Some(slot),
+            session: slot,
             input: ReadBuffer::new(self.limits.read_limit),
             output: WriteBuffer::new(self.limits.write_high_water),
             readable: true,
@@ -1002,7 +1089,7 @@ impl<S: Session> Reactor<S> {
             Ok(stream) => {
                 let local = stream.local_addr().unwrap_or(unspecified);
                 if let Some(index) =
-                    self.register_conn(stream, request.remote, local, Phase::Connecting, slot)
+                    self.register_conn(stream, request.remote, local, Phase::Connecting, Some(slot))
                 {
                     if let Some(body) = self.slot_mut(slot) {
                         body.conn = Some(index);
@@ -1015,7 +1102,7 @@ impl<S: Session> Reactor<S> {
                 if let Some(body) = self.slot_mut(slot) {
                     body.session.closed(now, &Disconnect::ConnectFailed(error));
                 }
-                self.after_call(slot, now);
+                self.after_call(slot);
             }
         }
     }
@@ -1038,13 +1125,12 @@ impl<S: Session> Reactor<S> {
         let Some(body) = self.slot_mut(slot) else {
             return;
         };
-        let timer_fired = std::mem::replace(&mut body.timer_fired, false);
+        let must_step = std::mem::replace(&mut body.must_step, false);
         let conn_index = body.conn;
 
         // 1. Input and output on an open connection.
         let mut new_input = false;
         let mut congested = false;
-        let mut read_more = false;
         if let Some(index) = conn_index {
             let Some(conn) = self.conn_mut(index) else {
                 return;
@@ -1083,26 +1169,24 @@ impl<S: Session> Reactor<S> {
                     }
                     new_input = conn.input.len() > before;
                 }
-                read_more = conn.readable && !conn.input.is_full();
                 congested = !conn.output.has_room();
             }
         }
 
-        // 2. Back-pressure: a congested session is not stepped for encoding; only new
-        //    input or a passed deadline (it may need to send a NOTIFICATION) run it.
+        // 2. Back-pressure: a congested session is not stepped for encoding; only new input,
+        //    a passed deadline or an owner call (command, shutdown: it may need to close)
+        //    run it.
         let eof = conn_index.and_then(|i| self.conn(i)).is_some_and(|c| c.eof);
-        if congested && !timer_fired && !new_input && !eof {
+        if congested && !must_step && !new_input && !eof {
             self.stats.congested_skips += 1;
             return;
         }
 
         // 3. The step.
+        // Events, deadline and removal (`after_call`) are handled once the output is
+        // flushed, so a finished session's last words still reach the socket.
         let result = self.step_session(slot, conn_index, now);
         self.stats.steps += 1;
-        self.after_call(slot, now);
-        if self.live_slot(self.id_of(slot)).is_none() {
-            return;
-        }
 
         // 4. Write what the step produced.
         let mut flushed_all = true;
@@ -1143,22 +1227,36 @@ impl<S: Session> Reactor<S> {
                     }
                     self.release_from_session(slot, index, now, flushed_all);
                 }
-                self.queue.push_now(slot);
+                self.maybe_connect(slot, now);
+                self.after_call(slot);
                 return;
             }
         }
 
-        // 6. End of stream: the session has seen the last bytes; now it is told.
+        // 6. End of stream: once the session has consumed what it wants of the last bytes
+        //    (it said Wait, or nothing is left), it is told.
         if eof {
-            self.detach(slot, now, Disconnect::PeerClosed);
-            return;
+            let input_left = conn_index
+                .and_then(|i| self.conn(i))
+                .is_some_and(|c| !c.input.is_empty());
+            let more = matches!(result, Step::Now | Step::Later);
+            if !(more && input_left) {
+                self.detach(slot, now, Disconnect::PeerClosed);
+                return;
+            }
         }
+        // Reading stopped before WouldBlock (quota or full buffer) and the session made
+        // room: edge-triggered, so no new event will come; continue in the next pass.
+        let read_more = conn_index
+            .and_then(|i| self.conn(i))
+            .is_some_and(|c| c.phase == Phase::Open && c.readable && !c.eof && !c.input.is_full());
         if read_more {
             self.queue.push_later(slot);
         }
 
         // 7. Without a connection, the session may want one now.
         self.maybe_connect(slot, now);
+        self.after_call(slot);
     }
 
     fn step_session(
