@@ -145,6 +145,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         configs: options.configs,
         active: 0,
         running: HashMap::new(),
+        names: HashMap::new(),
     };
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
@@ -222,6 +223,8 @@ pub struct Daemon {
     configs: Vec<PathBuf>,
     active: usize,
     running: HashMap<NeighborKey, Running>,
+    /// Session names for log lines, kept until the session is gone.
+    names: HashMap<SessionId, String>,
 }
 
 impl Daemon {
@@ -241,9 +244,7 @@ impl Daemon {
         }
         for neighbor in &config.neighbors {
             if neighbor.listen != 0 {
-                let ip = neighbor
-                    .local_address
-                    .unwrap_or(IpAddr::from([0u8; 4]));
+                let ip = neighbor.local_address.unwrap_or(IpAddr::from([0u8; 4]));
                 addresses.push(SocketAddr::new(ip, neighbor.listen));
             }
         }
@@ -279,8 +280,10 @@ impl Daemon {
                 Ok((settings, endpoints)) => {
                     let name = neighbor.peer_text();
                     let peer = Peer::new(settings, now);
-                    let id = reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
+                    let id =
+                        reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
                     log::info!("neighbor {name}: started");
+                    self.names.insert(id, name);
                     self.running.insert(
                         key,
                         Running {
@@ -325,7 +328,9 @@ impl Daemon {
                         log::info!("neighbor {}: removed or changed, stopping it", key.peer);
                         reactor.for_each_session(|id, session, _| {
                             if id == running.id {
-                                session.peer.shutdown(Notification::cease_peer_deconfigured());
+                                session
+                                    .peer
+                                    .shutdown(Notification::cease_peer_deconfigured());
                             }
                         });
                         let _ = now;
@@ -339,7 +344,9 @@ impl Daemon {
 
     fn restart_all(&mut self, reactor: &mut Reactor<NeighborSession>) {
         reactor.for_each_session(|_, session, _| {
-            session.peer.reset(Notification::cease_reset("restart requested (SIGALRM)"));
+            session
+                .peer
+                .reset(Notification::cease_reset("restart requested (SIGALRM)"));
         });
     }
 }
@@ -356,16 +363,17 @@ impl Owner<NeighborSession> for Daemon {
     }
 
     fn event(&mut self, reactor: &mut Reactor<NeighborSession>, id: SessionId, event: PeerEvent) {
-        let name = reactor
-            .session(id)
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| "?".to_owned());
+        let _ = reactor;
+        let name = self.names.get(&id).map_or("?", String::as_str).to_owned();
         match event {
             PeerEvent::Fsm(label) => log::debug!("neighbor {name}: {}", label.name()),
             PeerEvent::Connected => log::debug!("neighbor {name}: TCP connected"),
             PeerEvent::Negotiated(n) => log::debug!(
                 "neighbor {name}: negotiated families {:?}, asn4 {}, max message {}",
-                n.families.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                n.families
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
                 n.asn4,
                 n.max_message_size
             ),
@@ -382,6 +390,15 @@ impl Owner<NeighborSession> for Daemon {
             }
             PeerEvent::Stopped => log::info!("neighbor {name}: stopped"),
         }
+    }
+
+    fn finished(
+        &mut self,
+        _reactor: &mut Reactor<NeighborSession>,
+        id: SessionId,
+        _value: NeighborSession,
+    ) {
+        self.names.remove(&id);
     }
 }
 

@@ -64,7 +64,11 @@ fn prefix_match(net: &[u8], address: &[u8], len: u8) -> bool {
 }
 
 /// Builds the socket options of a neighbor from its configuration values.
-pub fn tcp_options(md5: Option<&[u8]>, outgoing_ttl: Option<u8>, incoming_ttl: Option<u8>) -> TcpOptions {
+pub fn tcp_options(
+    md5: Option<&[u8]>,
+    outgoing_ttl: Option<u8>,
+    incoming_ttl: Option<u8>,
+) -> TcpOptions {
     TcpOptions {
         md5: md5.and_then(Md5Key::new),
         outgoing_ttl,
@@ -165,7 +169,11 @@ impl Session for NeighborSession {
     fn connected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr) {
         // `closed(Replaced)` already ended any previous attempt.
         let outgoing = self.connecting_since.take().is_some();
-        let direction = if outgoing { Direction::Outgoing } else { Direction::Incoming };
+        let direction = if outgoing {
+            Direction::Outgoing
+        } else {
+            Direction::Incoming
+        };
         if outgoing {
             self.peer.connecting(now);
         }
@@ -214,9 +222,12 @@ impl Session for NeighborSession {
         if let Some(direction) = self.just_connected.take() {
             self.peer.connected(now, direction, &mut self.scratch);
         }
-        let (used, step) =
-            self.peer
-                .step(now, link.input.data(), &mut self.scratch, link.output.pending());
+        let (used, step) = self.peer.step(
+            now,
+            link.input.data(),
+            &mut self.scratch,
+            link.output.pending(),
+        );
         link.input.consume(used);
         if !self.scratch.is_empty() {
             link.output.push(&self.scratch);

@@ -26,7 +26,10 @@ impl fmt::Display for NeighborError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NeighborError::LocalAsAuto { neighbor } => {
-                write!(f, "neighbor {neighbor}: `local-as auto` is not supported yet")
+                write!(
+                    f,
+                    "neighbor {neighbor}: `local-as auto` is not supported yet"
+                )
             }
             NeighborError::NoRouterId { neighbor } => write!(
                 f,
@@ -44,8 +47,11 @@ impl fmt::Display for NeighborError {
 /// operational, extended message, hostname, software version, multisession.
 pub fn capabilities(neighbor: &Neighbor, local_as: u32) -> Vec<Capability> {
     let caps = &neighbor.capabilities;
-    let mut out: Vec<Capability> =
-        neighbor.families.iter().map(|f| Capability::Multiprotocol(*f)).collect();
+    let mut out: Vec<Capability> = neighbor
+        .families
+        .iter()
+        .map(|f| Capability::Multiprotocol(*f))
+        .collect();
     if caps.asn4 {
         out.push(Capability::FourOctetAs(local_as));
     }
@@ -70,7 +76,9 @@ pub fn capabilities(neighbor: &Neighbor, local_as: u32) -> Vec<Capability> {
         let families: Vec<_> = neighbor
             .families
             .iter()
-            .filter(|f| neighbor.add_path.is_empty() || neighbor.add_path.iter().any(|a| a.family == **f))
+            .filter(|f| {
+                neighbor.add_path.is_empty() || neighbor.add_path.iter().any(|a| a.family == **f)
+            })
             .map(|f| (*f, mode))
             .collect();
         if !families.is_empty() {
@@ -158,11 +166,21 @@ pub fn session_settings(
     let md5 = match &neighbor.md5_password {
         None => None,
         Some(password) => Some(md5_key(password, neighbor.md5_base64).ok_or_else(|| {
-            NeighborError::Md5Base64 { neighbor: neighbor.peer_text() }
+            NeighborError::Md5Base64 {
+                neighbor: neighbor.peer_text(),
+            }
         })?),
     };
-    let connect_port = if neighbor.connect != 0 { neighbor.connect } else { env.tcp.port };
-    let listen_port = if neighbor.listen != 0 { Some(neighbor.listen) } else { Some(env.tcp.port) };
+    let connect_port = if neighbor.connect != 0 {
+        neighbor.connect
+    } else {
+        env.tcp.port
+    };
+    let listen_port = if neighbor.listen != 0 {
+        Some(neighbor.listen)
+    } else {
+        Some(env.tcp.port)
+    };
     let endpoints = Endpoints {
         peer: neighbor.peer_address,
         peer_prefix_len: neighbor.peer_prefix_len,
@@ -217,7 +235,7 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
 pub fn display_ip(address: IpAddr) -> String {
     match address {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => Ipv4Addr::from(v4).to_string(),
+            Some(v4) => v4.to_string(),
             None => v6.to_string(),
         },
         IpAddr::V4(v4) => v4.to_string(),
@@ -244,7 +262,12 @@ mod tests {
                     domain-name my-domain-name.com; family { ipv4 unicast; } }";
         let config = crate::config::parse(text, "t.conf").expect("valid");
         let neighbor = &config.neighbors[0];
-        let open = crate::bgp::open::Open::new(65533, 180, "10.0.0.2".parse().expect("ip"), capabilities(neighbor, 65533));
+        let open = crate::bgp::open::Open::new(
+            65533,
+            180,
+            "10.0.0.2".parse().expect("ip"),
+            capabilities(neighbor, 65533),
+        );
         let mut body = Vec::new();
         open.encode_body(&mut body);
         // The OPEN of ExaBGP's conf-hostname.ci, byte for byte.

@@ -630,7 +630,10 @@ fn shutdown_stops_for_good_and_reset_reconnects() {
     side.peer.reset(Notification::cease_reset("maintenance"));
     let step = side.run(now, &mut Vec::new());
     assert_eq!(sent_notification(&step), Some((6, 4)));
-    assert!(matches!(side.peer.state(), State::Idle { .. }), "reset reconnects");
+    assert!(
+        matches!(side.peer.state(), State::Idle { .. }),
+        "reset reconnects"
+    );
 
     let (mut side, now) = established_side();
     side.peer.shutdown(Notification::cease_shutdown("bye"));
