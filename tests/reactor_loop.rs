@@ -812,3 +812,25 @@ fn shutdown_reaches_a_congested_session_and_ends_within_the_grace_period() {
     assert!(reactor.session(client).is_none());
     drop(accepted);
 }
+
+#[test]
+fn a_removed_session_id_goes_stale_when_its_slot_is_reused() {
+    let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
+    let old = reactor.add_session(Probe {
+        name: "old",
+        ..Probe::default()
+    });
+    assert_eq!(reactor.remove_session(old).map(|p| p.name), Some("old"));
+    let new = reactor.add_session(Probe {
+        name: "new",
+        ..Probe::default()
+    });
+    assert_ne!(old, new);
+    assert!(reactor.session(old).is_none());
+    assert_eq!(reactor.session(new).map(|p| p.name), Some("new"));
+    assert!(
+        reactor.command(old, Step::Wait).is_err(),
+        "the command is handed back"
+    );
+    assert!(reactor.command(new, Step::Wait).is_ok());
+}

@@ -520,27 +520,35 @@ impl<S: Session> Reactor<S> {
 
     /// Adds a session; it is stepped in the next pass.
     pub fn add_session(&mut self, session: S) -> SessionId {
-        let slot = match self.free_sessions.pop() {
-            Some(slot) => slot,
-            None => {
-                self.sessions.push(SessionEntry {
-                    generation: 0,
-                    body: None,
-                });
-                (self.sessions.len() - 1) as u32
-            }
-        };
-        let entry = &mut self.sessions[slot as usize];
-        entry.body = Some(SessionSlot {
+        let body = SessionSlot {
             session,
             conn: None,
             must_step: false,
-        });
-        let id = SessionId {
-            slot,
-            generation: entry.generation,
         };
-        self.queue.push_now(slot);
+        let reused = self.free_sessions.pop().and_then(|slot| {
+            let entry = self.sessions.get_mut(slot as usize)?;
+            Some((slot, entry))
+        });
+        let id = match reused {
+            Some((slot, entry)) => {
+                entry.body = Some(body);
+                SessionId {
+                    slot,
+                    generation: entry.generation,
+                }
+            }
+            None => {
+                self.sessions.push(SessionEntry {
+                    generation: 0,
+                    body: Some(body),
+                });
+                SessionId {
+                    slot: (self.sessions.len() - 1) as u32,
+                    generation: 0,
+                }
+            }
+        };
+        self.queue.push_now(id.slot);
         id
     }
 

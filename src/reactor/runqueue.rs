@@ -26,7 +26,9 @@ impl RunQueue {
         if index >= self.state.len() {
             self.state.resize(index + 1, Queued::No);
         }
-        &mut self.state[index]
+        let last = self.state.len() - 1;
+        // `index <= last` after the resize above; `min` keeps this free of a panic path.
+        &mut self.state[index.min(last)]
     }
 
     fn state_of(&self, slot: u32) -> Queued {
