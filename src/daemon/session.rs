@@ -161,7 +161,7 @@ impl Session for NeighborSession {
                     "{}: refusing a second connection from {remote} (collision)",
                     self.name
                 );
-                Incoming::Refuse
+                Incoming::Reject(collision_cease())
             }
         }
     }
@@ -264,6 +264,17 @@ impl Session for NeighborSession {
     }
 }
 
+/// NOTIFICATION Cease 6/7 (connection collision resolution), sent on a refused connection.
+fn collision_cease() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| {
+        let mut out = Vec::new();
+        crate::bgp::message::Message::Notification(Notification::cease_connection_collision())
+            .encode(&mut out, &crate::bgp::Negotiated::default());
+        out
+    })
+}
+
 /// How long an outgoing connect may take before it counts as failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -281,6 +292,12 @@ mod tests {
             listen_port: Some(179),
             options: TcpOptions::default(),
         }
+    }
+
+    #[test]
+    fn collision_cease_is_a_6_7_notification() {
+        let bytes = collision_cease();
+        assert_eq!(bytes.get(18..21), Some(&[3u8, 6, 7][..]));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! capabilities in ExaBGP's order) and the socket endpoints.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use crate::bgp::capability::{AddPathMode, Capability, GracefulRestart, MultiSession};
 use crate::config::env::Env;
