@@ -175,6 +175,16 @@ fn encoding_conformance() {
             run.name
         );
     }
+    let needing_helpers: Vec<String> = runs
+        .iter()
+        .filter(|r| !r.missing_helpers.is_empty())
+        .map(|r| format!("{} ({})", r.name, r.missing_helpers.join(", ")))
+        .collect();
+    if needing_helpers.is_empty() {
+        println!("helper programs: no configuration names a missing `run` program");
+    } else {
+        println!("helper programs missing: {}", needing_helpers.join("; "));
+    }
     let failing: Vec<&CiRun> = runs.iter().filter(|r| !r.passed()).collect();
     if !failing.is_empty() {
         println!("not passing:");

@@ -33,6 +33,8 @@ const HEADER_LEN: usize = 19;
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(3);
 /// ExaBGP's harness gives each test 20 s.
 pub const DEFAULT_OVERALL_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the peer waits for each connection (the daemon starts, or reconnects).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the peer looks at the daemon while it waits for a connection.
 const ACCEPT_POLL: Duration = Duration::from_millis(10);
 /// Connection letters run from A to Z: no test needs more connections.
@@ -683,6 +685,7 @@ pub struct CiPeer {
     transcript: Vec<String>,
     started: Instant,
     overall: Duration,
+    connect_timeout: Duration,
 }
 
 impl CiPeer {
@@ -729,6 +732,7 @@ impl CiPeer {
             transcript: Vec::new(),
             started: Instant::now(),
             overall: DEFAULT_OVERALL_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
         })
     }
 
@@ -744,6 +748,12 @@ impl CiPeer {
     /// Changes the overall limit (default 20 s, ExaBGP's harness timeout).
     pub fn with_overall_timeout(mut self, overall: Duration) -> CiPeer {
         self.overall = overall;
+        self
+    }
+
+    /// Changes how long each connection is waited for (default 10 s).
+    pub fn with_connect_timeout(mut self, connect: Duration) -> CiPeer {
+        self.connect_timeout = connect;
         self
     }
 
@@ -790,8 +800,9 @@ impl CiPeer {
     }
 
     fn serve(&mut self, daemon: &mut dyn DaemonWatch) -> Result<PeerSuccess, PeerFailure> {
-        let deadline = self.started + self.overall;
+        let overall = self.started + self.overall;
         while self.connections < MAX_CONNECTIONS {
+            let deadline = overall.min(Instant::now() + self.connect_timeout);
             let stream = self.accept(daemon, deadline)?;
             self.connections += 1;
             self.note(format!(
@@ -854,7 +865,7 @@ impl CiPeer {
             }
             if Instant::now() >= deadline {
                 return Err(PeerFailure::NoConnection {
-                    waited: self.overall,
+                    waited: self.connect_timeout.min(self.overall),
                     connections: self.connections,
                     outstanding: self.outstanding(),
                 });
@@ -1426,5 +1437,54 @@ mod self_tests {
         let report = peer.run(&mut NoDaemon);
         assert_eq!(report.outcome.unwrap().matched, 1);
         drop(daemon);
+    }
+
+    #[test]
+    fn route_refresh_replays_matched_updates_and_default_route_is_sent() {
+        let refresh = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:05:00010001";
+        let text = format!(
+            "option:update:send-default-route\n1:raw:{UPDATE_1}\n2:raw:{refresh}\n3:raw:{EOR}\n"
+        );
+        let file = parse_ci_text("t.ci", &text);
+        let peer = CiPeer::bind(&file, 0).unwrap();
+        let daemon = scripted_daemon(
+            peer.port(),
+            vec![bytes(UPDATE_1), bytes(refresh), bytes(EOR)],
+        );
+        let report = peer.run(&mut NoDaemon);
+        assert_eq!(report.outcome.unwrap().matched, 3);
+        let received = daemon.join().unwrap();
+        let update = bytes(UPDATE_1);
+        let default = default_route();
+        let found = |needle: &[u8]| received.windows(needle.len()).position(|w| w == needle);
+        assert_eq!(found(&default), Some(41 + 19));
+        let replayed = found(&update).expect("the UPDATE is replayed");
+        assert!(replayed > 41 + 19 + default.len());
+    }
+
+    #[test]
+    fn expectations_carry_over_to_the_next_connection() {
+        let text = format!("1:raw:{UPDATE_1}\n1:raw:{UPDATE_2}\n");
+        let file = parse_ci_text("t.ci", &text);
+        let peer = CiPeer::bind(&file, 0).unwrap();
+        let port = peer.port();
+        let daemon = std::thread::spawn(move || {
+            for update in [UPDATE_1, UPDATE_2] {
+                let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(5)))
+                    .unwrap();
+                stream.write_all(&bytes(OPEN)).unwrap();
+                let mut greeting = [0u8; 41 + 19];
+                stream.read_exact(&mut greeting).unwrap();
+                stream.write_all(&bytes(update)).unwrap();
+                let mut reply = [0u8; 19];
+                let _ = stream.read_exact(&mut reply);
+            }
+        });
+        let report = peer.run(&mut NoDaemon);
+        let success = report.outcome.unwrap();
+        assert_eq!((success.connections, success.matched), (2, 2));
+        daemon.join().unwrap();
     }
 }
