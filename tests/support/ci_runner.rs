@@ -152,6 +152,7 @@ pub fn harness_environment(port: u16, tcp_connections: u32) -> Vec<(&'static str
         ("exabgp_tcp_connections", tcp_connections.to_string()),
         ("exabgp_api_cli", "false".to_owned()),
         ("exabgp_debug_rotate", "true".to_owned()),
+        ("exabgp_debug_configuration", "true".to_owned()),
         ("exabgp_tcp_bind", String::new()),
         ("exabgp_log_enable", "false".to_owned()),
         ("exabgp_version", "5.0.0-0+test".to_owned()),
