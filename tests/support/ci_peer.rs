@@ -307,6 +307,15 @@ impl fmt::Display for PeerFailure {
                 status,
                 connections,
                 outstanding,
+            } if *connections == 0 => write!(
+                f,
+                "the daemon exited ({status}) before connecting; {} expectation(s) not met",
+                outstanding.len()
+            ),
+            PeerFailure::DaemonExited {
+                status,
+                connections,
+                outstanding,
             } => {
                 write!(
                     f,
@@ -761,12 +770,11 @@ impl CiPeer {
     pub fn run(mut self, daemon: &mut dyn DaemonWatch) -> PeerReport {
         self.started = Instant::now();
         let outcome = self.serve(daemon);
-        match &outcome {
-            Ok(success) => self.note(format!(
+        if let Ok(success) = &outcome {
+            self.note(format!(
                 "successful: {} message(s) matched on {} connection(s)",
                 success.matched, success.connections
-            )),
-            Err(_) => self.note("failed".to_owned()),
+            ));
         }
         PeerReport {
             outcome,

@@ -96,7 +96,7 @@ impl CiRun {
                 self.missing_helpers.join(", ")
             ));
         }
-        if !self.transcript.is_empty() {
+        if self.transcript.len() > 1 {
             text.push_str("\n  test peer transcript:");
             for line in self.transcript.iter().rev().take(12).rev() {
                 text.push_str("\n    ");
