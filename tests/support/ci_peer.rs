@@ -1414,7 +1414,7 @@ mod self_tests {
 
     #[test]
     fn silence_is_a_read_timeout_and_actions_run() {
-        let text = format!("option:timeout:0.3\n1:raw:{UPDATE_1}\n1:notification:Closing:Good Bye\n2:raw:{UPDATE_2}\n");
+        let text = format!("option:timeout:1\n1:raw:{UPDATE_1}\n1:notification:Closing:Good Bye\n2:raw:{UPDATE_2}\n");
         let file = parse_ci_text("t.ci", &text);
         let peer = CiPeer::bind(&file, 0).unwrap();
         let daemon = scripted_daemon(peer.port(), vec![bytes(UPDATE_1)]);
