@@ -6,7 +6,10 @@
 //! outside [`EXABGP_5_DIFFERENCES`] fails (that run validates the test peer itself).
 //!
 //! Environment: `REXA_CI_DAEMON=exabgp` (daemon), `REXA_CI_FILTER=text` (only files whose
-//! name contains it), `REXA_CI_JOBS=n` (files run at once, default 4).
+//! name contains it), `REXA_CI_JOBS=n` (files run at once, default 4), `REXA_CI_LOG=1` (the
+//! daemon logs everything; the report shows the last `REXA_CI_LOG_LINES`, default 12, lines),
+//! `REXA_CI_VERBOSE=1` (the test peer's transcript of passing files too), `REXA_CONFORMANCE`
+//! (another conformance directory, e.g. with hand-made `.ci` files).
 
 #[allow(dead_code)]
 mod support {
@@ -186,6 +189,14 @@ fn encoding_conformance() {
     } else {
         println!("helper programs missing: {}", needing_helpers.join("; "));
     }
+    if std::env::var("REXA_CI_VERBOSE").is_ok_and(|v| v == "1") {
+        for run in runs.iter().filter(|r| r.passed()) {
+            println!("  {} (test peer transcript):", run.name);
+            for line in &run.transcript {
+                println!("      {line}");
+            }
+        }
+    }
     let failing: Vec<&CiRun> = runs.iter().filter(|r| !r.passed()).collect();
     if !failing.is_empty() {
         println!("not passing:");
@@ -232,6 +243,87 @@ fn encoding_conformance() {
     assert!(
         unexpected.is_empty(),
         "files expected to pass failed with {}: {unexpected:?}",
+        daemon.name()
+    );
+}
+
+/// Hand-made files exercising the test peer's actions, which the encoding suite never uses:
+/// a `notification:` followed by the daemon's reconnection, and a `signal:SIGUSR1` reload
+/// onto the next configuration (`exabgp_debug_rotate`). Built from `conf-ipself4.conf`.
+const ACTION_FILES: &[(&str, &str)] = &[
+    (
+        "reconnect-after-notification.ci",
+        "option:file:{ipself4}\n\
+         option:tcp_connections:3\n\
+         1:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0031:02:00000015400101004002004003047F00000140050400000064200A000000\n\
+         1:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000\n\
+         1:notification:closing:Session Over\n\
+         2:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0031:02:00000015400101004002004003047F00000140050400000064200A000000\n\
+         2:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000\n",
+    ),
+    (
+        "reload-on-sigusr1.ci",
+        "option:file:{ipself4}\n\
+         option:file:{reloaded}\n\
+         1:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0031:02:00000015400101004002004003047F00000140050400000064200A000000\n\
+         1:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0017:02:00000000\n\
+         1:signal:SIGUSR1\n\
+         2:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:001C:02:0005200A0000000000\n\
+         2:raw:FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0031:02:00000015400101004002004003047F00000140050400000064200A000001\n",
+    ),
+];
+
+/// Action files rexa must pass (the lead adds them once reconnection and reload work).
+const EXPECTED_PASS_REXA_ACTIONS: &[&str] = &[];
+
+#[test]
+fn test_peer_actions() {
+    let daemon = DaemonKind::from_env();
+    let dir = support::interop::run_dir("encoding-actions");
+    let ipself4 = support::conformance::conformance_dir().join("configs/conf-ipself4.conf");
+    let text = std::fs::read_to_string(&ipself4).expect("conf-ipself4.conf");
+    let original = "route 10.0.0.0/32 next-hop self;";
+    assert!(text.contains(original), "conf-ipself4.conf changed");
+    let reloaded = dir.join("ipself4-reloaded.conf");
+    std::fs::write(
+        &reloaded,
+        text.replace(original, "route 10.0.0.1/32 next-hop self;"),
+    )
+    .expect("write the reloaded configuration");
+    let files: Vec<CiFile> = ACTION_FILES
+        .iter()
+        .map(|(name, template)| {
+            let text = template
+                .replace("{ipself4}", &ipself4.to_string_lossy())
+                .replace("{reloaded}", &reloaded.to_string_lossy());
+            support::conformance::parse_ci_text(name, &text)
+        })
+        .collect();
+    let refs: Vec<&CiFile> = files.iter().collect();
+    let runs = run_all(&refs, daemon, refs.len());
+    let mut unexpected = Vec::new();
+    for run in &runs {
+        println!(
+            "test peer actions ({}): {} {}",
+            daemon.name(),
+            if run.passed() { "pass" } else { "FAIL" },
+            run.name
+        );
+        let must_pass = match daemon {
+            DaemonKind::Rexa => EXPECTED_PASS_REXA_ACTIONS.contains(&run.name.as_str()),
+            DaemonKind::Exabgp => true,
+        };
+        if !run.passed() && must_pass {
+            println!("{}", indent(&run.report()));
+            unexpected.push(run.name.clone());
+        } else if !run.passed() {
+            let first = run.report().lines().next().unwrap_or_default().to_owned();
+            println!("      {first}");
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "expected to pass with {}: {unexpected:?}",
         daemon.name()
     );
 }
