@@ -272,6 +272,12 @@ pub enum PeerFailure {
         connection: usize,
         outstanding: Vec<Entry>,
     },
+    /// The daemon kept talking (KEEPALIVEs) past the overall limit without meeting the
+    /// expectations.
+    OverallTimeout {
+        limit: Duration,
+        outstanding: Vec<Entry>,
+    },
     /// The first message of a connection is not an OPEN.
     NotOpen { received: Vec<u8> },
     /// A header with a bad marker or length.
@@ -345,6 +351,13 @@ impl fmt::Display for PeerFailure {
                     f,
                     "no message within {timeout:?} on connection {}",
                     connection_letter(*connection)
+                )?;
+                write_outstanding(f, outstanding)
+            }
+            PeerFailure::OverallTimeout { limit, outstanding } => {
+                write!(
+                    f,
+                    "expectations not met within the overall limit of {limit:?}"
                 )?;
                 write_outstanding(f, outstanding)
             }
@@ -969,7 +982,14 @@ impl CiPeer {
                 return self.closed("write failed");
             }
         }
+        let overall = self.started + self.overall;
         loop {
+            if Instant::now() >= overall {
+                return Err(PeerFailure::OverallTimeout {
+                    limit: self.overall,
+                    outstanding: self.outstanding(),
+                });
+            }
             let message = match self.read_message(&mut stream) {
                 Ok(message) => message,
                 Err(end) => return self.read_ended(end),
