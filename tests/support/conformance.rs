@@ -433,3 +433,90 @@ mod self_tests {
         assert_eq!(pairs[0].json["a"], "b c");
     }
 }
+
+/// What a `.ci` test's configuration says about its first neighbor, as far as decoding
+/// what that neighbor receives needs it. This is a keyword scan of the configuration text,
+/// not a parser: enough for ExaBGP's example files until the tests can use rexa's own
+/// configuration module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeighborHints {
+    pub peer_address: String,
+    pub local_address: Option<String>,
+    pub router_id: Option<String>,
+    pub local_as: Option<u32>,
+    pub peer_as: Option<u32>,
+    /// `capability { asn4 disable; }`.
+    pub asn4: bool,
+    /// `capability { add-path ...; }` is set (send, receive or both).
+    pub add_path: bool,
+    /// Families of the `add-path { }` block (all configured families when absent).
+    pub add_path_families: Vec<String>,
+    /// Families of the `family { }` block (ExaBGP's defaults when absent).
+    pub families: Vec<String>,
+}
+
+/// Reads [`NeighborHints`] from a configuration file; `None` when it has no neighbor.
+pub fn neighbor_hints(path: &Path) -> Option<NeighborHints> {
+    let text = std::fs::read_to_string(path).ok()?;
+    // Statements and block openings, without comments.
+    let mut tokens: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or_default();
+        let spaced = line
+            .replace('{', " { ")
+            .replace('}', " } ")
+            .replace(';', " ; ");
+        tokens.extend(spaced.split_whitespace().map(str::to_owned));
+    }
+    let start = tokens.iter().position(|t| t == "neighbor")?;
+    let mut hints = NeighborHints {
+        peer_address: tokens.get(start + 1)?.clone(),
+        local_address: None,
+        router_id: None,
+        local_as: None,
+        peer_as: None,
+        asn4: true,
+        add_path: false,
+        add_path_families: Vec::new(),
+        families: Vec::new(),
+    };
+    // Walk the neighbor block, tracking which sub-block each statement is in.
+    let mut blocks: Vec<String> = Vec::new();
+    let mut statement: Vec<String> = Vec::new();
+    for token in tokens.iter().skip(start + 2) {
+        match token.as_str() {
+            "{" => {
+                blocks.push(statement.first().cloned().unwrap_or_default());
+                statement.clear();
+            }
+            "}" => {
+                statement.clear();
+                if blocks.pop().is_none() || blocks.is_empty() {
+                    break;
+                }
+            }
+            ";" => {
+                let words: Vec<&str> = statement.iter().map(String::as_str).collect();
+                let inner = blocks.last().map(String::as_str).unwrap_or_default();
+                match (blocks.len(), inner, words.as_slice()) {
+                    (1, _, ["router-id", id]) => hints.router_id = Some((*id).to_owned()),
+                    (1, _, ["local-address", a]) => hints.local_address = Some((*a).to_owned()),
+                    (1, _, ["local-as", n]) => hints.local_as = n.parse().ok(),
+                    (1, _, ["peer-as", n]) => hints.peer_as = n.parse().ok(),
+                    (2, "capability", ["asn4", "disable" | "false"]) => hints.asn4 = false,
+                    (2, "capability", ["add-path", mode]) => {
+                        hints.add_path = *mode != "disable";
+                    }
+                    (2, "family", [afi, safi]) => hints.families.push(format!("{afi} {safi}")),
+                    (2, "add-path", [afi, safi, ..]) => {
+                        hints.add_path_families.push(format!("{afi} {safi}"))
+                    }
+                    _ => {}
+                }
+                statement.clear();
+            }
+            _ => statement.push(token.clone()),
+        }
+    }
+    Some(hints)
+}
