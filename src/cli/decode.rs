@@ -8,8 +8,13 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 
 use crate::api::json::{Direction, Envelope, EventHead, NeighborIdentity, FORMAT_VERSION_5};
-use crate::api::message_json;
-use crate::bgp::{DecodeError, Family, Negotiated};
+use crate::api::message_json::{self, AttributeErrorNote, UpdateJsonOptions};
+use crate::bgp::attribute::decode_attributes_detailed;
+use crate::bgp::nlri::{decode_all, NlriIter, NlriKind};
+use crate::bgp::operational::Operational;
+use crate::bgp::refresh::RouteRefresh;
+use crate::bgp::update::{Update, UpdateView};
+use crate::bgp::{DecodeError, Family, Negotiated, Notification, Open};
 
 const HELP: &str = "\
 rexa decode — print a BGP message given in hex as ExaBGP 5 JSON
@@ -476,6 +481,9 @@ fn write_message(
         neighbor: &ctx.neighbor,
     };
     let direction = Direction::In;
+    let malformed = |message: &'static str| {
+        move |error: DecodeError| DecodeCliError::Malformed { message, error }
+    };
     match framed.message_type {
         message_type::KEEPALIVE => {
             if !framed.body.is_empty() {
@@ -486,28 +494,84 @@ fn write_message(
             message_json::write_keepalive(out, &head, direction);
         }
         message_type::NOTIFICATION => {
-            let [code, subcode, data @ ..] = framed.body else {
-                return Err(DecodeCliError::Frame(FrameError::ShortNotification {
-                    len: framed.body.len(),
-                }));
-            };
-            message_json::write_notification(out, &head, direction, *code, *subcode, data);
+            let notification = Notification::decode(framed.body)
+                .map_err(|e| malformed("NOTIFICATION")(e.into()))?;
+            message_json::write_notification(out, &head, direction, &notification);
         }
-        _ => return Err(DecodeCliError::NotSupported(format!("the {kind} message"))),
+        message_type::OPEN => {
+            let open = Open::decode(framed.body).map_err(|e| malformed("OPEN")(e.into()))?;
+            message_json::write_open_event(out, &head, direction, &open);
+        }
+        message_type::ROUTE_REFRESH => {
+            let refresh = RouteRefresh::decode(framed.body)
+                .map_err(|e| malformed("ROUTE-REFRESH")(e.into()))?;
+            message_json::write_refresh(out, &head, direction, &refresh);
+        }
+        message_type::OPERATIONAL => {
+            let operational =
+                Operational::decode(framed.body).map_err(|e| malformed("OPERATIONAL")(e.into()))?;
+            message_json::write_operational(out, &head, direction, &operational);
+        }
+        _ => {
+            let (update, error) = decode_update_for_report(framed.body, &ctx.negotiated)
+                .map_err(malformed("UPDATE"))?;
+            message_json::write_update_event(
+                out,
+                &head,
+                direction,
+                &update,
+                error,
+                UpdateJsonOptions::default(),
+            );
+        }
     }
     Ok(())
 }
 
+/// Decodes an UPDATE the way ExaBGP reports one: every attribute that decodes is kept,
+/// malformed ones are noted (`"error"`) rather than failing, and routes stay where they
+/// were received. Framing, NLRI and MP_REACH/MP_UNREACH errors still fail.
+pub fn decode_update_for_report(
+    body: &[u8],
+    ctx: &Negotiated,
+) -> Result<(Update, Option<AttributeErrorNote>), DecodeError> {
+    let view = UpdateView::new(body)?;
+    let mut withdrawn = Vec::new();
+    decode_all(view.withdrawn(ctx), &mut withdrawn)?;
+    let mut announced = Vec::new();
+    decode_all(view.announced(ctx), &mut announced)?;
+    let attributes = decode_attributes_detailed(view.attribute_bytes(), ctx)?;
+    let error = if attributes.treat_as_withdraw.is_some() {
+        Some(AttributeErrorNote::TreatAsWithdraw)
+    } else if !attributes.discarded.is_empty() {
+        Some(AttributeErrorNote::Discard)
+    } else {
+        None
+    };
+    let update = Update {
+        withdrawn,
+        attributes: attributes.attributes,
+        announced,
+    };
+    Ok((update, error))
+}
+
 /// `-n`: one JSON object per NLRI, each on its own line.
 fn write_nlri_lines(
-    _bytes: &[u8],
+    bytes: &[u8],
     ctx: &DecodeContext,
-    _out: &mut Vec<u8>,
+    out: &mut Vec<u8>,
 ) -> Result<(), DecodeCliError> {
-    Err(DecodeCliError::NotSupported(format!(
-        "decoding bare {} NLRI",
-        ctx.nlri_family
-    )))
+    let family = ctx.nlri_family;
+    let kind = NlriKind::of(family)
+        .ok_or_else(|| DecodeCliError::NotSupported(format!("decoding bare {family} NLRI")))?;
+    let addpath = ctx.negotiated.addpath_receive(family);
+    let routes = NlriIter::new(bytes, kind, family, addpath, false);
+    message_json::write_nlri_lines(out, routes).map_err(|e| DecodeCliError::Malformed {
+        message: "NLRI",
+        error: e.into(),
+    })?;
+    Ok(())
 }
 
 /// The host name as Python's `socket.gethostname()` gives it.
