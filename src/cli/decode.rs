@@ -10,11 +10,13 @@ use std::process::ExitCode;
 use crate::api::json::{Direction, Envelope, EventHead, NeighborIdentity, FORMAT_VERSION_5};
 use crate::api::message_json::{self, AttributeErrorNote, UpdateJsonOptions};
 use crate::bgp::attribute::decode_attributes_detailed;
+use crate::bgp::negotiated::{EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSAGE};
 use crate::bgp::nlri::{decode_all, NlriIter, NlriKind};
 use crate::bgp::operational::Operational;
 use crate::bgp::refresh::RouteRefresh;
 use crate::bgp::update::{Update, UpdateView};
 use crate::bgp::{DecodeError, Family, Negotiated, Notification, Open};
+use crate::config::{AddPathMode as ConfigAddPath, AsnSetting, Neighbor};
 
 const HELP: &str = "\
 rexa decode — print a BGP message given in hex as ExaBGP 5 JSON
@@ -36,7 +38,8 @@ Options:
   -f, --family \"AFI SAFI\"     family of bare NLRI; with an UPDATE, the only family
                               enabled (e.g. -f \"ipv4 mpls-vpn\")
   -i, --path-information      NLRI carry ADD-PATH path identifiers
-  -c, --configuration CONFIG  take the negotiated context from a configuration
+  -c, --configuration CONFIG  take the context from the first neighbor of CONFIG
+                              (families, ADD-PATH, asn4, AIGP, its identity)
   -d, --debug, -p, --pdb      accepted for ExaBGP compatibility (no effect)
   -j, --json                  accepted for ExaBGP 6 compatibility (JSON is the only output)
   -h, --help                  this text
@@ -88,8 +91,10 @@ pub enum DecodeCliError {
     UnsupportedOption(&'static str),
     /// `-f` names no family rexa knows.
     UnknownFamily(String),
-    /// `-c` given, but configurations cannot be read yet.
-    ConfigurationUnsupported(String),
+    /// `-c`: the configuration does not load.
+    Configuration(crate::config::ConfigError),
+    /// `-c`: the configuration has no neighbor to take the context from.
+    NoNeighbor(String),
     /// Reading stdin failed.
     Stdin(std::io::Error),
     Hex(HexError),
@@ -116,10 +121,10 @@ impl fmt::Display for DecodeCliError {
                     "unknown family {text:?} (expected e.g. \"ipv4 unicast\")"
                 )
             }
-            DecodeCliError::ConfigurationUnsupported(path) => write!(
-                f,
-                "-c {path}: taking the negotiated context from a configuration is not supported yet"
-            ),
+            DecodeCliError::Configuration(e) => write!(f, "-c: {e}"),
+            DecodeCliError::NoNeighbor(path) => {
+                write!(f, "-c {path}: the configuration has no neighbor")
+            }
             DecodeCliError::Stdin(e) => write!(f, "cannot read the hex from stdin: {e}"),
             DecodeCliError::Hex(e) => e.fmt(f),
             DecodeCliError::Frame(e) => e.fmt(f),
@@ -373,6 +378,8 @@ pub struct DecodeContext {
     pub kind: InputKind,
     /// The family of bare NLRI (`-n`).
     pub nlri_family: Family,
+    /// How UPDATEs are written (AIGP is listed only for a neighbor with `aigp` enabled).
+    pub json: UpdateJsonOptions,
 }
 
 /// The families `rexa decode` enables when `-f` does not restrict them.
@@ -410,7 +417,16 @@ impl DecodeContext {
     /// ExaBGP's decoder defaults, adjusted by `-f`, `-i` and `-n`.
     pub fn from_options(options: &DecodeOptions) -> Result<DecodeContext, DecodeCliError> {
         if let Some(path) = &options.configuration {
-            return Err(DecodeCliError::ConfigurationUnsupported(path.clone()));
+            let config = crate::config::load(
+                std::path::Path::new(path),
+                &crate::config::ParseOptions::default(),
+            )
+            .map_err(DecodeCliError::Configuration)?;
+            let neighbor = config
+                .neighbors
+                .first()
+                .ok_or_else(|| DecodeCliError::NoNeighbor(path.clone()))?;
+            return Ok(DecodeContext::from_neighbor(neighbor, options));
         }
         let families: Vec<Family> = match options.family {
             Some(family) => vec![family],
@@ -430,7 +446,81 @@ impl DecodeContext {
             neighbor: decode_neighbor(),
             kind: options.kind,
             nlri_family: options.family.unwrap_or(Family::IPV4_UNICAST),
+            json: UpdateJsonOptions::default(),
         })
+    }
+
+    /// The context of a configured neighbor receiving from its peer, as if the peer had
+    /// sent back the same capabilities (what ExaBGP's `decode -c` assumes): 4-octet AS
+    /// unless disabled, ADD-PATH on the `add-path` families (all of the neighbor's when
+    /// there is no such block) when the neighbor receives path identifiers, its extended
+    /// next-hops, and its identity for the `neighbor` object. `-f` and `-i` still apply.
+    pub fn from_neighbor(neighbor: &Neighbor, options: &DecodeOptions) -> DecodeContext {
+        let capabilities = &neighbor.capabilities;
+        let families: Vec<Family> = match options.family {
+            Some(family) => vec![family],
+            None => neighbor.families.clone(),
+        };
+        let receives_paths = matches!(
+            capabilities.add_path,
+            ConfigAddPath::Receive | ConfigAddPath::SendReceive
+        );
+        let addpath_receive: Vec<Family> = if options.path_information {
+            families.clone()
+        } else if !receives_paths {
+            Vec::new()
+        } else if neighbor.add_path.is_empty() {
+            families.clone()
+        } else {
+            neighbor.add_path.iter().map(|entry| entry.family).collect()
+        };
+        let extended_nexthop = if capabilities.nexthop {
+            neighbor
+                .nexthop
+                .iter()
+                .map(|entry| (entry.family, entry.nexthop_afi))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let negotiated = Negotiated {
+            asn4: capabilities.asn4,
+            addpath_send: addpath_receive.clone(),
+            addpath_receive,
+            families,
+            extended_nexthop,
+            max_message_size: if capabilities.extended_message {
+                EXTENDED_MAX_MESSAGE
+            } else {
+                STANDARD_MAX_MESSAGE
+            },
+        };
+        let loopback = if neighbor.peer_address.is_ipv4() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+        };
+        let asn = |setting: AsnSetting, other: AsnSetting| match (setting, other) {
+            (AsnSetting::Asn(n), _) | (AsnSetting::Auto, AsnSetting::Asn(n)) => n,
+            (AsnSetting::Auto, AsnSetting::Auto) => 0,
+        };
+        let identity = NeighborIdentity {
+            local_address: neighbor.local_address.unwrap_or(loopback),
+            peer_address: neighbor.peer_address,
+            local_asn: asn(neighbor.local_as, neighbor.peer_as),
+            peer_asn: asn(neighbor.peer_as, neighbor.local_as),
+            router_id: neighbor.router_id,
+        };
+        DecodeContext {
+            negotiated,
+            neighbor: identity,
+            kind: options.kind,
+            nlri_family: options.family.unwrap_or(Family::IPV4_UNICAST),
+            json: UpdateJsonOptions {
+                aigp: capabilities.aigp,
+                ..UpdateJsonOptions::default()
+            },
+        }
     }
 }
 
@@ -515,14 +605,7 @@ fn write_message(
         _ => {
             let (update, error) = decode_update_for_report(framed.body, &ctx.negotiated)
                 .map_err(malformed("UPDATE"))?;
-            message_json::write_update_event(
-                out,
-                &head,
-                direction,
-                &update,
-                error,
-                UpdateJsonOptions::default(),
-            );
+            message_json::write_update_event(out, &head, direction, &update, error, ctx.json);
         }
     }
     Ok(())
@@ -689,10 +772,36 @@ mod tests {
     }
 
     #[test]
-    fn configuration_is_refused_explicitly() {
-        let o = options(&["-c", "x.conf", "00000000"]);
+    fn configuration_errors_are_reported() {
+        let o = options(&["-c", "/nonexistent/x.conf", "00000000"]);
         let error = DecodeContext::from_options(&o).unwrap_err();
-        assert!(error.to_string().contains("not supported yet"));
+        assert!(matches!(error, DecodeCliError::Configuration(_)), "{error}");
+        assert!(error.to_string().starts_with("-c: "), "{error}");
+    }
+
+    #[test]
+    fn context_from_a_configured_neighbor() {
+        let config = crate::config::parse(
+            "neighbor 10.0.0.1 { router-id 1.2.3.4; local-address 10.0.0.2; local-as 1; \
+             peer-as 2; capability { add-path send/receive; asn4 disable; aigp enable; } \
+             family { ipv4 unicast; ipv6 unicast; } add-path { ipv6 unicast; } }",
+            "test.conf",
+        )
+        .unwrap();
+        let neighbor = config.neighbors.first().unwrap();
+        let ctx = DecodeContext::from_neighbor(neighbor, &DecodeOptions::default());
+        assert!(!ctx.negotiated.asn4);
+        assert_eq!(ctx.negotiated.addpath_receive, vec![Family::IPV6_UNICAST]);
+        assert_eq!(
+            ctx.negotiated.families,
+            vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST]
+        );
+        assert_eq!(ctx.neighbor.local_asn, 1);
+        assert_eq!(ctx.neighbor.peer_asn, 2);
+        assert_eq!(ctx.neighbor.router_id, Some(Ipv4Addr::new(1, 2, 3, 4)));
+        assert_eq!(ctx.neighbor.peer_address.to_string(), "10.0.0.1");
+        assert_eq!(ctx.neighbor.local_address.to_string(), "10.0.0.2");
+        assert!(ctx.json.aigp);
     }
 
     #[test]
