@@ -7,11 +7,12 @@
 //! Known differences of the fixtures that the comparison allows for, each checked against
 //! ExaBGP 5.0.15:
 //! * fixtures written by ExaBGP 6.0 (`"exabgp": "6.0.0"`) show a label as `[value, raw]`
-//!   where ExaBGP 5 (and rexa) show `[value]`. (One 6.0 correction rexa keeps: an IPv4
-//!   route-origin community reads `origin:<ip>:<n>`, where 5.0.15 swapped the two parts.)
+//!   where ExaBGP 5 (and rexa) show `[value]` (one 6.0 correction rexa keeps: an IPv4
+//!   route-origin community reads `origin:<ip>:<n>`, where 5.0.15 swapped the two parts);
 //! * the decoding fixtures' synthetic neighbor has router-id 127.0.0.1 where 5.0.15's
 //!   decoder says 10.0.0.2: the library check uses the fixtures' value, the binary check
-//!   ignores the key;
+//!   ignores the key.
+//!
 //! The `.ci` messages are decoded in the context of the file's configuration (its first
 //! neighbor, through `rexa decode -c`'s code path): ADD-PATH, 4-octet AS and the neighbor
 //! identity the JSON reports.
