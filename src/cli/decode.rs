@@ -833,6 +833,92 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// Any bytes, as any kind of input, with or without ADD-PATH: valid JSON lines or
+        /// an error, never a panic.
+        #[test]
+        fn never_panics(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            message_type in 0u8..8,
+            kind in 0u8..3,
+            path_information in proptest::prelude::any::<bool>(),
+        ) {
+            let options = DecodeOptions {
+                kind: [InputKind::Update, InputKind::Open, InputKind::Nlri][usize::from(kind)],
+                path_information,
+                ..DecodeOptions::default()
+            };
+            let ctx = DecodeContext::from_options(&options).unwrap();
+            let envelope = Envelope {
+                version: FORMAT_VERSION_5,
+                time: 0.0,
+                host: "h",
+                pid: 0,
+                ppid: 0,
+            };
+            let mut framed = MARKER.to_vec();
+            framed.extend_from_slice(&((body.len() + HEADER_LEN) as u16).to_be_bytes());
+            framed.push(message_type);
+            framed.extend_from_slice(&body);
+            for input in [&body, &framed] {
+                let mut out = Vec::new();
+                if write_decoded(input, &ctx, &envelope, &mut out).is_ok() {
+                    let text = std::str::from_utf8(&out).unwrap();
+                    for line in text.lines() {
+                        let parsed = serde_json::from_str::<serde_json::Value>(line);
+                        proptest::prop_assert!(parsed.is_ok(), "invalid JSON: {line}");
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// UPDATEs made of random attributes (known codes, random flags and values) and
+        /// random NLRI: the JSON of whatever decodes is valid.
+        #[test]
+        fn random_attributes_give_valid_json(
+            attributes in proptest::collection::vec(
+                (
+                    proptest::prelude::any::<u8>(),
+                    proptest::sample::select(vec![
+                        1u8, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 22, 25, 26, 32,
+                        40, 99,
+                    ]),
+                    proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+                ),
+                0..6,
+            ),
+            nlri in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..20),
+        ) {
+            let mut field = Vec::new();
+            for (flags, code, value) in &attributes {
+                field.push(flags & !0x10);
+                field.push(*code);
+                field.push(value.len() as u8);
+                field.extend_from_slice(value);
+            }
+            let mut body = vec![0, 0];
+            body.extend_from_slice(&(field.len() as u16).to_be_bytes());
+            body.extend_from_slice(&field);
+            body.extend_from_slice(&nlri);
+            let ctx = DecodeContext::from_options(&DecodeOptions::default()).unwrap();
+            let envelope = Envelope {
+                version: FORMAT_VERSION_5,
+                time: 0.0,
+                host: "h",
+                pid: 0,
+                ppid: 0,
+            };
+            let mut out = Vec::new();
+            if write_decoded(&body, &ctx, &envelope, &mut out).is_ok() {
+                let text = std::str::from_utf8(&out).unwrap();
+                let parsed = serde_json::from_str::<serde_json::Value>(text.trim_end());
+                proptest::prop_assert!(parsed.is_ok(), "invalid JSON: {text}");
+            }
+        }
+    }
+
     #[test]
     fn framing() {
         let mut full = vec![0xff; 16];
