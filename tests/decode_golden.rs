@@ -1,5 +1,9 @@
 //! Byte-exact golden tests of `rexa decode`'s JSON against what ExaBGP 5.0.15 printed for
-//! the same messages (`tests/data/exabgp5_decode.tsv`): spacing quirks included.
+//! the same messages, spacing quirks included: hand-built messages
+//! (`tests/data/exabgp5_decode.tsv`) and the `.ci` conformance messages decoded with their
+//! configuration (`tests/data/exabgp5_decode_ci.tsv`).
+
+mod support;
 
 use std::ffi::OsString;
 
@@ -19,7 +23,19 @@ const PREFIX: &str = r#"{ "exabgp": "5.0.0", "time": 1700000000.5, "host" : "rtr
 
 #[test]
 fn same_bytes_as_exabgp5() {
-    let cases = include_str!("data/exabgp5_decode.tsv");
+    let checked = check_golden(include_str!("data/exabgp5_decode.tsv"));
+    assert!(checked > 60, "only {checked} golden cases found");
+}
+
+#[test]
+fn same_bytes_as_exabgp5_for_ci_messages() {
+    let checked = check_golden(include_str!("data/exabgp5_decode_ci.tsv"));
+    assert!(checked > 75, "only {checked} golden cases found");
+}
+
+/// Checks every case of a golden file; returns how many there were.
+fn check_golden(cases: &str) -> usize {
+    let configs = support::conformance::conformance_dir().join("configs");
     let mut checked = 0;
     let mut failures = Vec::new();
     for line in cases
@@ -30,11 +46,15 @@ fn same_bytes_as_exabgp5() {
         let [name, options, hex, expected] = fields.as_slice() else {
             panic!("malformed golden line: {line}");
         };
-        let mut args: Vec<OsString> = options
-            .split(',')
-            .filter(|o| !o.is_empty())
-            .map(OsString::from)
-            .collect();
+        let mut args: Vec<OsString> = Vec::new();
+        let mut words = options.split(',').filter(|o| !o.is_empty());
+        while let Some(word) = words.next() {
+            args.push(OsString::from(word));
+            if word == "-c" {
+                let name = words.next().expect("-c needs a configuration name");
+                args.push(configs.join(name).into_os_string());
+            }
+        }
         args.push(OsString::from(*hex));
         let Ok(Request::Decode(options)) = parse_args(args) else {
             panic!("{name}: options do not parse");
@@ -62,6 +82,6 @@ fn same_bytes_as_exabgp5() {
         }
         checked += 1;
     }
-    assert!(checked > 50, "only {checked} golden cases found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    checked
 }
