@@ -11,15 +11,15 @@ use super::json::{
     write_direction, write_keepalive_event, write_neighbor_event, write_notification_event,
     Direction, EventHead, JsonWriter,
 };
-use crate::bgp::attribute::Attribute;
+use crate::bgp::attribute::{decode_attributes_detailed, Attribute};
 use crate::bgp::capability::{code_name, iana_class, Capability};
-use crate::bgp::mp::MpNlri;
-use crate::bgp::nlri::{NextHop, Nlri, Prefix};
+use crate::bgp::mp::{MpNlri, MpUnreach};
+use crate::bgp::nlri::{decode_all, NextHop, Nlri, Prefix};
 use crate::bgp::open::Open;
 use crate::bgp::operational::Operational;
 use crate::bgp::refresh::RouteRefresh;
-use crate::bgp::update::Update;
-use crate::bgp::{Afi, Family, Negotiation, Notification, Safi};
+use crate::bgp::update::{Update, UpdateView};
+use crate::bgp::{Afi, DecodeError, Family, Negotiated, Negotiation, Notification, Safi};
 
 // ---------------------------------------------------------------------------------------
 // Families
@@ -533,6 +533,52 @@ impl AttributeErrorNote {
             AttributeErrorNote::Discard => "discard",
         }
     }
+}
+
+/// Decodes an UPDATE the way ExaBGP reports one: every attribute that decodes is kept,
+/// a malformed one is noted (the `"error"` key) rather than failing the message, and routes
+/// stay where they were received, as `rexa decode` shows them. With
+/// `withdraw_on_treat_as_withdraw` (the live daemon), an UPDATE that RFC 7606 treats as a
+/// withdrawal reports every route under `withdraw`. Framing, NLRI and MP_REACH/MP_UNREACH
+/// errors still fail: they reset the session.
+pub fn decode_update_for_report(
+    body: &[u8],
+    ctx: &Negotiated,
+    withdraw_on_treat_as_withdraw: bool,
+) -> Result<(Update, Option<AttributeErrorNote>), DecodeError> {
+    let view = UpdateView::new(body)?;
+    let mut withdrawn = Vec::new();
+    decode_all(view.withdrawn(ctx), &mut withdrawn)?;
+    let mut announced = Vec::new();
+    decode_all(view.announced(ctx), &mut announced)?;
+    let decoded = decode_attributes_detailed(view.attribute_bytes(), ctx)?;
+    let error = if decoded.treat_as_withdraw.is_some() {
+        Some(AttributeErrorNote::TreatAsWithdraw)
+    } else if !decoded.discarded.is_empty() {
+        Some(AttributeErrorNote::Discard)
+    } else {
+        None
+    };
+    let mut attributes = decoded.attributes;
+    if withdraw_on_treat_as_withdraw && error == Some(AttributeErrorNote::TreatAsWithdraw) {
+        withdrawn.append(&mut announced);
+        for attribute in &mut attributes {
+            if let Attribute::MpReach(reach) = attribute {
+                let nlri = std::mem::replace(&mut reach.nlri, MpNlri::Decoded(Vec::new()));
+                *attribute = Attribute::MpUnreach(MpUnreach {
+                    family: reach.family,
+                    nlri,
+                    extended_length: true,
+                });
+            }
+        }
+    }
+    let update = Update {
+        withdrawn,
+        attributes,
+        announced,
+    };
+    Ok((update, error))
 }
 
 /// An UPDATE event: `"message": { "update": { ... } }`, or `"message": { "eor": ... }`
@@ -1134,6 +1180,31 @@ mod tests {
         write_update_event(&mut out, &head, Direction::Receive, &update, None, compact);
         let text = String::from_utf8(out).unwrap();
         assert!(text.ends_with(r#""announce": { "ipv4 unicast": { "192.0.2.1": [ "198.51.100.0/24" ] } }, "withdraw": { "ipv4 unicast": [ "203.0.113.0/24" ] } } } } }"#), "{text}");
+    }
+
+    #[test]
+    fn treat_as_withdraw_in_the_daemon() {
+        // A 3-byte MED (treat-as-withdraw), one IPv4 route and one IPv6 route.
+        let body = hex(concat!(
+            "0000 0037 40010100 400206020100000001 400304C0000201 800403000064",
+            "800E1A0002011020010DB8000000000000000000000001 00 2020010DB8",
+            "18C63364"
+        ));
+        let ctx = Negotiated::default();
+        let (update, error) = decode_update_for_report(&body, &ctx, false).unwrap();
+        assert_eq!(error, Some(AttributeErrorNote::TreatAsWithdraw));
+        assert_eq!(update.announced.len(), 1);
+        let (update, _) = decode_update_for_report(&body, &ctx, true).unwrap();
+        assert!(update.announced.is_empty());
+        assert_eq!(update.withdrawn.len(), 1);
+        let mut out = Vec::new();
+        let mut w = JsonWriter::new(&mut out);
+        write_update_message(&mut w, &update, error, UpdateJsonOptions::default());
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            r#""message": { "update": { "attribute": { "origin": "igp", "as-path": {"0": {"element": "as-sequence", "value": [1]}}, "error": "treat-as-withdraw" }, "withdraw": { "ipv4 unicast": [ { "nlri": "198.51.100.0/24" } ], "ipv6 unicast": [ { "nlri": "2001:db8::/32" } ] } } }"#
+        );
     }
 
     #[test]

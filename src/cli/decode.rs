@@ -8,13 +8,11 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 
 use crate::api::json::{Direction, Envelope, EventHead, NeighborIdentity, FORMAT_VERSION_5};
-use crate::api::message_json::{self, AttributeErrorNote, UpdateJsonOptions};
-use crate::bgp::attribute::decode_attributes_detailed;
+use crate::api::message_json::{self, decode_update_for_report, UpdateJsonOptions};
 use crate::bgp::negotiated::{EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSAGE};
-use crate::bgp::nlri::{decode_all, NlriIter, NlriKind};
+use crate::bgp::nlri::{NlriIter, NlriKind};
 use crate::bgp::operational::Operational;
 use crate::bgp::refresh::RouteRefresh;
-use crate::bgp::update::{Update, UpdateView};
 use crate::bgp::{DecodeError, Family, Negotiated, Notification, Open};
 use crate::config::{AddPathMode as ConfigAddPath, AsnSetting, Neighbor};
 
@@ -603,40 +601,12 @@ fn write_message(
             message_json::write_operational(out, &head, direction, &operational);
         }
         _ => {
-            let (update, error) = decode_update_for_report(framed.body, &ctx.negotiated)
+            let (update, error) = decode_update_for_report(framed.body, &ctx.negotiated, false)
                 .map_err(malformed("UPDATE"))?;
             message_json::write_update_event(out, &head, direction, &update, error, ctx.json);
         }
     }
     Ok(())
-}
-
-/// Decodes an UPDATE the way ExaBGP reports one: every attribute that decodes is kept,
-/// malformed ones are noted (`"error"`) rather than failing, and routes stay where they
-/// were received. Framing, NLRI and MP_REACH/MP_UNREACH errors still fail.
-pub fn decode_update_for_report(
-    body: &[u8],
-    ctx: &Negotiated,
-) -> Result<(Update, Option<AttributeErrorNote>), DecodeError> {
-    let view = UpdateView::new(body)?;
-    let mut withdrawn = Vec::new();
-    decode_all(view.withdrawn(ctx), &mut withdrawn)?;
-    let mut announced = Vec::new();
-    decode_all(view.announced(ctx), &mut announced)?;
-    let attributes = decode_attributes_detailed(view.attribute_bytes(), ctx)?;
-    let error = if attributes.treat_as_withdraw.is_some() {
-        Some(AttributeErrorNote::TreatAsWithdraw)
-    } else if !attributes.discarded.is_empty() {
-        Some(AttributeErrorNote::Discard)
-    } else {
-        None
-    };
-    let update = Update {
-        withdrawn,
-        attributes: attributes.attributes,
-        announced,
-    };
-    Ok((update, error))
 }
 
 /// `-n`: one JSON object per NLRI, each on its own line.
