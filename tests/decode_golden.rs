@@ -8,7 +8,7 @@ mod support;
 use std::ffi::OsString;
 
 use rexa::api::json::{Envelope, FORMAT_VERSION_5};
-use rexa::cli::decode::{parse_args, write_decoded, DecodeContext, Request};
+use rexa::cli::decode::{parse_args, write_decoded_with, DecodeSetup, Request};
 
 const ENVELOPE: Envelope<'static> = Envelope {
     version: FORMAT_VERSION_5,
@@ -59,11 +59,12 @@ fn check_golden(cases: &str) -> usize {
         let Ok(Request::Decode(options)) = parse_args(args) else {
             panic!("{name}: options do not parse");
         };
-        let ctx = DecodeContext::from_options(&options).expect("context");
+        let setup = DecodeSetup::from_options(&options).expect("context");
         let bytes =
             rexa::cli::decode::parse_hex(options.hex.as_deref().unwrap_or_default()).expect("hex");
         let mut out = Vec::new();
-        if let Err(e) = write_decoded(&bytes, &ctx, &ENVELOPE, &mut out) {
+        if let Err(e) = write_decoded_with(&bytes, &setup.context, setup.json, &ENVELOPE, &mut out)
+        {
             failures.push(format!("{name}: {e}"));
             continue;
         }

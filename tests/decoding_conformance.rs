@@ -23,14 +23,14 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use rexa::api::json::{Envelope, FORMAT_VERSION_5};
-use rexa::api::message_json::UpdateJsonOptions;
 use rexa::bgp::attribute::{CODE_MP_REACH_NLRI, CODE_MP_UNREACH_NLRI};
 use rexa::bgp::message::{Message, HEADER_LEN, MARKER, UPDATE};
 use rexa::bgp::nlri::NlriKind;
 use rexa::bgp::update::UpdateView;
 use rexa::bgp::{Afi, Family, Negotiated, Safi};
 use rexa::cli::decode::{
-    decode_neighbor, write_decoded, DecodeContext, DecodeOptions, InputKind, DECODE_FAMILIES,
+    decode_neighbor, write_decoded_with, DecodeContext, DecodeOptions, DecodeSetup, InputKind,
+    DECODE_FAMILIES,
 };
 use serde_json::Value;
 use support::conformance::{ci_files, decoding_vectors, json_difference, DecodingVector};
@@ -172,9 +172,10 @@ fn expected_as_exabgp5(expected: &Value) -> Value {
 }
 
 /// Runs the library decoder and parses its (first) JSON line.
-fn decode_json(bytes: &[u8], ctx: &DecodeContext) -> Result<Value, String> {
+fn decode_json(bytes: &[u8], setup: &DecodeSetup) -> Result<Value, String> {
     let mut out = Vec::new();
-    write_decoded(bytes, ctx, &ENVELOPE, &mut out).map_err(|e| e.to_string())?;
+    write_decoded_with(bytes, &setup.context, setup.json, &ENVELOPE, &mut out)
+        .map_err(|e| e.to_string())?;
     let text = String::from_utf8(out).map_err(|e| e.to_string())?;
     let line = text.lines().next().unwrap_or_default();
     serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))
@@ -195,7 +196,6 @@ fn vector_context(vector: &DecodingVector) -> DecodeContext {
         neighbor,
         kind,
         nlri_family: family.unwrap_or(Family::IPV4_UNICAST),
-        json: UpdateJsonOptions::default(),
     }
 }
 
@@ -268,7 +268,11 @@ fn decoding_vector_files() {
             }
         }
         let expected = expected_as_exabgp5(&vector.json);
-        match decode_json(&vector.bytes, &ctx) {
+        let setup = DecodeSetup {
+            context: ctx,
+            json: Default::default(),
+        };
+        match decode_json(&vector.bytes, &setup) {
             Err(e) => tally
                 .failures
                 .push(format!("{}: rexa decode failed: {e}", vector.name)),
@@ -298,9 +302,9 @@ fn encoding_ci_messages() {
             configuration: Some(config.display().to_string()),
             ..DecodeOptions::default()
         };
-        let decode_ctx =
-            DecodeContext::from_options(&options).unwrap_or_else(|e| panic!("{}: {e}", file.name));
-        let ctx = decode_ctx.negotiated.clone();
+        let setup =
+            DecodeSetup::from_options(&options).unwrap_or_else(|e| panic!("{}: {e}", file.name));
+        let ctx = setup.context.negotiated.clone();
         for (line, message) in file.raw_messages() {
             let name = format!("{}:{line}", file.name);
             let families = message_families(message);
@@ -334,7 +338,7 @@ fn encoding_ci_messages() {
                 continue;
             }
             let expected = expected_as_exabgp5(pair.json);
-            match decode_json(pair.bytes, &decode_ctx) {
+            match decode_json(pair.bytes, &setup) {
                 Err(e) => json
                     .failures
                     .push(format!("{name}: rexa decode failed: {e}")),

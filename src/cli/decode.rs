@@ -376,8 +376,43 @@ pub struct DecodeContext {
     pub kind: InputKind,
     /// The family of bare NLRI (`-n`).
     pub nlri_family: Family,
-    /// How UPDATEs are written (AIGP is listed only for a neighbor with `aigp` enabled).
+}
+
+/// A [`DecodeContext`] together with how UPDATEs are written (AIGP is listed only for a
+/// configured neighbor with `aigp` enabled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeSetup {
+    pub context: DecodeContext,
     pub json: UpdateJsonOptions,
+}
+
+impl DecodeSetup {
+    /// The context and JSON options the command line asks for (see
+    /// [`DecodeContext::from_options`] and [`DecodeContext::from_neighbor`]).
+    pub fn from_options(options: &DecodeOptions) -> Result<DecodeSetup, DecodeCliError> {
+        if let Some(path) = &options.configuration {
+            let config = crate::config::load(
+                std::path::Path::new(path),
+                &crate::config::ParseOptions::default(),
+            )
+            .map_err(DecodeCliError::Configuration)?;
+            let neighbor = config
+                .neighbors
+                .first()
+                .ok_or_else(|| DecodeCliError::NoNeighbor(path.clone()))?;
+            return Ok(DecodeSetup {
+                context: DecodeContext::from_neighbor(neighbor, options),
+                json: UpdateJsonOptions {
+                    aigp: neighbor.capabilities.aigp,
+                    ..UpdateJsonOptions::default()
+                },
+            });
+        }
+        Ok(DecodeSetup {
+            context: DecodeContext::from_options(options)?,
+            json: UpdateJsonOptions::default(),
+        })
+    }
 }
 
 /// The families `rexa decode` enables when `-f` does not restrict them.
@@ -413,18 +448,11 @@ pub fn decode_neighbor() -> NeighborIdentity {
 
 impl DecodeContext {
     /// ExaBGP's decoder defaults, adjusted by `-f`, `-i` and `-n`.
+    /// With `-c`, the context of the configuration's first neighbor
+    /// ([`DecodeContext::from_neighbor`]).
     pub fn from_options(options: &DecodeOptions) -> Result<DecodeContext, DecodeCliError> {
-        if let Some(path) = &options.configuration {
-            let config = crate::config::load(
-                std::path::Path::new(path),
-                &crate::config::ParseOptions::default(),
-            )
-            .map_err(DecodeCliError::Configuration)?;
-            let neighbor = config
-                .neighbors
-                .first()
-                .ok_or_else(|| DecodeCliError::NoNeighbor(path.clone()))?;
-            return Ok(DecodeContext::from_neighbor(neighbor, options));
+        if options.configuration.is_some() {
+            return Ok(DecodeSetup::from_options(options)?.context);
         }
         let families: Vec<Family> = match options.family {
             Some(family) => vec![family],
@@ -444,7 +472,6 @@ impl DecodeContext {
             neighbor: decode_neighbor(),
             kind: options.kind,
             nlri_family: options.family.unwrap_or(Family::IPV4_UNICAST),
-            json: UpdateJsonOptions::default(),
         })
     }
 
@@ -514,10 +541,6 @@ impl DecodeContext {
             neighbor: identity,
             kind: options.kind,
             nlri_family: options.family.unwrap_or(Family::IPV4_UNICAST),
-            json: UpdateJsonOptions {
-                aigp: capabilities.aigp,
-                ..UpdateJsonOptions::default()
-            },
         }
     }
 }
@@ -530,11 +553,22 @@ pub fn write_decoded(
     envelope: &Envelope<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), DecodeCliError> {
+    write_decoded_with(bytes, ctx, UpdateJsonOptions::default(), envelope, out)
+}
+
+/// [`write_decoded`] with explicit UPDATE JSON options (see [`DecodeSetup`]).
+pub fn write_decoded_with(
+    bytes: &[u8],
+    ctx: &DecodeContext,
+    json: UpdateJsonOptions,
+    envelope: &Envelope<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), DecodeCliError> {
     if ctx.kind == InputKind::Nlri {
         return write_nlri_lines(bytes, ctx, out);
     }
     let framed = frame(bytes, ctx.kind)?;
-    write_message(&framed, ctx, envelope, out)?;
+    write_message(&framed, ctx, json, envelope, out)?;
     out.push(b'\n');
     Ok(())
 }
@@ -555,6 +589,7 @@ fn event_kind(message_type: u8) -> Option<&'static str> {
 fn write_message(
     framed: &Framed<'_>,
     ctx: &DecodeContext,
+    json: UpdateJsonOptions,
     envelope: &Envelope<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), DecodeCliError> {
@@ -603,7 +638,7 @@ fn write_message(
         _ => {
             let (update, error) = decode_update_for_report(framed.body, &ctx.negotiated, false)
                 .map_err(malformed("UPDATE"))?;
-            message_json::write_update_event(out, &head, direction, &update, error, ctx.json);
+            message_json::write_update_event(out, &head, direction, &update, error, json);
         }
     }
     Ok(())
@@ -649,7 +684,7 @@ fn run(args: Vec<OsString>) -> Result<Option<Vec<u8>>, DecodeCliError> {
         Request::Help => return Ok(None),
         Request::Decode(options) => options,
     };
-    let ctx = DecodeContext::from_options(&options)?;
+    let setup = DecodeSetup::from_options(&options)?;
     let text = match &options.hex {
         Some(hex) => hex.clone(),
         None => {
@@ -670,7 +705,7 @@ fn run(args: Vec<OsString>) -> Result<Option<Vec<u8>>, DecodeCliError> {
         ppid: std::os::unix::process::parent_id(),
     };
     let mut out = Vec::new();
-    write_decoded(&bytes, &ctx, &envelope, &mut out)?;
+    write_decoded_with(&bytes, &setup.context, setup.json, &envelope, &mut out)?;
     Ok(Some(out))
 }
 
@@ -771,7 +806,16 @@ mod tests {
         assert_eq!(ctx.neighbor.router_id, Some(Ipv4Addr::new(1, 2, 3, 4)));
         assert_eq!(ctx.neighbor.peer_address.to_string(), "10.0.0.1");
         assert_eq!(ctx.neighbor.local_address.to_string(), "10.0.0.2");
-        assert!(ctx.json.aigp);
+        let text = "neighbor 10.0.0.1 { local-as 1; peer-as 2; capability { aigp enable; } }";
+        let path = std::env::temp_dir().join(format!("rexa-decode-{}.conf", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let options = DecodeOptions {
+            configuration: Some(path.display().to_string()),
+            ..DecodeOptions::default()
+        };
+        let setup = DecodeSetup::from_options(&options);
+        let _ = std::fs::remove_file(&path);
+        assert!(setup.unwrap().json.aigp);
     }
 
     #[test]
