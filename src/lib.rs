@@ -6,3 +6,4 @@ pub mod bgp;
 pub mod cli;
 pub mod config;
 pub mod peer;
+pub mod rib;
