@@ -143,20 +143,91 @@ struct ArenaSlot {
 enum Job {
     /// A ROUTE-REFRESH with this subtype (BoRR / EoRR).
     Refresh(Family, RefreshSubtype),
-    /// Sorted items, walked from `cursor`. `resend` items send the current announcement
-    /// whatever is pending; change items only what has not changed since the snapshot.
-    Items {
-        items: Vec<u64>,
-        cursor: usize,
-        resend: bool,
-    },
+    Items(ItemsJob),
+}
+
+/// Sorted items, walked from `cursor`. `resend` items send the current announcement
+/// whatever is pending; change items only what has not changed since the snapshot.
+struct ItemsJob {
+    items: Vec<u64>,
+    cursor: usize,
+    resend: bool,
+    /// The table's change counter when the items were made: while it is unchanged every
+    /// item is current and its attribute set is `attrs[rank]`, so no lookup is needed.
+    epoch: u64,
+    /// Attribute set of each rank.
+    attrs: Vec<AttrId>,
+}
+
+/// Gives each attribute set a rank in order of first use.
+#[derive(Default)]
+struct Ranker {
+    rank_of: Vec<u32>,
+    attrs: Vec<AttrId>,
+}
+
+impl Ranker {
+    fn rank(&mut self, attr: AttrId) -> u64 {
+        let index = attr as usize;
+        if index >= self.rank_of.len() {
+            self.rank_of.resize(index + 1, u32::MAX);
+        }
+        let Some(slot) = self.rank_of.get_mut(index) else {
+            return RANK_MAX << RANK_SHIFT;
+        };
+        if *slot == u32::MAX {
+            *slot = self.attrs.len() as u32;
+            self.attrs.push(attr);
+        }
+        rank_bits(u64::from(*slot))
+    }
+}
+
+/// A fast, seeded hash for the packed route keys (SplitMix64's finaliser): the keys are
+/// already well spread integers, and SipHash costs more than the table work.
+#[derive(Clone)]
+struct KeyHasherBuilder(u64);
+
+impl Default for KeyHasherBuilder {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        KeyHasherBuilder(std::collections::hash_map::RandomState::new().hash_one(0x5EED_u64))
+    }
+}
+
+impl std::hash::BuildHasher for KeyHasherBuilder {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(self.0)
+    }
+}
+
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        let mut x = self.0 ^ value;
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.0 = x ^ (x >> 31);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The adj-rib-out of one peer. See the module documentation.
 pub struct AdjRibOut {
     options: RibOptions,
     attributes: AttributeTable,
-    compact: HashMap<u64, Entry>,
+    compact: HashMap<u64, Entry, KeyHasherBuilder>,
+    /// Bumped by every change to the table (see [`ItemsJob::epoch`]).
+    epoch: u64,
     arena: Vec<ArenaSlot>,
     arena_index: HashMap<(Family, Nlri), u32>,
     arena_free: Vec<u32>,
@@ -192,7 +263,8 @@ impl AdjRibOut {
         AdjRibOut {
             options,
             attributes: AttributeTable::default(),
-            compact: HashMap::new(),
+            compact: HashMap::default(),
+            epoch: 0,
             arena: Vec::new(),
             arena_index: HashMap::new(),
             arena_free: Vec::new(),
@@ -311,6 +383,7 @@ impl AdjRibOut {
     }
 
     fn change(&mut self, family: Family, nlri: Nlri, id: AttrId, announce: bool) {
+        self.epoch = self.epoch.wrapping_add(1);
         let up = self.session.is_some();
         let (key, slot) = match compact_key(family, &nlri) {
             Some(key) => (key, self.compact.get_mut(&key)),
@@ -521,35 +594,52 @@ impl AdjRibOut {
         self.attributes.forget_encodings();
         self.jobs.clear();
         self.pending = Vec::new();
-        let withdrawn: Vec<u64> = self
-            .all_keys()
-            .filter(|k| self.lookup(*k).is_some_and(|(_, _, e)| !e.announced()))
-            .collect();
-        for key in withdrawn {
-            if let Some((_, _, entry)) = self.lookup(key) {
-                self.attributes.release(entry.attr);
-            }
-            self.remove_key(key);
-        }
+        self.epoch = self.epoch.wrapping_add(1);
+        let mut ranker = Ranker::default();
         let mut items: Vec<u64> = Vec::with_capacity(self.compact.len() + self.arena_index.len());
-        let keys: Vec<u64> = self.all_keys().collect();
-        for key in keys {
-            if let Some((_, _, entry)) = self.lookup(key) {
-                self.set_flags(key, FLAG_ANNOUNCED);
-                items.push(rank_bits(u64::from(entry.attr)) | BIT_ANNOUNCE | key);
+        let attributes = &mut self.attributes;
+        self.compact.retain(|_, entry| {
+            if !entry.announced() {
+                attributes.release(entry.attr);
+            }
+            entry.announced()
+        });
+        for (key, entry) in self.compact.iter_mut() {
+            entry.flags = FLAG_ANNOUNCED;
+            items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | key);
+        }
+        for (index, slot) in self.arena.iter_mut().enumerate() {
+            let Some(entry) = slot.entry.as_mut() else {
+                continue;
+            };
+            if entry.announced() {
+                entry.flags = FLAG_ANNOUNCED;
+                items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | TAG_ARENA | index as u64);
+            } else {
+                attributes.release(entry.attr);
+                slot.entry = None;
+                self.arena_index.remove(&(slot.family, slot.nlri));
+                self.arena_free.push(index as u32);
             }
         }
-        self.sort_items(&mut items);
-        if !items.is_empty() {
-            self.jobs.push_back(Job::Items {
-                items,
-                cursor: 0,
-                resend: false,
-            });
-        }
+        self.push_items(items, ranker, false);
         self.skip_withdrawals = true;
         self.eor_due = !self.options.manual_eor;
         self.queued_eors.clear();
+    }
+
+    /// Sorts `items` and queues them as a job.
+    fn push_items(&mut self, mut items: Vec<u64>, ranker: Ranker, resend: bool) {
+        self.sort_items(&mut items);
+        if !items.is_empty() {
+            self.jobs.push_back(Job::Items(ItemsJob {
+                items,
+                cursor: 0,
+                resend,
+                epoch: self.epoch,
+                attrs: ranker.attrs,
+            }));
+        }
     }
 
     /// The session went down: pending work is dropped, the table is kept for the next one.
@@ -590,26 +680,23 @@ impl AdjRibOut {
         if families.is_empty() {
             return;
         }
+        let mut ranker = Ranker::default();
         let mut items = Vec::new();
-        for key in self.all_keys() {
+        let keys: Vec<u64> = self.all_keys().collect();
+        for key in keys {
             if let Some((route_family, _, entry)) = self.lookup(key) {
                 if entry.announced() && families.contains(&route_family) {
-                    items.push(rank_bits(u64::from(entry.attr)) | BIT_ANNOUNCE | key);
+                    items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | key);
                 }
             }
         }
-        self.sort_items(&mut items);
         if enhanced {
             for family in &families {
                 self.jobs
                     .push_back(Job::Refresh(*family, RefreshSubtype::BEGIN));
             }
         }
-        self.jobs.push_back(Job::Items {
-            items,
-            cursor: 0,
-            resend: true,
-        });
+        self.push_items(items, ranker, true);
         if enhanced {
             for family in &families {
                 self.jobs
@@ -677,26 +764,11 @@ impl AdjRibOut {
                         write_refresh(out, family, subtype);
                         written += 1;
                     }
-                    Job::Items {
-                        items,
-                        mut cursor,
-                        resend,
-                    } => {
-                        written += self.pump(
-                            session,
-                            out,
-                            &items,
-                            &mut cursor,
-                            resend,
-                            max_messages - written,
-                        );
-                        if cursor < items.len() {
-                            self.jobs.push_front(Job::Items {
-                                items,
-                                cursor,
-                                resend,
-                            });
-                        } else if !resend {
+                    Job::Items(mut job) => {
+                        written += self.pump(session, out, &mut job, max_messages - written);
+                        if job.cursor < job.items.len() {
+                            self.jobs.push_front(Job::Items(job));
+                        } else if !job.resend {
                             self.skip_withdrawals = false;
                         }
                     }
@@ -738,7 +810,7 @@ impl AdjRibOut {
     /// attribute set in this batch (ExaBGP's group-creation order).
     fn snapshot(&mut self) {
         let mut items = std::mem::take(&mut self.pending);
-        let mut ranks: HashMap<AttrId, u64> = HashMap::new();
+        let mut ranker = Ranker::default();
         let mut kept = 0;
         for i in 0..items.len() {
             let key = items[i];
@@ -746,76 +818,68 @@ impl AdjRibOut {
                 continue;
             };
             self.set_flags(key, entry.flags & !FLAG_PENDING);
-            let next = ranks.len() as u64;
-            let rank = *ranks.entry(entry.attr).or_insert(next);
             let action = if entry.announced() { BIT_ANNOUNCE } else { 0 };
-            items[kept] = rank_bits(rank) | action | key;
+            items[kept] = ranker.rank(entry.attr) | action | key;
             kept += 1;
         }
         items.truncate(kept);
-        self.sort_items(&mut items);
-        if !items.is_empty() {
-            self.jobs.push_back(Job::Items {
-                items,
-                cursor: 0,
-                resend: false,
-            });
-        }
+        self.push_items(items, ranker, false);
     }
 
     /// Sorts items by rank, kind, action, then route order as ExaBGP sorts NLRI (path-id,
-    /// then the wire form: length first).
+    /// then the wire form: length first). For compact keys the plain integer order is
+    /// that order; runs of arena items are then ordered by their routes.
     fn sort_items(&self, items: &mut [u64]) {
-        items.sort_unstable_by(|a, b| {
-            let high = |x: u64| x & !(TAG_ARENA - 1);
-            high(*a).cmp(&high(*b)).then_with(|| {
-                if a & TAG_ARENA == 0 {
-                    (a & KEY_MASK).cmp(&(b & KEY_MASK))
-                } else {
-                    let route = |x: u64| {
-                        self.arena
-                            .get((x & 0xFFFF_FFFF) as usize)
-                            .map(|s| (s.family, nlri_order(&s.nlri)))
-                    };
-                    route(*a).cmp(&route(*b))
-                }
-            })
-        });
+        items.sort_unstable();
+        let high = |x: u64| x & !(TAG_ARENA - 1);
+        let mut start = 0;
+        while start < items.len() {
+            let head = high(items[start]);
+            let mut end = start + 1;
+            while end < items.len() && high(items[end]) == head {
+                end += 1;
+            }
+            if head & TAG_ARENA != 0 && end - start > 1 {
+                let route = |x: &u64| {
+                    self.arena
+                        .get((x & 0xFFFF_FFFF) as usize)
+                        .map(|s| (s.family, nlri_order(&s.nlri)))
+                };
+                items[start..end].sort_unstable_by_key(route);
+            }
+            start = end;
+        }
     }
 
-    /// Sends messages from `items` starting at `cursor`; returns how many were written.
+    /// Sends messages from the job's items; returns how many were written.
     fn pump(
         &mut self,
         session: &SessionContext,
         out: &mut Vec<u8>,
-        items: &[u64],
-        cursor: &mut usize,
-        resend: bool,
+        job: &mut ItemsJob,
         budget: usize,
     ) -> usize {
         let ctx = &session.negotiated;
         let mut written = 0;
         let mut keys = std::mem::take(&mut self.scratch_keys);
         while written < budget {
-            let Some(&item) = items.get(*cursor) else {
+            let Some(&item) = job.items.get(job.cursor) else {
                 break;
             };
-            *cursor += 1;
-            let Some((family, nlri, entry)) = self.valid(item, resend) else {
+            job.cursor += 1;
+            let Some((family, nlri, attr, announce)) = self.resolve(item, job) else {
                 continue;
             };
-            let announce = entry.announced();
             let key = item & KEY_MASK;
             if !ctx.families.contains(&family) {
                 continue;
             }
             if !announce && self.skip_withdrawals {
-                self.attributes.release(entry.attr);
-                self.remove_key(key);
+                self.forget(key);
                 continue;
             }
             let classic =
-                family == Family::IPV4_UNICAST && (!announce || self.next_hop_is_ipv4(entry.attr));
+                family == Family::IPV4_UNICAST && (!announce || self.next_hop_is_ipv4(attr));
             self.scratch.clear();
             self.scratch.push(nlri);
             keys.clear();
@@ -824,19 +888,19 @@ impl AdjRibOut {
                 // Gather the following routes of the same group that fit this message;
                 // superseded items on the way are skipped.
                 let attr_len = if announce {
-                    self.attributes.encoded(entry.attr, session).len()
+                    self.attributes.encoded(attr, session).len()
                 } else {
                     0
                 };
                 let addpath = ctx.addpath_send(family);
                 let room = limit(ctx).saturating_sub(HEADER_LEN + 4 + attr_len);
                 let mut used = nlri.encoded_len(addpath);
-                while let Some(&next) = items.get(*cursor) {
-                    let Some((f, n, e)) = self.valid(next, resend) else {
-                        *cursor += 1;
+                while let Some(&next) = job.items.get(job.cursor) {
+                    let Some((f, n, a, action)) = self.resolve(next, job) else {
+                        job.cursor += 1;
                         continue;
                     };
-                    if f != family || e.attr != entry.attr || e.announced() != announce {
+                    if f != family || a != attr || action != announce {
                         break;
                     }
                     let len = n.encoded_len(addpath);
@@ -846,10 +910,10 @@ impl AdjRibOut {
                     used += len;
                     self.scratch.push(n);
                     keys.push(next & KEY_MASK);
-                    *cursor += 1;
+                    job.cursor += 1;
                 }
             }
-            if self.write(session, out, family, entry, announce, classic) {
+            if self.write(session, out, family, attr, announce, classic) {
                 written += 1;
             } else {
                 self.unsendable += keys.len() as u64;
@@ -858,15 +922,38 @@ impl AdjRibOut {
             // the neighbor keeps no adj-rib-out.
             if !announce || !self.options.adj_rib_out {
                 for &key in &keys {
-                    if let Some((_, _, entry)) = self.lookup(key) {
-                        self.attributes.release(entry.attr);
-                        self.remove_key(key);
-                    }
+                    self.forget(key);
                 }
             }
         }
         self.scratch_keys = keys;
         written
+    }
+
+    /// Removes a route and releases its attribute set.
+    fn forget(&mut self, key: u64) {
+        if let Some((_, _, entry)) = self.lookup(key) {
+            self.attributes.release(entry.attr);
+            self.remove_key(key);
+        }
+    }
+
+    /// The route behind `item` — family, NLRI, attribute set, announce — if the item is
+    /// still current. Without any change since the job was made, compact items are read
+    /// from the item itself.
+    fn resolve(&self, item: u64, job: &ItemsJob) -> Option<(Family, Nlri, AttrId, bool)> {
+        let announce = item & BIT_ANNOUNCE != 0;
+        if job.epoch == self.epoch && item & TAG_ARENA == 0 {
+            let rank = item >> RANK_SHIFT;
+            if rank < RANK_MAX {
+                if let Some(&attr) = job.attrs.get(rank as usize) {
+                    let (family, nlri) = compact_route(item & KEY_MASK)?;
+                    return Some((family, nlri, attr, announce));
+                }
+            }
+        }
+        let (family, nlri, entry) = self.valid(item, job.resend)?;
+        Some((family, nlri, entry.attr, entry.announced()))
     }
 
     /// The route behind `item` if the item is still current.
@@ -893,7 +980,7 @@ impl AdjRibOut {
         session: &SessionContext,
         out: &mut Vec<u8>,
         family: Family,
-        entry: Entry,
+        attr: AttrId,
         announce: bool,
         classic: bool,
     ) -> bool {
@@ -902,7 +989,7 @@ impl AdjRibOut {
         let count = routes.len();
         let written = if classic {
             if announce {
-                let attributes = self.attributes.encoded(entry.attr, session);
+                let attributes = self.attributes.encoded(attr, session);
                 write_ipv4_announce(out, attributes, &routes, ctx)
             } else {
                 write_ipv4_withdraw(out, &routes, ctx)
@@ -910,12 +997,12 @@ impl AdjRibOut {
         } else if announce {
             let next_hop = self
                 .attributes
-                .get(entry.attr)
+                .get(attr)
                 .and_then(|a| a.next_hop())
                 .map(|address| mp_next_hop(family, address, ctx));
             match next_hop {
                 Some(next_hop) => {
-                    let attributes = self.attributes.encoded(entry.attr, session);
+                    let attributes = self.attributes.encoded(attr, session);
                     write_mp_announce(out, attributes, family, &next_hop, &routes, ctx)
                 }
                 None => {
@@ -926,7 +1013,7 @@ impl AdjRibOut {
         } else if family.safi == Safi::UNICAST || family.safi == Safi::MULTICAST {
             write_mp_withdraw(out, family, &routes, ctx)
         } else {
-            let attributes = self.attributes.encoded(entry.attr, session);
+            let attributes = self.attributes.encoded(attr, session);
             write_mp_withdraw_with_attributes(out, attributes, family, &routes, ctx)
         };
         self.scratch = routes;
