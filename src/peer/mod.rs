@@ -121,8 +121,8 @@ pub enum PeerEvent {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub local_as: u32,
-    /// The AS the peer must announce.
-    pub peer_as: u32,
+    /// The AS the peer must announce (`None`: any, ExaBGP's `peer-as auto`).
+    pub peer_as: Option<u32>,
     pub router_id: Ipv4Addr,
     /// The hold time we propose (0 = no keepalives, else ≥ 3).
     pub hold_time: u16,
@@ -143,7 +143,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(local_as: u32, peer_as: u32, router_id: Ipv4Addr) -> Settings {
+    pub fn new(local_as: u32, peer_as: Option<u32>, router_id: Ipv4Addr) -> Settings {
         Settings {
             local_as,
             peer_as,
@@ -280,6 +280,8 @@ pub struct Peer {
     to_send: VecDeque<usize>,
     eor_pending: bool,
     shutdown: Option<Notification>,
+    /// Shutting down: the next close stops the peer for good.
+    stopping: bool,
 }
 
 impl Peer {
@@ -299,6 +301,7 @@ impl Peer {
             to_send: VecDeque::new(),
             eor_pending: false,
             shutdown: None,
+            stopping: false,
         }
     }
 
@@ -308,6 +311,11 @@ impl Peer {
 
     pub fn label(&self) -> FsmLabel {
         self.state.label()
+    }
+
+    /// Stopped for good (out of attempts, or shut down).
+    pub fn is_stopped(&self) -> bool {
+        matches!(self.state, State::Stopped)
     }
 
     /// The negotiated context once OPENs were exchanged.
@@ -383,6 +391,13 @@ impl Peer {
     /// communication) is sent at the next step if a connection exists.
     pub fn shutdown(&mut self, notification: Notification) {
         self.shutdown = Some(notification);
+        self.stopping = true;
+    }
+
+    /// Ask for a restart: the connection ends with `notification` (e.g. Cease 6/4
+    /// administrative reset) and the peer reconnects after its back-off.
+    pub fn reset(&mut self, notification: Notification) {
+        self.shutdown = Some(notification);
     }
 
     /// Decides what happens to a new inbound connection from this peer whose OPEN carries
@@ -453,12 +468,23 @@ impl Peer {
     /// One bounded slice of work: handle up to `MESSAGES_PER_STEP` complete messages from
     /// `input`, run timers, and send queued routes while `output` has room.
     /// Returns how many input bytes were consumed and what to do next.
-    pub fn step(&mut self, now: Instant, input: &[u8], output: &mut Vec<u8>) -> (usize, Step) {
+    ///
+    /// `queued` is how many output bytes are already waiting in the connection's write
+    /// buffer: with `output`, they count against [`OUTPUT_HIGH_WATER`].
+    pub fn step(
+        &mut self,
+        now: Instant,
+        input: &[u8],
+        output: &mut Vec<u8>,
+        queued: usize,
+    ) -> (usize, Step) {
         if let Some(notification) = self.shutdown.take() {
             if self.state.has_connection() {
                 return (0, self.fail(now, notification, output));
             }
-            self.stop(now);
+            if self.stopping {
+                self.stop(now);
+            }
             return (0, Step::Wait);
         }
         if let Some(step) = self.tick(now, output) {
@@ -494,7 +520,7 @@ impl Peer {
             ),
             Ok(Some(_))
         );
-        let more_output = self.send_table(output);
+        let more_output = self.send_table(output, queued);
         if more_input {
             (consumed, Step::Now)
         } else if more_output {
@@ -623,7 +649,7 @@ impl Peer {
     ) -> Option<Step> {
         let checked = open.validate().and_then(|()| {
             open.validate_peer(
-                Some(self.settings.peer_as),
+                self.settings.peer_as,
                 self.settings.local_as,
                 self.settings.router_id,
             )
@@ -653,12 +679,12 @@ impl Peer {
 
     /// Writes queued UPDATEs (bounded per step and by the output high-water mark), then the
     /// End-of-RIB markers. Returns true while more remains.
-    fn send_table(&mut self, output: &mut Vec<u8>) -> bool {
+    fn send_table(&mut self, output: &mut Vec<u8>, queued: usize) -> bool {
         let State::Established { session, .. } = &mut self.state else {
             return false;
         };
         for _ in 0..UPDATES_PER_STEP {
-            if output.len() >= OUTPUT_HIGH_WATER {
+            if output.len() + queued >= OUTPUT_HIGH_WATER {
                 return true;
             }
             let Some(index) = self.to_send.pop_front() else {
@@ -707,7 +733,7 @@ impl Peer {
         self.eor_pending = false;
         let out_of_attempts =
             self.settings.connect_attempts > 0 && self.attempts >= self.settings.connect_attempts;
-        if out_of_attempts {
+        if out_of_attempts || self.stopping {
             self.stop(now);
             return;
         }

@@ -12,7 +12,7 @@ const A_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const B_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
 
 fn settings(local_as: u32, peer_as: u32, id: Ipv4Addr) -> Settings {
-    Settings::new(local_as, peer_as, id)
+    Settings::new(local_as, Some(peer_as), id)
 }
 
 /// One side of an in-memory connection: what the peer has not consumed yet.
@@ -34,7 +34,7 @@ impl Side {
     /// Runs steps until the peer waits or closes, bounded.
     fn run(&mut self, now: Instant, out: &mut Vec<u8>) -> Step {
         for _ in 0..1000 {
-            let (used, step) = self.peer.step(now, &self.inbox, out);
+            let (used, step) = self.peer.step(now, &self.inbox, out, 0);
             self.inbox.drain(..used);
             match step {
                 Step::Now | Step::Later => continue,
@@ -519,7 +519,7 @@ fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
     );
     side.inbox.extend(encoded(Message::Keepalive));
     let mut out = Vec::new();
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
     side.inbox.drain(..used);
     assert_eq!(step, Step::Later, "yields after one slice");
     assert_eq!(out.len(), update.len() * UPDATES_PER_STEP);
@@ -541,7 +541,7 @@ fn a_full_output_buffer_stops_encoding() {
     );
     side.inbox.extend(encoded(Message::Keepalive));
     let mut out = vec![0; OUTPUT_HIGH_WATER];
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
     side.inbox.drain(..used);
     assert_eq!(
         out.len(),
@@ -622,4 +622,29 @@ fn eor_ipv4() -> Vec<u8> {
     let mut out = Vec::new();
     crate::bgp::update::write_end_of_rib(&mut out, Family::IPV4_UNICAST);
     out
+}
+
+#[test]
+fn shutdown_stops_for_good_and_reset_reconnects() {
+    let (mut side, now) = established_side();
+    side.peer.reset(Notification::cease_reset("maintenance"));
+    let step = side.run(now, &mut Vec::new());
+    assert_eq!(sent_notification(&step), Some((6, 4)));
+    assert!(
+        matches!(side.peer.state(), State::Idle { .. }),
+        "reset reconnects"
+    );
+
+    let (mut side, now) = established_side();
+    side.peer.shutdown(Notification::cease_shutdown("bye"));
+    side.run(now, &mut Vec::new());
+    assert!(side.peer.is_stopped());
+    assert!(!side.peer.wants_connect(now + Duration::from_secs(3600)));
+
+    // Shutdown without a connection stops at once.
+    let mut idle = Peer::new(settings(65001, 65002, A_ID), now);
+    idle.shutdown(Notification::cease_shutdown("bye"));
+    let (_, step) = idle.step(now, &[], &mut Vec::new(), 0);
+    assert_eq!(step, Step::Wait);
+    assert!(idle.is_stopped());
 }
