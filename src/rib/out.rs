@@ -258,6 +258,16 @@ struct WatchdogRoute {
     announced: bool,
 }
 
+impl std::fmt::Debug for AdjRibOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdjRibOut")
+            .field("options", &self.options)
+            .field("stats", &self.stats())
+            .field("established", &self.session.is_some())
+            .finish()
+    }
+}
+
 impl AdjRibOut {
     pub fn new(options: RibOptions) -> AdjRibOut {
         AdjRibOut {
@@ -933,6 +943,10 @@ impl AdjRibOut {
     /// Removes a route and releases its attribute set.
     fn forget(&mut self, key: u64) {
         if let Some((_, _, entry)) = self.lookup(key) {
+            if entry.announced() {
+                // Other jobs may still list it (adj-rib-out off): they must look it up.
+                self.epoch = self.epoch.wrapping_add(1);
+            }
             self.attributes.release(entry.attr);
             self.remove_key(key);
         }
