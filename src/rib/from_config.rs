@@ -101,6 +101,7 @@ impl RouteSet {
     /// Puts the routes in `rib`: announced ones queued, `withdraw` ones only registered
     /// with their watchdog.
     pub fn load_into(&self, rib: &mut AdjRibOut) {
+        rib.reserve(self.routes.len());
         let mut last: Option<(&PathAttributes, u32)> = None;
         for route in &self.routes {
             if let Some(name) = &route.watchdog {

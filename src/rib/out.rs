@@ -304,6 +304,12 @@ impl AdjRibOut {
         }
     }
 
+    /// Makes room for `additional` more IPv4 unicast/multicast routes (a large table
+    /// loaded at once then inserts without rehashing).
+    pub fn reserve(&mut self, additional: usize) {
+        self.compact.reserve(additional);
+    }
+
     /// Interns an attribute set and returns its id with one reference taken; hand it to
     /// [`Self::announce_id`] (which consumes the reference) to announce many routes with
     /// the same attributes without re-hashing them.

@@ -647,3 +647,63 @@ fn adj_rib_in_stores_by_route() {
     rib.withdraw(Family::IPV4_UNICAST, &nth(1));
     assert!(rib.is_empty());
 }
+
+#[test]
+fn without_adj_rib_out_routes_are_forgotten_once_sent() {
+    let mut rib = AdjRibOut::new(RibOptions {
+        adj_rib_out: false,
+        ..RibOptions::default()
+    });
+    rib.announce(Family::IPV4_UNICAST, nth(1), &attrs([1, 1, 1, 1], 1));
+    rib.session_up(up_v4());
+    assert_eq!(drain_all(&mut rib).len(), 2);
+    assert_eq!(rib.stats().routes, 0);
+    assert_eq!(rib.stats().attribute_sets, 0);
+    rib.resend(None, false);
+    assert!(
+        drain_all(&mut rib).is_empty(),
+        "nothing cached, nothing replayed"
+    );
+}
+
+#[test]
+fn clear_withdraws_every_announced_route() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    for i in 0..3 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 1));
+    }
+    rib.session_up(up_v4());
+    drain_all(&mut rib);
+    rib.clear();
+    let messages = drain_all(&mut rib);
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        decode(&messages[0], &Negotiated::default()).withdrawn,
+        [nth(0), nth(1), nth(2)]
+    );
+    assert_eq!(rib.stats().routes, 0);
+}
+
+#[test]
+fn ipv4_routes_with_an_ipv6_next_hop_use_mp_reach() {
+    let mut ctx = up_v4();
+    ctx.negotiated.extended_nexthop = vec![(Family::IPV4_UNICAST, crate::bgp::family::Afi::IPV6)];
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    let hop = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1));
+    rib.announce(
+        Family::IPV4_UNICAST,
+        nth(1),
+        &PathAttributes::new(Some(hop), Vec::new()),
+    );
+    rib.session_up(ctx.clone());
+    let messages = drain_all(&mut rib);
+    let update = decode(&messages[0], &ctx.negotiated);
+    assert!(update.announced.is_empty());
+    let reach = update.mp_reach().next().unwrap();
+    assert_eq!(reach.next_hop.address(), Some(hop));
+    assert_eq!(reach.nlri.routes(), [nth(1)]);
+    assert!(
+        !update.attributes.iter().any(|a| a.code() == 3),
+        "no NEXT_HOP"
+    );
+}
