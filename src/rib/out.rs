@@ -183,8 +183,9 @@ impl Ranker {
     }
 }
 
-/// A fast, seeded hash for the packed route keys (SplitMix64's finaliser): the keys are
-/// already well spread integers, and SipHash costs more than the table work.
+/// A fast, seeded hash for route keys (SplitMix64's finaliser per 8-byte word): the keys
+/// are route data from our own configuration and helpers, and SipHash costs more than the
+/// table work.
 #[derive(Clone)]
 struct KeyHasherBuilder(u64);
 
@@ -206,9 +207,30 @@ struct KeyHasher(u64);
 
 impl std::hash::Hasher for KeyHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
         }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    fn write_u8(&mut self, value: u8) {
+        self.write_u64(u64::from(value));
+    }
+    fn write_u16(&mut self, value: u16) {
+        self.write_u64(u64::from(value));
+    }
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
     }
     fn write_u64(&mut self, value: u64) {
         let mut x = self.0 ^ value;
@@ -229,7 +251,7 @@ pub struct AdjRibOut {
     /// Bumped by every change to the table (see [`ItemsJob::epoch`]).
     epoch: u64,
     arena: Vec<ArenaSlot>,
-    arena_index: HashMap<(Family, Nlri), u32>,
+    arena_index: HashMap<(Family, Nlri), u32, KeyHasherBuilder>,
     arena_free: Vec<u32>,
     pending: Vec<u64>,
     jobs: VecDeque<Job>,
@@ -276,7 +298,7 @@ impl AdjRibOut {
             compact: HashMap::default(),
             epoch: 0,
             arena: Vec::new(),
-            arena_index: HashMap::new(),
+            arena_index: HashMap::default(),
             arena_free: Vec::new(),
             pending: Vec::new(),
             jobs: VecDeque::new(),
