@@ -279,7 +279,12 @@ impl Daemon {
             match session_settings(neighbor, &self.env) {
                 Ok((settings, endpoints)) => {
                     let name = neighbor.peer_text();
-                    let peer = Peer::new(settings, now);
+                    let mut peer = Peer::new(settings, now);
+                    let routes = crate::rib::neighbor_routes(neighbor, None);
+                    for error in &routes.errors {
+                        log::error!("neighbor {name}: {error}");
+                    }
+                    routes.load_into(peer.rib_mut());
                     let id =
                         reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
                     log::info!("neighbor {name}: started");

@@ -157,10 +157,10 @@ pub fn session_settings(
     settings.open_wait = std::time::Duration::from_secs(env.bgp.openwait.into());
     settings.connect_timeout = CONNECT_TIMEOUT;
     settings.connect_attempts = if env.tcp.once { 1 } else { env.tcp.attempts };
-    settings.eor_families = if neighbor.manual_eor {
-        Vec::new()
-    } else {
-        neighbor.families.clone()
+    settings.rib = crate::rib::RibOptions {
+        group_updates: neighbor.group_updates,
+        manual_eor: neighbor.manual_eor,
+        adj_rib_out: neighbor.adj_rib_out,
     };
 
     let md5 = match &neighbor.md5_password {
