@@ -642,6 +642,28 @@ impl AdjRibOut {
             }
             entry.announced()
         });
+        // Rank attribute sets by id (their creation order), not by the hash map's
+        // iteration order, which is random: the table is re-sent in a deterministic order.
+        let mut used: Vec<bool> = Vec::new();
+        let announced_attrs = self.compact.values().map(|e| e.attr).chain(
+            self.arena
+                .iter()
+                .filter_map(|slot| slot.entry.as_ref())
+                .filter(|entry| entry.announced())
+                .map(|entry| entry.attr),
+        );
+        for attr in announced_attrs {
+            let index = attr as usize;
+            if index >= used.len() {
+                used.resize(index + 1, false);
+            }
+            if let Some(flag) = used.get_mut(index) {
+                *flag = true;
+            }
+        }
+        for (index, _) in used.iter().enumerate().filter(|(_, used)| **used) {
+            ranker.rank(index as AttrId);
+        }
         for (key, entry) in self.compact.iter_mut() {
             entry.flags = FLAG_ANNOUNCED;
             items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | key);
