@@ -226,7 +226,7 @@ impl fmt::Display for ErrorKind {
             ),
             NextHopSelfFamily { route, session } => write!(
                 f,
-                "found \"next-hop self\" on a {route} route, expected a route of the session's family ({session})"
+                "found \"next-hop self\" on an {route} route, expected a route of the session's family ({session})"
             ),
             IncompleteRoute { route, missing } => {
                 write!(f, "found route {route} without {missing}")

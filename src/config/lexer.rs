@@ -143,7 +143,6 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
         quote: None,
         quoted_word: false,
     };
-    let mut continued = false;
     let mut line_no: u32 = 0;
     for raw_line in text.split('\n') {
         line_no = line_no.saturating_add(1);
@@ -154,7 +153,6 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
             Some(rest) if !rest.ends_with('\\') || rest.ends_with("\\\\") => (rest, true),
             _ => (line, false),
         };
-        let _ = continued;
         let mut chars = body.chars().peekable();
         let mut col: u32 = 0;
         while let Some(c) = chars.next() {
@@ -254,10 +252,8 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
         if continues {
             // The next physical line continues this statement; a line break separates words.
             s.flush_word();
-            continued = true;
             continue;
         }
-        continued = false;
         s.flush_word();
         if !s.tokens.is_empty() {
             return Err(s.unterminated());

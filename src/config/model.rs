@@ -195,6 +195,8 @@ pub struct Api {
     pub signal: bool,
     pub send: MessageSelection,
     pub receive: MessageSelection,
+    /// Where the block starts.
+    pub location: Location,
 }
 
 impl Api {

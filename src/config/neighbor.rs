@@ -51,7 +51,7 @@ pub struct Draft {
     pub add_path_block: bool,
     pub nexthop: Vec<NextHopFamily>,
     pub nexthop_block: bool,
-    pub api: Vec<(Api, Location)>,
+    pub api: Vec<Api>,
     pub routes: Vec<Route>,
     pub operational: Vec<OperationalMessage>,
     pub inherit: Vec<(String, Location)>,
@@ -319,7 +319,7 @@ pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                 "tcp-ao" => draft.tcp_ao = Some(tcp_ao_block(ctx, node, children)?),
                 "api" => {
                     let api = api_block(ctx, node, children)?;
-                    draft.api.push((api, ctx.node_loc(node)));
+                    draft.api.push(api);
                 }
                 "static" => static_block(ctx, children, draft)?,
                 "announce" => announce_block(ctx, children, draft)?,
@@ -776,6 +776,7 @@ fn api_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<Api, Conf
         signal: false,
         send: MessageSelection::default(),
         receive: MessageSelection::default(),
+        location: ctx.node_loc(block),
     };
     for node in children {
         let k = node.keyword();
@@ -1567,7 +1568,6 @@ pub fn finish(
             }
         }
     }
-    let api = draft.api.into_iter().map(|(api, _)| api).collect();
     Ok(Neighbor {
         peer_address,
         peer_prefix_len,
@@ -1601,7 +1601,7 @@ pub fn finish(
         capabilities,
         add_path: draft.add_path,
         nexthop: draft.nexthop,
-        api,
+        api: draft.api,
         routes: draft.routes,
         operational: draft.operational,
         inherited,

@@ -256,8 +256,8 @@ fn check_duplicates(neighbors: &[Neighbor]) -> Result<(), ConfigError> {
 fn resolve_api(neighbors: &mut [Neighbor], processes: &[Process]) -> Result<(), ConfigError> {
     for n in neighbors.iter_mut() {
         let peer = n.peer_text();
-        let location = n.location.clone();
         for api in &mut n.api {
+            let location = api.location.clone();
             match &mut api.processes {
                 ProcessSelector::Names(names) => {
                     names.retain(|name| name != ",");
