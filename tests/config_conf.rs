@@ -78,3 +78,19 @@ fn systemd_unit_is_hardened() {
         assert!(unit.lines().any(|l| l.trim() == line), "missing `{line}`");
     }
 }
+
+#[test]
+fn health_check_program_resolves_next_to_the_configuration() {
+    let path = conf_dir().join("anycast.conf");
+    let config = rexa::config::load(&path, &Default::default()).expect("valid");
+    let process = config.process("dns-health").expect("process defined");
+    let program = process
+        .resolve_program(&path)
+        .expect("healthcheck.sh found");
+    assert!(program.ends_with("healthcheck.sh"), "{}", program.display());
+    // The corpus names helper programs that do not exist: parsing accepted them, and
+    // resolution simply finds nothing.
+    let mut missing = process.clone();
+    missing.run = vec!["./run/absent-helper.py".into()];
+    assert_eq!(missing.resolve_program(&path), None);
+}

@@ -51,6 +51,8 @@ fn cases() -> Vec<Case> {
         case!("asdot part too large", neighbor("peer-as 1.65536;"), 6, "1.65536", ErrorKind::InvalidValue { .. }),
         case!("trailing word", neighbor("local-as 1 2;"), 6, "2", ErrorKind::TrailingValue { .. }),
         case!("ttl too large", neighbor("outgoing-ttl 256;"), 6, "256", ErrorKind::OutOfRange { max: 255, .. }),
+        case!("missing router-id", "neighbor 127.0.0.1 {\n    local-as 1;\n    peer-as 1;\n}\n".into(), 1, "neighbor", ErrorKind::Incomplete { .. }),
+        case!("vpls without next-hop", neighbor("l2vpn { vpls endpoint 1 base 2 offset 3 size 4 rd 1:1; }"), 6, "vpls", ErrorKind::Incomplete { .. }),
         case!("missing peer-as", "neighbor 127.0.0.1 {\n    router-id 1.2.3.4;\n    local-as 1;\n}\n".into(), 1, "neighbor", ErrorKind::Incomplete { .. }),
         case!("unterminated statement", neighbor("hold-time 90"), 6, "hold-time", ErrorKind::UnterminatedStatement { .. }),
         case!("comment inside a statement", neighbor("hold-time 90 # x"), 6, "hold-time", ErrorKind::UnterminatedStatement { .. }),

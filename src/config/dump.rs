@@ -62,7 +62,7 @@ fn neighbor(out: &mut String, n: &Neighbor) {
         line("inherited", format!("[ {} ]", n.inherited.join(" ")));
     }
     line("description", quote(&n.description));
-    line("router-id", opt(&n.router_id));
+    line("router-id", n.router_id.to_string());
     line(
         "local-address",
         n.local_address

@@ -279,12 +279,12 @@ pub enum WarningKind {
         keyword: &'static str,
         template: String,
     },
-    /// A setting accepted for compatibility that has no effect in rexa.
-    NoEffect { keyword: String },
     /// A flow component meant for the other address family.
     FlowComponentFamily { keyword: String },
     /// A flow `rate-limit` in bytes/s below 9600 (ExaBGP warns too).
     LowRateLimit { rate: u64 },
+    /// A flow prefix with host bits set; ExaBGP accepts it and sends the masked prefix.
+    HostBitsMasked { written: String, used: String },
 }
 
 impl fmt::Display for WarningKind {
@@ -304,10 +304,13 @@ impl fmt::Display for WarningKind {
                 f,
                 "template \"{template}\" replaces this neighbor's \"{keyword}\" (ExaBGP's merge rule: the template wins)"
             ),
-            NoEffect { keyword } => write!(f, "\"{keyword}\" is accepted and has no effect"),
             FlowComponentFamily { keyword } => write!(
                 f,
                 "flow component \"{keyword}\" belongs to the other address family"
+            ),
+            HostBitsMasked { written, used } => write!(
+                f,
+                "flow prefix {written} has host bits set, using {used}"
             ),
             LowRateLimit { rate } => write!(
                 f,

@@ -397,6 +397,10 @@ fn bitmask_term(text: &str, names: &[(&str, u64)], max: u64) -> Option<(u8, u64)
     } else {
         (0, text)
     };
+    if names == FRAGMENTS && rest.eq_ignore_ascii_case("not-a-fragment") && op == 0 {
+        // 4.x spelling, removed in 5.0: the same as `!is-fragment`.
+        return Some((OP_NOT, 0x02));
+    }
     let mut v = 0u64;
     for part in rest.split('+') {
         v |= value::parse_u64_text(part).or_else(|| named(names, part))?;
@@ -512,7 +516,32 @@ pub fn match_component(
         text: prefix_text.to_string(),
         ..t.clone()
     };
-    let prefix = value::prefix(w, &prefix_token, k)?;
+    let prefix = match value::prefix(w, &prefix_token, k) {
+        Ok(p) => p,
+        Err(ConfigError {
+            kind: ErrorKind::HostBitsSet { .. },
+            ..
+        }) => {
+            // ExaBGP accepts host bits in flow prefixes and sends only the masked bits.
+            let (addr, len) = prefix_text
+                .split_once('/')
+                .and_then(|(a, l)| Some((a.parse::<IpAddr>().ok()?, l.parse::<u8>().ok()?)))
+                .ok_or_else(|| w.invalid(t, k, "a prefix"))?;
+            let masked = Prefix {
+                addr: value::mask(addr, len),
+                len,
+            };
+            warnings.push(Warning {
+                location: w.at(t),
+                kind: WarningKind::HostBitsMasked {
+                    written: prefix_text.to_string(),
+                    used: masked.to_string(),
+                },
+            });
+            masked
+        }
+        Err(e) => return Err(e),
+    };
     let offset = match offset_text {
         None => 0,
         Some(o) => match o.parse::<u8>() {
@@ -756,6 +785,10 @@ mod tests {
         assert_eq!(bitmask_term("syn+ack", TCP_FLAGS, 0xFFF), Some((0, 0x12)));
         assert_eq!(bitmask_term("SYN", TCP_FLAGS, 0xFFF), Some((0, 2)));
         assert_eq!(named(FRAGMENTS, "First_Fragment"), Some(4));
+        assert_eq!(
+            bitmask_term("not-a-fragment", FRAGMENTS, 0xFF),
+            Some((OP_NOT, 2))
+        );
     }
 
     #[test]

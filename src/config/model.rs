@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
 
 use crate::bgp::family::{Afi, Family};
 
@@ -58,6 +59,31 @@ pub struct Process {
 impl Process {
     pub fn encoder(&self) -> Encoder {
         self.encoder.unwrap_or(Encoder::Text)
+    }
+
+    /// Finds the program to run (config.md §11.1): an absolute path as is; otherwise the
+    /// last existing executable among `/etc/exabgp/<prog>`, `<config dir>/<prog>` and each
+    /// `$PATH` entry. Setuid/setgid programs are refused. `None` when nothing fits.
+    pub fn resolve_program(&self, config_file: &Path) -> Option<PathBuf> {
+        use std::os::unix::fs::PermissionsExt;
+        let program = Path::new(self.run.first()?);
+        let usable = |p: &Path| {
+            std::fs::metadata(p).is_ok_and(|m| {
+                let mode = m.permissions().mode();
+                m.is_file() && mode & 0o111 != 0 && mode & 0o6000 == 0
+            })
+        };
+        if program.is_absolute() {
+            return usable(program).then(|| program.to_path_buf());
+        }
+        let mut candidates = vec![Path::new("/etc/exabgp").join(program)];
+        if let Some(dir) = config_file.parent() {
+            candidates.push(dir.join(program));
+        }
+        if let Some(path) = std::env::var_os("PATH") {
+            candidates.extend(std::env::split_paths(&path).map(|d| d.join(program)));
+        }
+        candidates.into_iter().rev().find(|c| usable(c))
     }
 }
 
@@ -499,8 +525,8 @@ pub struct Neighbor {
     pub peer_address: IpAddr,
     pub peer_prefix_len: u8,
     pub description: String,
-    /// Explicit, or derived from an IPv4 local address.
-    pub router_id: Option<Ipv4Addr>,
+    /// Explicit, or derived from an IPv4 local address (mandatory otherwise).
+    pub router_id: Ipv4Addr,
     /// `None` = `auto` (learn from the socket).
     pub local_address: Option<IpAddr>,
     pub local_link_local: Option<Ipv6Addr>,

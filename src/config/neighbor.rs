@@ -1276,8 +1276,11 @@ fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError
     if rd.nlri.rd.is_none() {
         missing.push("rd");
     }
-    let (Some(route_rd), [Some(endpoint), Some(base), Some(offset), Some(size)]) =
-        (rd.nlri.rd, fields)
+    if rd.attributes.next_hop.is_none() && !rd.control.withdraw {
+        missing.push("next-hop");
+    }
+    let (true, Some(route_rd), [Some(endpoint), Some(base), Some(offset), Some(size)]) =
+        (missing.is_empty(), rd.nlri.rd, fields)
     else {
         return Err(ConfigError::new(
             location,
@@ -1453,10 +1456,15 @@ pub fn finish(
             }));
         }
     }
-    let router_id = draft.router_id.or(match local_address {
+    let Some(router_id) = draft.router_id.or(match local_address {
         Some(IpAddr::V4(v4)) => Some(v4),
         _ => None,
-    });
+    }) else {
+        return Err(err(ErrorKind::Incomplete {
+            what: "neighbor (no IPv4 local-address to take it from)",
+            missing: vec!["router-id"],
+        }));
+    };
     let listen = draft.listen.unwrap_or(0);
     if listen != 0 && local_address.is_none() {
         return Err(err(ErrorKind::Incomplete {

@@ -82,6 +82,16 @@ pub fn parse(text: &str, file_name: &str, options: &ParseOptions) -> Result<Conf
                     }
                     let mut draft = Draft::default();
                     neighbor::parse_body(&mut ctx, inner, &mut draft)?;
+                    // A template may inherit templates defined above it.
+                    for (name, at) in std::mem::take(&mut draft.inherit) {
+                        match templates.get(&name) {
+                            Some(parent) => {
+                                neighbor::merge_template(&mut ctx, &mut draft, parent, &name, &at)
+                            }
+                            None if name == "," => {}
+                            None => ctx.warn(at, WarningKind::UnknownTemplate { name }),
+                        }
+                    }
                     templates.insert(name_token.text.clone(), draft);
                 }
             }
@@ -225,29 +235,34 @@ fn neighbor_block(
 }
 
 fn check_duplicates(neighbors: &[Neighbor]) -> Result<(), ConfigError> {
-    for (i, n) in neighbors.iter().enumerate() {
-        for earlier in neighbors.iter().take(i) {
-            let same = if n.listen != 0 || earlier.listen != 0 {
-                n.peer_address == earlier.peer_address
-                    && n.peer_prefix_len == earlier.peer_prefix_len
-                    && n.listen == earlier.listen
+    use std::collections::HashSet;
+    // The identity of config.md §2.4, as a hashable key (linear in the number of neighbors).
+    let mut seen: HashSet<String> = HashSet::new();
+    for n in neighbors {
+        let key = if n.listen != 0 {
+            format!("{}|listen {}", n.peer_text(), n.listen)
+        } else {
+            let families = if n.capabilities.multi_session {
+                format!("{:?}", n.families)
             } else {
-                n.peer_address == earlier.peer_address
-                    && n.peer_prefix_len == earlier.peer_prefix_len
-                    && n.local_address == earlier.local_address
-                    && n.local_as == earlier.local_as
-                    && n.peer_as == earlier.peer_as
-                    && n.router_id == earlier.router_id
-                    && (!n.capabilities.multi_session || n.families == earlier.families)
+                String::new()
             };
-            if same {
-                return Err(ConfigError::new(
-                    n.location.clone(),
-                    ErrorKind::DuplicateNeighbor {
-                        peer: n.peer_text(),
-                    },
-                ));
-            }
+            format!(
+                "{}|{:?}|{}|{}|{}|{families}",
+                n.peer_text(),
+                n.local_address,
+                n.local_as,
+                n.peer_as,
+                n.router_id
+            )
+        };
+        if !seen.insert(key) {
+            return Err(ConfigError::new(
+                n.location.clone(),
+                ErrorKind::DuplicateNeighbor {
+                    peer: n.peer_text(),
+                },
+            ));
         }
     }
     Ok(())
