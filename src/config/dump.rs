@@ -272,15 +272,33 @@ pub fn route_line(route: &Route) -> String {
                 v.endpoint, v.base, v.offset, v.size, v.rd
             );
         }
-        Nlri::Mup { route: m, .. } => {
-            let _ = write!(s, "{m:?}");
-        }
+        Nlri::Mup { route: m, .. } => mup_text(&mut s, m),
         Nlri::Mvpn { route: m, .. } => {
-            let _ = write!(s, "{m:?}");
+            let _ = match m {
+                Mvpn::SourceAd { rd, source, group } => {
+                    write!(s, "source-ad source {source} group {group} rd {rd}")
+                }
+                Mvpn::SharedJoin {
+                    rd,
+                    source_as,
+                    rp,
+                    group,
+                } => write!(
+                    s,
+                    "shared-join rp {rp} group {group} rd {rd} source-as {source_as}"
+                ),
+                Mvpn::SourceJoin {
+                    rd,
+                    source_as,
+                    source,
+                    group,
+                } => write!(
+                    s,
+                    "source-join source {source} group {group} rd {rd} source-as {source_as}"
+                ),
+            };
         }
-        Nlri::SrPolicy { policy, .. } => {
-            let _ = write!(s, "{policy:?}");
-        }
+        Nlri::SrPolicy { policy, .. } => sr_policy_text(&mut s, policy),
         Nlri::None { .. } => s.push_str("(attributes only)"),
     }
     attributes(&mut s, &route.attributes);
@@ -509,5 +527,110 @@ fn flow_text(s: &mut String, flow: &FlowRoute) {
             set.asn,
             set.group_id
         );
+    }
+}
+
+fn mup_text(s: &mut String, m: &Mup) {
+    let _ = match m {
+        Mup::Isd { rd, prefix } => write!(s, "mup-isd {prefix} rd {rd}"),
+        Mup::Dsd { rd, address } => write!(s, "mup-dsd {address} rd {rd}"),
+        Mup::T1st {
+            rd,
+            prefix,
+            teid,
+            qfi,
+            endpoint,
+            source,
+        } => {
+            let _ = write!(
+                s,
+                "mup-t1st {prefix} rd {rd} teid {teid} qfi {qfi} endpoint {endpoint}"
+            );
+            match source {
+                Some(src) => write!(s, " source {src}"),
+                None => Ok(()),
+            }
+        }
+        Mup::T2st {
+            rd,
+            endpoint,
+            teid,
+            teid_bits,
+        } => write!(s, "mup-t2st {endpoint} rd {rd} teid {teid}/{teid_bits}"),
+    };
+}
+
+fn sr_policy_text(s: &mut String, p: &SrPolicy) {
+    let _ = write!(
+        s,
+        "sr-policy distinguisher {} color {} endpoint {}",
+        p.distinguisher, p.color, p.endpoint
+    );
+    if let Some(v) = p.preference {
+        let _ = write!(s, " preference {v}");
+    }
+    if let Some(v) = p.priority {
+        let _ = write!(s, " priority {v}");
+    }
+    if let Some(v) = p.binding_sid_mpls {
+        let _ = write!(s, " binding-sid mpls {v}");
+    }
+    if let Some(v) = p.srv6_binding_sid {
+        let _ = write!(s, " srv6-binding-sid {v}");
+    }
+    if let Some(v) = &p.policy_name {
+        let _ = write!(s, " policy-name {}", quote(v));
+    }
+    if let Some(v) = &p.candidate_path_name {
+        let _ = write!(s, " candidate-path-name {}", quote(v));
+    }
+    for list in &p.segment_lists {
+        s.push_str(" segment-list");
+        if let Some(w) = list.weight {
+            let _ = write!(s, " weight {w}");
+        }
+        for seg in &list.segments {
+            let _ = write!(s, " segment type-{}", seg.kind);
+            if let Some(v) = seg.mpls_label {
+                let _ = write!(s, " mpls {v}");
+            }
+            if let Some(v) = seg.srv6_sid {
+                let _ = write!(s, " srv6 {v}");
+            }
+            if let Some(v) = seg.local_if_id {
+                let _ = write!(s, " local-if-id {v}");
+            }
+            if let Some(v) = seg.address {
+                let _ = write!(s, " {} {v}", if v.is_ipv4() { "ipv4" } else { "ipv6" });
+            }
+            if let Some(v) = seg.local {
+                let _ = write!(s, " local {v}");
+            }
+            if let Some(v) = seg.remote_if_id {
+                let _ = write!(s, " remote-if-id {v}");
+            }
+            if let Some(v) = seg.remote {
+                let _ = write!(s, " remote {v}");
+            }
+            if let Some(v) = seg.algorithm {
+                let _ = write!(s, " algorithm {v}");
+            }
+            match seg.sid {
+                Some(SegmentSid::Mpls(v)) => {
+                    let _ = write!(s, " sid {v}");
+                }
+                Some(SegmentSid::Srv6(v)) => {
+                    let _ = write!(s, " sid {v}");
+                }
+                None => {}
+            }
+            if let Some(b) = seg.behavior {
+                let _ = write!(
+                    s,
+                    " endpoint-behavior {} {} {} {} {}",
+                    b.behavior, b.block_len, b.node_len, b.function_len, b.argument_len
+                );
+            }
+        }
     }
 }

@@ -250,8 +250,8 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
             return Err(ConfigError::new(s.loc(l, c), ErrorKind::UnterminatedQuote));
         }
         if continues {
-            // The next physical line continues this statement; a line break separates words.
-            s.flush_word();
+            // The next physical line continues this statement. It is appended as is: its
+            // indentation separates words, a line starting in column 1 glues (config.md §1.1).
             continue;
         }
         s.flush_word();
@@ -380,6 +380,7 @@ mod tests {
     #[test]
     fn continuation_and_comments() {
         assert_eq!(words("a \\\n   b;  # c"), vec![vec!["a", "b"]]);
+        assert_eq!(words("a\\\nb \\\n c;"), vec![vec!["ab", "c"]]);
         assert_eq!(words("# only\n\n"), Vec::<Vec<String>>::new());
         let file: Arc<str> = "t".into();
         let e = tokenize(&file, "x {\n  hold-time 90\n}").unwrap_err();

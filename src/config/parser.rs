@@ -419,6 +419,77 @@ fn match_here(pattern: &[char], text: &[char], depth: usize) -> bool {
 mod tests {
     use super::*;
 
+    fn parse_ok(text: &str) -> Config {
+        match parse(text, "t.conf", &ParseOptions::default()) {
+            Ok(config) => config,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    const BASE: &str = "router-id 1.1.1.1; local-address 10.0.0.2; local-as 1; peer-as 2;";
+
+    #[test]
+    fn templates_merge_like_exabgp() {
+        let config = parse_ok(&format!(
+            "template {{ neighbor a {{ hold-time 30; family {{ ipv4 unicast; }} static {{ route 1.0.0.0/8 next-hop self; }} }}\n\
+             neighbor b {{ inherit a; description from-b; }} }}\n\
+             neighbor 10.0.0.1 {{ {BASE} hold-time 60; inherit [ b, nowhere ]; \
+             static {{ route 2.0.0.0/8 next-hop self; }} static {{ route 3.0.0.0/8 next-hop self; }} }}"
+        ));
+        let n = &config.neighbors[0];
+        assert_eq!(n.hold_time, 30, "the template's scalar wins");
+        assert_eq!(n.description, "from-b");
+        assert_eq!(n.inherited, vec!["b".to_string()]);
+        let prefixes: Vec<String> = n.routes.iter().map(neighbor::route_text).collect();
+        assert_eq!(prefixes, ["2.0.0.0/8", "3.0.0.0/8", "1.0.0.0/8"]);
+        assert!(config.warnings.iter().any(
+            |w| matches!(&w.kind, WarningKind::UnknownTemplate { name } if name == "nowhere")
+        ));
+        assert!(config.warnings.iter().any(|w| matches!(
+            w.kind,
+            WarningKind::TemplateOverride {
+                keyword: "hold-time",
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn defaults_and_ranges() {
+        let config = parse_ok(&format!(
+            "neighbor 10.0.0.0/24 {{ {BASE} passive; capability {{ route-refresh; graceful-restart; }} }}"
+        ));
+        let n = &config.neighbors[0];
+        assert_eq!(n.peer_prefix_len, 24);
+        assert!(n.adj_rib_out, "route-refresh forces adj-rib-out");
+        assert_eq!(
+            n.capabilities.graceful_restart,
+            Some(180),
+            "0 takes the hold-time"
+        );
+        assert!(n.families_all);
+        let options = ParseOptions {
+            assume_passive: true,
+        };
+        let text = format!("neighbor 10.0.0.0/24 {{ {BASE} }}");
+        assert!(parse(&text, "t", &ParseOptions::default()).is_err());
+        assert!(parse(&text, "t", &options).is_ok());
+    }
+
+    #[test]
+    fn attributes_nlri_and_process_match() {
+        let config = parse_ok(&format!(
+            "process log-a {{ run x; encoder text; }} process other {{ run y; encoder json; respawn false; }}\n\
+             neighbor 10.0.0.1 {{ {BASE} api {{ processes-match [ \"^log-\" ]; }} \
+             static {{ attributes next-hop 10.0.0.2 med 7 nlri 10.1.0.0/16 10.2.0.0/16; }} }}"
+        ));
+        let n = &config.neighbors[0];
+        assert_eq!(n.routes.len(), 2);
+        assert!(n.routes.iter().all(|r| r.attributes.med == Some(7)));
+        assert_eq!(n.process_names(), vec!["log-a"]);
+        assert_eq!(config.process("other").map(|p| p.respawn), Some(false));
+    }
+
     #[test]
     fn regex() {
         assert!(regex_match("^log-.*", "log-a"));

@@ -841,7 +841,7 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     let hex = text
         .strip_prefix("0x")
         .or_else(|| text.strip_prefix("0X"))?;
-    if hex.is_empty() || hex.len() % 2 != 0 {
+    if hex.len() % 2 != 0 {
         return None;
     }
     (0..hex.len())
