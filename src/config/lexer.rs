@@ -144,6 +144,7 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
         quoted_word: false,
     };
     let mut line_no: u32 = 0;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for raw_line in text.split('\n') {
         line_no = line_no.saturating_add(1);
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
