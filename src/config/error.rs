@@ -51,6 +51,12 @@ pub enum ErrorKind {
         section: &'static str,
         suggestion: Option<&'static str>,
     },
+    /// A keyword of older ExaBGP versions or of another block, with where it goes now.
+    MisplacedKeyword {
+        keyword: String,
+        section: &'static str,
+        hint: &'static str,
+    },
     /// A leaf keyword written as a block (`keyword {`), or the reverse.
     WrongStatementKind {
         keyword: String,
@@ -158,6 +164,11 @@ impl fmt::Display for ErrorKind {
                     None => Ok(()),
                 }
             }
+            MisplacedKeyword {
+                keyword,
+                section,
+                hint,
+            } => write!(f, "found \"{keyword}\" in {section}, which is not valid there: {hint}"),
             WrongStatementKind { keyword, expected } => {
                 write!(f, "found \"{keyword}\", expected {expected}")
             }

@@ -183,6 +183,32 @@ pub fn words<'a>(file: &'a Arc<str>, node: &'a Node) -> Words<'a> {
     w
 }
 
+/// Keywords people carry over from ExaBGP 3.x or put in the wrong block, with the fix.
+fn misplaced_hint(section: &str, keyword: &str) -> Option<&'static str> {
+    Some(match (section, keyword) {
+        ("neighbor", "multi-session" | "route-refresh" | "graceful-restart" | "asn4") => {
+            "it is a capability: write it inside `capability { ... }`"
+        }
+        ("neighbor", "ttl-security") => "ExaBGP 4+ uses `outgoing-ttl` and `incoming-ttl`",
+        ("neighbor", "process") => "bind processes with `api { processes [ NAME ]; }`",
+        ("neighbor", "route") => {
+            "routes go inside `static { ... }` or `announce { ipv4 { unicast ... } }`"
+        }
+        ("neighbor", "neighbor") => "neighbor blocks can not be nested; use `template` and `inherit`",
+        ("the top level", "group") => {
+            "`group` blocks were removed in ExaBGP 4; use `template { neighbor NAME { ... } }` and `inherit NAME;`"
+        }
+        (
+            "the top level",
+            "route" | "static" | "announce" | "flow" | "family" | "capability" | "api",
+        ) => "it belongs inside a `neighbor` (or template) block",
+        ("family", "minimal") => {
+            "`minimal` was removed in ExaBGP 4; list the families, or write `all;`"
+        }
+        _ => return None,
+    })
+}
+
 pub fn unknown(
     ctx: &Ctx,
     node: &Node,
@@ -190,6 +216,16 @@ pub fn unknown(
     candidates: &[&'static str],
 ) -> ConfigError {
     let keyword = node.keyword();
+    if let Some(hint) = misplaced_hint(section, keyword) {
+        return ConfigError::new(
+            ctx.node_loc(node),
+            ErrorKind::MisplacedKeyword {
+                keyword: keyword.to_string(),
+                section,
+                hint,
+            },
+        );
+    }
     ConfigError::new(
         ctx.node_loc(node),
         ErrorKind::UnknownKeyword {
