@@ -321,7 +321,8 @@ pub fn regex_match(pattern: &str, text: &str) -> bool {
         Some(('^', rest)) => rest,
         _ => &pattern[..],
     };
-    match_here(pattern, &text, 0)
+    let mut budget: usize = 100_000;
+    match_here(pattern, &text, 0, &mut budget)
 }
 
 /// Tests one character against a pattern atom.
@@ -380,10 +381,12 @@ fn atom(pattern: &[char]) -> Option<(usize, CharTest<'_>)> {
     }
 }
 
-fn match_here(pattern: &[char], text: &[char], depth: usize) -> bool {
-    if depth > 1000 {
+/// Backtracking match; `budget` bounds the total work so no pattern can take long.
+fn match_here(pattern: &[char], text: &[char], depth: usize, budget: &mut usize) -> bool {
+    if depth > 1000 || *budget == 0 {
         return false;
     }
+    *budget -= 1;
     let Some(first) = pattern.first() else {
         return true;
     };
@@ -406,10 +409,10 @@ fn match_here(pattern: &[char], text: &[char], depth: usize) -> bool {
             }
             (min..=count)
                 .rev()
-                .any(|n| match_here(after, text.get(n..).unwrap_or(&[]), depth + 1))
+                .any(|n| match_here(after, text.get(n..).unwrap_or(&[]), depth + 1, budget))
         }
         _ => match text.split_first() {
-            Some((c, tail)) if matches(*c) => match_here(rest, tail, depth + 1),
+            Some((c, tail)) if matches(*c) => match_here(rest, tail, depth + 1, budget),
             _ => false,
         },
     }
@@ -499,5 +502,8 @@ mod tests {
         assert!(!regex_match("^a[0-9]+$", "a12b"));
         assert!(regex_match(".*", ""));
         assert!(!regex_match("[", "x"));
+        // Pathological backtracking stops at the work budget instead of hanging.
+        let name = "a".repeat(200);
+        assert!(!regex_match(&format!("{}b", ".*".repeat(12)), &name));
     }
 }
