@@ -276,6 +276,62 @@ impl Prefix {
     }
 }
 
+impl Prefix {
+    /// The sub-prefixes of length `len` covering this prefix, in address order (`split /len`).
+    /// Yields only the prefix itself when `len` is not longer. Lazy: nothing is allocated.
+    pub fn subprefixes(&self, len: u8) -> SubPrefixes {
+        let len = len.clamp(self.len, self.max_len());
+        let (start, step) = match self.addr {
+            IpAddr::V4(a) => (u128::from(u32::from(a)), 1u128 << (32 - u32::from(len))),
+            IpAddr::V6(a) => (
+                u128::from(a),
+                1u128.checked_shl(128 - u32::from(len)).unwrap_or(0),
+            ),
+        };
+        let count = 1u128
+            .checked_shl(u32::from(len - self.len))
+            .unwrap_or(u128::MAX);
+        SubPrefixes {
+            v4: self.addr.is_ipv4(),
+            next: start,
+            step,
+            remaining: count,
+            len,
+        }
+    }
+}
+
+/// Iterator returned by [`Prefix::subprefixes`].
+#[derive(Debug, Clone)]
+pub struct SubPrefixes {
+    v4: bool,
+    next: u128,
+    step: u128,
+    remaining: u128,
+    len: u8,
+}
+
+impl Iterator for SubPrefixes {
+    type Item = Prefix;
+
+    fn next(&mut self) -> Option<Prefix> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let addr = if self.v4 {
+            IpAddr::V4(Ipv4Addr::from(self.next as u32))
+        } else {
+            IpAddr::V6(Ipv6Addr::from(self.next))
+        };
+        self.next = self.next.wrapping_add(self.step);
+        Some(Prefix {
+            addr,
+            len: self.len,
+        })
+    }
+}
+
 impl fmt::Display for Prefix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.addr, self.len)
@@ -593,5 +649,39 @@ impl Neighbor {
             }
         }
         names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_into_subprefixes() {
+        let p = Prefix {
+            addr: "10.0.0.0".parse().unwrap(),
+            len: 22,
+        };
+        let subs: Vec<String> = p.subprefixes(24).map(|s| s.to_string()).collect();
+        assert_eq!(
+            subs,
+            ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+        );
+        assert_eq!(p.subprefixes(20).count(), 1);
+        let v6 = Prefix {
+            addr: "2001:db8::".parse().unwrap(),
+            len: 127,
+        };
+        let subs: Vec<String> = v6.subprefixes(128).map(|s| s.to_string()).collect();
+        assert_eq!(subs, ["2001:db8::/128", "2001:db8::1/128"]);
+        let all = Prefix {
+            addr: "::".parse().unwrap(),
+            len: 0,
+        };
+        assert_eq!(all.subprefixes(1).count(), 2);
+        assert!(
+            all.subprefixes(128).next().is_some(),
+            "lazy even for 2^128 items"
+        );
     }
 }

@@ -1133,6 +1133,15 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                         ));
                     }
                     flow.afi = Some(afi);
+                    if k == "flow-vpn" && flow.rd.is_none() {
+                        return Err(ConfigError::new(
+                            location,
+                            ErrorKind::IncompleteRoute {
+                                route: "flow-vpn".into(),
+                                missing: "rd (a flow-vpn route needs a route distinguisher)",
+                            },
+                        ));
+                    }
                     Nlri::Flow(Box::new(flow))
                 }
                 "mcast-vpn" => {
