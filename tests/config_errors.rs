@@ -104,7 +104,7 @@ fn cases() -> Vec<Case> {
         case!("duplicate process", "process p {\n    run x;\n}\nprocess p {\n    run y;\n}\n".into(), 4, "process", ErrorKind::DuplicateName { .. }),
         case!("process without run", "process p {\n    encoder json;\n}\n".into(), 1, "process", ErrorKind::Incomplete { .. }),
         case!("process encoder", "process p {\n    run x;\n    encoder xml;\n}\n".into(), 3, "xml", ErrorKind::InvalidValue { .. }),
-        case!("md5 password too long", neighbor(&format!("md5-password {};", "x".repeat(81))), 1, "neighbor", ErrorKind::InvalidMd5 { .. }),
+        case!("md5 password too long", neighbor(&format!("md5-password {};", "x".repeat(81))), 1, "neighbor", ErrorKind::InvalidPassword { .. }),
         case!("md5 with tcp-ao", neighbor("md5-password a; tcp-ao { keyid 1; algorithm hmac-sha-256; password b; }"), 1, "neighbor", ErrorKind::Conflict { .. }),
         case!("incomplete tcp-ao", neighbor("tcp-ao { keyid 1; }"), 6, "tcp-ao", ErrorKind::Incomplete { .. }),
         case!("flow match typo", neighbor("flow { route r { match { sourse 10.0.0.0/8; } then { discard; } } }"), 6, "sourse", ErrorKind::UnknownKeyword { suggestion: Some("source"), .. }),

@@ -125,8 +125,11 @@ pub enum ErrorKind {
     UndefinedProcess { name: String, neighbor: String },
     /// No defined process matches any `processes-match` regex.
     NoProcessMatch { patterns: String, neighbor: String },
-    /// An MD5 password that is too long or not valid base64.
-    InvalidMd5 { reason: &'static str },
+    /// An MD5 or TCP-AO password that is too long or not valid base64.
+    InvalidPassword {
+        keyword: &'static str,
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for ErrorKind {
@@ -254,7 +257,7 @@ impl fmt::Display for ErrorKind {
                 f,
                 "found processes-match {patterns} for neighbor {neighbor}, expected a pattern matching a defined process"
             ),
-            InvalidMd5 { reason } => write!(f, "invalid md5 password: {reason}"),
+            InvalidPassword { keyword, reason } => write!(f, "invalid {keyword}: {reason}"),
         }
     }
 }

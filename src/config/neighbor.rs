@@ -748,8 +748,9 @@ fn tcp_ao_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<TcpAo,
                 if p.len() > 80 {
                     return Err(ConfigError::new(
                         ctx.node_loc(node),
-                        ErrorKind::InvalidMd5 {
-                            reason: "a tcp-ao password is at most 80 bytes",
+                        ErrorKind::InvalidPassword {
+                            keyword: "tcp-ao password",
+                            reason: "found more than 80 bytes, expected at most 80",
                         },
                     ));
                 }
@@ -1535,18 +1536,19 @@ pub fn finish(
         let decoded_len = if md5_base64 == Some(true) {
             match decode_base64(password) {
                 Some(bytes) => bytes.len(),
-                None => {
-                    return Err(err(ErrorKind::InvalidMd5 {
-                        reason: "md5-base64 is set but the password is not valid base64",
-                    }))
-                }
+                None => return Err(err(ErrorKind::InvalidPassword {
+                    keyword: "md5-password",
+                    reason:
+                        "found text that is not base64, expected base64 because md5-base64 is set",
+                })),
             }
         } else {
             password.len()
         };
         if decoded_len > 80 {
-            return Err(err(ErrorKind::InvalidMd5 {
-                reason: "the password is longer than 80 characters",
+            return Err(err(ErrorKind::InvalidPassword {
+                keyword: "md5-password",
+                reason: "found more than 80 characters, expected at most 80",
             }));
         }
     }

@@ -468,3 +468,93 @@ pub fn operational(w: &mut Words) -> Result<Option<OperationalMessage>, ConfigEr
     w.end(kind)?;
     Ok(Some(message))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::lexer::tokenize;
+    use std::sync::Arc;
+
+    fn with_words<T>(text: &str, f: impl FnOnce(&mut Words) -> T) -> T {
+        let file: Arc<str> = "t".into();
+        let statements = tokenize(&file, text).unwrap();
+        let tokens = &statements[0].tokens;
+        let mut w = Words::new(&file, tokens, 1, 1);
+        f(&mut w)
+    }
+
+    #[test]
+    fn mup_t2st_and_t1st() {
+        let route = with_words("mup-t2st 10.0.0.1 rd 100:100 teid 12345/23;", |w| {
+            mup(w, Afi::IPV4)
+        })
+        .unwrap();
+        assert!(matches!(
+            route,
+            Mup::T2st {
+                teid: 12345,
+                teid_bits: 23,
+                ..
+            }
+        ));
+        let route = with_words(
+            "mup-t1st 192.168.0.1/32 rd 100:100 teid 1 qfi 9 endpoint 10.0.0.1 source 10.0.0.2;",
+            |w| mup(w, Afi::IPV4),
+        )
+        .unwrap();
+        assert!(matches!(
+            route,
+            Mup::T1st {
+                qfi: 9,
+                source: Some(_),
+                ..
+            }
+        ));
+        assert!(
+            with_words("mup-t2st 10.0.0.1 rd 100:100 teid 1/33;", |w| mup(
+                w,
+                Afi::IPV4
+            ))
+            .is_err()
+        );
+        assert!(with_words("mup-dsd 2001::1 rd 1:1;", |w| mup(w, Afi::IPV4)).is_err());
+    }
+
+    #[test]
+    fn operational_messages() {
+        let m = with_words("rpcp afi ipv4 safi unicast sequence 1 counter 5;", |w| {
+            operational(w)
+        })
+        .unwrap();
+        assert!(matches!(
+            m,
+            Some(OperationalMessage::Response { counter: 5, .. })
+        ));
+        let m = with_words("asm afi ipv6 safi flow advisory \"hi there\";", |w| {
+            operational(w)
+        })
+        .unwrap();
+        assert!(
+            matches!(m, Some(OperationalMessage::Advisory { ref text, .. }) if text == "hi there")
+        );
+        assert!(with_words("asm afi ipv4 safi unicast;", operational).is_err());
+    }
+
+    #[test]
+    fn sr_policy_segments() {
+        let mut draft = RouteDraft::default();
+        let (afi, p) = with_words(
+            "distinguisher 1 color 2 endpoint 2001:db8::1 segment-list weight 3 segment type-b srv6 fc00::1 endpoint-behavior 65 32 0 16 0 segment type-a mpls 16;",
+            |w| sr_policy(w, None, &mut draft),
+        )
+        .unwrap();
+        assert_eq!(afi, Afi::IPV6);
+        assert_eq!(p.segment_lists.len(), 1);
+        assert_eq!(p.segment_lists[0].segments.len(), 2);
+        assert_eq!(p.segment_lists[0].weight, Some(3));
+        assert!(with_words("color 2 endpoint 1.2.3.4;", |w| sr_policy(
+            w, None, &mut draft
+        ))
+        .is_err());
+    }
+}
