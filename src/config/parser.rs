@@ -38,7 +38,9 @@ pub fn parse(text: &str, file_name: &str, options: &ParseOptions) -> Result<Conf
     let mut processes: Vec<Process> = Vec::new();
     let mut templates: HashMap<String, Draft> = HashMap::new();
     let mut neighbors: Vec<Neighbor> = Vec::new();
-    for node in &tree {
+    // Each top-level block is dropped once parsed, so only one block's words are held.
+    for node in tree {
+        let node = &node;
         match node.keyword() {
             "process" => {
                 let process = process_block(&mut ctx, node)?;
