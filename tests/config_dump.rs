@@ -147,3 +147,36 @@ fn env_command_prints_environment_overrides() {
         "{text}"
     );
 }
+
+#[test]
+fn env_file_is_read_and_variables_win() {
+    let path = write_temp(
+        "exabgp.env",
+        "[exabgp.tcp]\nport = 1000\n\n[exabgp.log]\nlevel = DEBUG\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_rexa"))
+        .args(["env", "--diff", "--env-file"])
+        .arg(&path)
+        .env("exabgp.tcp.port", "2000")
+        .output()
+        .expect("run rexa");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        text,
+        "\n[exabgp.log]\nlevel = DEBUG\n\n[exabgp.tcp]\nport = 2000\n"
+    );
+    let missing = Command::new(env!("CARGO_BIN_EXE_rexa"))
+        .args(["env"])
+        .env("EXABGP_ENVFILE", "/nonexistent/exabgp.env")
+        .output()
+        .expect("run rexa");
+    assert!(
+        missing.status.success(),
+        "a missing EXABGP_ENVFILE is not an error"
+    );
+}
