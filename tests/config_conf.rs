@@ -94,3 +94,12 @@ fn health_check_program_resolves_next_to_the_configuration() {
     missing.run = vec!["./run/absent-helper.py".into()];
     assert_eq!(missing.resolve_program(&path), None);
 }
+
+#[test]
+fn md5_key_bytes() {
+    let text = "neighbor 10.0.0.1 { router-id 1.1.1.1; local-as 1; peer-as 2; md5-password \"aGVsbG8=\"; md5-base64 true; }\n\
+                neighbor 10.0.0.3 { router-id 1.1.1.1; local-as 1; peer-as 2; md5-password \"aGVsbG8=\"; }";
+    let config = rexa::config::parse(text, "md5.conf").expect("valid");
+    assert_eq!(config.neighbors[0].md5_key(), Some(b"hello".to_vec()));
+    assert_eq!(config.neighbors[1].md5_key(), Some(b"aGVsbG8=".to_vec()));
+}

@@ -638,6 +638,17 @@ impl Neighbor {
         }
     }
 
+    /// The TCP-MD5 key bytes: the password, base64-decoded when `md5-base64` is true
+    /// (already checked at parse time; `auto` and false use the text as is).
+    pub fn md5_key(&self) -> Option<Vec<u8>> {
+        let password = self.md5_password.as_ref()?;
+        if self.md5_base64 == Some(true) {
+            super::neighbor::decode_base64(password)
+        } else {
+            Some(password.as_bytes().to_vec())
+        }
+    }
+
     /// Names of all processes bound to this neighbor, without repeats.
     pub fn process_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();

@@ -1443,7 +1443,8 @@ pub fn merge_template(
         .extend(template.operational.iter().cloned());
 }
 
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
+/// Standard base64 (with `=` padding) to bytes; `None` when invalid.
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let mut buffer = 0u32;
     let mut bits = 0;
