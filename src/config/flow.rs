@@ -452,7 +452,7 @@ pub fn match_component(
     flow: &mut FlowRoute,
     warnings: &mut Vec<Warning>,
 ) -> Result<bool, ConfigError> {
-    let k = keyword.text.as_str();
+    let k = &*keyword.text;
     let (kw, kind): (&'static str, u8) = match k {
         "destination" | "destination-ipv4" | "destination-ipv6" => ("destination", 1),
         "source" | "source-ipv4" | "source-ipv6" => ("source", 2),
@@ -508,12 +508,12 @@ pub fn match_component(
     let (prefix_text, offset_text) = match t.text.matches('/').count() {
         2 => match t.text.rsplit_once('/') {
             Some((p, o)) => (p, Some(o)),
-            None => (t.text.as_str(), None),
+            None => (&*t.text, None),
         },
-        _ => (t.text.as_str(), None),
+        _ => (&*t.text, None),
     };
     let prefix_token = Token {
-        text: prefix_text.to_string(),
+        text: prefix_text.to_string().into(),
         ..t.clone()
     };
     let prefix = match value::prefix(w, &prefix_token, k) {
@@ -572,7 +572,7 @@ pub fn action(
     draft: &mut RouteDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<bool, ConfigError> {
-    let k = keyword.text.as_str();
+    let k = &*keyword.text;
     let a = match k {
         "accept" => FlowAction::Accept,
         "discard" => FlowAction::Discard,
@@ -685,7 +685,7 @@ pub fn interface_set(
     keyword: &Token,
     flow: &mut FlowRoute,
 ) -> Result<(), ConfigError> {
-    let k = keyword.text.as_str();
+    let k = &*keyword.text;
     const EXPECTED: &str = "transitive|non-transitive:input|output|input-output:ASN:GROUP";
     for t in w.list(k, EXPECTED)? {
         let parts: Vec<&str> = t.text.split(':').collect();
@@ -733,7 +733,7 @@ pub fn inline(
         if match_component(w, t, flow, warnings)? || action(w, t, flow, draft, warnings)? {
             continue;
         }
-        match t.text.as_str() {
+        match &*t.text {
             "rd" | "route-distinguisher" => {
                 let v = w.value(&t.text, "a route distinguisher")?;
                 flow.rd = Some(route::route_distinguisher(w, v, &t.text)?);

@@ -249,7 +249,7 @@ pub fn expect_leaf(ctx: &Ctx, node: &Node) -> Result<(), ConfigError> {
     Ok(())
 }
 
-pub fn expect_block<'n>(ctx: &Ctx, node: &'n Node) -> Result<&'n [Node], ConfigError> {
+pub fn expect_block<'n, 's>(ctx: &Ctx, node: &'n Node<'s>) -> Result<&'n [Node<'s>], ConfigError> {
     match &node.children {
         Some(children) => Ok(children),
         None => Err(ConfigError::new(
@@ -266,12 +266,9 @@ pub fn expect_block<'n>(ctx: &Ctx, node: &'n Node) -> Result<&'n [Node], ConfigE
 /// the first word).
 fn string_value(ctx: &mut Ctx, w: &mut Words, keyword: &str) -> Result<String, ConfigError> {
     let t = w.value(keyword, "a value (quote it if it has spaces)")?;
-    let value = t.text.clone();
+    let value = t.text.to_string();
     if let Some(extra) = w.peek() {
-        let rest: Vec<&str> = w.tokens[w.index..]
-            .iter()
-            .map(|t| t.text.as_str())
-            .collect();
+        let rest: Vec<&str> = w.tokens[w.index..].iter().map(|t| &*t.text).collect();
         let location = w.at(extra);
         ctx.warn(
             location,
@@ -292,7 +289,7 @@ fn port(w: &mut Words, k: &str) -> Result<u16, ConfigError> {
 
 fn ttl(w: &mut Words, k: &str) -> Result<Option<u8>, ConfigError> {
     let t = w.value(k, "a TTL 0..255 or disable")?;
-    let v = match t.text.as_str() {
+    let v = match &*t.text {
         "disable" | "disabled" | "false" => None,
         _ => Some(value::number(w, t, k, 0, 255)? as u8),
     };
@@ -323,7 +320,7 @@ fn host_name(w: &mut Words, k: &str) -> Result<String, ConfigError> {
         ));
     }
     w.end(k)?;
-    Ok(t.text.clone())
+    Ok(t.text.to_string())
 }
 
 /// Parses the body of a neighbor or template block into a draft.
@@ -439,7 +436,7 @@ pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
             "domain-name" => draft.domain_name = Some(host_name(&mut w, k)?),
             "rate-limit" => {
                 let t = w.value(k, "messages per second, or disable")?;
-                draft.rate_limit = Some(match t.text.as_str() {
+                draft.rate_limit = Some(match &*t.text {
                     "disable" | "disabled" => 0,
                     _ => value::number(&w, t, k, 0, u64::from(u32::MAX))? as u32,
                 });
@@ -447,7 +444,7 @@ pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
             }
             "inherit" => {
                 for t in w.list(k, "a template name or [ names ]")? {
-                    draft.inherit.push((t.text.clone(), w.at(t)));
+                    draft.inherit.push((t.text.to_string(), w.at(t)));
                 }
             }
             _ => return Err(unknown(ctx, node, "neighbor", NEIGHBOR_KEYWORDS)),
@@ -506,7 +503,7 @@ fn configurable_family(afi: &str, safi: &str) -> Option<Family> {
     ok.then_some(family)
 }
 
-fn family_line(ctx: &Ctx, node: &Node) -> Result<(Family, Vec<Token>), ConfigError> {
+fn family_line<'s>(ctx: &Ctx, node: &Node<'s>) -> Result<(Family, Vec<Token<'s>>), ConfigError> {
     let file = ctx.file;
     let mut w = words(file, node);
     let afi = node.keyword();
@@ -530,7 +527,7 @@ fn family_line(ctx: &Ctx, node: &Node) -> Result<(Family, Vec<Token>), ConfigErr
             },
         )
     })?;
-    let rest: Vec<Token> = w.tokens[w.index..].to_vec();
+    let rest: Vec<Token<'s>> = node.tokens.get(w.index..).unwrap_or(&[]).to_vec();
     Ok((family, rest))
 }
 
@@ -562,7 +559,7 @@ fn family_block(
                         ctx.loc(extra.line, extra.col),
                         ErrorKind::TrailingValue {
                             keyword: family.to_string(),
-                            found: extra.text.clone(),
+                            found: extra.text.to_string(),
                         },
                     ));
                 }
@@ -602,7 +599,7 @@ fn capability_block(
             "graceful-restart" => {
                 cap.graceful_restart = Some(match w.advance() {
                     None => Some(0),
-                    Some(t) => match t.text.as_str() {
+                    Some(t) => match &*t.text {
                         "disable" | "disabled" | "false" => None,
                         "enable" | "enabled" | "true" => Some(0),
                         _ => Some(value::number(&w, t, k, 0, 65535)? as u32),
@@ -612,7 +609,7 @@ fn capability_block(
             }
             "add-path" => {
                 let t = w.value(k, "send, receive, send/receive or disable")?;
-                cap.add_path = Some(match t.text.as_str() {
+                cap.add_path = Some(match &*t.text {
                     "disable" | "disabled" => AddPathMode::Disabled,
                     "receive" => AddPathMode::Receive,
                     "send" => AddPathMode::Send,
@@ -689,7 +686,7 @@ fn nexthop_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<
         let (family, rest) = family_line(ctx, node)?;
         let mut w = Words::new(ctx.file, &rest, node.line, node.col);
         let t = w.value("nexthop", "the next-hop AFI (ipv4 or ipv6)")?;
-        let nexthop_afi = match t.text.as_str() {
+        let nexthop_afi = match &*t.text {
             "ipv4" => Afi::IPV4,
             "ipv6" => Afi::IPV6,
             _ => return Err(w.invalid(t, "nexthop", "ipv4 or ipv6")),
@@ -729,7 +726,7 @@ fn tcp_ao_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<TcpAo,
             }
             "algorithm" => {
                 let t = w.value(k, "hmac-sha-1-96, aes-128-cmac-96 or hmac-sha-256")?;
-                algorithm = Some(match t.text.as_str() {
+                algorithm = Some(match &*t.text {
                     "hmac-sha-1-96" => TcpAoAlgorithm::HmacSha1_96,
                     "aes-128-cmac-96" => TcpAoAlgorithm::Aes128Cmac96,
                     "hmac-sha-256" => TcpAoAlgorithm::HmacSha256,
@@ -789,13 +786,13 @@ fn tcp_ao_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<TcpAo,
 fn api_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<Api, ConfigError> {
     let mut head = words(ctx.file, block);
     let name = match head.advance() {
-        Some(t) if value::is_valid_name(&t.text) => Some(t.text.clone()),
+        Some(t) if value::is_valid_name(&t.text) => Some(t.text.to_string()),
         Some(t) => {
             return Err(head.error_at(
                 t,
                 ErrorKind::InvalidName {
                     what: "api",
-                    name: t.text.clone(),
+                    name: t.text.to_string(),
                 },
             ))
         }
@@ -871,7 +868,7 @@ fn api_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<Api, Conf
                 let items: Vec<String> = w
                     .list(k, "[ names ]")?
                     .into_iter()
-                    .map(|t| t.text.clone())
+                    .map(|t| t.text.to_string())
                     .collect();
                 w.end(k)?;
                 let target = if k == "processes" {
@@ -917,7 +914,7 @@ fn flat_attributes(
             return Err(w.error_at(
                 t,
                 ErrorKind::UnknownKeyword {
-                    keyword: t.text.clone(),
+                    keyword: t.text.to_string(),
                     section,
                     suggestion: suggest(&t.text, route::ATTRIBUTE_KEYWORDS),
                 },
@@ -1014,7 +1011,7 @@ fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(
                         return Err(w.error_at(
                             t,
                             ErrorKind::UnknownKeyword {
-                                keyword: t.text.clone(),
+                                keyword: t.text.to_string(),
                                 section: "attributes",
                                 suggestion: suggest(&t.text, route::ATTRIBUTE_KEYWORDS),
                             },
@@ -1187,7 +1184,7 @@ fn flow_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(),
             None => flow::inline(&mut w, &mut flow, &mut rd, ctx.warnings)?,
             Some(inner) => {
                 if let Some(name) = w.advance() {
-                    flow.name = Some(name.text.clone());
+                    flow.name = Some(name.text.to_string());
                 }
                 w.end("route")?;
                 flow_route_block(ctx, inner, &mut flow, &mut rd)?;
@@ -1299,7 +1296,7 @@ fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError
                     return Err(w.error_at(
                         t,
                         ErrorKind::UnknownKeyword {
-                            keyword: t.text.clone(),
+                            keyword: t.text.to_string(),
                             section: "vpls",
                             suggestion: suggest(&t.text, &all),
                         },

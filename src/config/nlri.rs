@@ -54,7 +54,7 @@ pub fn attributes_rest(
             return Err(w.error_at(
                 t,
                 ErrorKind::UnknownKeyword {
-                    keyword: t.text.clone(),
+                    keyword: t.text.to_string(),
                     section: match context {
                         "mup" => "mup route",
                         "mcast-vpn" => "mcast-vpn route",
@@ -72,7 +72,7 @@ pub fn attributes_rest(
 /// `mup <type> ...` after the `mup` keyword.
 pub fn mup(w: &mut Words, afi: Afi) -> Result<Mup, ConfigError> {
     let kind = w.value("mup", "mup-isd, mup-dsd, mup-t1st or mup-t2st")?;
-    match kind.text.as_str() {
+    match &*kind.text {
         "mup-isd" => {
             let t = w.value("mup-isd", "a prefix")?;
             let prefix = value::prefix(w, t, "mup-isd")?;
@@ -137,7 +137,7 @@ pub fn mup(w: &mut Words, afi: Afi) -> Result<Mup, ConfigError> {
 /// `mcast-vpn <type> ...` after the `mcast-vpn` keyword.
 pub fn mvpn(w: &mut Words, afi: Afi) -> Result<Mvpn, ConfigError> {
     let kind = w.value("mcast-vpn", "source-ad, shared-join or source-join")?;
-    match kind.text.as_str() {
+    match &*kind.text {
         "source-ad" => {
             keyword(w, "source-ad", "source")?;
             let source = ip_of(w, "source", afi)?;
@@ -297,7 +297,7 @@ pub fn sr_policy(
     };
     let mut seen = (false, false, false);
     while let Some(t) = w.advance() {
-        let k = t.text.as_str();
+        let k = &*t.text;
         match k {
             "distinguisher" => {
                 policy.distinguisher = optional_u32(w, k)?;
@@ -322,9 +322,9 @@ pub fn sr_policy(
                 let v = w.value(k, "an IPv6 SID")?;
                 policy.srv6_binding_sid = Some(value::ipv6(w, v, k)?);
             }
-            "policy-name" => policy.policy_name = Some(w.value(k, "a name")?.text.clone()),
+            "policy-name" => policy.policy_name = Some(w.value(k, "a name")?.text.to_string()),
             "candidate-path-name" => {
-                policy.candidate_path_name = Some(w.value(k, "a name")?.text.clone())
+                policy.candidate_path_name = Some(w.value(k, "a name")?.text.to_string())
             }
             "segment-list" => policy.segment_lists.push(SegmentList {
                 weight: None,
@@ -350,7 +350,7 @@ pub fn sr_policy(
                     return Err(w.error_at(
                         t,
                         ErrorKind::UnknownKeyword {
-                            keyword: t.text.clone(),
+                            keyword: t.text.to_string(),
                             section: "sr-policy",
                             suggestion: super::error::suggest(
                                 &t.text,
@@ -408,7 +408,7 @@ pub fn operational(w: &mut Words) -> Result<Option<OperationalMessage>, ConfigEr
     let Some(kind_token) = w.advance() else {
         return Ok(None);
     };
-    let kind: &'static str = match kind_token.text.as_str() {
+    let kind: &'static str = match &*kind_token.text {
         "asm" => "asm",
         "adm" => "adm",
         "rpcq" => "rpcq",
@@ -440,7 +440,7 @@ pub fn operational(w: &mut Words) -> Result<Option<OperationalMessage>, ConfigEr
     let message = match kind {
         "asm" | "adm" => {
             keyword(w, kind, "advisory")?;
-            let text = w.value("advisory", "a quoted text")?.text.clone();
+            let text = w.value("advisory", "a quoted text")?.text.to_string();
             OperationalMessage::Advisory { kind, family, text }
         }
         "rpcq" | "apcq" | "lpcq" => {

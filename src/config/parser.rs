@@ -69,16 +69,16 @@ pub fn parse(text: &str, file_name: &str, options: &ParseOptions) -> Result<Conf
                             name_token,
                             ErrorKind::InvalidName {
                                 what: "template",
-                                name: name_token.text.clone(),
+                                name: name_token.text.to_string(),
                             },
                         ));
                     }
-                    if templates.contains_key(&name_token.text) {
+                    if templates.contains_key(&*name_token.text) {
                         return Err(w.error_at(
                             name_token,
                             ErrorKind::DuplicateName {
                                 what: "template",
-                                name: name_token.text.clone(),
+                                name: name_token.text.to_string(),
                             },
                         ));
                     }
@@ -94,7 +94,7 @@ pub fn parse(text: &str, file_name: &str, options: &ParseOptions) -> Result<Conf
                             None => ctx.warn(at, WarningKind::UnknownTemplate { name }),
                         }
                     }
-                    templates.insert(name_token.text.clone(), draft);
+                    templates.insert(name_token.text.to_string(), draft);
                 }
             }
             "neighbor" => {
@@ -140,7 +140,7 @@ fn process_block(ctx: &mut Ctx, node: &Node) -> Result<Process, ConfigError> {
             "run" => {
                 let mut argv = Vec::new();
                 while let Some(t) = w.advance() {
-                    argv.push(t.text.clone());
+                    argv.push(t.text.to_string());
                 }
                 if argv.is_empty() {
                     return Err(ConfigError::new(
@@ -155,7 +155,7 @@ fn process_block(ctx: &mut Ctx, node: &Node) -> Result<Process, ConfigError> {
             }
             "encoder" => {
                 let t = w.value(k, "text or json")?;
-                encoder = Some(match t.text.as_str() {
+                encoder = Some(match &*t.text {
                     "text" => Encoder::Text,
                     "json" => Encoder::Json,
                     _ => return Err(w.invalid(t, k, "text or json")),
@@ -175,7 +175,7 @@ fn process_block(ctx: &mut Ctx, node: &Node) -> Result<Process, ConfigError> {
         ));
     };
     Ok(Process {
-        name: name_token.text.clone(),
+        name: name_token.text.to_string(),
         run,
         encoder,
         respawn,
@@ -194,7 +194,7 @@ fn neighbor_block(
     let t = w.value("neighbor", "the peer address (ip or ip/len)")?;
     let (addr_text, len_text) = match t.text.split_once('/') {
         Some((a, l)) => (a, Some(l)),
-        None => (t.text.as_str(), None),
+        None => (&*t.text, None),
     };
     let peer: IpAddr = addr_text
         .parse()

@@ -234,7 +234,7 @@ pub fn attribute(
     keyword: &Token,
     draft: &mut RouteDraft,
 ) -> Result<bool, ConfigError> {
-    let k = keyword.text.as_str();
+    let k = &*keyword.text;
     let a = &mut draft.attributes;
     match k {
         "next-hop" => {
@@ -314,7 +314,7 @@ pub fn attribute(
                 Err(_) => number(w, t, k, 0, u64::from(u32::MAX))? as u32,
             });
         }
-        "name" => draft.control.name = Some(w.value(k, "a name")?.text.clone()),
+        "name" => draft.control.name = Some(w.value(k, "a name")?.text.to_string()),
         "split" => {
             let t = w.value(k, "/<length>")?;
             let len = t
@@ -330,7 +330,7 @@ pub fn attribute(
             if t.text == "announce" || t.text == "withdraw" {
                 return Err(w.invalid(t, k, "a name other than announce or withdraw"));
             }
-            draft.control.watchdog = Some(t.text.clone());
+            draft.control.watchdog = Some(t.text.to_string());
         }
         "withdraw" => draft.control.withdraw = true,
         _ => return Ok(false),
@@ -630,7 +630,7 @@ pub fn extended_community(w: &Words, t: &Token, k: &str) -> Result<ExtendedCommu
     })?;
     Ok(ExtendedCommunity {
         bytes,
-        text: t.text.clone(),
+        text: t.text.to_string(),
     })
 }
 
