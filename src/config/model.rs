@@ -280,7 +280,8 @@ impl Prefix {
     /// The sub-prefixes of length `len` covering this prefix, in address order (`split /len`).
     /// Yields only the prefix itself when `len` is not longer. Lazy: nothing is allocated.
     pub fn subprefixes(&self, len: u8) -> SubPrefixes {
-        let len = len.clamp(self.len, self.max_len());
+        let base = self.len.min(self.max_len());
+        let len = len.clamp(base, self.max_len());
         let (start, step) = match self.addr {
             IpAddr::V4(a) => (u128::from(u32::from(a)), 1u128 << (32 - u32::from(len))),
             IpAddr::V6(a) => (
@@ -289,7 +290,7 @@ impl Prefix {
             ),
         };
         let count = 1u128
-            .checked_shl(u32::from(len - self.len))
+            .checked_shl(u32::from(len - base))
             .unwrap_or(u128::MAX);
         SubPrefixes {
             v4: self.addr.is_ipv4(),

@@ -696,6 +696,10 @@ fn bracket_atoms(
         };
         let mut word = String::new();
         for c in t.text.chars() {
+            if depth == 0 {
+                // Text glued after the closing bracket (`))`): not part of this value.
+                return Err(w.invalid(t, k, "nothing after the closing bracket"));
+            }
             if matches!(c, '(' | ')' | '[' | ']' | ',') && !t.quoted {
                 if !word.is_empty() {
                     atoms.push(std::mem::take(&mut word));
@@ -924,6 +928,23 @@ mod tests {
         assert_eq!(hex("target:120000L:123"), Some(0x0102_0001_D4C0_007B));
         assert_eq!(hex("target:65536:65536"), None);
         assert_eq!(hex("soo:1:1"), None);
+    }
+
+    #[test]
+    fn srv6_service_brackets() {
+        use crate::config::lexer::tokenize;
+        let file: std::sync::Arc<str> = "t".into();
+        let parse = |text: &str| {
+            let statements = tokenize(&file, text).unwrap();
+            let mut w = Words::new(&file, &statements[0].tokens, 1, 1);
+            srv6_service(&mut w, "bgp-prefix-sid-srv6")
+        };
+        let ok = parse("( l3-service 2001:db8::1 0x48 [64,24,16,0,0,0] );").unwrap();
+        assert_eq!(ok.behavior, 0x48);
+        assert_eq!(ok.structure, Some([64, 24, 16, 0, 0, 0]));
+        // Found by fuzzing: a doubled closing parenthesis underflowed the depth counter.
+        assert!(parse("( l3-service 2001:db8::1 0x48 [0X,24,16,0,0,0] ));").is_err());
+        assert!(parse("( l3-service 2001:db8::1 ));").is_err());
     }
 
     #[test]
