@@ -83,9 +83,10 @@ fn neighbor(out: &mut String, n: &Neighbor) {
     line("incoming-ttl", opt(&n.incoming_ttl));
     line(
         "md5-password",
+        // Secrets are not printed, only their length.
         n.md5_password
             .as_deref()
-            .map(quote)
+            .map(|p| format!("<secret, {} characters>", p.chars().count()))
             .unwrap_or_else(|| "none".into()),
     );
     line(
@@ -99,10 +100,10 @@ fn neighbor(out: &mut String, n: &Neighbor) {
         line(
             "tcp-ao",
             format!(
-                "keyid {} algorithm {} password {} base64 {}",
+                "keyid {} algorithm {} password <secret, {} characters> base64 {}",
                 ao.keyid,
                 ao.algorithm.name(),
-                quote(&ao.password),
+                ao.password.chars().count(),
                 ao.base64
             ),
         );
