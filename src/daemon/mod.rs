@@ -151,6 +151,13 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         eprintln!("rexa: {error}");
         return ExitCode::from(1);
     }
+    if !config.processes.is_empty() {
+        log::warn!(
+            "{} helper process(es) configured: the API (processes) is not implemented yet, \
+             they are not started",
+            config.processes.len()
+        );
+    }
     daemon.start(&mut reactor, &config);
     log::info!("rexa {} running {}", env!("CARGO_PKG_VERSION"), config.file);
     match reactor.run(&mut daemon) {
@@ -188,8 +195,9 @@ fn init_logging(env: &Env, debug: bool) {
 
 /// Reads and validates one configuration, rendering every error.
 fn load(path: &std::path::Path, env: &Env) -> Result<Config, String> {
-    let options = ParseOptions::default();
-    let _ = env;
+    let options = ParseOptions {
+        assume_passive: env.bgp.passive,
+    };
     crate::config::load(path, &options).map_err(|error| error.to_string())
 }
 
@@ -422,8 +430,17 @@ fn log_update(name: &str, update: &Update) {
     for nlri in &update.withdrawn {
         log::info!("neighbor {name}: withdrawn ipv4 unicast {nlri}");
     }
+    let next_hop = update.attributes.iter().find_map(|a| match a {
+        crate::bgp::attribute::Attribute::NextHop(ip) => Some(*ip),
+        _ => None,
+    });
     for nlri in &update.announced {
-        log::info!("neighbor {name}: announced ipv4 unicast {nlri}{attributes}");
+        match next_hop {
+            Some(ip) => log::info!(
+                "neighbor {name}: announced ipv4 unicast {nlri} next-hop {ip}{attributes}"
+            ),
+            None => log::info!("neighbor {name}: announced ipv4 unicast {nlri}{attributes}"),
+        }
     }
     for mp in update.mp_reach() {
         for nlri in mp.nlri.routes() {

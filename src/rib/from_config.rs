@@ -147,7 +147,7 @@ pub fn neighbor_routes(neighbor: &Neighbor, local_address: Option<IpAddr>) -> Ro
     let local = local_address.or(neighbor.local_address);
     let mut set = RouteSet::default();
     for route in &neighbor.routes {
-        if let Err(error) = convert(route, local, neighbor.router_id, &mut set.routes) {
+        if let Err(error) = convert(route, local, Some(neighbor.router_id), &mut set.routes) {
             set.errors.push(error);
         }
     }
