@@ -305,7 +305,8 @@ const ACTION_FILES: &[(&str, &str)] = &[
 ];
 
 /// Action files rexa must pass (the lead adds them once reconnection and reload work).
-const EXPECTED_PASS_REXA_ACTIONS: &[&str] = &[];
+const EXPECTED_PASS_REXA_ACTIONS: &[&str] =
+    &["reconnect-after-notification.ci", "reload-on-sigusr1.ci"];
 
 #[test]
 fn test_peer_actions() {
