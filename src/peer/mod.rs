@@ -674,8 +674,16 @@ impl Peer {
             return Some(self.fail(now, error.notification(), output));
         }
         let ours = self.settings.open();
-        let negotiated = Negotiated::from_opens(&ours, &open);
-        let hold_time = ours.hold_time.min(open.hold_time);
+        let negotiation = crate::bgp::negotiated::Negotiation::new(&ours, &open);
+        // Capability consistency: multisession (2/8, 2/9) and BGP role (2/11).
+        if let Err(error) = negotiation.validate() {
+            return Some(self.fail(now, error.notification(), output));
+        }
+        for family in &negotiation.families_peer_only {
+            log::debug!("the peer announced {family}, which we do not: not negotiated");
+        }
+        let negotiated = negotiation.negotiated;
+        let hold_time = negotiation.hold_time;
         let mut session = Box::new(Session {
             peer_open: open,
             negotiated,

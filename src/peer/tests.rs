@@ -696,3 +696,22 @@ fn a_route_refresh_request_resends_the_family() {
         .count();
     assert_eq!(updates, 3, "the table again, no EOR");
 }
+
+#[test]
+fn capability_mismatches_are_refused() {
+    use crate::bgp::capability::Role;
+    // RFC 9234: two providers facing each other is a role mismatch, 2/11.
+    let now = Instant::now();
+    let mut s = settings(65001, 65002, A_ID);
+    s.capabilities.push(Capability::Role(Role::PROVIDER));
+    let mut side = Side::new(s, now);
+    let mut out = Vec::new();
+    side.peer.connecting(now);
+    side.peer.connected(now, Direction::Outgoing, &mut out);
+    let mut open = open_from(65002, 90, B_ID);
+    if let Some(crate::bgp::open::Parameter::Capabilities(list)) = open.parameters.first_mut() {
+        list.push(Capability::Role(Role::PROVIDER));
+    }
+    let (step, _) = feed(&mut side, now, &encoded(Message::Open(open)));
+    assert_eq!(sent_notification(&step), Some((2, 11)));
+}
