@@ -122,6 +122,14 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         env.bgp.passive = true;
     }
     init_logging(&env, options.debug);
+    // A thousand sessions need more descriptors than the usual soft limit of 1024.
+    match crate::sys::raise_fd_limit() {
+        Ok((before, after)) if after > before => {
+            log::debug!("open-files limit raised from {before} to {after}");
+        }
+        Ok(_) => {}
+        Err(error) => log::warn!("cannot raise the open-files limit: {error}"),
+    }
     if options.configs.is_empty() {
         eprintln!("rexa: no configuration file given\n\n{HELP}");
         return ExitCode::from(1);
