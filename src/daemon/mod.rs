@@ -389,7 +389,9 @@ impl Owner<NeighborSession> for Daemon {
             PeerEvent::Down(reason) => log::warn!("neighbor {name}: session down: {reason}"),
             PeerEvent::Received(message) => match *message {
                 Message::Update(update) => log_update(&name, &update),
-                Message::Notification(n) => log::warn!("neighbor {name}: received {n}"),
+                Message::Notification(n) => {
+                    log::warn!("neighbor {name}: received {}", received_text(&n))
+                }
                 Message::Keepalive => log::trace!("neighbor {name}: keepalive"),
                 other => log::debug!("neighbor {name}: received {other:?}"),
             },
@@ -407,6 +409,28 @@ impl Owner<NeighborSession> for Daemon {
         _value: NeighborSession,
     ) {
         self.names.remove(&id);
+    }
+}
+
+/// A received NOTIFICATION for the log, its data as ExaBGP reports it: an RFC 9003
+/// shutdown communication becomes `Shutdown Communication: "text"` (no raw length byte).
+fn received_text(notification: &Notification) -> String {
+    let code = notification.code_name().unwrap_or("unknown error");
+    let subcode = notification.subcode_name().unwrap_or("unknown reason");
+    let data = notification.exabgp_received_data();
+    if data.is_empty() {
+        return format!("{code} / {subcode}");
+    }
+    match std::str::from_utf8(&data) {
+        Ok(text) => {
+            // No control characters from the network in a log line.
+            let text: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            format!("{code} / {subcode} / {text}")
+        }
+        Err(_) => format!("{code} / {subcode} / {notification}"),
     }
 }
 
@@ -441,5 +465,26 @@ fn log_update(name: &str, update: &Update) {
         for nlri in mp.nlri.routes() {
             log::info!("neighbor {name}: withdrawn {} {nlri}", mp.family);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn received_shutdown_communication_is_logged_as_text() {
+        let cease = Notification::cease_shutdown("rexa shutting down");
+        assert_eq!(
+            received_text(&cease),
+            "Cease / Administrative Shutdown / Shutdown Communication: \"rexa shutting down\""
+        );
+        let odd = Notification::new(6, 2, b"\x05a\nb\x07c".to_vec());
+        assert_eq!(
+            received_text(&odd),
+            "Cease / Administrative Shutdown / Shutdown Communication: \"a b c\""
+        );
+        let hold = Notification::hold_timer_expired();
+        assert_eq!(received_text(&hold), "Hold timer expired / Unspecific");
     }
 }
