@@ -8,7 +8,9 @@
 //! Environment:
 //! * `REXA_BENCH_IDLE_SECS` — length of each idle-CPU window (default 60);
 //! * `REXA_BENCH_SESSIONS` — the large scenario's session count (default 1000, max 60000);
-//! * `REXA_BENCH_PORT` — the daemon's listening port (default 17179).
+//! * `REXA_BENCH_PORT` — the daemon's listening port (default 17179);
+//! * `REXA_BENCH_HOLD_TIME` — hold time of both sides (default 180: keepalives every 60 s;
+//!   a shorter one puts more keepalive rounds into the idle window).
 //!
 //! rexa listens on 127.1.0.1 with one passive neighbor per peer address 127.2.x.y; the
 //! test peer opens one connection from each of these addresses.
@@ -34,8 +36,8 @@ use rexa::bgp::Negotiated;
 const DAEMON_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 1, 0, 1);
 const DAEMON_AS: u32 = 65001;
 const PEER_AS: u32 = 65002;
-/// Hold time both sides offer (keepalives every 60 s, as in most deployments).
-const HOLD_TIME: u16 = 180;
+/// Hold time both sides offer by default (keepalives every 60 s, as in most deployments).
+const DEFAULT_HOLD_TIME: u16 = 180;
 /// Longest wait for all sessions to come up before the scenario is reported as failed.
 const ESTABLISH_LIMIT: Duration = Duration::from_secs(60);
 /// Longest wait for the daemon to exit after SIGTERM.
@@ -54,13 +56,13 @@ fn peer_address(index: usize) -> Ipv4Addr {
     Ipv4Addr::new(127, 2, (n / 250) as u8, (n % 250 + 1) as u8)
 }
 
-fn write_config(path: &Path, sessions: usize, port: u16) -> io::Result<()> {
+fn write_config(path: &Path, sessions: usize, port: u16, hold_time: u16) -> io::Result<()> {
     let mut text = String::new();
     for index in 0..sessions {
         let peer = peer_address(index);
         text.push_str(&format!(
             "neighbor {peer} {{\n  router-id 10.1.0.1;\n  local-address {DAEMON_ADDRESS};\n  \
-             local-as {DAEMON_AS};\n  peer-as {PEER_AS};\n  hold-time {HOLD_TIME};\n  passive;\n  \
+             local-as {DAEMON_AS};\n  peer-as {PEER_AS};\n  hold-time {hold_time};\n  passive;\n  \
              listen {port};\n  family {{ ipv4 unicast; }}\n}}\n"
         ));
     }
@@ -103,11 +105,11 @@ struct TestPeer {
 }
 
 impl TestPeer {
-    fn new() -> io::Result<TestPeer> {
+    fn new(hold_time: u16) -> io::Result<TestPeer> {
         let ctx = Negotiated::default();
         let open = Message::Open(Open::new(
             PEER_AS,
-            HOLD_TIME,
+            hold_time,
             Ipv4Addr::new(10, 2, 0, 1),
             vec![
                 Capability::Multiprotocol(Family::IPV4_UNICAST),
@@ -435,7 +437,7 @@ struct Figures {
     problems: Vec<String>,
 }
 
-fn scenario(sessions: usize, port: u16, idle: Duration) -> io::Result<Figures> {
+fn scenario(sessions: usize, port: u16, idle: Duration, hold_time: u16) -> io::Result<Figures> {
     let mut figures = Figures {
         sessions,
         idle_window: idle,
@@ -445,7 +447,7 @@ fn scenario(sessions: usize, port: u16, idle: Duration) -> io::Result<Figures> {
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir)?;
     let config = dir.join("rexa.conf");
-    write_config(&config, sessions, port)?;
+    write_config(&config, sessions, port, hold_time)?;
 
     let spawned = Instant::now();
     let mut daemon = spawn_rexa(&dir, &config)?;
@@ -469,7 +471,7 @@ fn scenario(sessions: usize, port: u16, idle: Duration) -> io::Result<Figures> {
         return Ok(figures);
     }
 
-    let mut peer = TestPeer::new()?;
+    let mut peer = TestPeer::new(hold_time)?;
     let connect_start = Instant::now();
     peer.connect_all(sessions, port)?;
     peer.run(ESTABLISH_LIMIT, |p| {
@@ -552,60 +554,74 @@ fn verdict(ok: bool) -> &'static str {
 fn report(all: &[Figures]) {
     println!();
     println!(
-        "rexa sessions benchmark  (machine: {} cores, load average now {})",
+        "rexa sessions benchmark — {} cores, load average at the end {} (1, 5, 15 min)",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         load_average()
     );
-    println!("{:-<100}", "");
+    let rule = format!("{:-<118}", "");
+    println!("{rule}");
+    println!(
+        "{:>8} | {:>11} | {:>22} | {:>17} | {:>15} | {:>21} | {:>16}",
+        "sessions",
+        "established",
+        "all up (spawn/connect)",
+        "RSS (peak)",
+        "fds (limit)",
+        "idle CPU (window)",
+        "SIGTERM 6/2, exit"
+    );
+    println!("{rule}");
     for f in all {
-        println!("{} sessions:", f.sessions);
         println!(
-            "  established               {}/{}",
-            f.established, f.sessions
+            "{:>8} | {:>11} | {:>22} | {:>17} | {:>15} | {:>21} | {:>16}",
+            f.sessions,
+            format!("{}/{}", f.established, f.sessions),
+            format!("{} / {}", seconds(f.from_spawn), seconds(f.from_connect)),
+            format!(
+                "{} kB ({})",
+                f.rss_kb.map_or("-".into(), |v| v.to_string()),
+                f.peak_rss_kb.map_or("-".into(), |v| v.to_string())
+            ),
+            format!(
+                "{} ({})",
+                f.fds.map_or("-".into(), |v| v.to_string()),
+                f.fd_limit.as_deref().unwrap_or("-")
+            ),
+            format!(
+                "{} ({} s)",
+                f.idle_cpu_percent
+                    .map_or("-".into(), |p| format!("{p:.3} %")),
+                f.idle_window.as_secs()
+            ),
+            format!(
+                "{}, {}",
+                f.ceases_with_text,
+                f.exit_code.map_or("-".into(), |c| c.to_string())
+            ),
         );
+    }
+    println!("{rule}");
+    for f in all {
         let in_time = f.from_spawn.is_some_and(|d| d <= Duration::from_secs(5));
-        println!(
-            "  all established after     {} from spawn, {} from first connect   (target 5 s: {})",
-            seconds(f.from_spawn),
-            seconds(f.from_connect),
-            verdict(in_time)
-        );
         let rss_ok = f.rss_kb.is_some_and(|kb| kb < 20 * 1024);
-        println!(
-            "  daemon RSS                {} kB (peak {} kB)   (target < 20 MB: {})",
-            f.rss_kb.map_or("-".into(), |v| v.to_string()),
-            f.peak_rss_kb.map_or("-".into(), |v| v.to_string()),
-            verdict(rss_ok)
-        );
-        println!(
-            "  open files                {} fds, soft limit {}",
-            f.fds.map_or("-".into(), |v| v.to_string()),
-            f.fd_limit.as_deref().unwrap_or("-")
-        );
         let cpu_ok = f.idle_cpu_percent.is_some_and(|p| p < 1.0);
         println!(
-            "  idle CPU over {:>4} s      {}   (target < 1%: {}; load average {})",
-            f.idle_window.as_secs(),
-            f.idle_cpu_percent
-                .map_or("-".into(), |p| format!("{p:.3} %")),
+            "{:>5} sessions: all established within 5 s {}, RSS < 20 MB {}, idle CPU < 1% {}; \
+             load average during the idle window {}; {} still established after it; \
+             all closed {} after SIGTERM",
+            f.sessions,
+            verdict(in_time && f.established == f.sessions),
+            verdict(rss_ok),
             verdict(cpu_ok),
-            f.load_during_idle
-        );
-        println!(
-            "  still established after   {}/{}",
-            f.still_established_after_idle, f.sessions
-        );
-        println!(
-            "  SIGTERM                   {} Cease 6/2 with text, exit code {}, all closed after {}",
-            f.ceases_with_text,
-            f.exit_code.map_or("-".into(), |c| c.to_string()),
+            f.load_during_idle,
+            f.still_established_after_idle,
             seconds(f.stop_time)
         );
         for problem in &f.problems {
-            println!("  problem: {problem}");
+            println!("      problem: {problem}");
         }
     }
-    println!("{:-<100}", "");
+    println!("(rexa is started with a soft open-files limit of 1024 and raises it itself)");
 }
 
 fn main() {
@@ -618,6 +634,8 @@ fn main() {
     let idle = Duration::from_secs(env_number("REXA_BENCH_IDLE_SECS", 60));
     let large = env_number("REXA_BENCH_SESSIONS", 1000).clamp(1, 60_000) as usize;
     let port = env_number("REXA_BENCH_PORT", 17179) as u16;
+    let hold_time =
+        env_number("REXA_BENCH_HOLD_TIME", u64::from(DEFAULT_HOLD_TIME)).clamp(3, 65_535) as u16;
     match rexa::sys::raise_fd_limit() {
         Ok((before, after)) => println!("bench open-files limit: {before} -> {after}"),
         Err(error) => println!("bench cannot raise its open-files limit: {error}"),
@@ -625,10 +643,10 @@ fn main() {
     let mut all = Vec::new();
     for sessions in [10, large] {
         println!(
-            "running {sessions} sessions (idle window {} s)...",
+            "running {sessions} sessions (idle window {} s, hold time {hold_time} s)...",
             idle.as_secs()
         );
-        match scenario(sessions, port, idle) {
+        match scenario(sessions, port, idle, hold_time) {
             Ok(figures) => all.push(figures),
             Err(error) => println!("{sessions} sessions: bench error: {error}"),
         }
