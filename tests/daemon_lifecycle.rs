@@ -50,6 +50,11 @@ struct Neighbor {
     passive: bool,
 }
 
+/// The same neighbor with another hold time (a changed definition).
+fn with_hold_time(text: &str, seconds: u16) -> String {
+    text.replacen("  family", &format!("  hold-time {seconds};\n  family"), 1)
+}
+
 impl Neighbor {
     fn text(&self) -> String {
         let mut text = format!(
@@ -164,7 +169,8 @@ impl RawPeer {
     }
 
     /// OPEN both ways, KEEPALIVE both ways: the session is Established on both sides.
-    fn handshake(&mut self, asn: u32, router_id: Ipv4Addr) {
+    /// Returns rexa's OPEN.
+    fn handshake(&mut self, asn: u32, router_id: Ipv4Addr) -> Open {
         let open = Open::new(
             asn,
             180,
@@ -175,15 +181,16 @@ impl RawPeer {
             ],
         );
         self.send(&Message::Open(open));
-        match self.read_message(LIMIT) {
-            Some(Message::Open(_)) => {}
+        let theirs = match self.read_message(LIMIT) {
+            Some(Message::Open(open)) => open,
             other => panic!("expected rexa's OPEN, got {other:?}"),
-        }
+        };
         self.send(&Message::Keepalive);
         match self.read_message(LIMIT) {
             Some(Message::Keepalive) => {}
             other => panic!("expected rexa's KEEPALIVE, got {other:?}"),
         }
+        theirs
     }
 
     /// Skips KEEPALIVEs and UPDATEs until a NOTIFICATION (or EOF / the limit).
@@ -354,17 +361,28 @@ fn sigusr1_reload_applies_the_difference_and_refuses_invalid_files() {
     let kept = neighbor(kept_ip, 18141, 65041);
     let removed = neighbor(removed_ip, 18142, 65042);
     let added = neighbor(added_ip, 18143, 65043);
+    let changed_ip = ip(45);
+    let changed_listener = TcpListener::bind((changed_ip, 18145)).expect("bind");
+    let changed = neighbor(changed_ip, 18145, 65045);
 
     let conf = dir.join("a.conf");
-    fs::write(&conf, config(&[&kept, &removed])).expect("write config");
+    fs::write(&conf, config(&[&kept, &removed, &changed])).expect("write config");
     let mut rexa_a = Daemon::spawn("a", &dir, rexa().arg(&conf));
     let mut kept_peer = RawPeer::accept(&kept_listener);
     kept_peer.handshake(65041, kept_ip);
     let kept_port = kept_peer.stream.peer_addr().expect("peer addr").port();
     let mut removed_peer = RawPeer::accept(&removed_listener);
     removed_peer.handshake(65042, removed_ip);
+    let mut changed_peer = RawPeer::accept(&changed_listener);
+    assert_eq!(changed_peer.handshake(65045, changed_ip).hold_time, 180);
 
-    fs::write(&conf, config(&[&kept, &added])).expect("rewrite config");
+    let reloaded = format!(
+        "{}{}{}",
+        kept.text(),
+        added.text(),
+        with_hold_time(&changed.text(), 90)
+    );
+    fs::write(&conf, reloaded).expect("rewrite config");
     signal(&rexa_a, "USR1");
     let cease = removed_peer
         .notification()
@@ -381,6 +399,13 @@ fn sigusr1_reload_applies_the_difference_and_refuses_invalid_files() {
         &format!("neighbor {added_ip}: session established"),
         1
     ));
+    // The changed neighbor: Cease, then a new session with the new definition.
+    let cease = changed_peer
+        .notification()
+        .expect("the changed neighbor gets a NOTIFICATION");
+    assert_eq!((cease.code, cease.subcode), (6, 3), "{cease:?}");
+    let mut changed_again = RawPeer::accept(&changed_listener);
+    assert_eq!(changed_again.handshake(65045, changed_ip).hold_time, 90);
     // The unchanged neighbor: same connection, same local port, no new connection.
     assert!(
         kept_peer.stays_up(Duration::from_secs(1)),
