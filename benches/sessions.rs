@@ -9,6 +9,8 @@
 //! * `REXA_BENCH_IDLE_SECS` — length of each idle-CPU window (default 60);
 //! * `REXA_BENCH_SESSIONS` — the large scenario's session count (default 1000, max 60000);
 //! * `REXA_BENCH_PORT` — the daemon's listening port (default 17179);
+//! * `REXA_BENCH_REXA_PAIR=0` — skip the rexa↔rexa scenario (a second rexa with one active
+//!   neighbor per address 127.2.x.y instead of the test peer);
 //! * `REXA_BENCH_HOLD_TIME` — hold time of both sides (default 180: keepalives every 60 s;
 //!   a shorter one puts more keepalive rounds into the idle window).
 //!
@@ -64,6 +66,20 @@ fn write_config(path: &Path, sessions: usize, port: u16, hold_time: u16) -> io::
             "neighbor {peer} {{\n  router-id 10.1.0.1;\n  local-address {DAEMON_ADDRESS};\n  \
              local-as {DAEMON_AS};\n  peer-as {PEER_AS};\n  hold-time {hold_time};\n  passive;\n  \
              listen {port};\n  family {{ ipv4 unicast; }}\n}}\n"
+        ));
+    }
+    fs::write(path, text)
+}
+
+/// The active side of the rexa↔rexa scenario: one neighbor 127.1.0.1 per local address.
+fn write_active_config(path: &Path, sessions: usize, port: u16, hold_time: u16) -> io::Result<()> {
+    let mut text = String::new();
+    for index in 0..sessions {
+        let local = peer_address(index);
+        text.push_str(&format!(
+            "neighbor {DAEMON_ADDRESS} {{\n  router-id 10.2.0.1;\n  local-address {local};\n  \
+             local-as {PEER_AS};\n  peer-as {DAEMON_AS};\n  hold-time {hold_time};\n  \
+             connect {port};\n  family {{ ipv4 unicast; }}\n}}\n"
         ));
     }
     fs::write(path, text)
@@ -355,8 +371,8 @@ impl Drop for Daemon {
 
 /// Starts rexa on `config` with a soft open-files limit of 1024 (the common default), so
 /// the run also shows whether rexa raises its own limit.
-fn spawn_rexa(dir: &Path, config: &Path) -> io::Result<Daemon> {
-    let log = dir.join("rexa.log");
+fn spawn_rexa(dir: &Path, name: &str, config: &Path) -> io::Result<Daemon> {
+    let log = dir.join(format!("{name}.log"));
     let out = fs::File::create(&log)?;
     let err = out.try_clone()?;
     let child = Command::new("sh")
@@ -450,7 +466,7 @@ fn scenario(sessions: usize, port: u16, idle: Duration, hold_time: u16) -> io::R
     write_config(&config, sessions, port, hold_time)?;
 
     let spawned = Instant::now();
-    let mut daemon = spawn_rexa(&dir, &config)?;
+    let mut daemon = spawn_rexa(&dir, "rexa", &config)?;
     let pid = daemon.pid();
     // Wait (bounded) until the daemon runs, i.e. its listener exists.
     let mut ready = false;
@@ -537,6 +553,147 @@ fn scenario(sessions: usize, port: u16, idle: Duration, hold_time: u16) -> io::R
     problems.sort();
     figures.problems.extend(problems);
     Ok(figures)
+}
+
+/// What the rexa↔rexa scenario measured (index 0: the passive side, 1: the active side).
+#[derive(Debug, Default)]
+struct PairFigures {
+    sessions: usize,
+    established: [usize; 2],
+    /// From spawning the active side until both logs show every session up.
+    all_up: Option<Duration>,
+    rss_kb: [Option<u64>; 2],
+    idle_window: Duration,
+    idle_cpu_percent: [Option<f64>; 2],
+    load_during_idle: String,
+    ceases_seen: usize,
+    exit_codes: [Option<i32>; 2],
+    problems: Vec<String>,
+}
+
+fn count_in_log(daemon: &Daemon, text: &str) -> usize {
+    daemon.log_text().matches(text).count()
+}
+
+fn rexa_pair(
+    sessions: usize,
+    port: u16,
+    idle: Duration,
+    hold_time: u16,
+) -> io::Result<PairFigures> {
+    let mut figures = PairFigures {
+        sessions,
+        idle_window: idle,
+        ..PairFigures::default()
+    };
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-rexa-pair-{sessions}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir)?;
+    let passive_conf = dir.join("passive.conf");
+    write_config(&passive_conf, sessions, port, hold_time)?;
+    let active_conf = dir.join("active.conf");
+    write_active_config(&active_conf, sessions, port, hold_time)?;
+
+    let mut passive = spawn_rexa(&dir, "passive", &passive_conf)?;
+    let mut ready = false;
+    for _ in 0..1000 {
+        if passive.log_text().contains("running") {
+            ready = true;
+            break;
+        }
+        if !passive.running() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if !ready {
+        figures.problems.push(format!(
+            "passive rexa did not start:\n{}",
+            passive.log_text()
+        ));
+        return Ok(figures);
+    }
+    let spawned = Instant::now();
+    let mut active = spawn_rexa(&dir, "active", &active_conf)?;
+    let up = "session established";
+    while spawned.elapsed() < ESTABLISH_LIMIT {
+        if count_in_log(&active, up) >= sessions && count_in_log(&passive, up) >= sessions {
+            figures.all_up = Some(spawned.elapsed());
+            break;
+        }
+        if !active.running() || !passive.running() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    figures.established = [count_in_log(&passive, up), count_in_log(&active, up)];
+    std::thread::sleep(Duration::from_millis(500));
+    let pids = [passive.pid(), active.pid()];
+    figures.rss_kb = pids.map(|pid| status_kb(pid, "VmRSS:"));
+
+    let before = pids.map(cpu_ticks);
+    let idle_start = Instant::now();
+    std::thread::sleep(idle);
+    let elapsed = idle_start.elapsed();
+    let after = pids.map(cpu_ticks);
+    figures.load_during_idle = load_average();
+    for side in 0..2 {
+        if let (Some(b), Some(a)) = (before[side], after[side]) {
+            let cpu = (a - b) as f64 / clock_ticks_per_second() as f64;
+            figures.idle_cpu_percent[side] = Some(100.0 * cpu / elapsed.as_secs_f64());
+        }
+    }
+    let resets = count_in_log(&passive, "session down") + count_in_log(&active, "session down");
+    if resets > 0 {
+        figures.problems.push(format!(
+            "{resets} session(s) went down during the idle window"
+        ));
+    }
+
+    // Stopping the active side: the passive one logs a Cease 6/2 for every session.
+    figures.exit_codes[1] = active.stop();
+    let cease = "received Cease / Administrative Shutdown";
+    let start = Instant::now();
+    while start.elapsed() < EXIT_LIMIT && count_in_log(&passive, cease) < sessions {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    figures.ceases_seen = count_in_log(&passive, cease);
+    figures.exit_codes[0] = passive.stop();
+    Ok(figures)
+}
+
+fn report_pair(f: &PairFigures) {
+    let kb = |v: Option<u64>| v.map_or("-".into(), |v| format!("{v} kB"));
+    let cpu = |v: Option<f64>| v.map_or("-".into(), |p| format!("{p:.3} %"));
+    println!(
+        "rexa↔rexa, {} sessions: established {}/{} (passive) {}/{} (active) after {} from \
+         spawning the active side",
+        f.sessions,
+        f.established[0],
+        f.sessions,
+        f.established[1],
+        f.sessions,
+        seconds(f.all_up)
+    );
+    println!(
+        "    RSS passive {} / active {}; idle CPU over {} s: passive {} / active {} \
+         (load average {})",
+        kb(f.rss_kb[0]),
+        kb(f.rss_kb[1]),
+        f.idle_window.as_secs(),
+        cpu(f.idle_cpu_percent[0]),
+        cpu(f.idle_cpu_percent[1]),
+        f.load_during_idle
+    );
+    println!(
+        "    SIGTERM to the active side: {} Cease 6/2 logged by the passive side; exit codes {} / {}",
+        f.ceases_seen,
+        f.exit_codes[0].map_or("-".into(), |c| c.to_string()),
+        f.exit_codes[1].map_or("-".into(), |c| c.to_string())
+    );
+    for problem in &f.problems {
+        println!("    problem: {problem}");
+    }
 }
 
 fn seconds(d: Option<Duration>) -> String {
@@ -652,4 +809,15 @@ fn main() {
         }
     }
     report(&all);
+    if std::env::var("REXA_BENCH_REXA_PAIR").as_deref() != Ok("0") {
+        println!();
+        println!(
+            "running rexa against rexa, {large} sessions (idle window {} s)...",
+            idle.as_secs()
+        );
+        match rexa_pair(large, port, idle, hold_time) {
+            Ok(figures) => report_pair(&figures),
+            Err(error) => println!("rexa↔rexa: bench error: {error}"),
+        }
+    }
 }
