@@ -138,6 +138,30 @@ impl RawPeer {
         }
     }
 
+    /// Connects from `local` to rexa listening at `remote`, retrying (bounded) until the
+    /// listener exists.
+    fn connect(local: Ipv4Addr, remote: SocketAddr) -> Option<RawPeer> {
+        let stream = wait_for(LIMIT, || {
+            let socket =
+                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).ok()?;
+            socket
+                .bind(&SocketAddr::new(IpAddr::V4(local), 0).into())
+                .ok()?;
+            socket
+                .connect_timeout(&remote.into(), Duration::from_secs(1))
+                .ok()?;
+            Some(TcpStream::from(socket))
+        })?;
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("read timeout");
+        Some(RawPeer {
+            stream,
+            input: Vec::new(),
+            ctx: Negotiated::default(),
+        })
+    }
+
     /// The next message, or `None` on EOF / nothing within `limit`.
     fn read_message(&mut self, limit: Duration) -> Option<Message> {
         let start = Instant::now();
@@ -455,6 +479,51 @@ fn sigusr1_reload_applies_the_difference_and_refuses_invalid_files() {
 
     signal(&rexa_a, "TERM");
     assert_eq!(exit_code(&mut rexa_a, Duration::from_secs(5)), Some(0));
+}
+
+/// (b) A neighbor added by a reload with its own `listen` port gets its listener.
+#[test]
+fn sigusr1_opens_the_listener_of_an_added_neighbor() {
+    let dir = run_dir("lifecycle-reload-listen");
+    let (a, first_ip, added_ip) = (ip(94), ip(95), ip(96));
+    let passive = |peer: Ipv4Addr, port: u16, peer_as: u32| Neighbor {
+        peer,
+        local: a,
+        local_as: 65094,
+        peer_as,
+        connect: 0,
+        listen: port,
+        passive: true,
+    };
+    let first = passive(first_ip, 18194, 65095);
+    let added = passive(added_ip, 18196, 65096);
+    let conf = dir.join("a.conf");
+    fs::write(&conf, config(&[&first])).expect("write config");
+    let mut rexa_a = Daemon::spawn("a", &dir, rexa().arg(&conf));
+    let mut first_peer =
+        RawPeer::connect(first_ip, SocketAddr::new(IpAddr::V4(a), 18194)).expect("connect");
+    first_peer.handshake(65095, first_ip);
+
+    fs::write(&conf, config(&[&first, &added])).expect("rewrite config");
+    signal(&rexa_a, "USR1");
+    let mut added_peer = RawPeer::connect(added_ip, SocketAddr::new(IpAddr::V4(a), 18196))
+        .unwrap_or_else(|| panic!("no listener for the added neighbor:\n{}", rexa_a.log()));
+    added_peer.handshake(65096, added_ip);
+    assert!(wait_log(
+        &rexa_a,
+        &format!("neighbor {added_ip}: session established"),
+        1
+    ));
+    assert!(first_peer.stays_up(Duration::from_millis(300)));
+    assert_eq!(
+        rexa_a
+            .log()
+            .matches("listening on 127.0.8.94:18194")
+            .count(),
+        1
+    );
+    signal(&rexa_a, "TERM");
+    assert_eq!(exit_code(&mut rexa_a, LIMIT), Some(0));
 }
 
 /// (c) SIGALRM: every session is reset (Cease 6/4) and comes back.

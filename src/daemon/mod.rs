@@ -7,7 +7,7 @@
 pub mod session;
 pub mod settings;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -154,6 +154,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         active: 0,
         running: HashMap::new(),
         names: HashMap::new(),
+        listening: HashSet::new(),
     };
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
@@ -233,11 +234,13 @@ pub struct Daemon {
     running: HashMap<NeighborKey, Running>,
     /// Session names for log lines, kept until the session is gone.
     names: HashMap<SessionId, String>,
+    /// The addresses listened on (as configured, before port 0 is resolved).
+    listening: HashSet<SocketAddr>,
 }
 
 impl Daemon {
     /// Opens the listeners: `exabgp.tcp.bind` × `exabgp.tcp.port`, and each neighbor's
-    /// `listen` port on its local address.
+    /// `listen` port on its local address (at start-up, and on reload for added neighbors).
     fn listen(
         &mut self,
         reactor: &mut Reactor<NeighborSession>,
@@ -259,7 +262,12 @@ impl Daemon {
         addresses.sort();
         addresses.dedup();
         for address in addresses {
+            // A reload only opens what is new; existing listeners stay as they are.
+            if self.listening.contains(&address) {
+                continue;
+            }
             let bound = reactor.listen(address).map_err(|e| e.to_string())?;
+            self.listening.insert(address);
             log::info!("listening on {bound}");
         }
         // MD5 keys must be on the listening sockets before a peer connects.
@@ -330,6 +338,11 @@ impl Daemon {
                     .filter(|(key, running)| wanted.get(*key) != Some(&running.definition))
                     .map(|(key, _)| key.clone())
                     .collect();
+                // Added neighbors may listen where nothing listens yet (and need their
+                // MD5 keys on the listeners) before they start.
+                if let Err(error) = self.listen(reactor, &config) {
+                    log::error!("reload: {error}");
+                }
                 let now = Instant::now();
                 for key in stale {
                     if let Some(running) = self.running.remove(&key) {
