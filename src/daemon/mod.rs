@@ -220,10 +220,27 @@ impl NeighborKey {
     }
 }
 
+/// A 64-bit fingerprint of a neighbor's whole definition (every field, through its
+/// `Debug` form, hashed as it is written): a thousand neighbors keep 8 bytes each, not
+/// a kilobyte of text, to tell a changed definition on reload.
+fn fingerprint(neighbor: &Neighbor) -> u64 {
+    use std::hash::Hasher;
+    struct HashWriter(std::collections::hash_map::DefaultHasher);
+    impl std::fmt::Write for HashWriter {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            self.0.write(text.as_bytes());
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
+    let _ = write!(writer, "{neighbor:?}");
+    writer.0.finish()
+}
+
 struct Running {
     id: SessionId,
-    /// The definition it runs with, compared on reload.
-    definition: String,
+    /// A fingerprint of the definition it runs with, compared on reload.
+    definition: u64,
 }
 
 /// The reactor's owner.
@@ -304,7 +321,7 @@ impl Daemon {
                         key,
                         Running {
                             id,
-                            definition: format!("{neighbor:?}"),
+                            definition: fingerprint(neighbor),
                         },
                     );
                 }
@@ -327,10 +344,10 @@ impl Daemon {
                 log::error!("reload refused, the running configuration is kept:\n{errors}");
             }
             Ok(config) => {
-                let wanted: HashMap<NeighborKey, String> = config
+                let wanted: HashMap<NeighborKey, u64> = config
                     .neighbors
                     .iter()
-                    .map(|n| (NeighborKey::of(n), format!("{n:?}")))
+                    .map(|n| (NeighborKey::of(n), fingerprint(n)))
                     .collect();
                 let stale: Vec<NeighborKey> = self
                     .running
@@ -484,6 +501,22 @@ fn log_update(name: &str, update: &Update) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprints_tell_changed_definitions() {
+        let text = |hold: u16| {
+            format!(
+                "neighbor 127.0.0.2 {{ router-id 10.0.0.1; local-address 127.0.0.1; \
+                 local-as 65001; peer-as 65002; hold-time {hold}; family {{ ipv4 unicast; }} }}"
+            )
+        };
+        let parse = |text: &str| crate::config::parse(text, "t.conf").expect("valid");
+        let a = parse(&text(180));
+        let b = parse(&text(180));
+        let c = parse(&text(90));
+        assert_eq!(fingerprint(&a.neighbors[0]), fingerprint(&b.neighbors[0]));
+        assert_ne!(fingerprint(&a.neighbors[0]), fingerprint(&c.neighbors[0]));
+    }
 
     #[test]
     fn received_shutdown_communication_is_logged_as_text() {
