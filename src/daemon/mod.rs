@@ -155,6 +155,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         running: HashMap::new(),
         names: HashMap::new(),
         listening: HashSet::new(),
+        stopping: false,
     };
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
@@ -253,6 +254,8 @@ pub struct Daemon {
     names: HashMap<SessionId, String>,
     /// The addresses listened on (as configured, before port 0 is resolved).
     listening: HashSet<SocketAddr>,
+    /// A stop signal arrived: later reload and restart signals are ignored.
+    stopping: bool,
 }
 
 impl Daemon {
@@ -392,8 +395,15 @@ impl Daemon {
 impl Owner<NeighborSession> for Daemon {
     fn signal(&mut self, reactor: &mut Reactor<NeighborSession>, signal: Signal) {
         log::info!("received {signal:?}");
+        if self.stopping && !matches!(signal, Signal::ChildExited) {
+            log::info!("shutting down already: {signal} ignored");
+            return;
+        }
         match signal {
-            Signal::Shutdown(_) => reactor.begin_shutdown(),
+            Signal::Shutdown(_) => {
+                self.stopping = true;
+                reactor.begin_shutdown();
+            }
             Signal::Reload | Signal::ReloadAndRestartProcesses => self.reload(reactor),
             Signal::RestartPeers => self.restart_all(reactor),
             Signal::ChildExited => {}
@@ -501,6 +511,41 @@ fn log_update(name: &str, update: &Update) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signals_after_a_stop_signal_are_ignored() {
+        let dir = std::env::temp_dir().join(format!("rexa-daemon-stop-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("a.conf");
+        std::fs::write(
+            &path,
+            "neighbor 127.0.8.120 { router-id 10.0.0.1; local-address 127.0.8.121; \
+             local-as 65001; peer-as 65002; passive; family { ipv4 unicast; } }",
+        )
+        .expect("write config");
+        let mut reactor: Reactor<NeighborSession> = Reactor::new(None).expect("reactor");
+        let mut daemon = Daemon {
+            env: Env::default(),
+            configs: vec![path],
+            active: 0,
+            running: HashMap::new(),
+            names: HashMap::new(),
+            listening: HashSet::new(),
+            stopping: false,
+        };
+        daemon.signal(&mut reactor, Signal::Shutdown(libc::SIGTERM));
+        daemon.signal(&mut reactor, Signal::Reload);
+        daemon.signal(&mut reactor, Signal::RestartPeers);
+        assert!(
+            daemon.running.is_empty(),
+            "a reload started sessions while stopping"
+        );
+        // Without the stop signal the same reload starts the neighbor.
+        daemon.stopping = false;
+        daemon.signal(&mut reactor, Signal::Reload);
+        assert_eq!(daemon.running.len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn fingerprints_tell_changed_definitions() {
