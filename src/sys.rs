@@ -1,5 +1,5 @@
-//! sys: the only `unsafe` code in rexa — thin, checked wrappers over libc calls that
-//! std, mio and socket2 do not offer (TCP MD5 keys, minimum TTL, raise, waitpid, clock).
+//! sys: the only `unsafe` code in rexa — thin, checked wrappers over libc calls that std,
+//! mio and socket2 do not offer (TCP MD5, minimum TTL, raise, waitpid, clock, fd limit).
 
 use std::io;
 use std::mem;
@@ -198,6 +198,43 @@ pub fn process_cpu_time() -> std::time::Duration {
     std::time::Duration::from_micros(micros(usage.ru_utime).saturating_add(micros(usage.ru_stime)))
 }
 
+/// Largest soft limit on open files asked for when the hard limit is unlimited
+/// (Linux's default `fs.nr_open`).
+const FD_LIMIT_CAP: u64 = 1 << 20;
+
+/// The soft and hard limits on open files (RLIMIT_NOFILE).
+pub fn fd_limit() -> io::Result<(u64, u64)> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid out-pointer for getrlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((limit.rlim_cur, limit.rlim_max))
+}
+
+/// Raises the soft limit on open files to the hard limit: a daemon holding a thousand
+/// sessions needs more descriptors than the usual soft limit of 1024. Returns the soft
+/// limit before and after.
+pub fn raise_fd_limit() -> io::Result<(u64, u64)> {
+    let (soft, hard) = fd_limit()?;
+    let wanted = hard.min(FD_LIMIT_CAP);
+    if soft >= wanted {
+        return Ok((soft, soft));
+    }
+    let limit = libc::rlimit {
+        rlim_cur: wanted,
+        rlim_max: hard,
+    };
+    // SAFETY: `limit` is a valid, initialised rlimit; setrlimit only reads it.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((soft, wanted))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +263,17 @@ mod tests {
             x = std::hint::black_box(x.wrapping_add(1));
         }
         assert!(process_cpu_time() > before);
+    }
+
+    #[test]
+    fn fd_limit_is_raised_to_the_hard_limit() {
+        let (before, after) = raise_fd_limit().unwrap();
+        assert!(after >= before);
+        let (soft, hard) = fd_limit().unwrap();
+        assert_eq!(soft, after);
+        assert_eq!(soft, hard.min(FD_LIMIT_CAP));
+        // A second call has nothing left to do.
+        assert_eq!(raise_fd_limit().unwrap(), (soft, soft));
     }
 
     #[test]

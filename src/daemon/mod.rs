@@ -7,7 +7,7 @@
 pub mod session;
 pub mod settings;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
@@ -122,11 +122,19 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         env.bgp.passive = true;
     }
     init_logging(&env, options.debug);
+    // A thousand sessions need more descriptors than the usual soft limit of 1024.
+    match crate::sys::raise_fd_limit() {
+        Ok((before, after)) if after > before => {
+            log::debug!("open-files limit raised from {before} to {after}");
+        }
+        Ok(_) => {}
+        Err(error) => log::warn!("cannot raise the open-files limit: {error}"),
+    }
     if options.configs.is_empty() {
         eprintln!("rexa: no configuration file given\n\n{HELP}");
         return ExitCode::from(1);
     }
-    let config = match load(&options.configs[0], &env) {
+    let mut config = match load(&options.configs[0], &env) {
         Ok(config) => config,
         Err(errors) => {
             eprintln!("{errors}");
@@ -146,6 +154,8 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         active: 0,
         running: HashMap::new(),
         names: HashMap::new(),
+        listening: HashSet::new(),
+        stopping: false,
     };
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
@@ -158,7 +168,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             config.processes.len()
         );
     }
-    daemon.start(&mut reactor, &config);
+    daemon.start(&mut reactor, &mut config);
     log::info!("rexa {} running {}", env!("CARGO_PKG_VERSION"), config.file);
     match reactor.run(&mut daemon) {
         Ok(()) => {
@@ -219,21 +229,45 @@ impl NeighborKey {
     }
 }
 
+/// A 64-bit fingerprint of a neighbor's whole definition (every field, through its
+/// `Debug` form, hashed as it is written): a thousand neighbors keep 8 bytes each, not
+/// a kilobyte of text, to tell a changed definition on reload.
+fn fingerprint(neighbor: &Neighbor) -> u64 {
+    use std::hash::Hasher;
+    struct HashWriter(std::collections::hash_map::DefaultHasher);
+    impl std::fmt::Write for HashWriter {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            self.0.write(text.as_bytes());
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
+    let _ = write!(writer, "{neighbor:?}");
+    writer.0.finish()
+}
+
 struct Running {
     id: SessionId,
-    /// The definition it runs with, routes left out, compared on reload.
-    definition: String,
+    /// A fingerprint of the definition it runs with, routes and source positions left
+    /// out, compared on reload.
+    definition: u64,
     /// Its configured routes, diffed on reload.
     routes: Vec<crate::rib::ConfigRoute>,
 }
 
-/// A neighbor's definition without its routes and source positions: two neighbors with
-/// the same text here differ at most in their routes, which a reload applies as a diff.
-fn definition_without_routes(neighbor: &Neighbor) -> String {
-    let mut bare = neighbor.clone();
-    bare.routes.clear();
-    bare.location = crate::config::error::Location::new(std::sync::Arc::from(""), 0, 0);
-    format!("{bare:?}")
+/// The fingerprint of a neighbor's definition without its routes and source position:
+/// two neighbors with the same one differ at most in their routes, which a reload
+/// applies as a diff. Borrows the routes out instead of cloning them.
+fn definition_fingerprint(neighbor: &mut Neighbor) -> u64 {
+    let routes = std::mem::take(&mut neighbor.routes);
+    let location = std::mem::replace(
+        &mut neighbor.location,
+        crate::config::error::Location::new(std::sync::Arc::from(""), 0, 0),
+    );
+    let print = fingerprint(neighbor);
+    neighbor.routes = routes;
+    neighbor.location = location;
+    print
 }
 
 /// The reactor's owner.
@@ -244,11 +278,15 @@ pub struct Daemon {
     running: HashMap<NeighborKey, Running>,
     /// Session names for log lines, kept until the session is gone.
     names: HashMap<SessionId, String>,
+    /// The addresses listened on (as configured, before port 0 is resolved).
+    listening: HashSet<SocketAddr>,
+    /// A stop signal arrived: later reload and restart signals are ignored.
+    stopping: bool,
 }
 
 impl Daemon {
     /// Opens the listeners: `exabgp.tcp.bind` × `exabgp.tcp.port`, and each neighbor's
-    /// `listen` port on its local address.
+    /// `listen` port on its local address (at start-up, and on reload for added neighbors).
     fn listen(
         &mut self,
         reactor: &mut Reactor<NeighborSession>,
@@ -270,7 +308,12 @@ impl Daemon {
         addresses.sort();
         addresses.dedup();
         for address in addresses {
+            // A reload only opens what is new; existing listeners stay as they are.
+            if self.listening.contains(&address) {
+                continue;
+            }
             let bound = reactor.listen(address).map_err(|e| e.to_string())?;
+            self.listening.insert(address);
             log::info!("listening on {bound}");
         }
         // MD5 keys must be on the listening sockets before a peer connects.
@@ -288,13 +331,15 @@ impl Daemon {
     }
 
     /// Starts a session for every neighbor of `config` not already running.
-    fn start(&mut self, reactor: &mut Reactor<NeighborSession>, config: &Config) {
+    fn start(&mut self, reactor: &mut Reactor<NeighborSession>, config: &mut Config) {
         let now = Instant::now();
-        for neighbor in &config.neighbors {
+        for neighbor in &mut config.neighbors {
             let key = NeighborKey::of(neighbor);
             if self.running.contains_key(&key) {
                 continue;
             }
+            let print = definition_fingerprint(neighbor);
+            let neighbor = &*neighbor;
             match session_settings(neighbor, &self.env) {
                 Ok((settings, endpoints)) => {
                     let name = neighbor.peer_text();
@@ -312,7 +357,7 @@ impl Daemon {
                         key,
                         Running {
                             id,
-                            definition: definition_without_routes(neighbor),
+                            definition: print,
                             routes: routes.routes,
                         },
                     );
@@ -337,17 +382,30 @@ impl Daemon {
             Err(errors) => {
                 log::error!("reload refused, the running configuration is kept:\n{errors}");
             }
-            Ok(config) => self.apply(reactor, &config),
+            Ok(mut config) => {
+                // Added neighbors may listen where nothing listens yet (and need their
+                // MD5 keys on the listeners) before they start.
+                if let Err(error) = self.listen(reactor, &config) {
+                    log::error!("reload: {error}");
+                }
+                self.apply(reactor, &mut config);
+            }
         }
         notify::notify(Status::Ready);
     }
 
     /// Moves the running neighbors to `config` (see [`Daemon::reload`]).
-    fn apply(&mut self, reactor: &mut Reactor<NeighborSession>, config: &Config) {
-        let wanted: HashMap<NeighborKey, &Neighbor> = config
+    fn apply(&mut self, reactor: &mut Reactor<NeighborSession>, config: &mut Config) {
+        let prints: Vec<u64> = config
+            .neighbors
+            .iter_mut()
+            .map(definition_fingerprint)
+            .collect();
+        let wanted: HashMap<NeighborKey, (&Neighbor, u64)> = config
             .neighbors
             .iter()
-            .map(|n| (NeighborKey::of(n), n))
+            .zip(prints)
+            .map(|(n, print)| (NeighborKey::of(n), (n, print)))
             .collect();
         let keys: Vec<NeighborKey> = self.running.keys().cloned().collect();
         for key in keys {
@@ -356,7 +414,7 @@ impl Daemon {
             };
             let id = running.id;
             match wanted.get(&key) {
-                Some(neighbor) if definition_without_routes(neighbor) == running.definition => {
+                Some((neighbor, print)) if *print == running.definition => {
                     let new_routes = crate::rib::neighbor_routes(neighbor, None);
                     for error in &new_routes.errors {
                         log::error!("neighbor {}: {error}", neighbor.peer_text());
@@ -410,8 +468,15 @@ impl Daemon {
 impl Owner<NeighborSession> for Daemon {
     fn signal(&mut self, reactor: &mut Reactor<NeighborSession>, signal: Signal) {
         log::info!("received {signal:?}");
+        if self.stopping && !matches!(signal, Signal::ChildExited) {
+            log::info!("shutting down already: {signal} ignored");
+            return;
+        }
         match signal {
-            Signal::Shutdown(_) => reactor.begin_shutdown(),
+            Signal::Shutdown(_) => {
+                self.stopping = true;
+                reactor.begin_shutdown();
+            }
             Signal::Reload | Signal::ReloadAndRestartProcesses => self.reload(reactor),
             Signal::RestartPeers => self.restart_all(reactor),
             Signal::ChildExited => {}
@@ -437,7 +502,9 @@ impl Owner<NeighborSession> for Daemon {
             PeerEvent::Down(reason) => log::warn!("neighbor {name}: session down: {reason}"),
             PeerEvent::Received(message) => match *message {
                 Message::Update(update) => log_update(&name, &update),
-                Message::Notification(n) => log::warn!("neighbor {name}: received {n}"),
+                Message::Notification(n) => {
+                    log::warn!("neighbor {name}: received {}", received_text(&n))
+                }
                 Message::Keepalive => log::trace!("neighbor {name}: keepalive"),
                 other => log::debug!("neighbor {name}: received {other:?}"),
             },
@@ -455,6 +522,28 @@ impl Owner<NeighborSession> for Daemon {
         _value: NeighborSession,
     ) {
         self.names.remove(&id);
+    }
+}
+
+/// A received NOTIFICATION for the log, its data as ExaBGP reports it: an RFC 9003
+/// shutdown communication becomes `Shutdown Communication: "text"` (no raw length byte).
+fn received_text(notification: &Notification) -> String {
+    let code = notification.code_name().unwrap_or("unknown error");
+    let subcode = notification.subcode_name().unwrap_or("unknown reason");
+    let data = notification.exabgp_received_data();
+    if data.is_empty() {
+        return format!("{code} / {subcode}");
+    }
+    match std::str::from_utf8(&data) {
+        Ok(text) => {
+            // No control characters from the network in a log line.
+            let text: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            format!("{code} / {subcode} / {text}")
+        }
+        Err(_) => format!("{code} / {subcode} / {notification}"),
     }
 }
 
@@ -498,5 +587,77 @@ fn log_update(name: &str, update: &Update) {
         for nlri in mp.nlri.routes() {
             log::info!("neighbor {name}: withdrawn {} {nlri}", mp.family);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_after_a_stop_signal_are_ignored() {
+        let dir = std::env::temp_dir().join(format!("rexa-daemon-stop-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("a.conf");
+        std::fs::write(
+            &path,
+            "neighbor 127.0.8.120 { router-id 10.0.0.1; local-address 127.0.8.121; \
+             local-as 65001; peer-as 65002; passive; family { ipv4 unicast; } }",
+        )
+        .expect("write config");
+        let mut reactor: Reactor<NeighborSession> = Reactor::new(None).expect("reactor");
+        let mut daemon = Daemon {
+            env: Env::default(),
+            configs: vec![path],
+            active: 0,
+            running: HashMap::new(),
+            names: HashMap::new(),
+            listening: HashSet::new(),
+            stopping: false,
+        };
+        daemon.signal(&mut reactor, Signal::Shutdown(libc::SIGTERM));
+        daemon.signal(&mut reactor, Signal::Reload);
+        daemon.signal(&mut reactor, Signal::RestartPeers);
+        assert!(
+            daemon.running.is_empty(),
+            "a reload started sessions while stopping"
+        );
+        // Without the stop signal the same reload starts the neighbor.
+        daemon.stopping = false;
+        daemon.signal(&mut reactor, Signal::Reload);
+        assert_eq!(daemon.running.len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn fingerprints_tell_changed_definitions() {
+        let text = |hold: u16| {
+            format!(
+                "neighbor 127.0.0.2 {{ router-id 10.0.0.1; local-address 127.0.0.1; \
+                 local-as 65001; peer-as 65002; hold-time {hold}; family {{ ipv4 unicast; }} }}"
+            )
+        };
+        let parse = |text: &str| crate::config::parse(text, "t.conf").expect("valid");
+        let a = parse(&text(180));
+        let b = parse(&text(180));
+        let c = parse(&text(90));
+        assert_eq!(fingerprint(&a.neighbors[0]), fingerprint(&b.neighbors[0]));
+        assert_ne!(fingerprint(&a.neighbors[0]), fingerprint(&c.neighbors[0]));
+    }
+
+    #[test]
+    fn received_shutdown_communication_is_logged_as_text() {
+        let cease = Notification::cease_shutdown("rexa shutting down");
+        assert_eq!(
+            received_text(&cease),
+            "Cease / Administrative Shutdown / Shutdown Communication: \"rexa shutting down\""
+        );
+        let odd = Notification::new(6, 2, b"\x05a\nb\x07c".to_vec());
+        assert_eq!(
+            received_text(&odd),
+            "Cease / Administrative Shutdown / Shutdown Communication: \"a b c\""
+        );
+        let hold = Notification::hold_timer_expired();
+        assert_eq!(received_text(&hold), "Hold timer expired / Unspecific");
     }
 }

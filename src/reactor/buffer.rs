@@ -5,6 +5,18 @@ use std::io::{self, Read, Write};
 
 /// Bytes read per `read` call; the read buffer grows by at most this much at a time.
 const READ_CHUNK: usize = 16 * 1024;
+/// Capacity an emptied buffer may keep. Above it the memory is released, so a thousand
+/// idle sessions cost a few hundred bytes each rather than their largest burst.
+const IDLE_CAPACITY: usize = 4 * 1024;
+
+/// Empties `bytes`, releasing its memory when it grew beyond [`IDLE_CAPACITY`].
+fn clear_and_trim(bytes: &mut Vec<u8>) {
+    if bytes.capacity() > IDLE_CAPACITY {
+        *bytes = Vec::new();
+    } else {
+        bytes.clear();
+    }
+}
 
 /// What one attempt to fill the read buffer found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +72,7 @@ impl ReadBuffer {
     pub fn consume(&mut self, count: usize) {
         self.start = self.start.saturating_add(count).min(self.bytes.len());
         if self.start == self.bytes.len() {
-            self.bytes.clear();
+            clear_and_trim(&mut self.bytes);
             self.start = 0;
         }
     }
@@ -80,37 +92,31 @@ impl ReadBuffer {
 
     /// Reads from `source` until it would block, the buffer is full, or `quota` bytes
     /// were read in this call (so one busy socket cannot hold the loop).
+    ///
+    /// Reads go through a chunk on the stack: the buffer grows only by the bytes received,
+    /// never by a whole chunk per connection.
     pub fn fill_from(&mut self, source: &mut impl Read, quota: usize) -> io::Result<Filled> {
         self.compact();
+        let mut chunk = [0u8; READ_CHUNK];
         let mut taken = 0usize;
         loop {
             if self.len() >= self.limit || taken >= quota {
                 return Ok(Filled::Limited);
             }
             let room = (self.limit - self.len()).min(READ_CHUNK);
-            let old_len = self.bytes.len();
-            self.bytes.resize(old_len + room, 0);
-            let result = match self.bytes.get_mut(old_len..) {
-                Some(spare) => source.read(spare),
-                None => Ok(0),
-            };
-            match result {
-                Ok(0) => {
-                    self.bytes.truncate(old_len);
-                    return Ok(Filled::Eof);
-                }
+            let spare = chunk.get_mut(..room).unwrap_or_default();
+            match source.read(spare) {
+                Ok(0) => return Ok(Filled::Eof),
                 Ok(count) => {
-                    self.bytes.truncate(old_len + count.min(room));
+                    let read = spare.get(..count.min(room)).unwrap_or_default();
+                    self.bytes.extend_from_slice(read);
                     taken += count;
                 }
-                Err(error) => {
-                    self.bytes.truncate(old_len);
-                    match error.kind() {
-                        io::ErrorKind::WouldBlock => return Ok(Filled::Drained),
-                        io::ErrorKind::Interrupted => continue,
-                        _ => return Err(error),
-                    }
-                }
+                Err(error) => match error.kind() {
+                    io::ErrorKind::WouldBlock => return Ok(Filled::Drained),
+                    io::ErrorKind::Interrupted => continue,
+                    _ => return Err(error),
+                },
             }
         }
     }
@@ -169,7 +175,7 @@ impl WriteBuffer {
     pub fn consume(&mut self, count: usize) {
         self.start = self.start.saturating_add(count).min(self.bytes.len());
         if self.start == self.bytes.len() {
-            self.bytes.clear();
+            clear_and_trim(&mut self.bytes);
             self.start = 0;
         }
     }
@@ -334,5 +340,46 @@ mod tests {
             "capacity {}",
             out.bytes.capacity()
         );
+    }
+
+    #[test]
+    fn buffers_grow_by_what_is_read_and_release_bursts() {
+        let mut input = ReadBuffer::new(4 * 65_535);
+        let mut source = Pieces {
+            pieces: vec![vec![19; 19]],
+            eof: false,
+        };
+        assert_eq!(
+            input.fill_from(&mut source, 1 << 20).unwrap(),
+            Filled::Drained
+        );
+        assert_eq!(input.len(), 19);
+        // A keepalive costs its own size, not a whole read chunk.
+        assert!(input.bytes.capacity() < 1024, "{}", input.bytes.capacity());
+        source.pieces.push(vec![1; 100_000]);
+        assert_eq!(
+            input.fill_from(&mut source, 1 << 20).unwrap(),
+            Filled::Drained
+        );
+        assert_eq!(input.len(), 100_019);
+        input.consume(100_019);
+        assert!(input.is_empty());
+        assert!(input.bytes.capacity() <= IDLE_CAPACITY);
+
+        let mut output = WriteBuffer::new(1 << 20);
+        output.push(&[7; 50_000]);
+        let mut sink = Trickle {
+            taken: Vec::new(),
+            budget: usize::MAX,
+            chunk: 8192,
+        };
+        assert!(output.flush_to(&mut sink).unwrap());
+        assert_eq!(sink.taken.len(), 50_000);
+        assert!(output.bytes.capacity() <= IDLE_CAPACITY);
+        // Small messages keep their allocation for reuse.
+        output.push(&[0; 19]);
+        let kept = output.bytes.capacity();
+        assert!(output.flush_to(&mut sink).unwrap());
+        assert_eq!(output.bytes.capacity(), kept);
     }
 }

@@ -897,13 +897,24 @@ impl<S: Session> Reactor<S> {
 
     fn fire_timers(&mut self, now: Instant) {
         while let Some(slot) = self.timers.pop_expired(now) {
-            let Some(body) = self.slot_mut(slot) else {
+            let id = self.id_of(slot);
+            let Some(body) = self
+                .sessions
+                .get_mut(slot as usize)
+                .and_then(|entry| entry.body.as_mut())
+            else {
                 continue;
             };
             body.must_step = true;
             body.session.tick(now);
+            // Not `after_call`: the timer stays disarmed until the step that follows
+            // re-arms it. A session whose deadline only moves in `step` (the protocol's
+            // timers run there) would otherwise be re-armed with the same passed deadline
+            // and popped again, forever, within this loop.
+            while let Some(event) = body.session.take_event() {
+                self.session_events.push_back((id, event));
+            }
             self.stats.ticks += 1;
-            self.after_call(slot);
             self.queue.push_now(slot);
         }
     }
@@ -1004,22 +1015,23 @@ impl<S: Session> Reactor<S> {
                 return;
             }
         };
+        let mut answer = self.match_incoming(local, remote, now);
+        if let Some((slot, Incoming::Reject(_))) = answer {
+            if self.has_unread_input(slot) {
+                // The session may be ending right now: its peer sent a NOTIFICATION and
+                // closed just before reconnecting, in the same poll. Let it read that
+                // first, then ask again, so the new connection is not refused as a
+                // collision with a connection that is over.
+                self.run_session(slot, now);
+                answer = self.match_incoming(local, remote, now);
+            }
+        }
         let mut chosen = None;
         let mut reply = self.unmatched_reply;
-        for slot in 0..self.sessions.len() as u32 {
-            let Some(body) = self
-                .sessions
-                .get(slot as usize)
-                .and_then(|e| e.body.as_ref())
-            else {
-                continue;
-            };
-            match body.session.incoming(now, local, remote) {
-                Incoming::Refuse => continue,
-                Incoming::Accept(options) => chosen = Some((slot, options)),
-                Incoming::Reject(bytes) => reply = Some(bytes),
-            }
-            break;
+        match answer {
+            Some((slot, Incoming::Accept(options))) => chosen = Some((slot, options)),
+            Some((_, Incoming::Reject(bytes))) => reply = Some(bytes),
+            Some((_, Incoming::Refuse)) | None => {}
         }
         let Some((slot, options)) = chosen else {
             log::info!("{remote}: connection to {local} refused");
@@ -1048,6 +1060,33 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Writes `bytes` on a refused connection (bounded by LINGER), then closes it.
+    /// The first session that does not refuse a connection from `remote` to `local`.
+    fn match_incoming(
+        &self,
+        local: SocketAddr,
+        remote: SocketAddr,
+        now: Instant,
+    ) -> Option<(u32, Incoming)> {
+        self.sessions.iter().enumerate().find_map(|(slot, entry)| {
+            let body = entry.body.as_ref()?;
+            match body.session.incoming(now, local, remote) {
+                Incoming::Refuse => None,
+                answer => Some((slot as u32, answer)),
+            }
+        })
+    }
+
+    /// True when the session's connection has input the session has not seen yet.
+    fn has_unread_input(&self, slot: u32) -> bool {
+        let conn = self
+            .sessions
+            .get(slot as usize)
+            .and_then(|entry| entry.body.as_ref())
+            .and_then(|body| body.conn)
+            .and_then(|index| self.conn(index));
+        conn.is_some_and(|c| c.phase == Phase::Open && (c.readable || c.eof || !c.input.is_empty()))
+    }
+
     fn reply_and_close(
         &mut self,
         stream: mio::net::TcpStream,

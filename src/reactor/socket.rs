@@ -117,6 +117,11 @@ fn domain_of(address: &SocketAddr) -> Domain {
     }
 }
 
+/// Connections the kernel completes and queues before the loop accepts them (capped by
+/// `net.core.somaxconn`). A thousand peers connecting at once must not overflow it: a
+/// dropped SYN is only retried a second later.
+pub const LISTEN_BACKLOG: i32 = 1024;
+
 /// Opens a non-blocking listener on `address` (SO_REUSEADDR; IPV6_V6ONLY for IPv6).
 pub fn listen(address: SocketAddr) -> Result<mio::net::TcpListener, SocketError> {
     let socket = Socket::new(domain_of(&address), Type::STREAM, Some(Protocol::TCP))
@@ -135,7 +140,9 @@ pub fn listen(address: SocketAddr) -> Result<mio::net::TcpListener, SocketError>
     socket
         .bind(&SockAddr::from(address))
         .map_err(failed(address, "bind"))?;
-    socket.listen(128).map_err(failed(address, "listen"))?;
+    socket
+        .listen(LISTEN_BACKLOG)
+        .map_err(failed(address, "listen"))?;
     Ok(mio::net::TcpListener::from_std(socket.into()))
 }
 
@@ -326,5 +333,28 @@ mod tests {
             let socket = socket2::SockRef::from(&v6);
             assert!(socket.only_v6().unwrap());
         }
+    }
+
+    #[test]
+    fn the_listen_queue_holds_hundreds_of_unaccepted_connections() {
+        let somaxconn: usize = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(128);
+        // More than the old backlog of 128, within what the kernel allows.
+        let count = somaxconn.min(LISTEN_BACKLOG as usize).min(400) - 1;
+        let listener = listen("127.0.0.33:0".parse().unwrap()).unwrap();
+        let address = listener.local_addr().unwrap();
+        let mut clients = Vec::new();
+        for n in 0..count {
+            // Well under the kernel's 1 s SYN retry: a full queue would make this fail.
+            let client = std::net::TcpStream::connect_timeout(
+                &address,
+                std::time::Duration::from_millis(500),
+            )
+            .unwrap_or_else(|e| panic!("connection {n} of {count} not queued: {e}"));
+            clients.push(client);
+        }
+        assert_eq!(clients.len(), count);
     }
 }
