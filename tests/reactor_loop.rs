@@ -42,6 +42,9 @@ struct Probe {
     /// Swallow every input byte, counting them (no framing).
     swallow: bool,
     swallowed: usize,
+    /// `tick` does nothing; passed deadlines are dropped by the next `step` (as the
+    /// daemon's sessions do: the protocol's timers run inside `step`).
+    deadlines_move_in_step: bool,
 }
 
 const BULK: [u8; 16 * 1024] = [0x55; 16 * 1024];
@@ -91,12 +94,20 @@ impl rexa::reactor::Session for Probe {
     }
 
     fn tick(&mut self, now: Instant) {
+        if self.deadlines_move_in_step {
+            return;
+        }
         while self.deadlines.front().is_some_and(|at| *at <= now) {
             self.deadlines.pop_front();
         }
     }
 
-    fn step(&mut self, _now: Instant, link: Option<Link<'_>>) -> Step<String> {
+    fn step(&mut self, now: Instant, link: Option<Link<'_>>) -> Step<String> {
+        if self.deadlines_move_in_step {
+            while self.deadlines.front().is_some_and(|at| *at <= now) {
+                self.deadlines.pop_front();
+            }
+        }
         if let Some(trace) = &self.trace {
             trace.borrow_mut().push(self.name);
         }
@@ -266,6 +277,42 @@ fn poll_timeout_is_the_earliest_deadline_and_zero_only_with_queued_work() {
     );
     reactor.turn_with_timeout(Some(Duration::ZERO)).unwrap();
     assert_eq!(reactor.poll_timeout(base), Some(Duration::from_secs(10)));
+}
+
+/// Regression: a session whose deadline only moves when it is stepped (tick is a no-op)
+/// once made `fire_timers` re-arm the same passed deadline and spin forever in one pass.
+#[test]
+fn a_deadline_that_moves_only_in_step_fires_once_and_the_pass_ends() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let base = Instant::now();
+        let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
+        reactor.add_session(Probe {
+            deadlines: [
+                base + Duration::from_millis(20),
+                base + Duration::from_secs(3600),
+            ]
+            .into(),
+            deadlines_move_in_step: true,
+            ..Probe::default()
+        });
+        let mut passes = 0;
+        while reactor.stats().ticks < 1 && passes < 50 {
+            reactor.turn().unwrap();
+            passes += 1;
+        }
+        let ticks = reactor.stats().ticks;
+        let next = reactor.poll_timeout(Instant::now());
+        let _ = done.send((ticks, next));
+    });
+    let (ticks, next) = finished
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the reactor pass never ended: the timer loop spun");
+    assert_eq!(ticks, 1);
+    assert!(
+        next.is_some_and(|t| t > Duration::from_secs(3000)),
+        "the step re-armed the next deadline: {next:?}"
+    );
 }
 
 #[test]

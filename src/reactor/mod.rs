@@ -894,13 +894,24 @@ impl<S: Session> Reactor<S> {
 
     fn fire_timers(&mut self, now: Instant) {
         while let Some(slot) = self.timers.pop_expired(now) {
-            let Some(body) = self.slot_mut(slot) else {
+            let id = self.id_of(slot);
+            let Some(body) = self
+                .sessions
+                .get_mut(slot as usize)
+                .and_then(|entry| entry.body.as_mut())
+            else {
                 continue;
             };
             body.must_step = true;
             body.session.tick(now);
+            // Not `after_call`: the timer stays disarmed until the step that follows
+            // re-arms it. A session whose deadline only moves in `step` (the protocol's
+            // timers run there) would otherwise be re-armed with the same passed deadline
+            // and popped again, forever, within this loop.
+            while let Some(event) = body.session.take_event() {
+                self.session_events.push_back((id, event));
+            }
             self.stats.ticks += 1;
-            self.after_call(slot);
             self.queue.push_now(slot);
         }
     }
