@@ -417,8 +417,22 @@ fn log_update(name: &str, update: &Update) {
     for nlri in &update.withdrawn {
         log::info!("neighbor {name}: withdrawn ipv4 unicast {nlri}");
     }
+    let next_hop = update
+        .attributes
+        .iter()
+        .find_map(|attribute| match attribute {
+            crate::bgp::attribute::Attribute::NextHop(address) => Some(address),
+            _ => None,
+        });
     for nlri in &update.announced {
-        log::info!("neighbor {name}: announced ipv4 unicast {nlri}{attributes}");
+        match next_hop {
+            Some(hop) => {
+                log::info!(
+                    "neighbor {name}: announced ipv4 unicast {nlri} next-hop {hop}{attributes}"
+                )
+            }
+            None => log::info!("neighbor {name}: announced ipv4 unicast {nlri}{attributes}"),
+        }
     }
     for mp in update.mp_reach() {
         for nlri in mp.nlri.routes() {
