@@ -414,3 +414,58 @@ fn ebgp_ipv6_session_routes_both_ways_restart_and_cease() {
         }],
     );
 }
+
+/// The hold timer against a live but silent peer: BIRD frozen (SIGSTOP) sends no
+/// KEEPALIVE, rexa's 9 s hold timer expires and it sends NOTIFICATION 4/0; once BIRD
+/// resumes (SIGCONT) it reads that NOTIFICATION and the session comes back.
+#[test]
+fn hold_timer_expires_when_bird_freezes_and_the_session_recovers() {
+    if !available("bird") {
+        return;
+    }
+    let case = Case {
+        name: "rexahold",
+        rexa_ip: "127.0.2.51",
+        bird_ip: "127.0.2.52",
+        rexa_port: 17951,
+        bird_port: 17952,
+        rexa_as: 65051,
+        bird_as: 65052,
+        rexa_id: "127.0.2.51",
+        bird_id: "127.0.2.52",
+        md5: None,
+        ipv6: false,
+        rexa_routes: "",
+        bird_routes: "route 198.51.100.0/24 blackhole;",
+    };
+    let dir = run_dir("bird-hold");
+    let mut bird = Bird::start(&dir, &case.bird_config());
+    let mut rexa = Rexa::start(&dir, &case.rexa_config(), &[]);
+    assert!(
+        both_established(&bird, &rexa, &case, 1),
+        "no session{}",
+        diagnose(&bird, &rexa, &case)
+    );
+    assert!(bird.daemon.signal("STOP"), "cannot SIGSTOP BIRD");
+    let expired = rexa.wait_log(
+        &format!("{} session down: notification sent (4,0)", case.neighbor()),
+        1,
+        Duration::from_secs(30),
+    );
+    assert!(bird.daemon.signal("CONT"), "cannot SIGCONT BIRD");
+    assert!(
+        expired,
+        "rexa's hold timer did not expire against a frozen BIRD{}",
+        diagnose(&bird, &rexa, &case)
+    );
+    assert!(
+        both_established(&bird, &rexa, &case, 2),
+        "no session after BIRD resumed{}",
+        diagnose(&bird, &rexa, &case)
+    );
+    assert!(
+        rexa.terminate().is_some_and(|s| s.success()),
+        "rexa did not exit 0 on SIGTERM"
+    );
+    bird.daemon.stop();
+}

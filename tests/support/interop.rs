@@ -115,6 +115,15 @@ impl Daemon {
         text
     }
 
+    /// Sends `signal` (a `kill` name such as `STOP`, `CONT`, `USR1`) to this process only.
+    pub fn signal(&self, signal: &str) -> bool {
+        Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
     /// Sends SIGTERM, waits up to 5 s, then SIGKILL. Idempotent.
     pub fn stop(&mut self) {
         let _ = self.terminate();
