@@ -234,20 +234,22 @@ fn run(case: &Case, rexa_routes: &[InGobgp], gobgp_routes: &[InRexa]) {
     }
 
     // 4. GoBGP stops (SIGTERM by PID): rexa sees the session go down...
+    let down = format!("{} session down", case.neighbor());
+    let downs_before = rexa.count(&down);
+    let ups_before = rexa.count(&format!("{} session established", case.neighbor()));
     assert!(
         gobgp.daemon.terminate().is_some(),
         "gobgpd did not exit on SIGTERM"
     );
-    let down = format!("{} session down", case.neighbor());
     assert!(
-        rexa.wait_log(&down, 1, SESSION_DOWN),
+        rexa.wait_log(&down, downs_before + 1, SESSION_DOWN),
         "rexa did not notice GoBGP stopping{}",
         diagnose(&gobgp, &rexa, case)
     );
     // ... and re-establishes once GoBGP is back, GoBGP learning rexa's routes again.
     gobgp = case.start_gobgp(&dir);
     assert!(
-        both_established(&gobgp, &rexa, case, 2),
+        both_established(&gobgp, &rexa, case, ups_before + 1),
         "no session after GoBGP's restart{}",
         diagnose(&gobgp, &rexa, case)
     );
