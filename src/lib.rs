@@ -8,4 +8,5 @@ pub mod config;
 pub mod daemon;
 pub mod peer;
 pub mod reactor;
+pub mod rib;
 pub mod sys;

@@ -534,7 +534,7 @@ impl DecodeContext {
             peer_address: neighbor.peer_address,
             local_asn: asn(neighbor.local_as, neighbor.peer_as),
             peer_asn: asn(neighbor.peer_as, neighbor.local_as),
-            router_id: neighbor.router_id,
+            router_id: Some(neighbor.router_id),
         };
         DecodeContext {
             negotiated,
@@ -806,7 +806,7 @@ mod tests {
         assert_eq!(ctx.neighbor.router_id, Some(Ipv4Addr::new(1, 2, 3, 4)));
         assert_eq!(ctx.neighbor.peer_address.to_string(), "10.0.0.1");
         assert_eq!(ctx.neighbor.local_address.to_string(), "10.0.0.2");
-        let text = "neighbor 10.0.0.1 { local-as 1; peer-as 2; capability { aigp enable; } }";
+        let text = "neighbor 10.0.0.1 { router-id 1.2.3.4; local-as 1; peer-as 2; capability { aigp enable; } }";
         let path = std::env::temp_dir().join(format!("rexa-decode-{}.conf", std::process::id()));
         std::fs::write(&path, text).unwrap();
         let options = DecodeOptions {

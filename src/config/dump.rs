@@ -1,8 +1,637 @@
-//! Normalized text rendering of a `Config` for `rexa validate --dump`.
-//! Neighbors after inheritance, every route with all its attributes.
+//! Normalized text rendering of a `Config` for `rexa validate --dump`: neighbors after
+//! inheritance with every setting explicit, routes one per line with all their attributes.
 
-use super::model::Config;
+use std::fmt::Write;
 
+use super::flow::{FlowAction, FlowRoute, FlowValue, OP_EQ, OP_GT, OP_LT, OP_MATCH, OP_NOT};
+use super::model::*;
+use super::route::Attributes;
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + bytes.len() * 2);
+    s.push_str("0x");
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn opt<T: std::fmt::Display>(value: &Option<T>) -> String {
+    match value {
+        Some(v) => v.to_string(),
+        None => "none".into(),
+    }
+}
+
+/// The whole configuration.
 pub fn dump(config: &Config) -> String {
-    format!("{config:#?}")
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}", config.file);
+    for p in &config.processes {
+        let _ = writeln!(out, "process {} {{", p.name);
+        let run: Vec<String> = p.run.iter().map(|a| quote(a)).collect();
+        let _ = writeln!(out, "    run {};", run.join(" "));
+        let _ = writeln!(out, "    encoder {};", p.encoder());
+        let _ = writeln!(out, "    respawn {};", p.respawn);
+        out.push_str("}\n");
+    }
+    for n in &config.neighbors {
+        neighbor(&mut out, n);
+    }
+    out
+}
+
+fn quote(text: &str) -> String {
+    if text.is_empty()
+        || text
+            .chars()
+            .any(|c| c.is_whitespace() || "[]{};,#'\"".contains(c))
+    {
+        format!("\"{}\"", text.replace('"', "\\\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn neighbor(out: &mut String, n: &Neighbor) {
+    let _ = writeln!(out, "neighbor {} {{", n.peer_text());
+    let mut line = |k: &str, v: String| {
+        let _ = writeln!(out, "    {k} {v};");
+    };
+    if !n.inherited.is_empty() {
+        line("inherited", format!("[ {} ]", n.inherited.join(" ")));
+    }
+    line("description", quote(&n.description));
+    line("router-id", n.router_id.to_string());
+    line(
+        "local-address",
+        n.local_address
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "auto".into()),
+    );
+    if let Some(ll) = n.local_link_local {
+        line("local-link-local", ll.to_string());
+    }
+    line("local-as", n.local_as.to_string());
+    line("peer-as", n.peer_as.to_string());
+    line("hold-time", n.hold_time.to_string());
+    line("passive", n.passive.to_string());
+    line("listen", n.listen.to_string());
+    line("connect", n.connect.to_string());
+    line("source-interface", opt(&n.source_interface));
+    line("outgoing-ttl", opt(&n.outgoing_ttl));
+    line("incoming-ttl", opt(&n.incoming_ttl));
+    line(
+        "md5-password",
+        // Secrets are not printed, only their length.
+        n.md5_password
+            .as_deref()
+            .map(|p| format!("<secret, {} characters>", p.chars().count()))
+            .unwrap_or_else(|| "none".into()),
+    );
+    line(
+        "md5-base64",
+        n.md5_base64
+            .map(|b| b.to_string())
+            .unwrap_or_else(|| "auto".into()),
+    );
+    line("md5-ip", opt(&n.md5_ip));
+    if let Some(ao) = &n.tcp_ao {
+        line(
+            "tcp-ao",
+            format!(
+                "keyid {} algorithm {} password <secret, {} characters> base64 {}",
+                ao.keyid,
+                ao.algorithm.name(),
+                ao.password.chars().count(),
+                ao.base64
+            ),
+        );
+    }
+    line("group-updates", n.group_updates.to_string());
+    line("auto-flush", n.auto_flush.to_string());
+    line("adj-rib-in", n.adj_rib_in.to_string());
+    line("adj-rib-out", n.adj_rib_out.to_string());
+    line("manual-eor", n.manual_eor.to_string());
+    line("host-name", opt(&n.host_name));
+    line("domain-name", opt(&n.domain_name));
+    line("rate-limit", n.rate_limit.to_string());
+    let _ = writeln!(
+        out,
+        "    family{} {{ {} }}",
+        if n.families_all { " (all)" } else { "" },
+        n.families
+            .iter()
+            .map(|f| format!("{f};"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let c = &n.capabilities;
+    let _ = writeln!(
+        out,
+        "    capability {{ asn4 {}; route-refresh {}; graceful-restart {}; add-path {}; multi-session {}; \
+         operational {}; aigp {}; extended-message {}; nexthop {}; software-version {}; \
+         link-local-nexthop {}; link-local-prefer {}; }}",
+        c.asn4,
+        c.route_refresh,
+        c.graceful_restart.map(|t| t.to_string()).unwrap_or_else(|| "disable".into()),
+        c.add_path.name(),
+        c.multi_session,
+        c.operational,
+        c.aigp,
+        c.extended_message,
+        c.nexthop,
+        c.software_version,
+        opt(&c.link_local_nexthop),
+        c.link_local_prefer
+    );
+    if !n.add_path.is_empty() {
+        let items: Vec<String> = n
+            .add_path
+            .iter()
+            .map(|a| match a.limit {
+                Some(l) => format!("{} limit {l};", a.family),
+                None => format!("{};", a.family),
+            })
+            .collect();
+        let _ = writeln!(out, "    add-path {{ {} }}", items.join(" "));
+    }
+    if !n.nexthop.is_empty() {
+        let items: Vec<String> = n
+            .nexthop
+            .iter()
+            .map(|e| format!("{} {};", e.family, e.nexthop_afi))
+            .collect();
+        let _ = writeln!(out, "    nexthop {{ {} }}", items.join(" "));
+    }
+    for api in &n.api {
+        let processes = match &api.processes {
+            ProcessSelector::Names(names) => format!("processes [ {} ]", names.join(" ")),
+            ProcessSelector::Match { patterns, matched } => format!(
+                "processes-match [ {} ] (matched [ {} ])",
+                patterns.join(" "),
+                matched.join(" ")
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "    api{} {{ {processes}; neighbor-changes {}; negotiated {}; fsm {}; signal {}; send {{ {}}} receive {{ {}}} }}",
+            api.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default(),
+            api.neighbor_changes,
+            api.negotiated,
+            api.fsm,
+            api.signal,
+            selection(&api.send),
+            selection(&api.receive)
+        );
+    }
+    for route in &n.routes {
+        let _ = writeln!(out, "    {}", route_line(route));
+    }
+    for m in &n.operational {
+        let text = match m {
+            OperationalMessage::Advisory { kind, family, text } => {
+                format!(
+                    "{kind} afi {} safi {} advisory {}",
+                    family.afi,
+                    family.safi,
+                    quote(text)
+                )
+            }
+            OperationalMessage::Query {
+                kind,
+                family,
+                sequence,
+            } => format!(
+                "{kind} afi {} safi {} sequence {sequence}",
+                family.afi, family.safi
+            ),
+            OperationalMessage::Response {
+                kind,
+                family,
+                sequence,
+                counter,
+            } => format!(
+                "{kind} afi {} safi {} sequence {sequence} counter {counter}",
+                family.afi, family.safi
+            ),
+        };
+        let _ = writeln!(out, "    operational {text};");
+    }
+    out.push_str("}\n");
+}
+
+fn selection(s: &MessageSelection) -> String {
+    let mut text = String::new();
+    for (on, name) in [
+        (s.parsed, "parsed"),
+        (s.packets, "packets"),
+        (s.consolidate, "consolidate"),
+        (s.open, "open"),
+        (s.update, "update"),
+        (s.notification, "notification"),
+        (s.keepalive, "keepalive"),
+        (s.refresh, "refresh"),
+        (s.operational, "operational"),
+    ] {
+        if on {
+            text.push_str(name);
+            text.push_str("; ");
+        }
+    }
+    text
+}
+
+/// One route: `route <family> <nlri> <attributes> <control>;`.
+pub fn route_line(route: &Route) -> String {
+    let mut s = format!("route {} ", route.family());
+    match &route.nlri {
+        Nlri::Prefix {
+            prefix,
+            path_id,
+            labels,
+            rd,
+            ..
+        } => {
+            let _ = write!(s, "{prefix}");
+            if let Some(rd) = rd {
+                let _ = write!(s, " rd {rd} ({})", hex(&rd.bytes));
+            }
+            if !labels.is_empty() {
+                let l: Vec<String> = labels.iter().map(u32::to_string).collect();
+                let _ = write!(s, " label [ {} ]", l.join(" "));
+            }
+            if let Some(id) = path_id {
+                let _ = write!(s, " path-information {id}");
+            }
+        }
+        Nlri::Flow(flow) => flow_text(&mut s, flow),
+        Nlri::Vpls(v) => {
+            let _ = write!(
+                s,
+                "vpls endpoint {} base {} offset {} size {} rd {}",
+                v.endpoint, v.base, v.offset, v.size, v.rd
+            );
+        }
+        Nlri::Mup { route: m, .. } => mup_text(&mut s, m),
+        Nlri::Mvpn { route: m, .. } => {
+            let _ = match m {
+                Mvpn::SourceAd { rd, source, group } => {
+                    write!(s, "source-ad source {source} group {group} rd {rd}")
+                }
+                Mvpn::SharedJoin {
+                    rd,
+                    source_as,
+                    rp,
+                    group,
+                } => write!(
+                    s,
+                    "shared-join rp {rp} group {group} rd {rd} source-as {source_as}"
+                ),
+                Mvpn::SourceJoin {
+                    rd,
+                    source_as,
+                    source,
+                    group,
+                } => write!(
+                    s,
+                    "source-join source {source} group {group} rd {rd} source-as {source_as}"
+                ),
+            };
+        }
+        Nlri::SrPolicy { policy, .. } => sr_policy_text(&mut s, policy),
+        Nlri::None { .. } => s.push_str("(attributes only)"),
+    }
+    attributes(&mut s, &route.attributes);
+    let c = &route.control;
+    if let Some(name) = &c.name {
+        let _ = write!(s, " name {}", quote(name));
+    }
+    if let Some(split) = c.split {
+        let _ = write!(s, " split /{split}");
+    }
+    if let Some(w) = &c.watchdog {
+        let _ = write!(s, " watchdog {}", quote(w));
+    }
+    if c.withdraw {
+        s.push_str(" withdraw");
+    }
+    s.push(';');
+    s
+}
+
+fn attributes(s: &mut String, a: &Attributes) {
+    if let Some(nh) = &a.next_hop {
+        let _ = write!(s, " next-hop {nh}");
+    }
+    if let Some(o) = a.origin {
+        let _ = write!(s, " origin {}", o.name());
+    }
+    if let Some(p) = &a.as_path {
+        let _ = write!(s, " as-path {p}");
+    }
+    if let Some(m) = a.med {
+        let _ = write!(s, " med {m}");
+    }
+    if let Some(l) = a.local_preference {
+        let _ = write!(s, " local-preference {l}");
+    }
+    if a.atomic_aggregate {
+        s.push_str(" atomic-aggregate");
+    }
+    if let Some(agg) = a.aggregator {
+        let _ = write!(s, " aggregator ( {}:{} )", agg.asn, agg.address);
+    }
+    if !a.communities.is_empty() {
+        let c: Vec<String> = a
+            .communities
+            .iter()
+            .map(|c| format!("{}:{}", c >> 16, c & 0xFFFF))
+            .collect();
+        let _ = write!(s, " community [ {} ]", c.join(" "));
+    }
+    if !a.large_communities.is_empty() {
+        let c: Vec<String> = a
+            .large_communities
+            .iter()
+            .map(|c| format!("{}:{}:{}", c.global, c.local1, c.local2))
+            .collect();
+        let _ = write!(s, " large-community [ {} ]", c.join(" "));
+    }
+    if !a.extended_communities.is_empty() {
+        let c: Vec<String> = a
+            .extended_communities
+            .iter()
+            .map(|e| format!("{}={}", e.text, hex(&e.bytes)))
+            .collect();
+        let _ = write!(s, " extended-community [ {} ]", c.join(" "));
+    }
+    if let Some(o) = a.originator_id {
+        let _ = write!(s, " originator-id {o}");
+    }
+    if !a.cluster_list.is_empty() {
+        let c: Vec<String> = a.cluster_list.iter().map(|c| c.to_string()).collect();
+        let _ = write!(s, " cluster-list [ {} ]", c.join(" "));
+    }
+    if let Some(v) = a.aigp {
+        let _ = write!(s, " aigp {v}");
+    }
+    if let Some(sid) = &a.prefix_sid {
+        let srgbs: Vec<String> = sid
+            .srgbs
+            .iter()
+            .map(|(b, r)| format!("( {b},{r} )"))
+            .collect();
+        let _ = write!(
+            s,
+            " bgp-prefix-sid [ {}, [ {} ] ]",
+            sid.label_index,
+            srgbs.join(", ")
+        );
+    }
+    if let Some(srv6) = &a.srv6_service {
+        let _ = write!(
+            s,
+            " bgp-prefix-sid-srv6 ( {} {} 0x{:x}",
+            if srv6.l3 { "l3-service" } else { "l2-service" },
+            srv6.sid,
+            srv6.behavior
+        );
+        if let Some(st) = srv6.structure {
+            let parts: Vec<String> = st.iter().map(u8::to_string).collect();
+            let _ = write!(s, " [{}]", parts.join(","));
+        }
+        s.push_str(" )");
+    }
+    for g in &a.generic {
+        let _ = write!(
+            s,
+            " attribute [ 0x{:02x} 0x{:02x} {} ]",
+            g.code,
+            g.flags,
+            hex(&g.data)
+        );
+    }
+}
+
+fn numeric_op(op: u8) -> &'static str {
+    match op & (OP_LT | OP_GT | OP_EQ) {
+        x if x == OP_EQ => "=",
+        x if x == OP_GT => ">",
+        x if x == OP_GT | OP_EQ => ">=",
+        x if x == OP_LT => "<",
+        x if x == OP_LT | OP_EQ => "<=",
+        x if x == OP_LT | OP_GT => "!=",
+        x if x == OP_LT | OP_GT | OP_EQ => "true",
+        _ => "false",
+    }
+}
+
+fn bitmask_op(op: u8) -> &'static str {
+    match (op & OP_NOT != 0, op & OP_MATCH != 0) {
+        (false, false) => "",
+        (false, true) => "=",
+        (true, false) => "!",
+        (true, true) => "!=",
+    }
+}
+
+fn flow_text(s: &mut String, flow: &FlowRoute) {
+    if let Some(name) = &flow.name {
+        let _ = write!(s, "{} ", quote(name));
+    }
+    if let Some(rd) = &flow.rd {
+        let _ = write!(s, "rd {rd} ");
+    }
+    s.push_str("match {");
+    for c in &flow.components {
+        let _ = write!(s, " {}", c.keyword);
+        match &c.value {
+            FlowValue::Prefix { prefix, offset } => {
+                let _ = write!(s, " {prefix}");
+                if *offset != 0 {
+                    let _ = write!(s, "/{offset}");
+                }
+            }
+            FlowValue::Terms(terms) => {
+                let bitmask = matches!(c.kind, 9 | 12);
+                let mut groups: Vec<String> = Vec::new();
+                for t in terms {
+                    let term = if bitmask {
+                        format!("{}0x{:x}", bitmask_op(t.op), t.value)
+                    } else {
+                        match numeric_op(t.op) {
+                            op @ ("true" | "false") => op.to_string(),
+                            op => format!("{op}{}", t.value),
+                        }
+                    };
+                    match groups.last_mut() {
+                        Some(last) if t.and => {
+                            last.push('&');
+                            last.push_str(&term);
+                        }
+                        _ => groups.push(term),
+                    }
+                }
+                let _ = write!(s, " [ {} ]", groups.join(" "));
+            }
+        }
+        s.push(';');
+    }
+    s.push_str(" } then {");
+    for a in &flow.actions {
+        let text = match a {
+            FlowAction::Accept => "accept".to_string(),
+            FlowAction::Discard => "discard".to_string(),
+            FlowAction::RateLimit { rate, packets } => {
+                format!(
+                    "rate-limit {rate} {}",
+                    if *packets { "packets" } else { "bytes" }
+                )
+            }
+            FlowAction::RedirectToVrf { asn, target } => format!("redirect {asn}:{target}"),
+            FlowAction::RedirectToIp(ip) => format!("redirect {ip}"),
+            FlowAction::RedirectToNextHop => "redirect-to-nexthop".to_string(),
+            FlowAction::RedirectToNextHopIetf(ip) => format!("redirect-to-nexthop-ietf {ip}"),
+            FlowAction::Copy(ip) => format!("copy {ip}"),
+            FlowAction::Mark(d) => format!("mark {d}"),
+            FlowAction::Action { sample, terminal } => format!(
+                "action {}",
+                match (sample, terminal) {
+                    (true, true) => "sample-terminal",
+                    (true, false) => "sample",
+                    _ => "terminal",
+                }
+            ),
+        };
+        let _ = write!(s, " {text}");
+        if let Some(ec) = a.extended_community() {
+            let _ = write!(s, " ({})", hex(&ec));
+        }
+        s.push(';');
+    }
+    s.push_str(" }");
+    for set in &flow.interface_sets {
+        let _ = write!(
+            s,
+            " interface-set {}:{}:{}:{}",
+            if set.transitive {
+                "transitive"
+            } else {
+                "non-transitive"
+            },
+            match (set.input, set.output) {
+                (true, true) => "input-output",
+                (true, false) => "input",
+                _ => "output",
+            },
+            set.asn,
+            set.group_id
+        );
+    }
+}
+
+fn mup_text(s: &mut String, m: &Mup) {
+    let _ = match m {
+        Mup::Isd { rd, prefix } => write!(s, "mup-isd {prefix} rd {rd}"),
+        Mup::Dsd { rd, address } => write!(s, "mup-dsd {address} rd {rd}"),
+        Mup::T1st {
+            rd,
+            prefix,
+            teid,
+            qfi,
+            endpoint,
+            source,
+        } => {
+            let _ = write!(
+                s,
+                "mup-t1st {prefix} rd {rd} teid {teid} qfi {qfi} endpoint {endpoint}"
+            );
+            match source {
+                Some(src) => write!(s, " source {src}"),
+                None => Ok(()),
+            }
+        }
+        Mup::T2st {
+            rd,
+            endpoint,
+            teid,
+            teid_bits,
+        } => write!(s, "mup-t2st {endpoint} rd {rd} teid {teid}/{teid_bits}"),
+    };
+}
+
+fn sr_policy_text(s: &mut String, p: &SrPolicy) {
+    let _ = write!(
+        s,
+        "sr-policy distinguisher {} color {} endpoint {}",
+        p.distinguisher, p.color, p.endpoint
+    );
+    if let Some(v) = p.preference {
+        let _ = write!(s, " preference {v}");
+    }
+    if let Some(v) = p.priority {
+        let _ = write!(s, " priority {v}");
+    }
+    if let Some(v) = p.binding_sid_mpls {
+        let _ = write!(s, " binding-sid mpls {v}");
+    }
+    if let Some(v) = p.srv6_binding_sid {
+        let _ = write!(s, " srv6-binding-sid {v}");
+    }
+    if let Some(v) = &p.policy_name {
+        let _ = write!(s, " policy-name {}", quote(v));
+    }
+    if let Some(v) = &p.candidate_path_name {
+        let _ = write!(s, " candidate-path-name {}", quote(v));
+    }
+    for list in &p.segment_lists {
+        s.push_str(" segment-list");
+        if let Some(w) = list.weight {
+            let _ = write!(s, " weight {w}");
+        }
+        for seg in &list.segments {
+            let _ = write!(s, " segment type-{}", seg.kind);
+            if let Some(v) = seg.mpls_label {
+                let _ = write!(s, " mpls {v}");
+            }
+            if let Some(v) = seg.srv6_sid {
+                let _ = write!(s, " srv6 {v}");
+            }
+            if let Some(v) = seg.local_if_id {
+                let _ = write!(s, " local-if-id {v}");
+            }
+            if let Some(v) = seg.address {
+                let _ = write!(s, " {} {v}", if v.is_ipv4() { "ipv4" } else { "ipv6" });
+            }
+            if let Some(v) = seg.local {
+                let _ = write!(s, " local {v}");
+            }
+            if let Some(v) = seg.remote_if_id {
+                let _ = write!(s, " remote-if-id {v}");
+            }
+            if let Some(v) = seg.remote {
+                let _ = write!(s, " remote {v}");
+            }
+            if let Some(v) = seg.algorithm {
+                let _ = write!(s, " algorithm {v}");
+            }
+            match seg.sid {
+                Some(SegmentSid::Mpls(v)) => {
+                    let _ = write!(s, " sid {v}");
+                }
+                Some(SegmentSid::Srv6(v)) => {
+                    let _ = write!(s, " sid {v}");
+                }
+                None => {}
+            }
+            if let Some(b) = seg.behavior {
+                let _ = write!(
+                    s,
+                    " endpoint-behavior {} {} {} {} {}",
+                    b.behavior, b.block_len, b.node_len, b.function_len, b.argument_len
+                );
+            }
+        }
+    }
 }

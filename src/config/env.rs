@@ -578,17 +578,17 @@ impl Env {
     /// /etc/exabgp/exabgp.env when present), then the process environment.
     pub fn from_process(env_file: Option<&Path>) -> Result<Env, EnvError> {
         let mut env = Env::default();
-        let explicit = env_file
+        // An explicit --env-file must exist; like ExaBGP, a missing $EXABGP_ENVFILE or
+        // default file is not an error.
+        let path = env_file
             .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("EXABGP_ENVFILE").map(Into::into));
-        let path = explicit.clone().or_else(|| {
-            let default = Path::new("/etc/exabgp/exabgp.env");
-            default.exists().then(|| default.to_path_buf())
-        });
-        if let Some(path) = path {
+            .or_else(|| std::env::var_os("EXABGP_ENVFILE").map(Into::into))
+            .unwrap_or_else(|| Path::new("/etc/exabgp/exabgp.env").to_path_buf());
+        {
             let name = path.display().to_string();
             match std::fs::read(&path) {
                 Ok(bytes) => env.apply_ini(&String::from_utf8_lossy(&bytes), &name)?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && env_file.is_none() => {}
                 Err(e) => {
                     return Err(EnvError::Io {
                         file: name,

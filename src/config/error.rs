@@ -20,6 +20,10 @@ impl Location {
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            // Not inside the file (it could not be read).
+            return write!(f, "{}", self.file);
+        }
         write!(f, "{}:{}:{}", self.file, self.line, self.col)
     }
 }
@@ -46,6 +50,12 @@ pub enum ErrorKind {
         keyword: String,
         section: &'static str,
         suggestion: Option<&'static str>,
+    },
+    /// A keyword of older ExaBGP versions or of another block, with where it goes now.
+    MisplacedKeyword {
+        keyword: String,
+        section: &'static str,
+        hint: &'static str,
     },
     /// A leaf keyword written as a block (`keyword {`), or the reverse.
     WrongStatementKind {
@@ -115,8 +125,11 @@ pub enum ErrorKind {
     UndefinedProcess { name: String, neighbor: String },
     /// No defined process matches any `processes-match` regex.
     NoProcessMatch { patterns: String, neighbor: String },
-    /// An MD5 password that is too long or not valid base64.
-    InvalidMd5 { reason: &'static str },
+    /// An MD5 or TCP-AO password that is too long or not valid base64.
+    InvalidPassword {
+        keyword: &'static str,
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for ErrorKind {
@@ -154,6 +167,11 @@ impl fmt::Display for ErrorKind {
                     None => Ok(()),
                 }
             }
+            MisplacedKeyword {
+                keyword,
+                section,
+                hint,
+            } => write!(f, "found \"{keyword}\" in {section}, which is not valid there: {hint}"),
             WrongStatementKind { keyword, expected } => {
                 write!(f, "found \"{keyword}\", expected {expected}")
             }
@@ -226,7 +244,7 @@ impl fmt::Display for ErrorKind {
             ),
             NextHopSelfFamily { route, session } => write!(
                 f,
-                "found \"next-hop self\" on a {route} route, expected a route of the session's family ({session})"
+                "found \"next-hop self\" on an {route} route, expected a route of the session's family ({session})"
             ),
             IncompleteRoute { route, missing } => {
                 write!(f, "found route {route} without {missing}")
@@ -239,7 +257,7 @@ impl fmt::Display for ErrorKind {
                 f,
                 "found processes-match {patterns} for neighbor {neighbor}, expected a pattern matching a defined process"
             ),
-            InvalidMd5 { reason } => write!(f, "invalid md5 password: {reason}"),
+            InvalidPassword { keyword, reason } => write!(f, "invalid {keyword}: {reason}"),
         }
     }
 }
@@ -279,12 +297,12 @@ pub enum WarningKind {
         keyword: &'static str,
         template: String,
     },
-    /// A setting accepted for compatibility that has no effect in rexa.
-    NoEffect { keyword: String },
     /// A flow component meant for the other address family.
     FlowComponentFamily { keyword: String },
     /// A flow `rate-limit` in bytes/s below 9600 (ExaBGP warns too).
     LowRateLimit { rate: u64 },
+    /// A flow prefix with host bits set; ExaBGP accepts it and sends the masked prefix.
+    HostBitsMasked { written: String, used: String },
 }
 
 impl fmt::Display for WarningKind {
@@ -304,10 +322,13 @@ impl fmt::Display for WarningKind {
                 f,
                 "template \"{template}\" replaces this neighbor's \"{keyword}\" (ExaBGP's merge rule: the template wins)"
             ),
-            NoEffect { keyword } => write!(f, "\"{keyword}\" is accepted and has no effect"),
             FlowComponentFamily { keyword } => write!(
                 f,
                 "flow component \"{keyword}\" belongs to the other address family"
+            ),
+            HostBitsMasked { written, used } => write!(
+                f,
+                "flow prefix {written} has host bits set, using {used}"
             ),
             LowRateLimit { rate } => write!(
                 f,

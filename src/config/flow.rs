@@ -397,6 +397,10 @@ fn bitmask_term(text: &str, names: &[(&str, u64)], max: u64) -> Option<(u8, u64)
     } else {
         (0, text)
     };
+    if names == FRAGMENTS && rest.eq_ignore_ascii_case("not-a-fragment") && op == 0 {
+        // 4.x spelling, removed in 5.0: the same as `!is-fragment`.
+        return Some((OP_NOT, 0x02));
+    }
     let mut v = 0u64;
     for part in rest.split('+') {
         v |= value::parse_u64_text(part).or_else(|| named(names, part))?;
@@ -448,7 +452,7 @@ pub fn match_component(
     flow: &mut FlowRoute,
     warnings: &mut Vec<Warning>,
 ) -> Result<bool, ConfigError> {
-    let k = keyword.text.as_str();
+    let k = &*keyword.text;
     let (kw, kind): (&'static str, u8) = match k {
         "destination" | "destination-ipv4" | "destination-ipv6" => ("destination", 1),
         "source" | "source-ipv4" | "source-ipv6" => ("source", 2),
@@ -504,15 +508,40 @@ pub fn match_component(
     let (prefix_text, offset_text) = match t.text.matches('/').count() {
         2 => match t.text.rsplit_once('/') {
             Some((p, o)) => (p, Some(o)),
-            None => (t.text.as_str(), None),
+            None => (&*t.text, None),
         },
-        _ => (t.text.as_str(), None),
+        _ => (&*t.text, None),
     };
     let prefix_token = Token {
-        text: prefix_text.to_string(),
+        text: prefix_text.to_string().into(),
         ..t.clone()
     };
-    let prefix = value::prefix(w, &prefix_token, k)?;
+    let prefix = match value::prefix(w, &prefix_token, k) {
+        Ok(p) => p,
+        Err(ConfigError {
+            kind: ErrorKind::HostBitsSet { .. },
+            ..
+        }) => {
+            // ExaBGP accepts host bits in flow prefixes and sends only the masked bits.
+            let (addr, len) = prefix_text
+                .split_once('/')
+                .and_then(|(a, l)| Some((a.parse::<IpAddr>().ok()?, l.parse::<u8>().ok()?)))
+                .ok_or_else(|| w.invalid(t, k, "a prefix"))?;
+            let masked = Prefix {
+                addr: value::mask(addr, len),
+                len,
+            };
+            warnings.push(Warning {
+                location: w.at(t),
+                kind: WarningKind::HostBitsMasked {
+                    written: prefix_text.to_string(),
+                    used: masked.to_string(),
+                },
+            });
+            masked
+        }
+        Err(e) => return Err(e),
+    };
     let offset = match offset_text {
         None => 0,
         Some(o) => match o.parse::<u8>() {
@@ -543,7 +572,7 @@ pub fn action(
     draft: &mut RouteDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<bool, ConfigError> {
-    let k = keyword.text.as_str();
+    let k = &*keyword.text;
     let a = match k {
         "accept" => FlowAction::Accept,
         "discard" => FlowAction::Discard,
@@ -656,7 +685,7 @@ pub fn interface_set(
     keyword: &Token,
     flow: &mut FlowRoute,
 ) -> Result<(), ConfigError> {
-    let k = keyword.text.as_str();
+    let k = &*keyword.text;
     const EXPECTED: &str = "transitive|non-transitive:input|output|input-output:ASN:GROUP";
     for t in w.list(k, EXPECTED)? {
         let parts: Vec<&str> = t.text.split(':').collect();
@@ -704,7 +733,7 @@ pub fn inline(
         if match_component(w, t, flow, warnings)? || action(w, t, flow, draft, warnings)? {
             continue;
         }
-        match t.text.as_str() {
+        match &*t.text {
             "rd" | "route-distinguisher" => {
                 let v = w.value(&t.text, "a route distinguisher")?;
                 flow.rd = Some(route::route_distinguisher(w, v, &t.text)?);
@@ -756,6 +785,10 @@ mod tests {
         assert_eq!(bitmask_term("syn+ack", TCP_FLAGS, 0xFFF), Some((0, 0x12)));
         assert_eq!(bitmask_term("SYN", TCP_FLAGS, 0xFFF), Some((0, 2)));
         assert_eq!(named(FRAGMENTS, "First_Fragment"), Some(4));
+        assert_eq!(
+            bitmask_term("not-a-fragment", FRAGMENTS, 0xFF),
+            Some((OP_NOT, 2))
+        );
     }
 
     #[test]

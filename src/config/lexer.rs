@@ -1,21 +1,23 @@
 //! Tokenizer and block tree for ExaBGP's configuration language (config.md §1).
 //! Text → statements (words ending in `;`, `{` or `}`) → a tree of blocks, with positions.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
 
-/// One word of a statement. Quoted words keep their spaces and specials.
+/// One word of a statement. Quoted words keep their spaces and specials. The text
+/// borrows from the configuration unless escapes or continuation lines changed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
-    pub text: String,
+pub struct Token<'s> {
+    pub text: Cow<'s, str>,
     pub line: u32,
     pub col: u32,
     /// Written between quotes (so `[`, `;` ... inside it are plain text).
     pub quoted: bool,
 }
 
-impl Token {
+impl Token<'_> {
     /// True for an unquoted single-character separator token such as `[`.
     pub fn is_punct(&self, c: &str) -> bool {
         !self.quoted && self.text == c
@@ -31,8 +33,8 @@ pub enum Terminator {
 
 /// Words up to and including a terminator.
 #[derive(Debug, Clone)]
-pub struct Statement {
-    pub tokens: Vec<Token>,
+pub struct Statement<'s> {
+    pub tokens: Vec<Token<'s>>,
     pub terminator: Terminator,
     pub end_line: u32,
     pub end_col: u32,
@@ -40,33 +42,103 @@ pub struct Statement {
 
 /// A leaf statement (`;`) or a block (`{ ... }`) with its children.
 #[derive(Debug, Clone)]
-pub struct Node {
+pub struct Node<'s> {
     /// The words before the terminator (never empty for blocks made by the tree builder
     /// unless the file wrote a bare `{`).
-    pub tokens: Vec<Token>,
+    pub tokens: Vec<Token<'s>>,
     pub line: u32,
     pub col: u32,
     /// `Some` for blocks.
-    pub children: Option<Vec<Node>>,
+    pub children: Option<Vec<Node<'s>>>,
 }
 
-impl Node {
+impl Node<'_> {
     pub fn keyword(&self) -> &str {
-        self.tokens.first().map(|t| t.text.as_str()).unwrap_or("")
+        self.tokens.first().map(|t| &*t.text).unwrap_or("")
     }
 }
 
-struct Scanner {
+/// The word being read: a slice of the current line while it is contiguous plain text,
+/// an owned string once an escape or a continuation line is involved.
+enum WordBuf<'s> {
+    Empty,
+    Slice {
+        line: u32,
+        text: &'s str,
+        start: usize,
+        end: usize,
+    },
+    Owned(String),
+}
+
+impl<'s> WordBuf<'s> {
+    fn as_str(&self) -> &str {
+        match self {
+            WordBuf::Empty => "",
+            WordBuf::Slice {
+                text, start, end, ..
+            } => text.get(*start..*end).unwrap_or(""),
+            WordBuf::Owned(s) => s,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.as_str().is_empty()
+    }
+
+    /// Appends `c`, found at byte `start` of `body` (line `line`).
+    fn push_at(&mut self, body: &'s str, line: u32, start: usize, c: char) {
+        let end = start + c.len_utf8();
+        match self {
+            WordBuf::Empty => {
+                *self = WordBuf::Slice {
+                    line,
+                    text: body,
+                    start,
+                    end,
+                }
+            }
+            WordBuf::Slice {
+                line: l, end: e, ..
+            } if *l == line && *e == start => *e = end,
+            _ => self.push_owned(c),
+        }
+    }
+
+    /// Appends a character that is not in the text as such (decoded escape).
+    fn push_owned(&mut self, c: char) {
+        match self {
+            WordBuf::Owned(s) => s.push(c),
+            other => {
+                let mut s = other.as_str().to_string();
+                s.push(c);
+                *other = WordBuf::Owned(s);
+            }
+        }
+    }
+
+    fn take(&mut self) -> Cow<'s, str> {
+        match std::mem::replace(self, WordBuf::Empty) {
+            WordBuf::Empty => Cow::Borrowed(""),
+            WordBuf::Slice {
+                text, start, end, ..
+            } => Cow::Borrowed(text.get(start..end).unwrap_or("")),
+            WordBuf::Owned(s) => Cow::Owned(s),
+        }
+    }
+}
+
+struct Scanner<'s> {
     file: Arc<str>,
-    statements: Vec<Statement>,
-    tokens: Vec<Token>,
-    word: String,
+    statements: Vec<Statement<'s>>,
+    tokens: Vec<Token<'s>>,
+    word: WordBuf<'s>,
     word_start: Option<(u32, u32)>,
     quote: Option<char>,
     quoted_word: bool,
 }
 
-impl Scanner {
+impl<'s> Scanner<'s> {
     fn loc(&self, line: u32, col: u32) -> Location {
         Location::new(self.file.clone(), line, col)
     }
@@ -80,7 +152,7 @@ impl Scanner {
     fn flush_word(&mut self) {
         if let Some((line, col)) = self.word_start.take() {
             self.tokens.push(Token {
-                text: std::mem::take(&mut self.word),
+                text: self.word.take(),
                 line,
                 col,
                 quoted: self.quoted_word,
@@ -89,10 +161,10 @@ impl Scanner {
         self.quoted_word = false;
     }
 
-    fn push_single(&mut self, c: char, line: u32, col: u32) {
+    fn push_single(&mut self, c: &'static str, line: u32, col: u32) {
         self.flush_word();
         self.tokens.push(Token {
-            text: c.to_string(),
+            text: Cow::Borrowed(c),
             line,
             col,
             quoted: false,
@@ -112,13 +184,13 @@ impl Scanner {
     fn unterminated(&self) -> ConfigError {
         let first = self.tokens.first();
         let (line, col) = first.map(|t| (t.line, t.col)).unwrap_or((1, 1));
-        let found: Vec<&str> = self.tokens.iter().map(|t| t.text.as_str()).collect();
+        let found: Vec<&str> = self.tokens.iter().map(|t| &*t.text).collect();
         let mut found = found.join(" ");
         if !self.word.is_empty() {
             if !found.is_empty() {
                 found.push(' ');
             }
-            found.push_str(&self.word);
+            found.push_str(self.word.as_str());
         }
         let (line, col) = if first.is_none() {
             self.word_start.unwrap_or((line, col))
@@ -133,18 +205,18 @@ impl Scanner {
 }
 
 /// Splits the text into statements (config.md §1.1–1.2).
-pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigError> {
+pub fn tokenize<'s>(file: &Arc<str>, text: &'s str) -> Result<Vec<Statement<'s>>, ConfigError> {
     let mut s = Scanner {
         file: file.clone(),
         statements: Vec::new(),
         tokens: Vec::new(),
-        word: String::new(),
+        word: WordBuf::Empty,
         word_start: None,
         quote: None,
         quoted_word: false,
     };
-    let mut continued = false;
     let mut line_no: u32 = 0;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for raw_line in text.split('\n') {
         line_no = line_no.saturating_add(1);
         let line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
@@ -154,10 +226,9 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
             Some(rest) if !rest.ends_with('\\') || rest.ends_with("\\\\") => (rest, true),
             _ => (line, false),
         };
-        let _ = continued;
-        let mut chars = body.chars().peekable();
+        let mut chars = body.char_indices().peekable();
         let mut col: u32 = 0;
-        while let Some(c) = chars.next() {
+        while let Some((at, c)) = chars.next() {
             col = col.saturating_add(1);
             if c == '\\' {
                 let here = col;
@@ -168,7 +239,7 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
                             ErrorKind::InvalidEscape { found: "\\".into() },
                         ))
                     }
-                    Some(e) => {
+                    Some((_, e)) => {
                         col = col.saturating_add(1);
                         match e {
                             'b' => '\u{8}',
@@ -180,7 +251,7 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
                                 let mut hex = String::new();
                                 for _ in 0..4 {
                                     match chars.peek() {
-                                        Some(h) if h.is_ascii_hexdigit() => {
+                                        Some((_, h)) if h.is_ascii_hexdigit() => {
                                             hex.push(*h);
                                             chars.next();
                                             col = col.saturating_add(1);
@@ -208,7 +279,7 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
                     s.flush_word();
                 } else {
                     s.start_word(line_no, here);
-                    s.word.push(decoded);
+                    s.word.push_owned(decoded);
                 }
                 continue;
             }
@@ -218,7 +289,7 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
                     // Emit even an empty quoted word.
                     s.flush_word();
                 } else {
-                    s.word.push(c);
+                    s.word.push_at(body, line_no, at, c);
                 }
                 continue;
             }
@@ -230,7 +301,9 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
                     s.quoted_word = true;
                     s.word_start = Some((line_no, col));
                 }
-                '[' | ']' | ',' => s.push_single(c, line_no, col),
+                '[' => s.push_single("[", line_no, col),
+                ']' => s.push_single("]", line_no, col),
+                ',' => s.push_single(",", line_no, col),
                 ';' => s.terminate(Terminator::Semicolon, line_no, col),
                 '{' => s.terminate(Terminator::Open, line_no, col),
                 '}' => s.terminate(Terminator::Close, line_no, col),
@@ -243,7 +316,7 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
                 }
                 other => {
                     s.start_word(line_no, col);
-                    s.word.push(other);
+                    s.word.push_at(body, line_no, at, other);
                 }
             }
         }
@@ -252,12 +325,10 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
             return Err(ConfigError::new(s.loc(l, c), ErrorKind::UnterminatedQuote));
         }
         if continues {
-            // The next physical line continues this statement; a line break separates words.
-            s.flush_word();
-            continued = true;
+            // The next physical line continues this statement. It is appended as is: its
+            // indentation separates words, a line starting in column 1 glues (config.md §1.1).
             continue;
         }
-        continued = false;
         s.flush_word();
         if !s.tokens.is_empty() {
             return Err(s.unterminated());
@@ -272,14 +343,14 @@ pub fn tokenize(file: &Arc<str>, text: &str) -> Result<Vec<Statement>, ConfigErr
 
 /// Builds the block tree. A statement ending in `}` with words before it is read as a
 /// leaf followed by the close (ExaBGP reports such words in the closing statement).
-pub fn build_tree(
+pub fn build_tree<'s>(
     file: &Arc<str>,
-    statements: Vec<Statement>,
+    statements: Vec<Statement<'s>>,
     warnings: &mut Vec<Warning>,
-) -> Result<Vec<Node>, ConfigError> {
+) -> Result<Vec<Node<'s>>, ConfigError> {
     // Stack of open blocks: (node under construction, its children).
-    let mut stack: Vec<(Node, Vec<Node>)> = Vec::new();
-    let mut root: Vec<Node> = Vec::new();
+    let mut stack: Vec<(Node<'s>, Vec<Node<'s>>)> = Vec::new();
+    let mut root: Vec<Node<'s>> = Vec::new();
     for statement in statements {
         let (line, col) = statement
             .tokens
@@ -364,7 +435,7 @@ mod tests {
         tokenize(&file, text)
             .unwrap()
             .into_iter()
-            .map(|s| s.tokens.into_iter().map(|t| t.text).collect())
+            .map(|s| s.tokens.into_iter().map(|t| t.text.into_owned()).collect())
             .collect()
     }
 
@@ -384,6 +455,7 @@ mod tests {
     #[test]
     fn continuation_and_comments() {
         assert_eq!(words("a \\\n   b;  # c"), vec![vec!["a", "b"]]);
+        assert_eq!(words("a\\\nb \\\n c;"), vec![vec!["ab", "c"]]);
         assert_eq!(words("# only\n\n"), Vec::<Vec<String>>::new());
         let file: Arc<str> = "t".into();
         let e = tokenize(&file, "x {\n  hold-time 90\n}").unwrap_err();

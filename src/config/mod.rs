@@ -1,5 +1,28 @@
 //! ExaBGP-compatible configuration: lexer, parser, typed `Config`, environment settings.
 //! The reactor only ever sees a validated `Config` (see `load` / `parse`) and an `Env`.
+//!
+//! How the daemon uses it:
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use rexa::config::{self, Env, ParseOptions};
+//!
+//! let env = Env::from_process(None).expect("exabgp.* settings");
+//! let options = ParseOptions { assume_passive: env.bgp.passive };
+//! let config = config::load(Path::new("/etc/rexa/rexa.conf"), &options).expect("valid");
+//! for warning in &config.warnings {
+//!     log::warn!("{warning}");
+//! }
+//! for neighbor in &config.neighbors {
+//!     for route in &neighbor.routes {
+//!         let _ = (route.family(), &route.nlri, &route.attributes, &route.control);
+//!     }
+//! }
+//! for process in &config.processes {
+//!     let _program = process.resolve_program(Path::new(&config.file));
+//! }
+//! let _listen = (&env.tcp.bind, env.tcp.port);
+//! ```
 
 pub mod dump;
 pub mod env;

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
 
 use crate::bgp::family::{Afi, Family};
 
@@ -58,6 +59,31 @@ pub struct Process {
 impl Process {
     pub fn encoder(&self) -> Encoder {
         self.encoder.unwrap_or(Encoder::Text)
+    }
+
+    /// Finds the program to run (config.md §11.1): an absolute path as is; otherwise the
+    /// last existing executable among `/etc/exabgp/<prog>`, `<config dir>/<prog>` and each
+    /// `$PATH` entry. Setuid/setgid programs are refused. `None` when nothing fits.
+    pub fn resolve_program(&self, config_file: &Path) -> Option<PathBuf> {
+        use std::os::unix::fs::PermissionsExt;
+        let program = Path::new(self.run.first()?);
+        let usable = |p: &Path| {
+            std::fs::metadata(p).is_ok_and(|m| {
+                let mode = m.permissions().mode();
+                m.is_file() && mode & 0o111 != 0 && mode & 0o6000 == 0
+            })
+        };
+        if program.is_absolute() {
+            return usable(program).then(|| program.to_path_buf());
+        }
+        let mut candidates = vec![Path::new("/etc/exabgp").join(program)];
+        if let Some(dir) = config_file.parent() {
+            candidates.push(dir.join(program));
+        }
+        if let Some(path) = std::env::var_os("PATH") {
+            candidates.extend(std::env::split_paths(&path).map(|d| d.join(program)));
+        }
+        candidates.into_iter().rev().find(|c| usable(c))
     }
 }
 
@@ -195,6 +221,8 @@ pub struct Api {
     pub signal: bool,
     pub send: MessageSelection,
     pub receive: MessageSelection,
+    /// Where the block starts.
+    pub location: Location,
 }
 
 impl Api {
@@ -245,6 +273,63 @@ impl Prefix {
         };
         let n = usize::from(self.len).div_ceil(8);
         bytes.into_iter().take(n).collect()
+    }
+}
+
+impl Prefix {
+    /// The sub-prefixes of length `len` covering this prefix, in address order (`split /len`).
+    /// Yields only the prefix itself when `len` is not longer. Lazy: nothing is allocated.
+    pub fn subprefixes(&self, len: u8) -> SubPrefixes {
+        let base = self.len.min(self.max_len());
+        let len = len.clamp(base, self.max_len());
+        let (start, step) = match self.addr {
+            IpAddr::V4(a) => (u128::from(u32::from(a)), 1u128 << (32 - u32::from(len))),
+            IpAddr::V6(a) => (
+                u128::from(a),
+                1u128.checked_shl(128 - u32::from(len)).unwrap_or(0),
+            ),
+        };
+        let count = 1u128
+            .checked_shl(u32::from(len - base))
+            .unwrap_or(u128::MAX);
+        SubPrefixes {
+            v4: self.addr.is_ipv4(),
+            next: start,
+            step,
+            remaining: count,
+            len,
+        }
+    }
+}
+
+/// Iterator returned by [`Prefix::subprefixes`].
+#[derive(Debug, Clone)]
+pub struct SubPrefixes {
+    v4: bool,
+    next: u128,
+    step: u128,
+    remaining: u128,
+    len: u8,
+}
+
+impl Iterator for SubPrefixes {
+    type Item = Prefix;
+
+    fn next(&mut self) -> Option<Prefix> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let addr = if self.v4 {
+            IpAddr::V4(Ipv4Addr::from(self.next as u32))
+        } else {
+            IpAddr::V6(Ipv6Addr::from(self.next))
+        };
+        self.next = self.next.wrapping_add(self.step);
+        Some(Prefix {
+            addr,
+            len: self.len,
+        })
     }
 }
 
@@ -497,8 +582,8 @@ pub struct Neighbor {
     pub peer_address: IpAddr,
     pub peer_prefix_len: u8,
     pub description: String,
-    /// Explicit, or derived from an IPv4 local address.
-    pub router_id: Option<Ipv4Addr>,
+    /// Explicit, or derived from an IPv4 local address (mandatory otherwise).
+    pub router_id: Ipv4Addr,
     /// `None` = `auto` (learn from the socket).
     pub local_address: Option<IpAddr>,
     pub local_link_local: Option<Ipv6Addr>,
@@ -554,6 +639,17 @@ impl Neighbor {
         }
     }
 
+    /// The TCP-MD5 key bytes: the password, base64-decoded when `md5-base64` is true
+    /// (already checked at parse time; `auto` and false use the text as is).
+    pub fn md5_key(&self) -> Option<Vec<u8>> {
+        let password = self.md5_password.as_ref()?;
+        if self.md5_base64 == Some(true) {
+            super::neighbor::decode_base64(password)
+        } else {
+            Some(password.as_bytes().to_vec())
+        }
+    }
+
     /// Names of all processes bound to this neighbor, without repeats.
     pub fn process_names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = Vec::new();
@@ -565,5 +661,39 @@ impl Neighbor {
             }
         }
         names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_into_subprefixes() {
+        let p = Prefix {
+            addr: "10.0.0.0".parse().unwrap(),
+            len: 22,
+        };
+        let subs: Vec<String> = p.subprefixes(24).map(|s| s.to_string()).collect();
+        assert_eq!(
+            subs,
+            ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+        );
+        assert_eq!(p.subprefixes(20).count(), 1);
+        let v6 = Prefix {
+            addr: "2001:db8::".parse().unwrap(),
+            len: 127,
+        };
+        let subs: Vec<String> = v6.subprefixes(128).map(|s| s.to_string()).collect();
+        assert_eq!(subs, ["2001:db8::/128", "2001:db8::1/128"]);
+        let all = Prefix {
+            addr: "::".parse().unwrap(),
+            len: 0,
+        };
+        assert_eq!(all.subprefixes(1).count(), 2);
+        assert!(
+            all.subprefixes(128).next().is_some(),
+            "lazy even for 2^128 items"
+        );
     }
 }

@@ -51,7 +51,7 @@ pub struct Draft {
     pub add_path_block: bool,
     pub nexthop: Vec<NextHopFamily>,
     pub nexthop_block: bool,
-    pub api: Vec<(Api, Location)>,
+    pub api: Vec<Api>,
     pub routes: Vec<Route>,
     pub operational: Vec<OperationalMessage>,
     pub inherit: Vec<(String, Location)>,
@@ -183,6 +183,32 @@ pub fn words<'a>(file: &'a Arc<str>, node: &'a Node) -> Words<'a> {
     w
 }
 
+/// Keywords people carry over from ExaBGP 3.x or put in the wrong block, with the fix.
+fn misplaced_hint(section: &str, keyword: &str) -> Option<&'static str> {
+    Some(match (section, keyword) {
+        ("neighbor", "multi-session" | "route-refresh" | "graceful-restart" | "asn4") => {
+            "it is a capability: write it inside `capability { ... }`"
+        }
+        ("neighbor", "ttl-security") => "ExaBGP 4+ uses `outgoing-ttl` and `incoming-ttl`",
+        ("neighbor", "process") => "bind processes with `api { processes [ NAME ]; }`",
+        ("neighbor", "route") => {
+            "routes go inside `static { ... }` or `announce { ipv4 { unicast ... } }`"
+        }
+        ("neighbor", "neighbor") => "neighbor blocks can not be nested; use `template` and `inherit`",
+        ("the top level", "group") => {
+            "`group` blocks were removed in ExaBGP 4; use `template { neighbor NAME { ... } }` and `inherit NAME;`"
+        }
+        (
+            "the top level",
+            "route" | "static" | "announce" | "flow" | "family" | "capability" | "api",
+        ) => "it belongs inside a `neighbor` (or template) block",
+        ("family", "minimal") => {
+            "`minimal` was removed in ExaBGP 4; list the families, or write `all;`"
+        }
+        _ => return None,
+    })
+}
+
 pub fn unknown(
     ctx: &Ctx,
     node: &Node,
@@ -190,6 +216,16 @@ pub fn unknown(
     candidates: &[&'static str],
 ) -> ConfigError {
     let keyword = node.keyword();
+    if let Some(hint) = misplaced_hint(section, keyword) {
+        return ConfigError::new(
+            ctx.node_loc(node),
+            ErrorKind::MisplacedKeyword {
+                keyword: keyword.to_string(),
+                section,
+                hint,
+            },
+        );
+    }
     ConfigError::new(
         ctx.node_loc(node),
         ErrorKind::UnknownKeyword {
@@ -213,7 +249,7 @@ pub fn expect_leaf(ctx: &Ctx, node: &Node) -> Result<(), ConfigError> {
     Ok(())
 }
 
-pub fn expect_block<'n>(ctx: &Ctx, node: &'n Node) -> Result<&'n [Node], ConfigError> {
+pub fn expect_block<'n, 's>(ctx: &Ctx, node: &'n Node<'s>) -> Result<&'n [Node<'s>], ConfigError> {
     match &node.children {
         Some(children) => Ok(children),
         None => Err(ConfigError::new(
@@ -230,12 +266,9 @@ pub fn expect_block<'n>(ctx: &Ctx, node: &'n Node) -> Result<&'n [Node], ConfigE
 /// the first word).
 fn string_value(ctx: &mut Ctx, w: &mut Words, keyword: &str) -> Result<String, ConfigError> {
     let t = w.value(keyword, "a value (quote it if it has spaces)")?;
-    let value = t.text.clone();
+    let value = t.text.to_string();
     if let Some(extra) = w.peek() {
-        let rest: Vec<&str> = w.tokens[w.index..]
-            .iter()
-            .map(|t| t.text.as_str())
-            .collect();
+        let rest: Vec<&str> = w.tokens[w.index..].iter().map(|t| &*t.text).collect();
         let location = w.at(extra);
         ctx.warn(
             location,
@@ -256,7 +289,7 @@ fn port(w: &mut Words, k: &str) -> Result<u16, ConfigError> {
 
 fn ttl(w: &mut Words, k: &str) -> Result<Option<u8>, ConfigError> {
     let t = w.value(k, "a TTL 0..255 or disable")?;
-    let v = match t.text.as_str() {
+    let v = match &*t.text {
         "disable" | "disabled" | "false" => None,
         _ => Some(value::number(w, t, k, 0, 255)? as u8),
     };
@@ -287,7 +320,7 @@ fn host_name(w: &mut Words, k: &str) -> Result<String, ConfigError> {
         ));
     }
     w.end(k)?;
-    Ok(t.text.clone())
+    Ok(t.text.to_string())
 }
 
 /// Parses the body of a neighbor or template block into a draft.
@@ -319,7 +352,7 @@ pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                 "tcp-ao" => draft.tcp_ao = Some(tcp_ao_block(ctx, node, children)?),
                 "api" => {
                     let api = api_block(ctx, node, children)?;
-                    draft.api.push((api, ctx.node_loc(node)));
+                    draft.api.push(api);
                 }
                 "static" => static_block(ctx, children, draft)?,
                 "announce" => announce_block(ctx, children, draft)?,
@@ -403,7 +436,7 @@ pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
             "domain-name" => draft.domain_name = Some(host_name(&mut w, k)?),
             "rate-limit" => {
                 let t = w.value(k, "messages per second, or disable")?;
-                draft.rate_limit = Some(match t.text.as_str() {
+                draft.rate_limit = Some(match &*t.text {
                     "disable" | "disabled" => 0,
                     _ => value::number(&w, t, k, 0, u64::from(u32::MAX))? as u32,
                 });
@@ -411,7 +444,7 @@ pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
             }
             "inherit" => {
                 for t in w.list(k, "a template name or [ names ]")? {
-                    draft.inherit.push((t.text.clone(), w.at(t)));
+                    draft.inherit.push((t.text.to_string(), w.at(t)));
                 }
             }
             _ => return Err(unknown(ctx, node, "neighbor", NEIGHBOR_KEYWORDS)),
@@ -470,7 +503,7 @@ fn configurable_family(afi: &str, safi: &str) -> Option<Family> {
     ok.then_some(family)
 }
 
-fn family_line(ctx: &Ctx, node: &Node) -> Result<(Family, Vec<Token>), ConfigError> {
+fn family_line<'s>(ctx: &Ctx, node: &Node<'s>) -> Result<(Family, Vec<Token<'s>>), ConfigError> {
     let file = ctx.file;
     let mut w = words(file, node);
     let afi = node.keyword();
@@ -494,7 +527,7 @@ fn family_line(ctx: &Ctx, node: &Node) -> Result<(Family, Vec<Token>), ConfigErr
             },
         )
     })?;
-    let rest: Vec<Token> = w.tokens[w.index..].to_vec();
+    let rest: Vec<Token<'s>> = node.tokens.get(w.index..).unwrap_or(&[]).to_vec();
     Ok((family, rest))
 }
 
@@ -526,7 +559,7 @@ fn family_block(
                         ctx.loc(extra.line, extra.col),
                         ErrorKind::TrailingValue {
                             keyword: family.to_string(),
-                            found: extra.text.clone(),
+                            found: extra.text.to_string(),
                         },
                     ));
                 }
@@ -566,7 +599,7 @@ fn capability_block(
             "graceful-restart" => {
                 cap.graceful_restart = Some(match w.advance() {
                     None => Some(0),
-                    Some(t) => match t.text.as_str() {
+                    Some(t) => match &*t.text {
                         "disable" | "disabled" | "false" => None,
                         "enable" | "enabled" | "true" => Some(0),
                         _ => Some(value::number(&w, t, k, 0, 65535)? as u32),
@@ -576,7 +609,7 @@ fn capability_block(
             }
             "add-path" => {
                 let t = w.value(k, "send, receive, send/receive or disable")?;
-                cap.add_path = Some(match t.text.as_str() {
+                cap.add_path = Some(match &*t.text {
                     "disable" | "disabled" => AddPathMode::Disabled,
                     "receive" => AddPathMode::Receive,
                     "send" => AddPathMode::Send,
@@ -653,7 +686,7 @@ fn nexthop_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<
         let (family, rest) = family_line(ctx, node)?;
         let mut w = Words::new(ctx.file, &rest, node.line, node.col);
         let t = w.value("nexthop", "the next-hop AFI (ipv4 or ipv6)")?;
-        let nexthop_afi = match t.text.as_str() {
+        let nexthop_afi = match &*t.text {
             "ipv4" => Afi::IPV4,
             "ipv6" => Afi::IPV6,
             _ => return Err(w.invalid(t, "nexthop", "ipv4 or ipv6")),
@@ -693,7 +726,7 @@ fn tcp_ao_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<TcpAo,
             }
             "algorithm" => {
                 let t = w.value(k, "hmac-sha-1-96, aes-128-cmac-96 or hmac-sha-256")?;
-                algorithm = Some(match t.text.as_str() {
+                algorithm = Some(match &*t.text {
                     "hmac-sha-1-96" => TcpAoAlgorithm::HmacSha1_96,
                     "aes-128-cmac-96" => TcpAoAlgorithm::Aes128Cmac96,
                     "hmac-sha-256" => TcpAoAlgorithm::HmacSha256,
@@ -712,8 +745,9 @@ fn tcp_ao_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<TcpAo,
                 if p.len() > 80 {
                     return Err(ConfigError::new(
                         ctx.node_loc(node),
-                        ErrorKind::InvalidMd5 {
-                            reason: "a tcp-ao password is at most 80 bytes",
+                        ErrorKind::InvalidPassword {
+                            keyword: "tcp-ao password",
+                            reason: "found more than 80 bytes, expected at most 80",
                         },
                     ));
                 }
@@ -752,13 +786,13 @@ fn tcp_ao_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<TcpAo,
 fn api_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<Api, ConfigError> {
     let mut head = words(ctx.file, block);
     let name = match head.advance() {
-        Some(t) if value::is_valid_name(&t.text) => Some(t.text.clone()),
+        Some(t) if value::is_valid_name(&t.text) => Some(t.text.to_string()),
         Some(t) => {
             return Err(head.error_at(
                 t,
                 ErrorKind::InvalidName {
                     what: "api",
-                    name: t.text.clone(),
+                    name: t.text.to_string(),
                 },
             ))
         }
@@ -776,6 +810,7 @@ fn api_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<Api, Conf
         signal: false,
         send: MessageSelection::default(),
         receive: MessageSelection::default(),
+        location: ctx.node_loc(block),
     };
     for node in children {
         let k = node.keyword();
@@ -833,7 +868,7 @@ fn api_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<Api, Conf
                 let items: Vec<String> = w
                     .list(k, "[ names ]")?
                     .into_iter()
-                    .map(|t| t.text.clone())
+                    .map(|t| t.text.to_string())
                     .collect();
                 w.end(k)?;
                 let target = if k == "processes" {
@@ -879,7 +914,7 @@ fn flat_attributes(
             return Err(w.error_at(
                 t,
                 ErrorKind::UnknownKeyword {
-                    keyword: t.text.clone(),
+                    keyword: t.text.to_string(),
                     section,
                     suggestion: suggest(&t.text, route::ATTRIBUTE_KEYWORDS),
                 },
@@ -976,7 +1011,7 @@ fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(
                         return Err(w.error_at(
                             t,
                             ErrorKind::UnknownKeyword {
-                                keyword: t.text.clone(),
+                                keyword: t.text.to_string(),
                                 section: "attributes",
                                 suggestion: suggest(&t.text, route::ATTRIBUTE_KEYWORDS),
                             },
@@ -1096,6 +1131,15 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                         ));
                     }
                     flow.afi = Some(afi);
+                    if k == "flow-vpn" && flow.rd.is_none() {
+                        return Err(ConfigError::new(
+                            location,
+                            ErrorKind::IncompleteRoute {
+                                route: "flow-vpn".into(),
+                                missing: "rd (a flow-vpn route needs a route distinguisher)",
+                            },
+                        ));
+                    }
                     Nlri::Flow(Box::new(flow))
                 }
                 "mcast-vpn" => {
@@ -1140,7 +1184,7 @@ fn flow_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(),
             None => flow::inline(&mut w, &mut flow, &mut rd, ctx.warnings)?,
             Some(inner) => {
                 if let Some(name) = w.advance() {
-                    flow.name = Some(name.text.clone());
+                    flow.name = Some(name.text.to_string());
                 }
                 w.end("route")?;
                 flow_route_block(ctx, inner, &mut flow, &mut rd)?;
@@ -1252,7 +1296,7 @@ fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError
                     return Err(w.error_at(
                         t,
                         ErrorKind::UnknownKeyword {
-                            keyword: t.text.clone(),
+                            keyword: t.text.to_string(),
                             section: "vpls",
                             suggestion: suggest(&t.text, &all),
                         },
@@ -1275,8 +1319,11 @@ fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError
     if rd.nlri.rd.is_none() {
         missing.push("rd");
     }
-    let (Some(route_rd), [Some(endpoint), Some(base), Some(offset), Some(size)]) =
-        (rd.nlri.rd, fields)
+    if rd.attributes.next_hop.is_none() && !rd.control.withdraw {
+        missing.push("next-hop");
+    }
+    let (true, Some(route_rd), [Some(endpoint), Some(base), Some(offset), Some(size)]) =
+        (missing.is_empty(), rd.nlri.rd, fields)
     else {
         return Err(ConfigError::new(
             location,
@@ -1393,7 +1440,8 @@ pub fn merge_template(
         .extend(template.operational.iter().cloned());
 }
 
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
+/// Standard base64 (with `=` padding) to bytes; `None` when invalid.
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let mut buffer = 0u32;
     let mut bits = 0;
@@ -1452,10 +1500,15 @@ pub fn finish(
             }));
         }
     }
-    let router_id = draft.router_id.or(match local_address {
+    let Some(router_id) = draft.router_id.or(match local_address {
         Some(IpAddr::V4(v4)) => Some(v4),
         _ => None,
-    });
+    }) else {
+        return Err(err(ErrorKind::Incomplete {
+            what: "neighbor (no IPv4 local-address to take it from)",
+            missing: vec!["router-id"],
+        }));
+    };
     let listen = draft.listen.unwrap_or(0);
     if listen != 0 && local_address.is_none() {
         return Err(err(ErrorKind::Incomplete {
@@ -1481,18 +1534,19 @@ pub fn finish(
         let decoded_len = if md5_base64 == Some(true) {
             match decode_base64(password) {
                 Some(bytes) => bytes.len(),
-                None => {
-                    return Err(err(ErrorKind::InvalidMd5 {
-                        reason: "md5-base64 is set but the password is not valid base64",
-                    }))
-                }
+                None => return Err(err(ErrorKind::InvalidPassword {
+                    keyword: "md5-password",
+                    reason:
+                        "found text that is not base64, expected base64 because md5-base64 is set",
+                })),
             }
         } else {
             password.len()
         };
         if decoded_len > 80 {
-            return Err(err(ErrorKind::InvalidMd5 {
-                reason: "the password is longer than 80 characters",
+            return Err(err(ErrorKind::InvalidPassword {
+                keyword: "md5-password",
+                reason: "found more than 80 characters, expected at most 80",
             }));
         }
     }
@@ -1567,7 +1621,6 @@ pub fn finish(
             }
         }
     }
-    let api = draft.api.into_iter().map(|(api, _)| api).collect();
     Ok(Neighbor {
         peer_address,
         peer_prefix_len,
@@ -1601,7 +1654,7 @@ pub fn finish(
         capabilities,
         add_path: draft.add_path,
         nexthop: draft.nexthop,
-        api,
+        api: draft.api,
         routes: draft.routes,
         operational: draft.operational,
         inherited,

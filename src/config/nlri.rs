@@ -54,7 +54,7 @@ pub fn attributes_rest(
             return Err(w.error_at(
                 t,
                 ErrorKind::UnknownKeyword {
-                    keyword: t.text.clone(),
+                    keyword: t.text.to_string(),
                     section: match context {
                         "mup" => "mup route",
                         "mcast-vpn" => "mcast-vpn route",
@@ -72,7 +72,7 @@ pub fn attributes_rest(
 /// `mup <type> ...` after the `mup` keyword.
 pub fn mup(w: &mut Words, afi: Afi) -> Result<Mup, ConfigError> {
     let kind = w.value("mup", "mup-isd, mup-dsd, mup-t1st or mup-t2st")?;
-    match kind.text.as_str() {
+    match &*kind.text {
         "mup-isd" => {
             let t = w.value("mup-isd", "a prefix")?;
             let prefix = value::prefix(w, t, "mup-isd")?;
@@ -137,7 +137,7 @@ pub fn mup(w: &mut Words, afi: Afi) -> Result<Mup, ConfigError> {
 /// `mcast-vpn <type> ...` after the `mcast-vpn` keyword.
 pub fn mvpn(w: &mut Words, afi: Afi) -> Result<Mvpn, ConfigError> {
     let kind = w.value("mcast-vpn", "source-ad, shared-join or source-join")?;
-    match kind.text.as_str() {
+    match &*kind.text {
         "source-ad" => {
             keyword(w, "source-ad", "source")?;
             let source = ip_of(w, "source", afi)?;
@@ -297,7 +297,7 @@ pub fn sr_policy(
     };
     let mut seen = (false, false, false);
     while let Some(t) = w.advance() {
-        let k = t.text.as_str();
+        let k = &*t.text;
         match k {
             "distinguisher" => {
                 policy.distinguisher = optional_u32(w, k)?;
@@ -322,9 +322,9 @@ pub fn sr_policy(
                 let v = w.value(k, "an IPv6 SID")?;
                 policy.srv6_binding_sid = Some(value::ipv6(w, v, k)?);
             }
-            "policy-name" => policy.policy_name = Some(w.value(k, "a name")?.text.clone()),
+            "policy-name" => policy.policy_name = Some(w.value(k, "a name")?.text.to_string()),
             "candidate-path-name" => {
-                policy.candidate_path_name = Some(w.value(k, "a name")?.text.clone())
+                policy.candidate_path_name = Some(w.value(k, "a name")?.text.to_string())
             }
             "segment-list" => policy.segment_lists.push(SegmentList {
                 weight: None,
@@ -350,7 +350,7 @@ pub fn sr_policy(
                     return Err(w.error_at(
                         t,
                         ErrorKind::UnknownKeyword {
-                            keyword: t.text.clone(),
+                            keyword: t.text.to_string(),
                             section: "sr-policy",
                             suggestion: super::error::suggest(
                                 &t.text,
@@ -408,7 +408,7 @@ pub fn operational(w: &mut Words) -> Result<Option<OperationalMessage>, ConfigEr
     let Some(kind_token) = w.advance() else {
         return Ok(None);
     };
-    let kind: &'static str = match kind_token.text.as_str() {
+    let kind: &'static str = match &*kind_token.text {
         "asm" => "asm",
         "adm" => "adm",
         "rpcq" => "rpcq",
@@ -440,7 +440,7 @@ pub fn operational(w: &mut Words) -> Result<Option<OperationalMessage>, ConfigEr
     let message = match kind {
         "asm" | "adm" => {
             keyword(w, kind, "advisory")?;
-            let text = w.value("advisory", "a quoted text")?.text.clone();
+            let text = w.value("advisory", "a quoted text")?.text.to_string();
             OperationalMessage::Advisory { kind, family, text }
         }
         "rpcq" | "apcq" | "lpcq" => {
@@ -467,4 +467,94 @@ pub fn operational(w: &mut Words) -> Result<Option<OperationalMessage>, ConfigEr
     };
     w.end(kind)?;
     Ok(Some(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::lexer::tokenize;
+    use std::sync::Arc;
+
+    fn with_words<T>(text: &str, f: impl FnOnce(&mut Words) -> T) -> T {
+        let file: Arc<str> = "t".into();
+        let statements = tokenize(&file, text).unwrap();
+        let tokens = &statements[0].tokens;
+        let mut w = Words::new(&file, tokens, 1, 1);
+        f(&mut w)
+    }
+
+    #[test]
+    fn mup_t2st_and_t1st() {
+        let route = with_words("mup-t2st 10.0.0.1 rd 100:100 teid 12345/23;", |w| {
+            mup(w, Afi::IPV4)
+        })
+        .unwrap();
+        assert!(matches!(
+            route,
+            Mup::T2st {
+                teid: 12345,
+                teid_bits: 23,
+                ..
+            }
+        ));
+        let route = with_words(
+            "mup-t1st 192.168.0.1/32 rd 100:100 teid 1 qfi 9 endpoint 10.0.0.1 source 10.0.0.2;",
+            |w| mup(w, Afi::IPV4),
+        )
+        .unwrap();
+        assert!(matches!(
+            route,
+            Mup::T1st {
+                qfi: 9,
+                source: Some(_),
+                ..
+            }
+        ));
+        assert!(
+            with_words("mup-t2st 10.0.0.1 rd 100:100 teid 1/33;", |w| mup(
+                w,
+                Afi::IPV4
+            ))
+            .is_err()
+        );
+        assert!(with_words("mup-dsd 2001::1 rd 1:1;", |w| mup(w, Afi::IPV4)).is_err());
+    }
+
+    #[test]
+    fn operational_messages() {
+        let m = with_words("rpcp afi ipv4 safi unicast sequence 1 counter 5;", |w| {
+            operational(w)
+        })
+        .unwrap();
+        assert!(matches!(
+            m,
+            Some(OperationalMessage::Response { counter: 5, .. })
+        ));
+        let m = with_words("asm afi ipv6 safi flow advisory \"hi there\";", |w| {
+            operational(w)
+        })
+        .unwrap();
+        assert!(
+            matches!(m, Some(OperationalMessage::Advisory { ref text, .. }) if text == "hi there")
+        );
+        assert!(with_words("asm afi ipv4 safi unicast;", operational).is_err());
+    }
+
+    #[test]
+    fn sr_policy_segments() {
+        let mut draft = RouteDraft::default();
+        let (afi, p) = with_words(
+            "distinguisher 1 color 2 endpoint 2001:db8::1 segment-list weight 3 segment type-b srv6 fc00::1 endpoint-behavior 65 32 0 16 0 segment type-a mpls 16;",
+            |w| sr_policy(w, None, &mut draft),
+        )
+        .unwrap();
+        assert_eq!(afi, Afi::IPV6);
+        assert_eq!(p.segment_lists.len(), 1);
+        assert_eq!(p.segment_lists[0].segments.len(), 2);
+        assert_eq!(p.segment_lists[0].weight, Some(3));
+        assert!(with_words("color 2 endpoint 1.2.3.4;", |w| sr_policy(
+            w, None, &mut draft
+        ))
+        .is_err());
+    }
 }

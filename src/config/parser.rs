@@ -38,7 +38,9 @@ pub fn parse(text: &str, file_name: &str, options: &ParseOptions) -> Result<Conf
     let mut processes: Vec<Process> = Vec::new();
     let mut templates: HashMap<String, Draft> = HashMap::new();
     let mut neighbors: Vec<Neighbor> = Vec::new();
-    for node in &tree {
+    // Each top-level block is dropped once parsed, so only one block's words are held.
+    for node in tree {
+        let node = &node;
         match node.keyword() {
             "process" => {
                 let process = process_block(&mut ctx, node)?;
@@ -67,22 +69,32 @@ pub fn parse(text: &str, file_name: &str, options: &ParseOptions) -> Result<Conf
                             name_token,
                             ErrorKind::InvalidName {
                                 what: "template",
-                                name: name_token.text.clone(),
+                                name: name_token.text.to_string(),
                             },
                         ));
                     }
-                    if templates.contains_key(&name_token.text) {
+                    if templates.contains_key(&*name_token.text) {
                         return Err(w.error_at(
                             name_token,
                             ErrorKind::DuplicateName {
                                 what: "template",
-                                name: name_token.text.clone(),
+                                name: name_token.text.to_string(),
                             },
                         ));
                     }
                     let mut draft = Draft::default();
                     neighbor::parse_body(&mut ctx, inner, &mut draft)?;
-                    templates.insert(name_token.text.clone(), draft);
+                    // A template may inherit templates defined above it.
+                    for (name, at) in std::mem::take(&mut draft.inherit) {
+                        match templates.get(&name) {
+                            Some(parent) => {
+                                neighbor::merge_template(&mut ctx, &mut draft, parent, &name, &at)
+                            }
+                            None if name == "," => {}
+                            None => ctx.warn(at, WarningKind::UnknownTemplate { name }),
+                        }
+                    }
+                    templates.insert(name_token.text.to_string(), draft);
                 }
             }
             "neighbor" => {
@@ -128,7 +140,7 @@ fn process_block(ctx: &mut Ctx, node: &Node) -> Result<Process, ConfigError> {
             "run" => {
                 let mut argv = Vec::new();
                 while let Some(t) = w.advance() {
-                    argv.push(t.text.clone());
+                    argv.push(t.text.to_string());
                 }
                 if argv.is_empty() {
                     return Err(ConfigError::new(
@@ -143,7 +155,7 @@ fn process_block(ctx: &mut Ctx, node: &Node) -> Result<Process, ConfigError> {
             }
             "encoder" => {
                 let t = w.value(k, "text or json")?;
-                encoder = Some(match t.text.as_str() {
+                encoder = Some(match &*t.text {
                     "text" => Encoder::Text,
                     "json" => Encoder::Json,
                     _ => return Err(w.invalid(t, k, "text or json")),
@@ -163,7 +175,7 @@ fn process_block(ctx: &mut Ctx, node: &Node) -> Result<Process, ConfigError> {
         ));
     };
     Ok(Process {
-        name: name_token.text.clone(),
+        name: name_token.text.to_string(),
         run,
         encoder,
         respawn,
@@ -182,7 +194,7 @@ fn neighbor_block(
     let t = w.value("neighbor", "the peer address (ip or ip/len)")?;
     let (addr_text, len_text) = match t.text.split_once('/') {
         Some((a, l)) => (a, Some(l)),
-        None => (t.text.as_str(), None),
+        None => (&*t.text, None),
     };
     let peer: IpAddr = addr_text
         .parse()
@@ -225,29 +237,34 @@ fn neighbor_block(
 }
 
 fn check_duplicates(neighbors: &[Neighbor]) -> Result<(), ConfigError> {
-    for (i, n) in neighbors.iter().enumerate() {
-        for earlier in neighbors.iter().take(i) {
-            let same = if n.listen != 0 || earlier.listen != 0 {
-                n.peer_address == earlier.peer_address
-                    && n.peer_prefix_len == earlier.peer_prefix_len
-                    && n.listen == earlier.listen
+    use std::collections::HashSet;
+    // The identity of config.md §2.4, as a hashable key (linear in the number of neighbors).
+    let mut seen: HashSet<String> = HashSet::new();
+    for n in neighbors {
+        let key = if n.listen != 0 {
+            format!("{}|listen {}", n.peer_text(), n.listen)
+        } else {
+            let families = if n.capabilities.multi_session {
+                format!("{:?}", n.families)
             } else {
-                n.peer_address == earlier.peer_address
-                    && n.peer_prefix_len == earlier.peer_prefix_len
-                    && n.local_address == earlier.local_address
-                    && n.local_as == earlier.local_as
-                    && n.peer_as == earlier.peer_as
-                    && n.router_id == earlier.router_id
-                    && (!n.capabilities.multi_session || n.families == earlier.families)
+                String::new()
             };
-            if same {
-                return Err(ConfigError::new(
-                    n.location.clone(),
-                    ErrorKind::DuplicateNeighbor {
-                        peer: n.peer_text(),
-                    },
-                ));
-            }
+            format!(
+                "{}|{:?}|{}|{}|{}|{families}",
+                n.peer_text(),
+                n.local_address,
+                n.local_as,
+                n.peer_as,
+                n.router_id
+            )
+        };
+        if !seen.insert(key) {
+            return Err(ConfigError::new(
+                n.location.clone(),
+                ErrorKind::DuplicateNeighbor {
+                    peer: n.peer_text(),
+                },
+            ));
         }
     }
     Ok(())
@@ -256,8 +273,8 @@ fn check_duplicates(neighbors: &[Neighbor]) -> Result<(), ConfigError> {
 fn resolve_api(neighbors: &mut [Neighbor], processes: &[Process]) -> Result<(), ConfigError> {
     for n in neighbors.iter_mut() {
         let peer = n.peer_text();
-        let location = n.location.clone();
         for api in &mut n.api {
+            let location = api.location.clone();
             match &mut api.processes {
                 ProcessSelector::Names(names) => {
                     names.retain(|name| name != ",");
@@ -306,7 +323,8 @@ pub fn regex_match(pattern: &str, text: &str) -> bool {
         Some(('^', rest)) => rest,
         _ => &pattern[..],
     };
-    match_here(pattern, &text, 0)
+    let mut budget: usize = 100_000;
+    match_here(pattern, &text, 0, &mut budget)
 }
 
 /// Tests one character against a pattern atom.
@@ -365,10 +383,12 @@ fn atom(pattern: &[char]) -> Option<(usize, CharTest<'_>)> {
     }
 }
 
-fn match_here(pattern: &[char], text: &[char], depth: usize) -> bool {
-    if depth > 1000 {
+/// Backtracking match; `budget` bounds the total work so no pattern can take long.
+fn match_here(pattern: &[char], text: &[char], depth: usize, budget: &mut usize) -> bool {
+    if depth > 1000 || *budget == 0 {
         return false;
     }
+    *budget -= 1;
     let Some(first) = pattern.first() else {
         return true;
     };
@@ -391,10 +411,10 @@ fn match_here(pattern: &[char], text: &[char], depth: usize) -> bool {
             }
             (min..=count)
                 .rev()
-                .any(|n| match_here(after, text.get(n..).unwrap_or(&[]), depth + 1))
+                .any(|n| match_here(after, text.get(n..).unwrap_or(&[]), depth + 1, budget))
         }
         _ => match text.split_first() {
-            Some((c, tail)) if matches(*c) => match_here(rest, tail, depth + 1),
+            Some((c, tail)) if matches(*c) => match_here(rest, tail, depth + 1, budget),
             _ => false,
         },
     }
@@ -403,6 +423,77 @@ fn match_here(pattern: &[char], text: &[char], depth: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_ok(text: &str) -> Config {
+        match parse(text, "t.conf", &ParseOptions::default()) {
+            Ok(config) => config,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    const BASE: &str = "router-id 1.1.1.1; local-address 10.0.0.2; local-as 1; peer-as 2;";
+
+    #[test]
+    fn templates_merge_like_exabgp() {
+        let config = parse_ok(&format!(
+            "template {{ neighbor a {{ hold-time 30; family {{ ipv4 unicast; }} static {{ route 1.0.0.0/8 next-hop self; }} }}\n\
+             neighbor b {{ inherit a; description from-b; }} }}\n\
+             neighbor 10.0.0.1 {{ {BASE} hold-time 60; inherit [ b, nowhere ]; \
+             static {{ route 2.0.0.0/8 next-hop self; }} static {{ route 3.0.0.0/8 next-hop self; }} }}"
+        ));
+        let n = &config.neighbors[0];
+        assert_eq!(n.hold_time, 30, "the template's scalar wins");
+        assert_eq!(n.description, "from-b");
+        assert_eq!(n.inherited, vec!["b".to_string()]);
+        let prefixes: Vec<String> = n.routes.iter().map(neighbor::route_text).collect();
+        assert_eq!(prefixes, ["2.0.0.0/8", "3.0.0.0/8", "1.0.0.0/8"]);
+        assert!(config.warnings.iter().any(
+            |w| matches!(&w.kind, WarningKind::UnknownTemplate { name } if name == "nowhere")
+        ));
+        assert!(config.warnings.iter().any(|w| matches!(
+            w.kind,
+            WarningKind::TemplateOverride {
+                keyword: "hold-time",
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn defaults_and_ranges() {
+        let config = parse_ok(&format!(
+            "neighbor 10.0.0.0/24 {{ {BASE} passive; capability {{ route-refresh; graceful-restart; }} }}"
+        ));
+        let n = &config.neighbors[0];
+        assert_eq!(n.peer_prefix_len, 24);
+        assert!(n.adj_rib_out, "route-refresh forces adj-rib-out");
+        assert_eq!(
+            n.capabilities.graceful_restart,
+            Some(180),
+            "0 takes the hold-time"
+        );
+        assert!(n.families_all);
+        let options = ParseOptions {
+            assume_passive: true,
+        };
+        let text = format!("neighbor 10.0.0.0/24 {{ {BASE} }}");
+        assert!(parse(&text, "t", &ParseOptions::default()).is_err());
+        assert!(parse(&text, "t", &options).is_ok());
+    }
+
+    #[test]
+    fn attributes_nlri_and_process_match() {
+        let config = parse_ok(&format!(
+            "process log-a {{ run x; encoder text; }} process other {{ run y; encoder json; respawn false; }}\n\
+             neighbor 10.0.0.1 {{ {BASE} api {{ processes-match [ \"^log-\" ]; }} \
+             static {{ attributes next-hop 10.0.0.2 med 7 nlri 10.1.0.0/16 10.2.0.0/16; }} }}"
+        ));
+        let n = &config.neighbors[0];
+        assert_eq!(n.routes.len(), 2);
+        assert!(n.routes.iter().all(|r| r.attributes.med == Some(7)));
+        assert_eq!(n.process_names(), vec!["log-a"]);
+        assert_eq!(config.process("other").map(|p| p.respawn), Some(false));
+    }
 
     #[test]
     fn regex() {
@@ -413,5 +504,8 @@ mod tests {
         assert!(!regex_match("^a[0-9]+$", "a12b"));
         assert!(regex_match(".*", ""));
         assert!(!regex_match("[", "x"));
+        // Pathological backtracking stops at the work budget instead of hanging.
+        let name = "a".repeat(200);
+        assert!(!regex_match(&format!("{}b", ".*".repeat(12)), &name));
     }
 }

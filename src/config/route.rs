@@ -234,7 +234,7 @@ pub fn attribute(
     keyword: &Token,
     draft: &mut RouteDraft,
 ) -> Result<bool, ConfigError> {
-    let k = keyword.text.as_str();
+    let k = &*keyword.text;
     let a = &mut draft.attributes;
     match k {
         "next-hop" => {
@@ -314,7 +314,7 @@ pub fn attribute(
                 Err(_) => number(w, t, k, 0, u64::from(u32::MAX))? as u32,
             });
         }
-        "name" => draft.control.name = Some(w.value(k, "a name")?.text.clone()),
+        "name" => draft.control.name = Some(w.value(k, "a name")?.text.to_string()),
         "split" => {
             let t = w.value(k, "/<length>")?;
             let len = t
@@ -330,7 +330,7 @@ pub fn attribute(
             if t.text == "announce" || t.text == "withdraw" {
                 return Err(w.invalid(t, k, "a name other than announce or withdraw"));
             }
-            draft.control.watchdog = Some(t.text.clone());
+            draft.control.watchdog = Some(t.text.to_string());
         }
         "withdraw" => draft.control.withdraw = true,
         _ => return Ok(false),
@@ -630,7 +630,7 @@ pub fn extended_community(w: &Words, t: &Token, k: &str) -> Result<ExtendedCommu
     })?;
     Ok(ExtendedCommunity {
         bytes,
-        text: t.text.clone(),
+        text: t.text.to_string(),
     })
 }
 
@@ -696,6 +696,10 @@ fn bracket_atoms(
         };
         let mut word = String::new();
         for c in t.text.chars() {
+            if depth == 0 {
+                // Text glued after the closing bracket (`))`): not part of this value.
+                return Err(w.invalid(t, k, "nothing after the closing bracket"));
+            }
             if matches!(c, '(' | ')' | '[' | ']' | ',') && !t.quoted {
                 if !word.is_empty() {
                     atoms.push(std::mem::take(&mut word));
@@ -841,7 +845,7 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     let hex = text
         .strip_prefix("0x")
         .or_else(|| text.strip_prefix("0X"))?;
-    if hex.is_empty() || hex.len() % 2 != 0 {
+    if hex.len() % 2 != 0 {
         return None;
     }
     (0..hex.len())
@@ -924,6 +928,23 @@ mod tests {
         assert_eq!(hex("target:120000L:123"), Some(0x0102_0001_D4C0_007B));
         assert_eq!(hex("target:65536:65536"), None);
         assert_eq!(hex("soo:1:1"), None);
+    }
+
+    #[test]
+    fn srv6_service_brackets() {
+        use crate::config::lexer::tokenize;
+        let file: std::sync::Arc<str> = "t".into();
+        let parse = |text: &str| {
+            let statements = tokenize(&file, text).unwrap();
+            let mut w = Words::new(&file, &statements[0].tokens, 1, 1);
+            srv6_service(&mut w, "bgp-prefix-sid-srv6")
+        };
+        let ok = parse("( l3-service 2001:db8::1 0x48 [64,24,16,0,0,0] );").unwrap();
+        assert_eq!(ok.behavior, 0x48);
+        assert_eq!(ok.structure, Some([64, 24, 16, 0, 0, 0]));
+        // Found by fuzzing: a doubled closing parenthesis underflowed the depth counter.
+        assert!(parse("( l3-service 2001:db8::1 0x48 [0X,24,16,0,0,0] ));").is_err());
+        assert!(parse("( l3-service 2001:db8::1 ));").is_err());
     }
 
     #[test]

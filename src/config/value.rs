@@ -11,7 +11,7 @@ use super::model::{AsnSetting, Prefix};
 /// A cursor over the words of one statement.
 pub struct Words<'a> {
     pub file: &'a Arc<str>,
-    pub tokens: &'a [Token],
+    pub tokens: &'a [Token<'a>],
     pub index: usize,
     /// Where the statement ends (for "missing value" errors).
     pub end_line: u32,
@@ -19,7 +19,12 @@ pub struct Words<'a> {
 }
 
 impl<'a> Words<'a> {
-    pub fn new(file: &'a Arc<str>, tokens: &'a [Token], end_line: u32, end_col: u32) -> Words<'a> {
+    pub fn new(
+        file: &'a Arc<str>,
+        tokens: &'a [Token<'a>],
+        end_line: u32,
+        end_col: u32,
+    ) -> Words<'a> {
         Words {
             file,
             tokens,
@@ -29,15 +34,15 @@ impl<'a> Words<'a> {
         }
     }
 
-    pub fn peek(&self) -> Option<&'a Token> {
+    pub fn peek(&self) -> Option<&'a Token<'a>> {
         self.tokens.get(self.index)
     }
 
     pub fn peek_text(&self) -> Option<&'a str> {
-        self.peek().map(|t| t.text.as_str())
+        self.peek().map(|t| &*t.text)
     }
 
-    pub fn advance(&mut self) -> Option<&'a Token> {
+    pub fn advance(&mut self) -> Option<&'a Token<'a>> {
         let t = self.tokens.get(self.index)?;
         self.index += 1;
         Some(t)
@@ -68,7 +73,7 @@ impl<'a> Words<'a> {
         &mut self,
         keyword: &str,
         expected: &'static str,
-    ) -> Result<&'a Token, ConfigError> {
+    ) -> Result<&'a Token<'a>, ConfigError> {
         match self.advance() {
             Some(t) if !t.is_punct(";") => Ok(t),
             _ => Err(ConfigError::new(
@@ -89,7 +94,7 @@ impl<'a> Words<'a> {
                 t,
                 ErrorKind::TrailingValue {
                     keyword: keyword.to_string(),
-                    found: t.text.clone(),
+                    found: t.text.to_string(),
                 },
             )),
         }
@@ -100,7 +105,7 @@ impl<'a> Words<'a> {
             token,
             ErrorKind::InvalidValue {
                 keyword: keyword.to_string(),
-                found: token.text.clone(),
+                found: token.text.to_string(),
                 expected,
             },
         )
@@ -111,7 +116,7 @@ impl<'a> Words<'a> {
         &mut self,
         keyword: &str,
         expected: &'static str,
-    ) -> Result<Vec<&'a Token>, ConfigError> {
+    ) -> Result<Vec<&'a Token<'a>>, ConfigError> {
         let first = self.value(keyword, expected)?;
         if !first.is_punct("[") {
             return Ok(vec![first]);
@@ -142,7 +147,7 @@ pub fn out_of_range(w: &Words, token: &Token, keyword: &str, min: u64, max: u64)
         token,
         ErrorKind::OutOfRange {
             keyword: keyword.to_string(),
-            found: token.text.clone(),
+            found: token.text.to_string(),
             min,
             max,
         },
@@ -289,7 +294,7 @@ pub fn single_ip(w: &mut Words, keyword: &str) -> Result<IpAddr, ConfigError> {
 pub fn prefix(w: &Words, token: &Token, keyword: &str) -> Result<Prefix, ConfigError> {
     let (addr_text, len_text) = match token.text.split_once('/') {
         Some((a, l)) => (a, Some(l)),
-        None => (token.text.as_str(), None),
+        None => (&*token.text, None),
     };
     let addr: IpAddr = addr_text
         .parse()
@@ -313,7 +318,7 @@ pub fn prefix(w: &Words, token: &Token, keyword: &str) -> Result<Prefix, ConfigE
         return Err(w.error_at(
             token,
             ErrorKind::HostBitsSet {
-                prefix: token.text.clone(),
+                prefix: token.text.to_string(),
             },
         ));
     }

@@ -151,6 +151,13 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         eprintln!("rexa: {error}");
         return ExitCode::from(1);
     }
+    if !config.processes.is_empty() {
+        log::warn!(
+            "{} helper process(es) configured: the API (processes) is not implemented yet, \
+             they are not started",
+            config.processes.len()
+        );
+    }
     daemon.start(&mut reactor, &config);
     log::info!("rexa {} running {}", env!("CARGO_PKG_VERSION"), config.file);
     match reactor.run(&mut daemon) {
@@ -188,8 +195,9 @@ fn init_logging(env: &Env, debug: bool) {
 
 /// Reads and validates one configuration, rendering every error.
 fn load(path: &std::path::Path, env: &Env) -> Result<Config, String> {
-    let options = ParseOptions::default();
-    let _ = env;
+    let options = ParseOptions {
+        assume_passive: env.bgp.passive,
+    };
     crate::config::load(path, &options).map_err(|error| error.to_string())
 }
 
@@ -213,8 +221,19 @@ impl NeighborKey {
 
 struct Running {
     id: SessionId,
-    /// The definition it runs with, compared on reload.
+    /// The definition it runs with, routes left out, compared on reload.
     definition: String,
+    /// Its configured routes, diffed on reload.
+    routes: Vec<crate::rib::ConfigRoute>,
+}
+
+/// A neighbor's definition without its routes and source positions: two neighbors with
+/// the same text here differ at most in their routes, which a reload applies as a diff.
+fn definition_without_routes(neighbor: &Neighbor) -> String {
+    let mut bare = neighbor.clone();
+    bare.routes.clear();
+    bare.location = crate::config::error::Location::new(std::sync::Arc::from(""), 0, 0);
+    format!("{bare:?}")
 }
 
 /// The reactor's owner.
@@ -279,7 +298,12 @@ impl Daemon {
             match session_settings(neighbor, &self.env) {
                 Ok((settings, endpoints)) => {
                     let name = neighbor.peer_text();
-                    let peer = Peer::new(settings, now);
+                    let mut peer = Peer::new(settings, now);
+                    let routes = crate::rib::neighbor_routes(neighbor, None);
+                    for error in &routes.errors {
+                        log::error!("neighbor {name}: {error}");
+                    }
+                    routes.load_into(peer.rib_mut());
                     let id =
                         reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
                     log::info!("neighbor {name}: started");
@@ -288,7 +312,8 @@ impl Daemon {
                         key,
                         Running {
                             id,
-                            definition: format!("{neighbor:?}"),
+                            definition: definition_without_routes(neighbor),
+                            routes: routes.routes,
                         },
                     );
                 }
@@ -297,8 +322,10 @@ impl Daemon {
         }
     }
 
-    /// SIGUSR1: re-read the configuration; unchanged neighbors keep their sessions, removed
-    /// ones get a CEASE, changed ones restart, new ones start. An invalid file changes nothing.
+    /// SIGUSR1: re-read the configuration. Neighbors whose definition did not change keep
+    /// their sessions and get the difference of their routes (deleted routes withdrawn,
+    /// new or changed ones announced, nothing else re-sent); removed neighbors get a Cease;
+    /// changed ones restart; new ones start. An invalid file changes nothing.
     fn reload(&mut self, reactor: &mut Reactor<NeighborSession>) {
         notify::notify(Status::Reloading);
         if self.env.debug.rotate && self.configs.len() > 1 {
@@ -310,36 +337,65 @@ impl Daemon {
             Err(errors) => {
                 log::error!("reload refused, the running configuration is kept:\n{errors}");
             }
-            Ok(config) => {
-                let wanted: HashMap<NeighborKey, String> = config
-                    .neighbors
-                    .iter()
-                    .map(|n| (NeighborKey::of(n), format!("{n:?}")))
-                    .collect();
-                let stale: Vec<NeighborKey> = self
-                    .running
-                    .iter()
-                    .filter(|(key, running)| wanted.get(*key) != Some(&running.definition))
-                    .map(|(key, _)| key.clone())
-                    .collect();
-                let now = Instant::now();
-                for key in stale {
-                    if let Some(running) = self.running.remove(&key) {
-                        log::info!("neighbor {}: removed or changed, stopping it", key.peer);
-                        reactor.for_each_session(|id, session, _| {
-                            if id == running.id {
-                                session
-                                    .peer
-                                    .shutdown(Notification::cease_peer_deconfigured());
-                            }
-                        });
-                        let _ = now;
-                    }
-                }
-                self.start(reactor, &config);
-            }
+            Ok(config) => self.apply(reactor, &config),
         }
         notify::notify(Status::Ready);
+    }
+
+    /// Moves the running neighbors to `config` (see [`Daemon::reload`]).
+    fn apply(&mut self, reactor: &mut Reactor<NeighborSession>, config: &Config) {
+        let wanted: HashMap<NeighborKey, &Neighbor> = config
+            .neighbors
+            .iter()
+            .map(|n| (NeighborKey::of(n), n))
+            .collect();
+        let keys: Vec<NeighborKey> = self.running.keys().cloned().collect();
+        for key in keys {
+            let Some(running) = self.running.get_mut(&key) else {
+                continue;
+            };
+            let id = running.id;
+            match wanted.get(&key) {
+                Some(neighbor) if definition_without_routes(neighbor) == running.definition => {
+                    let new_routes = crate::rib::neighbor_routes(neighbor, None);
+                    for error in &new_routes.errors {
+                        log::error!("neighbor {}: {error}", neighbor.peer_text());
+                    }
+                    let changes = crate::rib::diff(&running.routes, &new_routes.routes);
+                    if !changes.is_empty() {
+                        log::info!(
+                            "neighbor {}: reload withdraws {} and announces {} route(s)",
+                            neighbor.peer_text(),
+                            changes.withdraw.len(),
+                            changes.announce.len()
+                        );
+                        reactor.for_each_session(|session_id, session, _| {
+                            if session_id == id {
+                                changes.apply(session.peer.rib_mut());
+                            }
+                        });
+                    }
+                    running.routes = new_routes.routes;
+                }
+                other => {
+                    let what = if other.is_some() {
+                        "changed"
+                    } else {
+                        "removed"
+                    };
+                    log::info!("neighbor {}: {what}, stopping it", key.peer);
+                    reactor.for_each_session(|session_id, session, _| {
+                        if session_id == id {
+                            session
+                                .peer
+                                .shutdown(Notification::cease_peer_deconfigured());
+                        }
+                    });
+                    self.running.remove(&key);
+                }
+            }
+        }
+        self.start(reactor, config);
     }
 
     fn restart_all(&mut self, reactor: &mut Reactor<NeighborSession>) {
@@ -417,20 +473,15 @@ fn log_update(name: &str, update: &Update) {
     for nlri in &update.withdrawn {
         log::info!("neighbor {name}: withdrawn ipv4 unicast {nlri}");
     }
-    let next_hop = update
-        .attributes
-        .iter()
-        .find_map(|attribute| match attribute {
-            crate::bgp::attribute::Attribute::NextHop(address) => Some(address),
-            _ => None,
-        });
+    let next_hop = update.attributes.iter().find_map(|a| match a {
+        crate::bgp::attribute::Attribute::NextHop(ip) => Some(*ip),
+        _ => None,
+    });
     for nlri in &update.announced {
         match next_hop {
-            Some(hop) => {
-                log::info!(
-                    "neighbor {name}: announced ipv4 unicast {nlri} next-hop {hop}{attributes}"
-                )
-            }
+            Some(ip) => log::info!(
+                "neighbor {name}: announced ipv4 unicast {nlri} next-hop {ip}{attributes}"
+            ),
             None => log::info!("neighbor {name}: announced ipv4 unicast {nlri}{attributes}"),
         }
     }

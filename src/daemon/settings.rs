@@ -145,11 +145,11 @@ pub fn session_settings(
         AsnSetting::Asn(asn) => Some(asn),
         AsnSetting::Auto => None,
     };
-    let router_id = match (neighbor.router_id, neighbor.local_address) {
-        (Some(id), _) => id,
-        (None, Some(IpAddr::V4(local))) if !local.is_unspecified() => local,
-        _ => return Err(NeighborError::NoRouterId { neighbor: name }),
-    };
+    // The parser guarantees a router-id (explicit, or from an IPv4 local address).
+    let router_id = neighbor.router_id;
+    if router_id.is_unspecified() {
+        return Err(NeighborError::NoRouterId { neighbor: name });
+    }
     let mut settings = Settings::new(local_as, peer_as, router_id);
     settings.hold_time = neighbor.hold_time;
     settings.passive = neighbor.passive || env.bgp.passive;
@@ -157,20 +157,18 @@ pub fn session_settings(
     settings.open_wait = std::time::Duration::from_secs(env.bgp.openwait.into());
     settings.connect_timeout = CONNECT_TIMEOUT;
     settings.connect_attempts = if env.tcp.once { 1 } else { env.tcp.attempts };
-    settings.eor_families = if neighbor.manual_eor {
-        Vec::new()
-    } else {
-        neighbor.families.clone()
+    settings.rib = crate::rib::RibOptions {
+        group_updates: neighbor.group_updates,
+        manual_eor: neighbor.manual_eor,
+        adj_rib_out: neighbor.adj_rib_out,
     };
 
-    let md5 = match &neighbor.md5_password {
-        None => None,
-        Some(password) => Some(md5_key(password, neighbor.md5_base64).ok_or_else(|| {
-            NeighborError::Md5Base64 {
-                neighbor: neighbor.peer_text(),
-            }
-        })?),
-    };
+    let md5 = neighbor.md5_key();
+    if neighbor.md5_password.is_some() && md5.is_none() {
+        return Err(NeighborError::Md5Base64 {
+            neighbor: neighbor.peer_text(),
+        });
+    }
     let connect_port = if neighbor.connect != 0 {
         neighbor.connect
     } else {
@@ -192,45 +190,6 @@ pub fn session_settings(
     Ok((settings, endpoints))
 }
 
-/// The MD5 key bytes: the password as written, or base64-decoded (`md5-base64 true`,
-/// or `auto` when it decodes cleanly), as ExaBGP does.
-fn md5_key(password: &str, base64: Option<bool>) -> Option<Vec<u8>> {
-    match base64 {
-        Some(false) => Some(password.as_bytes().to_vec()),
-        Some(true) => decode_base64(password),
-        None => Some(decode_base64(password).unwrap_or_else(|| password.as_bytes().to_vec())),
-    }
-}
-
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        })
-    };
-    let body = text.trim_end_matches('=');
-    if body.is_empty() || text.len() % 4 != 0 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in body.bytes() {
-        acc = (acc << 6) | value(c)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
-}
-
 /// The IPv4 form of an address for logs when one exists.
 pub fn display_ip(address: IpAddr) -> String {
     match address {
@@ -245,15 +204,6 @@ pub fn display_ip(address: IpAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_keys() {
-        assert_eq!(decode_base64("c2VjcmV0"), Some(b"secret".to_vec()));
-        assert_eq!(decode_base64("c2VjcmV0Cg=="), Some(b"secret\n".to_vec()));
-        assert_eq!(decode_base64("not base64!"), None);
-        assert_eq!(md5_key("secret", None), Some(b"secret".to_vec()));
-        assert_eq!(md5_key("c2VjcmV0", Some(false)), Some(b"c2VjcmV0".to_vec()));
-    }
 
     #[test]
     fn open_capabilities_follow_exabgp_order() {

@@ -509,9 +509,8 @@ fn shutdown_sends_a_cease_with_the_rfc9003_message() {
 #[test]
 fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
     let (mut side, now) = open_sent(65001, 65002);
-    let update = eor_ipv4();
-    side.peer
-        .set_table(vec![update.clone(); UPDATES_PER_STEP * 2 + 1]);
+    let update = one_route_update();
+    announce_routes(&mut side.peer, UPDATES_PER_STEP * 2 + 1);
     feed(
         &mut side,
         now,
@@ -532,8 +531,7 @@ fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
 #[test]
 fn a_full_output_buffer_stops_encoding() {
     let (mut side, now) = open_sent(65001, 65002);
-    let update = eor_ipv4();
-    side.peer.set_table(vec![update; 10]);
+    announce_routes(&mut side.peer, 10);
     feed(
         &mut side,
         now,
@@ -586,8 +584,7 @@ fn collisions_are_resolved_by_router_id_both_ways() {
 #[test]
 fn reconnects_after_a_lost_connection_and_resends_the_table() {
     let mut pair = Pair::new(settings(65001, 65002, A_ID), settings(65002, 65001, B_ID));
-    let update = eor_ipv4();
-    pair.a.peer.set_table(vec![update]);
+    announce_routes(&mut pair.a.peer, 1);
     pair.settle();
     assert!(established(&pair));
     pair.a.peer.closed(pair.now);
@@ -624,6 +621,29 @@ fn eor_ipv4() -> Vec<u8> {
     out
 }
 
+/// Announces `count` IPv4 /24 routes, one UPDATE each (`group-updates false`).
+fn announce_routes(peer: &mut Peer, count: usize) {
+    use crate::bgp::nlri::{Nlri, Prefix};
+    use crate::rib::PathAttributes;
+    peer.settings.rib.group_updates = false;
+    *peer.rib_mut() = crate::rib::AdjRibOut::new(peer.settings.rib);
+    let attributes = PathAttributes::new(
+        Some(std::net::IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
+        Vec::new(),
+    );
+    for i in 0..count as u32 {
+        let prefix = Prefix::v4(Ipv4Addr::from(0x0A00_0000 + (i << 8)), 24).unwrap();
+        peer.rib_mut()
+            .announce(Family::IPV4_UNICAST, Nlri::prefix(prefix), &attributes);
+    }
+}
+
+/// The size of one of those UPDATEs on an eBGP session (65001 → 65002): header, two
+/// lengths, ORIGIN, AS_PATH [65001], NEXT_HOP and the /24.
+fn one_route_update() -> Vec<u8> {
+    vec![0; 19 + 4 + 4 + 9 + 7 + 4]
+}
+
 #[test]
 fn shutdown_stops_for_good_and_reset_reconnects() {
     let (mut side, now) = established_side();
@@ -647,4 +667,51 @@ fn shutdown_stops_for_good_and_reset_reconnects() {
     let (_, step) = idle.step(now, &[], &mut Vec::new(), 0);
     assert_eq!(step, Step::Wait);
     assert!(idle.is_stopped());
+}
+
+#[test]
+fn a_route_refresh_request_resends_the_family() {
+    use crate::bgp::refresh::{RefreshSubtype, RouteRefresh};
+    let (mut side, now) = open_sent(65001, 65002);
+    announce_routes(&mut side.peer, 3);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    side.inbox.extend(encoded(Message::Keepalive));
+    let mut out = Vec::new();
+    assert_eq!(side.run(now, &mut out), Step::Wait);
+    assert_eq!(messages(&out).len(), 4, "three routes and the EOR");
+    out.clear();
+    side.inbox
+        .extend(encoded(Message::RouteRefresh(RouteRefresh::new(
+            Family::IPV4_UNICAST,
+            RefreshSubtype::REQUEST,
+        ))));
+    assert_eq!(side.run(now, &mut out), Step::Wait);
+    let updates = messages(&out)
+        .iter()
+        .filter(|m| matches!(m, Message::Update(_)))
+        .count();
+    assert_eq!(updates, 3, "the table again, no EOR");
+}
+
+#[test]
+fn capability_mismatches_are_refused() {
+    use crate::bgp::capability::Role;
+    // RFC 9234: two providers facing each other is a role mismatch, 2/11.
+    let now = Instant::now();
+    let mut s = settings(65001, 65002, A_ID);
+    s.capabilities.push(Capability::Role(Role::PROVIDER));
+    let mut side = Side::new(s, now);
+    let mut out = Vec::new();
+    side.peer.connecting(now);
+    side.peer.connected(now, Direction::Outgoing, &mut out);
+    let mut open = open_from(65002, 90, B_ID);
+    if let Some(crate::bgp::open::Parameter::Capabilities(list)) = open.parameters.first_mut() {
+        list.push(Capability::Role(Role::PROVIDER));
+    }
+    let (step, _) = feed(&mut side, now, &encoded(Message::Open(open)));
+    assert_eq!(sent_notification(&step), Some((2, 11)));
 }
