@@ -472,3 +472,103 @@ fn hold_timer_expires_when_bird_freezes_and_the_session_recovers() {
     );
     bird.daemon.stop();
 }
+
+/// IPv6 routes over an IPv4 session (ipv4 and ipv6 unicast negotiated on one TCP
+/// connection between IPv4 addresses): each side learns the other's IPv6 route with its
+/// IPv6 next hop, as interop.md describes for BIRD (`next hop address` on its ipv6 channel).
+#[test]
+fn ipv6_routes_over_an_ipv4_session() {
+    if !available("bird") {
+        return;
+    }
+    let dir = run_dir("bird-mixed");
+    let bird = Bird::start(
+        &dir,
+        r#"router id 127.0.2.62;
+protocol device {}
+ipv4 table igptab4;
+ipv6 table igptab6;
+protocol static igpstatic4 { ipv4 { table igptab4; }; route 0.0.0.0/0 blackhole; }
+protocol static igpstatic6 { ipv6 { table igptab6; }; route ::/0 blackhole; }
+protocol static announced4 { ipv4; route 198.51.100.0/24 blackhole; }
+protocol static announced6 { ipv6; route 2001:db8:62::/48 blackhole; }
+protocol bgp mixed {
+  local 127.0.2.62 port 17962 as 65062;
+  neighbor 127.0.2.61 port 17961 as 65061;
+  strict bind yes;
+  multihop;
+  hold time 9;
+  connect retry time 2;
+  error wait time 1, 5;
+  ipv4 { import all; export all; igp table igptab4; next hop address 192.0.2.62; };
+  ipv6 { import all; export all; igp table igptab6; next hop address 2001:db8::62; };
+}
+"#,
+    );
+    let mut rexa = Rexa::start(
+        &dir,
+        "neighbor 127.0.2.62 {\n    router-id 127.0.2.61;\n    local-address 127.0.2.61;\n    local-as 65061;\n    peer-as 65062;\n    hold-time 9;\n    connect 17962;\n    listen 17961;\n    family { ipv4 unicast; ipv6 unicast; }\n    static {\n        route 10.61.0.0/24 next-hop 192.0.2.61;\n        route 2001:db8:61::/48 next-hop 2001:db8::61 med 61;\n    }\n}\n",
+        &[],
+    );
+    let established = wait_for(SESSION_UP, || {
+        (bird.established("mixed") && rexa.count("session established") >= 1).then_some(())
+    });
+    let context = |bird: &Bird, rexa: &Rexa| {
+        format!(
+            "\n--- bird:\n{}\n{}\n--- rexa log:\n{}",
+            bird.birdc("show protocols all mixed"),
+            bird.birdc("show route protocol mixed all"),
+            rexa.log()
+        )
+    };
+    assert!(established.is_some(), "no session{}", context(&bird, &rexa));
+    if REXA_ANNOUNCES_ROUTES {
+        let block = wait_for(ROUTES_IN, || {
+            bird_route(
+                &bird.birdc("show route protocol mixed all"),
+                "2001:db8:61::/48",
+            )
+        });
+        let block = block.unwrap_or_else(|| {
+            panic!(
+                "BIRD never received 2001:db8:61::/48{}",
+                context(&bird, &rexa)
+            )
+        });
+        for line in [
+            "BGP.as_path: 65061",
+            "BGP.next_hop: 2001:db8::61",
+            "BGP.med: 61",
+        ] {
+            assert!(
+                block.lines().any(|l| l.trim() == line),
+                "BIRD's IPv6 route lacks `{line}`:\n{block}"
+            );
+        }
+        assert!(
+            bird_route(&bird.birdc("show route protocol mixed all"), "10.61.0.0/24").is_some(),
+            "BIRD lacks rexa's IPv4 route{}",
+            context(&bird, &rexa)
+        );
+    }
+    for needles in [
+        [
+            "announced ipv6 unicast 2001:db8:62::/48",
+            "next-hop 2001:db8::62",
+        ],
+        [
+            "announced ipv4 unicast 198.51.100.0/24",
+            "next-hop 192.0.2.62",
+        ],
+    ] {
+        assert!(
+            wait_for(ROUTES_IN, || rexa.line_with(&needles)).is_some(),
+            "rexa did not log {needles:?}{}",
+            context(&bird, &rexa)
+        );
+    }
+    assert!(
+        rexa.terminate().is_some_and(|s| s.success()),
+        "rexa did not exit 0 on SIGTERM"
+    );
+}
