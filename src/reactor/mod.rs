@@ -261,6 +261,9 @@ struct Conn {
     output: WriteBuffer,
     readable: bool,
     eof: bool,
+    /// Closing: our side is shut down for writing; input is read and discarded until the
+    /// peer closes too (or the linger ends), so no RST can destroy our last NOTIFICATION.
+    write_shut: bool,
 }
 
 enum Source {
@@ -917,19 +920,32 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Flushes a connection whose session closed it; closes it when empty or overdue.
+    /// A closing connection: flush the output, then half-close and discard input until
+    /// the peer closes (a close with unread input would send an RST, and the peer could
+    /// lose the NOTIFICATION we just wrote); at most until the linger deadline.
     fn drain_conn(&mut self, index: usize, now: Instant) {
         let Some(conn) = self.conn_mut(index) else {
             return;
         };
         let overdue = matches!(conn.phase, Phase::Draining { until } if now >= until);
-        let done = match conn.output.flush_to(&mut conn.stream) {
-            Ok(flushed) => flushed,
+        let mut finished = false;
+        match conn.output.flush_to(&mut conn.stream) {
+            Ok(true) if !conn.write_shut => {
+                conn.write_shut = true;
+                if conn.stream.shutdown(std::net::Shutdown::Write).is_err() {
+                    finished = true;
+                }
+            }
+            Ok(_) => {}
             Err(error) => {
                 log::debug!("{}: write failed while closing: {error}", conn.remote);
-                true
+                finished = true;
             }
-        };
-        if done || overdue || conn.session.is_none() && conn.phase == Phase::Connecting {
+        }
+        if conn.write_shut && !finished {
+            finished = discard_input(&mut conn.stream);
+        }
+        if finished || overdue || conn.session.is_none() && conn.phase == Phase::Connecting {
             self.draining.retain(|i| *i != index);
             self.close_conn(index);
         }
@@ -1090,6 +1106,7 @@ impl<S: Session> Reactor<S> {
             output: WriteBuffer::new(self.limits.write_high_water),
             readable: true,
             eof: false,
+            write_shut: false,
         };
         self.put_source(index, Source::Conn(Box::new(conn)));
         Some(index)
@@ -1315,13 +1332,15 @@ impl<S: Session> Reactor<S> {
             return;
         };
         conn.session = None;
-        if flushed || conn.phase != Phase::Open {
+        let _ = flushed;
+        if conn.phase != Phase::Open {
             self.close_conn(index);
         } else {
             conn.phase = Phase::Draining {
                 until: now + LINGER,
             };
             self.draining.push(index);
+            self.drain_conn(index, now);
         }
     }
 
@@ -1339,4 +1358,21 @@ impl<S: Session> Reactor<S> {
             self.start_connect(slot, request, now);
         }
     }
+}
+
+/// Reads and drops what the peer still sends on a half-closed connection. True once the
+/// peer has closed its side (or the socket failed): the connection can be closed cleanly.
+fn discard_input(stream: &mut mio::net::TcpStream) -> bool {
+    use std::io::Read;
+    let mut scratch = [0u8; 4096];
+    for _ in 0..64 {
+        match stream.read(&mut scratch) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => return false,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return true,
+        }
+    }
+    false
 }
