@@ -7,7 +7,7 @@ use std::fs;
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// Whether a peer binary is usable. Absent binaries skip the test loudly, unless
@@ -77,7 +77,12 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn spawn(name: &str, dir: &Path, command: &mut Command) -> Daemon {
-        let log = fs::File::create(dir.join(format!("{name}.log"))).expect("create log");
+        // Appended to, so a daemon restarted in the same directory keeps its earlier log.
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(format!("{name}.log")))
+            .expect("create log");
         let err = log.try_clone().expect("clone log handle");
         let child = command
             .stdin(Stdio::null())
@@ -110,20 +115,38 @@ impl Daemon {
         text
     }
 
+    /// Sends `signal` (a `kill` name such as `STOP`, `CONT`, `USR1`) to this process only.
+    pub fn signal(&self, signal: &str) -> bool {
+        Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
     /// Sends SIGTERM, waits up to 5 s, then SIGKILL. Idempotent.
     pub fn stop(&mut self) {
-        if !self.running() {
-            return;
+        let _ = self.terminate();
+    }
+
+    /// Sends SIGTERM and waits up to 5 s: the exit status when the process ended by itself
+    /// (`None` when it had to be killed). Idempotent.
+    pub fn terminate(&mut self) -> Option<ExitStatus> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return Some(status);
         }
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.pid().to_string())
             .status();
-        let exited = wait_for(Duration::from_secs(5), || (!self.running()).then_some(()));
+        let exited = wait_for(Duration::from_secs(5), || {
+            self.child.try_wait().ok().flatten()
+        });
         if exited.is_none() {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+        exited
     }
 }
 
@@ -260,4 +283,101 @@ impl Gobgp {
             .to_ascii_lowercase()
             .contains("bgp state = established")
     }
+}
+
+/// The rexa daemon under test: `rexa CONFIG` in its run directory, its stderr in
+/// `rexa.log`, stopped by PID (SIGTERM) when dropped.
+pub struct Rexa {
+    pub daemon: Daemon,
+    pub config: PathBuf,
+}
+
+impl Rexa {
+    /// Writes `config` to `rexa.conf` in `dir` and starts the daemon with the environment
+    /// variables `env` (ExaBGP's `exabgp_section_key` spelling); waits until it runs.
+    pub fn start(dir: &Path, config: &str, env: &[(&str, &str)]) -> Rexa {
+        let conf = dir.join("rexa.conf");
+        fs::write(&conf, config).expect("write rexa.conf");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rexa"));
+        command.arg(&conf).current_dir(dir);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut rexa = Rexa {
+            daemon: Daemon::spawn("rexa", dir, &mut command),
+            config: conf,
+        };
+        let started = wait_for(Duration::from_secs(10), || {
+            let up = rexa.log().contains(" running ");
+            (up || !rexa.daemon.running()).then_some(up)
+        });
+        if started != Some(true) {
+            let log = rexa.log();
+            rexa.daemon.stop();
+            panic!("rexa did not start; its log:\n{log}");
+        }
+        rexa
+    }
+
+    pub fn log(&self) -> String {
+        self.daemon.log()
+    }
+
+    /// How many log lines contain `needle`.
+    pub fn count(&self, needle: &str) -> usize {
+        self.log().lines().filter(|l| l.contains(needle)).count()
+    }
+
+    /// Waits (at most `limit`) until at least `times` log lines contain `needle`.
+    pub fn wait_log(&self, needle: &str, times: usize, limit: Duration) -> bool {
+        wait_for(limit, || (self.count(needle) >= times).then_some(())).is_some()
+    }
+
+    /// The first log line containing every one of `needles`.
+    pub fn line_with(&self, needles: &[&str]) -> Option<String> {
+        self.log()
+            .lines()
+            .find(|l| needles.iter().all(|n| l.contains(n)))
+            .map(str::to_owned)
+    }
+
+    /// SIGTERM by PID: the exit status when rexa exited within 5 s.
+    pub fn terminate(&mut self) -> Option<ExitStatus> {
+        self.daemon.terminate()
+    }
+}
+
+/// The blocks of BIRD's `show route ... all` output, one per route: the route line
+/// (`10.0.0.0/24  unicast [...]`) followed by its indented attribute lines.
+pub fn bird_route_blocks(text: &str) -> Vec<String> {
+    let mut blocks: Vec<String> = Vec::new();
+    let mut last_prefix = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indented = line.len() != trimmed.len();
+        if trimmed.is_empty() || trimmed.starts_with("Table ") || trimmed.starts_with("BIRD ") {
+            continue;
+        }
+        if !indented {
+            // A route line; a second path for the same prefix starts without the prefix.
+            let first = trimmed.split_whitespace().next().unwrap_or_default();
+            if first.contains('/') {
+                last_prefix = first.to_owned();
+                blocks.push(trimmed.to_owned());
+            } else {
+                blocks.push(format!("{last_prefix} {trimmed}"));
+            }
+        } else if let Some(block) = blocks.last_mut() {
+            block.push('\n');
+            block.push_str(trimmed);
+        }
+    }
+    blocks
+}
+
+/// The block of `prefix` in BIRD's `show route ... all` output.
+pub fn bird_route(text: &str, prefix: &str) -> Option<String> {
+    bird_route_blocks(text)
+        .into_iter()
+        .find(|b| b.split_whitespace().next() == Some(prefix))
 }
