@@ -919,7 +919,6 @@ impl<S: Session> Reactor<S> {
         }
     }
 
-    /// Flushes a connection whose session closed it; closes it when empty or overdue.
     /// A closing connection: flush the output, then half-close and discard input until
     /// the peer closes (a close with unread input would send an RST, and the peer could
     /// lose the NOTIFICATION we just wrote); at most until the linger deadline.
