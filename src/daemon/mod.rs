@@ -353,6 +353,9 @@ impl Daemon {
                         reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
                     log::info!("neighbor {name}: started");
                     self.names.insert(id, name);
+                    if neighbor.adj_rib_in {
+                        self.ribs_in.insert(id, crate::rib::AdjRibIn::new());
+                    }
                     self.running.insert(
                         key,
                         Running {
@@ -498,10 +501,21 @@ impl Owner<NeighborSession> for Daemon {
                 n.asn4,
                 n.max_message_size
             ),
-            PeerEvent::Up => log::info!("neighbor {name}: session established"),
+            PeerEvent::Up => {
+                log::info!("neighbor {name}: session established");
+                if let Some(rib) = self.ribs_in.get_mut(&id) {
+                    rib.clear();
+                }
+            }
             PeerEvent::Down(reason) => log::warn!("neighbor {name}: session down: {reason}"),
             PeerEvent::Received(message) => match *message {
-                Message::Update(update) => log_update(&name, &update),
+                Message::Update(update) => {
+                    log_update(&name, &update);
+                    if let Some(rib) = self.ribs_in.get_mut(&id) {
+                        rib.apply_update(&update);
+                        log::debug!("neighbor {name}: adj-rib-in holds {} route(s)", rib.len());
+                    }
+                }
                 Message::Notification(n) => {
                     log::warn!("neighbor {name}: received {}", received_text(&n))
                 }
@@ -522,6 +536,7 @@ impl Owner<NeighborSession> for Daemon {
         _value: NeighborSession,
     ) {
         self.names.remove(&id);
+        self.ribs_in.remove(&id);
     }
 }
 

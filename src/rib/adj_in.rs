@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::attributes::{AttrId, AttributeTable, PathAttributes};
 use crate::bgp::family::Family;
 use crate::bgp::nlri::Nlri;
+use crate::bgp::update::Update;
 
 /// Routes received from one peer.
 #[derive(Default)]
@@ -54,9 +55,83 @@ impl AdjRibIn {
         self.routes.is_empty()
     }
 
+    /// Applies a received UPDATE: its withdrawals (IPv4 field and MP_UNREACH), then its
+    /// announcements (IPv4 field with NEXT_HOP, MP_REACH with its next-hop). NLRI of
+    /// families not decoded yet (opaque) are not stored.
+    pub fn apply_update(&mut self, update: &Update) {
+        for nlri in &update.withdrawn {
+            self.withdraw(Family::IPV4_UNICAST, nlri);
+        }
+        for mp in update.mp_unreach() {
+            for nlri in mp.nlri.routes() {
+                self.withdraw(mp.family, nlri);
+            }
+        }
+        let has_routes = !update.announced.is_empty()
+            || update.mp_reach().any(|mp| !mp.nlri.routes().is_empty());
+        if !has_routes {
+            return;
+        }
+        let shared = PathAttributes::new(None, update.attributes.clone());
+        for nlri in &update.announced {
+            self.announce(Family::IPV4_UNICAST, *nlri, &shared);
+        }
+        for mp in update.mp_reach() {
+            if mp.nlri.routes().is_empty() {
+                continue;
+            }
+            let attributes = PathAttributes::new(mp.next_hop.address(), update.attributes.clone());
+            for nlri in mp.nlri.routes() {
+                self.announce(mp.family, *nlri, &attributes);
+            }
+        }
+    }
+
     /// Forgets everything (at each ESTABLISHED, and `clear adj-rib in`).
     pub fn clear(&mut self) {
         self.routes = HashMap::new();
         self.attributes = AttributeTable::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bgp::attribute::{Attribute, Origin};
+    use crate::bgp::nlri::Prefix;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn prefix(a: u8) -> Nlri {
+        Nlri::prefix(Prefix::v4(Ipv4Addr::new(10, 0, a, 0), 24).expect("valid"))
+    }
+
+    #[test]
+    fn received_updates_are_stored_and_withdrawn() {
+        let mut rib = AdjRibIn::new();
+        let update = Update {
+            withdrawn: Vec::new(),
+            attributes: vec![
+                Attribute::Origin(Origin::Igp),
+                Attribute::NextHop(Ipv4Addr::new(192, 0, 2, 1)),
+            ],
+            announced: vec![prefix(1), prefix(2)],
+        };
+        rib.apply_update(&update);
+        assert_eq!(rib.len(), 2);
+        let stored = rib.get(Family::IPV4_UNICAST, &prefix(1)).expect("stored");
+        assert_eq!(
+            stored.next_hop(),
+            Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)))
+        );
+        let withdraw = Update {
+            withdrawn: vec![prefix(1)],
+            attributes: Vec::new(),
+            announced: Vec::new(),
+        };
+        rib.apply_update(&withdraw);
+        assert_eq!(rib.len(), 1);
+        assert!(rib.get(Family::IPV4_UNICAST, &prefix(1)).is_none());
+        rib.clear();
+        assert!(rib.is_empty());
     }
 }
