@@ -156,6 +156,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         names: HashMap::new(),
         listening: HashSet::new(),
         stopping: false,
+        ribs_in: HashMap::new(),
     };
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
@@ -282,6 +283,8 @@ pub struct Daemon {
     listening: HashSet<SocketAddr>,
     /// A stop signal arrived: later reload and restart signals are ignored.
     stopping: bool,
+    /// What each peer announced, for neighbors configured with `adj-rib-in`.
+    ribs_in: HashMap<SessionId, crate::rib::AdjRibIn>,
 }
 
 impl Daemon {
@@ -629,6 +632,7 @@ mod tests {
             names: HashMap::new(),
             listening: HashSet::new(),
             stopping: false,
+            ribs_in: HashMap::new(),
         };
         daemon.signal(&mut reactor, Signal::Shutdown(libc::SIGTERM));
         daemon.signal(&mut reactor, Signal::Reload);
