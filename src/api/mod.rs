@@ -1,2 +1,5 @@
 //! The helper-process API: command grammar, JSON/text event encoders, process life cycle.
-//! Only the JSON writer exists so far (used by `rexa decode`).
+//! So far: the JSON writer and the JSON of BGP message events (used by `rexa decode`).
+
+pub mod json;
+pub mod message_json;

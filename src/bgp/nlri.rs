@@ -1,36 +1,1358 @@
-//! NLRI: prefixes, labeled and VPN routes, ADD-PATH identifiers and next-hops per family.
-//! STUB: filled in by the NLRI work; `NlriError`'s methods are the fixed interface.
+//! NLRI: prefixes, labeled and VPN routes, ADD-PATH identifiers and next-hops per family,
+//! with a zero-allocation iterator over an NLRI field and append-only encoders.
+//!
+//! Decoding never panics: every length comes from the received bytes and is checked before
+//! use. Host bits beyond the prefix length are kept as received (ExaBGP prints
+//! `10.10.10.255/25` for such a route), so re-encoding is byte-identical.
+//!
+//! Layouts (RFC 4271 §4.3, RFC 7911, RFC 8277, RFC 4364, RFC 4659):
+//!
+//! ```text
+//! [path id: 4, ADD-PATH only] length-in-bits: 1 [labels: 3 each] [RD: 8] prefix: ceil(bits/8)
+//! ```
+//!
+//! For labeled and VPN routes the length counts the label and RD bits too.
 
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::error::ErrorAction;
+use super::family::{Afi, Family, Safi};
 use super::notification::Notification;
 
-/// A malformed NLRI or next-hop.
+// ---------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------
+
+/// A malformed NLRI or next-hop. The family says which field it was found in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NlriError {
-    /// The NLRI field ends in the middle of a route.
-    Truncated,
+    /// The NLRI field ends in the middle of a route (path id, length byte or prefix bytes).
+    Truncated { family: Family },
+    /// A prefix length longer than the address (33+ for IPv4, 129+ for IPv6).
+    PrefixTooLong { family: Family, bits: u8 },
+    /// A labeled/VPN route whose length cannot hold its labels (and RD).
+    LengthTooShort { family: Family, bits: u8 },
+    /// A label stack without a bottom-of-stack label before the route's length ran out.
+    LabelStackUnterminated { family: Family },
+    /// A label stack deeper than [`MAX_LABELS`].
+    TooManyLabels { family: Family },
+    /// An MP_REACH_NLRI / MP_UNREACH_NLRI value shorter than its fixed header.
+    MpHeaderTruncated { unreach: bool },
+    /// An MP_REACH_NLRI next-hop length that runs past the value or fits no known form.
+    NextHopLength { family: Family, len: u8 },
 }
 
 impl NlriError {
+    /// UPDATE Message Error (3) with subcode 9 (optional attribute error) for an MP
+    /// attribute that cannot be framed, otherwise 10 (invalid network field).
     pub fn notification(&self) -> Notification {
-        match self {
-            NlriError::Truncated => Notification::new(3, 10, Vec::new()),
-        }
+        let subcode = match self {
+            NlriError::MpHeaderTruncated { .. } | NlriError::NextHopLength { .. } => 9,
+            _ => 10,
+        };
+        Notification::new(3, subcode, Vec::new())
     }
 
+    /// RFC 7606 §5.3: a malformed NLRI cannot be withdrawn reliably, so the session is
+    /// reset (the AFI/SAFI-disable alternative is left to the session layer).
     pub fn action(&self) -> ErrorAction {
-        match self {
-            NlriError::Truncated => ErrorAction::SessionReset,
-        }
+        ErrorAction::SessionReset
     }
 }
 
 impl fmt::Display for NlriError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NlriError::Truncated => f.write_str("NLRI truncated"),
+            NlriError::Truncated { family } => write!(f, "{family} NLRI truncated"),
+            NlriError::PrefixTooLong { family, bits } => {
+                write!(f, "{family} NLRI prefix length {bits} is too long")
+            }
+            NlriError::LengthTooShort { family, bits } => write!(
+                f,
+                "{family} NLRI length {bits} is too short for its labels and route distinguisher"
+            ),
+            NlriError::LabelStackUnterminated { family } => write!(
+                f,
+                "{family} NLRI label stack has no bottom-of-stack label within the route"
+            ),
+            NlriError::TooManyLabels { family } => {
+                write!(f, "{family} NLRI label stack deeper than {MAX_LABELS}")
+            }
+            NlriError::MpHeaderTruncated { unreach: false } => {
+                f.write_str("MP_REACH_NLRI shorter than its AFI, SAFI and next-hop header")
+            }
+            NlriError::MpHeaderTruncated { unreach: true } => {
+                f.write_str("MP_UNREACH_NLRI shorter than its AFI and SAFI")
+            }
+            NlriError::NextHopLength { family, len } => {
+                write!(f, "{family} next-hop length {len} is invalid")
+            }
+        }
+    }
+}
+
+impl std::error::Error for NlriError {}
+
+// ---------------------------------------------------------------------------------------
+// Prefix
+// ---------------------------------------------------------------------------------------
+
+/// An IPv4 or IPv6 prefix as received: the address bytes (host bits kept) and the length.
+/// Copy, 18 bytes, no heap.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Prefix {
+    /// Address bytes; for IPv4 only the first 4 are used, the rest are zero.
+    bytes: [u8; 16],
+    /// Length in bits, at most 32 (IPv4) or 128 (IPv6).
+    len: u8,
+    ipv6: bool,
+}
+
+impl Prefix {
+    /// An IPv4 prefix; `None` when `len > 32`. Bytes past `ceil(len / 8)` are dropped
+    /// (they are never sent); host bits inside the last byte are kept, as on the wire.
+    pub fn v4(addr: Ipv4Addr, len: u8) -> Option<Prefix> {
+        if len > 32 {
+            return None;
+        }
+        let octets = addr.octets();
+        Prefix::from_wire(octets.get(..usize::from(len).div_ceil(8))?, len, false)
+    }
+
+    /// An IPv6 prefix; `None` when `len > 128`. Same byte rules as [`Prefix::v4`].
+    pub fn v6(addr: Ipv6Addr, len: u8) -> Option<Prefix> {
+        if len > 128 {
+            return None;
+        }
+        let octets = addr.octets();
+        Prefix::from_wire(octets.get(..usize::from(len).div_ceil(8))?, len, true)
+    }
+
+    /// The same prefix with every host bit cleared (`10.10.10.255/25` → `10.10.10.128/25`).
+    pub fn masked(&self) -> Prefix {
+        let mut out = *self;
+        let full = usize::from(self.len / 8);
+        let rest = self.len % 8;
+        if let Some(partial) = out.bytes.get_mut(full) {
+            if rest != 0 {
+                *partial &= 0xFFu8 << (8 - rest);
+            } else {
+                *partial = 0;
+            }
+        }
+        for byte in out.bytes.iter_mut().skip(full + 1) {
+            *byte = 0;
+        }
+        out
+    }
+
+    pub fn new(addr: IpAddr, len: u8) -> Option<Prefix> {
+        match addr {
+            IpAddr::V4(a) => Prefix::v4(a, len),
+            IpAddr::V6(a) => Prefix::v6(a, len),
+        }
+    }
+
+    /// The address as received (host bits included).
+    pub fn addr(&self) -> IpAddr {
+        if self.ipv6 {
+            IpAddr::V6(Ipv6Addr::from(self.bytes))
+        } else {
+            IpAddr::V4(Ipv4Addr::new(
+                self.bytes[0],
+                self.bytes[1],
+                self.bytes[2],
+                self.bytes[3],
+            ))
+        }
+    }
+
+    /// Length in bits.
+    pub fn len(&self) -> u8 {
+        self.len
+    }
+
+    /// True for a zero-length (default) prefix.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn is_ipv6(&self) -> bool {
+        self.ipv6
+    }
+
+    pub fn afi(&self) -> Afi {
+        if self.ipv6 {
+            Afi::IPV6
+        } else {
+            Afi::IPV4
+        }
+    }
+
+    /// The `ceil(len / 8)` address bytes that go on the wire.
+    pub fn wire_bytes(&self) -> &[u8] {
+        let n = usize::from(self.len).div_ceil(8);
+        // len <= 128 by construction, so n <= 16.
+        self.bytes.get(..n).unwrap_or(&self.bytes)
+    }
+
+    /// Builds a prefix from its on-wire address bytes; `bytes.len()` must be the
+    /// `ceil(len / 8)` the length implies, and `len` within the address size.
+    fn from_wire(bytes: &[u8], len: u8, ipv6: bool) -> Option<Prefix> {
+        let max = if ipv6 { 128 } else { 32 };
+        if len > max || bytes.len() != usize::from(len).div_ceil(8) {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        out.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(Prefix {
+            bytes: out,
+            len,
+            ipv6,
+        })
+    }
+}
+
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr(), self.len)
+    }
+}
+
+impl fmt::Debug for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Labels
+// ---------------------------------------------------------------------------------------
+
+/// Deepest label stack accepted on decode (RFC 8277 multiple labels). Deeper stacks are an
+/// NLRI error; real deployments use one to three labels.
+pub const MAX_LABELS: usize = 6;
+
+/// The 3-byte label field RFC 3107/8277 put in withdrawals ("compatibility" label).
+pub const WITHDRAW_LABEL: u32 = 0x80_0000;
+
+/// One 3-byte label stack entry as on the wire: 20-bit label, 3 TC bits, bottom-of-stack bit.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct LabelEntry(pub u32);
+
+impl LabelEntry {
+    /// Entry with the given 20-bit label and the bottom-of-stack bit set or not.
+    pub fn new(label: u32, bottom: bool) -> LabelEntry {
+        LabelEntry(((label & 0xF_FFFF) << 4) | u32::from(bottom))
+    }
+
+    /// The 20-bit label value (what ExaBGP prints).
+    pub fn label(self) -> u32 {
+        (self.0 >> 4) & 0xF_FFFF
+    }
+
+    /// The raw 24-bit field.
+    pub fn raw(self) -> u32 {
+        self.0 & 0xFF_FFFF
+    }
+
+    pub fn bottom_of_stack(self) -> bool {
+        self.0 & 1 == 1
+    }
+
+    /// Ends a stack on decode: bottom-of-stack set, or one of the withdraw/compatibility
+    /// values 0x800000 and 0x000000 that withdrawals carry without the bit.
+    fn ends_stack(self) -> bool {
+        self.bottom_of_stack() || self.raw() == WITHDRAW_LABEL || self.raw() == 0
+    }
+}
+
+/// An MPLS label stack of up to [`MAX_LABELS`] entries, stored inline (no heap).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Labels {
+    entries: [LabelEntry; MAX_LABELS],
+    count: u8,
+}
+
+impl Labels {
+    pub const EMPTY: Labels = Labels {
+        entries: [LabelEntry(0); MAX_LABELS],
+        count: 0,
+    };
+
+    /// A stack holding the single withdraw label 0x800000.
+    pub fn withdraw() -> Labels {
+        Labels::from_entries(&[LabelEntry(WITHDRAW_LABEL)]).unwrap_or(Labels::EMPTY)
+    }
+
+    /// A stack of the given 20-bit labels, the last one marked bottom-of-stack.
+    /// `None` when more than [`MAX_LABELS`].
+    pub fn from_values(values: &[u32]) -> Option<Labels> {
+        let mut stack = Labels::EMPTY;
+        for (i, &value) in values.iter().enumerate() {
+            stack.push(LabelEntry::new(value, i + 1 == values.len()))?;
+        }
+        Some(stack)
+    }
+
+    /// A stack of raw entries, kept exactly. `None` when more than [`MAX_LABELS`].
+    pub fn from_entries(entries: &[LabelEntry]) -> Option<Labels> {
+        let mut stack = Labels::EMPTY;
+        for &entry in entries {
+            stack.push(entry)?;
+        }
+        Some(stack)
+    }
+
+    fn push(&mut self, entry: LabelEntry) -> Option<()> {
+        let slot = self.entries.get_mut(usize::from(self.count))?;
+        *slot = LabelEntry(entry.raw());
+        self.count += 1;
+        Some(())
+    }
+
+    pub fn entries(&self) -> &[LabelEntry] {
+        self.entries
+            .get(..usize::from(self.count))
+            .unwrap_or(&self.entries)
+    }
+
+    pub fn len(&self) -> usize {
+        usize::from(self.count)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Bytes on the wire: 3 per entry.
+    pub fn wire_len(&self) -> usize {
+        3 * self.len()
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        for entry in self.entries() {
+            out.extend_from_slice(&entry.raw().to_be_bytes()[1..]);
+        }
+    }
+}
+
+impl Default for Labels {
+    fn default() -> Self {
+        Labels::EMPTY
+    }
+}
+
+impl fmt::Debug for Labels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.entries().iter().map(|e| format!("{:06x}", e.raw())))
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Route distinguisher
+// ---------------------------------------------------------------------------------------
+
+/// An 8-byte route distinguisher (RFC 4364 §4.2), kept raw; `Display` follows ExaBGP:
+/// type 0 `65000:1`, type 1 `1.2.3.4:5`, type 2 `4200000000:7`, others `0x` + 16 hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct RouteDistinguisher(pub [u8; 8]);
+
+impl RouteDistinguisher {
+    pub const ZERO: RouteDistinguisher = RouteDistinguisher([0; 8]);
+
+    /// Type 0: 2-byte AS, 4-byte assigned number.
+    pub fn as2(asn: u16, assigned: u32) -> RouteDistinguisher {
+        let mut b = [0u8; 8];
+        b[2..4].copy_from_slice(&asn.to_be_bytes());
+        b[4..].copy_from_slice(&assigned.to_be_bytes());
+        RouteDistinguisher(b)
+    }
+
+    /// Type 1: IPv4 address, 2-byte assigned number.
+    pub fn ipv4(addr: Ipv4Addr, assigned: u16) -> RouteDistinguisher {
+        let mut b = [0u8; 8];
+        b[1] = 1;
+        b[2..6].copy_from_slice(&addr.octets());
+        b[6..].copy_from_slice(&assigned.to_be_bytes());
+        RouteDistinguisher(b)
+    }
+
+    /// Type 2: 4-byte AS, 2-byte assigned number.
+    pub fn as4(asn: u32, assigned: u16) -> RouteDistinguisher {
+        let mut b = [0u8; 8];
+        b[1] = 2;
+        b[2..6].copy_from_slice(&asn.to_be_bytes());
+        b[6..].copy_from_slice(&assigned.to_be_bytes());
+        RouteDistinguisher(b)
+    }
+
+    pub fn rd_type(&self) -> u16 {
+        u16::from_be_bytes([self.0[0], self.0[1]])
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.0 == [0; 8]
+    }
+}
+
+impl fmt::Display for RouteDistinguisher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = &self.0;
+        let u16_at = |i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
+        let u32_at = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        match self.rd_type() {
+            0 => write!(f, "{}:{}", u16_at(2), u32_at(4)),
+            1 => write!(f, "{}.{}.{}.{}:{}", b[2], b[3], b[4], b[5], u16_at(6)),
+            2 => write!(f, "{}:{}", u32_at(2), u16_at(6)),
+            _ => {
+                f.write_str("0x")?;
+                b.iter().try_for_each(|byte| write!(f, "{byte:02X}"))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for RouteDistinguisher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RD({self})")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// NLRI kinds and values
+// ---------------------------------------------------------------------------------------
+
+/// How the NLRI of a family are laid out; families without one are carried opaque.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NlriKind {
+    /// Unicast / multicast: length + prefix.
+    Prefix { ipv6: bool },
+    /// Labeled unicast (SAFI 4, `nlri-mpls`): length + labels + prefix.
+    Labeled { ipv6: bool },
+    /// VPN (SAFI 128, `mpls-vpn`): length + labels + RD + prefix.
+    Vpn { ipv6: bool },
+}
+
+impl NlriKind {
+    /// The layout of `family`'s NLRI, or `None` for families kept opaque (FlowSpec, EVPN,
+    /// VPLS, BGP-LS, MUP, MVPN, SR-policy, RTC and unknown ones).
+    pub fn of(family: Family) -> Option<NlriKind> {
+        let ipv6 = match family.afi {
+            Afi::IPV4 => false,
+            Afi::IPV6 => true,
+            _ => return None,
+        };
+        match family.safi {
+            Safi::UNICAST | Safi::MULTICAST => Some(NlriKind::Prefix { ipv6 }),
+            Safi::NLRI_MPLS => Some(NlriKind::Labeled { ipv6 }),
+            Safi::MPLS_VPN => Some(NlriKind::Vpn { ipv6 }),
+            _ => None,
+        }
+    }
+}
+
+/// One decoded route (Copy, no heap): what the family's NLRI carries plus the ADD-PATH
+/// path identifier when the session uses one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Nlri {
+    /// Unicast or multicast.
+    Prefix {
+        path_id: Option<u32>,
+        prefix: Prefix,
+    },
+    /// Labeled unicast (RFC 8277).
+    Labeled {
+        path_id: Option<u32>,
+        labels: Labels,
+        prefix: Prefix,
+    },
+    /// VPN unicast (RFC 4364 / 4659).
+    Vpn {
+        path_id: Option<u32>,
+        labels: Labels,
+        rd: RouteDistinguisher,
+        prefix: Prefix,
+    },
+}
+
+impl Nlri {
+    /// A plain prefix without path id.
+    pub fn prefix(prefix: Prefix) -> Nlri {
+        Nlri::Prefix {
+            path_id: None,
+            prefix,
+        }
+    }
+
+    pub fn path_id(&self) -> Option<u32> {
+        match self {
+            Nlri::Prefix { path_id, .. }
+            | Nlri::Labeled { path_id, .. }
+            | Nlri::Vpn { path_id, .. } => *path_id,
+        }
+    }
+
+    pub fn with_path_id(mut self, id: Option<u32>) -> Nlri {
+        match &mut self {
+            Nlri::Prefix { path_id, .. }
+            | Nlri::Labeled { path_id, .. }
+            | Nlri::Vpn { path_id, .. } => *path_id = id,
+        }
+        self
+    }
+
+    pub fn get_prefix(&self) -> Prefix {
+        match self {
+            Nlri::Prefix { prefix, .. }
+            | Nlri::Labeled { prefix, .. }
+            | Nlri::Vpn { prefix, .. } => *prefix,
+        }
+    }
+
+    pub fn labels(&self) -> Option<&Labels> {
+        match self {
+            Nlri::Prefix { .. } => None,
+            Nlri::Labeled { labels, .. } | Nlri::Vpn { labels, .. } => Some(labels),
+        }
+    }
+
+    pub fn rd(&self) -> Option<RouteDistinguisher> {
+        match self {
+            Nlri::Vpn { rd, .. } => Some(*rd),
+            _ => None,
+        }
+    }
+
+    /// The layout this route is encoded with.
+    pub fn kind(&self) -> NlriKind {
+        let ipv6 = self.get_prefix().is_ipv6();
+        match self {
+            Nlri::Prefix { .. } => NlriKind::Prefix { ipv6 },
+            Nlri::Labeled { .. } => NlriKind::Labeled { ipv6 },
+            Nlri::Vpn { .. } => NlriKind::Vpn { ipv6 },
+        }
+    }
+
+    /// Bits counted by the length byte (labels, RD and prefix).
+    fn length_bits(&self) -> usize {
+        let prefix = usize::from(self.get_prefix().len());
+        match self {
+            Nlri::Prefix { .. } => prefix,
+            Nlri::Labeled { labels, .. } => labels.wire_len() * 8 + prefix,
+            Nlri::Vpn { labels, .. } => labels.wire_len() * 8 + 64 + prefix,
+        }
+    }
+
+    /// False when labels, RD and prefix together exceed the 255 bits the length byte can
+    /// count (possible only for hand-built deep label stacks); such a route cannot be sent.
+    pub fn is_encodable(&self) -> bool {
+        self.length_bits() <= 255
+    }
+
+    /// Bytes [`Nlri::encode`] appends; `addpath` adds the 4-byte path identifier.
+    pub fn encoded_len(&self, addpath: bool) -> usize {
+        let head = if addpath { 5 } else { 1 };
+        let prefix = self.get_prefix().wire_bytes().len();
+        head + match self {
+            Nlri::Prefix { .. } => prefix,
+            Nlri::Labeled { labels, .. } => labels.wire_len() + prefix,
+            Nlri::Vpn { labels, .. } => labels.wire_len() + 8 + prefix,
+        }
+    }
+
+    /// Appends the route. With `addpath` the path id goes first (0 when there is none);
+    /// without, a path id is left out. The length byte saturates at 255 (only reachable
+    /// with a hand-built label stack that no peer could decode either).
+    #[inline]
+    pub fn encode(&self, out: &mut Vec<u8>, addpath: bool) {
+        if addpath {
+            out.extend_from_slice(&self.path_id().unwrap_or(0).to_be_bytes());
+        }
+        out.push(u8::try_from(self.length_bits()).unwrap_or(u8::MAX));
+        match self {
+            Nlri::Prefix { .. } => {}
+            Nlri::Labeled { labels, .. } => labels.encode(out),
+            Nlri::Vpn { labels, rd, .. } => {
+                labels.encode(out);
+                out.extend_from_slice(&rd.0);
+            }
+        }
+        out.extend_from_slice(self.get_prefix().wire_bytes());
+    }
+
+    /// Decodes one route from the front of `bytes`, returning it and the bytes consumed.
+    #[inline]
+    pub fn decode_one(
+        bytes: &[u8],
+        kind: NlriKind,
+        family: Family,
+        addpath: bool,
+        withdraw: bool,
+    ) -> Result<(Nlri, usize), NlriError> {
+        let truncated = NlriError::Truncated { family };
+        let (path_id, mut at) = if addpath {
+            let id = bytes.get(..4).ok_or(truncated.clone())?;
+            (Some(u32::from_be_bytes([id[0], id[1], id[2], id[3]])), 4)
+        } else {
+            (None, 0)
+        };
+        let bits = *bytes.get(at).ok_or(truncated.clone())?;
+        at += 1;
+        match kind {
+            NlriKind::Prefix { ipv6 } => {
+                let (prefix, used) = read_prefix(bytes, at, bits, ipv6, family)?;
+                Ok((Nlri::Prefix { path_id, prefix }, used))
+            }
+            NlriKind::Labeled { ipv6 } => {
+                let (labels, after) = read_labels(bytes, at, bits, family, withdraw)?;
+                let rest = bits - (labels.wire_len() * 8) as u8;
+                let (prefix, used) = read_prefix(bytes, after, rest, ipv6, family)?;
+                Ok((
+                    Nlri::Labeled {
+                        path_id,
+                        labels,
+                        prefix,
+                    },
+                    used,
+                ))
+            }
+            NlriKind::Vpn { ipv6 } => {
+                let (labels, after) = read_labels(bytes, at, bits, family, withdraw)?;
+                let label_bits = labels.wire_len() * 8;
+                let rest = usize::from(bits)
+                    .checked_sub(label_bits + 64)
+                    .ok_or(NlriError::LengthTooShort { family, bits })?;
+                let rd_bytes = bytes.get(after..after + 8).ok_or(truncated)?;
+                let mut rd = [0u8; 8];
+                rd.copy_from_slice(rd_bytes);
+                // rest <= 255 because it is derived from a u8 by subtraction.
+                let (prefix, used) = read_prefix(bytes, after + 8, rest as u8, ipv6, family)?;
+                Ok((
+                    Nlri::Vpn {
+                        path_id,
+                        labels,
+                        rd: RouteDistinguisher(rd),
+                        prefix,
+                    },
+                    used,
+                ))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Nlri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.get_prefix())?;
+        if let Some(id) = self.path_id() {
+            write!(f, " path-information {}", Ipv4Addr::from(id))?;
+        }
+        if let Some(labels) = self.labels() {
+            f.write_str(" label [")?;
+            for entry in labels.entries() {
+                write!(f, " {}", entry.label())?;
+            }
+            f.write_str(" ]")?;
+        }
+        if let Some(rd) = self.rd() {
+            write!(f, " rd {rd}")?;
+        }
+        Ok(())
+    }
+}
+
+#[inline]
+fn read_prefix(
+    bytes: &[u8],
+    at: usize,
+    bits: u8,
+    ipv6: bool,
+    family: Family,
+) -> Result<(Prefix, usize), NlriError> {
+    let max = if ipv6 { 128 } else { 32 };
+    if bits > max {
+        return Err(NlriError::PrefixTooLong { family, bits });
+    }
+    let n = usize::from(bits).div_ceil(8);
+    let wire = bytes
+        .get(at..at + n)
+        .ok_or(NlriError::Truncated { family })?;
+    let prefix = Prefix::from_wire(wire, bits, ipv6).ok_or(NlriError::Truncated { family })?;
+    Ok((prefix, at + n))
+}
+
+/// Reads labels until one ends the stack; errors when the stack would need more bits than
+/// the route's length holds, more bytes than the field has, or more than [`MAX_LABELS`].
+/// In a withdrawal exactly one label field is present (RFC 8277 §2.4).
+#[inline]
+fn read_labels(
+    bytes: &[u8],
+    mut at: usize,
+    bits: u8,
+    family: Family,
+    withdraw: bool,
+) -> Result<(Labels, usize), NlriError> {
+    let mut labels = Labels::EMPTY;
+    let mut remaining = usize::from(bits);
+    loop {
+        if remaining < 24 {
+            return Err(if labels.is_empty() {
+                NlriError::LengthTooShort { family, bits }
+            } else {
+                NlriError::LabelStackUnterminated { family }
+            });
+        }
+        let raw = bytes
+            .get(at..at + 3)
+            .ok_or(NlriError::Truncated { family })?;
+        let entry = LabelEntry(u32::from_be_bytes([0, raw[0], raw[1], raw[2]]));
+        labels
+            .push(entry)
+            .ok_or(NlriError::TooManyLabels { family })?;
+        at += 3;
+        remaining -= 24;
+        if withdraw || entry.ends_stack() {
+            return Ok((labels, at));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Iteration over an NLRI field
+// ---------------------------------------------------------------------------------------
+
+/// Yields the routes of one NLRI field one at a time, without allocating. After an error it
+/// yields that error once and then stops.
+#[derive(Debug, Clone)]
+pub struct NlriIter<'a> {
+    bytes: &'a [u8],
+    kind: NlriKind,
+    family: Family,
+    addpath: bool,
+    withdraw: bool,
+}
+
+impl<'a> NlriIter<'a> {
+    /// Iterates `bytes` as routes of `family` laid out as `kind`. `addpath` says whether
+    /// each route starts with a path identifier; `withdraw` that the field lists
+    /// withdrawals (one label field per labeled route).
+    pub fn new(
+        bytes: &'a [u8],
+        kind: NlriKind,
+        family: Family,
+        addpath: bool,
+        withdraw: bool,
+    ) -> NlriIter<'a> {
+        NlriIter {
+            bytes,
+            kind,
+            family,
+            addpath,
+            withdraw,
+        }
+    }
+
+    /// The IPv4 unicast routes of an UPDATE's withdrawn or NLRI field.
+    pub fn ipv4_unicast(bytes: &'a [u8], addpath: bool, withdraw: bool) -> NlriIter<'a> {
+        NlriIter::new(
+            bytes,
+            NlriKind::Prefix { ipv6: false },
+            Family::IPV4_UNICAST,
+            addpath,
+            withdraw,
+        )
+    }
+
+    pub fn family(&self) -> Family {
+        self.family
+    }
+
+    /// The bytes not yet decoded.
+    pub fn rest(&self) -> &'a [u8] {
+        self.bytes
+    }
+}
+
+impl Iterator for NlriIter<'_> {
+    type Item = Result<Nlri, NlriError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.bytes.is_empty() {
+            return None;
+        }
+        match Nlri::decode_one(
+            self.bytes,
+            self.kind,
+            self.family,
+            self.addpath,
+            self.withdraw,
+        ) {
+            Ok((nlri, used)) => {
+                self.bytes = self.bytes.get(used..).unwrap_or(&[]);
+                Some(Ok(nlri))
+            }
+            Err(e) => {
+                self.bytes = &[];
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Decodes a whole NLRI field into `out` (which the caller may reuse between messages).
+pub fn decode_all(iter: NlriIter<'_>, out: &mut Vec<Nlri>) -> Result<(), NlriError> {
+    for nlri in iter {
+        out.push(nlri?);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Next-hops
+// ---------------------------------------------------------------------------------------
+
+/// The next-hop field of MP_REACH_NLRI, in the exact form received so that it re-encodes
+/// byte for byte. The form follows from the length alone, whatever the family:
+///
+/// | length | form |
+/// |---|---|
+/// | 0 | none (FlowSpec and others; an error for the decoded families, checked by `MpReach`) |
+/// | 4 | IPv4 |
+/// | 16 | IPv6 global (or an IPv6 next-hop for IPv4 NLRI, RFC 8950) |
+/// | 32 | IPv6 global + link-local (RFC 2545) |
+/// | 12 | RD + IPv4 (VPNv4, RFC 4364) |
+/// | 24 | RD + IPv6 (VPNv6 RFC 4659, or VPNv4 over IPv6 RFC 8950) |
+/// | 48 | RD + IPv6 global + RD + IPv6 link-local |
+///
+/// Any other length is an error for the decoded families and is kept as `Other` bytes for
+/// the families carried opaque.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NextHop {
+    None,
+    Ipv4(Ipv4Addr),
+    Ipv6(Ipv6Addr),
+    Ipv6LinkLocal {
+        global: Ipv6Addr,
+        link_local: Ipv6Addr,
+    },
+    VpnIpv4 {
+        rd: RouteDistinguisher,
+        addr: Ipv4Addr,
+    },
+    VpnIpv6 {
+        rd: RouteDistinguisher,
+        addr: Ipv6Addr,
+    },
+    VpnIpv6LinkLocal {
+        rd: RouteDistinguisher,
+        global: Ipv6Addr,
+        link_local_rd: RouteDistinguisher,
+        link_local: Ipv6Addr,
+    },
+    /// A length matching no form above (opaque families only).
+    Other(Box<[u8]>),
+}
+
+impl NextHop {
+    /// Decodes a next-hop field by its length. `None` when the length fits no known form.
+    pub fn decode(bytes: &[u8]) -> Option<NextHop> {
+        let v4 = |b: &[u8]| -> Option<Ipv4Addr> {
+            let a: [u8; 4] = b.try_into().ok()?;
+            Some(Ipv4Addr::from(a))
+        };
+        let v6 = |b: &[u8]| -> Option<Ipv6Addr> {
+            let a: [u8; 16] = b.try_into().ok()?;
+            Some(Ipv6Addr::from(a))
+        };
+        let rd = |b: &[u8]| -> Option<RouteDistinguisher> {
+            Some(RouteDistinguisher(b.try_into().ok()?))
+        };
+        Some(match bytes.len() {
+            0 => NextHop::None,
+            4 => NextHop::Ipv4(v4(bytes)?),
+            16 => NextHop::Ipv6(v6(bytes)?),
+            32 => NextHop::Ipv6LinkLocal {
+                global: v6(bytes.get(..16)?)?,
+                link_local: v6(bytes.get(16..)?)?,
+            },
+            12 => NextHop::VpnIpv4 {
+                rd: rd(bytes.get(..8)?)?,
+                addr: v4(bytes.get(8..)?)?,
+            },
+            24 => NextHop::VpnIpv6 {
+                rd: rd(bytes.get(..8)?)?,
+                addr: v6(bytes.get(8..)?)?,
+            },
+            48 => NextHop::VpnIpv6LinkLocal {
+                rd: rd(bytes.get(..8)?)?,
+                global: v6(bytes.get(8..24)?)?,
+                link_local_rd: rd(bytes.get(24..32)?)?,
+                link_local: v6(bytes.get(32..)?)?,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The usual next-hop for an address: 4 or 16 bytes, with a zero RD for VPN families.
+    pub fn for_family(family: Family, addr: IpAddr) -> NextHop {
+        let vpn = family.safi == Safi::MPLS_VPN;
+        match (addr, vpn) {
+            (IpAddr::V4(addr), false) => NextHop::Ipv4(addr),
+            (IpAddr::V6(addr), false) => NextHop::Ipv6(addr),
+            (IpAddr::V4(addr), true) => NextHop::VpnIpv4 {
+                rd: RouteDistinguisher::ZERO,
+                addr,
+            },
+            (IpAddr::V6(addr), true) => NextHop::VpnIpv6 {
+                rd: RouteDistinguisher::ZERO,
+                addr,
+            },
+        }
+    }
+
+    /// Length of the encoded field (at most 255 for `Other`, which came from a u8).
+    pub fn wire_len(&self) -> usize {
+        match self {
+            NextHop::None => 0,
+            NextHop::Ipv4(_) => 4,
+            NextHop::Ipv6(_) => 16,
+            NextHop::Ipv6LinkLocal { .. } => 32,
+            NextHop::VpnIpv4 { .. } => 12,
+            NextHop::VpnIpv6 { .. } => 24,
+            NextHop::VpnIpv6LinkLocal { .. } => 48,
+            NextHop::Other(bytes) => bytes.len(),
+        }
+    }
+
+    /// Appends the next-hop bytes (without the length byte).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            NextHop::None => {}
+            NextHop::Ipv4(a) => out.extend_from_slice(&a.octets()),
+            NextHop::Ipv6(a) => out.extend_from_slice(&a.octets()),
+            NextHop::Ipv6LinkLocal { global, link_local } => {
+                out.extend_from_slice(&global.octets());
+                out.extend_from_slice(&link_local.octets());
+            }
+            NextHop::VpnIpv4 { rd, addr } => {
+                out.extend_from_slice(&rd.0);
+                out.extend_from_slice(&addr.octets());
+            }
+            NextHop::VpnIpv6 { rd, addr } => {
+                out.extend_from_slice(&rd.0);
+                out.extend_from_slice(&addr.octets());
+            }
+            NextHop::VpnIpv6LinkLocal {
+                rd,
+                global,
+                link_local_rd,
+                link_local,
+            } => {
+                out.extend_from_slice(&rd.0);
+                out.extend_from_slice(&global.octets());
+                out.extend_from_slice(&link_local_rd.0);
+                out.extend_from_slice(&link_local.octets());
+            }
+            NextHop::Other(bytes) => out.extend_from_slice(bytes),
+        }
+    }
+
+    /// The global (first) address, without any RD; `None` for no next-hop or `Other`.
+    pub fn address(&self) -> Option<IpAddr> {
+        Some(match self {
+            NextHop::Ipv4(a) | NextHop::VpnIpv4 { addr: a, .. } => IpAddr::V4(*a),
+            NextHop::Ipv6(a)
+            | NextHop::VpnIpv6 { addr: a, .. }
+            | NextHop::Ipv6LinkLocal { global: a, .. }
+            | NextHop::VpnIpv6LinkLocal { global: a, .. } => IpAddr::V6(*a),
+            NextHop::None | NextHop::Other(_) => return None,
+        })
+    }
+
+    /// The link-local address of a 32- or 48-byte next-hop.
+    pub fn link_local(&self) -> Option<Ipv6Addr> {
+        match self {
+            NextHop::Ipv6LinkLocal { link_local, .. }
+            | NextHop::VpnIpv6LinkLocal { link_local, .. } => Some(*link_local),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for NextHop {
+    /// The global address as ExaBGP keys announcements by it: without any RD, IPv4-mapped
+    /// IPv6 as `::ffff:a.b.c.d`, `no-nexthop` when empty, hex for `Other`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.address(), self) {
+            (Some(addr), _) => write!(f, "{addr}"),
+            (None, NextHop::Other(bytes)) => {
+                f.write_str("0x")?;
+                bytes.iter().try_for_each(|b| write!(f, "{b:02X}"))
+            }
+            (None, _) => f.write_str("no-nexthop"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn v4(s: &str, len: u8) -> Prefix {
+        Prefix::v4(s.parse().unwrap(), len).unwrap()
+    }
+
+    fn collect(
+        bytes: &[u8],
+        family: Family,
+        addpath: bool,
+        withdraw: bool,
+    ) -> Result<Vec<Nlri>, NlriError> {
+        let kind = NlriKind::of(family).unwrap();
+        NlriIter::new(bytes, kind, family, addpath, withdraw).collect()
+    }
+
+    fn encode_all(routes: &[Nlri], addpath: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        for r in routes {
+            let before = out.len();
+            r.encode(&mut out, addpath);
+            assert_eq!(out.len() - before, r.encoded_len(addpath));
+        }
+        out
+    }
+
+    #[test]
+    fn ipv4_prefixes_decode_and_encode() {
+        let bytes = [0, 0x20, 1, 1, 1, 1, 0x18, 10, 0, 1, 0x19, 10, 10, 10, 0xFF];
+        let routes = collect(&bytes, Family::IPV4_UNICAST, false, false).unwrap();
+        let shown: Vec<String> = routes.iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            shown,
+            ["0.0.0.0/0", "1.1.1.1/32", "10.0.1.0/24", "10.10.10.255/25"]
+        );
+        assert_eq!(encode_all(&routes, false), bytes);
+    }
+
+    #[test]
+    fn addpath_ids() {
+        let bytes = [0, 0, 0, 1, 0x20, 10, 0, 0, 10];
+        let routes = collect(&bytes, Family::IPV4_UNICAST, true, false).unwrap();
+        assert_eq!(routes[0].path_id(), Some(1));
+        assert_eq!(routes[0].get_prefix(), v4("10.0.0.10", 32));
+        assert_eq!(encode_all(&routes, true), bytes);
+        // Without ADD-PATH on send the identifier is dropped; with it and none, 0 is sent.
+        assert_eq!(encode_all(&routes, false), [0x20, 10, 0, 0, 10]);
+        assert_eq!(
+            encode_all(&[Nlri::prefix(v4("10.0.0.0", 8))], true),
+            [0, 0, 0, 0, 8, 10]
+        );
+    }
+
+    #[test]
+    fn constructors_and_masking() {
+        let p = v4("10.10.10.255", 25);
+        assert_eq!(p.to_string(), "10.10.10.255/25");
+        assert_eq!(p.masked().to_string(), "10.10.10.128/25");
+        assert_eq!(v4("10.1.2.3", 16).to_string(), "10.1.0.0/16");
+        assert_eq!(v4("10.1.2.3", 0).to_string(), "0.0.0.0/0");
+        assert!(Prefix::v4(Ipv4Addr::LOCALHOST, 33).is_none());
+        assert!(Prefix::v6(Ipv6Addr::LOCALHOST, 129).is_none());
+        let p6 = Prefix::v6("2001:db8::ffff".parse().unwrap(), 120).unwrap();
+        assert_eq!(p6.masked().to_string(), "2001:db8::ff00/120");
+    }
+
+    #[test]
+    fn ipv6_prefix() {
+        let bytes = [0x20, 0x20, 0x01, 0x0d, 0xb8];
+        let routes = collect(&bytes, Family::IPV6_UNICAST, false, false).unwrap();
+        assert_eq!(routes[0].to_string(), "2001:db8::/32");
+        assert_eq!(encode_all(&routes, false), bytes);
+    }
+
+    #[test]
+    fn hostile_prefixes() {
+        let fam = Family::IPV4_UNICAST;
+        assert_eq!(
+            collect(&[33, 1, 2, 3, 4, 5], fam, false, false),
+            Err(NlriError::PrefixTooLong {
+                family: fam,
+                bits: 33
+            })
+        );
+        assert_eq!(
+            collect(&[129; 20], Family::IPV6_UNICAST, false, false),
+            Err(NlriError::PrefixTooLong {
+                family: Family::IPV6_UNICAST,
+                bits: 129
+            })
+        );
+        assert_eq!(
+            collect(&[24, 10, 0], fam, false, false),
+            Err(NlriError::Truncated { family: fam })
+        );
+        assert_eq!(
+            collect(&[0, 0, 1], fam, true, false),
+            Err(NlriError::Truncated { family: fam })
+        );
+        // The iterator stops after the first error.
+        let mut it = NlriIter::ipv4_unicast(&[24, 10, 0, 1, 40, 1], false, false);
+        assert!(it.next().unwrap().is_ok());
+        assert!(it.next().unwrap().is_err());
+        assert!(it.next().is_none());
+    }
+
+    #[test]
+    fn labeled_routes() {
+        let fam = Family::IPV4_NLRI_MPLS;
+        // label 100 (bottom), 10.10.10.0/24
+        let one = [0x30, 0x00, 0x06, 0x41, 10, 10, 10];
+        let routes = collect(&one, fam, false, false).unwrap();
+        let labels: Vec<u32> = routes[0]
+            .labels()
+            .unwrap()
+            .entries()
+            .iter()
+            .map(|e| e.label())
+            .collect();
+        assert_eq!(labels, [100]);
+        assert_eq!(routes[0].get_prefix(), v4("10.10.10.0", 24));
+        assert_eq!(encode_all(&routes, false), one);
+        // Two labels.
+        let two = [0x48, 0x00, 0x06, 0x40, 0x00, 0x06, 0x41, 10, 10, 10];
+        let routes = collect(&two, fam, false, false).unwrap();
+        assert_eq!(routes[0].labels().unwrap().len(), 2);
+        assert_eq!(encode_all(&routes, false), two);
+        // Withdraw with the compatibility label and no bottom bit.
+        let wd = [0x30, 0x80, 0x00, 0x00, 10, 10, 10];
+        let routes = collect(&wd, fam, false, true).unwrap();
+        assert_eq!(
+            routes[0].labels().unwrap().entries()[0].raw(),
+            WITHDRAW_LABEL
+        );
+        assert_eq!(encode_all(&routes, false), wd);
+        // The same in an announcement also ends the stack (ExaBGP does the same).
+        assert!(collect(&wd, fam, false, false).is_ok());
+    }
+
+    #[test]
+    fn hostile_labels() {
+        let fam = Family::IPV4_NLRI_MPLS;
+        // No bottom bit, runs off the route length.
+        assert_eq!(
+            collect(
+                &[0x30, 0x00, 0x06, 0x40, 0x0A, 0x0A, 0x0A],
+                fam,
+                false,
+                false
+            ),
+            Err(NlriError::LabelStackUnterminated { family: fam })
+        );
+        // No bottom bit, runs off the field.
+        assert_eq!(
+            collect(&[0xF0, 0x00, 0x06, 0x40, 0x00], fam, false, false),
+            Err(NlriError::Truncated { family: fam })
+        );
+        // Length too short for one label.
+        assert_eq!(
+            collect(&[0x10, 0x00, 0x06], fam, false, false),
+            Err(NlriError::LengthTooShort {
+                family: fam,
+                bits: 0x10
+            })
+        );
+        // Seven labels without a bottom bit before the stack limit.
+        let mut deep = vec![0xF0];
+        for _ in 0..7 {
+            deep.extend_from_slice(&[0x00, 0x06, 0x40]);
+        }
+        deep.extend_from_slice(&[0; 12]);
+        assert_eq!(
+            collect(&deep, fam, false, false),
+            Err(NlriError::TooManyLabels { family: fam })
+        );
+        // Prefix bits after the label exceed 32.
+        assert_eq!(
+            collect(&[0x39, 0x00, 0x06, 0x41, 1, 2, 3, 4, 5], fam, false, false),
+            Err(NlriError::PrefixTooLong {
+                family: fam,
+                bits: 33
+            })
+        );
+    }
+
+    #[test]
+    fn vpn_routes() {
+        let fam = Family::IPV4_MPLS_VPN;
+        // From conf-vpn.ci: label 1000, RD 65000:1, 10.0.0.0/25
+        let bytes = [
+            0x71, 0x00, 0x3E, 0x81, 0x00, 0x00, 0xFD, 0xE8, 0x00, 0x00, 0x00, 0x01, 10, 0, 0, 0,
+        ];
+        let routes = collect(&bytes, fam, false, false).unwrap();
+        assert_eq!(routes[0].rd().unwrap().to_string(), "65000:1");
+        assert_eq!(routes[0].labels().unwrap().entries()[0].label(), 1000);
+        assert_eq!(routes[0].get_prefix(), v4("10.0.0.0", 25));
+        assert_eq!(encode_all(&routes, false), bytes);
+        // Length too short for label + RD.
+        assert_eq!(
+            collect(
+                &[0x50, 0x00, 0x3E, 0x81, 0, 0, 0, 0, 0, 0, 0, 0],
+                fam,
+                false,
+                false
+            ),
+            Err(NlriError::LengthTooShort {
+                family: fam,
+                bits: 0x50
+            })
+        );
+    }
+
+    #[test]
+    fn route_distinguisher_display() {
+        assert_eq!(RouteDistinguisher::as2(65000, 1).to_string(), "65000:1");
+        assert_eq!(
+            RouteDistinguisher::ipv4(Ipv4Addr::new(1, 2, 3, 4), 5).to_string(),
+            "1.2.3.4:5"
+        );
+        assert_eq!(
+            RouteDistinguisher::as4(66051, 1029).to_string(),
+            "66051:1029"
+        );
+        assert_eq!(
+            RouteDistinguisher([0, 3, 0, 1, 2, 3, 4, 5]).to_string(),
+            "0x0003000102030405"
+        );
+    }
+
+    #[test]
+    fn next_hop_forms() {
+        let cases: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![10, 0, 0, 1],
+            [[0xfe; 16]].concat(),
+            [[0x20; 16], [0xfe; 16]].concat(),
+            [[0; 8].as_slice(), &[192, 168, 0, 1]].concat(),
+            [[0u8; 8].as_slice(), &[0xCA; 16]].concat(),
+            [[0u8; 8].as_slice(), &[0x20; 16], &[0; 8], &[0xfe; 16]].concat(),
+        ];
+        for bytes in cases {
+            let nh = NextHop::decode(&bytes).unwrap();
+            assert_eq!(nh.wire_len(), bytes.len());
+            let mut out = Vec::new();
+            nh.encode(&mut out);
+            assert_eq!(out, bytes);
+        }
+        assert_eq!(NextHop::decode(&[1, 2, 3]), None);
+        assert_eq!(NextHop::None.to_string(), "no-nexthop");
+        let mapped = NextHop::decode(&[[0u8; 10].as_slice(), &[0xff, 0xff, 192, 0, 2, 1]].concat());
+        assert_eq!(mapped.unwrap().to_string(), "::ffff:192.0.2.1");
+        let vpn = NextHop::decode(&[[0u8; 8].as_slice(), &[192, 168, 0, 1]].concat());
+        assert_eq!(vpn.unwrap().to_string(), "192.168.0.1");
+        assert_eq!(
+            NextHop::for_family(Family::IPV4_MPLS_VPN, "1.2.3.4".parse().unwrap()).wire_len(),
+            12
+        );
+        let ll = NextHop::decode(&[[0x20; 16], [0xfe; 16]].concat()).unwrap();
+        assert_eq!(ll.link_local(), Some(Ipv6Addr::from([0xfe; 16])));
+        assert_eq!(ll.address(), Some(IpAddr::V6(Ipv6Addr::from([0x20; 16]))));
+    }
+
+    fn arb_prefix(ipv6: bool) -> impl Strategy<Value = Prefix> {
+        let max = if ipv6 { 128u8 } else { 32 };
+        (any::<[u8; 16]>(), 0..=max).prop_map(move |(bytes, len)| {
+            // Host bits inside the last byte are kept; bytes past the length are not sent.
+            let mut b = [0u8; 16];
+            let n = usize::from(len).div_ceil(8);
+            b[..n].copy_from_slice(&bytes[..n]);
+            Prefix::from_wire(&b[..n], len, ipv6).unwrap()
+        })
+    }
+
+    fn arb_labels(max: usize) -> impl Strategy<Value = Labels> {
+        proptest::collection::vec(0u32..0x10_0000, 1..=max)
+            .prop_map(|values| Labels::from_values(&values).unwrap())
+    }
+
+    fn arb_nlri() -> impl Strategy<Value = Nlri> {
+        let path = proptest::option::of(any::<u32>());
+        (path, any::<bool>(), 0..3u8, arb_labels(3), any::<[u8; 8]>())
+            .prop_flat_map(|(path_id, ipv6, kind, labels, rd)| {
+                arb_prefix(ipv6).prop_map(move |prefix| match kind {
+                    0 => Nlri::Prefix { path_id, prefix },
+                    1 => Nlri::Labeled {
+                        path_id,
+                        labels,
+                        prefix,
+                    },
+                    _ => Nlri::Vpn {
+                        path_id,
+                        labels,
+                        rd: RouteDistinguisher(rd),
+                        prefix,
+                    },
+                })
+            })
+            .prop_filter("length byte overflow", Nlri::is_encodable)
+    }
+
+    fn family_of(nlri: &Nlri) -> Family {
+        let afi = nlri.get_prefix().afi();
+        let safi = match nlri.kind() {
+            NlriKind::Prefix { .. } => Safi::UNICAST,
+            NlriKind::Labeled { .. } => Safi::NLRI_MPLS,
+            NlriKind::Vpn { .. } => Safi::MPLS_VPN,
+        };
+        Family::new(afi, safi)
+    }
+
+    proptest! {
+        #[test]
+        fn nlri_round_trip(nlri in arb_nlri(), addpath in any::<bool>()) {
+            let mut out = Vec::new();
+            nlri.encode(&mut out, addpath);
+            prop_assert_eq!(out.len(), nlri.encoded_len(addpath));
+            let family = family_of(&nlri);
+            let decoded = collect(&out, family, addpath, false).unwrap();
+            let expected = if addpath { nlri.with_path_id(Some(nlri.path_id().unwrap_or(0))) } else { nlri.with_path_id(None) };
+            prop_assert_eq!(decoded, vec![expected]);
+        }
+
+        #[test]
+        fn next_hop_round_trip(bytes in proptest::collection::vec(any::<u8>(), 0..60)) {
+            if let Some(nh) = NextHop::decode(&bytes) {
+                let mut out = Vec::new();
+                nh.encode(&mut out);
+                prop_assert_eq!(out, bytes);
+            } else {
+                prop_assert!(![0, 4, 12, 16, 24, 32, 48].contains(&bytes.len()));
+            }
+        }
+
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80),
+                                    safi in prop_oneof![Just(Safi::UNICAST), Just(Safi::NLRI_MPLS), Just(Safi::MPLS_VPN)],
+                                    ipv6 in any::<bool>(), addpath in any::<bool>(), withdraw in any::<bool>()) {
+            let family = Family::new(if ipv6 { Afi::IPV6 } else { Afi::IPV4 }, safi);
+            let kind = NlriKind::of(family).unwrap();
+            let mut encoded = Vec::new();
+            let mut all_ok = true;
+            for r in NlriIter::new(&bytes, kind, family, addpath, withdraw) {
+                match r {
+                    Ok(n) => n.encode(&mut encoded, addpath),
+                    Err(_) => all_ok = false,
+                }
+            }
+            // Whatever decodes cleanly re-encodes to the same bytes.
+            if all_ok {
+                prop_assert_eq!(encoded, bytes);
+            }
         }
     }
 }

@@ -678,7 +678,7 @@ impl Peer {
                 if session.negotiated.families.contains(family)
                     || (session.negotiated.families.is_empty() && *family == Family::IPV4_UNICAST)
                 {
-                    output.extend_from_slice(&end_of_rib(*family));
+                    crate::bgp::update::write_end_of_rib(output, *family);
                 }
             }
         }
@@ -725,18 +725,4 @@ impl Peer {
         self.set_state(State::Stopped);
         self.events.push(PeerEvent::Stopped);
     }
-}
-
-/// The End-of-RIB marker of a family (RFC 4724 §2): an empty UPDATE for IPv4 unicast,
-/// an MP_UNREACH_NLRI with no NLRI for the others.
-pub fn end_of_rib(family: Family) -> Vec<u8> {
-    let mut out = message::MARKER.to_vec();
-    if family == Family::IPV4_UNICAST {
-        out.extend_from_slice(&[0, 23, message::UPDATE, 0, 0, 0, 0]);
-    } else {
-        out.extend_from_slice(&[0, 30, message::UPDATE, 0, 0, 0, 7, 0x80, 15, 3]);
-        out.extend_from_slice(&family.afi.0.to_be_bytes());
-        out.push(family.safi.0);
-    }
-    out
 }

@@ -423,7 +423,7 @@ fn unexpected_messages_in_openconfirm_and_established() {
     );
     assert_eq!(step, Step::Wait);
     assert_eq!(side.peer.label(), FsmLabel::OpenConfirm);
-    let eor = end_of_rib(Family::IPV4_UNICAST);
+    let eor = eor_ipv4();
     let (step, _) = feed(&mut side, now, &eor);
     assert_eq!(sent_notification(&step), Some((5, 2)));
 
@@ -470,7 +470,7 @@ fn malformed_update_framing_resets_with_3_1() {
 #[test]
 fn received_updates_and_notifications_are_reported() {
     let (mut side, now) = established_side();
-    let eor = end_of_rib(Family::IPV4_UNICAST);
+    let eor = eor_ipv4();
     let (step, _) = feed(&mut side, now, &eor);
     assert_eq!(step, Step::Wait);
     let events = side.peer.take_events();
@@ -509,7 +509,7 @@ fn shutdown_sends_a_cease_with_the_rfc9003_message() {
 #[test]
 fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
     let (mut side, now) = open_sent(65001, 65002);
-    let update = end_of_rib(Family::IPV4_UNICAST);
+    let update = eor_ipv4();
     side.peer
         .set_table(vec![update.clone(); UPDATES_PER_STEP * 2 + 1]);
     feed(
@@ -532,7 +532,7 @@ fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
 #[test]
 fn a_full_output_buffer_stops_encoding() {
     let (mut side, now) = open_sent(65001, 65002);
-    let update = end_of_rib(Family::IPV4_UNICAST);
+    let update = eor_ipv4();
     side.peer.set_table(vec![update; 10]);
     feed(
         &mut side,
@@ -586,7 +586,7 @@ fn collisions_are_resolved_by_router_id_both_ways() {
 #[test]
 fn reconnects_after_a_lost_connection_and_resends_the_table() {
     let mut pair = Pair::new(settings(65001, 65002, A_ID), settings(65002, 65001, B_ID));
-    let update = end_of_rib(Family::IPV4_UNICAST);
+    let update = eor_ipv4();
     pair.a.peer.set_table(vec![update]);
     pair.settle();
     assert!(established(&pair));
@@ -616,4 +616,10 @@ fn reconnects_after_a_lost_connection_and_resends_the_table() {
         .filter(|e| matches!(e, PeerEvent::Received(m) if matches!(**m, Message::Update(_))))
         .count();
     assert_eq!(received, 2, "the table entry and the EOR");
+}
+
+fn eor_ipv4() -> Vec<u8> {
+    let mut out = Vec::new();
+    crate::bgp::update::write_end_of_rib(&mut out, Family::IPV4_UNICAST);
+    out
 }

@@ -1,0 +1,569 @@
+//! The typed, validated configuration handed to the reactor: neighbors, processes, routes.
+//! Values carry their byte-level facts (numbers, addresses, 8-byte communities), not text.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::bgp::family::{Afi, Family};
+
+use super::error::{Location, Warning};
+use super::flow::FlowRoute;
+use super::route::{Attributes, RouteDistinguisher};
+
+/// Everything one configuration file says.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from (as given).
+    pub file: String,
+    pub processes: Vec<Process>,
+    /// Neighbors after template inheritance and all checks.
+    pub neighbors: Vec<Neighbor>,
+    /// Accepted-but-reported input; the caller logs these.
+    pub warnings: Vec<Warning>,
+}
+
+impl Config {
+    pub fn process(&self, name: &str) -> Option<&Process> {
+        self.processes.iter().find(|p| p.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoder {
+    Text,
+    Json,
+}
+
+impl fmt::Display for Encoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Encoder::Text => "text",
+            Encoder::Json => "json",
+        })
+    }
+}
+
+/// A helper program (`process NAME { run ...; encoder ...; }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub name: String,
+    /// Program then arguments, as written (not resolved: the program need not exist yet).
+    pub run: Vec<String>,
+    /// `None` when the block does not say (ExaBGP 5 requires it; rexa defaults to text).
+    pub encoder: Option<Encoder>,
+    pub respawn: bool,
+    pub location: Location,
+}
+
+impl Process {
+    pub fn encoder(&self) -> Encoder {
+        self.encoder.unwrap_or(Encoder::Text)
+    }
+}
+
+/// An AS number setting that may be `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsnSetting {
+    Asn(u32),
+    /// `auto`: the peer's AS (local-as) or whatever the peer sends (peer-as).
+    Auto,
+}
+
+impl fmt::Display for AsnSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AsnSetting::Asn(n) => write!(f, "{n}"),
+            AsnSetting::Auto => f.write_str("auto"),
+        }
+    }
+}
+
+/// `capability add-path` direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AddPathMode {
+    #[default]
+    Disabled,
+    Receive,
+    Send,
+    SendReceive,
+}
+
+impl AddPathMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            AddPathMode::Disabled => "disable",
+            AddPathMode::Receive => "receive",
+            AddPathMode::Send => "send",
+            AddPathMode::SendReceive => "send/receive",
+        }
+    }
+}
+
+/// The `capability { }` block after defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    pub asn4: bool,
+    pub route_refresh: bool,
+    /// `Some(seconds)` when graceful restart is on; 0 was replaced by the hold-time.
+    pub graceful_restart: Option<u32>,
+    pub add_path: AddPathMode,
+    pub multi_session: bool,
+    pub operational: bool,
+    pub aigp: bool,
+    pub extended_message: bool,
+    /// Extended next-hop (RFC 8950): on when set, or when a `nexthop` block exists.
+    pub nexthop: bool,
+    pub software_version: bool,
+    pub link_local_nexthop: Option<bool>,
+    pub link_local_prefer: bool,
+}
+
+/// `add-path { afi safi [limit N]; }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddPathFamily {
+    pub family: Family,
+    /// PATHS-LIMIT (draft), 1..65535.
+    pub limit: Option<u16>,
+}
+
+/// `nexthop { afi safi nexthop-afi; }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextHopFamily {
+    pub family: Family,
+    pub nexthop_afi: Afi,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpAoAlgorithm {
+    HmacSha1_96,
+    Aes128Cmac96,
+    HmacSha256,
+}
+
+impl TcpAoAlgorithm {
+    pub fn name(self) -> &'static str {
+        match self {
+            TcpAoAlgorithm::HmacSha1_96 => "hmac-sha-1-96",
+            TcpAoAlgorithm::Aes128Cmac96 => "aes-128-cmac-96",
+            TcpAoAlgorithm::HmacSha256 => "hmac-sha-256",
+        }
+    }
+}
+
+/// `tcp-ao { }` (RFC 5925).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpAo {
+    pub keyid: u8,
+    pub algorithm: TcpAoAlgorithm,
+    pub password: String,
+    pub base64: bool,
+}
+
+/// Message switches of an api `send { }` or `receive { }` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MessageSelection {
+    pub parsed: bool,
+    pub packets: bool,
+    pub consolidate: bool,
+    pub open: bool,
+    pub update: bool,
+    pub notification: bool,
+    pub keepalive: bool,
+    pub refresh: bool,
+    pub operational: bool,
+}
+
+/// Which processes are bound to an api block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessSelector {
+    Names(Vec<String>),
+    /// `processes-match [ regex ... ]`, resolved against the defined processes.
+    Match {
+        patterns: Vec<String>,
+        matched: Vec<String>,
+    },
+}
+
+/// One `api [NAME] { }` block of a neighbor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api {
+    pub name: Option<String>,
+    pub processes: ProcessSelector,
+    pub neighbor_changes: bool,
+    pub negotiated: bool,
+    pub fsm: bool,
+    pub signal: bool,
+    pub send: MessageSelection,
+    pub receive: MessageSelection,
+}
+
+impl Api {
+    /// The names of the processes this block feeds.
+    pub fn process_names(&self) -> &[String] {
+        match &self.processes {
+            ProcessSelector::Names(names) => names,
+            ProcessSelector::Match { matched, .. } => matched,
+        }
+    }
+}
+
+/// An IP prefix with its host bits clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Prefix {
+    pub addr: IpAddr,
+    pub len: u8,
+}
+
+impl Prefix {
+    pub fn afi(&self) -> Afi {
+        match self.addr {
+            IpAddr::V4(_) => Afi::IPV4,
+            IpAddr::V6(_) => Afi::IPV6,
+        }
+    }
+
+    pub fn max_len(&self) -> u8 {
+        match self.addr {
+            IpAddr::V4(_) => 32,
+            IpAddr::V6(_) => 128,
+        }
+    }
+
+    /// In 224.0.0.0/4 or ff00::/8.
+    pub fn is_multicast(&self) -> bool {
+        match self.addr {
+            IpAddr::V4(a) => self.len >= 4 && a.is_multicast(),
+            IpAddr::V6(a) => self.len >= 8 && a.is_multicast(),
+        }
+    }
+
+    /// The address bytes the NLRI carries (ceil(len/8) bytes).
+    pub fn packed(&self) -> Vec<u8> {
+        let bytes: Vec<u8> = match self.addr {
+            IpAddr::V4(a) => a.octets().to_vec(),
+            IpAddr::V6(a) => a.octets().to_vec(),
+        };
+        let n = usize::from(self.len).div_ceil(8);
+        bytes.into_iter().take(n).collect()
+    }
+}
+
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.len)
+    }
+}
+
+/// The next-hop of a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextHop {
+    Address(IpAddr),
+    /// `next-hop self`: the local address (or router-id), resolved per session.
+    SelfAddress,
+}
+
+impl fmt::Display for NextHop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NextHop::Address(a) => write!(f, "{a}"),
+            NextHop::SelfAddress => f.write_str("self"),
+        }
+    }
+}
+
+/// VPLS (RFC 4761) NLRI fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vpls {
+    pub rd: RouteDistinguisher,
+    pub endpoint: u16,
+    pub base: u32,
+    pub offset: u16,
+    pub size: u16,
+}
+
+/// MUP route types (draft-mpmz-bess-mup-safi).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mup {
+    /// Interwork segment discovery: type 1.
+    Isd {
+        rd: RouteDistinguisher,
+        prefix: Prefix,
+    },
+    /// Direct segment discovery: type 2.
+    Dsd {
+        rd: RouteDistinguisher,
+        address: IpAddr,
+    },
+    /// Type 1 session transformed: type 3.
+    T1st {
+        rd: RouteDistinguisher,
+        prefix: Prefix,
+        teid: u32,
+        qfi: u8,
+        endpoint: IpAddr,
+        source: Option<IpAddr>,
+    },
+    /// Type 2 session transformed: type 4; `teid_bits` significant bits of `teid`.
+    T2st {
+        rd: RouteDistinguisher,
+        endpoint: IpAddr,
+        teid: u32,
+        teid_bits: u8,
+    },
+}
+
+/// MVPN route types used by ExaBGP (RFC 6514).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mvpn {
+    /// Type 5.
+    SourceAd {
+        rd: RouteDistinguisher,
+        source: IpAddr,
+        group: IpAddr,
+    },
+    /// Type 6 (C-multicast shared tree join).
+    SharedJoin {
+        rd: RouteDistinguisher,
+        source_as: u32,
+        rp: IpAddr,
+        group: IpAddr,
+    },
+    /// Type 7 (C-multicast source tree join).
+    SourceJoin {
+        rd: RouteDistinguisher,
+        source_as: u32,
+        source: IpAddr,
+        group: IpAddr,
+    },
+}
+
+/// SR Policy (RFC 9256 / 9830) as configured (6.0 syntax).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrPolicy {
+    pub distinguisher: u32,
+    pub color: u32,
+    pub endpoint: IpAddr,
+    pub preference: Option<u32>,
+    pub priority: Option<u8>,
+    pub binding_sid_mpls: Option<u32>,
+    pub srv6_binding_sid: Option<Ipv6Addr>,
+    pub policy_name: Option<String>,
+    pub candidate_path_name: Option<String>,
+    pub segment_lists: Vec<SegmentList>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentList {
+    pub weight: Option<u32>,
+    pub segments: Vec<Segment>,
+}
+
+/// SRv6 endpoint behavior and SID structure (`endpoint-behavior B LB LN FUN ARG`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointBehavior {
+    pub behavior: u16,
+    pub block_len: u8,
+    pub node_len: u8,
+    pub function_len: u8,
+    pub argument_len: u8,
+}
+
+/// The SID of a segment: an MPLS label or an SRv6 SID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentSid {
+    Mpls(u32),
+    Srv6(Ipv6Addr),
+}
+
+/// One segment (types A–K of RFC 9830 §2.4.4.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// 'a' ..= 'k'.
+    pub kind: char,
+    pub mpls_label: Option<u32>,
+    pub srv6_sid: Option<Ipv6Addr>,
+    pub address: Option<IpAddr>,
+    pub local: Option<IpAddr>,
+    pub remote: Option<IpAddr>,
+    pub local_if_id: Option<u32>,
+    pub remote_if_id: Option<u32>,
+    pub algorithm: Option<u8>,
+    pub sid: Option<SegmentSid>,
+    pub behavior: Option<EndpointBehavior>,
+}
+
+/// What a route announces (the NLRI side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Nlri {
+    /// Unicast, multicast, labeled (`labels`) or VPN (`rd`) prefix.
+    Prefix {
+        family: Family,
+        prefix: Prefix,
+        path_id: Option<u32>,
+        labels: Vec<u32>,
+        rd: Option<RouteDistinguisher>,
+    },
+    Flow(Box<FlowRoute>),
+    Vpls(Vpls),
+    Mup {
+        afi: Afi,
+        route: Mup,
+    },
+    Mvpn {
+        afi: Afi,
+        route: Mvpn,
+    },
+    SrPolicy {
+        afi: Afi,
+        policy: Box<SrPolicy>,
+    },
+    /// `attributes ...;` without `nlri` (6.0): an attributes-only UPDATE.
+    None {
+        family: Family,
+    },
+}
+
+impl Nlri {
+    pub fn family(&self) -> Family {
+        use crate::bgp::family::Safi;
+        match self {
+            Nlri::Prefix { family, .. } => *family,
+            Nlri::Flow(flow) => flow.family(),
+            Nlri::Vpls(_) => Family::L2VPN_VPLS,
+            Nlri::Mup { afi, .. } => Family::new(*afi, Safi::MUP),
+            Nlri::Mvpn { afi, .. } => Family::new(*afi, Safi::MCAST_VPN),
+            Nlri::SrPolicy { afi, .. } => Family::new(*afi, Safi::SR_POLICY),
+            Nlri::None { family } => *family,
+        }
+    }
+}
+
+/// Never sent on the wire: how rexa handles the route.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteControl {
+    /// `name`: a label for logs and the API.
+    pub name: Option<String>,
+    /// `split /len`: announce as all sub-prefixes of this length.
+    pub split: Option<u8>,
+    /// `watchdog NAME`: toggled by `announce|withdraw watchdog NAME`.
+    pub watchdog: Option<String>,
+    /// `withdraw`: starts withdrawn.
+    pub withdraw: bool,
+}
+
+/// One configured route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub nlri: Nlri,
+    pub attributes: Attributes,
+    pub control: RouteControl,
+    pub location: Location,
+}
+
+impl Route {
+    pub fn family(&self) -> Family {
+        self.nlri.family()
+    }
+}
+
+/// Operational message kinds (draft-ietf-idr-operational-message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperationalMessage {
+    /// `asm` / `adm`: advisory text.
+    Advisory {
+        kind: &'static str,
+        family: Family,
+        text: String,
+    },
+    /// `rpcq` / `apcq` / `lpcq`: prefix count query.
+    Query {
+        kind: &'static str,
+        family: Family,
+        sequence: u32,
+    },
+    /// `rpcp` / `apcp` / `lpcp`: prefix count response.
+    Response {
+        kind: &'static str,
+        family: Family,
+        sequence: u32,
+        counter: u64,
+    },
+}
+
+/// A BGP peer after inheritance, defaults and checks.
+#[derive(Debug, Clone)]
+pub struct Neighbor {
+    /// The peer address; with `peer_prefix_len` below the maximum, a range of accepted peers.
+    pub peer_address: IpAddr,
+    pub peer_prefix_len: u8,
+    pub description: String,
+    /// Explicit, or derived from an IPv4 local address.
+    pub router_id: Option<Ipv4Addr>,
+    /// `None` = `auto` (learn from the socket).
+    pub local_address: Option<IpAddr>,
+    pub local_link_local: Option<Ipv6Addr>,
+    pub local_as: AsnSetting,
+    pub peer_as: AsnSetting,
+    pub hold_time: u16,
+    pub passive: bool,
+    /// Per-neighbor listening port, 0 = none.
+    pub listen: u16,
+    /// Remote port to connect to, 0 = 179.
+    pub connect: u16,
+    pub source_interface: Option<String>,
+    pub outgoing_ttl: Option<u8>,
+    pub incoming_ttl: Option<u8>,
+    pub md5_password: Option<String>,
+    /// `None` = `auto`.
+    pub md5_base64: Option<bool>,
+    pub md5_ip: Option<IpAddr>,
+    pub tcp_ao: Option<TcpAo>,
+    pub group_updates: bool,
+    pub auto_flush: bool,
+    pub adj_rib_in: bool,
+    pub adj_rib_out: bool,
+    pub manual_eor: bool,
+    pub host_name: Option<String>,
+    pub domain_name: Option<String>,
+    /// Messages per second, 0 = unlimited.
+    pub rate_limit: u32,
+    /// Negotiated families (the explicit list, or all when no family block).
+    pub families: Vec<Family>,
+    /// True when the families came from defaults or `all`.
+    pub families_all: bool,
+    pub capabilities: Capabilities,
+    pub add_path: Vec<AddPathFamily>,
+    pub nexthop: Vec<NextHopFamily>,
+    pub api: Vec<Api>,
+    /// Static, announce, flow, l2vpn routes, in file order (template routes after).
+    pub routes: Vec<Route>,
+    pub operational: Vec<OperationalMessage>,
+    /// Templates applied, in order.
+    pub inherited: Vec<String>,
+    pub location: Location,
+}
+
+impl Neighbor {
+    /// The `ip[/len]` written after `neighbor`.
+    pub fn peer_text(&self) -> String {
+        let max = if self.peer_address.is_ipv4() { 32 } else { 128 };
+        if self.peer_prefix_len == max {
+            self.peer_address.to_string()
+        } else {
+            format!("{}/{}", self.peer_address, self.peer_prefix_len)
+        }
+    }
+
+    /// Names of all processes bound to this neighbor, without repeats.
+    pub fn process_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for api in &self.api {
+            for name in api.process_names() {
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+}

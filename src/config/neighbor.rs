@@ -1,0 +1,1645 @@
+//! Neighbor and template blocks (config.md §3–6, 8, 10, 11.2): a draft of optional settings,
+//! template merging (ExaBGP's rule: the template's scalars win), defaults and post-parse checks.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+
+use crate::bgp::family::{Afi, Family, Safi};
+
+use super::error::{suggest, ConfigError, ErrorKind, Location, Warning, WarningKind};
+use super::flow::{self, FlowRoute};
+use super::lexer::{Node, Token};
+use super::model::*;
+use super::nlri;
+use super::route::{self, RouteDraft};
+use super::value::{self, Words};
+
+/// Settings as written in one neighbor or template block; `None` = not written.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub description: Option<String>,
+    pub router_id: Option<Ipv4Addr>,
+    /// `Some(None)` = `auto`.
+    pub local_address: Option<Option<IpAddr>>,
+    pub local_link_local: Option<Ipv6Addr>,
+    pub local_as: Option<AsnSetting>,
+    pub peer_as: Option<AsnSetting>,
+    pub hold_time: Option<u16>,
+    pub passive: Option<bool>,
+    pub listen: Option<u16>,
+    pub connect: Option<u16>,
+    pub source_interface: Option<String>,
+    pub outgoing_ttl: Option<Option<u8>>,
+    pub incoming_ttl: Option<Option<u8>>,
+    pub md5_password: Option<String>,
+    pub md5_base64: Option<Option<bool>>,
+    pub md5_ip: Option<IpAddr>,
+    pub tcp_ao: Option<TcpAo>,
+    pub group_updates: Option<bool>,
+    pub auto_flush: Option<bool>,
+    pub adj_rib_in: Option<bool>,
+    pub adj_rib_out: Option<bool>,
+    pub manual_eor: Option<bool>,
+    pub host_name: Option<String>,
+    pub domain_name: Option<String>,
+    pub rate_limit: Option<u32>,
+    pub families: Vec<Family>,
+    pub family_all: bool,
+    pub family_block: bool,
+    pub cap: CapabilityDraft,
+    pub add_path: Vec<AddPathFamily>,
+    pub add_path_block: bool,
+    pub nexthop: Vec<NextHopFamily>,
+    pub nexthop_block: bool,
+    pub api: Vec<(Api, Location)>,
+    pub routes: Vec<Route>,
+    pub operational: Vec<OperationalMessage>,
+    pub inherit: Vec<(String, Location)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CapabilityDraft {
+    pub asn4: Option<bool>,
+    pub route_refresh: Option<bool>,
+    /// `Some(None)` = disabled.
+    pub graceful_restart: Option<Option<u32>>,
+    pub add_path: Option<AddPathMode>,
+    pub multi_session: Option<bool>,
+    pub operational: Option<bool>,
+    pub aigp: Option<bool>,
+    pub extended_message: Option<bool>,
+    pub nexthop: Option<bool>,
+    pub software_version: Option<bool>,
+    pub link_local_nexthop: Option<bool>,
+    pub link_local_prefer: Option<bool>,
+}
+
+pub const NEIGHBOR_KEYWORDS: &[&str] = &[
+    "description",
+    "router-id",
+    "local-address",
+    "local-link-local",
+    "local-as",
+    "peer-as",
+    "hold-time",
+    "passive",
+    "listen",
+    "connect",
+    "source-interface",
+    "outgoing-ttl",
+    "incoming-ttl",
+    "md5-password",
+    "md5-base64",
+    "md5-ip",
+    "group-updates",
+    "auto-flush",
+    "adj-rib-in",
+    "adj-rib-out",
+    "manual-eor",
+    "host-name",
+    "domain-name",
+    "rate-limit",
+    "inherit",
+    "family",
+    "capability",
+    "add-path",
+    "nexthop",
+    "tcp-ao",
+    "api",
+    "static",
+    "announce",
+    "flow",
+    "l2vpn",
+    "operational",
+];
+
+const CAPABILITY_KEYWORDS: &[&str] = &[
+    "asn4",
+    "route-refresh",
+    "graceful-restart",
+    "add-path",
+    "multi-session",
+    "operational",
+    "aigp",
+    "extended-message",
+    "nexthop",
+    "software-version",
+    "link-local-nexthop",
+    "link-local-prefer",
+];
+
+const API_KEYWORDS: &[&str] = &[
+    "processes",
+    "processes-match",
+    "neighbor-changes",
+    "negotiated",
+    "fsm",
+    "signal",
+    "send",
+    "receive",
+];
+
+const MESSAGE_KEYWORDS: &[&str] = &[
+    "parsed",
+    "packets",
+    "consolidate",
+    "open",
+    "update",
+    "notification",
+    "keepalive",
+    "refresh",
+    "operational",
+];
+
+/// Per-file parsing context.
+pub struct Ctx<'a> {
+    pub file: &'a Arc<str>,
+    pub warnings: &'a mut Vec<Warning>,
+}
+
+impl Ctx<'_> {
+    pub fn loc(&self, line: u32, col: u32) -> Location {
+        Location::new(self.file.clone(), line, col)
+    }
+
+    pub fn node_loc(&self, node: &Node) -> Location {
+        self.loc(node.line, node.col)
+    }
+
+    pub fn warn(&mut self, location: Location, kind: WarningKind) {
+        self.warnings.push(Warning { location, kind });
+    }
+}
+
+/// A cursor over a node's words, positioned after the keyword.
+pub fn words<'a>(file: &'a Arc<str>, node: &'a Node) -> Words<'a> {
+    let (end_line, end_col) = node
+        .tokens
+        .last()
+        .map(|t| (t.line, t.col.saturating_add(t.text.chars().count() as u32)))
+        .unwrap_or((node.line, node.col));
+    let mut w = Words::new(file, &node.tokens, end_line, end_col);
+    w.advance();
+    w
+}
+
+pub fn unknown(
+    ctx: &Ctx,
+    node: &Node,
+    section: &'static str,
+    candidates: &[&'static str],
+) -> ConfigError {
+    let keyword = node.keyword();
+    ConfigError::new(
+        ctx.node_loc(node),
+        ErrorKind::UnknownKeyword {
+            keyword: keyword.to_string(),
+            section,
+            suggestion: suggest(keyword, candidates),
+        },
+    )
+}
+
+pub fn expect_leaf(ctx: &Ctx, node: &Node) -> Result<(), ConfigError> {
+    if node.children.is_some() {
+        return Err(ConfigError::new(
+            ctx.node_loc(node),
+            ErrorKind::WrongStatementKind {
+                keyword: node.keyword().to_string(),
+                expected: "a setting ending with `;`, not a block",
+            },
+        ));
+    }
+    Ok(())
+}
+
+pub fn expect_block<'n>(ctx: &Ctx, node: &'n Node) -> Result<&'n [Node], ConfigError> {
+    match &node.children {
+        Some(children) => Ok(children),
+        None => Err(ConfigError::new(
+            ctx.node_loc(node),
+            ErrorKind::WrongStatementKind {
+                keyword: node.keyword().to_string(),
+                expected: "a block `{ ... }`",
+            },
+        )),
+    }
+}
+
+/// One word for a string setting; extra words are ignored with a warning (ExaBGP keeps
+/// the first word).
+fn string_value(ctx: &mut Ctx, w: &mut Words, keyword: &str) -> Result<String, ConfigError> {
+    let t = w.value(keyword, "a value (quote it if it has spaces)")?;
+    let value = t.text.clone();
+    if let Some(extra) = w.peek() {
+        let rest: Vec<&str> = w.tokens[w.index..]
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect();
+        let location = w.at(extra);
+        ctx.warn(
+            location,
+            WarningKind::IgnoredWords {
+                keyword: keyword.to_string(),
+                ignored: rest.join(" "),
+            },
+        );
+    }
+    Ok(value)
+}
+
+fn port(w: &mut Words, k: &str) -> Result<u16, ConfigError> {
+    let v = value::next_number(w, k, 0, 65535)?;
+    w.end(k)?;
+    Ok(v as u16)
+}
+
+fn ttl(w: &mut Words, k: &str) -> Result<Option<u8>, ConfigError> {
+    let t = w.value(k, "a TTL 0..255 or disable")?;
+    let v = match t.text.as_str() {
+        "disable" | "disabled" | "false" => None,
+        _ => Some(value::number(w, t, k, 0, 255)? as u8),
+    };
+    w.end(k)?;
+    Ok(v)
+}
+
+fn host_name(w: &mut Words, k: &str) -> Result<String, ConfigError> {
+    let t = w.value(k, "a host name")?;
+    let ok = t.text.len() <= 255
+        && !t.text.contains("..")
+        && t.text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && t.text
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && t.text
+            .bytes()
+            .last()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+    if !ok {
+        return Err(w.invalid(
+            t,
+            k,
+            "a host name: letters, digits, `.` and `-`, starting and ending alphanumeric",
+        ));
+    }
+    w.end(k)?;
+    Ok(t.text.clone())
+}
+
+/// Parses the body of a neighbor or template block into a draft.
+pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+    for node in children {
+        let file = ctx.file;
+        let mut w = words(file, node);
+        let k = node.keyword();
+        if matches!(
+            k,
+            "family"
+                | "capability"
+                | "add-path"
+                | "nexthop"
+                | "tcp-ao"
+                | "api"
+                | "static"
+                | "announce"
+                | "flow"
+                | "l2vpn"
+                | "operational"
+        ) {
+            let children = expect_block(ctx, node)?;
+            match k {
+                "family" => family_block(ctx, node, children, draft)?,
+                "capability" => capability_block(ctx, children, &mut draft.cap)?,
+                "add-path" => add_path_block(ctx, children, draft)?,
+                "nexthop" => nexthop_block(ctx, children, draft)?,
+                "tcp-ao" => draft.tcp_ao = Some(tcp_ao_block(ctx, node, children)?),
+                "api" => {
+                    let api = api_block(ctx, node, children)?;
+                    draft.api.push((api, ctx.node_loc(node)));
+                }
+                "static" => static_block(ctx, children, draft)?,
+                "announce" => announce_block(ctx, children, draft)?,
+                "flow" => flow_block(ctx, children, draft)?,
+                "l2vpn" => l2vpn_block(ctx, children, draft)?,
+                _ => {
+                    for child in children {
+                        expect_leaf(ctx, child)?;
+                        let mut w = Words::new(file, &child.tokens, child.line, child.col);
+                        if let Some(m) = nlri::operational(&mut w)? {
+                            draft.operational.push(m);
+                        }
+                    }
+                }
+            }
+            continue;
+        }
+        if !NEIGHBOR_KEYWORDS.contains(&k) {
+            return Err(unknown(ctx, node, "neighbor", NEIGHBOR_KEYWORDS));
+        }
+        expect_leaf(ctx, node)?;
+        match k {
+            "description" => draft.description = Some(string_value(ctx, &mut w, k)?),
+            "router-id" => {
+                let t = w.value(k, "an IPv4 address")?;
+                draft.router_id = Some(value::ipv4(&w, t, k)?);
+                w.end(k)?;
+            }
+            "local-address" => {
+                let t = w.value(k, "an IP address or auto")?;
+                draft.local_address = Some(if t.text == "auto" {
+                    None
+                } else {
+                    Some(value::ip(&w, t, k)?)
+                });
+                w.end(k)?;
+            }
+            "local-link-local" => {
+                let t = w.value(k, "an IPv6 link-local address (fe80::/10)")?;
+                let ip = value::ipv6(&w, t, k)?;
+                if ip.segments().first().map(|s| s & 0xffc0) != Some(0xfe80) {
+                    return Err(w.invalid(t, k, "an IPv6 link-local address (fe80::/10)"));
+                }
+                draft.local_link_local = Some(ip);
+                w.end(k)?;
+            }
+            "local-as" => draft.local_as = Some(value::asn_setting(&mut w, k)?),
+            "peer-as" => draft.peer_as = Some(value::asn_setting(&mut w, k)?),
+            "hold-time" => {
+                let t = w.value(k, "0 or 3..65535 seconds")?;
+                let v = value::number(&w, t, k, 0, 65535)?;
+                if v == 1 || v == 2 {
+                    return Err(w.error_at(t, ErrorKind::HoldTime { found: v as u32 }));
+                }
+                draft.hold_time = Some(v as u16);
+                w.end(k)?;
+            }
+            "passive" => draft.passive = Some(value::boolean(&mut w, k, true)?),
+            "listen" => draft.listen = Some(port(&mut w, k)?),
+            "connect" => draft.connect = Some(port(&mut w, k)?),
+            "source-interface" => draft.source_interface = Some(string_value(ctx, &mut w, k)?),
+            "outgoing-ttl" => draft.outgoing_ttl = Some(ttl(&mut w, k)?),
+            "incoming-ttl" => draft.incoming_ttl = Some(ttl(&mut w, k)?),
+            "md5-password" => draft.md5_password = Some(string_value(ctx, &mut w, k)?),
+            "md5-base64" => {
+                draft.md5_base64 = Some(if w.peek_text() == Some("auto") {
+                    w.advance();
+                    w.end(k)?;
+                    None
+                } else {
+                    Some(value::boolean(&mut w, k, false)?)
+                })
+            }
+            "md5-ip" => draft.md5_ip = Some(value::single_ip(&mut w, k)?),
+            "group-updates" => draft.group_updates = Some(value::boolean(&mut w, k, true)?),
+            "auto-flush" => draft.auto_flush = Some(value::boolean(&mut w, k, true)?),
+            "adj-rib-in" => draft.adj_rib_in = Some(value::boolean(&mut w, k, false)?),
+            "adj-rib-out" => draft.adj_rib_out = Some(value::boolean(&mut w, k, false)?),
+            "manual-eor" => draft.manual_eor = Some(value::boolean(&mut w, k, false)?),
+            "host-name" => draft.host_name = Some(host_name(&mut w, k)?),
+            "domain-name" => draft.domain_name = Some(host_name(&mut w, k)?),
+            "rate-limit" => {
+                let t = w.value(k, "messages per second, or disable")?;
+                draft.rate_limit = Some(match t.text.as_str() {
+                    "disable" | "disabled" => 0,
+                    _ => value::number(&w, t, k, 0, u64::from(u32::MAX))? as u32,
+                });
+                w.end(k)?;
+            }
+            "inherit" => {
+                for t in w.list(k, "a template name or [ names ]")? {
+                    draft.inherit.push((t.text.clone(), w.at(t)));
+                }
+            }
+            _ => return Err(unknown(ctx, node, "neighbor", NEIGHBOR_KEYWORDS)),
+        }
+    }
+    Ok(())
+}
+
+/// The families a neighbor without `family` block negotiates (ExaBGP 5.0.15's set).
+pub fn default_families() -> Vec<Family> {
+    let mut families = Vec::new();
+    for afi in [Afi::IPV4, Afi::IPV6] {
+        for safi in [
+            Safi::UNICAST,
+            Safi::MULTICAST,
+            Safi::NLRI_MPLS,
+            Safi::MPLS_VPN,
+            Safi::MCAST_VPN,
+            Safi::FLOW,
+            Safi::FLOW_VPN,
+            Safi::MUP,
+        ] {
+            families.push(Family::new(afi, safi));
+        }
+    }
+    families.push(Family::new(Afi::IPV4, Safi::RTC));
+    families.push(Family::L2VPN_VPLS);
+    families.push(Family::L2VPN_EVPN);
+    families.push(Family::new(Afi::BGP_LS, Safi::BGP_LS));
+    families.push(Family::new(Afi::BGP_LS, Safi::BGP_LS_VPN));
+    families
+}
+
+/// Families accepted in a `family` block.
+fn configurable_family(afi: &str, safi: &str) -> Option<Family> {
+    let family = Family::from_names(afi, safi)?;
+    let ok = match family.afi {
+        Afi::IPV4 | Afi::IPV6 => {
+            matches!(
+                family.safi,
+                Safi::UNICAST
+                    | Safi::MULTICAST
+                    | Safi::NLRI_MPLS
+                    | Safi::MPLS_VPN
+                    | Safi::MCAST_VPN
+                    | Safi::FLOW
+                    | Safi::FLOW_VPN
+                    | Safi::MUP
+                    | Safi::SR_POLICY
+            ) && !(family.afi == Afi::IPV6 && family.safi == Safi::MULTICAST)
+        }
+        Afi::L2VPN => matches!(family.safi, Safi::VPLS | Safi::EVPN),
+        Afi::BGP_LS => matches!(family.safi, Safi::BGP_LS | Safi::BGP_LS_VPN),
+        _ => false,
+    };
+    ok.then_some(family)
+}
+
+fn family_line(ctx: &Ctx, node: &Node) -> Result<(Family, Vec<Token>), ConfigError> {
+    let file = ctx.file;
+    let mut w = words(file, node);
+    let afi = node.keyword();
+    if !["ipv4", "ipv6", "l2vpn", "bgp-ls"].contains(&afi) {
+        return Err(unknown(
+            ctx,
+            node,
+            "family",
+            &["ipv4", "ipv6", "l2vpn", "bgp-ls", "all"],
+        ));
+    }
+    let safi = w.value(
+        afi,
+        "a SAFI (unicast, multicast, nlri-mpls, mpls-vpn, flow ...)",
+    )?;
+    let family = configurable_family(afi, &safi.text).ok_or_else(|| {
+        w.error_at(
+            safi,
+            ErrorKind::InvalidFamily {
+                family: format!("{afi}/{}", safi.text),
+            },
+        )
+    })?;
+    let rest: Vec<Token> = w.tokens[w.index..].to_vec();
+    Ok((family, rest))
+}
+
+fn family_block(
+    ctx: &mut Ctx,
+    _block: &Node,
+    children: &[Node],
+    draft: &mut Draft,
+) -> Result<(), ConfigError> {
+    draft.family_block = true;
+    let mut this_block: Vec<Family> = Vec::new();
+    for node in children {
+        expect_leaf(ctx, node)?;
+        match node.keyword() {
+            "all" => {
+                words(ctx.file, node).end("all")?;
+                draft.family_all = true;
+            }
+            _ => {
+                if draft.family_all {
+                    return Err(ConfigError::new(
+                        ctx.node_loc(node),
+                        ErrorKind::FamilyAfterAll,
+                    ));
+                }
+                let (family, rest) = family_line(ctx, node)?;
+                if let Some(extra) = rest.first() {
+                    return Err(ConfigError::new(
+                        ctx.loc(extra.line, extra.col),
+                        ErrorKind::TrailingValue {
+                            keyword: family.to_string(),
+                            found: extra.text.clone(),
+                        },
+                    ));
+                }
+                if this_block.contains(&family) {
+                    return Err(ConfigError::new(
+                        ctx.node_loc(node),
+                        ErrorKind::DuplicateFamily {
+                            family: family.slash_name(),
+                        },
+                    ));
+                }
+                this_block.push(family);
+                if !draft.families.contains(&family) {
+                    draft.families.push(family);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn capability_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    cap: &mut CapabilityDraft,
+) -> Result<(), ConfigError> {
+    for node in children {
+        let k = node.keyword();
+        if !CAPABILITY_KEYWORDS.contains(&k) {
+            return Err(unknown(ctx, node, "capability", CAPABILITY_KEYWORDS));
+        }
+        expect_leaf(ctx, node)?;
+        let mut w = words(ctx.file, node);
+        match k {
+            "asn4" => cap.asn4 = Some(value::boolean(&mut w, k, true)?),
+            "route-refresh" => cap.route_refresh = Some(value::boolean(&mut w, k, true)?),
+            "graceful-restart" => {
+                cap.graceful_restart = Some(match w.advance() {
+                    None => Some(0),
+                    Some(t) => match t.text.as_str() {
+                        "disable" | "disabled" | "false" => None,
+                        "enable" | "enabled" | "true" => Some(0),
+                        _ => Some(value::number(&w, t, k, 0, 65535)? as u32),
+                    },
+                });
+                w.end(k)?;
+            }
+            "add-path" => {
+                let t = w.value(k, "send, receive, send/receive or disable")?;
+                cap.add_path = Some(match t.text.as_str() {
+                    "disable" | "disabled" => AddPathMode::Disabled,
+                    "receive" => AddPathMode::Receive,
+                    "send" => AddPathMode::Send,
+                    "send/receive" => AddPathMode::SendReceive,
+                    _ => return Err(w.invalid(t, k, "send, receive, send/receive or disable")),
+                });
+                w.end(k)?;
+            }
+            "multi-session" => cap.multi_session = Some(value::boolean(&mut w, k, true)?),
+            "operational" => cap.operational = Some(value::boolean(&mut w, k, true)?),
+            "aigp" => cap.aigp = Some(value::boolean(&mut w, k, true)?),
+            "extended-message" => cap.extended_message = Some(value::boolean(&mut w, k, true)?),
+            "nexthop" => cap.nexthop = Some(value::boolean(&mut w, k, true)?),
+            "software-version" => cap.software_version = Some(value::boolean(&mut w, k, false)?),
+            "link-local-nexthop" => {
+                if w.is_empty() {
+                    return Err(ConfigError::new(
+                        w.here(),
+                        ErrorKind::MissingValue {
+                            keyword: k.to_string(),
+                            expected: "enable or disable",
+                        },
+                    ));
+                }
+                cap.link_local_nexthop = Some(value::boolean(&mut w, k, true)?)
+            }
+            _ => cap.link_local_prefer = Some(value::boolean(&mut w, k, false)?),
+        }
+    }
+    Ok(())
+}
+
+fn add_path_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+    draft.add_path_block = true;
+    for node in children {
+        expect_leaf(ctx, node)?;
+        if node.keyword() == "all" {
+            words(ctx.file, node).end("all")?;
+            for family in default_families() {
+                draft.add_path.push(AddPathFamily {
+                    family,
+                    limit: None,
+                });
+            }
+            continue;
+        }
+        let (family, rest) = family_line(ctx, node)?;
+        let mut limit = None;
+        let mut w = Words::new(ctx.file, &rest, node.line, node.col);
+        if let Some(t) = w.advance() {
+            if t.text != "limit" {
+                return Err(w.invalid(t, "add-path", "`limit N` or `;`"));
+            }
+            limit = Some(value::next_number(&mut w, "limit", 1, 65535)? as u16);
+            w.end("limit")?;
+        }
+        if draft.add_path.iter().any(|a| a.family == family) {
+            return Err(ConfigError::new(
+                ctx.node_loc(node),
+                ErrorKind::DuplicateFamily {
+                    family: family.slash_name(),
+                },
+            ));
+        }
+        draft.add_path.push(AddPathFamily { family, limit });
+    }
+    Ok(())
+}
+
+fn nexthop_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+    draft.nexthop_block = true;
+    for node in children {
+        expect_leaf(ctx, node)?;
+        let (family, rest) = family_line(ctx, node)?;
+        let mut w = Words::new(ctx.file, &rest, node.line, node.col);
+        let t = w.value("nexthop", "the next-hop AFI (ipv4 or ipv6)")?;
+        let nexthop_afi = match t.text.as_str() {
+            "ipv4" => Afi::IPV4,
+            "ipv6" => Afi::IPV6,
+            _ => return Err(w.invalid(t, "nexthop", "ipv4 or ipv6")),
+        };
+        w.end("nexthop")?;
+        let entry = NextHopFamily {
+            family,
+            nexthop_afi,
+        };
+        if draft.nexthop.contains(&entry) {
+            return Err(ConfigError::new(
+                ctx.node_loc(node),
+                ErrorKind::DuplicateFamily {
+                    family: family.slash_name(),
+                },
+            ));
+        }
+        draft.nexthop.push(entry);
+    }
+    Ok(())
+}
+
+fn tcp_ao_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<TcpAo, ConfigError> {
+    const KEYWORDS: &[&str] = &["keyid", "algorithm", "password", "base64"];
+    let (mut keyid, mut algorithm, mut password, mut base64) = (None, None, None, false);
+    for node in children {
+        let k = node.keyword();
+        if !KEYWORDS.contains(&k) {
+            return Err(unknown(ctx, node, "tcp-ao", KEYWORDS));
+        }
+        expect_leaf(ctx, node)?;
+        let mut w = words(ctx.file, node);
+        match k {
+            "keyid" => {
+                keyid = Some(value::next_number(&mut w, k, 0, 255)? as u8);
+                w.end(k)?;
+            }
+            "algorithm" => {
+                let t = w.value(k, "hmac-sha-1-96, aes-128-cmac-96 or hmac-sha-256")?;
+                algorithm = Some(match t.text.as_str() {
+                    "hmac-sha-1-96" => TcpAoAlgorithm::HmacSha1_96,
+                    "aes-128-cmac-96" => TcpAoAlgorithm::Aes128Cmac96,
+                    "hmac-sha-256" => TcpAoAlgorithm::HmacSha256,
+                    _ => {
+                        return Err(w.invalid(
+                            t,
+                            k,
+                            "hmac-sha-1-96, aes-128-cmac-96 or hmac-sha-256",
+                        ))
+                    }
+                });
+                w.end(k)?;
+            }
+            "password" => {
+                let p = string_value(ctx, &mut w, k)?;
+                if p.len() > 80 {
+                    return Err(ConfigError::new(
+                        ctx.node_loc(node),
+                        ErrorKind::InvalidMd5 {
+                            reason: "a tcp-ao password is at most 80 bytes",
+                        },
+                    ));
+                }
+                password = Some(p);
+            }
+            _ => base64 = value::boolean(&mut w, k, false)?,
+        }
+    }
+    let mut missing = Vec::new();
+    if keyid.is_none() {
+        missing.push("keyid");
+    }
+    if algorithm.is_none() {
+        missing.push("algorithm");
+    }
+    if password.is_none() {
+        missing.push("password");
+    }
+    match (keyid, algorithm, password) {
+        (Some(keyid), Some(algorithm), Some(password)) => Ok(TcpAo {
+            keyid,
+            algorithm,
+            password,
+            base64,
+        }),
+        _ => Err(ConfigError::new(
+            ctx.node_loc(block),
+            ErrorKind::Incomplete {
+                what: "tcp-ao",
+                missing,
+            },
+        )),
+    }
+}
+
+fn api_block(ctx: &mut Ctx, block: &Node, children: &[Node]) -> Result<Api, ConfigError> {
+    let mut head = words(ctx.file, block);
+    let name = match head.advance() {
+        Some(t) if value::is_valid_name(&t.text) => Some(t.text.clone()),
+        Some(t) => {
+            return Err(head.error_at(
+                t,
+                ErrorKind::InvalidName {
+                    what: "api",
+                    name: t.text.clone(),
+                },
+            ))
+        }
+        None => None,
+    };
+    head.end("api")?;
+    let mut names: Option<Vec<String>> = None;
+    let mut patterns: Option<Vec<String>> = None;
+    let mut api = Api {
+        name,
+        processes: ProcessSelector::Names(Vec::new()),
+        neighbor_changes: false,
+        negotiated: false,
+        fsm: false,
+        signal: false,
+        send: MessageSelection::default(),
+        receive: MessageSelection::default(),
+    };
+    for node in children {
+        let k = node.keyword();
+        if !API_KEYWORDS.contains(&k) {
+            return Err(unknown(ctx, node, "api", API_KEYWORDS));
+        }
+        if k == "send" || k == "receive" {
+            let inner = expect_block(ctx, node)?;
+            let selection = if k == "send" {
+                &mut api.send
+            } else {
+                &mut api.receive
+            };
+            for m in inner {
+                expect_leaf(ctx, m)?;
+                let mk = m.keyword();
+                let mut w = words(ctx.file, m);
+                let v = value::boolean(&mut w, mk, true)?;
+                let slot = match mk {
+                    "parsed" => &mut selection.parsed,
+                    "packets" => &mut selection.packets,
+                    "consolidate" => &mut selection.consolidate,
+                    "open" => &mut selection.open,
+                    "update" => &mut selection.update,
+                    "notification" => &mut selection.notification,
+                    "keepalive" => &mut selection.keepalive,
+                    "refresh" => &mut selection.refresh,
+                    "operational" => &mut selection.operational,
+                    _ => {
+                        return Err(unknown(
+                            ctx,
+                            m,
+                            if k == "send" {
+                                "api send"
+                            } else {
+                                "api receive"
+                            },
+                            MESSAGE_KEYWORDS,
+                        ))
+                    }
+                };
+                *slot = v;
+            }
+            continue;
+        }
+        expect_leaf(ctx, node)?;
+        let mut w = words(ctx.file, node);
+        match k {
+            "processes" | "processes-match" => {
+                let open = w.value(k, "[ names ]")?;
+                if !open.is_punct("[") {
+                    return Err(w.invalid(open, k, "a bracketed list `[ name ... ]`"));
+                }
+                w.index -= 1;
+                let items: Vec<String> = w
+                    .list(k, "[ names ]")?
+                    .into_iter()
+                    .map(|t| t.text.clone())
+                    .collect();
+                w.end(k)?;
+                let target = if k == "processes" {
+                    &mut names
+                } else {
+                    &mut patterns
+                };
+                target.get_or_insert_with(Vec::new).extend(items);
+                if names.is_some() && patterns.is_some() {
+                    return Err(ConfigError::new(
+                        ctx.node_loc(node),
+                        ErrorKind::Conflict {
+                            first: "processes",
+                            second: "processes-match",
+                        },
+                    ));
+                }
+            }
+            "neighbor-changes" => api.neighbor_changes = value::boolean(&mut w, k, true)?,
+            "negotiated" => api.negotiated = value::boolean(&mut w, k, true)?,
+            "fsm" => api.fsm = value::boolean(&mut w, k, true)?,
+            _ => api.signal = value::boolean(&mut w, k, true)?,
+        }
+    }
+    api.processes = match patterns {
+        Some(patterns) => ProcessSelector::Match {
+            patterns,
+            matched: Vec::new(),
+        },
+        None => ProcessSelector::Names(names.unwrap_or_default()),
+    };
+    Ok(api)
+}
+
+/// Reads attributes until the end of the statement.
+fn flat_attributes(
+    w: &mut Words,
+    draft: &mut RouteDraft,
+    section: &'static str,
+) -> Result<(), ConfigError> {
+    while let Some(t) = w.advance() {
+        if !route::attribute(w, t, draft)? {
+            return Err(w.error_at(
+                t,
+                ErrorKind::UnknownKeyword {
+                    keyword: t.text.clone(),
+                    section,
+                    suggestion: suggest(&t.text, route::ATTRIBUTE_KEYWORDS),
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Attributes given one per statement inside a `route X { }` or `vpls { }` block.
+fn block_attributes(
+    ctx: &mut Ctx,
+    children: &[Node],
+    draft: &mut RouteDraft,
+    section: &'static str,
+    extra: &mut dyn FnMut(&mut Words, &Token) -> Result<bool, ConfigError>,
+) -> Result<(), ConfigError> {
+    for node in children {
+        expect_leaf(ctx, node)?;
+        let mut w = Words::new(ctx.file, &node.tokens, node.line, node.col);
+        let Some(k) = w.advance() else { continue };
+        if extra(&mut w, k)? {
+            w.end(&k.text)?;
+            continue;
+        }
+        if !route::attribute(&mut w, k, draft)? {
+            return Err(unknown(ctx, node, section, route::ATTRIBUTE_KEYWORDS));
+        }
+        w.end(&k.text)?;
+    }
+    Ok(())
+}
+
+/// Builds a prefix route, deciding its SAFI from its content unless `safi` is given.
+fn prefix_route(
+    prefix: Prefix,
+    draft: RouteDraft,
+    safi: Option<Safi>,
+    location: Location,
+) -> Route {
+    let safi = safi.unwrap_or(if draft.nlri.rd.is_some() {
+        Safi::MPLS_VPN
+    } else if draft.nlri.labels.is_some() {
+        Safi::NLRI_MPLS
+    } else if prefix.is_multicast() {
+        Safi::MULTICAST
+    } else {
+        Safi::UNICAST
+    });
+    Route {
+        nlri: Nlri::Prefix {
+            family: Family::new(prefix.afi(), safi),
+            prefix,
+            path_id: draft.nlri.path_id,
+            labels: draft.nlri.labels.unwrap_or_default(),
+            rd: draft.nlri.rd,
+        },
+        attributes: draft.attributes,
+        control: draft.control,
+        location,
+    }
+}
+
+fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+    const KEYWORDS: &[&str] = &["route", "attributes", "attribute", "sr-policy"];
+    for node in children {
+        let location = ctx.node_loc(node);
+        let mut w = words(ctx.file, node);
+        match node.keyword() {
+            "route" => {
+                let t = w.value("route", "a prefix")?;
+                let prefix = value::prefix(&w, t, "route")?;
+                let mut rd = RouteDraft::default();
+                match &node.children {
+                    None => flat_attributes(&mut w, &mut rd, "route")?,
+                    Some(inner) => {
+                        w.end("route")?;
+                        block_attributes(ctx, inner, &mut rd, "route", &mut |_, _| Ok(false))?;
+                    }
+                }
+                draft.routes.push(prefix_route(prefix, rd, None, location));
+            }
+            "attributes" | "attribute" => {
+                expect_leaf(ctx, node)?;
+                let mut rd = RouteDraft::default();
+                let mut prefixes = Vec::new();
+                let mut in_nlri = false;
+                while let Some(t) = w.advance() {
+                    if in_nlri {
+                        prefixes.push(value::prefix(&w, t, "nlri")?);
+                    } else if t.text == "nlri" {
+                        in_nlri = true;
+                    } else if !route::attribute(&mut w, t, &mut rd)? {
+                        return Err(w.error_at(
+                            t,
+                            ErrorKind::UnknownKeyword {
+                                keyword: t.text.clone(),
+                                section: "attributes",
+                                suggestion: suggest(&t.text, route::ATTRIBUTE_KEYWORDS),
+                            },
+                        ));
+                    }
+                }
+                if prefixes.is_empty() {
+                    draft.routes.push(Route {
+                        nlri: Nlri::None {
+                            family: Family::IPV4_UNICAST,
+                        },
+                        attributes: rd.attributes.clone(),
+                        control: rd.control.clone(),
+                        location: location.clone(),
+                    });
+                }
+                for prefix in prefixes {
+                    draft
+                        .routes
+                        .push(prefix_route(prefix, rd.clone(), None, location.clone()));
+                }
+            }
+            "sr-policy" => {
+                expect_leaf(ctx, node)?;
+                let mut rd = RouteDraft::default();
+                let (afi, policy) = nlri::sr_policy(&mut w, None, &mut rd)?;
+                draft.routes.push(Route {
+                    nlri: Nlri::SrPolicy {
+                        afi,
+                        policy: Box::new(policy),
+                    },
+                    attributes: rd.attributes,
+                    control: rd.control,
+                    location,
+                });
+            }
+            _ => return Err(unknown(ctx, node, "static", KEYWORDS)),
+        }
+    }
+    Ok(())
+}
+
+fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+    const KEYWORDS: &[&str] = &["ipv4", "ipv6", "l2vpn"];
+    const SAFI_KEYWORDS: &[&str] = &[
+        "unicast",
+        "multicast",
+        "nlri-mpls",
+        "labeled-unicast",
+        "mpls-vpn",
+        "flow",
+        "flow-vpn",
+        "mcast-vpn",
+        "mup",
+        "sr-policy",
+    ];
+    for node in children {
+        let afi = match node.keyword() {
+            "ipv4" => Afi::IPV4,
+            "ipv6" => Afi::IPV6,
+            "l2vpn" => {
+                let inner = expect_block(ctx, node)?;
+                for child in inner {
+                    if child.keyword() != "vpls" {
+                        return Err(unknown(ctx, child, "announce l2vpn", &["vpls"]));
+                    }
+                    vpls(ctx, child, draft)?;
+                }
+                continue;
+            }
+            _ => return Err(unknown(ctx, node, "announce", KEYWORDS)),
+        };
+        let inner = expect_block(ctx, node)?;
+        for child in inner {
+            let k = child.keyword();
+            if !SAFI_KEYWORDS.contains(&k) {
+                return Err(unknown(
+                    ctx,
+                    child,
+                    if afi == Afi::IPV4 {
+                        "announce ipv4"
+                    } else {
+                        "announce ipv6"
+                    },
+                    SAFI_KEYWORDS,
+                ));
+            }
+            expect_leaf(ctx, child)?;
+            let location = ctx.node_loc(child);
+            let mut w = words(ctx.file, child);
+            let mut rd = RouteDraft::default();
+            let nlri = match k {
+                "unicast" | "multicast" | "nlri-mpls" | "labeled-unicast" | "mpls-vpn" => {
+                    let t = w.value(k, "a prefix")?;
+                    let prefix = value::prefix(&w, t, k)?;
+                    if prefix.afi() != afi {
+                        return Err(w.invalid(t, k, "a prefix of the block's address family"));
+                    }
+                    flat_attributes(&mut w, &mut rd, "announce route")?;
+                    let safi = Safi::from_name(k).unwrap_or(Safi::UNICAST);
+                    draft
+                        .routes
+                        .push(prefix_route(prefix, rd, Some(safi), location));
+                    continue;
+                }
+                "flow" | "flow-vpn" => {
+                    let mut flow = FlowRoute::default();
+                    flow::inline(&mut w, &mut flow, &mut rd, ctx.warnings)?;
+                    if flow.afi.is_some_and(|a| a != afi) {
+                        return Err(ConfigError::new(
+                            location,
+                            ErrorKind::InvalidValue {
+                                keyword: k.to_string(),
+                                found: "a prefix of the other address family".into(),
+                                expected: "prefixes of the block's address family",
+                            },
+                        ));
+                    }
+                    flow.afi = Some(afi);
+                    Nlri::Flow(Box::new(flow))
+                }
+                "mcast-vpn" => {
+                    let route = nlri::mvpn(&mut w, afi)?;
+                    nlri::attributes_rest(&mut w, k, &mut rd)?;
+                    Nlri::Mvpn { afi, route }
+                }
+                "mup" => {
+                    let route = nlri::mup(&mut w, afi)?;
+                    nlri::attributes_rest(&mut w, k, &mut rd)?;
+                    Nlri::Mup { afi, route }
+                }
+                _ => {
+                    let (afi, policy) = nlri::sr_policy(&mut w, Some(afi), &mut rd)?;
+                    Nlri::SrPolicy {
+                        afi,
+                        policy: Box::new(policy),
+                    }
+                }
+            };
+            draft.routes.push(Route {
+                nlri,
+                attributes: rd.attributes,
+                control: rd.control,
+                location,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn flow_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+    for node in children {
+        if node.keyword() != "route" {
+            return Err(unknown(ctx, node, "flow", &["route"]));
+        }
+        let location = ctx.node_loc(node);
+        let mut w = words(ctx.file, node);
+        let mut flow = FlowRoute::default();
+        let mut rd = RouteDraft::default();
+        match &node.children {
+            None => flow::inline(&mut w, &mut flow, &mut rd, ctx.warnings)?,
+            Some(inner) => {
+                if let Some(name) = w.advance() {
+                    flow.name = Some(name.text.clone());
+                }
+                w.end("route")?;
+                flow_route_block(ctx, inner, &mut flow, &mut rd)?;
+            }
+        }
+        draft.routes.push(Route {
+            nlri: Nlri::Flow(Box::new(flow)),
+            attributes: rd.attributes,
+            control: rd.control,
+            location,
+        });
+    }
+    Ok(())
+}
+
+fn flow_route_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    flow: &mut FlowRoute,
+    rd: &mut RouteDraft,
+) -> Result<(), ConfigError> {
+    const KEYWORDS: &[&str] = &[
+        "match",
+        "then",
+        "scope",
+        "rd",
+        "route-distinguisher",
+        "next-hop",
+    ];
+    for node in children {
+        let k = node.keyword();
+        match k {
+            "match" | "then" | "scope" => {
+                let inner = expect_block(ctx, node)?;
+                for child in inner {
+                    expect_leaf(ctx, child)?;
+                    let mut w = Words::new(ctx.file, &child.tokens, child.line, child.col);
+                    let Some(kt) = w.advance() else { continue };
+                    let known = match k {
+                        "match" => flow::match_component(&mut w, kt, flow, ctx.warnings)?,
+                        "then" => flow::action(&mut w, kt, flow, rd, ctx.warnings)?,
+                        _ => {
+                            if kt.text == "interface-set" {
+                                flow::interface_set(&mut w, kt, flow)?;
+                                true
+                            } else {
+                                false
+                            }
+                        }
+                    };
+                    if !known {
+                        let (section, candidates): (&'static str, &[&'static str]) = match k {
+                            "match" => ("flow match", flow::MATCH_KEYWORDS),
+                            "then" => ("flow then", flow::THEN_KEYWORDS),
+                            _ => ("flow scope", &["interface-set"]),
+                        };
+                        return Err(unknown(ctx, child, section, candidates));
+                    }
+                    w.end(&kt.text)?;
+                }
+            }
+            "rd" | "route-distinguisher" => {
+                expect_leaf(ctx, node)?;
+                let mut w = words(ctx.file, node);
+                let t = w.value(k, "a route distinguisher")?;
+                flow.rd = Some(route::route_distinguisher(&w, t, k)?);
+                w.end(k)?;
+            }
+            "next-hop" => {
+                expect_leaf(ctx, node)?;
+                let mut w = Words::new(ctx.file, &node.tokens, node.line, node.col);
+                if let Some(kt) = w.advance() {
+                    route::attribute(&mut w, kt, rd)?;
+                }
+                w.end(k)?;
+            }
+            _ => return Err(unknown(ctx, node, "flow route", KEYWORDS)),
+        }
+    }
+    Ok(())
+}
+
+const VPLS_KEYWORDS: &[&str] = &["endpoint", "base", "offset", "size"];
+
+fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError> {
+    let location = ctx.node_loc(node);
+    let mut w = words(ctx.file, node);
+    let mut fields: [Option<u64>; 4] = [None; 4];
+    let mut rd = RouteDraft::default();
+    let mut take = |w: &mut Words, t: &Token| -> Result<bool, ConfigError> {
+        let Some(i) = VPLS_KEYWORDS.iter().position(|k| *k == t.text) else {
+            return Ok(false);
+        };
+        let max = if t.text == "base" { 0xF_FFFF } else { 65535 };
+        if let Some(slot) = fields.get_mut(i) {
+            *slot = Some(value::next_number(w, &t.text, 0, max)?);
+        }
+        Ok(true)
+    };
+    match &node.children {
+        None => {
+            while let Some(t) = w.advance() {
+                if take(&mut w, t)? {
+                    continue;
+                }
+                if !route::attribute(&mut w, t, &mut rd)? {
+                    let mut all = VPLS_KEYWORDS.to_vec();
+                    all.extend_from_slice(route::ATTRIBUTE_KEYWORDS);
+                    return Err(w.error_at(
+                        t,
+                        ErrorKind::UnknownKeyword {
+                            keyword: t.text.clone(),
+                            section: "vpls",
+                            suggestion: suggest(&t.text, &all),
+                        },
+                    ));
+                }
+            }
+        }
+        Some(inner) => {
+            let _name = w.advance();
+            w.end("vpls")?;
+            block_attributes(ctx, inner, &mut rd, "vpls", &mut take)?;
+        }
+    }
+    let mut missing = Vec::new();
+    for (name, v) in VPLS_KEYWORDS.iter().zip(fields.iter()) {
+        if v.is_none() {
+            missing.push(*name);
+        }
+    }
+    if rd.nlri.rd.is_none() {
+        missing.push("rd");
+    }
+    let (Some(route_rd), [Some(endpoint), Some(base), Some(offset), Some(size)]) =
+        (rd.nlri.rd, fields)
+    else {
+        return Err(ConfigError::new(
+            location,
+            ErrorKind::Incomplete {
+                what: "vpls",
+                missing,
+            },
+        ));
+    };
+    draft.routes.push(Route {
+        nlri: Nlri::Vpls(Vpls {
+            rd: route_rd,
+            endpoint: endpoint as u16,
+            base: base as u32,
+            offset: offset as u16,
+            size: size as u16,
+        }),
+        attributes: rd.attributes,
+        control: rd.control,
+        location,
+    });
+    Ok(())
+}
+
+fn l2vpn_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+    for node in children {
+        if node.keyword() != "vpls" {
+            return Err(unknown(ctx, node, "l2vpn", &["vpls"]));
+        }
+        vpls(ctx, node, draft)?;
+    }
+    Ok(())
+}
+
+/// Applies a template onto a neighbor draft: the template's scalars replace the
+/// neighbor's (ExaBGP's rule), its lists are appended.
+pub fn merge_template(
+    ctx: &mut Ctx,
+    draft: &mut Draft,
+    template: &Draft,
+    name: &str,
+    at: &Location,
+) {
+    macro_rules! scalar {
+        ($($field:ident).+, $kw:expr) => {
+            if template.$($field).+.is_some() {
+                if draft.$($field).+.is_some() && draft.$($field).+ != template.$($field).+ {
+                    ctx.warn(at.clone(), WarningKind::TemplateOverride { keyword: $kw, template: name.to_string() });
+                }
+                draft.$($field).+ = template.$($field).+.clone();
+            }
+        };
+    }
+    scalar!(description, "description");
+    scalar!(router_id, "router-id");
+    scalar!(local_address, "local-address");
+    scalar!(local_link_local, "local-link-local");
+    scalar!(local_as, "local-as");
+    scalar!(peer_as, "peer-as");
+    scalar!(hold_time, "hold-time");
+    scalar!(passive, "passive");
+    scalar!(listen, "listen");
+    scalar!(connect, "connect");
+    scalar!(source_interface, "source-interface");
+    scalar!(outgoing_ttl, "outgoing-ttl");
+    scalar!(incoming_ttl, "incoming-ttl");
+    scalar!(md5_password, "md5-password");
+    scalar!(md5_base64, "md5-base64");
+    scalar!(md5_ip, "md5-ip");
+    scalar!(tcp_ao, "tcp-ao");
+    scalar!(group_updates, "group-updates");
+    scalar!(auto_flush, "auto-flush");
+    scalar!(adj_rib_in, "adj-rib-in");
+    scalar!(adj_rib_out, "adj-rib-out");
+    scalar!(manual_eor, "manual-eor");
+    scalar!(host_name, "host-name");
+    scalar!(domain_name, "domain-name");
+    scalar!(rate_limit, "rate-limit");
+    scalar!(cap.asn4, "asn4");
+    scalar!(cap.route_refresh, "route-refresh");
+    scalar!(cap.graceful_restart, "graceful-restart");
+    scalar!(cap.add_path, "add-path");
+    scalar!(cap.multi_session, "multi-session");
+    scalar!(cap.operational, "operational");
+    scalar!(cap.aigp, "aigp");
+    scalar!(cap.extended_message, "extended-message");
+    scalar!(cap.nexthop, "nexthop");
+    scalar!(cap.software_version, "software-version");
+    scalar!(cap.link_local_nexthop, "link-local-nexthop");
+    scalar!(cap.link_local_prefer, "link-local-prefer");
+    for family in &template.families {
+        if !draft.families.contains(family) {
+            draft.families.push(*family);
+        }
+    }
+    draft.family_all |= template.family_all;
+    draft.family_block |= template.family_block;
+    for entry in &template.add_path {
+        if !draft.add_path.iter().any(|a| a.family == entry.family) {
+            draft.add_path.push(*entry);
+        }
+    }
+    draft.add_path_block |= template.add_path_block;
+    for entry in &template.nexthop {
+        if !draft.nexthop.contains(entry) {
+            draft.nexthop.push(*entry);
+        }
+    }
+    draft.nexthop_block |= template.nexthop_block;
+    draft.api.extend(template.api.iter().cloned());
+    draft.routes.extend(template.routes.iter().cloned());
+    draft
+        .operational
+        .extend(template.operational.iter().cloned());
+}
+
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    let trimmed = text.trim_end_matches('=');
+    if text.len() % 4 != 0 {
+        return None;
+    }
+    for c in trimmed.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buffer >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Applies defaults and the checks of config.md §3.3 to a merged draft.
+pub fn finish(
+    draft: Draft,
+    peer_address: IpAddr,
+    peer_prefix_len: u8,
+    inherited: Vec<String>,
+    location: Location,
+    assume_passive: bool,
+) -> Result<Neighbor, ConfigError> {
+    let err = |kind| ConfigError::new(location.clone(), kind);
+    let mut missing = Vec::new();
+    if draft.local_as.is_none() {
+        missing.push("local-as");
+    }
+    if draft.peer_as.is_none() {
+        missing.push("peer-as");
+    }
+    let (Some(local_as), Some(peer_as)) = (draft.local_as, draft.peer_as) else {
+        return Err(err(ErrorKind::Incomplete {
+            what: "neighbor",
+            missing,
+        }));
+    };
+    let local_address = draft.local_address.flatten();
+    if let Some(local) = local_address {
+        if local.is_ipv4() != peer_address.is_ipv4() {
+            return Err(err(ErrorKind::AddressFamilyMismatch {
+                local: local.to_string(),
+                peer: peer_address.to_string(),
+            }));
+        }
+    }
+    let router_id = draft.router_id.or(match local_address {
+        Some(IpAddr::V4(v4)) => Some(v4),
+        _ => None,
+    });
+    let listen = draft.listen.unwrap_or(0);
+    if listen != 0 && local_address.is_none() {
+        return Err(err(ErrorKind::Incomplete {
+            what: "neighbor (listen is set)",
+            missing: vec!["local-address"],
+        }));
+    }
+    let passive = draft.passive.unwrap_or(false);
+    let max_len = if peer_address.is_ipv4() { 32 } else { 128 };
+    if peer_prefix_len < max_len && !passive && !assume_passive {
+        return Err(err(ErrorKind::RangeWithoutPassive {
+            peer: format!("{peer_address}/{peer_prefix_len}"),
+        }));
+    }
+    let md5_base64 = draft.md5_base64.unwrap_or(Some(false));
+    if let Some(password) = &draft.md5_password {
+        if draft.tcp_ao.is_some() {
+            return Err(err(ErrorKind::Conflict {
+                first: "md5-password",
+                second: "tcp-ao",
+            }));
+        }
+        let decoded_len = if md5_base64 == Some(true) {
+            match decode_base64(password) {
+                Some(bytes) => bytes.len(),
+                None => {
+                    return Err(err(ErrorKind::InvalidMd5 {
+                        reason: "md5-base64 is set but the password is not valid base64",
+                    }))
+                }
+            }
+        } else {
+            password.len()
+        };
+        if decoded_len > 80 {
+            return Err(err(ErrorKind::InvalidMd5 {
+                reason: "the password is longer than 80 characters",
+            }));
+        }
+    }
+    let hold_time = draft.hold_time.unwrap_or(180);
+    let cap = &draft.cap;
+    let capabilities = Capabilities {
+        asn4: cap.asn4.unwrap_or(true),
+        route_refresh: cap.route_refresh.unwrap_or(false),
+        graceful_restart: cap.graceful_restart.flatten().map(|t| {
+            if t == 0 {
+                u32::from(hold_time)
+            } else {
+                t
+            }
+        }),
+        add_path: cap.add_path.unwrap_or_default(),
+        multi_session: cap.multi_session.unwrap_or(false),
+        operational: cap.operational.unwrap_or(false),
+        aigp: cap.aigp.unwrap_or(false),
+        extended_message: cap.extended_message.unwrap_or(true),
+        nexthop: cap.nexthop.unwrap_or(draft.nexthop_block),
+        software_version: cap.software_version.unwrap_or(false),
+        link_local_nexthop: cap.link_local_nexthop,
+        link_local_prefer: cap.link_local_prefer.unwrap_or(false),
+    };
+    let families_all = draft.family_all || !draft.family_block;
+    let mut families = if families_all {
+        default_families()
+    } else {
+        draft.families.clone()
+    };
+    if families_all {
+        for f in &draft.families {
+            if !families.contains(f) {
+                families.push(*f);
+            }
+        }
+    }
+    // Routes: family configured, next-hop present, next-hop self usable.
+    for route in &draft.routes {
+        let family = route.family();
+        if family != Family::IPV4_UNICAST && !families.contains(&family) {
+            return Err(ConfigError::new(
+                route.location.clone(),
+                ErrorKind::RouteFamilyNotConfigured {
+                    family: family.to_string(),
+                    route: route_text(route),
+                },
+            ));
+        }
+        if let Nlri::Prefix { family, .. } = &route.nlri {
+            if route.attributes.next_hop.is_none() && !route.control.withdraw {
+                return Err(ConfigError::new(
+                    route.location.clone(),
+                    ErrorKind::IncompleteRoute {
+                        route: route_text(route),
+                        missing: "next-hop (write `next-hop <ip>` or `next-hop self`)",
+                    },
+                ));
+            }
+            if route.attributes.next_hop == Some(NextHop::SelfAddress)
+                && family.afi == Afi::IPV6
+                && peer_address.is_ipv4()
+            {
+                return Err(ConfigError::new(
+                    route.location.clone(),
+                    ErrorKind::NextHopSelfFamily {
+                        route: "ipv6".into(),
+                        session: "ipv4".into(),
+                    },
+                ));
+            }
+        }
+    }
+    let api = draft.api.into_iter().map(|(api, _)| api).collect();
+    Ok(Neighbor {
+        peer_address,
+        peer_prefix_len,
+        description: draft.description.unwrap_or_default(),
+        router_id,
+        local_address,
+        local_link_local: draft.local_link_local,
+        local_as,
+        peer_as,
+        hold_time,
+        passive,
+        listen,
+        connect: draft.connect.unwrap_or(0),
+        source_interface: draft.source_interface,
+        outgoing_ttl: draft.outgoing_ttl.flatten(),
+        incoming_ttl: draft.incoming_ttl.flatten(),
+        md5_password: draft.md5_password,
+        md5_base64,
+        md5_ip: draft.md5_ip,
+        tcp_ao: draft.tcp_ao,
+        group_updates: draft.group_updates.unwrap_or(true),
+        auto_flush: draft.auto_flush.unwrap_or(true),
+        adj_rib_in: draft.adj_rib_in.unwrap_or(true),
+        adj_rib_out: draft.adj_rib_out.unwrap_or(true) || capabilities.route_refresh,
+        manual_eor: draft.manual_eor.unwrap_or(false),
+        host_name: draft.host_name,
+        domain_name: draft.domain_name,
+        rate_limit: draft.rate_limit.unwrap_or(0),
+        families,
+        families_all,
+        capabilities,
+        add_path: draft.add_path,
+        nexthop: draft.nexthop,
+        api,
+        routes: draft.routes,
+        operational: draft.operational,
+        inherited,
+        location,
+    })
+}
+
+/// A short text naming a route in messages.
+pub fn route_text(route: &Route) -> String {
+    match &route.nlri {
+        Nlri::Prefix { prefix, .. } => prefix.to_string(),
+        Nlri::Flow(flow) => match &flow.name {
+            Some(name) => format!("flow {name}"),
+            None => "flow".into(),
+        },
+        Nlri::Vpls(v) => format!("vpls endpoint {}", v.endpoint),
+        Nlri::Mup { .. } => "mup".into(),
+        Nlri::Mvpn { .. } => "mcast-vpn".into(),
+        Nlri::SrPolicy { policy, .. } => format!("sr-policy color {}", policy.color),
+        Nlri::None { .. } => "attributes".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64() {
+        assert_eq!(decode_base64("aGVsbG8="), Some(b"hello".to_vec()));
+        assert_eq!(decode_base64("a*=="), None);
+    }
+
+    #[test]
+    fn family_table() {
+        assert!(configurable_family("ipv4", "flow-vpn").is_some());
+        assert!(configurable_family("ipv6", "multicast").is_none());
+        assert!(configurable_family("l2vpn", "unicast").is_none());
+        assert_eq!(default_families().len(), 21);
+    }
+}
