@@ -58,7 +58,58 @@ def body_of(kind, body):
                 put("open", params[2:2 + plen])
             params = params[2 + plen:]
 
+# The nlri target's family list (fuzz_targets/nlri.rs), as (AFI, SAFI).
+NLRI_FAMILIES = [(1, 1), (2, 1), (1, 2), (2, 2), (1, 4), (2, 4), (1, 128), (2, 128), (1, 133), (25, 70)]
+
+def attributes_of(field):
+    while len(field) >= 3:
+        flags, code = field[0], field[1]
+        if flags & 0x10:
+            if len(field) < 4:
+                return
+            length, start = int.from_bytes(field[2:4], "big"), 4
+        else:
+            length, start = field[2], 3
+        yield code, field[start:start + length]
+        field = field[start + length:]
+
+def nlri_seeds(body):
+    wlen = int.from_bytes(body[0:2], "big")
+    withdrawn = body[2:2 + wlen]
+    if withdrawn:
+        put("nlri", b"\x00\x02" + withdrawn)
+    alen = int.from_bytes(body[2 + wlen:4 + wlen], "big")
+    attributes = body[4 + wlen:4 + wlen + alen]
+    announced = body[4 + wlen + alen:]
+    if announced:
+        put("nlri", b"\x00\x00" + announced)
+    for code, value in attributes_of(attributes):
+        if code not in (14, 15) or len(value) < 3:
+            continue
+        put("nlri", b"\x00\x00" + value)
+        family = (int.from_bytes(value[0:2], "big"), value[2])
+        if family not in NLRI_FAMILIES:
+            continue
+        index = NLRI_FAMILIES.index(family)
+        if code == 15:
+            put("nlri", bytes([index, 2]) + value[3:])
+        elif len(value) >= 4:
+            nh_len = value[3]
+            put("nlri", bytes([index, 0]) + value[4 + nh_len + 1:])
+            put("nlri", bytes([index, 0]) + value[4:4 + nh_len])
+
+def decode_input_seeds(data):
+    text = data.hex().upper()
+    put("decode_input", text.encode())
+    put("decode_input", b"\n" + text.encode())
+    put("decode_input", b"-u\0" + text[32:].encode())
+    if len(data) > 19:
+        put("decode_input", b"-i\0-f\0ipv4 unicast\0" + data[19:].hex().encode())
+
 def message(data):
+    decode_input_seeds(data)
+    if len(data) >= 23 and data[18] == 2:
+        nlri_seeds(data[19:])
     for s in SELECTORS:
         put("message", bytes([s]) + data)
     if len(data) >= 19:
@@ -86,7 +137,10 @@ for path in sorted(glob.glob(os.path.join(conformance, "decoding", "*"))):
     elif kind == "open":
         message(MARKER + (19 + len(data)).to_bytes(2, "big") + b"\x01" + data)
     elif kind == "nlri":
-        put("nlri", data)
+        put("nlri", b"\x00\x00" + data)
+        words = lines[0].split()
+        family = " ".join(words[1:3])
+        put("decode_input", b"-n\0-f\0" + family.encode() + b"\0" + data.hex().encode())
 
 # Hand-made bodies for the messages the vectors lack.
 for body in [b"\x06\x02\x0bmaintenance", b"\x06\x04\x00", b"\x03\x01", b"\x02\x02\x00\x01"]:
@@ -101,6 +155,11 @@ for body in [
     body_of(6, body)
 for kind, body in [(4, b""), (3, b"\x06\x02\x00"), (5, b"\x00\x01\x00\x01"), (6, b"\x00\x01\x00\x03\x00\x01\x01")]:
     message(MARKER + (19 + len(body)).to_bytes(2, "big") + bytes([kind]) + body)
+
+for path in sorted(glob.glob(os.path.join(conformance, "configs", "*"))):
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            put("config", f.read())
 
 for target in sorted(count):
     print(f"{target}: {count[target]} new seeds")

@@ -165,7 +165,8 @@ pub fn exercise_message(message: &Message) {
         Message::Notification(notification) => exercise_notification(notification),
         Message::RouteRefresh(refresh) => exercise_refresh(refresh),
         Message::Operational(operational) => exercise_operational(operational),
-        Message::Update(_) | Message::Keepalive => {}
+        Message::Update(update) => exercise_attributes(&update.attributes),
+        Message::Keepalive => {}
     }
 }
 
@@ -277,4 +278,14 @@ pub fn with_header(kind: u8, body: &[u8]) -> Vec<u8> {
     out.push(kind);
     out.extend_from_slice(body);
     out
+}
+
+/// The JSON entry and names of every attribute (what the API writes for an UPDATE).
+pub fn exercise_attributes(attributes: &[rexa::bgp::attribute::Attribute]) {
+    for attribute in attributes {
+        let _ = attribute.json_entry();
+        let code = attribute.code();
+        let _ = rexa::bgp::attribute::json_key(code);
+        let _ = rexa::bgp::attribute::code_name(code);
+    }
 }
