@@ -5,4 +5,8 @@ pub mod api;
 pub mod bgp;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod peer;
+pub mod reactor;
+pub mod rib;
+pub mod sys;

@@ -47,7 +47,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_daemon(_configs: Vec<OsString>) -> ExitCode {
+fn run_daemon(args: Vec<OsString>) -> ExitCode {
+    rexa::daemon::main(args)
+}
+
+fn _unused(_configs: Vec<OsString>) -> ExitCode {
     eprintln!(
         "rexa: the daemon (reactor) is not implemented yet; \
          `rexa validate` and `rexa decode` work on their own"

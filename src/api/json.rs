@@ -130,6 +130,23 @@ impl<'a> JsonWriter<'a> {
         self.raw("\"0x").hex_upper(bytes).raw("\"")
     }
 
+    /// Writes an IPv4 address in dotted-quad form, unquoted (the hot path of prefix lists).
+    pub fn ipv4(&mut self, address: Ipv4Addr) -> &mut Self {
+        for (index, octet) in address.octets().into_iter().enumerate() {
+            if index > 0 {
+                self.out.push(b'.');
+            }
+            if octet >= 100 {
+                self.out.push(b'0' + octet / 100);
+            }
+            if octet >= 10 {
+                self.out.push(b'0' + octet / 10 % 10);
+            }
+            self.out.push(b'0' + octet % 10);
+        }
+        self
+    }
+
     /// Writes an IP address as a quoted string (`"192.0.2.1"`, `"2001:db8::1"`).
     pub fn ip_string(&mut self, address: IpAddr) -> &mut Self {
         self.out.push(b'"');
@@ -580,6 +597,14 @@ mod tests {
             text(|w| w.display_string(Utf8Lossy(b"\x0bshut\"down\xff"))),
             r#""\u000bshut\"down\ufffd""#
         );
+    }
+
+    #[test]
+    fn ipv4_addresses() {
+        for address in ["0.0.0.0", "255.255.255.255", "10.0.100.9", "1.20.3.199"] {
+            let parsed: Ipv4Addr = address.parse().unwrap();
+            assert_eq!(text(|w| w.ipv4(parsed)), address);
+        }
     }
 
     #[test]

@@ -8,8 +8,13 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 
 use crate::api::json::{Direction, Envelope, EventHead, NeighborIdentity, FORMAT_VERSION_5};
-use crate::api::message_json;
-use crate::bgp::{DecodeError, Family, Negotiated};
+use crate::api::message_json::{self, decode_update_for_report, UpdateJsonOptions};
+use crate::bgp::negotiated::{EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSAGE};
+use crate::bgp::nlri::{NlriIter, NlriKind};
+use crate::bgp::operational::Operational;
+use crate::bgp::refresh::RouteRefresh;
+use crate::bgp::{DecodeError, Family, Negotiated, Notification, Open};
+use crate::config::{AddPathMode as ConfigAddPath, AsnSetting, Neighbor};
 
 const HELP: &str = "\
 rexa decode — print a BGP message given in hex as ExaBGP 5 JSON
@@ -31,7 +36,8 @@ Options:
   -f, --family \"AFI SAFI\"     family of bare NLRI; with an UPDATE, the only family
                               enabled (e.g. -f \"ipv4 mpls-vpn\")
   -i, --path-information      NLRI carry ADD-PATH path identifiers
-  -c, --configuration CONFIG  take the negotiated context from a configuration
+  -c, --configuration CONFIG  take the context from the first neighbor of CONFIG
+                              (families, ADD-PATH, asn4, AIGP, its identity)
   -d, --debug, -p, --pdb      accepted for ExaBGP compatibility (no effect)
   -j, --json                  accepted for ExaBGP 6 compatibility (JSON is the only output)
   -h, --help                  this text
@@ -83,8 +89,10 @@ pub enum DecodeCliError {
     UnsupportedOption(&'static str),
     /// `-f` names no family rexa knows.
     UnknownFamily(String),
-    /// `-c` given, but configurations cannot be read yet.
-    ConfigurationUnsupported(String),
+    /// `-c`: the configuration does not load.
+    Configuration(crate::config::ConfigError),
+    /// `-c`: the configuration has no neighbor to take the context from.
+    NoNeighbor(String),
     /// Reading stdin failed.
     Stdin(std::io::Error),
     Hex(HexError),
@@ -111,10 +119,10 @@ impl fmt::Display for DecodeCliError {
                     "unknown family {text:?} (expected e.g. \"ipv4 unicast\")"
                 )
             }
-            DecodeCliError::ConfigurationUnsupported(path) => write!(
-                f,
-                "-c {path}: taking the negotiated context from a configuration is not supported yet"
-            ),
+            DecodeCliError::Configuration(e) => write!(f, "-c: {e}"),
+            DecodeCliError::NoNeighbor(path) => {
+                write!(f, "-c {path}: the configuration has no neighbor")
+            }
             DecodeCliError::Stdin(e) => write!(f, "cannot read the hex from stdin: {e}"),
             DecodeCliError::Hex(e) => e.fmt(f),
             DecodeCliError::Frame(e) => e.fmt(f),
@@ -370,6 +378,43 @@ pub struct DecodeContext {
     pub nlri_family: Family,
 }
 
+/// A [`DecodeContext`] together with how UPDATEs are written (AIGP is listed only for a
+/// configured neighbor with `aigp` enabled).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeSetup {
+    pub context: DecodeContext,
+    pub json: UpdateJsonOptions,
+}
+
+impl DecodeSetup {
+    /// The context and JSON options the command line asks for (see
+    /// [`DecodeContext::from_options`] and [`DecodeContext::from_neighbor`]).
+    pub fn from_options(options: &DecodeOptions) -> Result<DecodeSetup, DecodeCliError> {
+        if let Some(path) = &options.configuration {
+            let config = crate::config::load(
+                std::path::Path::new(path),
+                &crate::config::ParseOptions::default(),
+            )
+            .map_err(DecodeCliError::Configuration)?;
+            let neighbor = config
+                .neighbors
+                .first()
+                .ok_or_else(|| DecodeCliError::NoNeighbor(path.clone()))?;
+            return Ok(DecodeSetup {
+                context: DecodeContext::from_neighbor(neighbor, options),
+                json: UpdateJsonOptions {
+                    aigp: neighbor.capabilities.aigp,
+                    ..UpdateJsonOptions::default()
+                },
+            });
+        }
+        Ok(DecodeSetup {
+            context: DecodeContext::from_options(options)?,
+            json: UpdateJsonOptions::default(),
+        })
+    }
+}
+
 /// The families `rexa decode` enables when `-f` does not restrict them.
 pub const DECODE_FAMILIES: &[Family] = &[
     Family::IPV4_UNICAST,
@@ -403,9 +448,11 @@ pub fn decode_neighbor() -> NeighborIdentity {
 
 impl DecodeContext {
     /// ExaBGP's decoder defaults, adjusted by `-f`, `-i` and `-n`.
+    /// With `-c`, the context of the configuration's first neighbor
+    /// ([`DecodeContext::from_neighbor`]).
     pub fn from_options(options: &DecodeOptions) -> Result<DecodeContext, DecodeCliError> {
-        if let Some(path) = &options.configuration {
-            return Err(DecodeCliError::ConfigurationUnsupported(path.clone()));
+        if options.configuration.is_some() {
+            return Ok(DecodeSetup::from_options(options)?.context);
         }
         let families: Vec<Family> = match options.family {
             Some(family) => vec![family],
@@ -427,6 +474,75 @@ impl DecodeContext {
             nlri_family: options.family.unwrap_or(Family::IPV4_UNICAST),
         })
     }
+
+    /// The context of a configured neighbor receiving from its peer, as if the peer had
+    /// sent back the same capabilities (what ExaBGP's `decode -c` assumes): 4-octet AS
+    /// unless disabled, ADD-PATH on the `add-path` families (all of the neighbor's when
+    /// there is no such block) when the neighbor receives path identifiers, its extended
+    /// next-hops, and its identity for the `neighbor` object. `-f` and `-i` still apply.
+    pub fn from_neighbor(neighbor: &Neighbor, options: &DecodeOptions) -> DecodeContext {
+        let capabilities = &neighbor.capabilities;
+        let families: Vec<Family> = match options.family {
+            Some(family) => vec![family],
+            None => neighbor.families.clone(),
+        };
+        let receives_paths = matches!(
+            capabilities.add_path,
+            ConfigAddPath::Receive | ConfigAddPath::SendReceive
+        );
+        let addpath_receive: Vec<Family> = if options.path_information {
+            families.clone()
+        } else if !receives_paths {
+            Vec::new()
+        } else if neighbor.add_path.is_empty() {
+            families.clone()
+        } else {
+            neighbor.add_path.iter().map(|entry| entry.family).collect()
+        };
+        let extended_nexthop = if capabilities.nexthop {
+            neighbor
+                .nexthop
+                .iter()
+                .map(|entry| (entry.family, entry.nexthop_afi))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let negotiated = Negotiated {
+            asn4: capabilities.asn4,
+            addpath_send: addpath_receive.clone(),
+            addpath_receive,
+            families,
+            extended_nexthop,
+            max_message_size: if capabilities.extended_message {
+                EXTENDED_MAX_MESSAGE
+            } else {
+                STANDARD_MAX_MESSAGE
+            },
+        };
+        let loopback = if neighbor.peer_address.is_ipv4() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+        };
+        let asn = |setting: AsnSetting, other: AsnSetting| match (setting, other) {
+            (AsnSetting::Asn(n), _) | (AsnSetting::Auto, AsnSetting::Asn(n)) => n,
+            (AsnSetting::Auto, AsnSetting::Auto) => 0,
+        };
+        let identity = NeighborIdentity {
+            local_address: neighbor.local_address.unwrap_or(loopback),
+            peer_address: neighbor.peer_address,
+            local_asn: asn(neighbor.local_as, neighbor.peer_as),
+            peer_asn: asn(neighbor.peer_as, neighbor.local_as),
+            router_id: neighbor.router_id,
+        };
+        DecodeContext {
+            negotiated,
+            neighbor: identity,
+            kind: options.kind,
+            nlri_family: options.family.unwrap_or(Family::IPV4_UNICAST),
+        }
+    }
 }
 
 /// Decodes `bytes` (a message, or NLRI with `-n`) and appends its JSON, one line per
@@ -437,11 +553,22 @@ pub fn write_decoded(
     envelope: &Envelope<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), DecodeCliError> {
+    write_decoded_with(bytes, ctx, UpdateJsonOptions::default(), envelope, out)
+}
+
+/// [`write_decoded`] with explicit UPDATE JSON options (see [`DecodeSetup`]).
+pub fn write_decoded_with(
+    bytes: &[u8],
+    ctx: &DecodeContext,
+    json: UpdateJsonOptions,
+    envelope: &Envelope<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), DecodeCliError> {
     if ctx.kind == InputKind::Nlri {
         return write_nlri_lines(bytes, ctx, out);
     }
     let framed = frame(bytes, ctx.kind)?;
-    write_message(&framed, ctx, envelope, out)?;
+    write_message(&framed, ctx, json, envelope, out)?;
     out.push(b'\n');
     Ok(())
 }
@@ -462,6 +589,7 @@ fn event_kind(message_type: u8) -> Option<&'static str> {
 fn write_message(
     framed: &Framed<'_>,
     ctx: &DecodeContext,
+    json: UpdateJsonOptions,
     envelope: &Envelope<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), DecodeCliError> {
@@ -476,6 +604,9 @@ fn write_message(
         neighbor: &ctx.neighbor,
     };
     let direction = Direction::In;
+    let malformed = |message: &'static str| {
+        move |error: DecodeError| DecodeCliError::Malformed { message, error }
+    };
     match framed.message_type {
         message_type::KEEPALIVE => {
             if !framed.body.is_empty() {
@@ -486,28 +617,49 @@ fn write_message(
             message_json::write_keepalive(out, &head, direction);
         }
         message_type::NOTIFICATION => {
-            let [code, subcode, data @ ..] = framed.body else {
-                return Err(DecodeCliError::Frame(FrameError::ShortNotification {
-                    len: framed.body.len(),
-                }));
-            };
-            message_json::write_notification(out, &head, direction, *code, *subcode, data);
+            let notification = Notification::decode(framed.body)
+                .map_err(|e| malformed("NOTIFICATION")(e.into()))?;
+            message_json::write_notification(out, &head, direction, &notification);
         }
-        _ => return Err(DecodeCliError::NotSupported(format!("the {kind} message"))),
+        message_type::OPEN => {
+            let open = Open::decode(framed.body).map_err(|e| malformed("OPEN")(e.into()))?;
+            message_json::write_open_event(out, &head, direction, &open);
+        }
+        message_type::ROUTE_REFRESH => {
+            let refresh = RouteRefresh::decode(framed.body)
+                .map_err(|e| malformed("ROUTE-REFRESH")(e.into()))?;
+            message_json::write_refresh(out, &head, direction, &refresh);
+        }
+        message_type::OPERATIONAL => {
+            let operational =
+                Operational::decode(framed.body).map_err(|e| malformed("OPERATIONAL")(e.into()))?;
+            message_json::write_operational(out, &head, direction, &operational);
+        }
+        _ => {
+            let (update, error) = decode_update_for_report(framed.body, &ctx.negotiated, false)
+                .map_err(malformed("UPDATE"))?;
+            message_json::write_update_event(out, &head, direction, &update, error, json);
+        }
     }
     Ok(())
 }
 
 /// `-n`: one JSON object per NLRI, each on its own line.
 fn write_nlri_lines(
-    _bytes: &[u8],
+    bytes: &[u8],
     ctx: &DecodeContext,
-    _out: &mut Vec<u8>,
+    out: &mut Vec<u8>,
 ) -> Result<(), DecodeCliError> {
-    Err(DecodeCliError::NotSupported(format!(
-        "decoding bare {} NLRI",
-        ctx.nlri_family
-    )))
+    let family = ctx.nlri_family;
+    let kind = NlriKind::of(family)
+        .ok_or_else(|| DecodeCliError::NotSupported(format!("decoding bare {family} NLRI")))?;
+    let addpath = ctx.negotiated.addpath_receive(family);
+    let routes = NlriIter::new(bytes, kind, family, addpath, false);
+    message_json::write_nlri_lines(out, routes).map_err(|e| DecodeCliError::Malformed {
+        message: "NLRI",
+        error: e.into(),
+    })?;
+    Ok(())
 }
 
 /// The host name as Python's `socket.gethostname()` gives it.
@@ -532,7 +684,7 @@ fn run(args: Vec<OsString>) -> Result<Option<Vec<u8>>, DecodeCliError> {
         Request::Help => return Ok(None),
         Request::Decode(options) => options,
     };
-    let ctx = DecodeContext::from_options(&options)?;
+    let setup = DecodeSetup::from_options(&options)?;
     let text = match &options.hex {
         Some(hex) => hex.clone(),
         None => {
@@ -553,7 +705,7 @@ fn run(args: Vec<OsString>) -> Result<Option<Vec<u8>>, DecodeCliError> {
         ppid: std::os::unix::process::parent_id(),
     };
     let mut out = Vec::new();
-    write_decoded(&bytes, &ctx, &envelope, &mut out)?;
+    write_decoded_with(&bytes, &setup.context, setup.json, &envelope, &mut out)?;
     Ok(Some(out))
 }
 
@@ -625,10 +777,45 @@ mod tests {
     }
 
     #[test]
-    fn configuration_is_refused_explicitly() {
-        let o = options(&["-c", "x.conf", "00000000"]);
+    fn configuration_errors_are_reported() {
+        let o = options(&["-c", "/nonexistent/x.conf", "00000000"]);
         let error = DecodeContext::from_options(&o).unwrap_err();
-        assert!(error.to_string().contains("not supported yet"));
+        assert!(matches!(error, DecodeCliError::Configuration(_)), "{error}");
+        assert!(error.to_string().starts_with("-c: "), "{error}");
+    }
+
+    #[test]
+    fn context_from_a_configured_neighbor() {
+        let config = crate::config::parse(
+            "neighbor 10.0.0.1 { router-id 1.2.3.4; local-address 10.0.0.2; local-as 1; \
+             peer-as 2; capability { add-path send/receive; asn4 disable; aigp enable; } \
+             family { ipv4 unicast; ipv6 unicast; } add-path { ipv6 unicast; } }",
+            "test.conf",
+        )
+        .unwrap();
+        let neighbor = config.neighbors.first().unwrap();
+        let ctx = DecodeContext::from_neighbor(neighbor, &DecodeOptions::default());
+        assert!(!ctx.negotiated.asn4);
+        assert_eq!(ctx.negotiated.addpath_receive, vec![Family::IPV6_UNICAST]);
+        assert_eq!(
+            ctx.negotiated.families,
+            vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST]
+        );
+        assert_eq!(ctx.neighbor.local_asn, 1);
+        assert_eq!(ctx.neighbor.peer_asn, 2);
+        assert_eq!(ctx.neighbor.router_id, Some(Ipv4Addr::new(1, 2, 3, 4)));
+        assert_eq!(ctx.neighbor.peer_address.to_string(), "10.0.0.1");
+        assert_eq!(ctx.neighbor.local_address.to_string(), "10.0.0.2");
+        let text = "neighbor 10.0.0.1 { local-as 1; peer-as 2; capability { aigp enable; } }";
+        let path = std::env::temp_dir().join(format!("rexa-decode-{}.conf", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let options = DecodeOptions {
+            configuration: Some(path.display().to_string()),
+            ..DecodeOptions::default()
+        };
+        let setup = DecodeSetup::from_options(&options);
+        let _ = std::fs::remove_file(&path);
+        assert!(setup.unwrap().json.aigp);
     }
 
     #[test]
@@ -658,6 +845,92 @@ mod tests {
             parse_hex("é"),
             Err(HexError::InvalidCharacter { .. })
         ));
+    }
+
+    proptest::proptest! {
+        /// Any bytes, as any kind of input, with or without ADD-PATH: valid JSON lines or
+        /// an error, never a panic.
+        #[test]
+        fn never_panics(
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            message_type in 0u8..8,
+            kind in 0u8..3,
+            path_information in proptest::prelude::any::<bool>(),
+        ) {
+            let options = DecodeOptions {
+                kind: [InputKind::Update, InputKind::Open, InputKind::Nlri][usize::from(kind)],
+                path_information,
+                ..DecodeOptions::default()
+            };
+            let ctx = DecodeContext::from_options(&options).unwrap();
+            let envelope = Envelope {
+                version: FORMAT_VERSION_5,
+                time: 0.0,
+                host: "h",
+                pid: 0,
+                ppid: 0,
+            };
+            let mut framed = MARKER.to_vec();
+            framed.extend_from_slice(&((body.len() + HEADER_LEN) as u16).to_be_bytes());
+            framed.push(message_type);
+            framed.extend_from_slice(&body);
+            for input in [&body, &framed] {
+                let mut out = Vec::new();
+                if write_decoded(input, &ctx, &envelope, &mut out).is_ok() {
+                    let text = std::str::from_utf8(&out).unwrap();
+                    for line in text.lines() {
+                        let parsed = serde_json::from_str::<serde_json::Value>(line);
+                        proptest::prop_assert!(parsed.is_ok(), "invalid JSON: {line}");
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// UPDATEs made of random attributes (known codes, random flags and values) and
+        /// random NLRI: the JSON of whatever decodes is valid.
+        #[test]
+        fn random_attributes_give_valid_json(
+            attributes in proptest::collection::vec(
+                (
+                    proptest::prelude::any::<u8>(),
+                    proptest::sample::select(vec![
+                        1u8, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 22, 25, 26, 32,
+                        40, 99,
+                    ]),
+                    proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+                ),
+                0..6,
+            ),
+            nlri in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..20),
+        ) {
+            let mut field = Vec::new();
+            for (flags, code, value) in &attributes {
+                field.push(flags & !0x10);
+                field.push(*code);
+                field.push(value.len() as u8);
+                field.extend_from_slice(value);
+            }
+            let mut body = vec![0, 0];
+            body.extend_from_slice(&(field.len() as u16).to_be_bytes());
+            body.extend_from_slice(&field);
+            body.extend_from_slice(&nlri);
+            let ctx = DecodeContext::from_options(&DecodeOptions::default()).unwrap();
+            let envelope = Envelope {
+                version: FORMAT_VERSION_5,
+                time: 0.0,
+                host: "h",
+                pid: 0,
+                ppid: 0,
+            };
+            let mut out = Vec::new();
+            if write_decoded(&body, &ctx, &envelope, &mut out).is_ok() {
+                let text = std::str::from_utf8(&out).unwrap();
+                let parsed = serde_json::from_str::<serde_json::Value>(text.trim_end());
+                proptest::prop_assert!(parsed.is_ok(), "invalid JSON: {text}");
+            }
+        }
     }
 
     #[test]

@@ -8,7 +8,6 @@ mod backoff;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -20,6 +19,7 @@ use crate::bgp::notification::Notification;
 use crate::bgp::open::Open;
 use crate::bgp::Family;
 use crate::bgp::{DecodeError, MessageError};
+use crate::rib::{AdjRibOut, Drained, RibOptions, SessionContext};
 
 pub use backoff::Backoff;
 
@@ -121,8 +121,8 @@ pub enum PeerEvent {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub local_as: u32,
-    /// The AS the peer must announce.
-    pub peer_as: u32,
+    /// The AS the peer must announce (`None`: any, ExaBGP's `peer-as auto`).
+    pub peer_as: Option<u32>,
     pub router_id: Ipv4Addr,
     /// The hold time we propose (0 = no keepalives, else ≥ 3).
     pub hold_time: u16,
@@ -138,12 +138,13 @@ pub struct Settings {
     pub connect_attempts: u32,
     /// Decode received UPDATEs and report them (off when nothing consumes them).
     pub decode_updates: bool,
-    /// Send End-of-RIB markers for these families after the initial table.
-    pub eor_families: Vec<Family>,
+    /// How the adj-rib-out packs and when it sends End-of-RIB (`group-updates`,
+    /// `manual-eor`, `adj-rib-out`).
+    pub rib: RibOptions,
 }
 
 impl Settings {
-    pub fn new(local_as: u32, peer_as: u32, router_id: Ipv4Addr) -> Settings {
+    pub fn new(local_as: u32, peer_as: Option<u32>, router_id: Ipv4Addr) -> Settings {
         Settings {
             local_as,
             peer_as,
@@ -159,7 +160,7 @@ impl Settings {
             connect_timeout: Duration::from_secs(30),
             connect_attempts: 0,
             decode_updates: true,
-            eor_families: vec![Family::IPV4_UNICAST],
+            rib: RibOptions::default(),
         }
     }
 
@@ -274,12 +275,11 @@ pub struct Peer {
     backoff: Backoff,
     attempts: u32,
     events: Vec<PeerEvent>,
-    /// Complete UPDATE messages to send after each establishment (a first adj-rib-out).
-    table: Vec<Vec<u8>>,
-    /// What remains to send of `table` in this session.
-    to_send: VecDeque<usize>,
-    eor_pending: bool,
+    /// The adj-rib-out: routes to send, drained when the output has room.
+    rib: AdjRibOut,
     shutdown: Option<Notification>,
+    /// Shutting down: the next close stops the peer for good.
+    stopping: bool,
 }
 
 impl Peer {
@@ -289,16 +289,16 @@ impl Peer {
         } else {
             State::Idle { retry_at: now }
         };
+        let rib = AdjRibOut::new(settings.rib);
         Peer {
+            rib,
             settings,
             state,
             backoff: Backoff::default(),
             attempts: 0,
             events: Vec::new(),
-            table: Vec::new(),
-            to_send: VecDeque::new(),
-            eor_pending: false,
             shutdown: None,
+            stopping: false,
         }
     }
 
@@ -308,6 +308,11 @@ impl Peer {
 
     pub fn label(&self) -> FsmLabel {
         self.state.label()
+    }
+
+    /// Stopped for good (out of attempts, or shut down).
+    pub fn is_stopped(&self) -> bool {
+        matches!(self.state, State::Stopped)
     }
 
     /// The negotiated context once OPENs were exchanged.
@@ -325,9 +330,15 @@ impl Peer {
         std::mem::take(&mut self.events)
     }
 
-    /// Sets the complete UPDATE messages sent after each establishment.
-    pub fn set_table(&mut self, updates: Vec<Vec<u8>>) {
-        self.table = updates;
+    /// The adj-rib-out (what is announced to this peer).
+    pub fn rib(&self) -> &AdjRibOut {
+        &self.rib
+    }
+
+    /// The adj-rib-out, to announce and withdraw routes; they are sent as the output has
+    /// room, and again after each establishment.
+    pub fn rib_mut(&mut self) -> &mut AdjRibOut {
+        &mut self.rib
     }
 
     fn set_state(&mut self, state: State) {
@@ -382,6 +393,13 @@ impl Peer {
     /// Ask for a graceful end: a Cease with this NOTIFICATION (e.g. RFC 9003 shutdown
     /// communication) is sent at the next step if a connection exists.
     pub fn shutdown(&mut self, notification: Notification) {
+        self.shutdown = Some(notification);
+        self.stopping = true;
+    }
+
+    /// Ask for a restart: the connection ends with `notification` (e.g. Cease 6/4
+    /// administrative reset) and the peer reconnects after its back-off.
+    pub fn reset(&mut self, notification: Notification) {
         self.shutdown = Some(notification);
     }
 
@@ -453,12 +471,23 @@ impl Peer {
     /// One bounded slice of work: handle up to `MESSAGES_PER_STEP` complete messages from
     /// `input`, run timers, and send queued routes while `output` has room.
     /// Returns how many input bytes were consumed and what to do next.
-    pub fn step(&mut self, now: Instant, input: &[u8], output: &mut Vec<u8>) -> (usize, Step) {
+    ///
+    /// `queued` is how many output bytes are already waiting in the connection's write
+    /// buffer: with `output`, they count against [`OUTPUT_HIGH_WATER`].
+    pub fn step(
+        &mut self,
+        now: Instant,
+        input: &[u8],
+        output: &mut Vec<u8>,
+        queued: usize,
+    ) -> (usize, Step) {
         if let Some(notification) = self.shutdown.take() {
             if self.state.has_connection() {
                 return (0, self.fail(now, notification, output));
             }
-            self.stop(now);
+            if self.stopping {
+                self.stop(now);
+            }
             return (0, Step::Wait);
         }
         if let Some(step) = self.tick(now, output) {
@@ -494,7 +523,7 @@ impl Peer {
             ),
             Ok(Some(_))
         );
-        let more_output = self.send_table(output);
+        let more_output = self.send_table(output, queued);
         if more_input {
             (consumed, Step::Now)
         } else if more_output {
@@ -576,12 +605,17 @@ impl Peer {
                     session.keepalive_at = Some(now + interval);
                 }
                 session.table_sent = false;
+                let mut context = SessionContext::new(
+                    session.negotiated.clone(),
+                    self.settings.local_as,
+                    session.peer_open.asn(),
+                );
+                context.enhanced_refresh = self.enhanced_refresh(&session.peer_open);
+                self.rib.session_up(context);
                 self.state = State::Established { direction, session };
                 self.events.push(PeerEvent::Fsm(FsmLabel::Established));
                 self.events.push(PeerEvent::Up);
                 self.backoff.reset();
-                self.to_send = (0..self.table.len()).collect();
-                self.eor_pending = true;
                 None
             }
             (state @ State::OpenConfirm { .. }, _) => {
@@ -593,6 +627,14 @@ impl Peer {
                 Some(self.fail(now, Notification::unexpected_in_established(), output))
             }
             (state @ State::Established { .. }, message) => {
+                if let (Message::RouteRefresh(refresh), State::Established { session, .. }) =
+                    (&message, &state)
+                {
+                    if refresh.subtype == crate::bgp::refresh::RefreshSubtype::REQUEST {
+                        let enhanced = self.enhanced_refresh(&session.peer_open);
+                        self.rib.resend(Some(refresh.family()), enhanced);
+                    }
+                }
                 self.state = state;
                 self.events.push(PeerEvent::Received(Box::new(message)));
                 None
@@ -623,7 +665,7 @@ impl Peer {
     ) -> Option<Step> {
         let checked = open.validate().and_then(|()| {
             open.validate_peer(
-                Some(self.settings.peer_as),
+                self.settings.peer_as,
                 self.settings.local_as,
                 self.settings.router_id,
             )
@@ -651,38 +693,40 @@ impl Peer {
         None
     }
 
-    /// Writes queued UPDATEs (bounded per step and by the output high-water mark), then the
-    /// End-of-RIB markers. Returns true while more remains.
-    fn send_table(&mut self, output: &mut Vec<u8>) -> bool {
+    /// Both OPENs carry enhanced route refresh (RFC 7313): refreshes get BoRR/EoRR.
+    fn enhanced_refresh(&self, peer_open: &Open) -> bool {
+        let code = crate::bgp::capability::code::ENHANCED_ROUTE_REFRESH;
+        peer_open.has_capability(code)
+            && self
+                .settings
+                .capabilities
+                .iter()
+                .any(|c| matches!(c, Capability::EnhancedRouteRefresh))
+    }
+
+    /// Encodes UPDATEs from the adj-rib-out (at most [`UPDATES_PER_STEP`] messages, and
+    /// only while the output is under [`OUTPUT_HIGH_WATER`]), End-of-RIB markers included.
+    /// Returns true while more remains.
+    fn send_table(&mut self, output: &mut Vec<u8>, queued: usize) -> bool {
         let State::Established { session, .. } = &mut self.state else {
             return false;
         };
-        for _ in 0..UPDATES_PER_STEP {
-            if output.len() >= OUTPUT_HIGH_WATER {
-                return true;
+        let largest = session.negotiated.max_message_size.max(1);
+        let mut budget = UPDATES_PER_STEP;
+        while budget > 0 {
+            let used = output.len() + queued;
+            if used >= OUTPUT_HIGH_WATER {
+                return self.rib.has_work();
             }
-            let Some(index) = self.to_send.pop_front() else {
-                break;
-            };
-            if let Some(update) = self.table.get(index) {
-                output.extend_from_slice(update);
+            // As many messages as surely fit under the mark, at least one.
+            let batch = ((OUTPUT_HIGH_WATER - used) / largest).clamp(1, budget);
+            if self.rib.drain(output, batch) == Drained::Done {
+                session.table_sent = true;
+                return false;
             }
+            budget -= batch;
         }
-        if !self.to_send.is_empty() {
-            return true;
-        }
-        session.table_sent = true;
-        if self.eor_pending {
-            self.eor_pending = false;
-            for family in &self.settings.eor_families {
-                if session.negotiated.families.contains(family)
-                    || (session.negotiated.families.is_empty() && *family == Family::IPV4_UNICAST)
-                {
-                    crate::bgp::update::write_end_of_rib(output, *family);
-                }
-            }
-        }
-        false
+        self.rib.has_work()
     }
 
     /// Sends `notification`, closes, and returns the `Close` step.
@@ -703,11 +747,10 @@ impl Peer {
         if self.state.has_connection() {
             self.events.push(PeerEvent::Down(reason));
         }
-        self.to_send.clear();
-        self.eor_pending = false;
+        self.rib.session_down();
         let out_of_attempts =
             self.settings.connect_attempts > 0 && self.attempts >= self.settings.connect_attempts;
-        if out_of_attempts {
+        if out_of_attempts || self.stopping {
             self.stop(now);
             return;
         }

@@ -12,7 +12,7 @@ const A_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const B_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
 
 fn settings(local_as: u32, peer_as: u32, id: Ipv4Addr) -> Settings {
-    Settings::new(local_as, peer_as, id)
+    Settings::new(local_as, Some(peer_as), id)
 }
 
 /// One side of an in-memory connection: what the peer has not consumed yet.
@@ -34,7 +34,7 @@ impl Side {
     /// Runs steps until the peer waits or closes, bounded.
     fn run(&mut self, now: Instant, out: &mut Vec<u8>) -> Step {
         for _ in 0..1000 {
-            let (used, step) = self.peer.step(now, &self.inbox, out);
+            let (used, step) = self.peer.step(now, &self.inbox, out, 0);
             self.inbox.drain(..used);
             match step {
                 Step::Now | Step::Later => continue,
@@ -509,9 +509,8 @@ fn shutdown_sends_a_cease_with_the_rfc9003_message() {
 #[test]
 fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
     let (mut side, now) = open_sent(65001, 65002);
-    let update = eor_ipv4();
-    side.peer
-        .set_table(vec![update.clone(); UPDATES_PER_STEP * 2 + 1]);
+    let update = one_route_update();
+    announce_routes(&mut side.peer, UPDATES_PER_STEP * 2 + 1);
     feed(
         &mut side,
         now,
@@ -519,7 +518,7 @@ fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
     );
     side.inbox.extend(encoded(Message::Keepalive));
     let mut out = Vec::new();
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
     side.inbox.drain(..used);
     assert_eq!(step, Step::Later, "yields after one slice");
     assert_eq!(out.len(), update.len() * UPDATES_PER_STEP);
@@ -532,8 +531,7 @@ fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
 #[test]
 fn a_full_output_buffer_stops_encoding() {
     let (mut side, now) = open_sent(65001, 65002);
-    let update = eor_ipv4();
-    side.peer.set_table(vec![update; 10]);
+    announce_routes(&mut side.peer, 10);
     feed(
         &mut side,
         now,
@@ -541,7 +539,7 @@ fn a_full_output_buffer_stops_encoding() {
     );
     side.inbox.extend(encoded(Message::Keepalive));
     let mut out = vec![0; OUTPUT_HIGH_WATER];
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
     side.inbox.drain(..used);
     assert_eq!(
         out.len(),
@@ -586,8 +584,7 @@ fn collisions_are_resolved_by_router_id_both_ways() {
 #[test]
 fn reconnects_after_a_lost_connection_and_resends_the_table() {
     let mut pair = Pair::new(settings(65001, 65002, A_ID), settings(65002, 65001, B_ID));
-    let update = eor_ipv4();
-    pair.a.peer.set_table(vec![update]);
+    announce_routes(&mut pair.a.peer, 1);
     pair.settle();
     assert!(established(&pair));
     pair.a.peer.closed(pair.now);
@@ -622,4 +619,80 @@ fn eor_ipv4() -> Vec<u8> {
     let mut out = Vec::new();
     crate::bgp::update::write_end_of_rib(&mut out, Family::IPV4_UNICAST);
     out
+}
+
+/// Announces `count` IPv4 /24 routes, one UPDATE each (`group-updates false`).
+fn announce_routes(peer: &mut Peer, count: usize) {
+    use crate::bgp::nlri::{Nlri, Prefix};
+    use crate::rib::PathAttributes;
+    peer.settings.rib.group_updates = false;
+    *peer.rib_mut() = crate::rib::AdjRibOut::new(peer.settings.rib);
+    let attributes = PathAttributes::new(
+        Some(std::net::IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
+        Vec::new(),
+    );
+    for i in 0..count as u32 {
+        let prefix = Prefix::v4(Ipv4Addr::from(0x0A00_0000 + (i << 8)), 24).unwrap();
+        peer.rib_mut()
+            .announce(Family::IPV4_UNICAST, Nlri::prefix(prefix), &attributes);
+    }
+}
+
+/// The size of one of those UPDATEs on an eBGP session (65001 → 65002): header, two
+/// lengths, ORIGIN, AS_PATH [65001], NEXT_HOP and the /24.
+fn one_route_update() -> Vec<u8> {
+    vec![0; 19 + 4 + 4 + 9 + 7 + 4]
+}
+
+#[test]
+fn shutdown_stops_for_good_and_reset_reconnects() {
+    let (mut side, now) = established_side();
+    side.peer.reset(Notification::cease_reset("maintenance"));
+    let step = side.run(now, &mut Vec::new());
+    assert_eq!(sent_notification(&step), Some((6, 4)));
+    assert!(
+        matches!(side.peer.state(), State::Idle { .. }),
+        "reset reconnects"
+    );
+
+    let (mut side, now) = established_side();
+    side.peer.shutdown(Notification::cease_shutdown("bye"));
+    side.run(now, &mut Vec::new());
+    assert!(side.peer.is_stopped());
+    assert!(!side.peer.wants_connect(now + Duration::from_secs(3600)));
+
+    // Shutdown without a connection stops at once.
+    let mut idle = Peer::new(settings(65001, 65002, A_ID), now);
+    idle.shutdown(Notification::cease_shutdown("bye"));
+    let (_, step) = idle.step(now, &[], &mut Vec::new(), 0);
+    assert_eq!(step, Step::Wait);
+    assert!(idle.is_stopped());
+}
+
+#[test]
+fn a_route_refresh_request_resends_the_family() {
+    use crate::bgp::refresh::{RefreshSubtype, RouteRefresh};
+    let (mut side, now) = open_sent(65001, 65002);
+    announce_routes(&mut side.peer, 3);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    side.inbox.extend(encoded(Message::Keepalive));
+    let mut out = Vec::new();
+    assert_eq!(side.run(now, &mut out), Step::Wait);
+    assert_eq!(messages(&out).len(), 4, "three routes and the EOR");
+    out.clear();
+    side.inbox
+        .extend(encoded(Message::RouteRefresh(RouteRefresh::new(
+            Family::IPV4_UNICAST,
+            RefreshSubtype::REQUEST,
+        ))));
+    assert_eq!(side.run(now, &mut out), Step::Wait);
+    let updates = messages(&out)
+        .iter()
+        .filter(|m| matches!(m, Message::Update(_)))
+        .count();
+    assert_eq!(updates, 3, "the table again, no EOR");
 }

@@ -1,0 +1,442 @@
+//! The daemon: the command line of `rexa [server] CONFIG`, start-up (signals first, then
+//! environment, configuration, listeners, sessions), and the owner of the reactor's events.
+//!
+//! It turns signals into shutdown / reload / restart and session events into log lines;
+//! the reactor does the I/O and `peer` the protocol.
+
+pub mod session;
+pub mod settings;
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use crate::bgp::message::Message;
+use crate::bgp::notification::Notification;
+use crate::bgp::update::Update;
+use crate::config::env::Env;
+use crate::config::model::{Config, Neighbor};
+use crate::config::ParseOptions;
+use crate::peer::{Peer, PeerEvent};
+use crate::reactor::notify::{self, Status};
+use crate::reactor::{Owner, Reactor, SessionId, Signal, SignalSource};
+
+use session::NeighborSession;
+use settings::session_settings;
+
+const HELP: &str = "\
+Usage: rexa [server] [OPTIONS] CONFIG...
+
+Runs the BGP daemon on an ExaBGP 4.x/5.x configuration.
+
+Options:
+  -e, --env FILE     read exabgp.* settings from FILE (also --env-file, EXABGP_ENVFILE)
+  -d, --debug        log at debug level (same as exabgp.log.level=DEBUG)
+  -1, --once         one connection attempt per peer (exabgp.tcp.attempts=1)
+  -P, --passive      wait for peers to connect (exabgp.bgp.passive=true)
+  -h, --help         this text
+
+Several CONFIG files: the first runs; with exabgp.debug.rotate=true each reload (SIGUSR1)
+moves to the next one. Environment variables exabgp.section.key / exabgp_section_key
+override the settings (see `rexa env`).
+
+Signals: SIGTERM, SIGINT, SIGHUP stop (a CEASE with a shutdown message to every peer);
+SIGUSR1 reloads the configuration; SIGUSR2 reloads and restarts helper processes;
+SIGALRM restarts every session.
+";
+
+/// What the command line asked for.
+#[derive(Debug, Default)]
+struct Options {
+    configs: Vec<PathBuf>,
+    env_file: Option<PathBuf>,
+    debug: bool,
+    once: bool,
+    passive: bool,
+}
+
+fn parse_args(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
+    use lexopt::prelude::*;
+    let mut options = Options::default();
+    let mut parser = lexopt::Parser::from_args(args);
+    while let Some(arg) = parser.next()? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Short('e') | Long("env") | Long("env-file") => {
+                options.env_file = Some(parser.value()?.into());
+            }
+            Short('d') | Long("debug") | Short('v') | Long("verbose") => options.debug = true,
+            Short('1') | Long("once") => options.once = true,
+            Short('P') | Long("passive") => options.passive = true,
+            // ExaBGP's debugger and profiler switches have no meaning here.
+            Short('p') | Long("pdb") | Short('m') | Long("memory") => {
+                log::warn!("option {arg:?} is accepted for compatibility and ignored");
+            }
+            Value(value) => options.configs.push(value.into()),
+            _ => return Err(arg.unexpected()),
+        }
+    }
+    Ok(Some(options))
+}
+
+/// `rexa [server] CONFIG...`: runs until a stop signal.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    // Signals first, so none sent during start-up is lost.
+    let signals = match SignalSource::install() {
+        Ok(signals) => signals,
+        Err(error) => {
+            eprintln!("rexa: cannot install signal handlers: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let options = match parse_args(args) {
+        Ok(Some(options)) => options,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            eprintln!("rexa: {error}\n\n{HELP}");
+            return ExitCode::from(1);
+        }
+    };
+    let env_file = options
+        .env_file
+        .clone()
+        .or_else(|| std::env::var_os("EXABGP_ENVFILE").map(PathBuf::from));
+    let mut env = match Env::from_process(env_file.as_deref()) {
+        Ok(env) => env,
+        Err(error) => {
+            eprintln!("rexa: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    if options.once {
+        env.tcp.attempts = 1;
+    }
+    if options.passive {
+        env.bgp.passive = true;
+    }
+    init_logging(&env, options.debug);
+    if options.configs.is_empty() {
+        eprintln!("rexa: no configuration file given\n\n{HELP}");
+        return ExitCode::from(1);
+    }
+    let config = match load(&options.configs[0], &env) {
+        Ok(config) => config,
+        Err(errors) => {
+            eprintln!("{errors}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut reactor = match Reactor::new(Some(signals)) {
+        Ok(reactor) => reactor,
+        Err(error) => {
+            eprintln!("rexa: cannot create the event loop: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut daemon = Daemon {
+        env,
+        configs: options.configs,
+        active: 0,
+        running: HashMap::new(),
+        names: HashMap::new(),
+    };
+    if let Err(error) = daemon.listen(&mut reactor, &config) {
+        eprintln!("rexa: {error}");
+        return ExitCode::from(1);
+    }
+    daemon.start(&mut reactor, &config);
+    log::info!("rexa {} running {}", env!("CARGO_PKG_VERSION"), config.file);
+    match reactor.run(&mut daemon) {
+        Ok(()) => {
+            log::info!("rexa stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            log::error!("event loop failed: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(env: &Env, debug: bool) {
+    let level = if debug {
+        log::LevelFilter::Debug
+    } else if !env.log.enable {
+        log::LevelFilter::Warn
+    } else {
+        match env.log.level.to_ascii_uppercase().as_str() {
+            "DEBUG" => log::LevelFilter::Debug,
+            "WARNING" | "WARN" => log::LevelFilter::Warn,
+            "ERROR" | "CRITICAL" | "FATAL" => log::LevelFilter::Error,
+            _ => log::LevelFilter::Info,
+        }
+    };
+    let mut builder = env_logger::Builder::new();
+    builder.filter_level(level).format_target(false);
+    if let Ok(spec) = std::env::var("RUST_LOG") {
+        builder.parse_filters(&spec);
+    }
+    let _ = builder.try_init();
+}
+
+/// Reads and validates one configuration, rendering every error.
+fn load(path: &std::path::Path, env: &Env) -> Result<Config, String> {
+    let options = ParseOptions::default();
+    let _ = env;
+    crate::config::load(path, &options).map_err(|error| error.to_string())
+}
+
+/// How a neighbor is recognised across reloads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct NeighborKey {
+    peer: IpAddr,
+    len: u8,
+    local: Option<IpAddr>,
+}
+
+impl NeighborKey {
+    fn of(neighbor: &Neighbor) -> NeighborKey {
+        NeighborKey {
+            peer: neighbor.peer_address,
+            len: neighbor.peer_prefix_len,
+            local: neighbor.local_address,
+        }
+    }
+}
+
+struct Running {
+    id: SessionId,
+    /// The definition it runs with, compared on reload.
+    definition: String,
+}
+
+/// The reactor's owner.
+pub struct Daemon {
+    env: Env,
+    configs: Vec<PathBuf>,
+    active: usize,
+    running: HashMap<NeighborKey, Running>,
+    /// Session names for log lines, kept until the session is gone.
+    names: HashMap<SessionId, String>,
+}
+
+impl Daemon {
+    /// Opens the listeners: `exabgp.tcp.bind` × `exabgp.tcp.port`, and each neighbor's
+    /// `listen` port on its local address.
+    fn listen(
+        &mut self,
+        reactor: &mut Reactor<NeighborSession>,
+        config: &Config,
+    ) -> Result<(), String> {
+        let mut addresses: Vec<SocketAddr> = Vec::new();
+        for bind in &self.env.tcp.bind {
+            let ip: IpAddr = bind
+                .parse()
+                .map_err(|_| format!("exabgp.tcp.bind: {bind:?} is not an IP address"))?;
+            addresses.push(SocketAddr::new(ip, self.env.tcp.port));
+        }
+        for neighbor in &config.neighbors {
+            if neighbor.listen != 0 {
+                let ip = neighbor.local_address.unwrap_or(IpAddr::from([0u8; 4]));
+                addresses.push(SocketAddr::new(ip, neighbor.listen));
+            }
+        }
+        addresses.sort();
+        addresses.dedup();
+        for address in addresses {
+            let bound = reactor.listen(address).map_err(|e| e.to_string())?;
+            log::info!("listening on {bound}");
+        }
+        // MD5 keys must be on the listening sockets before a peer connects.
+        for neighbor in &config.neighbors {
+            let Ok((_, endpoints)) = session_settings(neighbor, &self.env) else {
+                continue;
+            };
+            if let Some(key) = endpoints.options.md5 {
+                if let Err(error) = reactor.set_listener_md5(neighbor.peer_address, &key) {
+                    log::warn!("neighbor {}: {error}", neighbor.peer_text());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts a session for every neighbor of `config` not already running.
+    fn start(&mut self, reactor: &mut Reactor<NeighborSession>, config: &Config) {
+        let now = Instant::now();
+        for neighbor in &config.neighbors {
+            let key = NeighborKey::of(neighbor);
+            if self.running.contains_key(&key) {
+                continue;
+            }
+            match session_settings(neighbor, &self.env) {
+                Ok((settings, endpoints)) => {
+                    let name = neighbor.peer_text();
+                    let mut peer = Peer::new(settings, now);
+                    let routes = crate::rib::neighbor_routes(neighbor, None);
+                    for error in &routes.errors {
+                        log::error!("neighbor {name}: {error}");
+                    }
+                    routes.load_into(peer.rib_mut());
+                    let id =
+                        reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
+                    log::info!("neighbor {name}: started");
+                    self.names.insert(id, name);
+                    self.running.insert(
+                        key,
+                        Running {
+                            id,
+                            definition: format!("{neighbor:?}"),
+                        },
+                    );
+                }
+                Err(error) => log::error!("{error}"),
+            }
+        }
+    }
+
+    /// SIGUSR1: re-read the configuration; unchanged neighbors keep their sessions, removed
+    /// ones get a CEASE, changed ones restart, new ones start. An invalid file changes nothing.
+    fn reload(&mut self, reactor: &mut Reactor<NeighborSession>) {
+        notify::notify(Status::Reloading);
+        if self.env.debug.rotate && self.configs.len() > 1 {
+            self.active = (self.active + 1) % self.configs.len();
+        }
+        let path = self.configs[self.active].clone();
+        log::info!("reloading {}", path.display());
+        match load(&path, &self.env) {
+            Err(errors) => {
+                log::error!("reload refused, the running configuration is kept:\n{errors}");
+            }
+            Ok(config) => {
+                let wanted: HashMap<NeighborKey, String> = config
+                    .neighbors
+                    .iter()
+                    .map(|n| (NeighborKey::of(n), format!("{n:?}")))
+                    .collect();
+                let stale: Vec<NeighborKey> = self
+                    .running
+                    .iter()
+                    .filter(|(key, running)| wanted.get(*key) != Some(&running.definition))
+                    .map(|(key, _)| key.clone())
+                    .collect();
+                let now = Instant::now();
+                for key in stale {
+                    if let Some(running) = self.running.remove(&key) {
+                        log::info!("neighbor {}: removed or changed, stopping it", key.peer);
+                        reactor.for_each_session(|id, session, _| {
+                            if id == running.id {
+                                session
+                                    .peer
+                                    .shutdown(Notification::cease_peer_deconfigured());
+                            }
+                        });
+                        let _ = now;
+                    }
+                }
+                self.start(reactor, &config);
+            }
+        }
+        notify::notify(Status::Ready);
+    }
+
+    fn restart_all(&mut self, reactor: &mut Reactor<NeighborSession>) {
+        reactor.for_each_session(|_, session, _| {
+            session
+                .peer
+                .reset(Notification::cease_reset("restart requested (SIGALRM)"));
+        });
+    }
+}
+
+impl Owner<NeighborSession> for Daemon {
+    fn signal(&mut self, reactor: &mut Reactor<NeighborSession>, signal: Signal) {
+        log::info!("received {signal:?}");
+        match signal {
+            Signal::Shutdown(_) => reactor.begin_shutdown(),
+            Signal::Reload | Signal::ReloadAndRestartProcesses => self.reload(reactor),
+            Signal::RestartPeers => self.restart_all(reactor),
+            Signal::ChildExited => {}
+        }
+    }
+
+    fn event(&mut self, reactor: &mut Reactor<NeighborSession>, id: SessionId, event: PeerEvent) {
+        let _ = reactor;
+        let name = self.names.get(&id).map_or("?", String::as_str).to_owned();
+        match event {
+            PeerEvent::Fsm(label) => log::debug!("neighbor {name}: {}", label.name()),
+            PeerEvent::Connected => log::debug!("neighbor {name}: TCP connected"),
+            PeerEvent::Negotiated(n) => log::debug!(
+                "neighbor {name}: negotiated families {:?}, asn4 {}, max message {}",
+                n.families
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
+                n.asn4,
+                n.max_message_size
+            ),
+            PeerEvent::Up => log::info!("neighbor {name}: session established"),
+            PeerEvent::Down(reason) => log::warn!("neighbor {name}: session down: {reason}"),
+            PeerEvent::Received(message) => match *message {
+                Message::Update(update) => log_update(&name, &update),
+                Message::Notification(n) => log::warn!("neighbor {name}: received {n}"),
+                Message::Keepalive => log::trace!("neighbor {name}: keepalive"),
+                other => log::debug!("neighbor {name}: received {other:?}"),
+            },
+            PeerEvent::TreatAsWithdraw(error) => {
+                log::warn!("neighbor {name}: malformed UPDATE treated as withdraw: {error}")
+            }
+            PeerEvent::Stopped => log::info!("neighbor {name}: stopped"),
+        }
+    }
+
+    fn finished(
+        &mut self,
+        _reactor: &mut Reactor<NeighborSession>,
+        id: SessionId,
+        _value: NeighborSession,
+    ) {
+        self.names.remove(&id);
+    }
+}
+
+/// Logs every route of a received UPDATE: `announced 10.0.0.0/24 next-hop 192.0.2.1 ...`.
+fn log_update(name: &str, update: &Update) {
+    if let Some(family) = update.end_of_rib() {
+        log::info!("neighbor {name}: end-of-rib {family}");
+        return;
+    }
+    let mut attributes = String::new();
+    for attribute in &update.attributes {
+        if let Some(text) = attribute.text_entry() {
+            let _ = write!(attributes, " {text}");
+        }
+    }
+    for nlri in &update.withdrawn {
+        log::info!("neighbor {name}: withdrawn ipv4 unicast {nlri}");
+    }
+    for nlri in &update.announced {
+        log::info!("neighbor {name}: announced ipv4 unicast {nlri}{attributes}");
+    }
+    for mp in update.mp_reach() {
+        for nlri in mp.nlri.routes() {
+            log::info!(
+                "neighbor {name}: announced {} {nlri} next-hop {}{attributes}",
+                mp.family,
+                mp.next_hop
+            );
+        }
+    }
+    for mp in update.mp_unreach() {
+        for nlri in mp.nlri.routes() {
+            log::info!("neighbor {name}: withdrawn {} {nlri}", mp.family);
+        }
+    }
+}

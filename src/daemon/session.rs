@@ -1,0 +1,316 @@
+//! One configured neighbor as the reactor sees it: the `peer` FSM plus the addresses,
+//! socket options and connection bookkeeping the FSM itself must not know about.
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use crate::bgp::notification::Notification;
+use crate::peer::{CloseReason, Collision, Direction, Peer, PeerEvent, State};
+use crate::reactor::{
+    ConnectRequest, Disconnect, Incoming, Link, Md5Key, Session, Step, TcpOptions,
+};
+
+/// The text of the RFC 9003 shutdown communication sent when rexa stops.
+pub const SHUTDOWN_MESSAGE: &str = "rexa shutting down";
+
+/// Where and how this neighbor connects and accepts connections.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// The peer's address (the whole range when `peer_prefix_len` is shorter).
+    pub peer: IpAddr,
+    pub peer_prefix_len: u8,
+    /// Our address; `None` = chosen by the kernel.
+    pub local: Option<IpAddr>,
+    /// Port to connect to.
+    pub connect_port: u16,
+    /// Port of the listener that serves this neighbor (to tell inbound from outbound).
+    pub listen_port: Option<u16>,
+    pub options: TcpOptions,
+}
+
+impl Endpoints {
+    fn matches_peer(&self, address: IpAddr) -> bool {
+        match (self.peer, address) {
+            (IpAddr::V4(net), IpAddr::V4(a)) => {
+                prefix_match(&net.octets(), &a.octets(), self.peer_prefix_len)
+            }
+            (IpAddr::V6(net), IpAddr::V6(a)) => {
+                prefix_match(&net.octets(), &a.octets(), self.peer_prefix_len)
+            }
+            (IpAddr::V6(net), IpAddr::V4(a)) => {
+                net.to_ipv4_mapped() == Some(a) && self.peer_prefix_len >= 96
+            }
+            (IpAddr::V4(net), IpAddr::V6(a)) => a.to_ipv4_mapped() == Some(net),
+        }
+    }
+}
+
+fn prefix_match(net: &[u8], address: &[u8], len: u8) -> bool {
+    let full = usize::from(len / 8);
+    let rest = len % 8;
+    if net.get(..full) != address.get(..full) {
+        return false;
+    }
+    if rest == 0 {
+        return true;
+    }
+    let mask = 0xFFu8 << (8 - rest);
+    match (net.get(full), address.get(full)) {
+        (Some(n), Some(a)) => n & mask == a & mask,
+        _ => false,
+    }
+}
+
+/// Builds the socket options of a neighbor from its configuration values.
+pub fn tcp_options(
+    md5: Option<&[u8]>,
+    outgoing_ttl: Option<u8>,
+    incoming_ttl: Option<u8>,
+) -> TcpOptions {
+    TcpOptions {
+        md5: md5.and_then(Md5Key::new),
+        outgoing_ttl,
+        incoming_min_ttl: incoming_ttl,
+    }
+}
+
+/// A neighbor driven by the reactor.
+#[derive(Debug)]
+pub struct NeighborSession {
+    /// How logs name it (the peer address as configured).
+    pub name: String,
+    pub peer: Peer,
+    pub endpoints: Endpoints,
+    /// Set by `wants_connection` (which only borrows): when the outgoing connect began.
+    connecting_since: Cell<Option<Instant>>,
+    /// The connection came up; the OPEN goes out on the next step.
+    just_connected: Option<Direction>,
+    /// The addresses of the current connection.
+    pub local_address: Option<SocketAddr>,
+    events: VecDeque<PeerEvent>,
+    scratch: Vec<u8>,
+}
+
+impl NeighborSession {
+    pub fn new(name: String, peer: Peer, endpoints: Endpoints) -> NeighborSession {
+        NeighborSession {
+            name,
+            peer,
+            endpoints,
+            connecting_since: Cell::new(None),
+            just_connected: None,
+            local_address: None,
+            events: VecDeque::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    fn collect_events(&mut self) {
+        self.events.extend(self.peer.take_events());
+    }
+
+    fn connect_deadline(&self) -> Option<Instant> {
+        self.connecting_since
+            .get()
+            .map(|since| since + self.peer.settings.connect_timeout)
+    }
+}
+
+impl Session for NeighborSession {
+    type Reason = CloseReason;
+    type Command = ();
+    type Event = PeerEvent;
+
+    fn wants_connection(&self, now: Instant) -> Option<ConnectRequest> {
+        if self.connecting_since.get().is_some() || !self.peer.wants_connect(now) {
+            return None;
+        }
+        self.connecting_since.set(Some(now));
+        Some(ConnectRequest {
+            local: self.endpoints.local,
+            remote: SocketAddr::new(self.endpoints.peer, self.endpoints.connect_port),
+            options: self.endpoints.options,
+        })
+    }
+
+    fn incoming(&self, _now: Instant, local: SocketAddr, remote: SocketAddr) -> Incoming {
+        if !self.endpoints.matches_peer(remote.ip()) {
+            return Incoming::Refuse;
+        }
+        if let Some(ours) = self.endpoints.local {
+            if ours != local.ip() && !ours.is_unspecified() {
+                return Incoming::Refuse;
+            }
+        }
+        // The new connection's OPEN is not read yet: like ExaBGP, compare against the
+        // identifier the peer already sent on the current connection, if any.
+        let their_id = match self.peer.state() {
+            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
+                session.peer_open.router_id
+            }
+            _ => self.peer.settings.router_id,
+        };
+        match self.peer.collision(their_id) {
+            Collision::AcceptNew | Collision::ReplaceCurrent(_) => {
+                Incoming::Accept(self.endpoints.options)
+            }
+            Collision::RefuseNew(_) => {
+                log::info!(
+                    "{}: refusing a second connection from {remote} (collision)",
+                    self.name
+                );
+                Incoming::Reject(collision_cease())
+            }
+        }
+    }
+
+    fn connected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr) {
+        // `closed(Replaced)` already ended any previous attempt.
+        let outgoing = self.connecting_since.take().is_some();
+        let direction = if outgoing {
+            Direction::Outgoing
+        } else {
+            Direction::Incoming
+        };
+        if outgoing {
+            self.peer.connecting(now);
+        }
+        log::info!("{}: connected {local} -> {remote}", self.name);
+        self.local_address = Some(local);
+        self.just_connected = Some(direction);
+        self.collect_events();
+    }
+
+    fn closed(&mut self, now: Instant, why: &Disconnect) {
+        match why {
+            Disconnect::ConnectFailed(error) => {
+                log::info!("{}: connect failed: {error}", self.name);
+                if self.connecting_since.take().is_some() {
+                    self.peer.connecting(now);
+                }
+                self.peer.connect_failed(now);
+            }
+            other => {
+                log::info!("{}: {other}", self.name);
+                self.connecting_since.set(None);
+                self.peer.closed(now);
+            }
+        }
+        self.just_connected = None;
+        self.local_address = None;
+        self.collect_events();
+    }
+
+    fn tick(&mut self, _now: Instant) {}
+
+    fn step(&mut self, now: Instant, link: Option<Link<'_>>) -> Step<CloseReason> {
+        self.scratch.clear();
+        let Some(link) = link else {
+            if self.connect_deadline().is_some_and(|d| d <= now) {
+                log::info!("{}: connect timed out", self.name);
+                return Step::Close(CloseReason::ConnectFailed);
+            }
+            let (_, step) = self.peer.step(now, &[], &mut self.scratch, 0);
+            self.collect_events();
+            return match step {
+                crate::peer::Step::Close(reason) => Step::Close(reason),
+                _ => Step::Wait,
+            };
+        };
+        if let Some(direction) = self.just_connected.take() {
+            self.peer.connected(now, direction, &mut self.scratch);
+        }
+        let (used, step) = self.peer.step(
+            now,
+            link.input.data(),
+            &mut self.scratch,
+            link.output.pending(),
+        );
+        link.input.consume(used);
+        if !self.scratch.is_empty() {
+            link.output.push(&self.scratch);
+        }
+        self.collect_events();
+        match step {
+            crate::peer::Step::Now => Step::Now,
+            crate::peer::Step::Later => Step::Later,
+            crate::peer::Step::Wait => Step::Wait,
+            crate::peer::Step::Close(reason) => Step::Close(reason),
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        if let Some(deadline) = self.connect_deadline() {
+            return Some(deadline);
+        }
+        self.peer.next_deadline()
+    }
+
+    fn command(&mut self, _now: Instant, _command: ()) {}
+
+    fn take_event(&mut self) -> Option<PeerEvent> {
+        self.events.pop_front()
+    }
+
+    fn shutdown(&mut self, _now: Instant) {
+        self.peer
+            .shutdown(Notification::cease_shutdown(SHUTDOWN_MESSAGE));
+    }
+
+    fn is_finished(&self) -> bool {
+        self.peer.is_stopped()
+    }
+}
+
+/// NOTIFICATION Cease 6/7 (connection collision resolution), sent on a refused connection.
+fn collision_cease() -> &'static [u8] {
+    static BYTES: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| {
+        let mut out = Vec::new();
+        crate::bgp::message::Message::Notification(Notification::cease_connection_collision())
+            .encode(&mut out, &crate::bgp::Negotiated::default());
+        out
+    })
+}
+
+/// How long an outgoing connect may take before it counts as failed.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    fn endpoints(peer: &str, len: u8) -> Endpoints {
+        Endpoints {
+            peer: peer.parse().expect("address"),
+            peer_prefix_len: len,
+            local: None,
+            connect_port: 179,
+            listen_port: Some(179),
+            options: TcpOptions::default(),
+        }
+    }
+
+    #[test]
+    fn collision_cease_is_a_6_7_notification() {
+        let bytes = collision_cease();
+        assert_eq!(bytes.get(18..21), Some(&[3u8, 6, 7][..]));
+    }
+
+    #[test]
+    fn peer_ranges_match_by_prefix() {
+        let e = endpoints("10.0.0.0", 24);
+        assert!(e.matches_peer(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 9))));
+        assert!(!e.matches_peer(IpAddr::V4(Ipv4Addr::new(10, 0, 1, 9))));
+        let e = endpoints("127.0.0.2", 32);
+        assert!(e.matches_peer("127.0.0.2".parse().expect("ip")));
+        assert!(e.matches_peer("::ffff:127.0.0.2".parse().expect("ip")));
+        assert!(!e.matches_peer("127.0.0.3".parse().expect("ip")));
+        let e = endpoints("2001:db8::", 33);
+        assert!(e.matches_peer("2001:db8:7fff::1".parse().expect("ip")));
+        assert!(!e.matches_peer("2001:db8:8000::1".parse().expect("ip")));
+    }
+}

@@ -1,0 +1,278 @@
+//! From a configured neighbor to what the session needs: the FSM settings (our OPEN's
+//! capabilities in ExaBGP's order) and the socket endpoints.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::bgp::capability::{AddPathMode, Capability, GracefulRestart, MultiSession};
+use crate::config::env::Env;
+use crate::config::model::{AddPathMode as ConfigAddPath, AsnSetting, Neighbor};
+use crate::peer::Settings;
+
+use super::session::{tcp_options, Endpoints, CONNECT_TIMEOUT};
+
+/// Why a configured neighbor cannot be run (yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NeighborError {
+    /// `local-as auto` (mirror the peer's AS) is not supported yet.
+    LocalAsAuto { neighbor: String },
+    /// No router-id given and none can be derived from an IPv4 local address.
+    NoRouterId { neighbor: String },
+    /// The MD5 password is not valid base64 while `md5-base64` says it is.
+    Md5Base64 { neighbor: String },
+}
+
+impl fmt::Display for NeighborError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NeighborError::LocalAsAuto { neighbor } => {
+                write!(
+                    f,
+                    "neighbor {neighbor}: `local-as auto` is not supported yet"
+                )
+            }
+            NeighborError::NoRouterId { neighbor } => write!(
+                f,
+                "neighbor {neighbor}: no router-id, and no IPv4 local-address to take it from"
+            ),
+            NeighborError::Md5Base64 { neighbor } => {
+                write!(f, "neighbor {neighbor}: md5-password is not valid base64")
+            }
+        }
+    }
+}
+
+/// The capabilities of our OPEN, in the order ExaBGP sends them: multiprotocol per family,
+/// 4-octet AS, extended next-hop, add-path, graceful restart, route refresh (+ enhanced),
+/// operational, extended message, hostname, software version, multisession.
+pub fn capabilities(neighbor: &Neighbor, local_as: u32) -> Vec<Capability> {
+    let caps = &neighbor.capabilities;
+    let mut out: Vec<Capability> = neighbor
+        .families
+        .iter()
+        .map(|f| Capability::Multiprotocol(*f))
+        .collect();
+    if caps.asn4 {
+        out.push(Capability::FourOctetAs(local_as));
+    }
+    if caps.nexthop && !neighbor.nexthop.is_empty() {
+        let pairs = neighbor
+            .nexthop
+            .iter()
+            .filter(|n| neighbor.families.contains(&n.family))
+            .map(|n| (n.family, n.nexthop_afi))
+            .collect::<Vec<_>>();
+        if !pairs.is_empty() {
+            out.push(Capability::ExtendedNextHop(pairs));
+        }
+    }
+    let mode = match caps.add_path {
+        ConfigAddPath::Disabled => None,
+        ConfigAddPath::Receive => Some(AddPathMode(1)),
+        ConfigAddPath::Send => Some(AddPathMode(2)),
+        ConfigAddPath::SendReceive => Some(AddPathMode(3)),
+    };
+    if let Some(mode) = mode {
+        let families: Vec<_> = neighbor
+            .families
+            .iter()
+            .filter(|f| {
+                neighbor.add_path.is_empty() || neighbor.add_path.iter().any(|a| a.family == **f)
+            })
+            .map(|f| (*f, mode))
+            .collect();
+        if !families.is_empty() {
+            out.push(Capability::AddPath(families));
+        }
+    }
+    if let Some(time) = caps.graceful_restart {
+        out.push(Capability::GracefulRestart(GracefulRestart {
+            restart_flags: GracefulRestart::RESTART_STATE,
+            restart_time: u16::try_from(time.min(4095)).unwrap_or(4095),
+            families: neighbor
+                .families
+                .iter()
+                .map(|f| (*f, GracefulRestart::FORWARDING_STATE))
+                .collect(),
+        }));
+    }
+    if caps.route_refresh {
+        out.push(Capability::RouteRefresh);
+        out.push(Capability::EnhancedRouteRefresh);
+    }
+    if caps.operational {
+        out.push(Capability::Operational);
+    }
+    if caps.extended_message {
+        out.push(Capability::ExtendedMessage);
+    }
+    if neighbor.host_name.is_some() || neighbor.domain_name.is_some() {
+        out.push(Capability::Hostname {
+            host_name: neighbor.host_name.clone().unwrap_or_default(),
+            domain_name: neighbor.domain_name.clone().unwrap_or_default(),
+        });
+    }
+    if caps.software_version {
+        out.push(Capability::SoftwareVersion(format!(
+            "rexa/{}",
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    if caps.link_local_nexthop == Some(true) {
+        out.push(Capability::LinkLocalNextHop);
+    }
+    if caps.multi_session {
+        out.push(Capability::MultiSession(MultiSession {
+            cisco: false,
+            flags: Some(0),
+            codes: vec![1],
+        }));
+    }
+    out
+}
+
+/// The FSM settings and socket endpoints of one neighbor.
+pub fn session_settings(
+    neighbor: &Neighbor,
+    env: &Env,
+) -> Result<(Settings, Endpoints), NeighborError> {
+    let name = neighbor.peer_text();
+    let local_as = match neighbor.local_as {
+        AsnSetting::Asn(asn) => asn,
+        AsnSetting::Auto => return Err(NeighborError::LocalAsAuto { neighbor: name }),
+    };
+    let peer_as = match neighbor.peer_as {
+        AsnSetting::Asn(asn) => Some(asn),
+        AsnSetting::Auto => None,
+    };
+    let router_id = match (neighbor.router_id, neighbor.local_address) {
+        (Some(id), _) => id,
+        (None, Some(IpAddr::V4(local))) if !local.is_unspecified() => local,
+        _ => return Err(NeighborError::NoRouterId { neighbor: name }),
+    };
+    let mut settings = Settings::new(local_as, peer_as, router_id);
+    settings.hold_time = neighbor.hold_time;
+    settings.passive = neighbor.passive || env.bgp.passive;
+    settings.capabilities = capabilities(neighbor, local_as);
+    settings.open_wait = std::time::Duration::from_secs(env.bgp.openwait.into());
+    settings.connect_timeout = CONNECT_TIMEOUT;
+    settings.connect_attempts = if env.tcp.once { 1 } else { env.tcp.attempts };
+    settings.rib = crate::rib::RibOptions {
+        group_updates: neighbor.group_updates,
+        manual_eor: neighbor.manual_eor,
+        adj_rib_out: neighbor.adj_rib_out,
+    };
+
+    let md5 = match &neighbor.md5_password {
+        None => None,
+        Some(password) => Some(md5_key(password, neighbor.md5_base64).ok_or_else(|| {
+            NeighborError::Md5Base64 {
+                neighbor: neighbor.peer_text(),
+            }
+        })?),
+    };
+    let connect_port = if neighbor.connect != 0 {
+        neighbor.connect
+    } else {
+        env.tcp.port
+    };
+    let listen_port = if neighbor.listen != 0 {
+        Some(neighbor.listen)
+    } else {
+        Some(env.tcp.port)
+    };
+    let endpoints = Endpoints {
+        peer: neighbor.peer_address,
+        peer_prefix_len: neighbor.peer_prefix_len,
+        local: neighbor.local_address,
+        connect_port,
+        listen_port,
+        options: tcp_options(md5.as_deref(), neighbor.outgoing_ttl, neighbor.incoming_ttl),
+    };
+    Ok((settings, endpoints))
+}
+
+/// The MD5 key bytes: the password as written, or base64-decoded (`md5-base64 true`,
+/// or `auto` when it decodes cleanly), as ExaBGP does.
+fn md5_key(password: &str, base64: Option<bool>) -> Option<Vec<u8>> {
+    match base64 {
+        Some(false) => Some(password.as_bytes().to_vec()),
+        Some(true) => decode_base64(password),
+        None => Some(decode_base64(password).unwrap_or_else(|| password.as_bytes().to_vec())),
+    }
+}
+
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        })
+    };
+    let body = text.trim_end_matches('=');
+    if body.is_empty() || text.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in body.bytes() {
+        acc = (acc << 6) | value(c)?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// The IPv4 form of an address for logs when one exists.
+pub fn display_ip(address: IpAddr) -> String {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => v6.to_string(),
+        },
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_keys() {
+        assert_eq!(decode_base64("c2VjcmV0"), Some(b"secret".to_vec()));
+        assert_eq!(decode_base64("c2VjcmV0Cg=="), Some(b"secret\n".to_vec()));
+        assert_eq!(decode_base64("not base64!"), None);
+        assert_eq!(md5_key("secret", None), Some(b"secret".to_vec()));
+        assert_eq!(md5_key("c2VjcmV0", Some(false)), Some(b"c2VjcmV0".to_vec()));
+    }
+
+    #[test]
+    fn open_capabilities_follow_exabgp_order() {
+        let text = "neighbor 127.0.0.2 { router-id 10.0.0.2; local-address 127.0.0.1; \
+                    local-as 65533; peer-as 65533; host-name my-host-name; \
+                    domain-name my-domain-name.com; family { ipv4 unicast; } }";
+        let config = crate::config::parse(text, "t.conf").expect("valid");
+        let neighbor = &config.neighbors[0];
+        let open = crate::bgp::open::Open::new(
+            65533,
+            180,
+            "10.0.0.2".parse().expect("ip"),
+            capabilities(neighbor, 65533),
+        );
+        let mut body = Vec::new();
+        open.encode_body(&mut body);
+        // The OPEN of ExaBGP's conf-hostname.ci, byte for byte.
+        let expected = "04FFFD00B40A000002380206010400010001020641040000FFFD02020600022249200C6D792D686F73742D6E616D65126D792D646F6D61696E2D6E616D652E636F6D";
+        let hex: String = body.iter().map(|b| format!("{b:02X}")).collect();
+        assert_eq!(hex, expected);
+    }
+}

@@ -1,0 +1,1331 @@
+//! reactor: the only mio code — one `Poll`, a token slab (listeners, connections, pipes,
+//! signals), the NOW/LATER run queue, the timer heap, connection buffers and back-pressure.
+//!
+//! The reactor holds no protocol logic. It drives values implementing [`Session`] (the BGP
+//! FSM in `peer` is one) through a small contract:
+//!
+//! * time enters only as `now: Instant` arguments; a session reports its single earliest
+//!   deadline with [`Session::next_deadline`] and is told [`Session::tick`] once it passes;
+//! * bytes enter through [`Link::input`] (a [`ReadBuffer`] that keeps partial messages) and
+//!   leave through [`Link::output`] (a [`WriteBuffer`], the only path to the socket), both
+//!   handed to [`Session::step`], which does a bounded amount of work and answers a [`Step`];
+//! * connections are asked for with [`Session::wants_connection`] and offered with
+//!   [`Session::incoming`]; their start and end are reported with [`Session::connected`] and
+//!   [`Session::closed`].
+//!
+//! The owner (the daemon) builds a [`Reactor`], adds listeners and sessions, then calls
+//! [`Reactor::run`] with an [`Owner`] that receives signals and session events between passes.
+//!
+//! ```text
+//! let signals = SignalSource::install()?;          // first thing: no signal is lost
+//! let config = parse(...)?;                          // exit 1 on error, as ExaBGP
+//! let mut reactor: Reactor<Peer> = Reactor::new(Some(signals))?;
+//! for ip in tcp_bind { reactor.listen(SocketAddr::new(ip, tcp_port))?; }   // default 179
+//! for n in neighbors_with_md5 { reactor.set_listener_md5(n.peer_ip, &n.key)?; }
+//! reactor.set_unmatched_reply(Some(CEASE_PEER_DECONFIGURED));
+//! for n in neighbors { ids.insert(n.key(), reactor.add_session(Peer::new(n))); }
+//! reactor.run(&mut daemon)?;                         // READY=1, then passes until shutdown
+//! // Daemon as Owner: Shutdown → reactor.begin_shutdown(); Reload → notify(Reloading),
+//! // re-parse, add/remove/with_session per neighbor, notify(Ready); RestartPeers →
+//! // for_each_session(..); ChildExited → while let Some(c) = sys::reap_child() {..}
+//! ```
+
+pub mod buffer;
+pub mod notify;
+pub mod runqueue;
+pub mod signals;
+pub mod socket;
+pub mod timers;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::RawFd;
+use std::time::{Duration, Instant};
+
+use mio::{Events, Interest, Poll, Token};
+
+pub use buffer::{Filled, ReadBuffer, WriteBuffer};
+pub use notify::Status;
+pub use runqueue::RunQueue;
+pub use signals::{Signal, SignalSource};
+pub use socket::{ConnectRequest, Md5Key, SocketError, TcpOptions, BGP_PORT};
+pub use timers::Timers;
+
+/// What a session wants after one bounded [`Session::step`] (DESIGN.md, "The run queue").
+#[must_use]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step<R> {
+    /// More to do right away (ExaBGP's NOW): run again in this pass, after the others.
+    Now,
+    /// More to do, but yield (ExaBGP's LATER): run in the next pass, after a zero-timeout poll.
+    Later,
+    /// Nothing to do until readiness, new input, a command or the deadline wakes it.
+    Wait,
+    /// End the connection: the reactor writes what is already in the output buffer (for at
+    /// most [`LINGER`]), then closes the socket. [`Session::closed`] is not called for it.
+    Close(R),
+}
+
+/// Why the reactor ended (or failed to make) a session's connection on its own.
+#[derive(Debug)]
+pub enum Disconnect {
+    /// The outgoing connect failed (syscall and kernel error inside).
+    ConnectFailed(SocketError),
+    /// The peer closed its side (EOF); the session was stepped once more before this.
+    PeerClosed,
+    /// Reading or writing failed (ECONNRESET, EPIPE, ...).
+    Io(SocketError),
+    /// The session accepted an incoming connection that replaces this one.
+    Replaced,
+    /// The reactor dropped it: shutdown deadline or session removal.
+    Dropped,
+}
+
+impl fmt::Display for Disconnect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Disconnect::ConnectFailed(error) | Disconnect::Io(error) => error.fmt(f),
+            Disconnect::PeerClosed => f.write_str("connection closed by peer"),
+            Disconnect::Replaced => f.write_str("replaced by an incoming connection"),
+            Disconnect::Dropped => f.write_str("connection dropped by the reactor"),
+        }
+    }
+}
+
+/// A session's answer to an inbound connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Incoming {
+    /// Not for this session (the reactor asks the next one; nobody: the socket is closed,
+    /// after writing the bytes set with [`Reactor::set_unmatched_reply`], if any).
+    Refuse,
+    /// For this session but refused (e.g. collision with an established connection): write
+    /// these bytes (a NOTIFICATION) for at most [`LINGER`], then close. No one else is asked.
+    Reject(&'static [u8]),
+    /// Take it, with these socket options (TTL settings; MD5 is set on the listener). Any
+    /// connection the session already had is closed first with [`Disconnect::Replaced`].
+    Accept(TcpOptions),
+}
+
+/// The connection a session reads from and writes to during a step.
+pub struct Link<'a> {
+    /// Bytes received and not yet consumed; consume whole messages, leave partial ones.
+    pub input: &'a mut ReadBuffer,
+    /// Append whole messages; check [`WriteBuffer::has_room`] before encoding bulk data.
+    pub output: &'a mut WriteBuffer,
+    /// Our address on this connection.
+    pub local: SocketAddr,
+    /// The peer's address on this connection.
+    pub remote: SocketAddr,
+}
+
+/// The contract between the reactor and one configured peer (implemented by `peer`).
+///
+/// Call order: `wants_connection`/`incoming` → `connected` → `step`* (with `tick` whenever
+/// `next_deadline` passes, `command` whenever the owner delivers one) → either `step` returns
+/// `Close` or the reactor calls `closed`. After every call the reactor drains `take_event`,
+/// re-reads `next_deadline`, and (without a connection) asks `wants_connection`.
+pub trait Session {
+    /// Why a session closes a connection (logged with `Display`).
+    type Reason: fmt::Display;
+    /// Commands from the API, delivered with [`Reactor::command`].
+    type Command;
+    /// Events for the API, handed to [`Owner::event`].
+    type Event;
+
+    /// Without a connection: the outgoing connection to open now, if any (back-off is the
+    /// session's business: answer `None` until its retry deadline).
+    fn wants_connection(&self, now: Instant) -> Option<ConnectRequest>;
+    /// An inbound connection from `remote` arrived on a listener at `local`.
+    fn incoming(&self, now: Instant, local: SocketAddr, remote: SocketAddr) -> Incoming;
+    /// A connection (outgoing or accepted) is established.
+    fn connected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr);
+    /// The connection ended without the session asking (see [`Disconnect`]); back off.
+    fn closed(&mut self, now: Instant, why: &Disconnect);
+    /// The deadline from `next_deadline` has passed; the session will be stepped next.
+    fn tick(&mut self, now: Instant);
+    /// Bounded work: consume some input, append some output. `link` is `None` while the
+    /// session has no established connection.
+    fn step(&mut self, now: Instant, link: Option<Link<'_>>) -> Step<Self::Reason>;
+    /// The earliest moment the session needs `tick` (hold, keepalive, retry, open wait...).
+    fn next_deadline(&self) -> Option<Instant>;
+    /// A command from the API; the session is stepped afterwards.
+    fn command(&mut self, now: Instant, command: Self::Command);
+    /// The next event for the API, if any.
+    fn take_event(&mut self) -> Option<Self::Event>;
+    /// Shutdown: queue a CEASE if connected and answer `Close` soon; never reconnect.
+    fn shutdown(&mut self, now: Instant);
+    /// True when the session is over for good: the reactor removes it.
+    fn is_finished(&self) -> bool;
+}
+
+/// The daemon side: receives what the reactor surfaces between passes and may act on the
+/// reactor in return (add/remove sessions, deliver commands, begin shutdown, ...).
+pub trait Owner<S: Session> {
+    /// A process signal arrived (signals are queued, never lost, from `SignalSource::install`).
+    fn signal(&mut self, reactor: &mut Reactor<S>, signal: Signal);
+    /// A session produced an event for the API.
+    fn event(&mut self, reactor: &mut Reactor<S>, session: SessionId, event: S::Event);
+    /// A file descriptor registered with [`Reactor::register_fd`] is ready.
+    fn fd_ready(&mut self, _reactor: &mut Reactor<S>, _tag: u64, _readiness: Readiness) {}
+    /// A session reported `is_finished` and was removed.
+    fn finished(&mut self, _reactor: &mut Reactor<S>, _session: SessionId, _value: S) {}
+    /// Called once after every pass (after the callbacks above), before the next poll.
+    fn after_pass(&mut self, _reactor: &mut Reactor<S>) {}
+}
+
+/// Readiness reported for an owner-registered file descriptor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    /// Readable (or hung up / error: reading will tell).
+    pub readable: bool,
+    /// Writable.
+    pub writable: bool,
+}
+
+/// Identifies a session; stale after removal (the slot's generation changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionId {
+    slot: u32,
+    generation: u32,
+}
+
+/// How long a closing connection may take to flush its output (a NOTIFICATION).
+pub const LINGER: Duration = Duration::from_secs(1);
+/// How long shutdown waits for sessions to send their CEASE and flush.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+/// Session steps per pass before timers and sockets are looked at again.
+pub const STEP_BUDGET: usize = 256;
+/// Wall-clock budget of the steps of one pass.
+pub const TIME_BUDGET: Duration = Duration::from_millis(5);
+/// Bytes read from one connection per run of its session.
+pub const READ_QUOTA: usize = 64 * 1024;
+/// Connections accepted from one listener per pass.
+pub const ACCEPT_QUOTA: usize = 64;
+
+/// Buffer sizes of each connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferLimits {
+    /// Most unconsumed input bytes held (a few maximum-size messages).
+    pub read_limit: usize,
+    /// Output bytes above which the session is congested and not stepped for encoding.
+    pub write_high_water: usize,
+}
+
+impl Default for BufferLimits {
+    fn default() -> BufferLimits {
+        BufferLimits {
+            read_limit: 4 * 65_535,
+            write_high_water: 256 * 1024,
+        }
+    }
+}
+
+/// Counters of the loop, for tests and the idle measurement.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Calls to `poll`.
+    pub polls: u64,
+    /// Calls to `Session::step`.
+    pub steps: u64,
+    /// Calls to `Session::tick`.
+    pub ticks: u64,
+    /// Steps skipped because the session's output was congested.
+    pub congested_skips: u64,
+}
+
+const INDEX_BITS: u32 = 24;
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+const GENERATION_BITS: u32 = if usize::BITS - INDEX_BITS >= 32 {
+    32
+} else {
+    usize::BITS - INDEX_BITS
+};
+const GENERATION_MASK: u32 = u32::MAX >> (32 - GENERATION_BITS);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Connecting,
+    Open,
+    Draining { until: Instant },
+}
+
+struct Conn {
+    stream: mio::net::TcpStream,
+    remote: SocketAddr,
+    local: SocketAddr,
+    phase: Phase,
+    session: Option<u32>,
+    input: ReadBuffer,
+    output: WriteBuffer,
+    readable: bool,
+    eof: bool,
+}
+
+enum Source {
+    Signals(SignalSource),
+    Listener(mio::net::TcpListener),
+    Conn(Box<Conn>),
+    Fd { fd: RawFd, tag: u64 },
+}
+
+struct TokenSlot {
+    generation: u32,
+    source: Option<Source>,
+}
+
+struct SessionSlot<S> {
+    session: S,
+    conn: Option<usize>,
+    must_step: bool,
+}
+
+struct SessionEntry<S> {
+    generation: u32,
+    body: Option<SessionSlot<S>>,
+}
+
+/// The event loop. `S` is the session type (the `peer` FSM in the daemon).
+pub struct Reactor<S: Session> {
+    poll: Poll,
+    events: Option<Events>,
+    tokens: Vec<TokenSlot>,
+    free_tokens: Vec<usize>,
+    sessions: Vec<SessionEntry<S>>,
+    free_sessions: Vec<u32>,
+    queue: RunQueue,
+    timers: Timers,
+    limits: BufferLimits,
+    accept_backlog: Vec<usize>,
+    draining: Vec<usize>,
+    signals_pending: VecDeque<Signal>,
+    signal_scratch: Vec<Signal>,
+    session_events: VecDeque<(SessionId, S::Event)>,
+    fd_events: VecDeque<(u64, Readiness)>,
+    finished: VecDeque<(SessionId, S)>,
+    shutdown_deadline: Option<Instant>,
+    unmatched_reply: Option<&'static [u8]>,
+    stats: Stats,
+}
+
+impl<S: Session> Reactor<S> {
+    /// A reactor polling `signals` (install them first thing at start-up; `None` in tests).
+    pub fn new(signals: Option<SignalSource>) -> io::Result<Reactor<S>> {
+        let mut reactor = Reactor {
+            poll: Poll::new()?,
+            events: Some(Events::with_capacity(1024)),
+            tokens: Vec::new(),
+            free_tokens: Vec::new(),
+            sessions: Vec::new(),
+            free_sessions: Vec::new(),
+            queue: RunQueue::default(),
+            timers: Timers::default(),
+            limits: BufferLimits::default(),
+            accept_backlog: Vec::new(),
+            draining: Vec::new(),
+            signals_pending: VecDeque::new(),
+            signal_scratch: Vec::new(),
+            session_events: VecDeque::new(),
+            fd_events: VecDeque::new(),
+            finished: VecDeque::new(),
+            shutdown_deadline: None,
+            unmatched_reply: None,
+            stats: Stats::default(),
+        };
+        if let Some(mut signals) = signals {
+            let index = reactor.allocate_token();
+            let token = reactor.token_of(index);
+            reactor
+                .poll
+                .registry()
+                .register(signals.source(), token, Interest::READABLE)?;
+            // Signals that arrived before the loop existed are already in the pipe; read
+            // them now so they are surfaced on the first pass even without a new edge.
+            signals.drain_into(&mut reactor.signal_scratch);
+            reactor
+                .signals_pending
+                .extend(reactor.signal_scratch.drain(..));
+            reactor.put_source(index, Source::Signals(signals));
+        }
+        Ok(reactor)
+    }
+
+    /// Changes the buffer sizes of connections opened from now on.
+    pub fn set_buffer_limits(&mut self, limits: BufferLimits) {
+        self.limits = limits;
+    }
+
+    /// Loop counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    // ----- token slab -----
+
+    fn allocate_token(&mut self) -> usize {
+        if let Some(index) = self.free_tokens.pop() {
+            return index;
+        }
+        self.tokens.push(TokenSlot {
+            generation: 0,
+            source: None,
+        });
+        self.tokens.len() - 1
+    }
+
+    fn token_of(&self, index: usize) -> Token {
+        let generation = self.tokens.get(index).map_or(0, |slot| slot.generation) as usize;
+        Token((index & INDEX_MASK) | (generation << INDEX_BITS))
+    }
+
+    fn index_of(&self, token: Token) -> Option<usize> {
+        let index = token.0 & INDEX_MASK;
+        let generation = (token.0 >> INDEX_BITS) as u32;
+        let slot = self.tokens.get(index)?;
+        (slot.generation == generation && slot.source.is_some()).then_some(index)
+    }
+
+    fn put_source(&mut self, index: usize, source: Source) {
+        if let Some(slot) = self.tokens.get_mut(index) {
+            slot.source = Some(source);
+        }
+    }
+
+    fn release_token(&mut self, index: usize) -> Option<Source> {
+        let slot = self.tokens.get_mut(index)?;
+        let source = slot.source.take();
+        // Generation bump: events still queued for the old registration are ignored.
+        slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
+        self.free_tokens.push(index);
+        source
+    }
+
+    fn conn(&self, index: usize) -> Option<&Conn> {
+        match self.tokens.get(index)?.source.as_ref()? {
+            Source::Conn(conn) => Some(conn),
+            _ => None,
+        }
+    }
+
+    fn conn_mut(&mut self, index: usize) -> Option<&mut Conn> {
+        match self.tokens.get_mut(index)?.source.as_mut()? {
+            Source::Conn(conn) => Some(conn),
+            _ => None,
+        }
+    }
+
+    fn close_conn(&mut self, index: usize) {
+        if let Some(Source::Conn(mut conn)) = self.release_token(index) {
+            let _ = self.poll.registry().deregister(&mut conn.stream);
+            let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    // ----- listeners and owner fds -----
+
+    /// Listens on `address` (`exabgp.tcp.bind` × `exabgp.tcp.port`). Returns the bound
+    /// address (useful with port 0).
+    pub fn listen(&mut self, address: SocketAddr) -> Result<SocketAddr, SocketError> {
+        let mut listener = socket::listen(address)?;
+        let bound = listener.local_addr().map_err(|error| SocketError {
+            address,
+            call: "getsockname",
+            error,
+        })?;
+        let index = self.allocate_token();
+        let token = self.token_of(index);
+        if let Err(error) = self
+            .poll
+            .registry()
+            .register(&mut listener, token, Interest::READABLE)
+        {
+            self.release_token(index);
+            return Err(SocketError {
+                address,
+                call: "epoll_ctl",
+                error,
+            });
+        }
+        self.put_source(index, Source::Listener(listener));
+        Ok(bound)
+    }
+
+    /// Sets `key` for connections from `peer` on every listener of its address family
+    /// (call after `listen`, once per configured peer with an md5-password).
+    pub fn set_listener_md5(&mut self, peer: IpAddr, key: &Md5Key) -> Result<(), SocketError> {
+        for slot in &self.tokens {
+            if let Some(Source::Listener(listener)) = &slot.source {
+                socket::set_listener_md5(listener, peer, key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Bytes written to inbound connections no session accepts before they are closed
+    /// (the daemon sets a NOTIFICATION Cease "peer de-configured" here; default: none).
+    pub fn set_unmatched_reply(&mut self, bytes: Option<&'static [u8]>) {
+        self.unmatched_reply = bytes;
+    }
+
+    /// Stops listening everywhere.
+    pub fn close_listeners(&mut self) {
+        let listeners: Vec<usize> = (0..self.tokens.len())
+            .filter(|index| {
+                matches!(
+                    self.tokens.get(*index).and_then(|s| s.source.as_ref()),
+                    Some(Source::Listener(_))
+                )
+            })
+            .collect();
+        for index in listeners {
+            if let Some(Source::Listener(mut listener)) = self.release_token(index) {
+                let _ = self.poll.registry().deregister(&mut listener);
+            }
+        }
+        self.accept_backlog.clear();
+    }
+
+    /// Polls a raw fd the owner keeps (helper-process pipes); readiness goes to
+    /// [`Owner::fd_ready`] with `tag`. Edge-triggered: read/write until WouldBlock.
+    pub fn register_fd(&mut self, fd: RawFd, interest: Interest, tag: u64) -> io::Result<Token> {
+        let index = self.allocate_token();
+        let token = self.token_of(index);
+        if let Err(error) =
+            self.poll
+                .registry()
+                .register(&mut mio::unix::SourceFd(&fd), token, interest)
+        {
+            self.release_token(index);
+            return Err(error);
+        }
+        self.put_source(index, Source::Fd { fd, tag });
+        Ok(token)
+    }
+
+    /// Stops polling an fd registered with `register_fd` (before the owner closes it).
+    pub fn deregister_fd(&mut self, token: Token) -> io::Result<()> {
+        let Some(index) = self.index_of(token) else {
+            return Ok(());
+        };
+        if let Some(Source::Fd { fd, .. }) = self.release_token(index) {
+            self.poll
+                .registry()
+                .deregister(&mut mio::unix::SourceFd(&fd))?;
+        }
+        Ok(())
+    }
+
+    // ----- sessions -----
+
+    /// Adds a session; it is stepped in the next pass.
+    pub fn add_session(&mut self, session: S) -> SessionId {
+        let body = SessionSlot {
+            session,
+            conn: None,
+            must_step: false,
+        };
+        let reused = self.free_sessions.pop().and_then(|slot| {
+            let entry = self.sessions.get_mut(slot as usize)?;
+            Some((slot, entry))
+        });
+        let id = match reused {
+            Some((slot, entry)) => {
+                entry.body = Some(body);
+                SessionId {
+                    slot,
+                    generation: entry.generation,
+                }
+            }
+            None => {
+                self.sessions.push(SessionEntry {
+                    generation: 0,
+                    body: Some(body),
+                });
+                SessionId {
+                    slot: (self.sessions.len() - 1) as u32,
+                    generation: 0,
+                }
+            }
+        };
+        self.queue.push_now(id.slot);
+        id
+    }
+
+    fn live_slot(&self, id: SessionId) -> Option<u32> {
+        let entry = self.sessions.get(id.slot as usize)?;
+        (entry.generation == id.generation && entry.body.is_some()).then_some(id.slot)
+    }
+
+    fn slot_mut(&mut self, slot: u32) -> Option<&mut SessionSlot<S>> {
+        self.sessions.get_mut(slot as usize)?.body.as_mut()
+    }
+
+    fn id_of(&self, slot: u32) -> SessionId {
+        let generation = self
+            .sessions
+            .get(slot as usize)
+            .map_or(0, |entry| entry.generation);
+        SessionId { slot, generation }
+    }
+
+    /// The session behind `id`, if still present.
+    pub fn session(&self, id: SessionId) -> Option<&S> {
+        let slot = self.live_slot(id)?;
+        self.sessions
+            .get(slot as usize)?
+            .body
+            .as_ref()
+            .map(|body| &body.session)
+    }
+
+    /// Removes a session at once, dropping its connection without flushing.
+    pub fn remove_session(&mut self, id: SessionId) -> Option<S> {
+        let slot = self.live_slot(id)?;
+        self.take_slot(slot)
+    }
+
+    fn take_slot(&mut self, slot: u32) -> Option<S> {
+        let entry = self.sessions.get_mut(slot as usize)?;
+        let body = entry.body.take()?;
+        entry.generation = entry.generation.wrapping_add(1);
+        self.free_sessions.push(slot);
+        self.queue.remove(slot);
+        self.timers.cancel(slot);
+        if let Some(conn) = body.conn {
+            self.close_conn(conn);
+        }
+        Some(body.session)
+    }
+
+    /// Delivers an API command; the session is stepped in this or the next pass.
+    /// Gives the command back when the session no longer exists.
+    pub fn command(&mut self, id: SessionId, command: S::Command) -> Result<(), S::Command> {
+        let Some(slot) = self.live_slot(id) else {
+            return Err(command);
+        };
+        let now = Instant::now();
+        if let Some(body) = self.slot_mut(slot) {
+            body.session.command(now, command);
+            body.must_step = true;
+        }
+        self.after_call(slot);
+        self.queue.push_now(slot);
+        Ok(())
+    }
+
+    /// Runs `f` on one session (e.g. a reload that changed it), then steps it.
+    /// Returns `None` when the session no longer exists.
+    pub fn with_session<T>(
+        &mut self,
+        id: SessionId,
+        f: impl FnOnce(&mut S, Instant) -> T,
+    ) -> Option<T> {
+        let slot = self.live_slot(id)?;
+        let now = Instant::now();
+        let body = self.slot_mut(slot)?;
+        body.must_step = true;
+        let result = f(&mut body.session, now);
+        self.after_call(slot);
+        self.queue.push_now(slot);
+        Some(result)
+    }
+
+    /// Runs `f` on every session (e.g. for SIGALRM), then steps them all.
+    pub fn for_each_session(&mut self, mut f: impl FnMut(SessionId, &mut S, Instant)) {
+        let now = Instant::now();
+        for slot in 0..self.sessions.len() as u32 {
+            let id = self.id_of(slot);
+            let Some(body) = self.slot_mut(slot) else {
+                continue;
+            };
+            body.must_step = true;
+            f(id, &mut body.session, now);
+            self.after_call(slot);
+            self.queue.push_now(slot);
+        }
+    }
+
+    /// Output bytes pending and input bytes buffered on the session's connection.
+    pub fn buffered(&self, id: SessionId) -> Option<(usize, usize)> {
+        let slot = self.live_slot(id)?;
+        let conn_index = self.sessions.get(slot as usize)?.body.as_ref()?.conn?;
+        let conn = self.conn(conn_index)?;
+        Some((conn.output.pending(), conn.input.len()))
+    }
+
+    /// Drains events, re-arms the deadline, removes the session when it is finished.
+    fn after_call(&mut self, slot: u32) {
+        let id = self.id_of(slot);
+        let Some(body) = self
+            .sessions
+            .get_mut(slot as usize)
+            .and_then(|e| e.body.as_mut())
+        else {
+            return;
+        };
+        while let Some(event) = body.session.take_event() {
+            self.session_events.push_back((id, event));
+        }
+        let deadline = body.session.next_deadline();
+        let finished = body.session.is_finished();
+        self.timers.set(slot, deadline);
+        if finished {
+            if let Some(session) = self.take_slot(slot) {
+                self.finished.push_back((id, session));
+            }
+        }
+    }
+
+    // ----- shutdown -----
+
+    /// Starts the shutdown: STOPPING=1, listeners closed, every session asked to close
+    /// (each queues its CEASE); the loop ends when all connections are gone or after
+    /// [`SHUTDOWN_GRACE`].
+    pub fn begin_shutdown(&mut self) {
+        if self.shutdown_deadline.is_some() {
+            return;
+        }
+        let now = Instant::now();
+        notify::notify(Status::Stopping);
+        self.shutdown_deadline = Some(now + SHUTDOWN_GRACE);
+        self.close_listeners();
+        for slot in 0..self.sessions.len() as u32 {
+            let Some(body) = self.slot_mut(slot) else {
+                continue;
+            };
+            body.must_step = true;
+            body.session.shutdown(now);
+            self.after_call(slot);
+            self.queue.push_now(slot);
+        }
+    }
+
+    /// True once shutdown began and every connection closed, or the grace period ended.
+    pub fn is_done(&self) -> bool {
+        let Some(deadline) = self.shutdown_deadline else {
+            return false;
+        };
+        Instant::now() >= deadline
+            || !self
+                .tokens
+                .iter()
+                .any(|slot| matches!(slot.source, Some(Source::Conn(_))))
+    }
+
+    // ----- the loop -----
+
+    /// How long the next poll may sleep: zero while work is queued, else until the
+    /// earliest deadline (`None`: no deadline at all, sleep until an event).
+    pub fn poll_timeout(&mut self, now: Instant) -> Option<Duration> {
+        if self.queue.has_work() || !self.accept_backlog.is_empty() {
+            return Some(Duration::ZERO);
+        }
+        let mut earliest = self.timers.next_deadline();
+        let mut consider = |at: Instant| {
+            earliest = Some(earliest.map_or(at, |current: Instant| current.min(at)));
+        };
+        for index in &self.draining {
+            if let Some(Source::Conn(conn)) =
+                self.tokens.get(*index).and_then(|s| s.source.as_ref())
+            {
+                if let Phase::Draining { until } = conn.phase {
+                    consider(until);
+                }
+            }
+        }
+        if let Some(deadline) = self.shutdown_deadline {
+            consider(deadline);
+        }
+        earliest.map(|at| at.saturating_duration_since(now))
+    }
+
+    /// Runs until shutdown completes: READY=1 first, then passes, with the owner's
+    /// callbacks between them. Only a failing `poll` itself is an error.
+    pub fn run(&mut self, owner: &mut impl Owner<S>) -> io::Result<()> {
+        notify::notify(Status::Ready);
+        loop {
+            self.dispatch(owner);
+            if self.is_done() {
+                break;
+            }
+            self.turn()?;
+        }
+        self.dispatch(owner);
+        for index in 0..self.tokens.len() {
+            if matches!(
+                self.tokens.get(index).and_then(|s| s.source.as_ref()),
+                Some(Source::Conn(_))
+            ) {
+                self.close_conn(index);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands queued signals, events, fd readiness and finished sessions to the owner.
+    pub fn dispatch(&mut self, owner: &mut impl Owner<S>) {
+        loop {
+            if let Some(signal) = self.signals_pending.pop_front() {
+                owner.signal(self, signal);
+            } else if let Some((id, event)) = self.session_events.pop_front() {
+                owner.event(self, id, event);
+            } else if let Some((tag, readiness)) = self.fd_events.pop_front() {
+                owner.fd_ready(self, tag, readiness);
+            } else if let Some((id, session)) = self.finished.pop_front() {
+                owner.finished(self, id, session);
+            } else {
+                break;
+            }
+        }
+        owner.after_pass(self);
+    }
+
+    /// One pass: poll (sleeping at most until the next deadline), feed readiness, fire
+    /// timers, then run the queue within the budget.
+    pub fn turn(&mut self) -> io::Result<()> {
+        let timeout = self.poll_timeout(Instant::now());
+        self.turn_with_timeout(timeout)
+    }
+
+    /// One pass with an explicit poll timeout (tests bound their waits with it).
+    pub fn turn_with_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        let mut events = self
+            .events
+            .take()
+            .unwrap_or_else(|| Events::with_capacity(1024));
+        self.stats.polls += 1;
+        let polled = self.poll.poll(&mut events, timeout);
+        if let Err(error) = polled {
+            if error.kind() != io::ErrorKind::Interrupted {
+                self.events = Some(events);
+                return Err(error);
+            }
+        }
+        let now = Instant::now();
+        for event in events.iter() {
+            self.on_event(event, now);
+        }
+        self.events = Some(events);
+        self.fire_timers(now);
+        self.check_draining(now);
+        self.accept_pending(now);
+        self.queue.promote_later();
+        self.run_queue(now);
+        Ok(())
+    }
+
+    fn on_event(&mut self, event: &mio::event::Event, now: Instant) {
+        let Some(index) = self.index_of(event.token()) else {
+            return;
+        };
+        let readable = event.is_readable() || event.is_read_closed() || event.is_error();
+        let writable = event.is_writable() || event.is_write_closed() || event.is_error();
+        match self
+            .tokens
+            .get_mut(index)
+            .and_then(|slot| slot.source.as_mut())
+        {
+            Some(Source::Signals(signals)) => {
+                signals.drain_into(&mut self.signal_scratch);
+                self.signals_pending.extend(self.signal_scratch.drain(..));
+            }
+            Some(Source::Listener(_)) if !self.accept_backlog.contains(&index) => {
+                self.accept_backlog.push(index);
+            }
+            Some(Source::Listener(_)) => {}
+            Some(Source::Fd { tag, .. }) => {
+                self.fd_events
+                    .push_back((*tag, Readiness { readable, writable }));
+            }
+            Some(Source::Conn(conn)) => {
+                if readable {
+                    conn.readable = true;
+                }
+                match (conn.phase, conn.session) {
+                    (Phase::Connecting, Some(slot)) => self.finish_connect(index, slot, now),
+                    (Phase::Open, Some(slot)) => self.queue.push_now(slot),
+                    _ => self.drain_conn(index, now),
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn finish_connect(&mut self, index: usize, slot: u32, now: Instant) {
+        let Some(conn) = self.conn(index) else { return };
+        let remote = conn.remote;
+        match socket::connect_result(&conn.stream, remote) {
+            Ok(None) => {}
+            Ok(Some(local)) => {
+                if let Some(conn) = self.conn_mut(index) {
+                    conn.phase = Phase::Open;
+                    conn.local = local;
+                }
+                log::debug!("{remote}: connected from {local}");
+                if let Some(body) = self.slot_mut(slot) {
+                    body.session.connected(now, local, remote);
+                }
+                self.after_call(slot);
+                self.queue.push_now(slot);
+            }
+            Err(error) => {
+                log::warn!("{error}");
+                self.detach(slot, now, Disconnect::ConnectFailed(error));
+            }
+        }
+    }
+
+    /// Drops the session's connection at once and tells it why.
+    fn detach(&mut self, slot: u32, now: Instant, why: Disconnect) {
+        let Some(body) = self.slot_mut(slot) else {
+            return;
+        };
+        let conn = body.conn.take();
+        if let Some(conn) = conn {
+            self.close_conn(conn);
+        }
+        if let Some(body) = self.slot_mut(slot) {
+            body.session.closed(now, &why);
+        }
+        self.after_call(slot);
+        self.queue.push_now(slot);
+    }
+
+    fn fire_timers(&mut self, now: Instant) {
+        while let Some(slot) = self.timers.pop_expired(now) {
+            let Some(body) = self.slot_mut(slot) else {
+                continue;
+            };
+            body.must_step = true;
+            body.session.tick(now);
+            self.stats.ticks += 1;
+            self.after_call(slot);
+            self.queue.push_now(slot);
+        }
+    }
+
+    /// Flushes a connection whose session closed it; closes it when empty or overdue.
+    fn drain_conn(&mut self, index: usize, now: Instant) {
+        let Some(conn) = self.conn_mut(index) else {
+            return;
+        };
+        let overdue = matches!(conn.phase, Phase::Draining { until } if now >= until);
+        let done = match conn.output.flush_to(&mut conn.stream) {
+            Ok(flushed) => flushed,
+            Err(error) => {
+                log::debug!("{}: write failed while closing: {error}", conn.remote);
+                true
+            }
+        };
+        if done || overdue || conn.session.is_none() && conn.phase == Phase::Connecting {
+            self.draining.retain(|i| *i != index);
+            self.close_conn(index);
+        }
+    }
+
+    fn check_draining(&mut self, now: Instant) {
+        let mut i = 0;
+        while let Some(index) = self.draining.get(i).copied() {
+            let before = self.draining.len();
+            self.drain_conn(index, now);
+            if self.draining.len() == before {
+                i += 1;
+            }
+        }
+    }
+
+    fn accept_pending(&mut self, now: Instant) {
+        let backlog = std::mem::take(&mut self.accept_backlog);
+        for index in backlog {
+            let mut drained = false;
+            for _ in 0..ACCEPT_QUOTA {
+                let accepted = match self.tokens.get(index).and_then(|s| s.source.as_ref()) {
+                    Some(Source::Listener(listener)) => listener.accept(),
+                    _ => {
+                        drained = true;
+                        break;
+                    }
+                };
+                match accepted {
+                    Ok((stream, remote)) => self.adopt(stream, remote, now),
+                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                        drained = true;
+                        break;
+                    }
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(error) => {
+                        // e.g. EMFILE: log it and wait for the next edge rather than spin.
+                        let local = match self.tokens.get(index).and_then(|s| s.source.as_ref()) {
+                            Some(Source::Listener(listener)) => listener.local_addr().ok(),
+                            _ => None,
+                        };
+                        match local {
+                            Some(local) => log::warn!("{local}: accept failed: {error}"),
+                            None => log::warn!("accept failed: {error}"),
+                        }
+                        drained = true;
+                        break;
+                    }
+                }
+            }
+            // Stopped before WouldBlock (quota or error): edge-triggered, so look again
+            // next pass ourselves.
+            if !drained && !self.accept_backlog.contains(&index) {
+                self.accept_backlog.push(index);
+            }
+        }
+    }
+
+    fn adopt(&mut self, stream: mio::net::TcpStream, remote: SocketAddr, now: Instant) {
+        if self.shutdown_deadline.is_some() {
+            return;
+        }
+        let local = match stream.local_addr() {
+            Ok(local) => local,
+            Err(error) => {
+                log::warn!("{remote}: getsockname failed: {error}");
+                return;
+            }
+        };
+        let mut chosen = None;
+        let mut reply = self.unmatched_reply;
+        for slot in 0..self.sessions.len() as u32 {
+            let Some(body) = self
+                .sessions
+                .get(slot as usize)
+                .and_then(|e| e.body.as_ref())
+            else {
+                continue;
+            };
+            match body.session.incoming(now, local, remote) {
+                Incoming::Refuse => continue,
+                Incoming::Accept(options) => chosen = Some((slot, options)),
+                Incoming::Reject(bytes) => reply = Some(bytes),
+            }
+            break;
+        }
+        let Some((slot, options)) = chosen else {
+            log::info!("{remote}: connection to {local} refused");
+            if let Some(bytes) = reply.filter(|bytes| !bytes.is_empty()) {
+                self.reply_and_close(stream, remote, local, bytes, now);
+            }
+            return;
+        };
+        if let Err(error) = socket::prepare_accepted(&stream, remote, &options) {
+            log::warn!("{error}");
+            return;
+        }
+        let had_conn = self.slot_mut(slot).and_then(|body| body.conn).is_some();
+        if had_conn {
+            self.detach(slot, now, Disconnect::Replaced);
+        }
+        if let Some(index) = self.register_conn(stream, remote, local, Phase::Open, Some(slot)) {
+            if let Some(body) = self.slot_mut(slot) {
+                body.conn = Some(index);
+                body.session.connected(now, local, remote);
+            }
+            log::debug!("{remote}: accepted on {local}");
+            self.after_call(slot);
+            self.queue.push_now(slot);
+        }
+    }
+
+    /// Writes `bytes` on a refused connection (bounded by LINGER), then closes it.
+    fn reply_and_close(
+        &mut self,
+        stream: mio::net::TcpStream,
+        remote: SocketAddr,
+        local: SocketAddr,
+        bytes: &[u8],
+        now: Instant,
+    ) {
+        let phase = Phase::Draining {
+            until: now + LINGER,
+        };
+        let Some(index) = self.register_conn(stream, remote, local, phase, None) else {
+            return;
+        };
+        if let Some(conn) = self.conn_mut(index) {
+            conn.output.push(bytes);
+        }
+        self.draining.push(index);
+        self.drain_conn(index, now);
+    }
+
+    fn register_conn(
+        &mut self,
+        mut stream: mio::net::TcpStream,
+        remote: SocketAddr,
+        local: SocketAddr,
+        phase: Phase,
+        slot: Option<u32>,
+    ) -> Option<usize> {
+        let index = self.allocate_token();
+        let token = self.token_of(index);
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(error) = self.poll.registry().register(&mut stream, token, interest) {
+            log::warn!("{remote}: epoll_ctl failed: {error}");
+            self.release_token(index);
+            return None;
+        }
+        let conn = Conn {
+            stream,
+            remote,
+            local,
+            phase,
+            session: slot,
+            input: ReadBuffer::new(self.limits.read_limit),
+            output: WriteBuffer::new(self.limits.write_high_water),
+            readable: true,
+            eof: false,
+        };
+        self.put_source(index, Source::Conn(Box::new(conn)));
+        Some(index)
+    }
+
+    fn start_connect(&mut self, slot: u32, request: ConnectRequest, now: Instant) {
+        let unspecified = SocketAddr::new(
+            if request.remote.is_ipv6() {
+                IpAddr::from([0u16; 8])
+            } else {
+                IpAddr::from([0u8; 4])
+            },
+            0,
+        );
+        match socket::connect(&request) {
+            Ok(stream) => {
+                let local = stream.local_addr().unwrap_or(unspecified);
+                if let Some(index) =
+                    self.register_conn(stream, request.remote, local, Phase::Connecting, Some(slot))
+                {
+                    if let Some(body) = self.slot_mut(slot) {
+                        body.conn = Some(index);
+                    }
+                    log::debug!("{}: connecting", request.remote);
+                }
+            }
+            Err(error) => {
+                log::warn!("{error}");
+                if let Some(body) = self.slot_mut(slot) {
+                    body.session.closed(now, &Disconnect::ConnectFailed(error));
+                }
+                self.after_call(slot);
+            }
+        }
+    }
+
+    fn run_queue(&mut self, pass_start: Instant) {
+        let mut steps = 0usize;
+        let mut now = pass_start;
+        while steps < STEP_BUDGET && now.duration_since(pass_start) < TIME_BUDGET {
+            let Some(slot) = self.queue.pop_now() else {
+                break;
+            };
+            self.run_session(slot, now);
+            steps += 1;
+            now = Instant::now();
+        }
+    }
+
+    /// Reads, steps and flushes one session, then queues it as its `Step` says.
+    fn run_session(&mut self, slot: u32, now: Instant) {
+        let Some(body) = self.slot_mut(slot) else {
+            return;
+        };
+        let must_step = std::mem::replace(&mut body.must_step, false);
+        let conn_index = body.conn;
+
+        // 1. Input and output on an open connection.
+        let mut new_input = false;
+        let mut congested = false;
+        if let Some(index) = conn_index {
+            let Some(conn) = self.conn_mut(index) else {
+                return;
+            };
+            if conn.phase == Phase::Open {
+                let remote = conn.remote;
+                if let Err(error) = conn.output.flush_to(&mut conn.stream) {
+                    let error = SocketError {
+                        address: remote,
+                        call: "write",
+                        error,
+                    };
+                    log::warn!("{error}");
+                    self.detach(slot, now, Disconnect::Io(error));
+                    return;
+                }
+                if conn.readable && !conn.input.is_full() && !conn.eof {
+                    let before = conn.input.len();
+                    match conn.input.fill_from(&mut conn.stream, READ_QUOTA) {
+                        Ok(Filled::Drained) => conn.readable = false,
+                        Ok(Filled::Limited) => {}
+                        Ok(Filled::Eof) => {
+                            conn.readable = false;
+                            conn.eof = true;
+                        }
+                        Err(error) => {
+                            let error = SocketError {
+                                address: remote,
+                                call: "read",
+                                error,
+                            };
+                            log::warn!("{error}");
+                            self.detach(slot, now, Disconnect::Io(error));
+                            return;
+                        }
+                    }
+                    new_input = conn.input.len() > before;
+                }
+                congested = !conn.output.has_room();
+            }
+        }
+
+        // 2. Back-pressure: a congested session is not stepped for encoding; only new input,
+        //    a passed deadline or an owner call (command, shutdown: it may need to close)
+        //    run it.
+        let eof = conn_index.and_then(|i| self.conn(i)).is_some_and(|c| c.eof);
+        if congested && !must_step && !new_input && !eof {
+            self.stats.congested_skips += 1;
+            return;
+        }
+
+        // 3. The step.
+        // Events, deadline and removal (`after_call`) are handled once the output is
+        // flushed, so a finished session's last words still reach the socket.
+        let result = self.step_session(slot, conn_index, now);
+        self.stats.steps += 1;
+
+        // 4. Write what the step produced.
+        let mut flushed_all = true;
+        if let Some(index) = conn_index {
+            if let Some(conn) = self.conn_mut(index) {
+                if conn.phase == Phase::Open {
+                    let remote = conn.remote;
+                    match conn.output.flush_to(&mut conn.stream) {
+                        Ok(all) => flushed_all = all,
+                        Err(error) => {
+                            if !matches!(result, Step::Close(_)) {
+                                let error = SocketError {
+                                    address: remote,
+                                    call: "write",
+                                    error,
+                                };
+                                log::warn!("{error}");
+                                self.detach(slot, now, Disconnect::Io(error));
+                                return;
+                            }
+                        }
+                    }
+                    congested = !conn.output.has_room();
+                }
+            }
+        }
+
+        // 5. Schedule.
+        match result {
+            Step::Now if !congested => self.queue.push_now(slot),
+            Step::Later if !congested => self.queue.push_later(slot),
+            Step::Now | Step::Later | Step::Wait => {}
+            Step::Close(reason) => {
+                if let Some(index) = conn_index {
+                    let remote = self.conn(index).map(|c| c.remote);
+                    if let Some(remote) = remote {
+                        log::info!("{remote}: closing: {reason}");
+                    }
+                    self.release_from_session(slot, index, now, flushed_all);
+                }
+                self.maybe_connect(slot, now);
+                self.after_call(slot);
+                return;
+            }
+        }
+
+        // 6. End of stream: once the session has consumed what it wants of the last bytes
+        //    (it said Wait, or nothing is left), it is told.
+        if eof {
+            let input_left = conn_index
+                .and_then(|i| self.conn(i))
+                .is_some_and(|c| !c.input.is_empty());
+            let more = matches!(result, Step::Now | Step::Later);
+            if !(more && input_left) {
+                self.detach(slot, now, Disconnect::PeerClosed);
+                return;
+            }
+        }
+        // Reading stopped before WouldBlock (quota or full buffer) and the session made
+        // room: edge-triggered, so no new event will come; continue in the next pass.
+        let read_more = conn_index
+            .and_then(|i| self.conn(i))
+            .is_some_and(|c| c.phase == Phase::Open && c.readable && !c.eof && !c.input.is_full());
+        if read_more {
+            self.queue.push_later(slot);
+        }
+
+        // 7. Without a connection, the session may want one now.
+        self.maybe_connect(slot, now);
+        self.after_call(slot);
+    }
+
+    fn step_session(
+        &mut self,
+        slot: u32,
+        conn_index: Option<usize>,
+        now: Instant,
+    ) -> Step<S::Reason> {
+        // Split borrows: the connection lives in `tokens`, the session in `sessions`.
+        let conn =
+            conn_index.and_then(|index| match self.tokens.get_mut(index)?.source.as_mut()? {
+                Source::Conn(conn) if conn.phase == Phase::Open => Some(conn),
+                _ => None,
+            });
+        let Some(body) = self
+            .sessions
+            .get_mut(slot as usize)
+            .and_then(|e| e.body.as_mut())
+        else {
+            return Step::Wait;
+        };
+        let link = conn.map(|conn| Link {
+            input: &mut conn.input,
+            output: &mut conn.output,
+            local: conn.local,
+            remote: conn.remote,
+        });
+        body.session.step(now, link)
+    }
+
+    /// The session closed its connection: flush what it wrote (bounded by LINGER), close.
+    fn release_from_session(&mut self, slot: u32, index: usize, now: Instant, flushed: bool) {
+        if let Some(body) = self.slot_mut(slot) {
+            body.conn = None;
+        }
+        let Some(conn) = self.conn_mut(index) else {
+            return;
+        };
+        conn.session = None;
+        if flushed || conn.phase != Phase::Open {
+            self.close_conn(index);
+        } else {
+            conn.phase = Phase::Draining {
+                until: now + LINGER,
+            };
+            self.draining.push(index);
+        }
+    }
+
+    fn maybe_connect(&mut self, slot: u32, now: Instant) {
+        if self.shutdown_deadline.is_some() {
+            return;
+        }
+        let Some(body) = self.slot_mut(slot) else {
+            return;
+        };
+        if body.conn.is_some() {
+            return;
+        }
+        if let Some(request) = body.session.wants_connection(now) {
+            self.start_connect(slot, request, now);
+        }
+    }
+}

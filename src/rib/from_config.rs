@@ -1,0 +1,484 @@
+//! Configured routes turned into adj-rib-out routes: wire NLRI, typed attributes with
+//! `next-hop self` resolved, `split` expanded; plus the reload difference between two sets.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::attributes::PathAttributes;
+use super::out::AdjRibOut;
+use crate::bgp::attribute::{
+    self as wire, Aggregator, Aigp, Attribute, Community, ExtendedCommunity, LargeCommunity,
+    PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidInformation, SidStructure, Srv6SubSubTlv,
+    Srv6SubTlv,
+};
+use crate::bgp::family::{Afi, Family, Safi};
+use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
+use crate::config::{self, Location, Neighbor};
+
+/// Largest number of routes one `split` may produce.
+pub const MAX_SPLIT_ROUTES: u64 = 1 << 24;
+
+/// One configured route ready for the adj-rib-out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigRoute {
+    pub family: Family,
+    pub nlri: Nlri,
+    pub attributes: PathAttributes,
+    /// `watchdog NAME`: the group the API toggles with `announce|withdraw watchdog NAME`.
+    pub watchdog: Option<String>,
+    /// `withdraw`: the route starts withdrawn (announced later through its watchdog).
+    pub withdrawn: bool,
+    /// `name`: a label for logs and the API.
+    pub name: Option<String>,
+    pub location: Location,
+}
+
+/// Why a configured route cannot be put in the adj-rib-out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConversionError {
+    /// The family has no wire encoder yet (FlowSpec, VPLS, MUP, MVPN, SR-policy, ...).
+    Unsupported { family: Family, location: Location },
+    /// `next-hop self` with no local address of the route's family (and no router-id for
+    /// an IPv4 route).
+    NextHopSelf { family: Family, location: Location },
+    /// More labels than an NLRI can carry.
+    TooManyLabels { count: usize, location: Location },
+    /// A prefix that does not fit its family (IPv6 prefix in an IPv4 family, bad length).
+    BadPrefix { location: Location },
+    /// `split` would produce more than [`MAX_SPLIT_ROUTES`] routes.
+    SplitTooLarge { routes: u64, location: Location },
+}
+
+impl ConversionError {
+    pub fn location(&self) -> &Location {
+        match self {
+            ConversionError::Unsupported { location, .. }
+            | ConversionError::NextHopSelf { location, .. }
+            | ConversionError::TooManyLabels { location, .. }
+            | ConversionError::BadPrefix { location }
+            | ConversionError::SplitTooLarge { location, .. } => location,
+        }
+    }
+}
+
+impl fmt::Display for ConversionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConversionError::Unsupported { family, location } => {
+                write!(f, "{location}: {family} routes are not yet supported")
+            }
+            ConversionError::NextHopSelf { family, location } => write!(
+                f,
+                "{location}: use of \"next-hop self\": no local address for the {family} route"
+            ),
+            ConversionError::TooManyLabels { count, location } => write!(
+                f,
+                "{location}: {count} labels, at most {} fit in an NLRI",
+                crate::bgp::nlri::MAX_LABELS
+            ),
+            ConversionError::BadPrefix { location } => {
+                write!(f, "{location}: the prefix does not fit the route's family")
+            }
+            ConversionError::SplitTooLarge { routes, location } => write!(
+                f,
+                "{location}: split would announce {routes} routes, at most {MAX_SPLIT_ROUTES}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConversionError {}
+
+/// The routes of one neighbor, and the configured routes that could not be converted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteSet {
+    pub routes: Vec<ConfigRoute>,
+    pub errors: Vec<ConversionError>,
+}
+
+impl RouteSet {
+    /// Puts the routes in `rib`: announced ones queued, `withdraw` ones only registered
+    /// with their watchdog.
+    pub fn load_into(&self, rib: &mut AdjRibOut) {
+        rib.reserve(self.routes.len());
+        let mut last: Option<(&PathAttributes, u32)> = None;
+        for route in &self.routes {
+            if let Some(name) = &route.watchdog {
+                rib.add_watchdog_route(
+                    name,
+                    route.family,
+                    route.nlri,
+                    &route.attributes,
+                    !route.withdrawn,
+                );
+            }
+            if route.withdrawn {
+                continue;
+            }
+            // Consecutive routes often share their attributes (`split`, `nlri` lists):
+            // intern once for the run.
+            let id = match last {
+                Some((attributes, id)) if *attributes == route.attributes => {
+                    rib.retain(id);
+                    id
+                }
+                _ => {
+                    if let Some((_, id)) = last {
+                        rib.release(id);
+                    }
+                    let id = rib.intern(&route.attributes);
+                    last = Some((&route.attributes, id));
+                    rib.retain(id);
+                    id
+                }
+            };
+            rib.announce_id(route.family, route.nlri, id);
+        }
+        if let Some((_, id)) = last {
+            rib.release(id);
+        }
+    }
+}
+
+/// Converts every route of `neighbor`. `local_address` is the session's local address
+/// (for `next-hop self`); `None` falls back to the configured one.
+pub fn neighbor_routes(neighbor: &Neighbor, local_address: Option<IpAddr>) -> RouteSet {
+    let local = local_address.or(neighbor.local_address);
+    let mut set = RouteSet::default();
+    for route in &neighbor.routes {
+        if let Err(error) = convert(route, local, neighbor.router_id, &mut set.routes) {
+            set.errors.push(error);
+        }
+    }
+    set
+}
+
+fn convert(
+    route: &config::Route,
+    local: Option<IpAddr>,
+    router_id: Option<Ipv4Addr>,
+    out: &mut Vec<ConfigRoute>,
+) -> Result<(), ConversionError> {
+    let location = route.location.clone();
+    let family = route.family();
+    let config::Nlri::Prefix {
+        prefix,
+        path_id,
+        labels,
+        rd,
+        ..
+    } = &route.nlri
+    else {
+        return Err(ConversionError::Unsupported { family, location });
+    };
+    let supported_safi = matches!(
+        family.safi,
+        Safi::UNICAST | Safi::MULTICAST | Safi::NLRI_MPLS | Safi::MPLS_VPN
+    );
+    if !supported_safi || !(family.afi == Afi::IPV4 || family.afi == Afi::IPV6) {
+        return Err(ConversionError::Unsupported { family, location });
+    }
+    let next_hop = match route.attributes.next_hop {
+        None => None,
+        Some(config::NextHop::Address(address)) => Some(address),
+        Some(config::NextHop::SelfAddress) => {
+            Some(resolve_self(family, local, router_id).ok_or_else(|| {
+                ConversionError::NextHopSelf {
+                    family,
+                    location: location.clone(),
+                }
+            })?)
+        }
+    };
+    let attributes = PathAttributes::new(next_hop, wire_attributes(&route.attributes));
+    let labels = if family.safi == Safi::NLRI_MPLS || family.safi == Safi::MPLS_VPN {
+        Some(
+            Labels::from_values(labels).ok_or(ConversionError::TooManyLabels {
+                count: labels.len(),
+                location: location.clone(),
+            })?,
+        )
+    } else {
+        None
+    };
+    let rd = rd.map(|rd| RouteDistinguisher(rd.bytes));
+    let build = |prefix: Prefix| -> Nlri {
+        match (labels, family.safi) {
+            (Some(labels), Safi::MPLS_VPN) => Nlri::Vpn {
+                path_id: *path_id,
+                labels,
+                rd: rd.unwrap_or(RouteDistinguisher::ZERO),
+                prefix,
+            },
+            (Some(labels), _) => Nlri::Labeled {
+                path_id: *path_id,
+                labels,
+                prefix,
+            },
+            (None, _) => Nlri::Prefix {
+                path_id: *path_id,
+                prefix,
+            },
+        }
+    };
+    let wire_prefix = |addr: IpAddr, len: u8| -> Option<Prefix> {
+        match (addr, family.afi) {
+            (IpAddr::V4(a), Afi::IPV4) => Prefix::v4(a, len),
+            (IpAddr::V6(a), Afi::IPV6) => Prefix::v6(a, len),
+            _ => None,
+        }
+    };
+    let bad_prefix = || ConversionError::BadPrefix {
+        location: location.clone(),
+    };
+    let push = |out: &mut Vec<ConfigRoute>, nlri: Nlri| {
+        out.push(ConfigRoute {
+            family,
+            nlri,
+            attributes: attributes.clone(),
+            watchdog: route.control.watchdog.clone(),
+            withdrawn: route.control.withdraw,
+            name: route.control.name.clone(),
+            location: location.clone(),
+        })
+    };
+    match route.control.split {
+        Some(split) if split > prefix.len && split <= prefix.max_len() => {
+            let count = 1u64
+                .checked_shl(u32::from(split - prefix.len))
+                .filter(|n| *n <= MAX_SPLIT_ROUTES)
+                .ok_or(ConversionError::SplitTooLarge {
+                    routes: 1u64
+                        .checked_shl(u32::from(split - prefix.len))
+                        .unwrap_or(u64::MAX),
+                    location: location.clone(),
+                })?;
+            for index in 0..count {
+                let addr = sub_prefix(prefix.addr, split, index);
+                push(out, build(wire_prefix(addr, split).ok_or_else(bad_prefix)?));
+            }
+        }
+        _ => push(
+            out,
+            build(wire_prefix(prefix.addr, prefix.len).ok_or_else(bad_prefix)?),
+        ),
+    }
+    Ok(())
+}
+
+/// The `index`-th sub-prefix of length `len` inside the prefix starting at `base`.
+fn sub_prefix(base: IpAddr, len: u8, index: u64) -> IpAddr {
+    match base {
+        IpAddr::V4(a) => {
+            let shift = 32 - u32::from(len.min(32));
+            let offset = (index as u128).checked_shl(shift).unwrap_or(0);
+            IpAddr::V4(Ipv4Addr::from((u128::from(u32::from(a)) + offset) as u32))
+        }
+        IpAddr::V6(a) => {
+            let shift = 128 - u32::from(len.min(128));
+            let offset = u128::from(index).checked_shl(shift).unwrap_or(0);
+            IpAddr::V6(Ipv6Addr::from(u128::from(a).wrapping_add(offset)))
+        }
+    }
+}
+
+/// `next-hop self`: the local address when it has the route's AFI, else the router-id for
+/// IPv4 routes.
+fn resolve_self(
+    family: Family,
+    local: Option<IpAddr>,
+    router_id: Option<Ipv4Addr>,
+) -> Option<IpAddr> {
+    match (local, family.afi) {
+        (Some(IpAddr::V4(a)), Afi::IPV4) => Some(IpAddr::V4(a)),
+        (Some(IpAddr::V6(a)), Afi::IPV6) => Some(IpAddr::V6(a)),
+        (_, Afi::IPV4) => router_id.map(IpAddr::V4),
+        _ => None,
+    }
+}
+
+/// The wire attributes a configured route carries (next-hop apart).
+pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
+    let mut list = Vec::new();
+    if let Some(origin) = a.origin {
+        list.push(Attribute::Origin(match origin {
+            config::Origin::Igp => wire::Origin::Igp,
+            config::Origin::Egp => wire::Origin::Egp,
+            config::Origin::Incomplete => wire::Origin::Incomplete,
+        }));
+    }
+    if let Some(path) = &a.as_path {
+        list.push(Attribute::AsPath(wire::AsPath::new(
+            path.segments
+                .iter()
+                .filter(|s| !s.asns.is_empty())
+                .map(|s| Segment {
+                    kind: match s.kind {
+                        config::SegmentKind::Set => SegmentKind::Set,
+                        config::SegmentKind::Sequence => SegmentKind::Sequence,
+                    },
+                    asns: s.asns.clone(),
+                })
+                .collect(),
+        )));
+    }
+    if let Some(med) = a.med {
+        list.push(Attribute::Med(med));
+    }
+    if let Some(preference) = a.local_preference {
+        list.push(Attribute::LocalPref(preference));
+    }
+    if a.atomic_aggregate {
+        list.push(Attribute::AtomicAggregate);
+    }
+    if let Some(aggregator) = a.aggregator {
+        list.push(Attribute::Aggregator(Aggregator::new(
+            aggregator.asn,
+            aggregator.address,
+        )));
+    }
+    if !a.communities.is_empty() {
+        list.push(Attribute::Communities(
+            a.communities.iter().map(|c| Community(*c)).collect(),
+        ));
+    }
+    if let Some(id) = a.originator_id {
+        list.push(Attribute::OriginatorId(id));
+    }
+    if !a.cluster_list.is_empty() {
+        list.push(Attribute::ClusterList(a.cluster_list.clone()));
+    }
+    if !a.extended_communities.is_empty() {
+        list.push(Attribute::ExtendedCommunities(
+            a.extended_communities
+                .iter()
+                .map(|c| ExtendedCommunity(c.bytes))
+                .collect(),
+        ));
+    }
+    if let Some(metric) = a.aigp {
+        list.push(Attribute::Aigp(Aigp::metric(metric)));
+    }
+    if !a.large_communities.is_empty() {
+        list.push(Attribute::LargeCommunities(
+            a.large_communities
+                .iter()
+                .map(|c| LargeCommunity::new(c.global, c.local1, c.local2))
+                .collect(),
+        ));
+    }
+    let mut tlvs = Vec::new();
+    if let Some(sid) = &a.prefix_sid {
+        tlvs.push(PrefixSidTlv::LabelIndex {
+            reserved: 0,
+            flags: 0,
+            index: sid.label_index,
+        });
+        if !sid.srgbs.is_empty() {
+            tlvs.push(PrefixSidTlv::OriginatorSrgb {
+                flags: 0,
+                ranges: sid.srgbs.clone(),
+            });
+        }
+    }
+    if let Some(service) = &a.srv6_service {
+        let sub_sub_tlvs = service
+            .structure
+            .map(|s| {
+                vec![Srv6SubSubTlv::Structure(SidStructure {
+                    locator_block_length: s[0],
+                    locator_node_length: s[1],
+                    function_length: s[2],
+                    argument_length: s[3],
+                    transposition_length: s[4],
+                    transposition_offset: s[5],
+                })]
+            })
+            .unwrap_or_default();
+        tlvs.push(PrefixSidTlv::Srv6Service {
+            kind: if service.l3 { 5 } else { 6 },
+            reserved: 0,
+            sub_tlvs: vec![Srv6SubTlv::SidInformation(SidInformation {
+                reserved1: 0,
+                sid: service.sid,
+                flags: 0,
+                endpoint_behavior: service.behavior,
+                reserved2: 0,
+                sub_sub_tlvs,
+            })],
+        });
+    }
+    if !tlvs.is_empty() {
+        list.push(Attribute::PrefixSid(PrefixSid { tlvs }));
+    }
+    // Raw attributes last, so that they replace a typed one with the same code.
+    for generic in &a.generic {
+        list.push(Attribute::Unknown {
+            flags: generic.flags,
+            code: generic.code,
+            value: generic.data.clone(),
+        });
+    }
+    list
+}
+
+/// What a reload changes in the adj-rib-out: routes to withdraw (gone from the new
+/// configuration) and routes to announce (new, or with other attributes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadChanges {
+    pub withdraw: Vec<ConfigRoute>,
+    pub announce: Vec<ConfigRoute>,
+}
+
+impl ReloadChanges {
+    pub fn is_empty(&self) -> bool {
+        self.withdraw.is_empty() && self.announce.is_empty()
+    }
+
+    /// Applies the changes to `rib` (withdrawals first, carrying the old attributes).
+    pub fn apply(&self, rib: &mut AdjRibOut) {
+        for route in &self.withdraw {
+            rib.withdraw(route.family, route.nlri, &route.attributes);
+        }
+        for route in &self.announce {
+            rib.announce(route.family, route.nlri, &route.attributes);
+        }
+    }
+}
+
+/// The difference between two configurations' routes, by (family, NLRI with path-id).
+/// Routes configured `withdraw` count as absent. Unchanged routes appear in neither list.
+pub fn diff(old: &[ConfigRoute], new: &[ConfigRoute]) -> ReloadChanges {
+    let live = |routes: &[ConfigRoute]| -> HashMap<(Family, Nlri), usize> {
+        routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.withdrawn)
+            .map(|(i, r)| ((r.family, r.nlri), i))
+            .collect()
+    };
+    let old_index = live(old);
+    let new_index = live(new);
+    let mut changes = ReloadChanges::default();
+    for (i, route) in old.iter().enumerate() {
+        if old_index.get(&(route.family, route.nlri)) == Some(&i)
+            && !new_index.contains_key(&(route.family, route.nlri))
+        {
+            changes.withdraw.push(route.clone());
+        }
+    }
+    for (i, route) in new.iter().enumerate() {
+        if new_index.get(&(route.family, route.nlri)) != Some(&i) {
+            continue;
+        }
+        let same = old_index
+            .get(&(route.family, route.nlri))
+            .and_then(|&j| old.get(j))
+            .is_some_and(|previous| previous.attributes == route.attributes);
+        if !same {
+            changes.announce.push(route.clone());
+        }
+    }
+    changes
+}

@@ -1,0 +1,1162 @@
+//! The per-peer adj-rib-out: pending changes coalesced by route, the announced table kept
+//! for re-sends, and the drain that packs them into UPDATE messages as ExaBGP does.
+//!
+//! Storage (per route, no heap allocation per route):
+//! * IPv4 unicast/multicast prefixes without path-id — the bulk of any table — live in a
+//!   `HashMap<u64, Entry>` keyed by a packed (multicast, length, address) word;
+//! * every other route lives in an arena slot `(Family, Nlri, Entry)` found through a map.
+//!
+//! A route key is a `u64`: either the packed prefix or a tagged arena index. The pending
+//! list holds each key at most once (the `PENDING` flag), so it is bounded by the number of
+//! distinct routes whatever the number of changes. A drain turns the pending list, in place,
+//! into sorted items `rank | action | key` and walks them lazily, a few messages per call.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+
+use super::attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
+use crate::bgp::family::{Afi, Family, Safi};
+use crate::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE};
+use crate::bgp::nlri::{NextHop, Nlri, Prefix};
+use crate::bgp::refresh::{RefreshSubtype, RouteRefresh};
+use crate::bgp::update::{
+    write_end_of_rib, write_ipv4_announce, write_ipv4_withdraw, write_mp_announce,
+    write_mp_withdraw, HEADER_LEN,
+};
+
+/// How the neighbor is configured to send (config: `group-updates`, `manual-eor`,
+/// `adj-rib-out`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RibOptions {
+    /// Pack IPv4 unicast routes sharing attributes and next-hop into one UPDATE.
+    pub group_updates: bool,
+    /// Do not send End-of-RIB after the initial table.
+    pub manual_eor: bool,
+    /// Keep the announced table (for refresh and re-establishment). When false, routes are
+    /// forgotten once sent, as ExaBGP does.
+    pub adj_rib_out: bool,
+}
+
+impl Default for RibOptions {
+    fn default() -> Self {
+        RibOptions {
+            group_updates: true,
+            manual_eor: false,
+            adj_rib_out: true,
+        }
+    }
+}
+
+/// What [`AdjRibOut::drain`] left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drained {
+    /// The message budget was used up; more is ready to encode.
+    More,
+    /// Nothing left to send (until the next change).
+    Done,
+}
+
+/// Counters, for logs and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RibStats {
+    /// Routes in the table (announced or with a withdrawal pending).
+    pub routes: usize,
+    /// Keys waiting for the next drain.
+    pub pending: usize,
+    /// Distinct attribute sets held.
+    pub attribute_sets: usize,
+    /// Routes that could not be sent (attributes too large, no next-hop).
+    pub unsendable: u64,
+}
+
+const FLAG_ANNOUNCED: u8 = 1;
+const FLAG_PENDING: u8 = 2;
+
+/// One route's state: the attribute set of its latest change and what that change is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    attr: AttrId,
+    flags: u8,
+}
+
+impl Entry {
+    fn announced(self) -> bool {
+        self.flags & FLAG_ANNOUNCED != 0
+    }
+    fn pending(self) -> bool {
+        self.flags & FLAG_PENDING != 0
+    }
+}
+
+// Key layout (low 43 bits of an item):
+//   compact: bit 42 = 0, bit 40 = multicast, bits 32..40 = length, bits 0..32 = address
+//   arena:   bit 42 = 1, bits 0..32 = arena index
+// Items add bit 41 = announce (withdrawals sort first) and bits 43.. = rank.
+const TAG_ARENA: u64 = 1 << 42;
+const BIT_ANNOUNCE: u64 = 1 << 41;
+const BIT_MULTICAST: u64 = 1 << 40;
+const KEY_MASK: u64 = ((1 << 43) - 1) & !BIT_ANNOUNCE;
+const RANK_SHIFT: u32 = 43;
+const RANK_MAX: u64 = (1 << (64 - RANK_SHIFT)) - 1;
+
+fn compact_key(family: Family, nlri: &Nlri) -> Option<u64> {
+    if family.afi != Afi::IPV4 || !(family.safi == Safi::UNICAST || family.safi == Safi::MULTICAST)
+    {
+        return None;
+    }
+    let Nlri::Prefix {
+        path_id: None,
+        prefix,
+    } = nlri
+    else {
+        return None;
+    };
+    let IpAddr::V4(addr) = prefix.addr() else {
+        return None;
+    };
+    let multicast = if family.safi == Safi::MULTICAST {
+        BIT_MULTICAST
+    } else {
+        0
+    };
+    Some(multicast | u64::from(prefix.len()) << 32 | u64::from(u32::from(addr)))
+}
+
+fn compact_route(key: u64) -> Option<(Family, Nlri)> {
+    let family = if key & BIT_MULTICAST != 0 {
+        Family::IPV4_MULTICAST
+    } else {
+        Family::IPV4_UNICAST
+    };
+    let addr = std::net::Ipv4Addr::from((key & 0xFFFF_FFFF) as u32);
+    let len = ((key >> 32) & 0xFF) as u8;
+    Some((family, Nlri::prefix(Prefix::v4(addr, len)?)))
+}
+
+struct ArenaSlot {
+    family: Family,
+    nlri: Nlri,
+    entry: Option<Entry>,
+}
+
+/// One unit of drain work.
+enum Job {
+    /// A ROUTE-REFRESH with this subtype (BoRR / EoRR).
+    Refresh(Family, RefreshSubtype),
+    Items(ItemsJob),
+}
+
+/// Sorted items, walked from `cursor`. `resend` items send the current announcement
+/// whatever is pending; change items only what has not changed since the snapshot.
+struct ItemsJob {
+    items: Vec<u64>,
+    cursor: usize,
+    resend: bool,
+    /// The table's change counter when the items were made: while it is unchanged every
+    /// item is current and its attribute set is `attrs[rank]`, so no lookup is needed.
+    epoch: u64,
+    /// Attribute set of each rank.
+    attrs: Vec<AttrId>,
+}
+
+/// Gives each attribute set a rank in order of first use.
+#[derive(Default)]
+struct Ranker {
+    rank_of: Vec<u32>,
+    attrs: Vec<AttrId>,
+}
+
+impl Ranker {
+    fn rank(&mut self, attr: AttrId) -> u64 {
+        let index = attr as usize;
+        if index >= self.rank_of.len() {
+            self.rank_of.resize(index + 1, u32::MAX);
+        }
+        let Some(slot) = self.rank_of.get_mut(index) else {
+            return RANK_MAX << RANK_SHIFT;
+        };
+        if *slot == u32::MAX {
+            *slot = self.attrs.len() as u32;
+            self.attrs.push(attr);
+        }
+        rank_bits(u64::from(*slot))
+    }
+}
+
+/// A fast, seeded hash for route keys (SplitMix64's finaliser per 8-byte word): the keys
+/// are route data from our own configuration and helpers, and SipHash costs more than the
+/// table work.
+#[derive(Clone)]
+struct KeyHasherBuilder(u64);
+
+impl Default for KeyHasherBuilder {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        KeyHasherBuilder(std::collections::hash_map::RandomState::new().hash_one(0x5EED_u64))
+    }
+}
+
+impl std::hash::BuildHasher for KeyHasherBuilder {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(self.0)
+    }
+}
+
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    fn write_u8(&mut self, value: u8) {
+        self.write_u64(u64::from(value));
+    }
+    fn write_u16(&mut self, value: u16) {
+        self.write_u64(u64::from(value));
+    }
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+    fn write_u64(&mut self, value: u64) {
+        let mut x = self.0 ^ value;
+        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.0 = x ^ (x >> 31);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The adj-rib-out of one peer. See the module documentation.
+pub struct AdjRibOut {
+    options: RibOptions,
+    attributes: AttributeTable,
+    compact: HashMap<u64, Entry, KeyHasherBuilder>,
+    /// Bumped by every change to the table (see [`ItemsJob::epoch`]).
+    epoch: u64,
+    arena: Vec<ArenaSlot>,
+    arena_index: HashMap<(Family, Nlri), u32, KeyHasherBuilder>,
+    arena_free: Vec<u32>,
+    pending: Vec<u64>,
+    jobs: VecDeque<Job>,
+    /// The established session, if any.
+    session: Option<SessionContext>,
+    /// The first drain after establishment sends no withdrawals (the peer has nothing).
+    skip_withdrawals: bool,
+    /// End-of-RIB for each negotiated family is owed after the initial table.
+    eor_due: bool,
+    /// End-of-RIB markers asked for by the API.
+    queued_eors: VecDeque<Family>,
+    /// Routes of one message being gathered (reused; never shrinks below its peak).
+    scratch: Vec<Nlri>,
+    /// The keys of `scratch`.
+    scratch_keys: Vec<u64>,
+    unsendable: u64,
+    /// Routes grouped under a watchdog name, each with whether it is announced.
+    watchdogs: HashMap<String, Vec<WatchdogRoute>>,
+}
+
+struct WatchdogRoute {
+    family: Family,
+    nlri: Nlri,
+    /// One reference held for as long as the route is in the group.
+    attr: AttrId,
+    announced: bool,
+}
+
+impl std::fmt::Debug for AdjRibOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdjRibOut")
+            .field("options", &self.options)
+            .field("stats", &self.stats())
+            .field("established", &self.session.is_some())
+            .finish()
+    }
+}
+
+impl AdjRibOut {
+    pub fn new(options: RibOptions) -> AdjRibOut {
+        AdjRibOut {
+            options,
+            attributes: AttributeTable::default(),
+            compact: HashMap::default(),
+            epoch: 0,
+            arena: Vec::new(),
+            arena_index: HashMap::default(),
+            arena_free: Vec::new(),
+            pending: Vec::new(),
+            jobs: VecDeque::new(),
+            session: None,
+            skip_withdrawals: false,
+            eor_due: false,
+            queued_eors: VecDeque::new(),
+            scratch: Vec::new(),
+            scratch_keys: Vec::new(),
+            unsendable: 0,
+            watchdogs: HashMap::new(),
+        }
+    }
+
+    pub fn options(&self) -> RibOptions {
+        self.options
+    }
+
+    pub fn stats(&self) -> RibStats {
+        RibStats {
+            routes: self.compact.len() + self.arena_index.len(),
+            pending: self.pending.len(),
+            attribute_sets: self.attributes.len(),
+            unsendable: self.unsendable,
+        }
+    }
+
+    /// Makes room for `additional` more IPv4 unicast/multicast routes (a large table
+    /// loaded at once then inserts without rehashing).
+    pub fn reserve(&mut self, additional: usize) {
+        self.compact.reserve(additional);
+    }
+
+    /// Interns an attribute set and returns its id with one reference taken; hand it to
+    /// [`Self::announce_id`] (which consumes the reference) to announce many routes with
+    /// the same attributes without re-hashing them.
+    pub fn intern(&mut self, attributes: &PathAttributes) -> AttrId {
+        self.attributes.intern(attributes)
+    }
+
+    /// Takes another reference on an id from [`Self::intern`].
+    pub fn retain(&mut self, id: AttrId) {
+        self.attributes.retain(id);
+    }
+
+    /// Gives back a reference from [`Self::intern`] that was not used.
+    pub fn release(&mut self, id: AttrId) {
+        self.attributes.release(id);
+    }
+
+    /// The attribute set of an id.
+    pub fn attributes(&self, id: AttrId) -> Option<&PathAttributes> {
+        self.attributes.get(id)
+    }
+
+    /// Queues an announcement. A route already announced with the same attributes is not
+    /// queued again; one with a pending change has that change replaced.
+    pub fn announce(&mut self, family: Family, nlri: Nlri, attributes: &PathAttributes) {
+        let id = self.attributes.intern(attributes);
+        self.announce_id(family, nlri, id);
+    }
+
+    /// [`Self::announce`] with an interned id; consumes one reference on `id`.
+    pub fn announce_id(&mut self, family: Family, nlri: Nlri, id: AttrId) {
+        self.change(family, nlri, id, true);
+    }
+
+    /// Queues a withdrawal carrying `attributes` (ExaBGP sends them along with MP_UNREACH
+    /// for labeled and VPN families). Withdrawals are never deduplicated while a session is
+    /// up; while it is down the route is simply forgotten.
+    pub fn withdraw(&mut self, family: Family, nlri: Nlri, attributes: &PathAttributes) {
+        let id = self.attributes.intern(attributes);
+        self.change(family, nlri, id, false);
+    }
+
+    /// [`Self::withdraw`] with an interned id; consumes one reference on `id`.
+    pub fn withdraw_id(&mut self, family: Family, nlri: Nlri, id: AttrId) {
+        self.change(family, nlri, id, false);
+    }
+
+    /// Whether the table holds `nlri` as announced, and with which attributes.
+    pub fn announced(&self, family: Family, nlri: &Nlri) -> Option<&PathAttributes> {
+        let entry = self.entry(family, nlri)?;
+        if entry.announced() {
+            self.attributes.get(entry.attr)
+        } else {
+            None
+        }
+    }
+
+    /// Every announced route, in no particular order.
+    pub fn announced_routes(&self) -> impl Iterator<Item = (Family, Nlri, &PathAttributes)> {
+        let compact = self.compact.iter().filter_map(|(key, entry)| {
+            let (family, nlri) = compact_route(*key)?;
+            Some((family, nlri, self.announced_attributes(*entry)?))
+        });
+        let arena = self.arena.iter().filter_map(|slot| {
+            let entry = slot.entry?;
+            Some((slot.family, slot.nlri, self.announced_attributes(entry)?))
+        });
+        compact.chain(arena)
+    }
+
+    fn announced_attributes(&self, entry: Entry) -> Option<&PathAttributes> {
+        if entry.announced() {
+            self.attributes.get(entry.attr)
+        } else {
+            None
+        }
+    }
+
+    fn entry(&self, family: Family, nlri: &Nlri) -> Option<Entry> {
+        match compact_key(family, nlri) {
+            Some(key) => self.compact.get(&key).copied(),
+            None => {
+                let index = *self.arena_index.get(&(family, *nlri))?;
+                self.arena.get(index as usize)?.entry
+            }
+        }
+    }
+
+    fn change(&mut self, family: Family, nlri: Nlri, id: AttrId, announce: bool) {
+        self.epoch = self.epoch.wrapping_add(1);
+        let up = self.session.is_some();
+        let (key, slot) = match compact_key(family, &nlri) {
+            Some(key) => (key, self.compact.get_mut(&key)),
+            None => match self.arena_index.get(&(family, nlri)).copied() {
+                Some(index) => (
+                    TAG_ARENA | u64::from(index),
+                    self.arena
+                        .get_mut(index as usize)
+                        .and_then(|s| s.entry.as_mut()),
+                ),
+                None => (TAG_ARENA, None),
+            },
+        };
+        match slot {
+            Some(entry) => {
+                if announce && entry.announced() && entry.attr == id {
+                    // Already in the table (or queued) as it is: nothing to do.
+                    self.attributes.release(id);
+                    return;
+                }
+                let previous = entry.attr;
+                if !announce && !up {
+                    // No peer to tell: forget the route.
+                    self.attributes.release(id);
+                    self.attributes.release(previous);
+                    self.remove_key(key);
+                    return;
+                }
+                entry.attr = id;
+                entry.flags =
+                    if announce { FLAG_ANNOUNCED } else { 0 } | (entry.flags & FLAG_PENDING);
+                let queue = up && !entry.pending();
+                if queue {
+                    entry.flags |= FLAG_PENDING;
+                }
+                self.attributes.release(previous);
+                if queue {
+                    self.pending.push(key);
+                }
+            }
+            None => {
+                if !announce && !up {
+                    self.attributes.release(id);
+                    return;
+                }
+                let flags =
+                    if announce { FLAG_ANNOUNCED } else { 0 } | if up { FLAG_PENDING } else { 0 };
+                let entry = Entry { attr: id, flags };
+                let key = match compact_key(family, &nlri) {
+                    Some(key) => {
+                        self.compact.insert(key, entry);
+                        key
+                    }
+                    None => self.arena_insert(family, nlri, entry),
+                };
+                if up {
+                    self.pending.push(key);
+                }
+            }
+        }
+    }
+
+    fn arena_insert(&mut self, family: Family, nlri: Nlri, entry: Entry) -> u64 {
+        let slot = ArenaSlot {
+            family,
+            nlri,
+            entry: Some(entry),
+        };
+        let index = match self.arena_free.pop() {
+            Some(index) => {
+                if let Some(place) = self.arena.get_mut(index as usize) {
+                    *place = slot;
+                }
+                index
+            }
+            None => {
+                self.arena.push(slot);
+                (self.arena.len() - 1) as u32
+            }
+        };
+        self.arena_index.insert((family, nlri), index);
+        TAG_ARENA | u64::from(index)
+    }
+
+    /// Removes a route's entry (its attribute reference must already be released).
+    fn remove_key(&mut self, key: u64) {
+        if key & TAG_ARENA == 0 {
+            self.compact.remove(&key);
+            return;
+        }
+        let index = (key & 0xFFFF_FFFF) as u32;
+        if let Some(slot) = self.arena.get_mut(index as usize) {
+            if slot.entry.take().is_some() {
+                self.arena_index.remove(&(slot.family, slot.nlri));
+                self.arena_free.push(index);
+            }
+        }
+    }
+
+    fn lookup(&self, key: u64) -> Option<(Family, Nlri, Entry)> {
+        if key & TAG_ARENA == 0 {
+            let entry = *self.compact.get(&key)?;
+            let (family, nlri) = compact_route(key)?;
+            Some((family, nlri, entry))
+        } else {
+            let slot = self.arena.get((key & 0xFFFF_FFFF) as usize)?;
+            Some((slot.family, slot.nlri, slot.entry?))
+        }
+    }
+
+    fn set_flags(&mut self, key: u64, flags: u8) {
+        if key & TAG_ARENA == 0 {
+            if let Some(entry) = self.compact.get_mut(&key) {
+                entry.flags = flags;
+            }
+        } else if let Some(Some(entry)) = self
+            .arena
+            .get_mut((key & 0xFFFF_FFFF) as usize)
+            .map(|s| s.entry.as_mut())
+        {
+            entry.flags = flags;
+        }
+    }
+
+    /// Every key currently in the table.
+    fn all_keys(&self) -> impl Iterator<Item = u64> + '_ {
+        self.compact.keys().copied().chain(
+            self.arena
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.entry.is_some())
+                .map(|(i, _)| TAG_ARENA | i as u64),
+        )
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Watchdogs
+    // -----------------------------------------------------------------------------------
+
+    /// Registers a route under watchdog `name` (config `watchdog NAME`), in the announced
+    /// or withdrawn state. It is not queued here: announce it too when `announced`.
+    pub fn add_watchdog_route(
+        &mut self,
+        name: &str,
+        family: Family,
+        nlri: Nlri,
+        attributes: &PathAttributes,
+        announced: bool,
+    ) {
+        let attr = self.attributes.intern(attributes);
+        let group = self.watchdogs.entry(name.to_string()).or_default();
+        if let Some(existing) = group
+            .iter_mut()
+            .find(|r| r.family == family && r.nlri == nlri)
+        {
+            let previous = std::mem::replace(&mut existing.attr, attr);
+            existing.announced = announced;
+            self.attributes.release(previous);
+        } else {
+            group.push(WatchdogRoute {
+                family,
+                nlri,
+                attr,
+                announced,
+            });
+        }
+    }
+
+    /// API `announce watchdog NAME`: announces the group's withdrawn routes. Returns how
+    /// many were announced (0 for an unknown name).
+    pub fn announce_watchdog(&mut self, name: &str) -> usize {
+        self.toggle_watchdog(name, true)
+    }
+
+    /// API `withdraw watchdog NAME`: withdraws the group's announced routes.
+    pub fn withdraw_watchdog(&mut self, name: &str) -> usize {
+        self.toggle_watchdog(name, false)
+    }
+
+    fn toggle_watchdog(&mut self, name: &str, announce: bool) -> usize {
+        let Some(mut group) = self.watchdogs.remove(name) else {
+            return 0;
+        };
+        let mut count = 0;
+        for route in group.iter_mut().filter(|r| r.announced != announce) {
+            route.announced = announce;
+            self.attributes.retain(route.attr);
+            self.change(route.family, route.nlri, route.attr, announce);
+            count += 1;
+        }
+        self.watchdogs.insert(name.to_string(), group);
+        count
+    }
+
+    /// The watchdog names known, with how many routes each holds.
+    pub fn watchdogs(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.watchdogs.iter().map(|(n, g)| (n.as_str(), g.len()))
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Session events
+    // -----------------------------------------------------------------------------------
+
+    /// The session reached ESTABLISHED: forget what was in flight, drop withdrawals (the
+    /// new peer has nothing), and queue the whole table, then End-of-RIB unless manual.
+    pub fn session_up(&mut self, session: SessionContext) {
+        self.session = Some(session);
+        self.attributes.forget_encodings();
+        self.jobs.clear();
+        self.pending = Vec::new();
+        self.epoch = self.epoch.wrapping_add(1);
+        let mut ranker = Ranker::default();
+        let mut items: Vec<u64> = Vec::with_capacity(self.compact.len() + self.arena_index.len());
+        let attributes = &mut self.attributes;
+        self.compact.retain(|_, entry| {
+            if !entry.announced() {
+                attributes.release(entry.attr);
+            }
+            entry.announced()
+        });
+        for (key, entry) in self.compact.iter_mut() {
+            entry.flags = FLAG_ANNOUNCED;
+            items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | key);
+        }
+        for (index, slot) in self.arena.iter_mut().enumerate() {
+            let Some(entry) = slot.entry.as_mut() else {
+                continue;
+            };
+            if entry.announced() {
+                entry.flags = FLAG_ANNOUNCED;
+                items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | TAG_ARENA | index as u64);
+            } else {
+                attributes.release(entry.attr);
+                slot.entry = None;
+                self.arena_index.remove(&(slot.family, slot.nlri));
+                self.arena_free.push(index as u32);
+            }
+        }
+        self.push_items(items, ranker, false);
+        self.skip_withdrawals = true;
+        self.eor_due = !self.options.manual_eor;
+        self.queued_eors.clear();
+    }
+
+    /// Sorts `items` and queues them as a job.
+    fn push_items(&mut self, mut items: Vec<u64>, ranker: Ranker, resend: bool) {
+        self.sort_items(&mut items);
+        if !items.is_empty() {
+            self.jobs.push_back(Job::Items(ItemsJob {
+                items,
+                cursor: 0,
+                resend,
+                epoch: self.epoch,
+                attrs: ranker.attrs,
+            }));
+        }
+    }
+
+    /// The session went down: pending work is dropped, the table is kept for the next one.
+    pub fn session_down(&mut self) {
+        self.session = None;
+        self.jobs.clear();
+        self.pending = Vec::new();
+        self.eor_due = false;
+        self.queued_eors.clear();
+        let keys: Vec<u64> = self.all_keys().collect();
+        for key in keys {
+            match self.lookup(key) {
+                Some((_, _, entry)) if entry.announced() => self.set_flags(key, FLAG_ANNOUNCED),
+                Some((_, _, entry)) => {
+                    self.attributes.release(entry.attr);
+                    self.remove_key(key);
+                }
+                None => {}
+            }
+        }
+    }
+
+    pub fn is_established(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// A ROUTE-REFRESH asked for `family` (or a flush for all families with `None`): every
+    /// announced route of it is sent again, framed by BoRR/EoRR when `enhanced`.
+    pub fn resend(&mut self, family: Option<Family>, enhanced: bool) {
+        let Some(session) = &self.session else { return };
+        let families: Vec<Family> = session
+            .negotiated
+            .families
+            .iter()
+            .copied()
+            .filter(|f| family.map_or(true, |wanted| wanted == *f))
+            .collect();
+        if families.is_empty() {
+            return;
+        }
+        let mut ranker = Ranker::default();
+        let mut items = Vec::new();
+        let keys: Vec<u64> = self.all_keys().collect();
+        for key in keys {
+            if let Some((route_family, _, entry)) = self.lookup(key) {
+                if entry.announced() && families.contains(&route_family) {
+                    items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | key);
+                }
+            }
+        }
+        if enhanced {
+            for family in &families {
+                self.jobs
+                    .push_back(Job::Refresh(*family, RefreshSubtype::BEGIN));
+            }
+        }
+        self.push_items(items, ranker, true);
+        if enhanced {
+            for family in &families {
+                self.jobs
+                    .push_back(Job::Refresh(*family, RefreshSubtype::END));
+            }
+        }
+    }
+
+    /// Queues an End-of-RIB for `family` (API `announce eor`), sent once the initial EOR
+    /// burst is done and no UPDATE drain is running.
+    pub fn queue_eor(&mut self, family: Family) {
+        if self.session.is_some() {
+            self.queued_eors.push_back(family);
+        }
+    }
+
+    /// Withdraws every announced route (API `clear adj-rib out`).
+    pub fn clear(&mut self) {
+        let keys: Vec<(Family, Nlri, AttrId)> = self
+            .all_keys()
+            .filter_map(|k| self.lookup(k))
+            .filter(|(_, _, e)| e.announced())
+            .map(|(f, n, e)| (f, n, e.attr))
+            .collect();
+        for (family, nlri, attr) in keys {
+            self.attributes.retain(attr);
+            self.change(family, nlri, attr, false);
+        }
+    }
+
+    /// True while something is queued or being sent.
+    pub fn has_work(&self) -> bool {
+        !self.pending.is_empty()
+            || !self.jobs.is_empty()
+            || (self.session.is_some() && (self.eor_due || !self.queued_eors.is_empty()))
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Drain
+    // -----------------------------------------------------------------------------------
+
+    /// Appends whole messages to `out`, at most `max_messages` of them: the current job
+    /// (re-send, snapshot of changes), then a new snapshot of the pending changes, then the
+    /// End-of-RIB burst after the initial table, then API-queued End-of-RIB markers.
+    pub fn drain(&mut self, out: &mut Vec<u8>, max_messages: usize) -> Drained {
+        let Some(session) = self.session.take() else {
+            return Drained::Done;
+        };
+        let result = self.drain_with(&session, out, max_messages);
+        self.session = Some(session);
+        result
+    }
+
+    fn drain_with(
+        &mut self,
+        session: &SessionContext,
+        out: &mut Vec<u8>,
+        max_messages: usize,
+    ) -> Drained {
+        let mut written = 0;
+        while written < max_messages {
+            if let Some(job) = self.jobs.pop_front() {
+                match job {
+                    Job::Refresh(family, subtype) => {
+                        write_refresh(out, family, subtype);
+                        written += 1;
+                    }
+                    Job::Items(mut job) => {
+                        written += self.pump(session, out, &mut job, max_messages - written);
+                        if job.cursor < job.items.len() {
+                            self.jobs.push_front(Job::Items(job));
+                        } else if !job.resend {
+                            self.skip_withdrawals = false;
+                        }
+                    }
+                }
+                continue;
+            }
+            if !self.pending.is_empty() {
+                self.snapshot();
+                continue;
+            }
+            if self.eor_due {
+                self.eor_due = false;
+                self.skip_withdrawals = false;
+                if session.negotiated.families.is_empty() {
+                    write_keepalive(out);
+                    written += 1;
+                }
+                for family in &session.negotiated.families {
+                    write_end_of_rib(out, *family);
+                    written += 1;
+                }
+                continue;
+            }
+            if let Some(family) = self.queued_eors.pop_front() {
+                write_end_of_rib(out, family);
+                written += 1;
+                continue;
+            }
+            return Drained::Done;
+        }
+        if self.has_work() {
+            Drained::More
+        } else {
+            Drained::Done
+        }
+    }
+
+    /// Turns the pending list into a sorted job: rank = order of first use of each
+    /// attribute set in this batch (ExaBGP's group-creation order).
+    fn snapshot(&mut self) {
+        let mut items = std::mem::take(&mut self.pending);
+        let mut ranker = Ranker::default();
+        let mut kept = 0;
+        for i in 0..items.len() {
+            let key = items[i];
+            let Some((_, _, entry)) = self.lookup(key) else {
+                continue;
+            };
+            self.set_flags(key, entry.flags & !FLAG_PENDING);
+            let action = if entry.announced() { BIT_ANNOUNCE } else { 0 };
+            items[kept] = ranker.rank(entry.attr) | action | key;
+            kept += 1;
+        }
+        items.truncate(kept);
+        self.push_items(items, ranker, false);
+    }
+
+    /// Sorts items by rank, kind, action, then route order as ExaBGP sorts NLRI (path-id,
+    /// then the wire form: length first). For compact keys the plain integer order is
+    /// that order; runs of arena items are then ordered by their routes.
+    fn sort_items(&self, items: &mut [u64]) {
+        items.sort_unstable();
+        let high = |x: u64| x & !(TAG_ARENA - 1);
+        let mut start = 0;
+        while start < items.len() {
+            let head = high(items[start]);
+            let mut end = start + 1;
+            while end < items.len() && high(items[end]) == head {
+                end += 1;
+            }
+            if head & TAG_ARENA != 0 && end - start > 1 {
+                let route = |x: &u64| {
+                    self.arena
+                        .get((x & 0xFFFF_FFFF) as usize)
+                        .map(|s| (s.family, nlri_order(&s.nlri)))
+                };
+                items[start..end].sort_unstable_by_key(route);
+            }
+            start = end;
+        }
+    }
+
+    /// Sends messages from the job's items; returns how many were written.
+    fn pump(
+        &mut self,
+        session: &SessionContext,
+        out: &mut Vec<u8>,
+        job: &mut ItemsJob,
+        budget: usize,
+    ) -> usize {
+        let ctx = &session.negotiated;
+        let mut written = 0;
+        let mut keys = std::mem::take(&mut self.scratch_keys);
+        while written < budget {
+            let Some(&item) = job.items.get(job.cursor) else {
+                break;
+            };
+            job.cursor += 1;
+            let Some((family, nlri, attr, announce)) = self.resolve(item, job) else {
+                continue;
+            };
+            let key = item & KEY_MASK;
+            if !ctx.families.contains(&family) {
+                continue;
+            }
+            if !announce && self.skip_withdrawals {
+                self.forget(key);
+                continue;
+            }
+            let classic =
+                family == Family::IPV4_UNICAST && (!announce || self.next_hop_is_ipv4(attr));
+            self.scratch.clear();
+            self.scratch.push(nlri);
+            keys.clear();
+            keys.push(key);
+            if classic && self.options.group_updates {
+                // Gather the following routes of the same group that fit this message;
+                // superseded items on the way are skipped.
+                let attr_len = if announce {
+                    self.attributes.encoded(attr, session).len()
+                } else {
+                    0
+                };
+                let addpath = ctx.addpath_send(family);
+                let room = limit(ctx).saturating_sub(HEADER_LEN + 4 + attr_len);
+                let mut used = nlri.encoded_len(addpath);
+                while let Some(&next) = job.items.get(job.cursor) {
+                    let Some((f, n, a, action)) = self.resolve(next, job) else {
+                        job.cursor += 1;
+                        continue;
+                    };
+                    if f != family || a != attr || action != announce {
+                        break;
+                    }
+                    let len = n.encoded_len(addpath);
+                    if used + len > room {
+                        break;
+                    }
+                    used += len;
+                    self.scratch.push(n);
+                    keys.push(next & KEY_MASK);
+                    job.cursor += 1;
+                }
+            }
+            if self.write(session, out, family, attr, announce, classic) {
+                written += 1;
+            } else {
+                self.unsendable += keys.len() as u64;
+            }
+            // Forget what no longer needs keeping: sent withdrawals, and everything when
+            // the neighbor keeps no adj-rib-out.
+            if !announce || !self.options.adj_rib_out {
+                for &key in &keys {
+                    self.forget(key);
+                }
+            }
+        }
+        self.scratch_keys = keys;
+        written
+    }
+
+    /// Removes a route and releases its attribute set.
+    fn forget(&mut self, key: u64) {
+        if let Some((_, _, entry)) = self.lookup(key) {
+            if entry.announced() {
+                // Other jobs may still list it (adj-rib-out off): they must look it up.
+                self.epoch = self.epoch.wrapping_add(1);
+            }
+            self.attributes.release(entry.attr);
+            self.remove_key(key);
+        }
+    }
+
+    /// The route behind `item` — family, NLRI, attribute set, announce — if the item is
+    /// still current. Without any change since the job was made, compact items are read
+    /// from the item itself.
+    fn resolve(&self, item: u64, job: &ItemsJob) -> Option<(Family, Nlri, AttrId, bool)> {
+        let announce = item & BIT_ANNOUNCE != 0;
+        if job.epoch == self.epoch && item & TAG_ARENA == 0 {
+            let rank = item >> RANK_SHIFT;
+            if rank < RANK_MAX {
+                if let Some(&attr) = job.attrs.get(rank as usize) {
+                    let (family, nlri) = compact_route(item & KEY_MASK)?;
+                    return Some((family, nlri, attr, announce));
+                }
+            }
+        }
+        let (family, nlri, entry) = self.valid(item, job.resend)?;
+        Some((family, nlri, entry.attr, entry.announced()))
+    }
+
+    /// The route behind `item` if the item is still current.
+    fn valid(&self, item: u64, resend: bool) -> Option<(Family, Nlri, Entry)> {
+        let (family, nlri, entry) = self.lookup(item & KEY_MASK)?;
+        let ok = if resend {
+            entry.announced()
+        } else {
+            !entry.pending() && entry.announced() == (item & BIT_ANNOUNCE != 0)
+        };
+        ok.then_some((family, nlri, entry))
+    }
+
+    fn next_hop_is_ipv4(&self, id: AttrId) -> bool {
+        matches!(
+            self.attributes.get(id).and_then(|a| a.next_hop()),
+            Some(IpAddr::V4(_))
+        )
+    }
+
+    /// Writes one UPDATE for the routes in `scratch`; false when it could not be built.
+    fn write(
+        &mut self,
+        session: &SessionContext,
+        out: &mut Vec<u8>,
+        family: Family,
+        attr: AttrId,
+        announce: bool,
+        classic: bool,
+    ) -> bool {
+        let ctx = &session.negotiated;
+        let routes = std::mem::take(&mut self.scratch);
+        let count = routes.len();
+        let written = if classic {
+            if announce {
+                let attributes = self.attributes.encoded(attr, session);
+                write_ipv4_announce(out, attributes, &routes, ctx)
+            } else {
+                write_ipv4_withdraw(out, &routes, ctx)
+            }
+        } else if announce {
+            let next_hop = self
+                .attributes
+                .get(attr)
+                .and_then(|a| a.next_hop())
+                .map(|address| mp_next_hop(family, address, ctx));
+            match next_hop {
+                Some(next_hop) => {
+                    let attributes = self.attributes.encoded(attr, session);
+                    write_mp_announce(out, attributes, family, &next_hop, &routes, ctx)
+                }
+                None => {
+                    log::warn!("adj-rib-out: {family} route without next-hop cannot be announced");
+                    0
+                }
+            }
+        } else if family.safi == Safi::UNICAST || family.safi == Safi::MULTICAST {
+            write_mp_withdraw(out, family, &routes, ctx)
+        } else {
+            let attributes = self.attributes.encoded(attr, session);
+            write_mp_withdraw_with_attributes(out, attributes, family, &routes, ctx)
+        };
+        self.scratch = routes;
+        if written < count {
+            log::warn!(
+                "adj-rib-out: {} {family} route(s) do not fit in an UPDATE of {} bytes with their attributes",
+                count - written,
+                limit(ctx)
+            );
+            // Whatever did not fit is dropped (ExaBGP logs and drops too); the rest went.
+        }
+        written > 0
+    }
+}
+
+fn rank_bits(rank: u64) -> u64 {
+    rank.min(RANK_MAX) << RANK_SHIFT
+}
+
+/// ExaBGP's NLRI order: path-id, then the wire form (length first, then the bytes); the
+/// whole value breaks ties between labeled and VPN routes.
+fn nlri_order(nlri: &Nlri) -> (Option<u32>, usize, u8, Prefix, Nlri) {
+    let prefix = nlri.get_prefix();
+    (
+        nlri.path_id(),
+        nlri.encoded_len(false),
+        prefix.len(),
+        prefix,
+        *nlri,
+    )
+}
+
+/// The message size limit for packing.
+fn limit(ctx: &Negotiated) -> usize {
+    ctx.max_message_size.min(EXTENDED_MAX_MESSAGE)
+}
+
+/// The MP_REACH next-hop field for `family`: RD-prefixed for VPN families; for IPv6
+/// routes with an IPv4 next-hop, 4 bytes when RFC 8950 was negotiated for it, else the
+/// IPv4-mapped IPv6 address.
+pub fn mp_next_hop(family: Family, address: IpAddr, ctx: &Negotiated) -> NextHop {
+    let address = match address {
+        IpAddr::V4(v4) if family.afi == Afi::IPV6 && !ctx.extended_nexthop(family, Afi::IPV4) => {
+            IpAddr::V6(v4.to_ipv6_mapped())
+        }
+        other => other,
+    };
+    NextHop::for_family(family, address)
+}
+
+/// An UPDATE carrying `attributes` and an MP_UNREACH_NLRI (ExaBGP's form for labeled and
+/// VPN withdrawals), as many routes as fit; returns how many.
+fn write_mp_withdraw_with_attributes(
+    out: &mut Vec<u8>,
+    attributes: &[u8],
+    family: Family,
+    routes: &[Nlri],
+    ctx: &Negotiated,
+) -> usize {
+    let start = out.len();
+    out.extend_from_slice(&[0xFF; 16]);
+    out.extend_from_slice(&[0, 0, 2, 0, 0, 0, 0]);
+    out.extend_from_slice(attributes);
+    // MP_UNREACH_NLRI, extended length as ExaBGP writes it.
+    out.extend_from_slice(&[0x90, 15, 0, 0]);
+    let value_at = out.len();
+    out.extend_from_slice(&family.afi.0.to_be_bytes());
+    out.push(family.safi.0);
+    let addpath = ctx.addpath_send(family);
+    let mut written = 0;
+    for route in routes {
+        if out.len() - start + route.encoded_len(addpath) > limit(ctx) {
+            break;
+        }
+        route.encode(out, addpath);
+        written += 1;
+    }
+    if written == 0 {
+        out.truncate(start);
+        return 0;
+    }
+    let value_len = (out.len() - value_at) as u16;
+    let attributes_len = (out.len() - start - HEADER_LEN - 4) as u16;
+    let message_len = (out.len() - start) as u16;
+    out[value_at - 2..value_at].copy_from_slice(&value_len.to_be_bytes());
+    out[start + HEADER_LEN + 2..start + HEADER_LEN + 4]
+        .copy_from_slice(&attributes_len.to_be_bytes());
+    out[start + 16..start + 18].copy_from_slice(&message_len.to_be_bytes());
+    written
+}
+
+fn write_refresh(out: &mut Vec<u8>, family: Family, subtype: RefreshSubtype) {
+    let start = out.len();
+    out.extend_from_slice(&[0xFF; 16]);
+    out.extend_from_slice(&[0, 0, 5]);
+    RouteRefresh::new(family, subtype).encode_body(out);
+    let len = (out.len() - start) as u16;
+    out[start + 16..start + 18].copy_from_slice(&len.to_be_bytes());
+}
+
+fn write_keepalive(out: &mut Vec<u8>) {
+    out.extend_from_slice(&[0xFF; 16]);
+    out.extend_from_slice(&[0, 19, 4]);
+}

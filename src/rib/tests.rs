@@ -1,0 +1,709 @@
+//! Behaviour of the adj-rib-out: coalescing, interning, grouping, splitting, EOR,
+//! next-hop self, split expansion, reload difference, re-sends and the memory bound.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::*;
+use crate::bgp::attribute::{Attribute, Community, Origin};
+use crate::bgp::family::Family;
+use crate::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE};
+use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
+use crate::bgp::update::Update;
+
+fn v4(a: u8, b: u8, c: u8, len: u8) -> Nlri {
+    Nlri::prefix(Prefix::v4(Ipv4Addr::new(a, b, c, 0), len).unwrap())
+}
+
+fn nth(i: u32) -> Nlri {
+    Nlri::prefix(Prefix::v4(Ipv4Addr::from(0x0A00_0000 + (i << 8)), 24).unwrap())
+}
+
+fn attrs(next_hop: [u8; 4], med: u32) -> PathAttributes {
+    PathAttributes::new(
+        Some(IpAddr::V4(Ipv4Addr::from(next_hop))),
+        vec![Attribute::Origin(Origin::Igp), Attribute::Med(med)],
+    )
+}
+
+fn session(families: &[Family]) -> SessionContext {
+    let negotiated = Negotiated {
+        families: families.to_vec(),
+        ..Negotiated::default()
+    };
+    SessionContext::new(negotiated, 65000, 65000)
+}
+
+fn up_v4() -> SessionContext {
+    session(&[Family::IPV4_UNICAST])
+}
+
+/// Drains everything and splits the output into messages.
+fn drain_all(rib: &mut AdjRibOut) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for _ in 0..100_000 {
+        if rib.drain(&mut out, 25) == Drained::Done {
+            break;
+        }
+    }
+    let mut messages = Vec::new();
+    let mut rest = out.as_slice();
+    while rest.len() >= 19 {
+        let len = usize::from(u16::from_be_bytes([rest[16], rest[17]]));
+        messages.push(rest[..len].to_vec());
+        rest = &rest[len..];
+    }
+    assert!(rest.is_empty(), "trailing bytes");
+    messages
+}
+
+fn decode(message: &[u8], ctx: &Negotiated) -> Update {
+    assert_eq!(message[18], 2, "not an UPDATE");
+    Update::decode(&message[19..], ctx).unwrap()
+}
+
+fn is_eor(message: &[u8]) -> bool {
+    message.len() == 23 || (message.len() == 30 && message[23] == 0x0F)
+}
+
+/// An established RIB whose initial table and EOR are already sent.
+fn established(options: RibOptions) -> AdjRibOut {
+    let mut rib = AdjRibOut::new(options);
+    rib.session_up(up_v4());
+    let initial = drain_all(&mut rib);
+    assert_eq!(initial.len(), 1, "only the EOR");
+    rib
+}
+
+#[test]
+fn announce_then_withdraw_sends_only_the_withdrawal() {
+    let mut rib = established(RibOptions::default());
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 0, 24),
+        &attrs([1, 1, 1, 1], 1),
+    );
+    rib.withdraw(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 0, 24),
+        &PathAttributes::empty(),
+    );
+    let messages = drain_all(&mut rib);
+    assert_eq!(messages.len(), 1);
+    let update = decode(&messages[0], &Negotiated::default());
+    assert_eq!(update.withdrawn, [v4(10, 0, 0, 24)]);
+    assert!(update.announced.is_empty());
+    assert!(update.attributes.is_empty());
+    assert_eq!(rib.stats().routes, 0, "a sent withdrawal is forgotten");
+}
+
+#[test]
+fn a_new_announcement_replaces_the_pending_one() {
+    let mut rib = established(RibOptions::default());
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 0, 24),
+        &attrs([1, 1, 1, 1], 1),
+    );
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 0, 24),
+        &attrs([2, 2, 2, 2], 2),
+    );
+    let messages = drain_all(&mut rib);
+    assert_eq!(messages.len(), 1);
+    let update = decode(&messages[0], &Negotiated::default());
+    assert_eq!(update.announced, [v4(10, 0, 0, 24)]);
+    assert!(update.attributes.contains(&Attribute::Med(2)));
+    assert!(update
+        .attributes
+        .contains(&Attribute::NextHop(Ipv4Addr::new(2, 2, 2, 2))));
+    assert_eq!(rib.stats().attribute_sets, 1, "the replaced set is freed");
+}
+
+#[test]
+fn an_unchanged_announcement_is_not_queued_again() {
+    let mut rib = established(RibOptions::default());
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 0, 24),
+        &attrs([1, 1, 1, 1], 1),
+    );
+    assert_eq!(drain_all(&mut rib).len(), 1);
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 0, 24),
+        &attrs([1, 1, 1, 1], 1),
+    );
+    assert!(drain_all(&mut rib).is_empty());
+}
+
+#[test]
+fn identical_attribute_sets_are_stored_once() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    for i in 0..1000 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 7));
+    }
+    assert_eq!(rib.stats().attribute_sets, 1);
+    assert_eq!(rib.stats().routes, 1000);
+    rib.announce(Family::IPV4_UNICAST, nth(0), &attrs([1, 1, 1, 1], 8));
+    assert_eq!(rib.stats().attribute_sets, 2);
+    // Withdrawn while down: forgotten, the set freed with its last route.
+    rib.withdraw(Family::IPV4_UNICAST, nth(0), &PathAttributes::empty());
+    assert_eq!(rib.stats().attribute_sets, 1);
+}
+
+#[test]
+fn group_updates_packs_routes_sharing_attributes_and_next_hop() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 2, 24),
+        &attrs([1, 1, 1, 1], 1),
+    );
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 1, 24),
+        &attrs([1, 1, 1, 1], 1),
+    );
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 3, 24),
+        &attrs([9, 9, 9, 9], 1),
+    );
+    rib.session_up(up_v4());
+    let messages = drain_all(&mut rib);
+    assert_eq!(messages.len(), 3, "two groups and the EOR");
+    let first = decode(&messages[0], &Negotiated::default());
+    assert_eq!(
+        first.announced,
+        [v4(10, 0, 1, 24), v4(10, 0, 2, 24)],
+        "sorted"
+    );
+    assert!(is_eor(&messages[2]));
+}
+
+#[test]
+fn group_updates_false_sends_one_update_per_route() {
+    let mut rib = AdjRibOut::new(RibOptions {
+        group_updates: false,
+        ..RibOptions::default()
+    });
+    for i in 0..3 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 1));
+    }
+    rib.session_up(up_v4());
+    let messages = drain_all(&mut rib);
+    assert_eq!(messages.len(), 4);
+    for message in &messages[..3] {
+        assert_eq!(decode(message, &Negotiated::default()).announced.len(), 1);
+    }
+}
+
+fn split_at(max: usize, routes: u32) -> Vec<Vec<u8>> {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    for i in 0..routes {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 1));
+    }
+    let mut ctx = up_v4();
+    ctx.negotiated.max_message_size = max;
+    rib.session_up(ctx);
+    let mut messages = drain_all(&mut rib);
+    assert!(is_eor(&messages.pop().unwrap()));
+    let mut seen = 0;
+    for message in &messages {
+        assert!(message.len() <= max);
+        seen += decode(message, &Negotiated::default()).announced.len();
+    }
+    assert_eq!(seen, routes as usize);
+    messages
+}
+
+#[test]
+fn updates_are_split_at_4096_bytes() {
+    // 19 header + 4 lengths + 28 attribute bytes leave 4045 bytes: 1011 /24 routes.
+    let messages = split_at(4096, 3000);
+    assert_eq!(messages.len(), 3);
+    assert_eq!(
+        decode(&messages[0], &Negotiated::default()).announced.len(),
+        1011
+    );
+    assert_eq!(messages[0].len(), 4095);
+}
+
+#[test]
+fn updates_are_split_at_65535_bytes() {
+    let messages = split_at(EXTENDED_MAX_MESSAGE, 20_000);
+    assert_eq!(messages.len(), 2);
+    assert_eq!(
+        decode(&messages[0], &Negotiated::default()).announced.len(),
+        (65535 - 19 - 4 - 28) / 4
+    );
+}
+
+#[test]
+fn withdrawals_are_packed() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    for i in 0..2000 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 1));
+    }
+    rib.session_up(up_v4());
+    drain_all(&mut rib);
+    for i in 0..2000 {
+        rib.withdraw(Family::IPV4_UNICAST, nth(i), &PathAttributes::empty());
+    }
+    let messages = drain_all(&mut rib);
+    // 4096 - 23 = 4073 bytes of withdrawn routes: 1018 per message.
+    assert_eq!(messages.len(), 2);
+    let first = decode(&messages[0], &Negotiated::default());
+    assert_eq!(first.withdrawn.len(), 1018);
+    assert_eq!(rib.stats().routes, 0);
+}
+
+#[test]
+fn the_drain_stops_at_its_message_budget() {
+    let mut rib = AdjRibOut::new(RibOptions {
+        group_updates: false,
+        ..RibOptions::default()
+    });
+    for i in 0..100 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 1));
+    }
+    rib.session_up(up_v4());
+    let mut out = Vec::new();
+    assert_eq!(rib.drain(&mut out, 25), Drained::More);
+    let one = out.len();
+    assert_eq!(one, 25 * (19 + 4 + 28 + 4));
+    assert_eq!(rib.drain(&mut out, 25), Drained::More);
+    assert_eq!(out.len(), 2 * one);
+}
+
+#[test]
+fn end_of_rib_for_each_negotiated_family_unless_manual() {
+    let families = [Family::IPV4_UNICAST, Family::IPV6_UNICAST];
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.session_up(session(&families));
+    let messages = drain_all(&mut rib);
+    assert_eq!(
+        messages,
+        [
+            hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00170200000000"),
+            hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001E0200000007900F0003000201"),
+        ]
+    );
+
+    let mut manual = AdjRibOut::new(RibOptions {
+        manual_eor: true,
+        ..RibOptions::default()
+    });
+    manual.session_up(session(&families));
+    assert!(drain_all(&mut manual).is_empty());
+    manual.queue_eor(Family::IPV6_UNICAST);
+    assert_eq!(drain_all(&mut manual), [messages[1].clone()]);
+}
+
+fn hex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_table_is_sent_again_after_re_establishment() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.announce(Family::IPV4_UNICAST, nth(1), &attrs([1, 1, 1, 1], 1));
+    rib.announce(Family::IPV4_UNICAST, nth(2), &attrs([1, 1, 1, 1], 2));
+    rib.session_up(up_v4());
+    let first = drain_all(&mut rib);
+    assert_eq!(first.len(), 3);
+    // Changes made while down are folded into the table, withdrawals dropped.
+    rib.session_down();
+    rib.withdraw(Family::IPV4_UNICAST, nth(2), &PathAttributes::empty());
+    rib.announce(Family::IPV4_UNICAST, nth(3), &attrs([1, 1, 1, 1], 1));
+    rib.session_up(up_v4());
+    let second = drain_all(&mut rib);
+    assert_eq!(second.len(), 2, "one grouped UPDATE and the EOR");
+    assert_eq!(
+        decode(&second[0], &Negotiated::default()).announced,
+        [nth(1), nth(3)]
+    );
+}
+
+#[test]
+fn route_refresh_resends_the_family_inside_borr_and_eorr() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.announce(Family::IPV4_UNICAST, nth(1), &attrs([1, 1, 1, 1], 1));
+    rib.session_up(up_v4());
+    let initial = drain_all(&mut rib);
+    rib.resend(Some(Family::IPV4_UNICAST), true);
+    let messages = drain_all(&mut rib);
+    assert_eq!(messages.len(), 3);
+    assert_eq!(
+        messages[0],
+        hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00170500010101")
+    );
+    assert_eq!(messages[1], initial[0]);
+    assert_eq!(
+        messages[2],
+        hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00170500010201")
+    );
+}
+
+#[test]
+fn repeated_changes_to_one_route_keep_one_pending_entry() {
+    let mut rib = established(RibOptions::default());
+    for i in 0..10_000u32 {
+        let route = v4(10, 0, 0, 24);
+        if i % 3 == 0 {
+            rib.withdraw(Family::IPV4_UNICAST, route, &PathAttributes::empty());
+        } else {
+            rib.announce(Family::IPV4_UNICAST, route, &attrs([1, 1, 1, 1], i));
+        }
+        let stats = rib.stats();
+        assert_eq!(stats.pending, 1);
+        assert_eq!(stats.routes, 1);
+        assert_eq!(stats.attribute_sets, 1);
+    }
+    // i = 9999 is a withdrawal: only it goes out.
+    let messages = drain_all(&mut rib);
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        decode(&messages[0], &Negotiated::default()).withdrawn,
+        [v4(10, 0, 0, 24)]
+    );
+}
+
+#[test]
+fn changes_during_a_drain_go_to_the_next_one() {
+    let mut rib = AdjRibOut::new(RibOptions {
+        group_updates: false,
+        ..RibOptions::default()
+    });
+    for i in 0..50 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 1));
+    }
+    rib.session_up(up_v4());
+    let mut out = Vec::new();
+    assert_eq!(rib.drain(&mut out, 10), Drained::More);
+    // Route 40 changes before it was sent: it goes out once, with the new attributes.
+    rib.announce(Family::IPV4_UNICAST, nth(40), &attrs([1, 1, 1, 1], 2));
+    let rest = drain_all(&mut rib);
+    let with = |med: u32| {
+        rest.iter()
+            .filter(|m| !is_eor(m))
+            .filter(|m| {
+                decode(m, &Negotiated::default())
+                    .attributes
+                    .contains(&Attribute::Med(med))
+            })
+            .count()
+    };
+    assert_eq!(with(1), 39);
+    assert_eq!(with(2), 1);
+}
+
+#[test]
+fn labeled_and_vpn_withdrawals_carry_their_attributes() {
+    let family = Family::IPV4_MPLS_VPN;
+    let nlri = Nlri::Vpn {
+        path_id: None,
+        labels: Labels::from_values(&[100]).unwrap(),
+        rd: RouteDistinguisher::as2(65000, 1),
+        prefix: Prefix::v4(Ipv4Addr::new(10, 0, 0, 0), 24).unwrap(),
+    };
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.announce(family, nlri, &attrs([1, 1, 1, 1], 1));
+    rib.session_up(session(&[family]));
+    let announced = drain_all(&mut rib);
+    assert_eq!(announced.len(), 2);
+    let ctx = session(&[family]).negotiated;
+    let update = decode(&announced[0], &ctx);
+    assert_eq!(update.mp_reach().next().unwrap().nlri.routes(), [nlri]);
+    rib.withdraw(family, nlri, &attrs([1, 1, 1, 1], 1));
+    let withdrawn = drain_all(&mut rib);
+    assert_eq!(withdrawn.len(), 1);
+    let update = decode(&withdrawn[0], &ctx);
+    assert!(update.attributes.contains(&Attribute::Med(1)));
+    assert_eq!(update.mp_unreach().next().unwrap().nlri.routes(), [nlri]);
+}
+
+#[test]
+fn routes_of_families_not_negotiated_are_not_sent() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    let v6 = Nlri::prefix(Prefix::v6(Ipv6Addr::LOCALHOST, 128).unwrap());
+    rib.announce(
+        Family::IPV6_UNICAST,
+        v6,
+        &PathAttributes::new(Some(IpAddr::V6(Ipv6Addr::LOCALHOST)), Vec::new()),
+    );
+    rib.session_up(up_v4());
+    assert_eq!(drain_all(&mut rib).len(), 1, "only the IPv4 EOR");
+    assert!(rib.announced(Family::IPV6_UNICAST, &v6).is_some(), "kept");
+}
+
+#[test]
+fn attributes_are_encoded_in_type_order_with_defaults() {
+    let set = PathAttributes::new(
+        Some(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))),
+        vec![
+            Attribute::Communities(vec![Community(0x7814_7814), Community(0x7814_0000)]),
+            Attribute::Med(5),
+        ],
+    );
+    let mut ibgp = Vec::new();
+    set.encode(&mut ibgp, &up_v4());
+    assert_eq!(
+        ibgp,
+        hex("400101004002004003040A0000018004040000000540050400000064C008087814000078147814")
+    );
+    let mut ebgp = Vec::new();
+    let mut session = up_v4();
+    session.peer_as = 65001;
+    set.encode(&mut ebgp, &session);
+    assert_eq!(
+        ebgp,
+        hex("4001010040020602010000FDE84003040A00000180040400000005C008087814000078147814")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// From the configuration
+// ---------------------------------------------------------------------------------------
+
+fn neighbor(body: &str, peer: &str, local: &str) -> crate::config::Neighbor {
+    let text = format!(
+        "neighbor {peer} {{ router-id 10.9.9.9; local-address {local}; local-as 65000; \
+         peer-as 65000; {body} }}"
+    );
+    let mut config = crate::config::parse(&text, "test.conf").unwrap();
+    config.neighbors.remove(0)
+}
+
+#[test]
+fn next_hop_self_uses_the_session_address_of_the_family() {
+    let n = neighbor(
+        "family { ipv4 unicast; } static { route 10.0.0.0/24 next-hop self; }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let set = neighbor_routes(&n, None);
+    assert!(set.errors.is_empty());
+    assert_eq!(
+        set.routes[0].attributes.next_hop(),
+        Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)))
+    );
+    let later = neighbor_routes(&n, Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7))));
+    assert_eq!(
+        later.routes[0].attributes.next_hop(),
+        Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7))),
+        "the session's address wins over the configured one"
+    );
+
+    let n = neighbor(
+        "family { ipv4 unicast; ipv6 unicast; } static { route 10.0.0.0/24 next-hop self; \
+         route 2001:db8::/32 next-hop self; }",
+        "::2",
+        "::1",
+    );
+    let set = neighbor_routes(&n, None);
+    assert!(set.errors.is_empty(), "{:?}", set.errors);
+    let hops: Vec<_> = set.routes.iter().map(|r| r.attributes.next_hop()).collect();
+    assert_eq!(
+        hops,
+        [
+            Some(IpAddr::V4(Ipv4Addr::new(10, 9, 9, 9))),
+            Some(IpAddr::V6(Ipv6Addr::LOCALHOST))
+        ],
+        "IPv4 route on an IPv6 session: the router-id"
+    );
+    assert!(matches!(
+        neighbor_routes(&n, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)))
+            .errors
+            .as_slice(),
+        [ConversionError::NextHopSelf { .. }]
+    ));
+}
+
+#[test]
+fn split_expands_into_sub_prefixes() {
+    let n = neighbor(
+        "static { route 10.0.0.0/22 next-hop 1.1.1.1 split /24; }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let set = neighbor_routes(&n, None);
+    let routes: Vec<Nlri> = set.routes.iter().map(|r| r.nlri).collect();
+    assert_eq!(
+        routes,
+        [
+            v4(10, 0, 0, 24),
+            v4(10, 0, 1, 24),
+            v4(10, 0, 2, 24),
+            v4(10, 0, 3, 24)
+        ]
+    );
+}
+
+#[test]
+fn unsupported_families_are_reported_with_their_location() {
+    let n = neighbor(
+        "flow { route r { match { destination 10.0.0.0/24; } then { discard; } } }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let set = neighbor_routes(&n, None);
+    assert!(set.routes.is_empty());
+    let [ConversionError::Unsupported { location, .. }] = set.errors.as_slice() else {
+        panic!("expected one unsupported route: {:?}", set.errors);
+    };
+    assert_eq!(location.line, 1);
+}
+
+#[test]
+fn watchdog_routes_start_withdrawn_and_toggle_as_a_group() {
+    let n = neighbor(
+        "static { route 10.0.0.0/24 next-hop 1.1.1.1 watchdog dog withdraw; \
+         route 10.0.1.0/24 next-hop 1.1.1.1 watchdog dog; }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let set = neighbor_routes(&n, None);
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    set.load_into(&mut rib);
+    assert_eq!(rib.stats().routes, 1);
+    rib.session_up(up_v4());
+    drain_all(&mut rib);
+    assert_eq!(rib.announce_watchdog("dog"), 1);
+    let messages = drain_all(&mut rib);
+    assert_eq!(
+        decode(&messages[0], &Negotiated::default()).announced,
+        [v4(10, 0, 0, 24)]
+    );
+    assert_eq!(rib.withdraw_watchdog("dog"), 2);
+    let messages = drain_all(&mut rib);
+    assert_eq!(
+        decode(&messages[0], &Negotiated::default()).withdrawn,
+        [v4(10, 0, 0, 24), v4(10, 0, 1, 24)]
+    );
+    assert_eq!(rib.announce_watchdog("unknown"), 0);
+}
+
+#[test]
+fn reload_withdraws_removed_routes_and_announces_only_changes() {
+    let old = neighbor_routes(
+        &neighbor(
+            "static { route 10.0.0.0/24 next-hop 1.1.1.1; route 10.0.1.0/24 next-hop 1.1.1.1; \
+             route 10.0.2.0/24 next-hop 1.1.1.1; }",
+            "192.0.2.2",
+            "192.0.2.1",
+        ),
+        None,
+    );
+    let new = neighbor_routes(
+        &neighbor(
+            "static { route 10.0.0.0/24 next-hop 1.1.1.1; route 10.0.1.0/24 next-hop 2.2.2.2; \
+             route 10.0.3.0/24 next-hop 1.1.1.1; }",
+            "192.0.2.2",
+            "192.0.2.1",
+        ),
+        None,
+    );
+    let changes = diff(&old.routes, &new.routes);
+    let nlris = |routes: &[ConfigRoute]| routes.iter().map(|r| r.nlri).collect::<Vec<_>>();
+    assert_eq!(nlris(&changes.withdraw), [v4(10, 0, 2, 24)]);
+    assert_eq!(
+        nlris(&changes.announce),
+        [v4(10, 0, 1, 24), v4(10, 0, 3, 24)]
+    );
+    assert!(diff(&new.routes, &new.routes).is_empty());
+
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    old.load_into(&mut rib);
+    rib.session_up(up_v4());
+    drain_all(&mut rib);
+    changes.apply(&mut rib);
+    let messages = drain_all(&mut rib);
+    let updates: Vec<Update> = messages
+        .iter()
+        .map(|m| decode(m, &Negotiated::default()))
+        .collect();
+    let withdrawn: Vec<Nlri> = updates.iter().flat_map(|u| u.withdrawn.clone()).collect();
+    let mut announced: Vec<Nlri> = updates.iter().flat_map(|u| u.announced.clone()).collect();
+    announced.sort();
+    assert_eq!(withdrawn, [v4(10, 0, 2, 24)]);
+    assert_eq!(announced, [v4(10, 0, 1, 24), v4(10, 0, 3, 24)]);
+}
+
+#[test]
+fn adj_rib_in_stores_by_route() {
+    let mut rib = AdjRibIn::new();
+    rib.announce(Family::IPV4_UNICAST, nth(1), &attrs([1, 1, 1, 1], 1));
+    rib.announce(Family::IPV4_UNICAST, nth(1), &attrs([1, 1, 1, 1], 2));
+    assert_eq!(rib.len(), 1);
+    assert_eq!(
+        rib.get(Family::IPV4_UNICAST, &nth(1)),
+        Some(&attrs([1, 1, 1, 1], 2))
+    );
+    rib.withdraw(Family::IPV4_UNICAST, &nth(1));
+    assert!(rib.is_empty());
+}
+
+#[test]
+fn without_adj_rib_out_routes_are_forgotten_once_sent() {
+    let mut rib = AdjRibOut::new(RibOptions {
+        adj_rib_out: false,
+        ..RibOptions::default()
+    });
+    rib.announce(Family::IPV4_UNICAST, nth(1), &attrs([1, 1, 1, 1], 1));
+    rib.session_up(up_v4());
+    assert_eq!(drain_all(&mut rib).len(), 2);
+    assert_eq!(rib.stats().routes, 0);
+    assert_eq!(rib.stats().attribute_sets, 0);
+    rib.resend(None, false);
+    assert!(
+        drain_all(&mut rib).is_empty(),
+        "nothing cached, nothing replayed"
+    );
+}
+
+#[test]
+fn clear_withdraws_every_announced_route() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    for i in 0..3 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 1));
+    }
+    rib.session_up(up_v4());
+    drain_all(&mut rib);
+    rib.clear();
+    let messages = drain_all(&mut rib);
+    assert_eq!(messages.len(), 1);
+    assert_eq!(
+        decode(&messages[0], &Negotiated::default()).withdrawn,
+        [nth(0), nth(1), nth(2)]
+    );
+    assert_eq!(rib.stats().routes, 0);
+}
+
+#[test]
+fn ipv4_routes_with_an_ipv6_next_hop_use_mp_reach() {
+    let mut ctx = up_v4();
+    ctx.negotiated.extended_nexthop = vec![(Family::IPV4_UNICAST, crate::bgp::family::Afi::IPV6)];
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    let hop = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1));
+    rib.announce(
+        Family::IPV4_UNICAST,
+        nth(1),
+        &PathAttributes::new(Some(hop), Vec::new()),
+    );
+    rib.session_up(ctx.clone());
+    let messages = drain_all(&mut rib);
+    let update = decode(&messages[0], &ctx.negotiated);
+    assert!(update.announced.is_empty());
+    let reach = update.mp_reach().next().unwrap();
+    assert_eq!(reach.next_hop.address(), Some(hop));
+    assert_eq!(reach.nlri.routes(), [nth(1)]);
+    assert!(
+        !update.attributes.iter().any(|a| a.code() == 3),
+        "no NEXT_HOP"
+    );
+}

@@ -1,0 +1,237 @@
+//! sys: the only `unsafe` code in rexa — thin, checked wrappers over libc calls that
+//! std, mio and socket2 do not offer (TCP MD5 keys, minimum TTL, raise, waitpid, clock).
+
+use std::io;
+use std::mem;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsRawFd, RawFd};
+
+/// Longest key the kernel accepts in `struct tcp_md5sig` (TCP_MD5SIG_MAXKEYLEN).
+pub const MD5_MAX_KEY_LEN: usize = 80;
+
+/// Linux `struct tcp_md5sig` (include/uapi/linux/tcp.h); libc does not export it.
+#[repr(C)]
+struct TcpMd5Sig {
+    addr: libc::sockaddr_storage,
+    flags: u8,
+    prefix_len: u8,
+    key_len: u16,
+    ifindex: libc::c_int,
+    key: [u8; MD5_MAX_KEY_LEN],
+}
+
+/// Why a socket option could not be set: the key was unusable, or the kernel said no.
+#[derive(Debug)]
+pub enum OptionError {
+    /// The MD5 key is longer than the kernel's 80-byte limit.
+    KeyTooLong(usize),
+    /// setsockopt failed; the kernel's error is kept verbatim.
+    Kernel {
+        option: &'static str,
+        error: io::Error,
+    },
+}
+
+impl std::fmt::Display for OptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OptionError::KeyTooLong(len) => {
+                write!(
+                    f,
+                    "md5 key of {len} bytes exceeds the kernel's {MD5_MAX_KEY_LEN}"
+                )
+            }
+            OptionError::Kernel { option, error } => write!(f, "setsockopt({option}): {error}"),
+        }
+    }
+}
+
+impl std::error::Error for OptionError {}
+
+fn setsockopt<T>(
+    fd: RawFd,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: &T,
+    option: &'static str,
+) -> Result<(), OptionError> {
+    let len = mem::size_of::<T>() as libc::socklen_t;
+    // SAFETY: `value` is a valid, initialised T for the duration of the call and `len` is its
+    // exact size; the kernel only reads `len` bytes from it.
+    let rc = unsafe { libc::setsockopt(fd, level, name, (value as *const T).cast(), len) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(OptionError::Kernel {
+            option,
+            error: io::Error::last_os_error(),
+        })
+    }
+}
+
+/// Installs (non-empty `key`) or removes (empty `key`) the TCP MD5 signature key (RFC 2385)
+/// used with `peer` on this socket. On a listener it applies to connections from `peer`.
+pub fn set_tcp_md5(socket: &impl AsRawFd, peer: IpAddr, key: &[u8]) -> Result<(), OptionError> {
+    if key.len() > MD5_MAX_KEY_LEN {
+        return Err(OptionError::KeyTooLong(key.len()));
+    }
+    let mut key_bytes = [0u8; MD5_MAX_KEY_LEN];
+    if let Some(dst) = key_bytes.get_mut(..key.len()) {
+        dst.copy_from_slice(key);
+    }
+    let sig = TcpMd5Sig {
+        addr: socket2::SockAddr::from(SocketAddr::new(peer, 0)).as_storage(),
+        flags: 0,
+        prefix_len: 0,
+        key_len: key.len() as u16,
+        ifindex: 0,
+        key: key_bytes,
+    };
+    setsockopt(
+        socket.as_raw_fd(),
+        libc::IPPROTO_TCP,
+        libc::TCP_MD5SIG,
+        &sig,
+        "TCP_MD5SIG",
+    )
+}
+
+/// Drops incoming packets whose TTL (IPv4) or hop limit (IPv6) is below `min` (GTSM, RFC 5082).
+pub fn set_min_ttl(socket: &impl AsRawFd, ipv6: bool, min: u8) -> Result<(), OptionError> {
+    let value = libc::c_int::from(min);
+    if ipv6 {
+        setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_MINHOPCOUNT,
+            &value,
+            "IPV6_MINHOPCOUNT",
+        )
+    } else {
+        setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_MINTTL,
+            &value,
+            "IP_MINTTL",
+        )
+    }
+}
+
+/// Sends `signal` to the calling thread (tests use it to exercise the signal path).
+pub fn raise(signal: libc::c_int) -> io::Result<()> {
+    // SAFETY: raise has no memory-safety preconditions.
+    if unsafe { libc::raise(signal) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// How a reaped child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildExit {
+    /// exit(code)
+    Exited(i32),
+    /// killed by this signal
+    Signalled(i32),
+}
+
+/// Reaps one terminated child without blocking: `None` when no child has exited.
+pub fn reap_child() -> Option<(u32, ChildExit)> {
+    let mut status: libc::c_int = 0;
+    // SAFETY: `status` is a valid out-pointer; WNOHANG makes the call non-blocking.
+    let pid = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+    if pid <= 0 {
+        return None;
+    }
+    let exit = if libc::WIFSIGNALED(status) {
+        ChildExit::Signalled(libc::WTERMSIG(status))
+    } else {
+        ChildExit::Exited(libc::WEXITSTATUS(status))
+    };
+    Some((pid as u32, exit))
+}
+
+/// Sends `signal` to process `pid` (helper-process shutdown).
+pub fn kill(pid: u32, signal: libc::c_int) -> io::Result<()> {
+    let pid = libc::pid_t::try_from(pid)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pid out of range"))?;
+    // SAFETY: kill has no memory-safety preconditions.
+    if unsafe { libc::kill(pid, signal) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// CLOCK_MONOTONIC in microseconds, as systemd wants it in `MONOTONIC_USEC=` on reload.
+pub fn monotonic_usec() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    if rc != 0 {
+        return 0;
+    }
+    let secs = u64::try_from(ts.tv_sec).unwrap_or(0);
+    let nanos = u64::try_from(ts.tv_nsec).unwrap_or(0);
+    secs.saturating_mul(1_000_000).saturating_add(nanos / 1_000)
+}
+
+/// CPU time (user + system) used by this process so far: the idle-CPU measurement reads it
+/// before and after a quiet period.
+pub fn process_cpu_time() -> std::time::Duration {
+    // SAFETY: an all-zero rusage is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { mem::zeroed() };
+    // SAFETY: `usage` is a valid out-pointer for getrusage.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return std::time::Duration::ZERO;
+    }
+    let micros = |tv: libc::timeval| {
+        let secs = u64::try_from(tv.tv_sec).unwrap_or(0);
+        let usecs = u64::try_from(tv.tv_usec).unwrap_or(0);
+        secs.saturating_mul(1_000_000).saturating_add(usecs)
+    };
+    std::time::Duration::from_micros(micros(usage.ru_utime).saturating_add(micros(usage.ru_stime)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md5_struct_has_the_kernel_layout() {
+        assert_eq!(mem::size_of::<TcpMd5Sig>(), 216);
+    }
+
+    #[test]
+    fn long_md5_key_is_refused_before_the_kernel() {
+        let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let key = [b'k'; 81];
+        assert!(matches!(
+            set_tcp_md5(&sock, "127.0.0.1".parse().unwrap(), &key),
+            Err(OptionError::KeyTooLong(81))
+        ));
+    }
+
+    #[test]
+    fn cpu_time_grows_with_work() {
+        let before = process_cpu_time();
+        let mut x = 0u64;
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        assert!(process_cpu_time() > before);
+    }
+
+    #[test]
+    fn monotonic_clock_advances() {
+        let a = monotonic_usec();
+        let b = monotonic_usec();
+        assert!(a > 0 && b >= a);
+    }
+}
