@@ -8,7 +8,8 @@ use std::ffi::OsString;
 
 use libfuzzer_sys::fuzz_target;
 use rexa::api::json::{Envelope, FORMAT_VERSION_5};
-use rexa::cli::decode::{parse_args, parse_hex, write_decoded, DecodeContext, Request};
+use rexa::api::message_json::UpdateJsonOptions;
+use rexa::cli::decode::{parse_args, parse_hex, write_decoded_with, DecodeContext, Request};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -38,14 +39,15 @@ fuzz_target!(|data: &[u8]| {
         ppid: 0,
     };
     let mut out = Vec::new();
-    match write_decoded(&bytes, &ctx, &envelope, &mut out) {
+    // The daemon's UPDATE options, which the command line does not reach, from the length.
+    let json = UpdateJsonOptions {
+        aigp: data.len() & 1 != 0,
+        compact: data.len() & 2 != 0,
+    };
+    match write_decoded_with(&bytes, &ctx, json, &envelope, &mut out) {
         Ok(()) => {
             assert!(out.ends_with(b"\n"), "output does not end with a newline");
-            for line in out.split(|&b| b == b'\n').filter(|line| !line.is_empty()) {
-                if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
-                    panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(line));
-                }
-            }
+            rexa_fuzz::assert_json_lines(&out);
         }
         Err(e) => {
             let message = e.to_string();

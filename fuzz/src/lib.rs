@@ -252,6 +252,7 @@ pub fn check_whole_message(bytes: &[u8], ctx: &Negotiated) {
     match Message::decode_message(bytes, ctx) {
         Ok(message) => {
             exercise_message(&message);
+            check_event_json(bytes, &message, ctx, bytes.len() as u8);
             assert_round_trip("message", &message, lossy_message(&message), |m| {
                 let again = m.to_bytes(ctx);
                 let header = Header::parse(&again, usize::MAX)
@@ -288,4 +289,86 @@ pub fn exercise_attributes(attributes: &[rexa::bgp::attribute::Attribute]) {
         let _ = rexa::bgp::attribute::json_key(code);
         let _ = rexa::bgp::attribute::code_name(code);
     }
+}
+
+use rexa::api::json::{Direction, Envelope, EventHead, NeighborIdentity, RawMessage};
+use rexa::api::message_json::{
+    decode_update_for_report, write_keepalive, write_negotiated_event, write_notification,
+    write_open_event, write_operational, write_raw_message_event, write_refresh,
+    write_update_event, UpdateJsonOptions,
+};
+
+/// Requires every line of `out` to be one valid JSON value.
+pub fn assert_json_lines(out: &[u8]) {
+    for line in out.split(|&b| b == b'\n').filter(|line| !line.is_empty()) {
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
+            panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(line));
+        }
+    }
+}
+
+/// Writes the API event the daemon sends for a received `message` (whole message bytes in
+/// `bytes`), raw packet event included, and requires valid JSON. `variant` picks the
+/// direction and the UPDATE options.
+pub fn check_event_json(bytes: &[u8], message: &Message, ctx: &Negotiated, variant: u8) {
+    let envelope = Envelope {
+        version: rexa::api::json::FORMAT_VERSION_5,
+        time: 1.5,
+        host: "fuzz",
+        pid: 2,
+        ppid: 1,
+    };
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let neighbor = NeighborIdentity {
+        local_address: loopback,
+        peer_address: loopback,
+        local_asn: 65000,
+        peer_asn: 65001,
+        router_id: Some(std::net::Ipv4Addr::new(10, 0, 0, 1)),
+    };
+    let (header, body) = bytes.split_at(HEADER_LEN.min(bytes.len()));
+    let head = EventHead {
+        envelope: &envelope,
+        counter: 7,
+        kind: kind_name(message.kind()),
+        raw: (variant & 1 != 0).then_some(RawMessage { header, body }),
+        neighbor: &neighbor,
+    };
+    let direction = match variant & 6 {
+        0 => Direction::Receive,
+        2 => Direction::Send,
+        _ => Direction::In,
+    };
+    let mut out = Vec::new();
+    match message {
+        Message::Open(open) => {
+            write_open_event(&mut out, &head, direction, open);
+            out.push(b'\n');
+            let local = Open::new(65000, 90, std::net::Ipv4Addr::new(192, 0, 2, 1), Vec::new());
+            write_negotiated_event(&mut out, &head, &Negotiation::new(&local, open));
+        }
+        Message::Update(_) => {
+            let options = UpdateJsonOptions {
+                aigp: variant & 8 != 0,
+                compact: variant & 16 != 0,
+            };
+            match decode_update_for_report(body, ctx, variant & 32 != 0) {
+                Ok((update, note)) => {
+                    write_update_event(&mut out, &head, direction, &update, note, options)
+                }
+                Err(e) => panic!("an UPDATE that decodes does not decode for the report: {e}"),
+            }
+        }
+        Message::Notification(notification) => {
+            write_notification(&mut out, &head, direction, notification)
+        }
+        Message::Keepalive => write_keepalive(&mut out, &head, direction),
+        Message::RouteRefresh(refresh) => write_refresh(&mut out, &head, direction, refresh),
+        Message::Operational(operational) => {
+            write_operational(&mut out, &head, direction, operational)
+        }
+    }
+    out.push(b'\n');
+    write_raw_message_event(&mut out, &head, direction, header, body, None);
+    assert_json_lines(&out);
 }
