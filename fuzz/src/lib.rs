@@ -298,13 +298,32 @@ use rexa::api::message_json::{
     write_update_event, UpdateJsonOptions,
 };
 
-/// Requires every line of `out` to be one valid JSON value.
-pub fn assert_json_lines(out: &[u8]) {
+/// Requires every line of `out` to be one valid JSON value. With `srv6_exempt`, a line
+/// holding an SRv6 service list may be invalid: ExaBGP 5.0.15 writes an empty string for
+/// each SRv6 service sub-TLV it does not know (`"l3-service": [ , ]`), and rexa writes
+/// the same bytes on purpose.
+pub fn assert_json_lines(out: &[u8], srv6_exempt: bool) {
     for line in out.split(|&b| b == b'\n').filter(|line| !line.is_empty()) {
         if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
-            panic!("invalid JSON ({e}): {}", String::from_utf8_lossy(line));
+            let text = String::from_utf8_lossy(line);
+            let srv6 = text.contains("-service\": [");
+            assert!(srv6_exempt && srv6, "invalid JSON ({e}): {text}");
         }
     }
+}
+
+/// True when an UPDATE carries an SRv6 service sub-TLV that ExaBGP's JSON leaves empty.
+pub fn has_unknown_srv6_sub_tlv(attributes: &[rexa::bgp::attribute::Attribute]) -> bool {
+    use rexa::bgp::attribute::{Attribute, PrefixSidTlv, Srv6SubTlv};
+    attributes.iter().any(|attribute| match attribute {
+        Attribute::PrefixSid(sid) => sid.tlvs.iter().any(|tlv| match tlv {
+            PrefixSidTlv::Srv6Service { sub_tlvs, .. } => sub_tlvs
+                .iter()
+                .any(|sub| matches!(sub, Srv6SubTlv::Unknown { .. })),
+            _ => false,
+        }),
+        _ => false,
+    })
 }
 
 /// Writes the API event the daemon sends for a received `message` (whole message bytes in
@@ -340,6 +359,7 @@ pub fn check_event_json(bytes: &[u8], message: &Message, ctx: &Negotiated, varia
         _ => Direction::In,
     };
     let mut out = Vec::new();
+    let mut srv6_exempt = false;
     match message {
         Message::Open(open) => {
             write_open_event(&mut out, &head, direction, open);
@@ -354,6 +374,7 @@ pub fn check_event_json(bytes: &[u8], message: &Message, ctx: &Negotiated, varia
             };
             match decode_update_for_report(body, ctx, variant & 32 != 0) {
                 Ok((update, note)) => {
+                    srv6_exempt = has_unknown_srv6_sub_tlv(&update.attributes);
                     write_update_event(&mut out, &head, direction, &update, note, options)
                 }
                 Err(e) => panic!("an UPDATE that decodes does not decode for the report: {e}"),
@@ -370,5 +391,5 @@ pub fn check_event_json(bytes: &[u8], message: &Message, ctx: &Negotiated, varia
     }
     out.push(b'\n');
     write_raw_message_event(&mut out, &head, direction, header, body, None);
-    assert_json_lines(&out);
+    assert_json_lines(&out, srv6_exempt);
 }
