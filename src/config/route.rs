@@ -695,7 +695,18 @@ fn bracket_atoms(
             ));
         };
         let mut word = String::new();
-        for c in t.text.chars() {
+        for (at, c) in t.text.char_indices() {
+            if depth == 0 {
+                // The bracket closed inside this word: what follows it cannot be handed
+                // back to the caller.
+                return Err(ConfigError::new(
+                    w.here(),
+                    ErrorKind::TrailingValue {
+                        keyword: k.to_string(),
+                        found: t.text.get(at..).unwrap_or_default().to_string(),
+                    },
+                ));
+            }
             if matches!(c, '(' | ')' | '[' | ']' | ',') && !t.quoted {
                 if !word.is_empty() {
                     atoms.push(std::mem::take(&mut word));
@@ -924,6 +935,18 @@ mod tests {
         assert_eq!(hex("target:120000L:123"), Some(0x0102_0001_D4C0_007B));
         assert_eq!(hex("target:65536:65536"), None);
         assert_eq!(hex("soo:1:1"), None);
+    }
+
+    /// Found by the `config` fuzz target: two closing brackets in one word made the
+    /// bracket depth go below zero (a panic in debug builds).
+    #[test]
+    fn bracket_closed_twice_in_one_word() {
+        let text = "neighbor 127.0.0.1 {\n\tstatic {\nroute 10.1.0.4 {bgp-prefix-sid-srv6 ( l2));}\t}\n}\n";
+        let error = crate::config::parse(text, "fuzz.conf").unwrap_err();
+        assert!(
+            matches!(error.kind, ErrorKind::TrailingValue { ref found, .. } if found == ")"),
+            "{error:?}"
+        );
     }
 
     #[test]
