@@ -106,8 +106,13 @@ def decode_input_seeds(data):
     if len(data) > 19:
         put("decode_input", b"-i\0-f\0ipv4 unicast\0" + data[19:].hex().encode())
 
+# peer target: the FSM selector (valid OPEN + KEEPALIVE first, both directions, with and
+# without 4-octet AS / ADD-PATH / extended messages), a read size, then the stream.
+PEER_SELECTORS = [0x05, 0x07, 0x0D, 0x1F]
+
 def message(data):
     decode_input_seeds(data)
+    put("peer", bytes([PEER_SELECTORS[len(data) % 4], 0x40]) + data)
     if len(data) >= 23 and data[18] == 2:
         nlri_seeds(data[19:])
     for s in SELECTORS:
