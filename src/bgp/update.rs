@@ -112,7 +112,9 @@ impl<'a> UpdateView<'a> {
     }
 
     /// The family whose End-of-RIB this UPDATE is: all fields empty (IPv4 unicast), or a
-    /// single MP_UNREACH_NLRI holding only AFI and SAFI.
+    /// single MP_UNREACH_NLRI holding only AFI and SAFI. This reads the wire form only:
+    /// ExaBGP also reports an End-of-RIB when every attribute was dropped by RFC 7606
+    /// attribute-discard, which only the decoded [`Update::end_of_rib`] can see.
     pub fn end_of_rib(&self) -> Option<Family> {
         if !self.withdrawn.is_empty() || !self.nlri.is_empty() {
             return None;
@@ -346,7 +348,9 @@ impl Update {
         }
     }
 
-    /// The family this UPDATE is the End-of-RIB marker of, if it is one.
+    /// The family this UPDATE is the End-of-RIB marker of, if it is one. On a received
+    /// UPDATE this is ExaBGP's rule: no route and no attribute left after decoding (an
+    /// UPDATE whose only attributes were discarded as malformed counts).
     pub fn end_of_rib(&self) -> Option<Family> {
         if !self.withdrawn.is_empty() || !self.announced.is_empty() {
             return None;
@@ -694,6 +698,19 @@ mod tests {
         update.encode_message(&mut message, &ctx);
         assert_eq!(message.len(), HEADER_LEN + bytes.len());
         assert_eq!(&message[16..19], &[0, (HEADER_LEN + bytes.len()) as u8, 2]);
+    }
+
+    /// Found by the `update` fuzz target: a lone malformed AS4_AGGREGATOR is discarded
+    /// (RFC 7606), which leaves a decoded End-of-RIB (as ExaBGP 5.0.15 reports it) while
+    /// the wire form is not the RFC 4724 marker.
+    #[test]
+    fn discarded_attributes_leave_an_end_of_rib() {
+        let ctx = Negotiated::default();
+        let bytes = body("", "401200", "");
+        assert_eq!(UpdateView::new(&bytes).unwrap().end_of_rib(), None);
+        let update = Update::decode(&bytes, &ctx).unwrap();
+        assert!(update.attributes.is_empty());
+        assert_eq!(update.end_of_rib(), Some(Family::IPV4_UNICAST));
     }
 
     #[test]

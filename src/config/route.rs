@@ -930,6 +930,15 @@ mod tests {
         assert_eq!(hex("soo:1:1"), None);
     }
 
+    /// Found by the `config` fuzz target: two closing brackets in one word made the
+    /// bracket depth go below zero (a panic in debug builds).
+    #[test]
+    fn bracket_closed_twice_in_one_word() {
+        let text = "neighbor 127.0.0.1 {\n\tstatic {\nroute 10.1.0.4 {bgp-prefix-sid-srv6 ( l2));}\t}\n}\n";
+        let error = crate::config::parse(text, "fuzz.conf").unwrap_err();
+        assert_eq!(error.location.line, 3, "{error}");
+    }
+
     #[test]
     fn srv6_service_brackets() {
         use crate::config::lexer::tokenize;

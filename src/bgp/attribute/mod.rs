@@ -549,10 +549,11 @@ impl Attribute {
                 }
             }
             Attribute::MpUnreach(mp) => {
-                let start = value.len();
                 mp.encode_value(value, ctx);
-                // ExaBGP writes the End-of-RIB marker (AFI/SAFI only) with extended length.
-                if mp.extended_length || value.len() - start == 3 {
+                // ExaBGP writes the End-of-RIB marker (AFI/SAFI only) with extended length:
+                // the constructors set `extended_length`, a decoded value keeps the flag
+                // received (so a received marker re-encodes as it came).
+                if mp.extended_length {
                     flags |= FLAG_EXTENDED_LENGTH;
                 }
             }

@@ -170,6 +170,28 @@ fn unknown_attributes_kept_with_flags() {
     round_trip(&hex("6099 04 00000064"), &ctx());
 }
 
+/// Found by the `attributes` fuzz target: an End-of-RIB MP_UNREACH_NLRI received with a
+/// one-byte length was re-encoded with the extended length, so it decoded to another value.
+#[test]
+fn end_of_rib_keeps_the_received_length_form() {
+    use crate::bgp::mp::MpUnreach;
+    use crate::bgp::Family;
+    let short = round_trip(&hex("800F03 000201"), &ctx());
+    let long = round_trip(&hex("900F0003 000201"), &ctx());
+    assert_ne!(short, long);
+    // Built markers still take ExaBGP's extended form.
+    let marker = Attribute::MpUnreach(MpUnreach::end_of_rib(Family::IPV6_UNICAST));
+    assert_eq!(encode(&marker, &ctx()), hex("900F0003 000201"));
+    // The fuzzer's input: an opaque family's marker, then an unknown attribute.
+    let field = hex("860F03 040A00 FFFE0003 000280");
+    let decoded = decode_attributes(&field, &ctx()).unwrap();
+    let mut again = Vec::new();
+    for attribute in &decoded {
+        attribute.encode(&mut again, &ctx());
+    }
+    assert_eq!(decode_attributes(&again, &ctx()).unwrap(), decoded);
+}
+
 #[test]
 fn long_values_use_extended_length() {
     let list: Vec<Community> = (0..100).map(Community).collect();

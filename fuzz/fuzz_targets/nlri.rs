@@ -1,0 +1,109 @@
+//! NLRI fields of every decoded family (unicast, multicast, labeled, VPN; with or without
+//! ADD-PATH; announce or withdraw), next-hop fields and MP_REACH/MP_UNREACH values.
+//! Input: family selector, mode bits, then the bytes. Every decoded route must re-encode to
+//! the same route, in the number of bytes `encoded_len` promises.
+#![no_main]
+
+use std::fmt::Write as _;
+
+use libfuzzer_sys::fuzz_target;
+use rexa::bgp::mp::{MpReach, MpUnreach};
+use rexa::bgp::nlri::{decode_all, NextHop, NlriIter, NlriKind};
+use rexa::bgp::Family;
+use rexa_fuzz::{assert_round_trip, context, exercise_error};
+
+/// The families an input can pick; the last ones are carried opaque.
+const FAMILIES: [Family; 10] = [
+    Family::IPV4_UNICAST,
+    Family::IPV6_UNICAST,
+    Family::IPV4_MULTICAST,
+    Family::IPV6_MULTICAST,
+    Family::IPV4_NLRI_MPLS,
+    Family::IPV6_NLRI_MPLS,
+    Family::IPV4_MPLS_VPN,
+    Family::IPV6_MPLS_VPN,
+    Family::IPV4_FLOW,
+    Family::L2VPN_EVPN,
+];
+
+fuzz_target!(|data: &[u8]| {
+    let [selector, mode, bytes @ ..] = data else {
+        return;
+    };
+    let family = FAMILIES[usize::from(*selector) % FAMILIES.len()];
+    let addpath = mode & 1 != 0;
+    let withdraw = mode & 2 != 0;
+
+    if let Some(kind) = NlriKind::of(family) {
+        let mut routes = Vec::new();
+        match decode_all(
+            NlriIter::new(bytes, kind, family, addpath, withdraw),
+            &mut routes,
+        ) {
+            Ok(()) => {
+                let mut text = String::new();
+                for route in &routes {
+                    let _ = write!(text, "{route}");
+                    let mut one = Vec::new();
+                    route.encode(&mut one, addpath);
+                    assert_eq!(
+                        one.len(),
+                        route.encoded_len(addpath),
+                        "encoded_len of {route:?}"
+                    );
+                    assert!(route.is_encodable());
+                }
+                assert_round_trip("NLRI", &routes, false, |routes| {
+                    let mut again = Vec::new();
+                    for route in routes {
+                        route.encode(&mut again, addpath);
+                    }
+                    let mut decoded = Vec::new();
+                    decode_all(
+                        NlriIter::new(&again, kind, family, addpath, withdraw),
+                        &mut decoded,
+                    )
+                    .map(|()| decoded)
+                });
+            }
+            Err(e) => exercise_error(&e.into()),
+        }
+    }
+
+    // The same bytes as a next-hop field: the form follows from the length alone, so a
+    // decoded next-hop is the received bytes.
+    if let Some(next_hop) = NextHop::decode(bytes) {
+        let mut again = Vec::new();
+        next_hop.encode(&mut again);
+        assert_eq!(again, bytes, "next-hop {next_hop:?} re-encodes differently");
+        assert_eq!(next_hop.wire_len(), bytes.len());
+        let _ = next_hop.to_string();
+        let _ = next_hop.address();
+        let _ = next_hop.link_local();
+    }
+
+    // And as MP_REACH_NLRI / MP_UNREACH_NLRI values under the context of the mode byte.
+    let ctx = context(*mode);
+    match MpReach::decode(bytes, &ctx) {
+        Ok(reach) => assert_round_trip("MP_REACH_NLRI", &reach, false, |reach| {
+            let mut again = Vec::new();
+            reach.encode_value(&mut again, &ctx);
+            MpReach::decode(&again, &ctx).map(|mut decoded| {
+                decoded.extended_length = reach.extended_length;
+                decoded
+            })
+        }),
+        Err(e) => exercise_error(&e.into()),
+    }
+    match MpUnreach::decode(bytes, &ctx) {
+        Ok(unreach) => assert_round_trip("MP_UNREACH_NLRI", &unreach, false, |unreach| {
+            let mut again = Vec::new();
+            unreach.encode_value(&mut again, &ctx);
+            MpUnreach::decode(&again, &ctx).map(|mut decoded| {
+                decoded.extended_length = unreach.extended_length;
+                decoded
+            })
+        }),
+        Err(e) => exercise_error(&e.into()),
+    }
+});
