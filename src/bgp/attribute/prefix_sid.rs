@@ -521,13 +521,46 @@ fn sub_tlv_json(sub: &Srv6SubTlv) -> String {
             s.push_str(" }");
             s
         }
-        Srv6SubTlv::Unknown { .. } => String::new(),
+        // ExaBGP 5.0.15 prints nothing here, leaving `[ , ]` (invalid JSON); rexa keeps
+        // its JSON valid and shows the sub-TLV.
+        Srv6SubTlv::Unknown { kind, value } => {
+            let mut s = format!("{{ \"sub-tlv\": {kind}, \"value\": \"0x");
+            for b in value {
+                let _ = write!(s, "{b:02X}");
+            }
+            s.push_str("\" }");
+            s
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_srv6_sub_tlvs_keep_the_json_valid() {
+        let sid = PrefixSid {
+            tlvs: vec![PrefixSidTlv::Srv6Service {
+                kind: TLV_SRV6_L3_SERVICE,
+                reserved: 0,
+                sub_tlvs: vec![
+                    Srv6SubTlv::Unknown {
+                        kind: 9,
+                        value: vec![1, 2],
+                    },
+                    Srv6SubTlv::Unknown {
+                        kind: 7,
+                        value: Vec::new(),
+                    },
+                ],
+            }],
+        };
+        let json = sid.json();
+        let value: serde_json::Value = serde_json::from_str(&json).expect(&json);
+        assert_eq!(value["l3-service"][0]["sub-tlv"], 9);
+        assert_eq!(value["l3-service"][0]["value"], "0x0102");
+    }
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len() / 2)
