@@ -160,6 +160,9 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
     daemon.start(&mut reactor, &config);
     log::info!("rexa {} running {}", env!("CARGO_PKG_VERSION"), config.file);
+    // The routes now live in the adj-rib-outs: the parsed configuration (hundreds of bytes
+    // per route) is not kept for the daemon's lifetime.
+    drop(config);
     match reactor.run(&mut daemon) {
         Ok(()) => {
             log::info!("rexa stopped");
