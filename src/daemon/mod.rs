@@ -163,6 +163,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     // The routes now live in the adj-rib-outs: the parsed configuration (hundreds of bytes
     // per route) is not kept for the daemon's lifetime.
     drop(config);
+    crate::sys::release_free_memory();
     match reactor.run(&mut daemon) {
         Ok(()) => {
             log::info!("rexa stopped");
@@ -340,7 +341,11 @@ impl Daemon {
             Err(errors) => {
                 log::error!("reload refused, the running configuration is kept:\n{errors}");
             }
-            Ok(config) => self.apply(reactor, &config),
+            Ok(config) => {
+                self.apply(reactor, &config);
+                drop(config);
+                crate::sys::release_free_memory();
+            }
         }
         notify::notify(Status::Ready);
     }
