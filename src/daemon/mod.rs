@@ -171,6 +171,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
     daemon.start(&mut reactor, &mut config);
     log::info!("rexa {} running {}", env!("CARGO_PKG_VERSION"), config.file);
+    // The routes now live in the adj-rib-outs: the parsed configuration (hundreds of bytes
+    // per route) is not kept for the daemon's lifetime.
+    drop(config);
+    crate::sys::release_free_memory();
     match reactor.run(&mut daemon) {
         Ok(()) => {
             log::info!("rexa stopped");
@@ -395,6 +399,8 @@ impl Daemon {
                     log::error!("reload: {error}");
                 }
                 self.apply(reactor, &mut config);
+                drop(config);
+                crate::sys::release_free_memory();
             }
         }
         notify::notify(Status::Ready);

@@ -807,7 +807,14 @@ impl AdjRibOut {
         };
         let result = self.drain_with(&session, out, max_messages);
         self.session = Some(session);
-        result
+        // Decided with the session back in place: `has_work` counts a due End-of-RIB only
+        // while there is a session, so inside `drain_with` a table ending exactly at the
+        // budget looked finished and its End-of-RIB was never sent.
+        if result == Drained::More || self.has_work() {
+            Drained::More
+        } else {
+            Drained::Done
+        }
     }
 
     fn drain_with(

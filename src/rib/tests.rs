@@ -707,3 +707,33 @@ fn ipv4_routes_with_an_ipv6_next_hop_use_mp_reach() {
         "no NEXT_HOP"
     );
 }
+
+/// Regression: a table whose last UPDATE fills the message budget exactly used to report
+/// `Done`, so the peer stopped draining and the End-of-RIB was never sent.
+#[test]
+fn end_of_rib_follows_a_table_ending_exactly_at_the_budget() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.announce(Family::IPV4_UNICAST, nth(0), &attrs([192, 0, 2, 1], 1));
+    rib.announce(Family::IPV4_UNICAST, nth(1), &attrs([192, 0, 2, 1], 2));
+    rib.session_up(up_v4());
+    let mut out = Vec::new();
+    assert_eq!(
+        rib.drain(&mut out, 2),
+        Drained::More,
+        "End-of-RIB still due"
+    );
+    assert_eq!(rib.drain(&mut out, 2), Drained::Done);
+    let messages = drain_messages(&out);
+    assert_eq!(messages.len(), 3);
+    assert!(is_eor(&messages[2]));
+}
+
+fn drain_messages(mut rest: &[u8]) -> Vec<Vec<u8>> {
+    let mut messages = Vec::new();
+    while rest.len() >= 19 {
+        let len = usize::from(u16::from_be_bytes([rest[16], rest[17]]));
+        messages.push(rest[..len].to_vec());
+        rest = &rest[len..];
+    }
+    messages
+}
