@@ -15,23 +15,9 @@ const ADDPATH_GROUPS: [[Family; 2]; 3] = [
 /// Families the VPN bit adds ADD-PATH for.
 const ADDPATH_VPN: [Family; 2] = [Family::IPV4_MPLS_VPN, Family::IPV6_MPLS_VPN];
 
-/// Every family the contexts know about (the `families` list when bit 7 is set).
-const ALL_FAMILIES: [Family; 14] = [
-    Family::IPV4_UNICAST,
-    Family::IPV4_MULTICAST,
-    Family::IPV4_NLRI_MPLS,
-    Family::IPV4_MPLS_VPN,
-    Family::IPV4_FLOW,
-    Family::IPV4_FLOW_VPN,
-    Family::IPV6_UNICAST,
-    Family::IPV6_MULTICAST,
-    Family::IPV6_NLRI_MPLS,
-    Family::IPV6_MPLS_VPN,
-    Family::IPV6_FLOW,
-    Family::IPV6_FLOW_VPN,
-    Family::L2VPN_VPLS,
-    Family::L2VPN_EVPN,
-];
+/// Every family the contexts know about (the `families` list when bit 7 is set): the
+/// ones `rexa decode` enables by default.
+const ALL_FAMILIES: &[Family] = rexa::cli::decode::DECODE_FAMILIES;
 
 /// A negotiated context chosen by the bits of `selector`:
 /// bit 0 4-octet AS, bit 1 extended message size, bits 2-4 ADD-PATH on IPv4 / IPv6 /

@@ -1252,13 +1252,12 @@ impl<S: Session> Reactor<S> {
         self.stats.steps += 1;
 
         // 4. Write what the step produced.
-        let mut flushed_all = true;
         if let Some(index) = conn_index {
             if let Some(conn) = self.conn_mut(index) {
                 if conn.phase == Phase::Open {
                     let remote = conn.remote;
                     match conn.output.flush_to(&mut conn.stream) {
-                        Ok(all) => flushed_all = all,
+                        Ok(_) => {}
                         Err(error) => {
                             if !matches!(result, Step::Close(_)) {
                                 let error = SocketError {
@@ -1288,7 +1287,7 @@ impl<S: Session> Reactor<S> {
                     if let Some(remote) = remote {
                         log::info!("{remote}: closing: {reason}");
                     }
-                    self.release_from_session(slot, index, now, flushed_all);
+                    self.release_from_session(slot, index, now);
                 }
                 self.maybe_connect(slot, now);
                 self.after_call(slot);
@@ -1351,7 +1350,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// The session closed its connection: flush what it wrote (bounded by LINGER), close.
-    fn release_from_session(&mut self, slot: u32, index: usize, now: Instant, flushed: bool) {
+    fn release_from_session(&mut self, slot: u32, index: usize, now: Instant) {
         if let Some(body) = self.slot_mut(slot) {
             body.conn = None;
         }
@@ -1359,7 +1358,6 @@ impl<S: Session> Reactor<S> {
             return;
         };
         conn.session = None;
-        let _ = flushed;
         if conn.phase != Phase::Open {
             self.close_conn(index);
         } else {
