@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use rexa::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSAGE};
 use rexa::config::{self, AddPathMode, AsnSetting, Neighbor, ParseOptions};
-use rexa::rib::{neighbor_routes, AdjRibOut, Drained, RibOptions, SessionContext};
+use rexa::rib::{load_configured, AdjRibOut, Drained, RibOptions, SessionContext};
 use support::conformance::{ci_files, CiEntry, CiFile};
 
 /// What happened to one file.
@@ -134,10 +134,6 @@ fn run(file: &CiFile) -> Outcome {
     let Some(neighbor) = config.neighbors.first() else {
         return Outcome::NotRib("no neighbor".into());
     };
-    let routes = neighbor_routes(neighbor, None);
-    if let Some(error) = routes.errors.first() {
-        return Outcome::Pending(error.to_string());
-    }
     let peer_asn = file.option("asn").and_then(|a| a.parse().ok());
     let session = echoed_session(neighbor, peer_asn);
     let mut rib = AdjRibOut::new(RibOptions {
@@ -145,7 +141,10 @@ fn run(file: &CiFile) -> Outcome {
         manual_eor: neighbor.manual_eor,
         adj_rib_out: neighbor.adj_rib_out,
     });
-    routes.load_into(&mut rib);
+    let report = load_configured(neighbor, &mut rib);
+    if let Some(error) = report.errors.first() {
+        return Outcome::Pending(error.to_string());
+    }
     rib.session_up(session);
     let mut out = Vec::new();
     for _ in 0..10_000 {

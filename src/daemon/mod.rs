@@ -256,8 +256,6 @@ struct Running {
     /// A fingerprint of the definition it runs with, routes and source positions left
     /// out, compared on reload.
     definition: u64,
-    /// Its configured routes, diffed on reload.
-    routes: Vec<crate::rib::ConfigRoute>,
 }
 
 /// The fingerprint of a neighbor's definition without its routes and source position:
@@ -351,11 +349,10 @@ impl Daemon {
                 Ok((settings, endpoints)) => {
                     let name = neighbor.peer_text();
                     let mut peer = Peer::new(settings, now);
-                    let routes = crate::rib::neighbor_routes(neighbor, None);
-                    for error in &routes.errors {
+                    let report = crate::rib::load_configured(neighbor, peer.rib_mut());
+                    for error in &report.errors {
                         log::error!("neighbor {name}: {error}");
                     }
-                    routes.load_into(peer.rib_mut());
                     let id =
                         reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
                     log::info!("neighbor {name}: started");
@@ -368,7 +365,6 @@ impl Daemon {
                         Running {
                             id,
                             definition: print,
-                            routes: routes.routes,
                         },
                     );
                 }
@@ -427,25 +423,26 @@ impl Daemon {
             let id = running.id;
             match wanted.get(&key) {
                 Some((neighbor, print)) if *print == running.definition => {
-                    let new_routes = crate::rib::neighbor_routes(neighbor, None);
-                    for error in &new_routes.errors {
-                        log::error!("neighbor {}: {error}", neighbor.peer_text());
+                    let mut report = None;
+                    reactor.for_each_session(|session_id, session, _| {
+                        if session_id == id {
+                            report = Some(crate::rib::load_configured(
+                                neighbor,
+                                session.peer.rib_mut(),
+                            ));
+                        }
+                    });
+                    let name = neighbor.peer_text();
+                    for error in report.iter().flat_map(|r| &r.errors) {
+                        log::error!("neighbor {name}: {error}");
                     }
-                    let changes = crate::rib::diff(&running.routes, &new_routes.routes);
-                    if !changes.is_empty() {
+                    if let Some(report) = report.filter(|r| !r.is_empty()) {
                         log::info!(
-                            "neighbor {}: reload withdraws {} and announces {} route(s)",
-                            neighbor.peer_text(),
-                            changes.withdraw.len(),
-                            changes.announce.len()
+                            "neighbor {name}: reload withdraws {} and announces {} route(s)",
+                            report.withdrawn,
+                            report.announced
                         );
-                        reactor.for_each_session(|session_id, session, _| {
-                            if session_id == id {
-                                changes.apply(session.peer.rib_mut());
-                            }
-                        });
                     }
-                    running.routes = new_routes.routes;
                 }
                 other => {
                     let what = if other.is_some() {

@@ -179,6 +179,7 @@ impl Session for NeighborSession {
         }
         log::info!("{}: connected {local} -> {remote}", self.name);
         self.local_address = Some(local);
+        self.peer.set_local_address(Some(local.ip()));
         self.just_connected = Some(direction);
         self.collect_events();
     }

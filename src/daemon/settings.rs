@@ -113,9 +113,8 @@ pub fn capabilities(neighbor: &Neighbor, local_as: u32) -> Vec<Capability> {
         });
     }
     if caps.software_version {
-        out.push(Capability::SoftwareVersion(format!(
-            "rexa/{}",
-            env!("CARGO_PKG_VERSION")
+        out.push(Capability::SoftwareVersion(software_version(
+            std::env::var("exabgp_version").ok().as_deref(),
         )));
     }
     if caps.link_local_nexthop == Some(true) {
@@ -132,6 +131,17 @@ pub fn capabilities(neighbor: &Neighbor, local_as: u32) -> Vec<Capability> {
 }
 
 /// The FSM settings and socket endpoints of one neighbor.
+/// The software-version capability's text: `rexa/<version>`, unless the environment sets
+/// ExaBGP's version override (`exabgp_version`, as ExaBGP's own test harness does): then
+/// `ExaBGP/<that>`, the bytes ExaBGP itself would send, so peers and monitoring keyed on it
+/// see no change.
+pub fn software_version(exabgp_override: Option<&str>) -> String {
+    match exabgp_override.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(version) => format!("ExaBGP/{version}"),
+        None => format!("rexa/{}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
 pub fn session_settings(
     neighbor: &Neighbor,
     env: &Env,
@@ -204,6 +214,19 @@ pub fn display_ip(address: IpAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn software_version_names_rexa_unless_exabgp_version_is_set() {
+        assert_eq!(
+            software_version(None),
+            format!("rexa/{}", env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(software_version(Some(" ")), software_version(None));
+        assert_eq!(
+            software_version(Some("5.0.0-0+test")),
+            "ExaBGP/5.0.0-0+test"
+        );
+    }
 
     #[test]
     fn open_capabilities_follow_exabgp_order() {

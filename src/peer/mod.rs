@@ -280,6 +280,8 @@ pub struct Peer {
     shutdown: Option<Notification>,
     /// Shutting down: the next close stops the peer for good.
     stopping: bool,
+    /// The local address of the current connection (what `next-hop self` becomes).
+    local_address: Option<std::net::IpAddr>,
 }
 
 impl Peer {
@@ -299,7 +301,14 @@ impl Peer {
             events: Vec::new(),
             shutdown: None,
             stopping: false,
+            local_address: None,
         }
+    }
+
+    /// The connection's local address, known once TCP is up; routes configured with
+    /// `next-hop self` and no `local-address` are sent with it.
+    pub fn set_local_address(&mut self, address: Option<std::net::IpAddr>) {
+        self.local_address = address;
     }
 
     pub fn state(&self) -> &State {
@@ -611,6 +620,8 @@ impl Peer {
                     session.peer_open.asn(),
                 );
                 context.enhanced_refresh = self.enhanced_refresh(&session.peer_open);
+                context.local_address = self.local_address;
+                context.router_id = self.settings.router_id;
                 self.rib.session_up(context);
                 self.state = State::Established { direction, session };
                 self.events.push(PeerEvent::Fsm(FsmLabel::Established));

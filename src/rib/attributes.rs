@@ -2,12 +2,13 @@
 //! interned so that routes sharing them share one copy, and encoded once per session.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::bgp::attribute::{
     AsPath, Attribute, Origin, CODE_AS_PATH, CODE_LOCAL_PREF, CODE_MP_REACH_NLRI,
     CODE_MP_UNREACH_NLRI, CODE_NEXT_HOP, CODE_ORIGIN,
 };
+use crate::bgp::family::Afi;
 use crate::bgp::negotiated::Negotiated;
 
 /// The path attributes of one route as the adj-rib-out keeps them: the next-hop apart
@@ -16,6 +17,9 @@ use crate::bgp::negotiated::Negotiated;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PathAttributes {
     next_hop: Option<IpAddr>,
+    /// `next-hop self` left for the session to resolve (no local address was known when
+    /// the route was loaded), for routes of this AFI; `next_hop` is then `None`.
+    self_next_hop: Option<Afi>,
     attributes: Vec<Attribute>,
 }
 
@@ -46,6 +50,7 @@ impl PathAttributes {
         kept.sort_by_key(|a| a.code());
         PathAttributes {
             next_hop,
+            self_next_hop: None,
             attributes: kept,
         }
     }
@@ -55,13 +60,36 @@ impl PathAttributes {
         PathAttributes::default()
     }
 
+    /// The next-hop as loaded (`None` for a `next-hop self` left to the session).
     pub fn next_hop(&self) -> Option<IpAddr> {
         self.next_hop
+    }
+
+    /// The next-hop sent on `session`: the loaded one, or `next-hop self` resolved from the
+    /// session's local address (see [`resolve_self`]).
+    pub fn next_hop_on(&self, session: &SessionContext) -> Option<IpAddr> {
+        match self.self_next_hop {
+            Some(afi) => resolve_self(afi, session.local_address, Some(session.router_id)),
+            None => self.next_hop,
+        }
+    }
+
+    /// Whether the next-hop is `next-hop self` left to the session.
+    pub fn is_self_next_hop(&self) -> bool {
+        self.self_next_hop.is_some()
     }
 
     /// The same attributes with another next-hop.
     pub fn with_next_hop(mut self, next_hop: Option<IpAddr>) -> PathAttributes {
         self.next_hop = next_hop;
+        self.self_next_hop = None;
+        self
+    }
+
+    /// The same attributes with `next-hop self`, resolved per session for routes of `afi`.
+    pub fn with_self_next_hop(mut self, afi: Afi) -> PathAttributes {
+        self.next_hop = None;
+        self.self_next_hop = Some(afi);
         self
     }
 
@@ -81,6 +109,10 @@ impl PathAttributes {
         let mut out = Vec::new();
         for attribute in &self.attributes {
             attribute.encode(&mut out, &ctx);
+        }
+        if let Some(afi) = self.self_next_hop {
+            out.push(b's');
+            out.extend_from_slice(&afi.0.to_be_bytes());
         }
         match self.next_hop {
             None => out.push(0),
@@ -128,7 +160,7 @@ impl PathAttributes {
             Attribute::AsPath(path).encode(out, ctx);
         }
         emit_until(CODE_NEXT_HOP, out);
-        if let Some(IpAddr::V4(address)) = self.next_hop {
+        if let Some(IpAddr::V4(address)) = self.next_hop_on(session) {
             Attribute::NextHop(address).encode(out, ctx);
         }
         emit_until(CODE_LOCAL_PREF, out);
@@ -163,6 +195,9 @@ pub struct SessionContext {
     pub peer_as: u32,
     /// Enhanced route refresh (RFC 7313) was negotiated: refreshes are framed by BoRR/EoRR.
     pub enhanced_refresh: bool,
+    /// The connection's local address and our router-id: what `next-hop self` becomes.
+    pub local_address: Option<IpAddr>,
+    pub router_id: Ipv4Addr,
 }
 
 impl SessionContext {
@@ -172,7 +207,24 @@ impl SessionContext {
             local_as,
             peer_as,
             enhanced_refresh: false,
+            local_address: None,
+            router_id: Ipv4Addr::UNSPECIFIED,
         }
+    }
+}
+
+/// `next-hop self` for a route of `afi`: the local address when it has that AFI, else the
+/// router-id for IPv4 routes (ExaBGP's rule); `None` when neither applies.
+pub fn resolve_self(
+    afi: Afi,
+    local: Option<IpAddr>,
+    router_id: Option<Ipv4Addr>,
+) -> Option<IpAddr> {
+    match (local, afi) {
+        (Some(IpAddr::V4(a)), Afi::IPV4) => Some(IpAddr::V4(a)),
+        (Some(IpAddr::V6(a)), Afi::IPV6) => Some(IpAddr::V6(a)),
+        (_, Afi::IPV4) => router_id.filter(|id| !id.is_unspecified()).map(IpAddr::V4),
+        _ => None,
     }
 }
 

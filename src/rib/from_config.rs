@@ -1,11 +1,10 @@
-//! Configured routes turned into adj-rib-out routes: wire NLRI, typed attributes with
-//! `next-hop self` resolved, `split` expanded; plus the reload difference between two sets.
+//! Configured routes turned into adj-rib-out routes (wire NLRI, typed attributes, `next-hop
+//! self`, `split` expanded), streamed into the table at start and as a diff on reload.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::attributes::PathAttributes;
+use super::attributes::{resolve_self, AttrId, PathAttributes};
 use super::out::AdjRibOut;
 use crate::bgp::attribute::{
     self as wire, Aggregator, Aigp, Attribute, Community, ExtendedCommunity, LargeCommunity,
@@ -97,67 +96,106 @@ pub struct RouteSet {
     pub errors: Vec<ConversionError>,
 }
 
-impl RouteSet {
-    /// Puts the routes in `rib`: announced ones queued, `withdraw` ones only registered
-    /// with their watchdog.
-    pub fn load_into(&self, rib: &mut AdjRibOut) {
-        rib.reserve(self.routes.len());
-        let mut last: Option<(&PathAttributes, u32)> = None;
-        for route in &self.routes {
-            if let Some(name) = &route.watchdog {
-                rib.add_watchdog_route(
-                    name,
-                    route.family,
-                    route.nlri,
-                    &route.attributes,
-                    !route.withdrawn,
-                );
-            }
-            if route.withdrawn {
-                continue;
-            }
-            // Consecutive routes often share their attributes (`split`, `nlri` lists):
-            // intern once for the run.
-            let id = match last {
-                Some((attributes, id)) if *attributes == route.attributes => {
-                    rib.retain(id);
-                    id
-                }
-                _ => {
-                    if let Some((_, id)) = last {
-                        rib.release(id);
-                    }
-                    let id = rib.intern(&route.attributes);
-                    last = Some((&route.attributes, id));
-                    rib.retain(id);
-                    id
-                }
-            };
-            rib.announce_id(route.family, route.nlri, id);
-        }
-        if let Some((_, id)) = last {
-            rib.release(id);
-        }
+/// What [`load_configured`] did to an adj-rib-out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Routes queued for announcement (new, or with other attributes than before).
+    pub announced: usize,
+    /// Routes of an earlier configuration withdrawn because this one no longer has them.
+    pub withdrawn: usize,
+    /// Configured routes that could not be converted (logged by the caller).
+    pub errors: Vec<ConversionError>,
+}
+
+impl LoadReport {
+    /// True when the (re)load changed nothing in the table.
+    pub fn is_empty(&self) -> bool {
+        self.announced == 0 && self.withdrawn == 0
     }
 }
 
 /// Converts every route of `neighbor`. `local_address` is the session's local address
-/// (for `next-hop self`); `None` falls back to the configured one.
+/// (for `next-hop self`); `None` falls back to the configured one, and without one a
+/// `next-hop self` of the session's family is left for the session to resolve.
 pub fn neighbor_routes(neighbor: &Neighbor, local_address: Option<IpAddr>) -> RouteSet {
-    let local = local_address.or(neighbor.local_address);
     let mut set = RouteSet::default();
+    set.errors = for_each_route(neighbor, local_address, |route| set.routes.push(route));
+    set
+}
+
+/// Streams the converted routes of `neighbor` to `visit`, one at a time (a `split` route
+/// gives each of its sub-prefixes), and returns the routes that could not be converted.
+pub fn for_each_route(
+    neighbor: &Neighbor,
+    local_address: Option<IpAddr>,
+    mut visit: impl FnMut(ConfigRoute),
+) -> Vec<ConversionError> {
+    let local = local_address.or(neighbor.local_address);
+    let transport = match neighbor.peer_address {
+        IpAddr::V4(_) => Afi::IPV4,
+        IpAddr::V6(_) => Afi::IPV6,
+    };
+    let mut errors = Vec::new();
+    let mut scratch = Vec::new();
     for route in &neighbor.routes {
-        if let Err(error) = convert(route, local, Some(neighbor.router_id), &mut set.routes) {
-            set.errors.push(error);
+        match convert(route, local, transport, neighbor.router_id, &mut scratch) {
+            Ok(()) => scratch.drain(..).for_each(&mut visit),
+            Err(error) => {
+                scratch.clear();
+                errors.push(error);
+            }
         }
     }
-    set
+    errors
+}
+
+/// Loads (or reloads) the configured routes of `neighbor` into its adj-rib-out, straight
+/// from the parsed configuration: routes new or changed since the last load are queued,
+/// unchanged ones cost nothing, routes of the last load that this one lacks are withdrawn
+/// (the table remembers which routes the configuration owns, so no copy of the previous
+/// configuration is kept). Watchdog routes keep the state the API last gave their group.
+pub fn load_configured(neighbor: &Neighbor, rib: &mut AdjRibOut) -> LoadReport {
+    let mut report = LoadReport::default();
+    // Consecutive routes usually share their attributes (`split`, `nlri` lists, generated
+    // tables): intern once per run.
+    let mut last: Option<(PathAttributes, AttrId)> = None;
+    report.errors = for_each_route(neighbor, None, |route| {
+        let mut announce = !route.withdrawn;
+        if let Some(name) = &route.watchdog {
+            announce =
+                rib.add_watchdog_route(name, route.family, route.nlri, &route.attributes, announce);
+        }
+        if !announce {
+            return;
+        }
+        let id = match &last {
+            Some((attributes, id)) if *attributes == route.attributes => *id,
+            _ => {
+                if let Some((_, id)) = last.take() {
+                    rib.release(id);
+                }
+                let id = rib.intern(&route.attributes);
+                last = Some((route.attributes, id));
+                id
+            }
+        };
+        rib.retain(id);
+        if rib.announce_configured(route.family, route.nlri, id) {
+            report.announced += 1;
+        }
+    });
+    if let Some((_, id)) = last {
+        rib.release(id);
+    }
+    report.withdrawn = rib.withdraw_unconfigured();
+    report
 }
 
 fn convert(
     route: &config::Route,
     local: Option<IpAddr>,
-    router_id: Option<Ipv4Addr>,
+    transport: Afi,
+    router_id: Ipv4Addr,
     out: &mut Vec<ConfigRoute>,
 ) -> Result<(), ConversionError> {
     let location = route.location.clone();
@@ -179,19 +217,23 @@ fn convert(
     if !supported_safi || !(family.afi == Afi::IPV4 || family.afi == Afi::IPV6) {
         return Err(ConversionError::Unsupported { family, location });
     }
-    let next_hop = match route.attributes.next_hop {
-        None => None,
-        Some(config::NextHop::Address(address)) => Some(address),
-        Some(config::NextHop::SelfAddress) => {
-            Some(resolve_self(family, local, router_id).ok_or_else(|| {
+    let attributes = PathAttributes::new(None, wire_attributes(&route.attributes));
+    let attributes = match route.attributes.next_hop {
+        None => attributes,
+        Some(config::NextHop::Address(address)) => attributes.with_next_hop(Some(address)),
+        // The local address is learnt from the socket: the session resolves it.
+        Some(config::NextHop::SelfAddress) if local.is_none() && family.afi == transport => {
+            attributes.with_self_next_hop(family.afi)
+        }
+        Some(config::NextHop::SelfAddress) => attributes.with_next_hop(Some(
+            resolve_self(family.afi, local, Some(router_id)).ok_or_else(|| {
                 ConversionError::NextHopSelf {
                     family,
                     location: location.clone(),
                 }
-            })?)
-        }
+            })?,
+        )),
     };
-    let attributes = PathAttributes::new(next_hop, wire_attributes(&route.attributes));
     let labels = if family.safi == Safi::NLRI_MPLS || family.safi == Safi::MPLS_VPN {
         Some(
             Labels::from_values(labels).ok_or(ConversionError::TooManyLabels {
@@ -280,21 +322,6 @@ fn sub_prefix(base: IpAddr, len: u8, index: u64) -> IpAddr {
             let offset = u128::from(index).checked_shl(shift).unwrap_or(0);
             IpAddr::V6(Ipv6Addr::from(u128::from(a).wrapping_add(offset)))
         }
-    }
-}
-
-/// `next-hop self`: the local address when it has the route's AFI, else the router-id for
-/// IPv4 routes.
-fn resolve_self(
-    family: Family,
-    local: Option<IpAddr>,
-    router_id: Option<Ipv4Addr>,
-) -> Option<IpAddr> {
-    match (local, family.afi) {
-        (Some(IpAddr::V4(a)), Afi::IPV4) => Some(IpAddr::V4(a)),
-        (Some(IpAddr::V6(a)), Afi::IPV6) => Some(IpAddr::V6(a)),
-        (_, Afi::IPV4) => router_id.map(IpAddr::V4),
-        _ => None,
     }
 }
 
@@ -421,64 +448,4 @@ pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
         });
     }
     list
-}
-
-/// What a reload changes in the adj-rib-out: routes to withdraw (gone from the new
-/// configuration) and routes to announce (new, or with other attributes).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReloadChanges {
-    pub withdraw: Vec<ConfigRoute>,
-    pub announce: Vec<ConfigRoute>,
-}
-
-impl ReloadChanges {
-    pub fn is_empty(&self) -> bool {
-        self.withdraw.is_empty() && self.announce.is_empty()
-    }
-
-    /// Applies the changes to `rib` (withdrawals first, carrying the old attributes).
-    pub fn apply(&self, rib: &mut AdjRibOut) {
-        for route in &self.withdraw {
-            rib.withdraw(route.family, route.nlri, &route.attributes);
-        }
-        for route in &self.announce {
-            rib.announce(route.family, route.nlri, &route.attributes);
-        }
-    }
-}
-
-/// The difference between two configurations' routes, by (family, NLRI with path-id).
-/// Routes configured `withdraw` count as absent. Unchanged routes appear in neither list.
-pub fn diff(old: &[ConfigRoute], new: &[ConfigRoute]) -> ReloadChanges {
-    let live = |routes: &[ConfigRoute]| -> HashMap<(Family, Nlri), usize> {
-        routes
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| !r.withdrawn)
-            .map(|(i, r)| ((r.family, r.nlri), i))
-            .collect()
-    };
-    let old_index = live(old);
-    let new_index = live(new);
-    let mut changes = ReloadChanges::default();
-    for (i, route) in old.iter().enumerate() {
-        if old_index.get(&(route.family, route.nlri)) == Some(&i)
-            && !new_index.contains_key(&(route.family, route.nlri))
-        {
-            changes.withdraw.push(route.clone());
-        }
-    }
-    for (i, route) in new.iter().enumerate() {
-        if new_index.get(&(route.family, route.nlri)) != Some(&i) {
-            continue;
-        }
-        let same = old_index
-            .get(&(route.family, route.nlri))
-            .and_then(|&j| old.get(j))
-            .is_some_and(|previous| previous.attributes == route.attributes);
-        if !same {
-            changes.announce.push(route.clone());
-        }
-    }
-    changes
 }

@@ -9,9 +9,9 @@
 //! of whole UPDATE messages straight from the table. Nothing is materialised in advance.
 //!
 //! ```text
-//! daemon start / reload     neighbor_routes(&neighbor, local) -> RouteSet
-//!                           RouteSet::load_into(peer.rib_mut())      (start)
-//!                           diff(&old, &new).apply(peer.rib_mut())   (SIGUSR1)
+//! daemon start / reload     load_configured(&neighbor, peer.rib_mut()) -> LoadReport
+//!                           (streams the routes in; on reload only the difference is
+//!                           queued, routes the new configuration lacks are withdrawn)
 //! API                       announce / withdraw / announce_watchdog / withdraw_watchdog /
 //!                           queue_eor / clear / resend(None, borr)   (flush adj-rib out)
 //! peer                      session_up(SessionContext) at ESTABLISHED, session_down on
@@ -33,9 +33,10 @@ pub mod from_config;
 pub mod out;
 
 pub use adj_in::AdjRibIn;
-pub use attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
+pub use attributes::{resolve_self, AttrId, AttributeTable, PathAttributes, SessionContext};
 pub use from_config::{
-    diff, neighbor_routes, ConfigRoute, ConversionError, ReloadChanges, RouteSet,
+    for_each_route, load_configured, neighbor_routes, ConfigRoute, ConversionError, LoadReport,
+    RouteSet,
 };
 pub use out::{mp_next_hop, AdjRibOut, Drained, RibOptions, RibStats};
 

@@ -71,6 +71,10 @@ pub struct RibStats {
 
 const FLAG_ANNOUNCED: u8 = 1;
 const FLAG_PENDING: u8 = 2;
+/// The announcement comes from the configuration (a reload may withdraw it).
+const FLAG_CONFIGURED: u8 = 4;
+/// Named by the configuration being (re)loaded (see [`AdjRibOut::announce_configured`]).
+const FLAG_SEEN: u8 = 8;
 
 /// One route's state: the attribute set of its latest change and what that change is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -363,7 +367,7 @@ impl AdjRibOut {
 
     /// [`Self::announce`] with an interned id; consumes one reference on `id`.
     pub fn announce_id(&mut self, family: Family, nlri: Nlri, id: AttrId) {
-        self.change(family, nlri, id, true);
+        self.change(family, nlri, id, true, 0);
     }
 
     /// Queues a withdrawal carrying `attributes` (ExaBGP sends them along with MP_UNREACH
@@ -371,12 +375,57 @@ impl AdjRibOut {
     /// up; while it is down the route is simply forgotten.
     pub fn withdraw(&mut self, family: Family, nlri: Nlri, attributes: &PathAttributes) {
         let id = self.attributes.intern(attributes);
-        self.change(family, nlri, id, false);
+        self.change(family, nlri, id, false, 0);
     }
 
     /// [`Self::withdraw`] with an interned id; consumes one reference on `id`.
     pub fn withdraw_id(&mut self, family: Family, nlri: Nlri, id: AttrId) {
-        self.change(family, nlri, id, false);
+        self.change(family, nlri, id, false, 0);
+    }
+
+    /// Announces a route of the configuration being loaded or reloaded (consumes one
+    /// reference on `id`), marking it as named by that configuration. Returns whether it
+    /// was queued (false: already announced with these attributes). After the last route,
+    /// [`Self::withdraw_unconfigured`] withdraws the configured routes not named again:
+    /// a reload costs no copy of the configuration beside the table.
+    pub fn announce_configured(&mut self, family: Family, nlri: Nlri, id: AttrId) -> bool {
+        let unchanged = self
+            .entry(family, &nlri)
+            .is_some_and(|e| e.announced() && e.attr == id);
+        self.change(family, nlri, id, true, FLAG_CONFIGURED | FLAG_SEEN);
+        !unchanged
+    }
+
+    /// Ends a (re)load started by [`Self::announce_configured`] calls: every route announced
+    /// by an earlier configuration and not named by this one is withdrawn (with the
+    /// attributes it was announced with). Returns how many were withdrawn.
+    pub fn withdraw_unconfigured(&mut self) -> usize {
+        let mut stale: Vec<u64> = Vec::new();
+        for (key, entry) in self.compact.iter_mut() {
+            if entry.flags & (FLAG_CONFIGURED | FLAG_SEEN) == FLAG_CONFIGURED {
+                stale.push(*key);
+            }
+            entry.flags &= !FLAG_SEEN;
+        }
+        for (index, slot) in self.arena.iter_mut().enumerate() {
+            if let Some(entry) = slot.entry.as_mut() {
+                if entry.flags & (FLAG_CONFIGURED | FLAG_SEEN) == FLAG_CONFIGURED {
+                    stale.push(TAG_ARENA | index as u64);
+                }
+                entry.flags &= !FLAG_SEEN;
+            }
+        }
+        let mut withdrawn = 0;
+        for key in stale {
+            if let Some((family, nlri, entry)) = self.lookup(key) {
+                if entry.announced() {
+                    self.attributes.retain(entry.attr);
+                    self.change(family, nlri, entry.attr, false, 0);
+                    withdrawn += 1;
+                }
+            }
+        }
+        withdrawn
     }
 
     /// Whether the table holds `nlri` as announced, and with which attributes.
@@ -420,7 +469,8 @@ impl AdjRibOut {
         }
     }
 
-    fn change(&mut self, family: Family, nlri: Nlri, id: AttrId, announce: bool) {
+    /// Records the latest change of a route; `mark` (flags) is added to an announcement.
+    fn change(&mut self, family: Family, nlri: Nlri, id: AttrId, announce: bool, mark: u8) {
         self.epoch = self.epoch.wrapping_add(1);
         let up = self.session.is_some();
         let (key, slot) = match compact_key(family, &nlri) {
@@ -439,6 +489,7 @@ impl AdjRibOut {
             Some(entry) => {
                 if announce && entry.announced() && entry.attr == id {
                     // Already in the table (or queued) as it is: nothing to do.
+                    entry.flags |= mark;
                     self.attributes.release(id);
                     return;
                 }
@@ -452,7 +503,7 @@ impl AdjRibOut {
                 }
                 entry.attr = id;
                 entry.flags =
-                    if announce { FLAG_ANNOUNCED } else { 0 } | (entry.flags & FLAG_PENDING);
+                    if announce { FLAG_ANNOUNCED | mark } else { 0 } | (entry.flags & FLAG_PENDING);
                 let queue = up && !entry.pending();
                 if queue {
                     entry.flags |= FLAG_PENDING;
@@ -467,8 +518,8 @@ impl AdjRibOut {
                     self.attributes.release(id);
                     return;
                 }
-                let flags =
-                    if announce { FLAG_ANNOUNCED } else { 0 } | if up { FLAG_PENDING } else { 0 };
+                let flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
+                    | if up { FLAG_PENDING } else { 0 };
                 let entry = Entry { attr: id, flags };
                 let key = match compact_key(family, &nlri) {
                     Some(key) => {
@@ -562,7 +613,9 @@ impl AdjRibOut {
     // -----------------------------------------------------------------------------------
 
     /// Registers a route under watchdog `name` (config `watchdog NAME`), in the announced
-    /// or withdrawn state. It is not queued here: announce it too when `announced`.
+    /// or withdrawn state, and returns the state to give it: a route the group already
+    /// holds (a reload) keeps the state the API last set. It is not queued here: announce
+    /// it too when the answer is true.
     pub fn add_watchdog_route(
         &mut self,
         name: &str,
@@ -570,7 +623,7 @@ impl AdjRibOut {
         nlri: Nlri,
         attributes: &PathAttributes,
         announced: bool,
-    ) {
+    ) -> bool {
         let attr = self.attributes.intern(attributes);
         let group = self.watchdogs.entry(name.to_string()).or_default();
         if let Some(existing) = group
@@ -578,8 +631,9 @@ impl AdjRibOut {
             .find(|r| r.family == family && r.nlri == nlri)
         {
             let previous = std::mem::replace(&mut existing.attr, attr);
-            existing.announced = announced;
+            let state = existing.announced;
             self.attributes.release(previous);
+            state
         } else {
             group.push(WatchdogRoute {
                 family,
@@ -587,6 +641,7 @@ impl AdjRibOut {
                 attr,
                 announced,
             });
+            announced
         }
     }
 
@@ -609,7 +664,7 @@ impl AdjRibOut {
         for route in group.iter_mut().filter(|r| r.announced != announce) {
             route.announced = announce;
             self.attributes.retain(route.attr);
-            self.change(route.family, route.nlri, route.attr, announce);
+            self.change(route.family, route.nlri, route.attr, announce, 0);
             count += 1;
         }
         self.watchdogs.insert(name.to_string(), group);
@@ -665,7 +720,7 @@ impl AdjRibOut {
             ranker.rank(index as AttrId);
         }
         for (key, entry) in self.compact.iter_mut() {
-            entry.flags = FLAG_ANNOUNCED;
+            entry.flags &= FLAG_ANNOUNCED | FLAG_CONFIGURED;
             items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | key);
         }
         for (index, slot) in self.arena.iter_mut().enumerate() {
@@ -673,7 +728,7 @@ impl AdjRibOut {
                 continue;
             };
             if entry.announced() {
-                entry.flags = FLAG_ANNOUNCED;
+                entry.flags &= FLAG_ANNOUNCED | FLAG_CONFIGURED;
                 items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | TAG_ARENA | index as u64);
             } else {
                 attributes.release(entry.attr);
@@ -712,7 +767,9 @@ impl AdjRibOut {
         let keys: Vec<u64> = self.all_keys().collect();
         for key in keys {
             match self.lookup(key) {
-                Some((_, _, entry)) if entry.announced() => self.set_flags(key, FLAG_ANNOUNCED),
+                Some((_, _, entry)) if entry.announced() => {
+                    self.set_flags(key, entry.flags & (FLAG_ANNOUNCED | FLAG_CONFIGURED))
+                }
                 Some((_, _, entry)) => {
                     self.attributes.release(entry.attr);
                     self.remove_key(key);
@@ -783,7 +840,7 @@ impl AdjRibOut {
             .collect();
         for (family, nlri, attr) in keys {
             self.attributes.retain(attr);
-            self.change(family, nlri, attr, false);
+            self.change(family, nlri, attr, false, 0);
         }
     }
 
@@ -945,8 +1002,8 @@ impl AdjRibOut {
                 self.forget(key);
                 continue;
             }
-            let classic =
-                family == Family::IPV4_UNICAST && (!announce || self.next_hop_is_ipv4(attr));
+            let classic = family == Family::IPV4_UNICAST
+                && (!announce || self.next_hop_is_ipv4(attr, session));
             self.scratch.clear();
             self.scratch.push(nlri);
             keys.clear();
@@ -1038,9 +1095,9 @@ impl AdjRibOut {
         ok.then_some((family, nlri, entry))
     }
 
-    fn next_hop_is_ipv4(&self, id: AttrId) -> bool {
+    fn next_hop_is_ipv4(&self, id: AttrId, session: &SessionContext) -> bool {
         matches!(
-            self.attributes.get(id).and_then(|a| a.next_hop()),
+            self.attributes.get(id).and_then(|a| a.next_hop_on(session)),
             Some(IpAddr::V4(_))
         )
     }
@@ -1069,7 +1126,7 @@ impl AdjRibOut {
             let next_hop = self
                 .attributes
                 .get(attr)
-                .and_then(|a| a.next_hop())
+                .and_then(|a| a.next_hop_on(session))
                 .map(|address| mp_next_hop(family, address, ctx));
             match next_hop {
                 Some(next_hop) => {

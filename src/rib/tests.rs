@@ -349,6 +349,52 @@ fn route_refresh_resends_the_family_inside_borr_and_eorr() {
     );
 }
 
+/// `flush adj-rib out` (ExaBGP's flush; `auto-flush` changes nothing, as in ExaBGP 5: every
+/// change goes out at the next drain without it): every announced route of every
+/// negotiated family again, framed by BoRR/EoRR per family when asked, and before the
+/// changes queued after it.
+#[test]
+fn flush_resends_every_family_before_later_changes() {
+    let families = [Family::IPV4_UNICAST, Family::IPV6_UNICAST];
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.announce(Family::IPV4_UNICAST, nth(1), &attrs([1, 1, 1, 1], 1));
+    let v6 = Nlri::prefix(Prefix::v6("2001:db8::".parse().unwrap(), 32).unwrap());
+    let v6_attrs = PathAttributes::new(Some(IpAddr::V6(Ipv6Addr::LOCALHOST)), Vec::new());
+    rib.announce(Family::IPV6_UNICAST, v6, &v6_attrs);
+    rib.session_up(session(&families));
+    let initial = drain_all(&mut rib);
+    assert_eq!(initial.len(), 4, "two UPDATEs and two EORs");
+    assert!(!rib.has_work(), "nothing waits for a flush");
+
+    rib.resend(None, false);
+    rib.announce(Family::IPV4_UNICAST, nth(2), &attrs([1, 1, 1, 1], 2));
+    let flushed = drain_all(&mut rib);
+    assert_eq!(flushed.len(), 3);
+    assert_eq!(
+        flushed[..2],
+        initial[..2],
+        "the table again, in the same order"
+    );
+    assert_eq!(
+        decode(&flushed[2], &Negotiated::default()).announced,
+        [nth(2)]
+    );
+
+    rib.resend(None, true);
+    let framed = drain_all(&mut rib);
+    let borr = |afi: &str| hex(&format!("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0017050{afi}0101"));
+    let eorr = |afi: &str| hex(&format!("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF0017050{afi}0201"));
+    assert_eq!(
+        framed.len(),
+        7,
+        "two BoRR, three UPDATEs (two IPv4 sets), two EoRR"
+    );
+    assert_eq!(framed[0], borr("001"));
+    assert_eq!(framed[1], borr("002"));
+    assert_eq!(framed[5], eorr("001"));
+    assert_eq!(framed[6], eorr("002"));
+}
+
 #[test]
 fn repeated_changes_to_one_route_keep_one_pending_entry() {
     let mut rib = established(RibOptions::default());
@@ -567,9 +613,9 @@ fn watchdog_routes_start_withdrawn_and_toggle_as_a_group() {
         "192.0.2.2",
         "192.0.2.1",
     );
-    let set = neighbor_routes(&n, None);
     let mut rib = AdjRibOut::new(RibOptions::default());
-    set.load_into(&mut rib);
+    let report = load_configured(&n, &mut rib);
+    assert_eq!((report.announced, report.withdrawn), (1, 0));
     assert_eq!(rib.stats().routes, 1);
     rib.session_up(up_v4());
     drain_all(&mut rib);
@@ -588,50 +634,140 @@ fn watchdog_routes_start_withdrawn_and_toggle_as_a_group() {
     assert_eq!(rib.announce_watchdog("unknown"), 0);
 }
 
-#[test]
-fn reload_withdraws_removed_routes_and_announces_only_changes() {
-    let old = neighbor_routes(
-        &neighbor(
-            "static { route 10.0.0.0/24 next-hop 1.1.1.1; route 10.0.1.0/24 next-hop 1.1.1.1; \
-             route 10.0.2.0/24 next-hop 1.1.1.1; }",
-            "192.0.2.2",
-            "192.0.2.1",
-        ),
-        None,
-    );
-    let new = neighbor_routes(
-        &neighbor(
-            "static { route 10.0.0.0/24 next-hop 1.1.1.1; route 10.0.1.0/24 next-hop 2.2.2.2; \
-             route 10.0.3.0/24 next-hop 1.1.1.1; }",
-            "192.0.2.2",
-            "192.0.2.1",
-        ),
-        None,
-    );
-    let changes = diff(&old.routes, &new.routes);
-    let nlris = |routes: &[ConfigRoute]| routes.iter().map(|r| r.nlri).collect::<Vec<_>>();
-    assert_eq!(nlris(&changes.withdraw), [v4(10, 0, 2, 24)]);
-    assert_eq!(
-        nlris(&changes.announce),
-        [v4(10, 0, 1, 24), v4(10, 0, 3, 24)]
-    );
-    assert!(diff(&new.routes, &new.routes).is_empty());
-
-    let mut rib = AdjRibOut::new(RibOptions::default());
-    old.load_into(&mut rib);
-    rib.session_up(up_v4());
-    drain_all(&mut rib);
-    changes.apply(&mut rib);
-    let messages = drain_all(&mut rib);
-    let updates: Vec<Update> = messages
+/// Every route of the drained UPDATEs: (withdrawn, announced sorted).
+fn changes_of(rib: &mut AdjRibOut) -> (Vec<Nlri>, Vec<Nlri>) {
+    let updates: Vec<Update> = drain_all(rib)
         .iter()
         .map(|m| decode(m, &Negotiated::default()))
         .collect();
     let withdrawn: Vec<Nlri> = updates.iter().flat_map(|u| u.withdrawn.clone()).collect();
     let mut announced: Vec<Nlri> = updates.iter().flat_map(|u| u.announced.clone()).collect();
     announced.sort();
-    assert_eq!(withdrawn, [v4(10, 0, 2, 24)]);
-    assert_eq!(announced, [v4(10, 0, 1, 24), v4(10, 0, 3, 24)]);
+    (withdrawn, announced)
+}
+
+#[test]
+fn reload_withdraws_removed_routes_and_announces_only_changes() {
+    let old = neighbor(
+        "static { route 10.0.0.0/24 next-hop 1.1.1.1; route 10.0.1.0/24 next-hop 1.1.1.1; \
+         route 10.0.2.0/24 next-hop 1.1.1.1; }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let new = neighbor(
+        "static { route 10.0.0.0/24 next-hop 1.1.1.1; route 10.0.1.0/24 next-hop 2.2.2.2; \
+         route 10.0.3.0/24 next-hop 1.1.1.1; }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    assert_eq!(load_configured(&old, &mut rib).announced, 3);
+    rib.session_up(up_v4());
+    drain_all(&mut rib);
+
+    let report = load_configured(&new, &mut rib);
+    assert_eq!((report.withdrawn, report.announced), (1, 2));
+    assert_eq!(
+        changes_of(&mut rib),
+        (
+            vec![v4(10, 0, 2, 24)],
+            vec![v4(10, 0, 1, 24), v4(10, 0, 3, 24)]
+        )
+    );
+    // The same configuration again changes nothing.
+    assert!(load_configured(&new, &mut rib).is_empty());
+    assert!(!rib.has_work());
+    // While the session is down a reload edits the table: the next session gets it all.
+    rib.session_down();
+    let report = load_configured(&old, &mut rib);
+    assert_eq!((report.withdrawn, report.announced), (1, 2));
+    assert_eq!(rib.stats().routes, 3);
+}
+
+#[test]
+fn reload_leaves_routes_the_configuration_does_not_own() {
+    let configured = neighbor(
+        "static { route 10.0.0.0/24 next-hop 1.1.1.1; route 10.0.1.0/24 next-hop 1.1.1.1; }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let emptied = neighbor("", "192.0.2.2", "192.0.2.1");
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    load_configured(&configured, &mut rib);
+    rib.session_up(up_v4());
+    drain_all(&mut rib);
+    // A helper re-announces one configured route with other attributes (it owns it now)
+    // and adds one of its own.
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 1, 24),
+        &attrs([3, 3, 3, 3], 1),
+    );
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 9, 24),
+        &attrs([3, 3, 3, 3], 1),
+    );
+    drain_all(&mut rib);
+    let report = load_configured(&emptied, &mut rib);
+    assert_eq!((report.withdrawn, report.announced), (1, 0));
+    assert_eq!(changes_of(&mut rib), (vec![v4(10, 0, 0, 24)], vec![]));
+    assert_eq!(rib.stats().routes, 2);
+}
+
+#[test]
+fn reload_keeps_the_watchdog_state_set_by_the_api() {
+    let n = neighbor(
+        "static { route 10.0.0.0/24 next-hop 1.1.1.1 watchdog dog; \
+         route 10.0.1.0/24 next-hop 1.1.1.1 watchdog cat withdraw; }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    load_configured(&n, &mut rib);
+    rib.session_up(up_v4());
+    drain_all(&mut rib);
+    assert_eq!(rib.withdraw_watchdog("dog"), 1);
+    assert_eq!(rib.announce_watchdog("cat"), 1);
+    drain_all(&mut rib);
+    // Reloading the same file neither re-announces "dog" nor withdraws "cat".
+    assert!(load_configured(&n, &mut rib).is_empty());
+    assert!(!rib.has_work());
+    assert!(rib
+        .announced(Family::IPV4_UNICAST, &v4(10, 0, 1, 24))
+        .is_some());
+    assert!(rib
+        .announced(Family::IPV4_UNICAST, &v4(10, 0, 0, 24))
+        .is_none());
+}
+
+#[test]
+fn next_hop_self_without_local_address_is_resolved_per_session() {
+    let text = "neighbor 127.0.0.2 { router-id 10.9.9.9; local-as 65000; peer-as 65000; \
+                family { ipv4 unicast; } static { route 10.0.0.0/24 next-hop self; } }";
+    let mut config = crate::config::parse(text, "test.conf").unwrap();
+    let n = config.neighbors.remove(0);
+    let set = neighbor_routes(&n, None);
+    assert!(set.errors.is_empty(), "{:?}", set.errors);
+    assert!(set.routes[0].attributes.is_self_next_hop());
+
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    load_configured(&n, &mut rib);
+    for local in [Ipv4Addr::new(127, 0, 0, 1), Ipv4Addr::new(127, 0, 0, 7)] {
+        let mut session = up_v4();
+        session.local_address = Some(IpAddr::V4(local));
+        session.router_id = Ipv4Addr::new(10, 9, 9, 9);
+        rib.session_up(session);
+        let messages = drain_all(&mut rib);
+        let update = decode(&messages[0], &Negotiated::default());
+        assert_eq!(update.announced, [v4(10, 0, 0, 24)]);
+        let next_hop = update.attributes.iter().find_map(|a| match a {
+            Attribute::NextHop(address) => Some(*address),
+            _ => None,
+        });
+        assert_eq!(next_hop, Some(local), "each session's own local address");
+        rib.session_down();
+    }
 }
 
 #[test]
