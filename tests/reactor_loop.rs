@@ -26,6 +26,10 @@ struct Probe {
     name: &'static str,
     connect: Option<ConnectRequest>,
     accept_from: Option<IpAddr>,
+    /// Accept every connection it is asked about (`accept_from` ignored).
+    accept_any: bool,
+    /// What `accepts_from` answers (the reactor's inbound index).
+    indexed_from: Option<IpAddr>,
     reject_from: Option<IpAddr>,
     accept_options: TcpOptions,
     to_send: VecDeque<Vec<u8>>,
@@ -74,9 +78,16 @@ impl rexa::reactor::Session for Probe {
         self.connect
     }
 
+    fn accepts_from(&self) -> Option<IpAddr> {
+        self.indexed_from
+    }
+
     fn incoming(&self, _now: Instant, _local: SocketAddr, remote: SocketAddr) -> Incoming {
         if self.reject_from == Some(remote.ip()) {
             return Incoming::Reject(b"collision");
+        }
+        if self.accept_any {
+            return Incoming::Accept(self.accept_options);
         }
         match self.accept_from {
             Some(ip) if ip == remote.ip() => Incoming::Accept(self.accept_options),
@@ -549,6 +560,68 @@ fn unmatched_and_rejected_incoming_connections_get_their_reply_and_are_closed() 
         Some(b"collision".to_vec())
     );
     assert!(owner.events.is_empty());
+}
+
+/// Inbound connections are offered to the sessions of their source address (the index)
+/// and to the sessions without one, in the order the sessions were added; a session
+/// indexed under another address is never asked.
+#[test]
+fn incoming_connections_go_to_the_sessions_of_their_address_in_order() {
+    let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
+    let mut owner = Collector::default();
+    let listen = reactor.listen("127.0.0.60:0".parse().unwrap()).unwrap();
+    let wildcard = reactor.add_session(Probe {
+        accept_from: Some(ip("127.0.0.61")),
+        ..Probe::default()
+    });
+    let indexed_61 = reactor.add_session(Probe {
+        accept_any: true,
+        indexed_from: Some(ip("127.0.0.61")),
+        ..Probe::default()
+    });
+    let indexed_62 = reactor.add_session(Probe {
+        accept_any: true,
+        indexed_from: Some(ip("127.0.0.62")),
+        ..Probe::default()
+    });
+    let connected = |owner: &Collector, id: SessionId| {
+        owner
+            .of(id)
+            .iter()
+            .filter(|e| matches!(e, Ev::Connected(..)))
+            .count()
+    };
+    let mut clients = Vec::new();
+    for (source, expected) in [("127.0.0.61", wildcard), ("127.0.0.62", indexed_62)] {
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket.bind(&SocketAddr::new(ip(source), 0).into()).unwrap();
+        socket.connect(&listen.into()).unwrap();
+        clients.push(socket);
+        assert!(
+            run_until(&mut reactor, &mut owner, |_, o| connected(o, expected) == 1),
+            "the connection from {source} reached its session"
+        );
+    }
+    assert_eq!(
+        connected(&owner, indexed_61),
+        0,
+        "an earlier session took .61"
+    );
+    // Nobody is indexed under .63 and the wildcard session refuses it: the two sessions
+    // that would accept anything are not asked.
+    assert_eq!(
+        read_until_closed(&mut reactor, &mut owner, "127.0.0.63", listen),
+        Some(Vec::new())
+    );
+    assert_eq!(connected(&owner, indexed_61), 0);
+    assert_eq!(connected(&owner, indexed_62), 1);
+    // A removed session leaves the index: .62 now finds nobody.
+    reactor.remove_session(indexed_62);
+    assert_eq!(
+        read_until_closed(&mut reactor, &mut owner, "127.0.0.62", listen),
+        Some(Vec::new())
+    );
 }
 
 #[test]

@@ -21,7 +21,7 @@ use crate::bgp::update::Update;
 use crate::config::env::Env;
 use crate::config::model::{Config, Neighbor};
 use crate::config::ParseOptions;
-use crate::peer::{Peer, PeerEvent};
+use crate::peer::{CloseReason, Peer, PeerEvent};
 use crate::reactor::notify::{self, Status};
 use crate::reactor::{Owner, Reactor, SessionId, Signal, SignalSource};
 
@@ -513,7 +513,17 @@ impl Owner<NeighborSession> for Daemon {
                     rib.clear();
                 }
             }
-            PeerEvent::Down(reason) => log::warn!("neighbor {name}: session down: {reason}"),
+            // Our own Cease (shutdown, deconfiguration, restart) is routine; anything else
+            // (errors either way, a lost connection) deserves a warning.
+            PeerEvent::Down(reason) => {
+                let routine = matches!(&reason, CloseReason::NotificationSent(n) if n.code == 6);
+                let level = if routine {
+                    log::Level::Info
+                } else {
+                    log::Level::Warn
+                };
+                log::log!(level, "neighbor {name}: session down: {reason}");
+            }
             PeerEvent::Received(message) => match *message {
                 Message::Update(update) => {
                     log_update(&name, &update);

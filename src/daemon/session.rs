@@ -135,6 +135,14 @@ impl Session for NeighborSession {
         })
     }
 
+    fn accepts_from(&self) -> Option<IpAddr> {
+        let full = match self.endpoints.peer {
+            IpAddr::V4(_) => 32,
+            IpAddr::V6(_) => 128,
+        };
+        (self.endpoints.peer_prefix_len >= full).then_some(self.endpoints.peer)
+    }
+
     fn incoming(&self, _now: Instant, local: SocketAddr, remote: SocketAddr) -> Incoming {
         if !self.endpoints.matches_peer(remote.ip()) {
             return Incoming::Refuse;

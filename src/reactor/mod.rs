@@ -37,7 +37,7 @@ pub mod signals;
 pub mod socket;
 pub mod timers;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -139,6 +139,12 @@ pub trait Session {
     fn wants_connection(&self, now: Instant) -> Option<ConnectRequest>;
     /// An inbound connection from `remote` arrived on a listener at `local`.
     fn incoming(&self, now: Instant, local: SocketAddr, remote: SocketAddr) -> Incoming;
+    /// The one remote address this session takes inbound connections from, if it is a
+    /// single address (fixed for the session's life): the reactor then asks it only about
+    /// connections from that address. `None` (a range, or any): asked about every one.
+    fn accepts_from(&self) -> Option<IpAddr> {
+        None
+    }
     /// A connection (outgoing or accepted) is established.
     fn connected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr);
     /// The connection ended without the session asking (see [`Disconnect`]); back off.
@@ -297,6 +303,10 @@ pub struct Reactor<S: Session> {
     free_tokens: Vec<usize>,
     sessions: Vec<SessionEntry<S>>,
     free_sessions: Vec<u32>,
+    /// Inbound matching: slots by the single address they accept from, and the slots
+    /// asked about every connection; each list in slot order.
+    inbound_by_address: HashMap<IpAddr, Vec<u32>>,
+    inbound_any: Vec<u32>,
     queue: RunQueue,
     timers: Timers,
     limits: BufferLimits,
@@ -322,6 +332,8 @@ impl<S: Session> Reactor<S> {
             free_tokens: Vec::new(),
             sessions: Vec::new(),
             free_sessions: Vec::new(),
+            inbound_by_address: HashMap::new(),
+            inbound_any: Vec::new(),
             queue: RunQueue::default(),
             timers: Timers::default(),
             limits: BufferLimits::default(),
@@ -523,6 +535,7 @@ impl<S: Session> Reactor<S> {
 
     /// Adds a session; it is stepped in the next pass.
     pub fn add_session(&mut self, session: S) -> SessionId {
+        let accepts_from = session.accepts_from().map(|a| a.to_canonical());
         let body = SessionSlot {
             session,
             conn: None,
@@ -551,6 +564,13 @@ impl<S: Session> Reactor<S> {
                 }
             }
         };
+        let list = match accepts_from {
+            Some(address) => self.inbound_by_address.entry(address).or_default(),
+            None => &mut self.inbound_any,
+        };
+        if let Err(at) = list.binary_search(&id.slot) {
+            list.insert(at, id.slot);
+        }
         self.queue.push_now(id.slot);
         id
     }
@@ -593,6 +613,17 @@ impl<S: Session> Reactor<S> {
         let body = entry.body.take()?;
         entry.generation = entry.generation.wrapping_add(1);
         self.free_sessions.push(slot);
+        match body.session.accepts_from().map(|a| a.to_canonical()) {
+            Some(address) => {
+                if let Some(list) = self.inbound_by_address.get_mut(&address) {
+                    list.retain(|s| *s != slot);
+                    if list.is_empty() {
+                        self.inbound_by_address.remove(&address);
+                    }
+                }
+            }
+            None => self.inbound_any.retain(|s| *s != slot),
+        }
         self.queue.remove(slot);
         self.timers.cancel(slot);
         if let Some(conn) = body.conn {
@@ -1066,13 +1097,33 @@ impl<S: Session> Reactor<S> {
         remote: SocketAddr,
         now: Instant,
     ) -> Option<(u32, Incoming)> {
-        self.sessions.iter().enumerate().find_map(|(slot, entry)| {
-            let body = entry.body.as_ref()?;
+        // The sessions of that address and those asked about every address, merged in
+        // slot order (the order of a scan of every session, without the scan).
+        let exact = self
+            .inbound_by_address
+            .get(&remote.ip().to_canonical())
+            .map_or(&[][..], Vec::as_slice);
+        let (mut exact, mut any) = (exact.iter().peekable(), self.inbound_any.iter().peekable());
+        loop {
+            let slot = match (exact.peek(), any.peek()) {
+                (Some(&&a), Some(&&b)) if a < b => exact.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => any.next(),
+                (Some(_), None) => exact.next(),
+                (None, None) => return None,
+            };
+            let &slot = slot?;
+            let Some(body) = self
+                .sessions
+                .get(slot as usize)
+                .and_then(|e| e.body.as_ref())
+            else {
+                continue;
+            };
             match body.session.incoming(now, local, remote) {
-                Incoming::Refuse => None,
-                answer => Some((slot as u32, answer)),
+                Incoming::Refuse => {}
+                answer => return Some((slot, answer)),
             }
-        })
+        }
     }
 
     /// True when the session's connection has input the session has not seen yet.
@@ -1161,7 +1212,8 @@ impl<S: Session> Reactor<S> {
                 }
             }
             Err(error) => {
-                log::warn!("{error}");
+                // The session reports it (it knows whether this is worth a warning).
+                log::debug!("{error}");
                 if let Some(body) = self.slot_mut(slot) {
                     body.session.closed(now, &Disconnect::ConnectFailed(error));
                 }
@@ -1206,7 +1258,7 @@ impl<S: Session> Reactor<S> {
                         call: "write",
                         error,
                     };
-                    log::warn!("{error}");
+                    log::debug!("{error}");
                     self.detach(slot, now, Disconnect::Io(error));
                     return;
                 }
@@ -1225,7 +1277,7 @@ impl<S: Session> Reactor<S> {
                                 call: "read",
                                 error,
                             };
-                            log::warn!("{error}");
+                            log::debug!("{error}");
                             self.detach(slot, now, Disconnect::Io(error));
                             return;
                         }
@@ -1265,7 +1317,7 @@ impl<S: Session> Reactor<S> {
                                     call: "write",
                                     error,
                                 };
-                                log::warn!("{error}");
+                                log::debug!("{error}");
                                 self.detach(slot, now, Disconnect::Io(error));
                                 return;
                             }
