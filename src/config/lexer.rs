@@ -174,7 +174,9 @@ impl<'s> Scanner<'s> {
     fn terminate(&mut self, terminator: Terminator, line: u32, col: u32) {
         self.flush_word();
         self.statements.push(Statement {
-            tokens: std::mem::take(&mut self.tokens),
+            // Exactly sized (the scratch list keeps its capacity for the next statement):
+            // a large file holds every statement at once.
+            tokens: self.tokens.drain(..).collect(),
             terminator,
             end_line: line,
             end_col: col,
