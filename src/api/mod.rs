@@ -3,3 +3,5 @@
 
 pub mod json;
 pub mod message_json;
+pub mod respawn;
+pub mod subscriptions;
