@@ -423,14 +423,8 @@ impl Daemon {
             let id = running.id;
             match wanted.get(&key) {
                 Some((neighbor, print)) if *print == running.definition => {
-                    let mut report = None;
-                    reactor.for_each_session(|session_id, session, _| {
-                        if session_id == id {
-                            report = Some(crate::rib::load_configured(
-                                neighbor,
-                                session.peer.rib_mut(),
-                            ));
-                        }
+                    let report = reactor.with_session(id, |session, _| {
+                        crate::rib::load_configured(neighbor, session.peer.rib_mut())
                     });
                     let name = neighbor.peer_text();
                     for error in report.iter().flat_map(|r| &r.errors) {
@@ -451,12 +445,10 @@ impl Daemon {
                         "removed"
                     };
                     log::info!("neighbor {}: {what}, stopping it", key.peer);
-                    reactor.for_each_session(|session_id, session, _| {
-                        if session_id == id {
-                            session
-                                .peer
-                                .shutdown(Notification::cease_peer_deconfigured());
-                        }
+                    reactor.with_session(id, |session, _| {
+                        session
+                            .peer
+                            .shutdown(Notification::cease_peer_deconfigured())
                     });
                     self.running.remove(&key);
                 }
