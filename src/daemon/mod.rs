@@ -492,12 +492,13 @@ impl Owner<NeighborSession> for Daemon {
             PeerEvent::Connected => log::debug!("neighbor {name}: TCP connected"),
             PeerEvent::Negotiated(n) => log::debug!(
                 "neighbor {name}: negotiated families {:?}, asn4 {}, max message {}",
-                n.families
+                n.negotiated
+                    .families
                     .iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>(),
-                n.asn4,
-                n.max_message_size
+                n.negotiated.asn4,
+                n.negotiated.max_message_size
             ),
             PeerEvent::Up => {
                 log::info!("neighbor {name}: session established");
