@@ -50,8 +50,8 @@ use mio::{Events, Interest, Poll, Token};
 pub use buffer::{Filled, ReadBuffer, WriteBuffer};
 pub use notify::Status;
 pub use process::{
-    resolve_program, ProcessError, ProcessExit, ProcessId, ProcessSpec, LINES_PER_PASS, MAX_LINE_LEN,
-    OUTPUT_HIGH_WATER, OUTPUT_LOW_WATER,
+    resolve_program, ProcessError, ProcessExit, ProcessId, ProcessSpec, LINES_PER_PASS,
+    MAX_LINE_LEN, OUTPUT_HIGH_WATER, OUTPUT_LOW_WATER,
 };
 pub use runqueue::RunQueue;
 pub use signals::{Signal, SignalSource};
@@ -186,8 +186,7 @@ pub trait Owner<S: Session> {
     /// replaced); lines of one process arrive in order.
     fn process_line(&mut self, _reactor: &mut Reactor<S>, _id: ProcessId, _line: &str) {}
     /// A helper process ended (after its last lines); `id` is stale from now on.
-    fn process_exited(&mut self, _reactor: &mut Reactor<S>, _id: ProcessId, _how: ProcessExit) {
-    }
+    fn process_exited(&mut self, _reactor: &mut Reactor<S>, _id: ProcessId, _how: ProcessExit) {}
     /// Called once after every pass (after the callbacks above), before the next poll.
     fn after_pass(&mut self, _reactor: &mut Reactor<S>) {}
 }
@@ -287,9 +286,15 @@ enum Source {
     Signals(SignalSource),
     Listener(mio::net::TcpListener),
     Conn(Box<Conn>),
-    Fd { fd: RawFd, tag: u64 },
+    Fd {
+        fd: RawFd,
+        tag: u64,
+    },
     /// A pipe of the helper process in `slot` (its stdout, or its stdin).
-    Process { slot: u32, stdout: bool },
+    Process {
+        slot: u32,
+        stdout: bool,
+    },
 }
 
 struct TokenSlot {
@@ -769,8 +774,7 @@ impl<S: Session> Reactor<S> {
     /// How long the next poll may sleep: zero while work is queued, else until the
     /// earliest deadline (`None`: no deadline at all, sleep until an event).
     pub fn poll_timeout(&mut self, now: Instant) -> Option<Duration> {
-        if self.queue.has_work() || !self.accept_backlog.is_empty() || self.processes.has_work()
-        {
+        if self.queue.has_work() || !self.accept_backlog.is_empty() || self.processes.has_work() {
             return Some(Duration::ZERO);
         }
         let mut earliest = self.timers.next_deadline();

@@ -37,7 +37,7 @@ use std::time::{Duration, Instant};
 use mio::unix::pipe::{Receiver, Sender};
 use mio::Interest;
 
-use super::{Owner, Phase, ReadBuffer, Reactor, Session, Source, WriteBuffer};
+use super::{Owner, Phase, Reactor, ReadBuffer, Session, Source, WriteBuffer};
 use crate::sys;
 
 /// Longest partial line (bytes without a newline) a helper may write before it is broken.
@@ -175,8 +175,8 @@ fn is_runnable(path: &Path) -> bool {
         return false;
     };
     let mode = metadata.permissions().mode();
-    let set_id = u32::from(libc::S_ISUID) | u32::from(libc::S_ISGID);
-    metadata.is_file() && mode & 0o111 != 0 && mode & set_id == 0
+    const SET_ID: u32 = 0o6000; // S_ISUID | S_ISGID
+    metadata.is_file() && mode & 0o111 != 0 && mode & SET_ID == 0
 }
 
 /// The child and its stop schedule.
@@ -226,8 +226,12 @@ impl ChildHandle {
         None
     }
 
-    /// Kills the whole group and waits for the child (dropping the reactor).
+    /// Kills the whole group and waits for the child (dropping the reactor). Nothing is
+    /// signalled once the child was reaped: its pid may belong to someone else by now.
     fn kill_and_reap(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
         signal_group(self.pid, libc::SIGKILL);
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -381,7 +385,9 @@ impl ProcessTable {
     /// The earliest moment a helper being stopped needs looking at.
     pub(super) fn next_deadline(&self, now: Instant) -> Option<Instant> {
         let ending = self.dying.iter().any(|c| c.ending)
-            || self.procs().any(|p| p.child.as_ref().is_some_and(|c| c.ending));
+            || self
+                .procs()
+                .any(|p| p.child.as_ref().is_some_and(|c| c.ending));
         ending.then(|| now + REAP_INTERVAL)
     }
 }
@@ -858,7 +864,7 @@ impl<S: Session> Reactor<S> {
     /// Kills every helper still known (end of `run`): SIGKILL to each group, then reaped.
     pub(super) fn kill_all_processes(&mut self) {
         for slot in 0..self.processes.entries.len() as u32 {
-            if let Some(child) = self.processes.get_mut(slot).and_then(|p| p.child.as_mut()) {
+            if let Some(mut child) = self.processes.get_mut(slot).and_then(|p| p.child.take()) {
                 child.kill_and_reap();
             }
             self.remove_process(slot);
@@ -893,7 +899,11 @@ mod tests {
             Some(Some("sh".into())),
             "found in $PATH"
         );
-        assert_eq!(resolve_program("./sh", &dir), None, "a path is not searched");
+        assert_eq!(
+            resolve_program("./sh", &dir),
+            None,
+            "a path is not searched"
+        );
         assert_eq!(resolve_program("", &dir), None);
         std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o4755)).unwrap();
         assert_eq!(resolve_program("helper.sh", &dir), None, "setuid refused");
@@ -908,6 +918,8 @@ mod tests {
             program: "/nope".into(),
             error: io::ErrorKind::NotFound.into(),
         };
-        assert!(error.to_string().starts_with("cannot run /nope: program not found"));
+        assert!(error
+            .to_string()
+            .starts_with("cannot run /nope: program not found"));
     }
 }
