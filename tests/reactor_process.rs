@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rexa::reactor::{
     ConnectRequest, Disconnect, Incoming, Link, Owner, ProcessError, ProcessExit, ProcessId,
-    ProcessSpec, Reactor, SessionId, Signal, Step, TcpOptions, OUTPUT_HIGH_WATER,
+    ProcessSpec, Reactor, SessionId, Signal, Step, TcpOptions, LINES_PER_PASS, OUTPUT_HIGH_WATER,
 };
 
 /// A BGP-like session that accepts one connection and swallows (counts) its input.
@@ -62,6 +62,9 @@ struct Helpers {
     exits: Vec<(ProcessId, ProcessExit)>,
     /// Replies written back from `process_line`: (to, prefix) echoes "prefix line\n".
     echo_to: Option<ProcessId>,
+    /// Lines delivered in the current pass, and the most in any pass.
+    this_pass: usize,
+    most_in_a_pass: usize,
 }
 
 impl Owner<Sink> for Helpers {
@@ -72,6 +75,11 @@ impl Owner<Sink> for Helpers {
             assert!(reactor.write_process(to, format!("echo {line}\n").as_bytes()));
         }
         self.lines.push((id, line.to_string()));
+        self.this_pass += 1;
+    }
+    fn after_pass(&mut self, _reactor: &mut Reactor<Sink>) {
+        self.most_in_a_pass = self.most_in_a_pass.max(self.this_pass);
+        self.this_pass = 0;
     }
     fn process_exited(&mut self, reactor: &mut Reactor<Sink>, id: ProcessId, how: ProcessExit) {
         assert!(!reactor.write_process(id, b"late\n"), "the id is stale");
@@ -438,4 +446,44 @@ fn shutdown_waits_for_stopped_helpers_then_run_returns() {
     assert!(owner.exit_of(id).is_some(), "{:?}", owner.exits);
     assert!(!reactor.has_processes());
     assert!(!is_alive(pid));
+}
+
+#[test]
+fn sigchld_reports_a_helper_whose_stdout_a_grandchild_keeps_open() {
+    let signals = rexa::reactor::SignalSource::install().unwrap();
+    let mut reactor: Reactor<Sink> = Reactor::new(Some(signals)).unwrap();
+    let mut owner = Helpers::default();
+    // The background sleep inherits stdout: no EOF when the shell exits.
+    let id = reactor
+        .spawn_process(&sh("parent", "sleep 30 & echo $!; exit 4"))
+        .unwrap();
+    assert!(run_until(&mut reactor, &mut owner, |_, o| o
+        .exit_of(id)
+        .is_some()));
+    assert_eq!(owner.exit_of(id), Some(ProcessExit::Exited(4)));
+    let lines = owner.lines_of(id);
+    let grandchild: u32 = lines.first().and_then(|l| l.parse().ok()).unwrap();
+    let _ = rexa::sys::kill(grandchild, libc::SIGKILL);
+}
+
+#[test]
+fn a_burst_of_lines_is_delivered_in_bounded_slices_without_losing_any() {
+    let mut reactor: Reactor<Sink> = Reactor::new(None).unwrap();
+    let mut owner = Helpers::default();
+    let count = 5 * LINES_PER_PASS + 7;
+    let id = reactor
+        .spawn_process(&sh("burst", &format!("seq 1 {count}; read x")))
+        .unwrap();
+    assert!(run_until(&mut reactor, &mut owner, |_, o| o
+        .lines_of(id)
+        .len()
+        >= count));
+    let expected: Vec<String> = (1..=count).map(|n| n.to_string()).collect();
+    assert_eq!(owner.lines_of(id), expected);
+    assert!(
+        owner.most_in_a_pass <= LINES_PER_PASS,
+        "{}",
+        owner.most_in_a_pass
+    );
+    stop(&mut reactor, &mut owner, id);
 }

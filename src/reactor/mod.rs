@@ -23,11 +23,14 @@
 //! for ip in tcp_bind { reactor.listen(SocketAddr::new(ip, tcp_port))?; }   // default 179
 //! for n in neighbors_with_md5 { reactor.set_listener_md5(n.peer_ip, &n.key)?; }
 //! reactor.set_unmatched_reply(Some(CEASE_PEER_DECONFIGURED));
+//! for p in processes { helpers.insert(reactor.spawn_process(&spec_of(p))?, p.name); }
 //! for n in neighbors { ids.insert(n.key(), reactor.add_session(Peer::new(n))); }
 //! reactor.run(&mut daemon)?;                         // READY=1, then passes until shutdown
-//! // Daemon as Owner: Shutdown → reactor.begin_shutdown(); Reload → notify(Reloading),
+//! // Daemon as Owner: Shutdown → write the shutdown event to each helper,
+//! // reactor.stop_all_processes(), reactor.begin_shutdown(); Reload → notify(Reloading),
 //! // re-parse, add/remove/with_session per neighbor, notify(Ready); RestartPeers →
-//! // for_each_session(..); ChildExited → while let Some(c) = sys::reap_child() {..}
+//! // for_each_session(..); ChildExited → nothing: the reactor reaps its helpers by pid
+//! // (see `process`) and reports them with `process_exited`; lines arrive in `process_line`.
 //! ```
 
 pub mod buffer;
