@@ -16,6 +16,8 @@ use rexa::reactor::{
 struct Sink {
     accept_from: Option<IpAddr>,
     swallowed: usize,
+    deadline: Option<Instant>,
+    ticks: usize,
 }
 
 impl rexa::reactor::Session for Sink {
@@ -35,7 +37,12 @@ impl rexa::reactor::Session for Sink {
     }
     fn connected(&mut self, _now: Instant, _local: SocketAddr, _remote: SocketAddr) {}
     fn closed(&mut self, _now: Instant, _why: &Disconnect) {}
-    fn tick(&mut self, _now: Instant) {}
+    fn tick(&mut self, now: Instant) {
+        if self.deadline.is_some_and(|at| at <= now) {
+            self.deadline = None;
+            self.ticks += 1;
+        }
+    }
     fn step(&mut self, _now: Instant, link: Option<Link<'_>>) -> Step<String> {
         if let Some(link) = link {
             self.swallowed += link.input.len();
@@ -44,7 +51,7 @@ impl rexa::reactor::Session for Sink {
         Step::Wait
     }
     fn next_deadline(&self) -> Option<Instant> {
-        None
+        self.deadline
     }
     fn command(&mut self, _now: Instant, _command: ()) {}
     fn take_event(&mut self) -> Option<()> {
@@ -265,7 +272,7 @@ fn a_helper_that_does_not_read_pauses_bgp_input_and_loses_nothing() {
     let listen = reactor.listen("127.0.0.71:0".parse().unwrap()).unwrap();
     let session = reactor.add_session(Sink {
         accept_from: Some("127.0.0.72".parse().unwrap()),
-        swallowed: 0,
+        ..Sink::default()
     });
     let mut spec = sh(
         "slow",
@@ -298,9 +305,15 @@ fn a_helper_that_does_not_read_pauses_bgp_input_and_loses_nothing() {
     assert!(reactor.is_input_paused());
     assert!(reactor.process_output_len(id) > OUTPUT_HIGH_WATER);
 
-    // BGP input is not read while paused (timers would still run).
+    // BGP input is not read while paused, but timers still run.
     client.write_all(&[2u8; 500]).unwrap();
-    for _ in 0..20 {
+    reactor.with_session(session, |sink, now| {
+        sink.deadline = Some(now + Duration::from_millis(20))
+    });
+    assert!(run_until(&mut reactor, &mut owner, |r, _| r
+        .session(session)
+        .is_some_and(|s| s.ticks == 1)));
+    for _ in 0..10 {
         reactor.dispatch(&mut owner);
         reactor
             .turn_with_timeout(Some(Duration::from_millis(5)))
@@ -486,4 +499,23 @@ fn a_burst_of_lines_is_delivered_in_bounded_slices_without_losing_any() {
         owner.most_in_a_pass
     );
     stop(&mut reactor, &mut owner, id);
+}
+
+#[test]
+fn stopping_a_helper_with_unwritten_output_reports_its_signal() {
+    let mut reactor: Reactor<Sink> = Reactor::new(None).unwrap();
+    let mut owner = Helpers::default();
+    let id = reactor
+        .spawn_process(&sh("sleeper", "echo up; sleep 30"))
+        .unwrap();
+    assert!(run_until(&mut reactor, &mut owner, |_, o| !o
+        .lines_of(id)
+        .is_empty()));
+    // More than a pipe holds: some stays queued.
+    assert!(reactor.write_process(id, &[b'x'; 256 * 1024]));
+    reactor.turn_with_timeout(Some(Duration::ZERO)).unwrap();
+    assert!(reactor.process_output_len(id) > 0);
+    let exit = stop(&mut reactor, &mut owner, id);
+    assert_eq!(exit, ProcessExit::Signalled(libc::SIGTERM));
+    assert!(run_until(&mut reactor, &mut owner, |r, _| !r.has_processes()));
 }

@@ -11,7 +11,8 @@
 //! * [`Reactor::write_process`] appends to the helper's output buffer, flushed without
 //!   blocking. While any helper has more than [`OUTPUT_HIGH_WATER`] bytes unwritten, the
 //!   reactor stops reading BGP connections (TCP pushes back on the peers; timers still run)
-//!   until every helper is below [`OUTPUT_LOW_WATER`]: nothing is dropped, nothing blocks.
+//!   until every helper is below [`OUTPUT_LOW_WATER`]: nothing is dropped, nothing blocks
+//!   (a helper being stopped no longer counts: it takes no new output and will be killed).
 //! * The end of a helper is reported once with [`Owner::process_exited`] after its last
 //!   complete lines: it exited or was killed (reaped), its pipe broke, or it wrote a line
 //!   too long. [`Reactor::stop_process`] closes its stdin once the output is flushed, sends
@@ -377,7 +378,7 @@ impl ProcessTable {
             p.deliverable()
                 || p.reportable()
                 || p.stdout.is_some() && p.readable && !p.input.is_full()
-                || p.stdout.is_some() && p.status.is_some()
+                || p.stdout.is_some() && p.status.is_some() && !p.input.is_full()
                 || p.stdin.is_some() && p.writable && !p.output.is_empty()
         })
     }
@@ -655,6 +656,11 @@ impl<S: Session> Reactor<S> {
             match process.output.flush_to(sender) {
                 Ok(true) => {}
                 Ok(false) => process.writable = false,
+                Err(error) if process.discard_lines => {
+                    // Being stopped anyway: its exit status is what will be reported.
+                    log::debug!("process {}: write while stopping: {error}", process.name);
+                    process.output.consume(process.output.pending());
+                }
                 Err(error) => {
                     log::debug!("process {}: write: {error}", process.name);
                     self.break_process(slot, ProcessExit::BrokenPipe, now);
@@ -775,7 +781,7 @@ impl<S: Session> Reactor<S> {
         let largest = self
             .processes
             .procs()
-            .filter(|p| p.stdin.is_some())
+            .filter(|p| p.stdin.is_some() && !p.discard_lines)
             .map(|p| p.output.pending())
             .max()
             .unwrap_or(0);
