@@ -52,6 +52,63 @@ const ERROR_FILE: &str = "api";
 /// Longest piece of the line quoted back in an error message.
 const MAX_QUOTED: usize = 80;
 
+/// The lines `help` writes before `done`, as ExaBGP 5.0.15 writes them (the text of its
+/// command table: neighbor-capable commands first, then the others with their options).
+pub const HELP_LINES: &[&str] = &[
+    "",
+    "available API commands are listed here:",
+    "=======================================",
+    "",
+    "filter can be: [local-ip <ip>][local-as <asn>][peer-as <asn>][router-id <router-id>]",
+    "",
+    "command are:",
+    "------------",
+    "",
+    "# ",
+    "[neighbor <ip> [filters]] announce attribute",
+    "[neighbor <ip> [filters]] announce attributes",
+    "[neighbor <ip> [filters]] announce eor",
+    "[neighbor <ip> [filters]] announce flow",
+    "[neighbor <ip> [filters]] announce ipv4",
+    "[neighbor <ip> [filters]] announce ipv6",
+    "[neighbor <ip> [filters]] announce operational",
+    "[neighbor <ip> [filters]] announce route",
+    "[neighbor <ip> [filters]] announce route-refresh",
+    "[neighbor <ip> [filters]] announce vpls",
+    "[neighbor <ip> [filters]] announce watchdog",
+    "[neighbor <ip> [filters]] clear adj-rib",
+    "[neighbor <ip> [filters]] crash",
+    "[neighbor <ip> [filters]] flush adj-rib out",
+    "[neighbor <ip> [filters]] teardown",
+    "[neighbor <ip> [filters]] withdraw attribute",
+    "[neighbor <ip> [filters]] withdraw attributes",
+    "[neighbor <ip> [filters]] withdraw flow",
+    "[neighbor <ip> [filters]] withdraw ipv4",
+    "[neighbor <ip> [filters]] withdraw ipv6",
+    "[neighbor <ip> [filters]] withdraw route",
+    "[neighbor <ip> [filters]] withdraw vpls",
+    "[neighbor <ip> [filters]] withdraw watchdog",
+    "disable-ack ",
+    "enable-ack ",
+    "help ",
+    "reload ",
+    "reset ",
+    "restart ",
+    "show adj-rib in [ extensive ] ",
+    "show adj-rib out [ extensive ] ",
+    "show neighbor [ summary | extensive | configuration ] ",
+    "shutdown ",
+    "silence-ack ",
+    "version ",
+    "",
+];
+
+/// The lines `show neighbor` without a variant (and without `json`) writes before `done`.
+pub const SHOW_NEIGHBOR_USAGE: [&str; 2] = [
+    "please specify summary, extensive or configuration",
+    "you can filter by peer ip address adding it after the word neighbor",
+];
+
 /// A command line after parsing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedCommand {
@@ -83,7 +140,7 @@ impl Action {
 /// variant (ExaBGP checks `json` first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NeighborView {
-    /// No variant: the two-line usage hint, then `done`.
+    /// No variant: [`SHOW_NEIGHBOR_USAGE`], then `done`.
     Usage,
     Summary,
     Extensive,
@@ -162,6 +219,7 @@ pub enum Command {
     Reload,
     Restart,
     Version,
+    /// Answered with [`HELP_LINES`], then `done`.
     Help,
     EnableAck,
     DisableAck,
@@ -496,12 +554,12 @@ fn word<'t>(tokens: &'t [Token], index: usize) -> Option<&'t str> {
         .map(|t| t.text.as_ref())
 }
 
+/// The selectors of a line (`None` without a `neighbor` prefix) and the command's words.
+type SelectorSplit<'t> = (Option<Vec<Selector>>, &'t [Token<'t>]);
+
 /// Reads the `neighbor ... [, neighbor ...]` prefix (§3.4); returns the selectors and the
 /// words of the command. Stops at the first word that is not a selector key or `,`.
-#[allow(clippy::type_complexity)]
-fn split_selectors<'t>(
-    tokens: &'t [Token<'t>],
-) -> Result<(Option<Vec<Selector>>, &'t [Token<'t>]), CommandError> {
+fn split_selectors<'t>(tokens: &'t [Token<'t>]) -> Result<SelectorSplit<'t>, CommandError> {
     if word(tokens, 0) != Some("neighbor") {
         return Ok((None, tokens));
     }
@@ -806,18 +864,19 @@ fn change(
     let rest = tokens.get(1..).unwrap_or(&[]);
     let words = || Words::new(file, rest, 1, end_col);
     let routes = |routes: Vec<Route>| Ok(Command::Routes { action, routes });
-    let announce_only = |name: &'static str| {
+    // `withdraw eor` and the like are not commands.
+    let announce_only = || {
         if action == Action::Withdraw {
             Err(unknown(tokens))
         } else {
-            Ok(name)
+            Ok(())
         }
     };
     match word(tokens, 0) {
         Some("route") => routes(vec![prefix_route_line(&mut words(), None)?]),
         Some(afi @ ("ipv4" | "ipv6")) => {
             let afi = if afi == "ipv4" { Afi::IPV4 } else { Afi::IPV6 };
-            routes(vec![family_route(action, afi, rest, file, end_col)?])
+            routes(vec![family_route(afi, rest, file, end_col)?])
         }
         Some("attribute" | "attributes") => routes(bulk_routes(&mut words())?),
         Some("flow") => {
@@ -845,7 +904,7 @@ fn change(
             Ok(Command::Watchdog { action, name })
         }
         Some("eor") => {
-            announce_only("eor")?;
+            announce_only()?;
             let family = match rest.len() {
                 0 => Family::IPV4_UNICAST,
                 2 => family_words(rest, "announce eor")?,
@@ -860,7 +919,7 @@ fn change(
             Ok(Command::EndOfRib { family })
         }
         Some("route-refresh") => {
-            announce_only("route-refresh")?;
+            announce_only()?;
             if rest.len() != 2 {
                 return Err(CommandError::InvalidWord {
                     command: "announce route-refresh",
@@ -873,7 +932,7 @@ fn change(
             })
         }
         Some("operational") => {
-            announce_only("operational")?;
+            announce_only()?;
             operational(&mut words())
         }
         _ => Err(unknown(tokens)),
@@ -909,7 +968,6 @@ fn prefix_route_line(w: &mut Words, safi: Option<Safi>) -> Result<Route, Command
 
 /// `announce|withdraw ipv4|ipv6 <safi> ...` (5.0+); `tokens` starts at `<safi>`.
 fn family_route(
-    action: Action,
     afi: Afi,
     tokens: &[Token],
     file: &Arc<str>,
@@ -920,7 +978,6 @@ fn family_route(
         "unicast, multicast, nlri-mpls, mpls-vpn, flow, flow-vpn, mcast-vpn or mup";
     let rest = tokens.get(1..).unwrap_or(&[]);
     let mut w = Words::new(file, rest, 1, end_col);
-    let _ = action;
     match word(tokens, 0) {
         Some(safi @ ("unicast" | "multicast" | "nlri-mpls" | "labeled-unicast" | "mpls-vpn")) => {
             if let Some(t) = rest.first() {
@@ -1973,6 +2030,24 @@ mod tests {
             "\u{0}\u{1} announce",
         ] {
             let _ = parse(line);
+        }
+    }
+
+    #[test]
+    fn help_lists_what_the_grammar_knows() {
+        let mut sorted: Vec<&str> = HELP_LINES.get(9..HELP_LINES.len() - 1).unwrap().to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, HELP_LINES.get(9..HELP_LINES.len() - 1).unwrap());
+        for line in &sorted {
+            let phrase = line
+                .trim_start_matches("[neighbor <ip> [filters]] ")
+                .trim_end();
+            let phrase = phrase.split(" [").next().unwrap();
+            // The first word of every phrase is known (not an "unknown command").
+            let known = !matches!(parse(phrase), Err(CommandError::UnknownCommand { .. }));
+            let first_two = phrase.split(' ').take(2).collect::<Vec<_>>().join(" ");
+            let known_two = !matches!(parse(&first_two), Err(CommandError::UnknownCommand { .. }));
+            assert!(known || known_two || phrase == "#", "{phrase}");
         }
     }
 

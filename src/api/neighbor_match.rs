@@ -81,9 +81,14 @@ impl Selector {
         if self.is_wildcard() {
             return true;
         }
-        self.pairs
-            .iter()
-            .all(|(key, value)| contains_pair(description, key.name(), value))
+        self.pairs.iter().all(|(key, value)| {
+            contains_pair(description, key.name(), value)
+                // ExaBGP writes an automatic local address as `None`; accept the documented
+                // spelling `auto` for it too.
+                || (*key == SelectorKey::LocalIp
+                    && value == "auto"
+                    && contains_pair(description, key.name(), AUTO_LOCAL_IP))
+        })
     }
 }
 
@@ -140,16 +145,23 @@ fn contains_pair(description: &str, key: &str, value: &str) -> bool {
     false
 }
 
-/// ExaBGP's canonical description of a configured neighbor, matched by selectors:
-/// `neighbor <peer-ip> local-ip <ip|auto> local-as <asn|auto> peer-as <asn|auto>
-/// router-id <id> family-allowed <in-open|afi-safi/afi-safi...>`. `family-allowed` lists the
-/// families only when multi-session is configured.
+/// What ExaBGP 5.0.15 writes after `local-ip` when the local address is automatic.
+const AUTO_LOCAL_IP: &str = "None";
+
+/// ExaBGP's canonical description of a configured neighbor, matched by selectors and shown
+/// by `show adj-rib ... extensive`: `neighbor <peer-ip> local-ip <ip|None> local-as
+/// <asn|auto> peer-as <asn|auto> router-id <id> family-allowed <in-open|afi-safi/...>`.
+///
+/// As ExaBGP 5.0.15 writes it (checked with its configuration code): an automatic local
+/// address is `None` (selectors may still say `local-ip auto`), `family-allowed` lists the
+/// families, sorted by AFI then SAFI code, only when multi-session is configured. Addresses
+/// are in canonical form (ExaBGP repeats the peer address as written in the file).
 pub fn neighbor_description(neighbor: &Neighbor) -> String {
     use fmt::Write as _;
     let mut text = String::with_capacity(128);
     let local_ip = match neighbor.local_address {
         Some(ip) => ip.to_string(),
-        None => "auto".to_string(),
+        None => AUTO_LOCAL_IP.to_string(),
     };
     // Writing to a String cannot fail.
     let _ = write!(
@@ -162,7 +174,10 @@ pub fn neighbor_description(neighbor: &Neighbor) -> String {
         neighbor.router_id,
     );
     if neighbor.capabilities.multi_session && !neighbor.families.is_empty() {
-        for (i, family) in neighbor.families.iter().enumerate() {
+        let mut families = neighbor.families.clone();
+        families.sort();
+        families.dedup();
+        for (i, family) in families.iter().enumerate() {
             if i > 0 {
                 text.push('/');
             }
@@ -248,13 +263,24 @@ mod tests {
         );
         let text = "neighbor 2001:db8::1 {\n router-id 1.2.3.4;\n local-as 65000;\n \
                     peer-as 65001;\n capability { multi-session; }\n family { ipv4 unicast;\n \
-                    ipv6 unicast; }\n}\n";
+                    ipv6 flow; ipv4 nlri-mpls; }\n}\n";
         let config = crate::config::parse(text, "t.conf").unwrap();
         let description = neighbor_description(&config.neighbors[0]);
         assert_eq!(
             description,
-            "neighbor 2001:db8::1 local-ip auto local-as 65000 peer-as 65001 \
-             router-id 1.2.3.4 family-allowed ipv4-unicast/ipv6-unicast"
+            "neighbor 2001:db8::1 local-ip None local-as 65000 peer-as 65001 \
+             router-id 1.2.3.4 family-allowed ipv4-unicast/ipv4-nlri-mpls/ipv6-flow"
         );
+        // Checked against ExaBGP 5.0.15's own description of the same neighbor.
+        let text = "neighbor 10.0.0.0/24 {\n router-id 1.2.3.4;\n local-address 10.0.0.254;\n \
+                    local-as 65000;\n peer-as auto;\n passive;\n}\n";
+        let config = crate::config::parse(text, "t.conf").unwrap();
+        assert_eq!(
+            neighbor_description(&config.neighbors[0]),
+            "neighbor 10.0.0.0/24 local-ip 10.0.0.254 local-as 65000 peer-as auto \
+             router-id 1.2.3.4 family-allowed in-open"
+        );
+        assert!(Selector::new(vec![(SelectorKey::LocalIp, "auto".into())]).matches(&description));
+        assert!(Selector::new(vec![(SelectorKey::LocalIp, "None".into())]).matches(&description));
     }
 }
