@@ -359,7 +359,14 @@ impl fmt::Display for CommandError {
             CommandError::Unsupported { command, found } => {
                 write!(f, "`{command}` is not supported: {found}")
             }
-            CommandError::Route(error) => write!(f, "invalid route: {error}"),
+            // The configuration's messages quote the offending word whole: keep log lines short.
+            CommandError::Route(error) => {
+                write!(
+                    f,
+                    "invalid route: {}",
+                    shorten(&error.to_string(), 4 * MAX_QUOTED)
+                )
+            }
         }
     }
 }
@@ -476,10 +483,15 @@ fn command_name(command: &Command) -> &'static str {
 
 /// At most [`MAX_QUOTED`] bytes of `text` (on a character boundary), for error messages.
 fn quote(text: &str) -> String {
-    if text.len() <= MAX_QUOTED {
+    shorten(text, MAX_QUOTED)
+}
+
+/// At most `max` bytes of `text` (on a character boundary), `...` marking a cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.len() <= max {
         return text.to_string();
     }
-    let mut end = MAX_QUOTED;
+    let mut end = max;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -618,7 +630,12 @@ fn command(tokens: &[Token], file: &Arc<str>, end_col: u32) -> Result<Command, C
             } else {
                 Action::Withdraw
             };
-            change(action, tokens.get(1..).unwrap_or(&[]), file, end_col)
+            // Route text is configuration syntax: a final `;` is allowed, as in a file.
+            let words = match tokens.split_last() {
+                Some((last, init)) if last.is_punct(";") => init,
+                _ => tokens,
+            };
+            change(action, words.get(1..).unwrap_or(&[]), file, end_col)
         }
         "teardown" => teardown(tokens),
         "show" => match second {
@@ -1604,6 +1621,15 @@ mod tests {
             err("announce"),
             CommandError::UnknownCommand { .. }
         ));
+        // A final `;` as in a configuration file.
+        assert_eq!(
+            one_route("announce route 10.0.0.0/8 next-hop 1.1.1.1;"),
+            one_route("announce route 10.0.0.0/8 next-hop 1.1.1.1")
+        );
+        assert!(matches!(
+            err("announce route 10.0.0.0/8 next-hop 1.1.1.1; med 1"),
+            CommandError::Route(_)
+        ));
         // Missing next-hop is not a parse error (the daemon logs it, answers done).
         assert!(one_route("announce route 10.0.0.0/8")
             .attributes
@@ -2011,6 +2037,19 @@ mod tests {
     fn long_lines_and_odd_bytes() {
         let long = "a".repeat(MAX_COMMAND_LEN + 1);
         assert!(matches!(err(&long), CommandError::TooLong { .. }));
+        // One huge unknown word: an error (quoted back shortened), found without comparing
+        // it with every keyword.
+        let huge = format!(
+            "announce route 10.0.0.0/8 {}",
+            "x".repeat(MAX_COMMAND_LEN - 40)
+        );
+        match err(&huge) {
+            error @ CommandError::Route(_) => {
+                let text = error.to_string();
+                assert!(text.len() < 400, "{}", shorten(&text, 400));
+            }
+            other => panic!("{other:?}"),
+        }
         let unknown = format!("{} x", "é".repeat(200));
         match err(&unknown) {
             CommandError::UnknownCommand { found } => assert!(found.len() < 100),
