@@ -166,6 +166,35 @@ for path in sorted(glob.glob(os.path.join(conformance, "configs", "*"))):
         with open(path, "rb") as f:
             put("config", f.read())
 
+# Helper command lines (api.md §3.4, §5 examples), one seed each.
+for line in [
+    "neighbor 10.0.0.1 announce route 192.0.2.0/24 next-hop self",
+    "neighbor * withdraw route 192.0.2.0/24",
+    "neighbor 10.0.0.1 local-as 65000 peer-as 65001 announce route 192.0.2.0/24 next-hop 10.0.0.2",
+    "neighbor 10.0.0.1 router-id 1.2.3.4, neighbor 10.0.0.2 announce route 198.51.100.0/24 next-hop self",
+    "announce route 10.0.0.0/24 next-hop 192.0.2.1 origin egp as-path [ 1 2 ] ( 3 4 ) med 10 local-preference 20 atomic-aggregate aggregator ( 65000:1.2.3.4 ) community [65000:1 no-export] large-community [1:2:3] extended-community [ target:65000:1 origin:1.2.3.4:5 ] originator-id 1.1.1.1 cluster-list [ 2.2.2.2 ] aigp 100 path-information 7 attribute [ 0x99 0xC0 0x0102 ] name n split /25 watchdog dog withdraw",
+    "announce ipv4 unicast 10.0.1.0/24 next-hop 10.0.1.254 local-preference 200",
+    "withdraw ipv6 unicast fc00:1::/64 next-hop 2001::11",
+    "announce ipv4 mpls-vpn 10.0.0.0/24 rd 65000:1 label 100 next-hop 192.0.2.1",
+    "announce route 2001:db8::/32 next-hop 2001:db8::1 bgp-prefix-sid-srv6 ( l3-service 2001:db8::2 0x48 [64,24,16,0,0,0] )",
+    "announce route 10.0.0.0/8 next-hop 1.2.3.4 bgp-prefix-sid [ 7, [ ( 800000,4096 ) ] ]",
+    "neighbor 127.0.0.1 announce attributes path-information 1.2.3.4 next-hop 10.11.12.13 community [14:15] local-preference 16 nlri 16.17.18.19/32 20.21.22.23/32",
+    "announce flow route { match { source 10.0.0.1/32; destination 192.0.2.0/24; destination-port =80; protocol tcp; } then { discard; } }",
+    "announce flow route destination 192.0.2.19/32 source-port >1024&<2000 rate-limit 9600",
+    "announce ipv6 flow-vpn rd 65000:1 destination 2001:db8::/32 discard",
+    "announce vpls endpoint 5 base 10702 offset 1 size 8 rd 192.168.201.1:123 next-hop 192.168.201.1 extended-community [ target:54591:6 l2info:19:0:1500:111 ]",
+    "announce ipv4 mcast-vpn source-ad source 10.0.0.1 group 239.0.0.1 rd 65000:1 next-hop 10.0.0.254",
+    "announce ipv4 mup mup-isd 10.0.1.0/24 rd 100:100 next-hop 2001::1",
+    "announce watchdog dog\nwithdraw watchdog\nannounce eor ipv6 unicast\nannounce route-refresh ipv4 unicast",
+    "announce operational asm afi ipv4 safi unicast advisory \"hello world\"",
+    "announce operational rpcp afi ipv4 safi unicast sequence 1 counter 2",
+    "neighbor 10.0.0.1 teardown 2\nflush adj-rib out\nclear adj-rib in",
+    "show neighbor summary 10.0.0.1 json\nshow adj-rib in extensive 2001:db8::1 inet json\nshow adj-rib-out flow",
+    "shutdown\nreload\nrestart\nversion\nhelp\nenable-ack\ndisable-ack\nsilence-ack\nreset\n# comment\ndebug text",
+    "daemon shutdown\nsession ack enable\nsystem version\nrib show out\nrib clear in",
+]:
+    put("api_command", line.encode())
+
 for target in sorted(count):
     print(f"{target}: {count[target]} new seeds")
 PY

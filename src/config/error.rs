@@ -370,10 +370,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The closest candidate within an edit distance of 2 (or 1 for very short words).
 pub fn suggest(word: &str, candidates: &[&'static str]) -> Option<&'static str> {
-    let limit = if word.chars().count() <= 3 { 1 } else { 2 };
+    let length = word.chars().count();
+    let limit = if length <= 3 { 1 } else { 2 };
+    // The distance is at least the difference in length: a long word (a helper's command
+    // line can hold one of a megabyte) is compared with nothing.
+    let within_reach = |c: &&&str| c.chars().count().abs_diff(length) <= limit;
     let lower = word.to_ascii_lowercase();
     candidates
         .iter()
+        .filter(within_reach)
         .map(|c| (edit_distance(&lower, c), *c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)

@@ -949,7 +949,7 @@ fn block_attributes(
 }
 
 /// Builds a prefix route, deciding its SAFI from its content unless `safi` is given.
-fn prefix_route(
+pub(crate) fn prefix_route(
     prefix: Prefix,
     draft: RouteDraft,
     safi: Option<Safi>,
@@ -1269,47 +1269,55 @@ fn flow_route_block(
 
 const VPLS_KEYWORDS: &[&str] = &["endpoint", "base", "offset", "size"];
 
-fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError> {
-    let location = ctx.node_loc(node);
-    let mut w = words(ctx.file, node);
-    let mut fields: [Option<u64>; 4] = [None; 4];
-    let mut rd = RouteDraft::default();
-    let mut take = |w: &mut Words, t: &Token| -> Result<bool, ConfigError> {
-        let Some(i) = VPLS_KEYWORDS.iter().position(|k| *k == t.text) else {
-            return Ok(false);
-        };
-        let max = if t.text == "base" { 0xF_FFFF } else { 65535 };
-        if let Some(slot) = fields.get_mut(i) {
-            *slot = Some(value::next_number(w, &t.text, 0, max)?);
-        }
-        Ok(true)
+/// `endpoint`, `base`, `offset`, `size` of a VPLS route, as far as read.
+type VplsFields = [Option<u64>; 4];
+
+/// Reads one VPLS field if `t` names one (false otherwise, nothing consumed).
+fn vpls_field(w: &mut Words, t: &Token, fields: &mut VplsFields) -> Result<bool, ConfigError> {
+    let Some(i) = VPLS_KEYWORDS.iter().position(|k| *k == t.text) else {
+        return Ok(false);
     };
-    match &node.children {
-        None => {
-            while let Some(t) = w.advance() {
-                if take(&mut w, t)? {
-                    continue;
-                }
-                if !route::attribute(&mut w, t, &mut rd)? {
-                    let mut all = VPLS_KEYWORDS.to_vec();
-                    all.extend_from_slice(route::ATTRIBUTE_KEYWORDS);
-                    return Err(w.error_at(
-                        t,
-                        ErrorKind::UnknownKeyword {
-                            keyword: t.text.to_string(),
-                            section: "vpls",
-                            suggestion: suggest(&t.text, &all),
-                        },
-                    ));
-                }
-            }
+    let max = if t.text == "base" { 0xF_FFFF } else { 65535 };
+    if let Some(slot) = fields.get_mut(i) {
+        *slot = Some(value::next_number(w, &t.text, 0, max)?);
+    }
+    Ok(true)
+}
+
+/// The flat form: VPLS fields and route attributes until the end of the statement.
+fn vpls_words(
+    w: &mut Words,
+    fields: &mut VplsFields,
+    rd: &mut RouteDraft,
+) -> Result<(), ConfigError> {
+    while let Some(t) = w.advance() {
+        if vpls_field(w, t, fields)? {
+            continue;
         }
-        Some(inner) => {
-            let _name = w.advance();
-            w.end("vpls")?;
-            block_attributes(ctx, inner, &mut rd, "vpls", &mut take)?;
+        if !route::attribute(w, t, rd)? {
+            let mut all = VPLS_KEYWORDS.to_vec();
+            all.extend_from_slice(route::ATTRIBUTE_KEYWORDS);
+            return Err(w.error_at(
+                t,
+                ErrorKind::UnknownKeyword {
+                    keyword: t.text.to_string(),
+                    section: "vpls",
+                    suggestion: suggest(&t.text, &all),
+                },
+            ));
         }
     }
+    Ok(())
+}
+
+/// Checks that every mandatory part is there and builds the route. `next-hop` is needed
+/// unless the route starts withdrawn or `require_next_hop` is false (an API withdraw).
+fn vpls_finish(
+    fields: VplsFields,
+    rd: RouteDraft,
+    require_next_hop: bool,
+    location: Location,
+) -> Result<Route, ConfigError> {
     let mut missing = Vec::new();
     for (name, v) in VPLS_KEYWORDS.iter().zip(fields.iter()) {
         if v.is_none() {
@@ -1319,7 +1327,7 @@ fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError
     if rd.nlri.rd.is_none() {
         missing.push("rd");
     }
-    if rd.attributes.next_hop.is_none() && !rd.control.withdraw {
+    if require_next_hop && rd.attributes.next_hop.is_none() && !rd.control.withdraw {
         missing.push("next-hop");
     }
     let (true, Some(route_rd), [Some(endpoint), Some(base), Some(offset), Some(size)]) =
@@ -1333,7 +1341,7 @@ fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError
             },
         ));
     };
-    draft.routes.push(Route {
+    Ok(Route {
         nlri: Nlri::Vpls(Vpls {
             rd: route_rd,
             endpoint: endpoint as u16,
@@ -1344,7 +1352,38 @@ fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError
         attributes: rd.attributes,
         control: rd.control,
         location,
-    });
+    })
+}
+
+/// A one-line VPLS route (`endpoint N base N offset N size N rd RD [attributes]`), for the
+/// helper API's `announce|withdraw vpls`.
+pub(crate) fn vpls_inline(
+    w: &mut Words,
+    require_next_hop: bool,
+    location: Location,
+) -> Result<Route, ConfigError> {
+    let mut fields: VplsFields = [None; 4];
+    let mut rd = RouteDraft::default();
+    vpls_words(w, &mut fields, &mut rd)?;
+    vpls_finish(fields, rd, require_next_hop, location)
+}
+
+fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError> {
+    let location = ctx.node_loc(node);
+    let mut w = words(ctx.file, node);
+    let mut fields: VplsFields = [None; 4];
+    let mut rd = RouteDraft::default();
+    match &node.children {
+        None => vpls_words(&mut w, &mut fields, &mut rd)?,
+        Some(inner) => {
+            let _name = w.advance();
+            w.end("vpls")?;
+            block_attributes(ctx, inner, &mut rd, "vpls", &mut |w, t| {
+                vpls_field(w, t, &mut fields)
+            })?;
+        }
+    }
+    draft.routes.push(vpls_finish(fields, rd, true, location)?);
     Ok(())
 }
 
