@@ -3,3 +3,4 @@
 
 pub mod json;
 pub mod message_json;
+pub mod text;
