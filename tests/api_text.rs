@@ -129,3 +129,250 @@ fn check_golden(cases: &str) -> usize {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     checked
 }
+
+// ---------------------------------------------------------------------------------------
+// Live sessions: what ExaBGP 5.0.15 wrote to `encoder text` helpers (see
+// tests/data/text_events/live/README.md), replayed event by event.
+// ---------------------------------------------------------------------------------------
+
+const LIVE_PARSED: &str = include_str!("data/text_events/live/b1_parsed.txt");
+const LIVE_CONSOLIDATE: &str = include_str!("data/text_events/live/b2_consolidate.txt");
+const LIVE_PACKETS: &str = include_str!("data/text_events/live/b3_packets.txt");
+
+/// Splits a capture into events as ExaBGP wrote them: an UPDATE block up to its `end`
+/// line, an OPERATIONAL line alone, any other line with the blank line after it.
+fn split_events(capture: &str) -> Vec<&str> {
+    let mut events = Vec::new();
+    let mut rest = capture;
+    while !rest.is_empty() {
+        let first_line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let first_line = &rest[..first_line_end];
+        let end = if first_line.ends_with(" update start\n") {
+            let end_line = rest.find(" update end\n").expect("update block ends") + 12;
+            end_line + usize::from(rest[end_line..].starts_with('\n'))
+        } else if first_line.contains(" operational ") {
+            first_line_end
+        } else {
+            first_line_end + usize::from(rest[first_line_end..].starts_with('\n'))
+        };
+        events.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    events
+}
+
+fn hex_after<'a>(text: &'a str, key: &str) -> Option<Vec<u8>> {
+    let start = text.find(key)? + key.len();
+    let digits: &'a str = text[start..]
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .next()
+        .unwrap_or_default();
+    Some(parse_hex(digits).expect("hex in capture"))
+}
+
+/// The event text with its raw bytes removed (what a helper without `consolidate` sees).
+fn without_raw(event: &str) -> String {
+    let mut text = String::new();
+    for line in event.split_inclusive('\n') {
+        if line.starts_with(" header ") {
+            continue;
+        }
+        match line.find(" header 0x") {
+            Some(at) => {
+                text.push_str(&line[..at]);
+                text.push('\n');
+            }
+            None => text.push_str(line),
+        }
+    }
+    text
+}
+
+/// Message bytes (header, body) by the text of their event without raw bytes, from the
+/// consolidated capture (the same session messages as the parsed one).
+fn bytes_by_text() -> std::collections::HashMap<String, (Vec<u8>, Vec<u8>)> {
+    let mut map = std::collections::HashMap::new();
+    for event in split_events(LIVE_CONSOLIDATE) {
+        if let Some(header) = hex_after(event, " header 0x") {
+            let body = hex_after(event, " body 0x").unwrap_or_default();
+            map.insert(without_raw(event), (header, body));
+        }
+    }
+    map
+}
+
+/// Renders one captured event again from its inputs: the message bytes come from the
+/// event itself (consolidate, packets) or from `lookup`.
+fn replay_event(event: &str, lookup: &dyn Fn(&str) -> Option<(Vec<u8>, Vec<u8>)>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let words: Vec<&str> = event.split_whitespace().collect();
+    if words.first() == Some(&"shutdown") {
+        let envelope = Envelope {
+            pid: words[1].parse().unwrap(),
+            ppid: words[2].parse().unwrap(),
+            ..ENVELOPE
+        };
+        text::write_shutdown_event(&mut out, &envelope);
+        return out;
+    }
+    let neighbor = rexa::api::json::NeighborIdentity {
+        local_address: "127.0.0.151".parse().unwrap(),
+        peer_address: words[1].parse().unwrap(),
+        local_asn: 65151,
+        peer_asn: 65150,
+        router_id: None,
+    };
+    let mut head = EventHead {
+        envelope: &ENVELOPE,
+        counter: 1,
+        kind: "x",
+        raw: None,
+        neighbor: &neighbor,
+    };
+    match words[2] {
+        "connected" | "up" => {
+            text::write_state_event(&mut out, &head, words[2], None);
+            return out;
+        }
+        "down" => {
+            let reason = event
+                .split_once(" down - ")
+                .unwrap()
+                .1
+                .trim_end_matches('\n');
+            text::write_state_event(&mut out, &head, "down", Some(reason));
+            return out;
+        }
+        _ => {}
+    }
+    let direction = match words[2] {
+        "receive" => Direction::Receive,
+        "send" => Direction::Send,
+        other => panic!("unknown event {other}: {event}"),
+    };
+    let (header, body) = match hex_after(event, " header 0x") {
+        Some(header) => (header, hex_after(event, " body 0x").unwrap_or_default()),
+        None if words[3] == "keepalive" => (Vec::new(), Vec::new()),
+        None => lookup(event).unwrap_or_else(|| panic!("no bytes for {event:?}")),
+    };
+    let consolidated = event.contains(" header 0x");
+    if consolidated {
+        head.raw = Some(RawMessage {
+            header: &header,
+            body: &body,
+        });
+    }
+    match words[3] {
+        "keepalive" => text::write_keepalive(&mut out, &head, direction),
+        "open" => {
+            let open = Open::decode(&body).unwrap_or_else(|e| malformed(e, event));
+            text::write_open_event(&mut out, &head, direction, &open);
+        }
+        "notification" => {
+            let notification = Notification::decode(&body).unwrap_or_else(|e| malformed(e, event));
+            text::write_notification(&mut out, &head, direction, &notification);
+        }
+        "route-refresh" => {
+            let refresh = rexa::bgp::refresh::RouteRefresh::decode(&body)
+                .unwrap_or_else(|e| malformed(e, event));
+            text::write_refresh(&mut out, &head, direction, &refresh);
+        }
+        "operational" => {
+            let operational = rexa::bgp::operational::Operational::decode(&body)
+                .unwrap_or_else(|e| malformed(e, event));
+            text::write_operational(&mut out, &head, direction, &operational);
+        }
+        "update" => {
+            let ctx = rexa::bgp::Negotiated {
+                families: vec![
+                    rexa::bgp::Family::IPV4_UNICAST,
+                    rexa::bgp::Family::IPV4_NLRI_MPLS,
+                    rexa::bgp::Family::IPV4_MPLS_VPN,
+                    rexa::bgp::Family::IPV6_UNICAST,
+                ],
+                ..rexa::bgp::Negotiated::default()
+            };
+            let (update, error) =
+                decode_update_for_report(&body, &ctx, true).unwrap_or_else(|e| malformed(e, event));
+            let options = UpdateTextOptions::default();
+            text::write_update_event(&mut out, &head, direction, &update, error, options);
+        }
+        number => {
+            assert_eq!(number, header[18].to_string(), "{event}");
+            text::write_raw_message_event(&mut out, &head, direction, &header, &body, None);
+        }
+    }
+    out
+}
+
+fn malformed<T>(error: impl std::fmt::Display, event: &str) -> T {
+    panic!("{error}: {event}")
+}
+
+/// Replays every event of a capture; returns how many there were.
+fn replay(capture: &str, lookup: &dyn Fn(&str) -> Option<(Vec<u8>, Vec<u8>)>) -> usize {
+    let events = split_events(capture);
+    assert_eq!(events.concat(), capture, "the split loses nothing");
+    let mut failures = Vec::new();
+    for event in &events {
+        let actual = String::from_utf8(replay_event(event, lookup)).unwrap();
+        if actual != *event {
+            failures.push(format!("exabgp {event:?}\nrexa   {actual:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    events.len()
+}
+
+#[test]
+fn live_session_with_raw_bytes() {
+    // `receive { parsed; packets; consolidate; ... }`: every message event carries its bytes.
+    let count = replay(LIVE_CONSOLIDATE, &|_| None);
+    assert!(count >= 25, "{count} events");
+}
+
+#[test]
+fn live_session_raw_packets() {
+    // `packets` without `consolidate`: `neighbor <ip> <dir> <type> header .. body ..`.
+    let count = replay(LIVE_PACKETS, &|_| None);
+    assert!(count >= 25, "{count} events");
+}
+
+#[test]
+fn live_session_parsed() {
+    // `parsed` only: the bytes come from the same messages in the consolidated capture,
+    // or are rebuilt for the events only this session had.
+    let known = bytes_by_text();
+    let marker = [0xffu8; 16];
+    let with_header = |message_type: u8, body: Vec<u8>| {
+        let mut header = marker.to_vec();
+        header.extend_from_slice(&u16::try_from(body.len() + 19).unwrap().to_be_bytes());
+        header.push(message_type);
+        Some((header, body))
+    };
+    let lookup = |event: &str| -> Option<(Vec<u8>, Vec<u8>)> {
+        if let Some(found) = known.get(event) {
+            return Some(found.clone());
+        }
+        if event.contains(" send open ") {
+            // The same OPEN as the other session's, but for this router-id.
+            let other = event.replace("router_id 10.0.0.151", "router_id 10.0.0.152");
+            let (header, mut body) = known.get(&other)?.clone();
+            body[5..9].copy_from_slice(&[10, 0, 0, 151]);
+            return Some((header, body));
+        }
+        if event.contains(" receive notification code 6 subcode 2 ") {
+            let mut body = vec![6, 2, 23];
+            body.extend_from_slice(b"Administrative Shutdown");
+            return with_header(3, body);
+        }
+        if event.contains(" send notification code 6 subcode 4 ") {
+            let mut body = vec![6, 4, 20];
+            body.extend_from_slice(b"Administrative Reset");
+            return with_header(3, body);
+        }
+        None
+    };
+    let count = replay(LIVE_PARSED, &lookup);
+    assert!(count >= 60, "{count} events");
+}

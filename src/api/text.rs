@@ -399,18 +399,29 @@ pub fn write_open_event(
     out.extend_from_slice(b" router_id ");
     write_ip(out, IpAddr::V4(open.router_id));
     out.extend_from_slice(b" capabilities [");
-    write_one_line(out, &capability_summary(open), true);
+    let unsent_hostname = direction == Direction::Send && open.capability(HOSTNAME).is_none();
+    write_one_line(out, &capability_summary(open, unsent_hostname), true);
     out.push(b']');
     write_header_body(out, head.raw);
     out.extend_from_slice(b"\n\n");
 }
 
+/// The hostname capability code (draft-walton-bgp-hostname-capability).
+const HOSTNAME: u8 = 73;
+
 /// ExaBGP's text of an OPEN's capabilities, before lower-casing: one entry per code in
 /// ascending order, joined by `, `. Multiprotocol and extended next-hop capabilities
 /// received several times are merged; for any other code the last one received wins.
-fn capability_summary(open: &Open) -> String {
+///
+/// ExaBGP 5 always holds a hostname capability in the OPEN it sends but leaves it off the
+/// wire when `host-name` is not configured; its sent-OPEN event still lists it, as
+/// `Hostname(None None)`: `unsent_hostname` adds that entry.
+fn capability_summary(open: &Open, unsent_hostname: bool) -> String {
     let capabilities: Vec<&Capability> = open.capabilities().collect();
     let mut codes: Vec<u8> = capabilities.iter().map(|c| c.code()).collect();
+    if unsent_hostname {
+        codes.push(HOSTNAME);
+    }
     codes.sort_unstable();
     codes.dedup();
     let mut text = String::new();
@@ -421,6 +432,9 @@ fn capability_summary(open: &Open) -> String {
         }
         let same_code = || capabilities.iter().copied().filter(|c| c.code() == *code);
         let Some(last) = same_code().last() else {
+            if *code == HOSTNAME {
+                text.push_str("Hostname(None None)");
+            }
             continue;
         };
         scratch.clear();
