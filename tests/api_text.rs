@@ -139,6 +139,9 @@ const LIVE_PARSED: &str = include_str!("data/text_events/live/b1_parsed.txt");
 const LIVE_CONSOLIDATE: &str = include_str!("data/text_events/live/b2_consolidate.txt");
 const LIVE_PACKETS: &str = include_str!("data/text_events/live/b3_packets.txt");
 
+/// The message (header, body) of an event whose text does not carry it.
+type BytesLookup<'a> = dyn Fn(&str) -> Option<(Vec<u8>, Vec<u8>)> + 'a;
+
 /// Splits a capture into events as ExaBGP wrote them: an UPDATE block up to its `end`
 /// line, an OPERATIONAL line alone, any other line with the blank line after it.
 fn split_events(capture: &str) -> Vec<&str> {
@@ -203,7 +206,7 @@ fn bytes_by_text() -> std::collections::HashMap<String, (Vec<u8>, Vec<u8>)> {
 
 /// Renders one captured event again from its inputs: the message bytes come from the
 /// event itself (consolidate, packets) or from `lookup`.
-fn replay_event(event: &str, lookup: &dyn Fn(&str) -> Option<(Vec<u8>, Vec<u8>)>) -> Vec<u8> {
+fn replay_event(event: &str, lookup: &BytesLookup<'_>) -> Vec<u8> {
     let mut out = Vec::new();
     let words: Vec<&str> = event.split_whitespace().collect();
     if words.first() == Some(&"shutdown") {
@@ -310,7 +313,7 @@ fn malformed<T>(error: impl std::fmt::Display, event: &str) -> T {
 }
 
 /// Replays every event of a capture; returns how many there were.
-fn replay(capture: &str, lookup: &dyn Fn(&str) -> Option<(Vec<u8>, Vec<u8>)>) -> usize {
+fn replay(capture: &str, lookup: &BytesLookup<'_>) -> usize {
     let events = split_events(capture);
     assert_eq!(events.concat(), capture, "the split loses nothing");
     let mut failures = Vec::new();

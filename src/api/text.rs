@@ -431,7 +431,7 @@ fn capability_summary(open: &Open, unsent_hostname: bool) -> String {
             text.push_str(", ");
         }
         let same_code = || capabilities.iter().copied().filter(|c| c.code() == *code);
-        let Some(last) = same_code().last() else {
+        let Some(last) = same_code().next_back() else {
             if *code == HOSTNAME {
                 text.push_str("Hostname(None None)");
             }
@@ -785,4 +785,4 @@ fn write_attributes(
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests;
