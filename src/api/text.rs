@@ -13,6 +13,10 @@
 //! events do not consume the per-neighbor JSON counter. On the UPDATE path the attribute
 //! text is rendered once per message and copied for each route: nothing is allocated per
 //! prefix.
+//!
+//! One deliberate difference: ExaBGP writes to helpers as ASCII and fails on peer text
+//! that is printable but not ASCII (a non-ASCII host name in an OPEN); rexa writes it as
+//! UTF-8.
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
@@ -580,19 +584,19 @@ pub fn write_update_event(
             error,
             options,
         };
-        if !update.withdrawn.is_empty() {
-            for route in &update.withdrawn {
-                lines.withdrawn(out, Route::Decoded(route));
-            }
+        for route in &update.withdrawn {
+            lines.withdrawn(out, Route::Decoded(route));
         }
-        if !update.announced.is_empty() {
-            let next_hop = update.attributes.iter().find_map(|a| match a {
-                Attribute::NextHop(address) => Some(IpAddr::V4(*address)),
+        let next_hop = update
+            .attributes
+            .iter()
+            .find_map(|a| match a {
+                Attribute::NextHop(address) => Some(NextHopText::Address(IpAddr::V4(*address))),
                 _ => None,
-            });
-            for route in &update.announced {
-                lines.announced(out, Route::Decoded(route), next_hop);
-            }
+            })
+            .unwrap_or(NextHopText::None);
+        for route in &update.announced {
+            lines.announced(out, Route::Decoded(route), next_hop);
         }
         for unreach in update.mp_unreach() {
             match &unreach.nlri {
@@ -611,9 +615,9 @@ pub fn write_update_event(
             let global = next_hop_text(&reach.next_hop);
             let link_local = reach.next_hop.link_local().map(IpAddr::V6);
             let mut announce = |out: &mut Vec<u8>, route: Route<'_>| {
-                lines.announced_with(out, route, global);
+                lines.announced(out, route, global);
                 if let Some(link_local) = link_local {
-                    lines.announced_with(out, route, NextHopText::Address(link_local));
+                    lines.announced(out, route, NextHopText::Address(link_local));
                 }
             };
             match &reach.nlri {
@@ -682,12 +686,7 @@ impl UpdateLines<'_> {
         out.push(b'\n');
     }
 
-    fn announced(&mut self, out: &mut Vec<u8>, route: Route<'_>, next_hop: Option<IpAddr>) {
-        let next_hop = next_hop.map_or(NextHopText::None, NextHopText::Address);
-        self.announced_with(out, route, next_hop);
-    }
-
-    fn announced_with(&mut self, out: &mut Vec<u8>, route: Route<'_>, next_hop: NextHopText<'_>) {
+    fn announced(&mut self, out: &mut Vec<u8>, route: Route<'_>, next_hop: NextHopText<'_>) {
         out.extend_from_within(self.prefix.clone());
         out.extend_from_slice(b" announced ");
         write_route(out, route, next_hop);
