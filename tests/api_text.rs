@@ -29,6 +29,13 @@ fn same_text_as_exabgp5() {
 }
 
 #[test]
+fn same_text_as_exabgp5_with_own_configurations() {
+    // AIGP shown when the neighbor enables it (configurations in text_events/configs).
+    let checked = check_golden(include_str!("data/text_events/exabgp5_text_extra.tsv"));
+    assert!(checked >= 2, "only {checked} golden cases found");
+}
+
+#[test]
 fn same_text_as_exabgp5_for_ci_messages() {
     let checked = check_golden(include_str!("data/text_events/exabgp5_text_decode_ci.tsv"));
     assert!(checked >= 75, "only {checked} golden cases found");
@@ -82,6 +89,8 @@ fn render(setup: &DecodeSetup, bytes: &[u8], with_raw: bool) -> Result<Vec<u8>, 
 /// Checks every case of a golden file; returns how many there were.
 fn check_golden(cases: &str) -> usize {
     let configs = support::conformance::conformance_dir().join("configs");
+    let own_configs =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/text_events/configs");
     let mut checked = 0;
     let mut failures = Vec::new();
     for line in cases
@@ -101,7 +110,13 @@ fn check_golden(cases: &str) -> usize {
             args.push(OsString::from(word));
             if word == "-c" {
                 let name = words.next().expect("-c needs a configuration name");
-                args.push(configs.join(name).into_os_string());
+                let own = own_configs.join(name);
+                let path = if own.exists() {
+                    own
+                } else {
+                    configs.join(name)
+                };
+                args.push(path.into_os_string());
             }
         }
         args.push(OsString::from(*hex));
