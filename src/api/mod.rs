@@ -7,3 +7,4 @@ pub mod message_json;
 pub mod neighbor_match;
 pub mod respawn;
 pub mod subscriptions;
+pub mod text;
