@@ -72,9 +72,7 @@ fn render(setup: &DecodeSetup, bytes: &[u8], with_raw: bool) -> Result<Vec<u8>, 
         2 => {
             let (update, error) = decode_update_for_report(framed.body, &ctx.negotiated, false)
                 .map_err(|e| e.to_string())?;
-            let options = UpdateTextOptions {
-                aigp: setup.json.aigp,
-            };
+            let options = UpdateTextOptions::from(setup.json);
             text::write_update_event(&mut out, &head, direction, &update, error, options);
         }
         3 => {

@@ -23,7 +23,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::ops::Range;
 
 use super::json::{Direction, Envelope, EventHead, JsonWriter, RawMessage};
-use super::message_json::AttributeErrorNote;
+use super::message_json::{AttributeErrorNote, UpdateJsonOptions};
 use crate::bgp::attribute::Attribute;
 use crate::bgp::capability::{iana_class, Capability};
 use crate::bgp::mp::MpNlri;
@@ -536,6 +536,13 @@ fn capability_summary(open: &Open, unsent_hostname: bool) -> String {
 pub struct UpdateTextOptions {
     /// Show the AIGP attribute (ExaBGP does only when the neighbor has `aigp` enabled).
     pub aigp: bool,
+}
+
+impl From<UpdateJsonOptions> for UpdateTextOptions {
+    /// The text options matching a JSON helper's (text has no compact form).
+    fn from(json: UpdateJsonOptions) -> Self {
+        UpdateTextOptions { aigp: json.aigp }
+    }
 }
 
 /// An UPDATE event, the multi-line block of api.md §8:

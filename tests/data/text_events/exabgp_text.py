@@ -9,6 +9,7 @@ is the exact string the encoder returned plus the newline ExaBGP's process write
 with LF shown as <LF>.
 
 usage: /opt/exabgp5/bin/python3 exabgp_text.py INPUT.tsv CONFIG_DIR > OUTPUT.tsv
+(CONFIG_DIR holds the configurations named by `-c`)
 """
 
 import os
