@@ -4,13 +4,13 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use crate::api::json::{self, Direction, Envelope, EventHead, NeighborIdentity};
+use crate::api::json::{self, Direction, Envelope, EventHead, NeighborIdentity, RawMessage};
 use crate::api::message_json::{self, UpdateJsonOptions};
 use crate::api::respawn::RespawnBudget;
 use crate::api::subscriptions::{subscriptions, MessageForms, Subscription};
 use crate::api::text::{self, UpdateTextOptions as TextOptions};
 use crate::bgp::message::{self as message_type, Message};
-use crate::bgp::negotiated::Negotiation;
+use crate::bgp::negotiated::{Negotiated, Negotiation};
 use crate::config::model::{AsnSetting, Encoder, Neighbor, Process};
 use crate::peer::FsmLabel;
 use crate::reactor::process::{ProcessExit, ProcessId, ProcessSpec};
@@ -54,6 +54,14 @@ pub(super) struct NeighborApi {
     pub established_at: Option<std::time::Instant>,
     /// UPDATEs received (`show neighbor`).
     pub updates_received: u64,
+    /// The last negotiation, added to raw packet events for `negotiated` subscribers.
+    pub negotiation: Option<Box<Negotiation>>,
+    /// The context to decode the messages rexa sends: the session's, ADD-PATH seen from the
+    /// sending side.
+    pub sent_context: Negotiated,
+    /// The bytes of the received message being reported, for the `header` / `body` hex of
+    /// its decoded event (`consolidate`).
+    pub last_packet: Option<Box<[u8]>>,
 }
 
 impl NeighborApi {
@@ -81,7 +89,36 @@ impl NeighborApi {
             },
             established_at: None,
             updates_received: 0,
+            negotiation: None,
+            sent_context: Negotiated::default(),
+            last_packet: None,
         }
+    }
+
+    /// Whether a process asked for the bytes of received messages (raw events, or the hex
+    /// of consolidated ones): the peer then reports them.
+    pub fn wants_received_packets(&self) -> bool {
+        self.subscriptions.iter().any(|s| {
+            MESSAGE_TYPES.iter().any(|kind| {
+                let forms = s.received(*kind);
+                forms.raw || forms.with_hex
+            })
+        })
+    }
+
+    /// Whether a process asked for any message rexa sends: the peer then reports them.
+    pub fn wants_sent(&self) -> bool {
+        self.subscriptions
+            .iter()
+            .any(|s| MESSAGE_TYPES.iter().any(|kind| s.sent(*kind).any()))
+    }
+
+    /// The session's negotiation: kept for raw events and to decode what rexa sends.
+    pub fn negotiated(&mut self, negotiation: Box<Negotiation>) {
+        let mut context = negotiation.negotiated.clone();
+        std::mem::swap(&mut context.addpath_receive, &mut context.addpath_send);
+        self.sent_context = context;
+        self.negotiation = Some(negotiation);
     }
 
     /// Whether process `index` may drive this neighbor with commands.
@@ -90,14 +127,51 @@ impl NeighborApi {
     }
 }
 
+/// The BGP message types a process may subscribe to.
+const MESSAGE_TYPES: [u8; 6] = [
+    message_type::OPEN,
+    message_type::UPDATE,
+    message_type::NOTIFICATION,
+    message_type::KEEPALIVE,
+    message_type::ROUTE_REFRESH,
+    message_type::OPERATIONAL,
+];
+
 /// An event about a neighbor, before it is rendered for a process.
 pub(super) enum Event<'a> {
     /// `connected`, `up`, `down` (with its reason).
     State(&'static str, Option<&'a str>),
     Fsm(FsmLabel),
     Negotiated(&'a Negotiation),
-    Received(&'a Message),
+    /// A message received or sent.
+    Message(MessageReport<'a>),
     Signal(i32, &'static str),
+}
+
+/// A BGP message received from or sent to the peer, in the forms known so far.
+pub(super) struct MessageReport<'a> {
+    pub direction: Direction,
+    /// The BGP message type.
+    pub kind: u8,
+    /// The whole message, header included, when the peer reported its bytes.
+    pub packet: Option<&'a [u8]>,
+    /// The decoded message, when known.
+    pub message: Option<&'a Message>,
+    /// Which events this report writes: raw ones (`packets`) and/or decoded ones. A received
+    /// message is reported twice: its raw events when its bytes arrive, its decoded ones
+    /// once it is decoded.
+    pub raw: bool,
+    pub parsed: bool,
+}
+
+impl MessageReport<'_> {
+    /// The 19-byte header and the body of the packet.
+    fn raw_message(&self) -> Option<RawMessage<'_>> {
+        let packet = self.packet?;
+        let header = packet.get(..message_type::HEADER_LEN)?;
+        let body = packet.get(message_type::HEADER_LEN..)?;
+        Some(RawMessage { header, body })
+    }
 }
 
 /// The configured helpers and what rendering events needs.
@@ -329,33 +403,83 @@ impl Helpers {
                 pid: self.pid,
                 ppid: self.ppid,
             };
-            let mut head = EventHead {
+            let head = EventHead {
                 envelope: &envelope,
                 counter: 0,
                 kind: event_kind(event),
                 raw: None,
                 neighbor: &neighbor.identity,
             };
-            match helper.encoder {
-                Encoder::Json => {
-                    // Every JSON event rendered for the neighbor takes the next number.
-                    neighbor.counter += 1;
-                    head.counter = neighbor.counter;
-                    write_json(&mut self.scratch, &head, event, neighbor.update_options);
-                    if !self.scratch.is_empty() {
-                        self.scratch.push(b'\n');
+            let report = match event {
+                Event::Message(report) => Some(report),
+                _ => None,
+            };
+            let raw = report.and_then(MessageReport::raw_message);
+            if forms.raw {
+                if let (Some(report), Some(raw)) = (report, raw) {
+                    let head = EventHead {
+                        kind: message_json::raw_message_kind(report.kind),
+                        ..head
+                    };
+                    let negotiation = neighbor
+                        .negotiation
+                        .as_deref()
+                        .filter(|_| subscription.negotiated);
+                    match helper.encoder {
+                        Encoder::Json => {
+                            neighbor.counter += 1;
+                            let head = EventHead {
+                                counter: neighbor.counter,
+                                ..head
+                            };
+                            message_json::write_raw_message_event(
+                                &mut self.scratch,
+                                &head,
+                                report.direction,
+                                raw.header,
+                                raw.body,
+                                negotiation,
+                            );
+                            self.scratch.push(b'\n');
+                        }
+                        Encoder::Text => text::write_raw_message_event(
+                            &mut self.scratch,
+                            &head,
+                            report.direction,
+                            raw.header,
+                            raw.body,
+                            negotiation,
+                        ),
                     }
                 }
-                // The text writers end their lines themselves (and write nothing for the
-                // events that have no text form).
-                Encoder::Text => write_text(
-                    &mut self.scratch,
-                    &head,
-                    event,
-                    TextOptions {
-                        aigp: neighbor.update_options.aigp,
-                    },
-                ),
+            }
+            if forms.parsed {
+                let mut head = EventHead {
+                    raw: raw.filter(|_| forms.with_hex),
+                    ..head
+                };
+                match helper.encoder {
+                    Encoder::Json => {
+                        // Every JSON event rendered for the neighbor takes the next number.
+                        neighbor.counter += 1;
+                        head.counter = neighbor.counter;
+                        let start = self.scratch.len();
+                        write_json(&mut self.scratch, &head, event, neighbor.update_options);
+                        if self.scratch.len() > start {
+                            self.scratch.push(b'\n');
+                        }
+                    }
+                    // The text writers end their lines themselves (and write nothing for the
+                    // events that have no text form).
+                    Encoder::Text => write_text(
+                        &mut self.scratch,
+                        &head,
+                        event,
+                        TextOptions {
+                            aigp: neighbor.update_options.aigp,
+                        },
+                    ),
+                }
             }
             if self.scratch.is_empty() {
                 continue;
@@ -428,11 +552,16 @@ fn wanted(subscription: &Subscription, event: &Event<'_>) -> MessageForms {
         Event::Fsm(_) => parsed(subscription.fsm),
         Event::Negotiated(_) => parsed(subscription.negotiated),
         Event::Signal(..) => parsed(subscription.signal),
-        Event::Received(message) => {
-            // Raw packets need the received bytes, which the peer does not keep: the
-            // decoded form is what is reported.
-            let forms = subscription.received(message.kind());
-            parsed(forms.parsed || forms.raw)
+        Event::Message(report) => {
+            let forms = match report.direction {
+                Direction::Send => subscription.sent(report.kind),
+                Direction::Receive | Direction::In => subscription.received(report.kind),
+            };
+            MessageForms {
+                raw: forms.raw && report.raw && report.packet.is_some(),
+                parsed: forms.parsed && report.parsed && report.message.is_some(),
+                with_hex: forms.with_hex,
+            }
         }
     }
 }
@@ -443,7 +572,7 @@ fn event_kind(event: &Event<'_>) -> &'static str {
         Event::Fsm(_) => "fsm",
         Event::Negotiated(_) => "negotiated",
         Event::Signal(..) => "signal",
-        Event::Received(message) => match message.kind() {
+        Event::Message(report) => match report.kind {
             message_type::OPEN => "open",
             message_type::UPDATE => "update",
             message_type::NOTIFICATION => "notification",
@@ -461,7 +590,6 @@ fn write_json(
     event: &Event<'_>,
     options: UpdateJsonOptions,
 ) {
-    let direction = Direction::Receive;
     match event {
         Event::State(state, reason) => json::write_state_event(out, head, state, *reason),
         Event::Fsm(label) => message_json::write_fsm_event(out, head, label.name()),
@@ -469,41 +597,50 @@ fn write_json(
             message_json::write_negotiated_event(out, head, negotiation)
         }
         Event::Signal(code, name) => message_json::write_signal_event(out, head, *code, name),
-        Event::Received(message) => match message {
-            Message::Open(open) => message_json::write_open_event(out, head, direction, open),
+        Event::Message(MessageReport {
+            direction,
+            message: Some(message),
+            ..
+        }) => match message {
+            Message::Open(open) => message_json::write_open_event(out, head, *direction, open),
             Message::Update(update) => {
-                message_json::write_update_event(out, head, direction, update, None, options)
+                message_json::write_update_event(out, head, *direction, update, None, options)
             }
-            Message::Notification(n) => message_json::write_notification(out, head, direction, n),
-            Message::Keepalive => message_json::write_keepalive(out, head, direction),
+            Message::Notification(n) => message_json::write_notification(out, head, *direction, n),
+            Message::Keepalive => message_json::write_keepalive(out, head, *direction),
             Message::RouteRefresh(refresh) => {
-                message_json::write_refresh(out, head, direction, refresh)
+                message_json::write_refresh(out, head, *direction, refresh)
             }
             Message::Operational(operational) => {
-                message_json::write_operational(out, head, direction, operational)
+                message_json::write_operational(out, head, *direction, operational)
             }
         },
+        Event::Message(_) => {}
     }
 }
 
 fn write_text(out: &mut Vec<u8>, head: &EventHead<'_>, event: &Event<'_>, options: TextOptions) {
-    let direction = Direction::Receive;
     match event {
         Event::State(state, reason) => text::write_state_event(out, head, state, *reason),
         Event::Fsm(label) => text::write_fsm_event(out, head, label.name()),
         Event::Negotiated(negotiation) => text::write_negotiated_event(out, head, negotiation),
         Event::Signal(code, name) => text::write_signal_event(out, head, *code, name),
-        Event::Received(message) => match message {
-            Message::Open(open) => text::write_open_event(out, head, direction, open),
+        Event::Message(MessageReport {
+            direction,
+            message: Some(message),
+            ..
+        }) => match message {
+            Message::Open(open) => text::write_open_event(out, head, *direction, open),
             Message::Update(update) => {
-                text::write_update_event(out, head, direction, update, None, options)
+                text::write_update_event(out, head, *direction, update, None, options)
             }
-            Message::Notification(n) => text::write_notification(out, head, direction, n),
-            Message::Keepalive => text::write_keepalive(out, head, direction),
-            Message::RouteRefresh(refresh) => text::write_refresh(out, head, direction, refresh),
+            Message::Notification(n) => text::write_notification(out, head, *direction, n),
+            Message::Keepalive => text::write_keepalive(out, head, *direction),
+            Message::RouteRefresh(refresh) => text::write_refresh(out, head, *direction, refresh),
             Message::Operational(operational) => {
-                text::write_operational(out, head, direction, operational)
+                text::write_operational(out, head, *direction, operational)
             }
         },
+        Event::Message(_) => {}
     }
 }
