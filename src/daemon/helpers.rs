@@ -386,16 +386,14 @@ impl Helpers {
         neighbor: &mut NeighborApi,
         event: &Event<'_>,
     ) {
-        for subscription in &neighbor.subscriptions {
+        for index in 0..neighbor.subscriptions.len() {
+            let Some(subscription) = neighbor.subscriptions.get(index).copied() else {
+                continue;
+            };
             let Some(helper) = self.list.get(subscription.process) else {
                 continue;
             };
             let Some(id) = helper.process else { continue };
-            let forms = wanted(subscription, event);
-            if !forms.any() {
-                continue;
-            }
-            self.scratch.clear();
             let envelope = Envelope {
                 version: json::FORMAT_VERSION_5,
                 time: json::now_seconds(),
@@ -403,88 +401,18 @@ impl Helpers {
                 pid: self.pid,
                 ppid: self.ppid,
             };
-            let head = EventHead {
-                envelope: &envelope,
-                counter: 0,
-                kind: event_kind(event),
-                raw: None,
-                neighbor: &neighbor.identity,
-            };
-            let report = match event {
-                Event::Message(report) => Some(report),
-                _ => None,
-            };
-            let raw = report.and_then(MessageReport::raw_message);
-            if forms.raw {
-                if let (Some(report), Some(raw)) = (report, raw) {
-                    let head = EventHead {
-                        kind: message_json::raw_message_kind(report.kind),
-                        ..head
-                    };
-                    let negotiation = neighbor
-                        .negotiation
-                        .as_deref()
-                        .filter(|_| subscription.negotiated);
-                    match helper.encoder {
-                        Encoder::Json => {
-                            neighbor.counter += 1;
-                            let head = EventHead {
-                                counter: neighbor.counter,
-                                ..head
-                            };
-                            message_json::write_raw_message_event(
-                                &mut self.scratch,
-                                &head,
-                                report.direction,
-                                raw.header,
-                                raw.body,
-                                negotiation,
-                            );
-                            self.scratch.push(b'\n');
-                        }
-                        Encoder::Text => text::write_raw_message_event(
-                            &mut self.scratch,
-                            &head,
-                            report.direction,
-                            raw.header,
-                            raw.body,
-                            negotiation,
-                        ),
-                    }
-                }
+            self.scratch.clear();
+            render(
+                &mut self.scratch,
+                &envelope,
+                helper.encoder,
+                &subscription,
+                neighbor,
+                event,
+            );
+            if !self.scratch.is_empty() {
+                reactor.write_process(id, &self.scratch);
             }
-            if forms.parsed {
-                let mut head = EventHead {
-                    raw: raw.filter(|_| forms.with_hex),
-                    ..head
-                };
-                match helper.encoder {
-                    Encoder::Json => {
-                        // Every JSON event rendered for the neighbor takes the next number.
-                        neighbor.counter += 1;
-                        head.counter = neighbor.counter;
-                        let start = self.scratch.len();
-                        write_json(&mut self.scratch, &head, event, neighbor.update_options);
-                        if self.scratch.len() > start {
-                            self.scratch.push(b'\n');
-                        }
-                    }
-                    // The text writers end their lines themselves (and write nothing for the
-                    // events that have no text form).
-                    Encoder::Text => write_text(
-                        &mut self.scratch,
-                        &head,
-                        event,
-                        TextOptions {
-                            aigp: neighbor.update_options.aigp,
-                        },
-                    ),
-                }
-            }
-            if self.scratch.is_empty() {
-                continue;
-            }
-            reactor.write_process(id, &self.scratch);
         }
     }
 
@@ -538,6 +466,95 @@ fn unix_seconds() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Appends to `out` what `subscription` asked to hear of `event` (nothing, one event, or
+/// a raw event then its decoded form), in the helper's `encoder`. Every JSON event takes
+/// the neighbor's next counter number.
+fn render(
+    out: &mut Vec<u8>,
+    envelope: &Envelope<'_>,
+    encoder: Encoder,
+    subscription: &Subscription,
+    neighbor: &mut NeighborApi,
+    event: &Event<'_>,
+) {
+    let forms = wanted(subscription, event);
+    if !forms.any() {
+        return;
+    }
+    let head = EventHead {
+        envelope,
+        counter: 0,
+        kind: event_kind(event),
+        raw: None,
+        neighbor: &neighbor.identity,
+    };
+    let report = match event {
+        Event::Message(report) => Some(report),
+        _ => None,
+    };
+    let raw = report.and_then(MessageReport::raw_message);
+    if let (true, Some(report), Some(raw)) = (forms.raw, report, raw) {
+        let mut head = EventHead {
+            kind: message_json::raw_message_kind(report.kind),
+            ..head
+        };
+        let negotiation = neighbor
+            .negotiation
+            .as_deref()
+            .filter(|_| subscription.negotiated);
+        match encoder {
+            Encoder::Json => {
+                neighbor.counter += 1;
+                head.counter = neighbor.counter;
+                message_json::write_raw_message_event(
+                    out,
+                    &head,
+                    report.direction,
+                    raw.header,
+                    raw.body,
+                    negotiation,
+                );
+                out.push(b'\n');
+            }
+            Encoder::Text => text::write_raw_message_event(
+                out,
+                &head,
+                report.direction,
+                raw.header,
+                raw.body,
+                negotiation,
+            ),
+        }
+    }
+    if forms.parsed {
+        let mut head = EventHead {
+            raw: raw.filter(|_| forms.with_hex),
+            ..head
+        };
+        match encoder {
+            Encoder::Json => {
+                neighbor.counter += 1;
+                head.counter = neighbor.counter;
+                let start = out.len();
+                write_json(out, &head, event, neighbor.update_options);
+                if out.len() > start {
+                    out.push(b'\n');
+                }
+            }
+            // The text writers end their lines themselves (and write nothing for the
+            // events that have no text form).
+            Encoder::Text => write_text(
+                out,
+                &head,
+                event,
+                TextOptions {
+                    aigp: neighbor.update_options.aigp,
+                },
+            ),
+        }
+    }
 }
 
 /// Which forms of `event` the subscription asked for (state-like events are "parsed").
@@ -642,5 +659,143 @@ fn write_text(out: &mut Vec<u8>, head: &EventHead<'_>, event: &Event<'_>, option
             }
         },
         Event::Message(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bgp::open::Open;
+    use crate::bgp::Family;
+
+    fn neighbor_api(apis: &str) -> NeighborApi {
+        let text = format!(
+            "process a {{ run /bin/true; encoder json; }} process b {{ run /bin/true; encoder text; }} \
+             neighbor 127.0.0.2 {{ router-id 10.0.0.1; local-address 127.0.0.1; local-as 1; \
+             peer-as 2; family {{ ipv4 unicast; }} {apis} }}"
+        );
+        let config = crate::config::parse(&text, "test.conf").expect("valid");
+        NeighborApi::new(&config.neighbors[0], &["a", "b"], false)
+    }
+
+    fn envelope() -> Envelope<'static> {
+        Envelope {
+            version: json::FORMAT_VERSION_5,
+            time: 1.5,
+            host: "h",
+            pid: 1,
+            ppid: 2,
+        }
+    }
+
+    /// Renders `event` for the neighbor's first subscription; returns the output lines.
+    fn render_lines(api: &mut NeighborApi, encoder: Encoder, event: &Event<'_>) -> Vec<String> {
+        let subscription = api.subscriptions[0];
+        let mut out = Vec::new();
+        render(&mut out, &envelope(), encoder, &subscription, api, event);
+        String::from_utf8(out)
+            .expect("utf-8")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn eor_packet() -> Vec<u8> {
+        let mut packet = Vec::new();
+        crate::bgp::update::write_end_of_rib(&mut packet, Family::IPV4_UNICAST);
+        packet
+    }
+
+    #[test]
+    fn switches_follow_the_subscriptions() {
+        let api = neighbor_api("api { processes [ a ]; receive { parsed; update; } }");
+        assert!(!api.wants_received_packets() && !api.wants_sent());
+        let api = neighbor_api("api { processes [ a ]; receive { consolidate; keepalive; } }");
+        assert!(api.wants_received_packets() && !api.wants_sent());
+        let api = neighbor_api("api { processes [ b ]; send { parsed; open; } }");
+        assert!(!api.wants_received_packets() && api.wants_sent());
+    }
+
+    #[test]
+    fn parsed_and_packets_give_the_raw_event_then_the_decoded_one() {
+        let mut api =
+            neighbor_api("api { processes [ a ]; negotiated; send { parsed; packets; update; } }");
+        let ours = Open::new(1, 180, "10.0.0.1".parse().expect("ip"), Vec::new());
+        let theirs = Open::new(2, 180, "10.0.0.2".parse().expect("ip"), Vec::new());
+        api.negotiated(Box::new(Negotiation::new(&ours, &theirs)));
+        let packet = eor_packet();
+        let message = decode_message(&packet);
+        let report = MessageReport {
+            direction: Direction::Send,
+            kind: message_type::UPDATE,
+            packet: Some(&packet),
+            message: Some(&message),
+            raw: true,
+            parsed: true,
+        };
+        let lines = render_lines(&mut api, Encoder::Json, &Event::Message(report));
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let raw: serde_json::Value = serde_json::from_str(&lines[0]).expect("json");
+        let decoded: serde_json::Value = serde_json::from_str(&lines[1]).expect("json");
+        assert_eq!(raw["counter"], 1);
+        assert_eq!(raw["neighbor"]["direction"], "send");
+        assert_eq!(raw["neighbor"]["message"]["category"], 2);
+        assert_eq!(raw["neighbor"]["message"]["body"], "0x00000000");
+        assert!(raw["neighbor"]["negotiated"].is_object(), "{}", lines[0]);
+        assert_eq!(decoded["counter"], 2);
+        assert_eq!(decoded["neighbor"]["message"]["eor"]["afi"], "ipv4");
+        assert!(decoded.get("header").is_none(), "parsed carries no hex");
+    }
+
+    #[test]
+    fn consolidated_received_messages_carry_their_hex() {
+        let mut api = neighbor_api(
+            "api { processes [ b ]; receive { consolidate; keepalive; } } \
+             api { processes [ a ]; receive { consolidate; keepalive; } }",
+        );
+        let mut packet = Vec::new();
+        Message::Keepalive.encode(&mut packet, &Negotiated::default());
+        // The bytes arrive first: no raw event is asked for.
+        let bytes = MessageReport {
+            direction: Direction::Receive,
+            kind: message_type::KEEPALIVE,
+            packet: Some(&packet),
+            message: None,
+            raw: true,
+            parsed: false,
+        };
+        assert!(render_lines(&mut api, Encoder::Json, &Event::Message(bytes)).is_empty());
+        let decoded = MessageReport {
+            direction: Direction::Receive,
+            kind: message_type::KEEPALIVE,
+            packet: Some(&packet),
+            message: Some(&Message::Keepalive),
+            raw: false,
+            parsed: true,
+        };
+        let event = Event::Message(decoded);
+        let lines = render_lines(&mut api, Encoder::Json, &event);
+        assert_eq!(lines.len(), 1);
+        assert!(
+            lines[0].contains(
+                r#""type": "keepalive", "header": "0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001304", "neighbor""#
+            ),
+            "{}",
+            lines[0]
+        );
+        let lines = render_lines(&mut api, Encoder::Text, &event);
+        assert_eq!(
+            lines[0],
+            "neighbor 127.0.0.2 receive keepalive header 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001304"
+        );
+    }
+
+    fn decode_message(packet: &[u8]) -> Message {
+        Message::decode(
+            packet[18],
+            &packet[message_type::HEADER_LEN..],
+            &Negotiated::default(),
+        )
+        .expect("valid")
     }
 }
