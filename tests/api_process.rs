@@ -263,3 +263,174 @@ fn a_missing_helper_program_is_a_start_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no-such-program"), "{stderr}");
 }
+
+/// `0x` and uppercase hex, as the events write bytes.
+fn hex(bytes: &[u8]) -> String {
+    let digits: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    format!("0x{digits}")
+}
+
+/// The 19-byte header of a message of `kind` with a body of `body_len` bytes.
+fn header(kind: u8, body_len: usize) -> Vec<u8> {
+    let mut out = vec![0xFF; 16];
+    out.extend_from_slice(&((19 + body_len) as u16).to_be_bytes());
+    out.push(kind);
+    out
+}
+
+/// Reads every line of `file` (waiting for at least `lines`) as JSON.
+fn json_events(dir: &Path, file: &str, lines: usize) -> Vec<serde_json::Value> {
+    lines_of(dir, file, lines)
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn raw_consolidated_and_sent_message_events() {
+    let dir = run_dir("api-raw");
+    let local = Ipv4Addr::new(127, 0, 0, 181);
+    let peer = Ipv4Addr::new(127, 0, 0, 182);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    let raw = write_script(&dir, "raw.sh", "cat > raw.json\n");
+    let sent = write_script(&dir, "sent.sh", "cat > sent.json\n");
+    let text = write_script(&dir, "text.sh", "cat > raw.txt\n");
+    let conf = config(
+        local,
+        peer,
+        listener.port(),
+        &format!(
+            "process raw {{ run /bin/sh {raw}; encoder json; }}\n\
+             process sent {{ run /bin/sh {sent}; encoder json; }}\n\
+             process text {{ run /bin/sh {text}; encoder text; }}"
+        ),
+        "static { route 10.8.0.0/24 next-hop 127.0.0.181; }\n  \
+         api { processes [ raw ]; receive { packets; consolidate; update; } \
+         send { packets; update; keepalive; } }\n  \
+         api { processes [ sent ]; send { parsed; packets; consolidate; update; } }\n  \
+         api { processes [ text ]; receive { packets; update; } }",
+    );
+    let mut rexa = Rexa::start(&dir, &conf, &[]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    // What the sink received from rexa, each UPDATE rebuilt whole from its parts.
+    let mut updates: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    sink.receive_until_eor(LIMIT, |view| {
+        let mut body = Vec::new();
+        for part in [view.withdrawn_bytes(), view.attribute_bytes()] {
+            body.extend_from_slice(&(part.len() as u16).to_be_bytes());
+            body.extend_from_slice(part);
+        }
+        body.extend_from_slice(view.nlri_bytes());
+        updates.push((header(2, body.len()), body));
+    })
+    .unwrap_or_else(|e| panic!("no EOR: {e}\n{}", rexa.log()));
+    assert_eq!(updates.len(), 1, "the static route");
+    let (route_header, route_body) = &updates[0];
+    let eor_body = [0u8, 0, 0, 0];
+    // 10.9.0.0/16, ORIGIN IGP, AS_PATH [65001], NEXT_HOP 127.0.0.182.
+    let update = [
+        0, 0, 0, 20, 0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0xFD, 0xE9, 0x40, 3, 4, 127, 0, 0, 182,
+        16, 10, 9,
+    ];
+    sink.send_update(&update).expect("send an UPDATE");
+
+    // raw: a raw event per message sent (KEEPALIVE, UPDATE, End-of-RIB), then the
+    // received UPDATE decoded with its hex.
+    let events = json_events(&dir, "raw.json", 4);
+    let neighbor = |v: &serde_json::Value| v["neighbor"].clone();
+    let sent_raw: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|v| v["neighbor"]["direction"] == "send")
+        .collect();
+    for event in &sent_raw {
+        assert!(
+            event.get("header").is_none(),
+            "raw events carry no top-level hex"
+        );
+        assert!(neighbor(event)["message"].get("update").is_none());
+    }
+    let keepalive = sent_raw
+        .iter()
+        .find(|v| v["type"] == "keepalive")
+        .unwrap_or_else(|| panic!("no keepalive sent: {events:?}"));
+    assert_eq!(
+        neighbor(keepalive)["message"],
+        serde_json::json!({ "category": 4, "header": hex(&header(4, 0)), "body": "0x" })
+    );
+    let raw_updates: Vec<serde_json::Value> = sent_raw
+        .iter()
+        .filter(|v| v["type"] == "update")
+        .map(|v| neighbor(v)["message"].clone())
+        .collect();
+    assert_eq!(
+        raw_updates,
+        [
+            serde_json::json!({ "category": 2, "header": hex(route_header), "body": hex(route_body) }),
+            serde_json::json!({ "category": 2, "header": hex(&header(2, 4)), "body": hex(&eor_body) }),
+        ],
+        "{events:?}"
+    );
+    let received = events
+        .iter()
+        .find(|v| v["neighbor"]["direction"] == "receive")
+        .unwrap_or_else(|| panic!("no received update: {events:?}"));
+    assert_eq!(received["type"], "update");
+    assert_eq!(received["header"], hex(&header(2, update.len())));
+    assert_eq!(received["body"], hex(&update));
+    assert_eq!(
+        received["neighbor"]["message"]["update"]["announce"]["ipv4 unicast"]["127.0.0.182"][0]
+            ["nlri"],
+        "10.9.0.0/16"
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|v| v["neighbor"]["direction"] == "receive")
+            .count(),
+        1,
+        "consolidate: one event per received UPDATE"
+    );
+
+    // sent: rexa's own UPDATE and End-of-RIB decoded, with their hex (consolidate + packets).
+    let sent_events = json_events(&dir, "sent.json", 2);
+    assert_eq!(sent_events.len(), 2, "{sent_events:?}");
+    let route = &sent_events[0];
+    assert_eq!(route["type"], "update");
+    assert_eq!(route["neighbor"]["direction"], "send");
+    assert_eq!(route["header"], hex(route_header));
+    assert_eq!(route["body"], hex(route_body));
+    assert_eq!(
+        route["neighbor"]["message"]["update"]["announce"]["ipv4 unicast"]["127.0.0.181"][0]
+            ["nlri"],
+        "10.8.0.0/24"
+    );
+    let eor = &sent_events[1];
+    assert_eq!(eor["neighbor"]["direction"], "send");
+    assert_eq!(
+        eor["neighbor"]["message"]["eor"],
+        serde_json::json!({ "afi": "ipv4", "safi": "unicast" })
+    );
+    assert_eq!(eor["body"], hex(&eor_body));
+
+    // One counter for both JSON helpers: every number once.
+    let mut counters: Vec<u64> = events
+        .iter()
+        .chain(&sent_events)
+        .filter_map(|v| v["counter"].as_u64())
+        .collect();
+    counters.sort_unstable();
+    assert_eq!(counters, (1..=counters.len() as u64).collect::<Vec<_>>());
+
+    // text: the received UPDATE as a raw line only.
+    let text_lines = lines_of(&dir, "raw.txt", 1);
+    let expected = format!(
+        "neighbor 127.0.0.182 receive 2 header {} body {}",
+        hex(&header(2, update.len())),
+        hex(&update)
+    );
+    let non_empty: Vec<&String> = text_lines.iter().filter(|l| !l.is_empty()).collect();
+    assert_eq!(non_empty, [&expected], "{text_lines:?}");
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}

@@ -4,13 +4,13 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use crate::api::json::{self, Direction, Envelope, EventHead, NeighborIdentity};
+use crate::api::json::{self, Direction, Envelope, EventHead, NeighborIdentity, RawMessage};
 use crate::api::message_json::{self, UpdateJsonOptions};
 use crate::api::respawn::RespawnBudget;
 use crate::api::subscriptions::{subscriptions, MessageForms, Subscription};
 use crate::api::text::{self, UpdateTextOptions as TextOptions};
 use crate::bgp::message::{self as message_type, Message};
-use crate::bgp::negotiated::Negotiation;
+use crate::bgp::negotiated::{Negotiated, Negotiation};
 use crate::config::model::{AsnSetting, Encoder, Neighbor, Process};
 use crate::peer::FsmLabel;
 use crate::reactor::process::{ProcessExit, ProcessId, ProcessSpec};
@@ -54,6 +54,14 @@ pub(super) struct NeighborApi {
     pub established_at: Option<std::time::Instant>,
     /// UPDATEs received (`show neighbor`).
     pub updates_received: u64,
+    /// The last negotiation, added to raw packet events for `negotiated` subscribers.
+    pub negotiation: Option<Box<Negotiation>>,
+    /// The context to decode the messages rexa sends: the session's, ADD-PATH seen from the
+    /// sending side.
+    pub sent_context: Negotiated,
+    /// The bytes of the received message being reported, for the `header` / `body` hex of
+    /// its decoded event (`consolidate`).
+    pub last_packet: Option<Box<[u8]>>,
 }
 
 impl NeighborApi {
@@ -81,7 +89,36 @@ impl NeighborApi {
             },
             established_at: None,
             updates_received: 0,
+            negotiation: None,
+            sent_context: Negotiated::default(),
+            last_packet: None,
         }
+    }
+
+    /// Whether a process asked for the bytes of received messages (raw events, or the hex
+    /// of consolidated ones): the peer then reports them.
+    pub fn wants_received_packets(&self) -> bool {
+        self.subscriptions.iter().any(|s| {
+            MESSAGE_TYPES.iter().any(|kind| {
+                let forms = s.received(*kind);
+                forms.raw || forms.with_hex
+            })
+        })
+    }
+
+    /// Whether a process asked for any message rexa sends: the peer then reports them.
+    pub fn wants_sent(&self) -> bool {
+        self.subscriptions
+            .iter()
+            .any(|s| MESSAGE_TYPES.iter().any(|kind| s.sent(*kind).any()))
+    }
+
+    /// The session's negotiation: kept for raw events and to decode what rexa sends.
+    pub fn negotiated(&mut self, negotiation: Box<Negotiation>) {
+        let mut context = negotiation.negotiated.clone();
+        std::mem::swap(&mut context.addpath_receive, &mut context.addpath_send);
+        self.sent_context = context;
+        self.negotiation = Some(negotiation);
     }
 
     /// Whether process `index` may drive this neighbor with commands.
@@ -90,14 +127,51 @@ impl NeighborApi {
     }
 }
 
+/// The BGP message types a process may subscribe to.
+const MESSAGE_TYPES: [u8; 6] = [
+    message_type::OPEN,
+    message_type::UPDATE,
+    message_type::NOTIFICATION,
+    message_type::KEEPALIVE,
+    message_type::ROUTE_REFRESH,
+    message_type::OPERATIONAL,
+];
+
 /// An event about a neighbor, before it is rendered for a process.
 pub(super) enum Event<'a> {
     /// `connected`, `up`, `down` (with its reason).
     State(&'static str, Option<&'a str>),
     Fsm(FsmLabel),
     Negotiated(&'a Negotiation),
-    Received(&'a Message),
+    /// A message received or sent.
+    Message(MessageReport<'a>),
     Signal(i32, &'static str),
+}
+
+/// A BGP message received from or sent to the peer, in the forms known so far.
+pub(super) struct MessageReport<'a> {
+    pub direction: Direction,
+    /// The BGP message type.
+    pub kind: u8,
+    /// The whole message, header included, when the peer reported its bytes.
+    pub packet: Option<&'a [u8]>,
+    /// The decoded message, when known.
+    pub message: Option<&'a Message>,
+    /// Which events this report writes: raw ones (`packets`) and/or decoded ones. A received
+    /// message is reported twice: its raw events when its bytes arrive, its decoded ones
+    /// once it is decoded.
+    pub raw: bool,
+    pub parsed: bool,
+}
+
+impl MessageReport<'_> {
+    /// The 19-byte header and the body of the packet.
+    fn raw_message(&self) -> Option<RawMessage<'_>> {
+        let packet = self.packet?;
+        let header = packet.get(..message_type::HEADER_LEN)?;
+        let body = packet.get(message_type::HEADER_LEN..)?;
+        Some(RawMessage { header, body })
+    }
 }
 
 /// The configured helpers and what rendering events needs.
@@ -312,16 +386,14 @@ impl Helpers {
         neighbor: &mut NeighborApi,
         event: &Event<'_>,
     ) {
-        for subscription in &neighbor.subscriptions {
+        for index in 0..neighbor.subscriptions.len() {
+            let Some(subscription) = neighbor.subscriptions.get(index).copied() else {
+                continue;
+            };
             let Some(helper) = self.list.get(subscription.process) else {
                 continue;
             };
             let Some(id) = helper.process else { continue };
-            let forms = wanted(subscription, event);
-            if !forms.any() {
-                continue;
-            }
-            self.scratch.clear();
             let envelope = Envelope {
                 version: json::FORMAT_VERSION_5,
                 time: json::now_seconds(),
@@ -329,38 +401,18 @@ impl Helpers {
                 pid: self.pid,
                 ppid: self.ppid,
             };
-            let mut head = EventHead {
-                envelope: &envelope,
-                counter: 0,
-                kind: event_kind(event),
-                raw: None,
-                neighbor: &neighbor.identity,
-            };
-            match helper.encoder {
-                Encoder::Json => {
-                    // Every JSON event rendered for the neighbor takes the next number.
-                    neighbor.counter += 1;
-                    head.counter = neighbor.counter;
-                    write_json(&mut self.scratch, &head, event, neighbor.update_options);
-                    if !self.scratch.is_empty() {
-                        self.scratch.push(b'\n');
-                    }
-                }
-                // The text writers end their lines themselves (and write nothing for the
-                // events that have no text form).
-                Encoder::Text => write_text(
-                    &mut self.scratch,
-                    &head,
-                    event,
-                    TextOptions {
-                        aigp: neighbor.update_options.aigp,
-                    },
-                ),
+            self.scratch.clear();
+            render(
+                &mut self.scratch,
+                &envelope,
+                helper.encoder,
+                &subscription,
+                neighbor,
+                event,
+            );
+            if !self.scratch.is_empty() {
+                reactor.write_process(id, &self.scratch);
             }
-            if self.scratch.is_empty() {
-                continue;
-            }
-            reactor.write_process(id, &self.scratch);
         }
     }
 
@@ -416,6 +468,95 @@ fn unix_seconds() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Appends to `out` what `subscription` asked to hear of `event` (nothing, one event, or
+/// a raw event then its decoded form), in the helper's `encoder`. Every JSON event takes
+/// the neighbor's next counter number.
+fn render(
+    out: &mut Vec<u8>,
+    envelope: &Envelope<'_>,
+    encoder: Encoder,
+    subscription: &Subscription,
+    neighbor: &mut NeighborApi,
+    event: &Event<'_>,
+) {
+    let forms = wanted(subscription, event);
+    if !forms.any() {
+        return;
+    }
+    let head = EventHead {
+        envelope,
+        counter: 0,
+        kind: event_kind(event),
+        raw: None,
+        neighbor: &neighbor.identity,
+    };
+    let report = match event {
+        Event::Message(report) => Some(report),
+        _ => None,
+    };
+    let raw = report.and_then(MessageReport::raw_message);
+    if let (true, Some(report), Some(raw)) = (forms.raw, report, raw) {
+        let mut head = EventHead {
+            kind: message_json::raw_message_kind(report.kind),
+            ..head
+        };
+        let negotiation = neighbor
+            .negotiation
+            .as_deref()
+            .filter(|_| subscription.negotiated);
+        match encoder {
+            Encoder::Json => {
+                neighbor.counter += 1;
+                head.counter = neighbor.counter;
+                message_json::write_raw_message_event(
+                    out,
+                    &head,
+                    report.direction,
+                    raw.header,
+                    raw.body,
+                    negotiation,
+                );
+                out.push(b'\n');
+            }
+            Encoder::Text => text::write_raw_message_event(
+                out,
+                &head,
+                report.direction,
+                raw.header,
+                raw.body,
+                negotiation,
+            ),
+        }
+    }
+    if forms.parsed {
+        let mut head = EventHead {
+            raw: raw.filter(|_| forms.with_hex),
+            ..head
+        };
+        match encoder {
+            Encoder::Json => {
+                neighbor.counter += 1;
+                head.counter = neighbor.counter;
+                let start = out.len();
+                write_json(out, &head, event, neighbor.update_options);
+                if out.len() > start {
+                    out.push(b'\n');
+                }
+            }
+            // The text writers end their lines themselves (and write nothing for the
+            // events that have no text form).
+            Encoder::Text => write_text(
+                out,
+                &head,
+                event,
+                TextOptions {
+                    aigp: neighbor.update_options.aigp,
+                },
+            ),
+        }
+    }
+}
+
 /// Which forms of `event` the subscription asked for (state-like events are "parsed").
 fn wanted(subscription: &Subscription, event: &Event<'_>) -> MessageForms {
     let parsed = |on: bool| MessageForms {
@@ -428,11 +569,16 @@ fn wanted(subscription: &Subscription, event: &Event<'_>) -> MessageForms {
         Event::Fsm(_) => parsed(subscription.fsm),
         Event::Negotiated(_) => parsed(subscription.negotiated),
         Event::Signal(..) => parsed(subscription.signal),
-        Event::Received(message) => {
-            // Raw packets need the received bytes, which the peer does not keep: the
-            // decoded form is what is reported.
-            let forms = subscription.received(message.kind());
-            parsed(forms.parsed || forms.raw)
+        Event::Message(report) => {
+            let forms = match report.direction {
+                Direction::Send => subscription.sent(report.kind),
+                Direction::Receive | Direction::In => subscription.received(report.kind),
+            };
+            MessageForms {
+                raw: forms.raw && report.raw && report.packet.is_some(),
+                parsed: forms.parsed && report.parsed && report.message.is_some(),
+                with_hex: forms.with_hex,
+            }
         }
     }
 }
@@ -443,7 +589,7 @@ fn event_kind(event: &Event<'_>) -> &'static str {
         Event::Fsm(_) => "fsm",
         Event::Negotiated(_) => "negotiated",
         Event::Signal(..) => "signal",
-        Event::Received(message) => match message.kind() {
+        Event::Message(report) => match report.kind {
             message_type::OPEN => "open",
             message_type::UPDATE => "update",
             message_type::NOTIFICATION => "notification",
@@ -461,7 +607,6 @@ fn write_json(
     event: &Event<'_>,
     options: UpdateJsonOptions,
 ) {
-    let direction = Direction::Receive;
     match event {
         Event::State(state, reason) => json::write_state_event(out, head, state, *reason),
         Event::Fsm(label) => message_json::write_fsm_event(out, head, label.name()),
@@ -469,41 +614,188 @@ fn write_json(
             message_json::write_negotiated_event(out, head, negotiation)
         }
         Event::Signal(code, name) => message_json::write_signal_event(out, head, *code, name),
-        Event::Received(message) => match message {
-            Message::Open(open) => message_json::write_open_event(out, head, direction, open),
+        Event::Message(MessageReport {
+            direction,
+            message: Some(message),
+            ..
+        }) => match message {
+            Message::Open(open) => message_json::write_open_event(out, head, *direction, open),
             Message::Update(update) => {
-                message_json::write_update_event(out, head, direction, update, None, options)
+                message_json::write_update_event(out, head, *direction, update, None, options)
             }
-            Message::Notification(n) => message_json::write_notification(out, head, direction, n),
-            Message::Keepalive => message_json::write_keepalive(out, head, direction),
+            Message::Notification(n) => message_json::write_notification(out, head, *direction, n),
+            Message::Keepalive => message_json::write_keepalive(out, head, *direction),
             Message::RouteRefresh(refresh) => {
-                message_json::write_refresh(out, head, direction, refresh)
+                message_json::write_refresh(out, head, *direction, refresh)
             }
             Message::Operational(operational) => {
-                message_json::write_operational(out, head, direction, operational)
+                message_json::write_operational(out, head, *direction, operational)
             }
         },
+        Event::Message(_) => {}
     }
 }
 
 fn write_text(out: &mut Vec<u8>, head: &EventHead<'_>, event: &Event<'_>, options: TextOptions) {
-    let direction = Direction::Receive;
     match event {
         Event::State(state, reason) => text::write_state_event(out, head, state, *reason),
         Event::Fsm(label) => text::write_fsm_event(out, head, label.name()),
         Event::Negotiated(negotiation) => text::write_negotiated_event(out, head, negotiation),
         Event::Signal(code, name) => text::write_signal_event(out, head, *code, name),
-        Event::Received(message) => match message {
-            Message::Open(open) => text::write_open_event(out, head, direction, open),
+        Event::Message(MessageReport {
+            direction,
+            message: Some(message),
+            ..
+        }) => match message {
+            Message::Open(open) => text::write_open_event(out, head, *direction, open),
             Message::Update(update) => {
-                text::write_update_event(out, head, direction, update, None, options)
+                text::write_update_event(out, head, *direction, update, None, options)
             }
-            Message::Notification(n) => text::write_notification(out, head, direction, n),
-            Message::Keepalive => text::write_keepalive(out, head, direction),
-            Message::RouteRefresh(refresh) => text::write_refresh(out, head, direction, refresh),
+            Message::Notification(n) => text::write_notification(out, head, *direction, n),
+            Message::Keepalive => text::write_keepalive(out, head, *direction),
+            Message::RouteRefresh(refresh) => text::write_refresh(out, head, *direction, refresh),
             Message::Operational(operational) => {
-                text::write_operational(out, head, direction, operational)
+                text::write_operational(out, head, *direction, operational)
             }
         },
+        Event::Message(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bgp::open::Open;
+    use crate::bgp::Family;
+
+    fn neighbor_api(apis: &str) -> NeighborApi {
+        let text = format!(
+            "process a {{ run /bin/true; encoder json; }} process b {{ run /bin/true; encoder text; }} \
+             neighbor 127.0.0.2 {{ router-id 10.0.0.1; local-address 127.0.0.1; local-as 1; \
+             peer-as 2; family {{ ipv4 unicast; }} {apis} }}"
+        );
+        let config = crate::config::parse(&text, "test.conf").expect("valid");
+        NeighborApi::new(&config.neighbors[0], &["a", "b"], false)
+    }
+
+    fn envelope() -> Envelope<'static> {
+        Envelope {
+            version: json::FORMAT_VERSION_5,
+            time: 1.5,
+            host: "h",
+            pid: 1,
+            ppid: 2,
+        }
+    }
+
+    /// Renders `event` for the neighbor's first subscription; returns the output lines.
+    fn render_lines(api: &mut NeighborApi, encoder: Encoder, event: &Event<'_>) -> Vec<String> {
+        let subscription = api.subscriptions[0];
+        let mut out = Vec::new();
+        render(&mut out, &envelope(), encoder, &subscription, api, event);
+        String::from_utf8(out)
+            .expect("utf-8")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn eor_packet() -> Vec<u8> {
+        let mut packet = Vec::new();
+        crate::bgp::update::write_end_of_rib(&mut packet, Family::IPV4_UNICAST);
+        packet
+    }
+
+    #[test]
+    fn switches_follow_the_subscriptions() {
+        let api = neighbor_api("api { processes [ a ]; receive { parsed; update; } }");
+        assert!(!api.wants_received_packets() && !api.wants_sent());
+        let api = neighbor_api("api { processes [ a ]; receive { consolidate; keepalive; } }");
+        assert!(api.wants_received_packets() && !api.wants_sent());
+        let api = neighbor_api("api { processes [ b ]; send { parsed; open; } }");
+        assert!(!api.wants_received_packets() && api.wants_sent());
+    }
+
+    #[test]
+    fn parsed_and_packets_give_the_raw_event_then_the_decoded_one() {
+        let mut api =
+            neighbor_api("api { processes [ a ]; negotiated; send { parsed; packets; update; } }");
+        let ours = Open::new(1, 180, "10.0.0.1".parse().expect("ip"), Vec::new());
+        let theirs = Open::new(2, 180, "10.0.0.2".parse().expect("ip"), Vec::new());
+        api.negotiated(Box::new(Negotiation::new(&ours, &theirs)));
+        let packet = eor_packet();
+        let message = decode_message(&packet);
+        let report = MessageReport {
+            direction: Direction::Send,
+            kind: message_type::UPDATE,
+            packet: Some(&packet),
+            message: Some(&message),
+            raw: true,
+            parsed: true,
+        };
+        let lines = render_lines(&mut api, Encoder::Json, &Event::Message(report));
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        let raw: serde_json::Value = serde_json::from_str(&lines[0]).expect("json");
+        let decoded: serde_json::Value = serde_json::from_str(&lines[1]).expect("json");
+        assert_eq!(raw["counter"], 1);
+        assert_eq!(raw["neighbor"]["direction"], "send");
+        assert_eq!(raw["neighbor"]["message"]["category"], 2);
+        assert_eq!(raw["neighbor"]["message"]["body"], "0x00000000");
+        assert!(raw["neighbor"]["negotiated"].is_object(), "{}", lines[0]);
+        assert_eq!(decoded["counter"], 2);
+        assert_eq!(decoded["neighbor"]["message"]["eor"]["afi"], "ipv4");
+        assert!(decoded.get("header").is_none(), "parsed carries no hex");
+    }
+
+    #[test]
+    fn consolidated_received_messages_carry_their_hex() {
+        let mut api = neighbor_api(
+            "api { processes [ b ]; receive { consolidate; keepalive; } } \
+             api { processes [ a ]; receive { consolidate; keepalive; } }",
+        );
+        let mut packet = Vec::new();
+        Message::Keepalive.encode(&mut packet, &Negotiated::default());
+        // The bytes arrive first: no raw event is asked for.
+        let bytes = MessageReport {
+            direction: Direction::Receive,
+            kind: message_type::KEEPALIVE,
+            packet: Some(&packet),
+            message: None,
+            raw: true,
+            parsed: false,
+        };
+        assert!(render_lines(&mut api, Encoder::Json, &Event::Message(bytes)).is_empty());
+        let decoded = MessageReport {
+            direction: Direction::Receive,
+            kind: message_type::KEEPALIVE,
+            packet: Some(&packet),
+            message: Some(&Message::Keepalive),
+            raw: false,
+            parsed: true,
+        };
+        let event = Event::Message(decoded);
+        let lines = render_lines(&mut api, Encoder::Json, &event);
+        assert_eq!(lines.len(), 1);
+        assert!(
+            lines[0].contains(
+                r#""type": "keepalive", "header": "0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001304", "neighbor""#
+            ),
+            "{}",
+            lines[0]
+        );
+        let lines = render_lines(&mut api, Encoder::Text, &event);
+        assert_eq!(
+            lines[0],
+            "neighbor 127.0.0.2 receive keepalive header 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001304"
+        );
+    }
+
+    fn decode_message(packet: &[u8]) -> Message {
+        Message::decode(
+            packet[18],
+            &packet[message_type::HEADER_LEN..],
+            &Negotiated::default(),
+        )
+        .expect("valid")
     }
 }

@@ -18,7 +18,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::bgp::message::Message;
+use crate::api::json::Direction;
+use crate::bgp::message::{self, Message};
+use crate::bgp::negotiated::Negotiated;
 use crate::bgp::notification::Notification;
 use crate::bgp::update::Update;
 use crate::config::env::Env;
@@ -371,8 +373,16 @@ impl Daemon {
             let print = definition_fingerprint(neighbor);
             let neighbor = &*neighbor;
             match session_settings(neighbor, &self.env) {
-                Ok((settings, endpoints)) => {
+                Ok((mut settings, endpoints)) => {
                     let name = neighbor.peer_text();
+                    let api = helpers::NeighborApi::new(
+                        neighbor,
+                        &self.helpers.names(),
+                        self.env.api.compact,
+                    );
+                    // The peer reports message bytes only when a process asked for them.
+                    settings.report_packets = api.wants_received_packets();
+                    settings.report_sent = api.wants_sent();
                     let mut peer = Peer::new(settings, now);
                     let report = crate::rib::load_configured(neighbor, peer.rib_mut());
                     for error in &report.errors {
@@ -381,11 +391,6 @@ impl Daemon {
                     let id =
                         reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
                     log::info!("neighbor {name}: started");
-                    let api = helpers::NeighborApi::new(
-                        neighbor,
-                        &self.helpers.names(),
-                        self.env.api.compact,
-                    );
                     self.apis.insert(id, api);
                     if neighbor.adj_rib_in {
                         self.ribs_in.insert(id, crate::rib::AdjRibIn::new());
@@ -604,6 +609,7 @@ impl Owner<NeighborSession> for Daemon {
                 api.identity.local_asn = n.local_as;
                 api.identity.peer_asn = n.peer_as;
                 helpers.emit(reactor, api, &helpers::Event::Negotiated(&n));
+                api.negotiated(n);
             }
             PeerEvent::Up => {
                 log::info!("neighbor {name}: session established");
@@ -624,11 +630,51 @@ impl Owner<NeighborSession> for Daemon {
                 };
                 log::log!(level, "neighbor {name}: session down: {reason}");
                 api.established_at = None;
+                api.last_packet = None;
                 let reason = reason.to_string();
                 helpers.emit(reactor, api, &helpers::Event::State("down", Some(&reason)));
             }
+            PeerEvent::ReceivedPacket(packet) => {
+                let report = helpers::MessageReport {
+                    direction: Direction::Receive,
+                    kind: packet.get(message::HEADER_LEN - 1).copied().unwrap_or(0),
+                    packet: Some(&packet),
+                    message: None,
+                    raw: true,
+                    parsed: false,
+                };
+                helpers.emit(reactor, api, &helpers::Event::Message(report));
+                // Kept for the hex of the decoded event that follows.
+                api.last_packet = Some(packet);
+            }
+            PeerEvent::Sent(packet) => {
+                let kind = packet.get(message::HEADER_LEN - 1).copied().unwrap_or(0);
+                let decoded = if api.subscriptions.iter().any(|s| s.sent(kind).parsed) {
+                    decode_sent(&name, &packet, &api.sent_context)
+                } else {
+                    None
+                };
+                let report = helpers::MessageReport {
+                    direction: Direction::Send,
+                    kind,
+                    packet: Some(&packet),
+                    message: decoded.as_ref(),
+                    raw: true,
+                    parsed: true,
+                };
+                helpers.emit(reactor, api, &helpers::Event::Message(report));
+            }
             PeerEvent::Received(message) => {
-                helpers.emit(reactor, api, &helpers::Event::Received(&message));
+                let packet = api.last_packet.take();
+                let report = helpers::MessageReport {
+                    direction: Direction::Receive,
+                    kind: message.kind(),
+                    packet: packet.as_deref(),
+                    message: Some(&message),
+                    raw: false,
+                    parsed: true,
+                };
+                helpers.emit(reactor, api, &helpers::Event::Message(report));
                 match *message {
                     Message::Update(update) => {
                         api.updates_received += 1;
@@ -678,6 +724,26 @@ fn signal_identity(signal: Signal) -> Option<(i32, &'static str)> {
         Signal::ReloadAndRestartProcesses => Some((libc::SIGUSR2, "SIGUSR2")),
         Signal::RestartPeers => Some((libc::SIGALRM, "SIGALRM")),
         Signal::ChildExited => None,
+    }
+}
+
+/// A message rexa sent, decoded for the helpers as `rexa decode` would (UPDATEs with the
+/// session's context seen from the sending side). `None`, logged, if it does not decode.
+fn decode_sent(name: &str, packet: &[u8], context: &Negotiated) -> Option<Message> {
+    let kind = packet.get(message::HEADER_LEN - 1).copied().unwrap_or(0);
+    let body = packet.get(message::HEADER_LEN..).unwrap_or_default();
+    let decoded = if kind == message::UPDATE {
+        crate::api::message_json::decode_update_for_report(body, context, false)
+            .map(|(update, _)| Message::Update(update))
+    } else {
+        Message::decode(kind, body, context)
+    };
+    match decoded {
+        Ok(message) => Some(message),
+        Err(error) => {
+            log::debug!("neighbor {name}: a message sent does not decode for the API: {error}");
+            None
+        }
     }
 }
 

@@ -111,6 +111,13 @@ pub enum PeerEvent {
     Down(CloseReason),
     /// A message received from the peer (KEEPALIVEs included).
     Received(Box<Message>),
+    /// The bytes of a message received from the peer (header included), reported before it
+    /// is decoded, when [`Settings::report_packets`] is on.
+    ReceivedPacket(Box<[u8]>),
+    /// The bytes of a message written to the peer (header included), when
+    /// [`Settings::report_sent`] is on: OPEN, KEEPALIVE, NOTIFICATION, UPDATE (End-of-RIB
+    /// included), ROUTE-REFRESH.
+    Sent(Box<[u8]>),
     /// An UPDATE whose attributes were malformed: RFC 7606 treat-as-withdraw.
     TreatAsWithdraw(String),
     /// Outgoing attempts are exhausted (`tcp.attempts`); the peer is stopped for good.
@@ -141,6 +148,12 @@ pub struct Settings {
     /// How the adj-rib-out packs and when it sends End-of-RIB (`group-updates`,
     /// `manual-eor`, `adj-rib-out`).
     pub rib: RibOptions,
+    /// Report the bytes of each received message ([`PeerEvent::ReceivedPacket`]); off
+    /// unless a helper process asked for raw packets.
+    pub report_packets: bool,
+    /// Report each message written to the peer ([`PeerEvent::Sent`]); off unless a helper
+    /// process asked for sent messages.
+    pub report_sent: bool,
 }
 
 impl Settings {
@@ -161,6 +174,8 @@ impl Settings {
             connect_attempts: 0,
             decode_updates: true,
             rib: RibOptions::default(),
+            report_packets: false,
+            report_sent: false,
         }
     }
 
@@ -387,7 +402,9 @@ impl Peer {
         if !matches!(self.state, State::Connect { .. }) {
             self.set_state(State::Connect { deadline: now });
         }
+        let from = output.len();
         Message::Open(self.settings.open()).encode(output, &Negotiated::default());
+        report_sent(&mut self.events, self.settings.report_sent, output, from);
         self.set_state(State::OpenSent {
             direction,
             deadline: now + self.settings.open_wait,
@@ -469,7 +486,9 @@ impl Peer {
                 }
                 if expired(session.keepalive_at) {
                     session.keepalive_at = session.keepalive_interval().map(|i| now + i);
+                    let from = output.len();
                     Message::Keepalive.encode(output, &session.negotiated);
+                    report_sent(&mut self.events, self.settings.report_sent, output, from);
                 }
                 None
             }
@@ -547,6 +566,10 @@ impl Peer {
         let ctx = self.negotiated().cloned().unwrap_or_default();
         let kind = bytes.get(message::HEADER_LEN - 1).copied().unwrap_or(0);
         let body = bytes.get(message::HEADER_LEN..).unwrap_or_default();
+        if self.settings.report_packets {
+            self.events
+                .push(PeerEvent::ReceivedPacket(Box::from(bytes)));
+        }
         if let State::OpenConfirm { session, .. } | State::Established { session, .. } =
             &mut self.state
         {
@@ -707,8 +730,10 @@ impl Peer {
         });
         session.heard_from_peer(now);
         session.keepalive_at = session.keepalive_interval().map(|i| now + i);
+        let from = output.len();
         Message::Keepalive.encode(output, &session.negotiated);
         self.events.push(PeerEvent::Negotiated(report));
+        report_sent(&mut self.events, self.settings.report_sent, output, from);
         self.set_state(State::OpenConfirm { direction, session });
         None
     }
@@ -740,7 +765,10 @@ impl Peer {
             }
             // As many messages as surely fit under the mark, at least one.
             let batch = ((OUTPUT_HIGH_WATER - used) / largest).clamp(1, budget);
-            if self.rib.drain(output, batch) == Drained::Done {
+            let from = output.len();
+            let drained = self.rib.drain(output, batch);
+            report_sent(&mut self.events, self.settings.report_sent, output, from);
+            if drained == Drained::Done {
                 session.table_sent = true;
                 return false;
             }
@@ -752,7 +780,9 @@ impl Peer {
     /// Sends `notification`, closes, and returns the `Close` step.
     fn fail(&mut self, now: Instant, notification: Notification, output: &mut Vec<u8>) -> Step {
         if self.state.has_connection() {
+            let from = output.len();
             Message::Notification(notification.clone()).encode(output, &Negotiated::default());
+            report_sent(&mut self.events, self.settings.report_sent, output, from);
         }
         let reason = CloseReason::NotificationSent(notification);
         self.close(now, reason.clone());
@@ -787,5 +817,19 @@ impl Peer {
     fn stop(&mut self, _now: Instant) {
         self.set_state(State::Stopped);
         self.events.push(PeerEvent::Stopped);
+    }
+}
+
+/// Reports each whole message of `output[from..]` (what was just written) as
+/// [`PeerEvent::Sent`] when `enabled`; costs nothing otherwise.
+fn report_sent(events: &mut Vec<PeerEvent>, enabled: bool, output: &[u8], from: usize) {
+    if !enabled {
+        return;
+    }
+    let mut rest = output.get(from..).unwrap_or_default();
+    while let Ok(Some(len)) = message::frame(rest, crate::bgp::negotiated::EXTENDED_MAX_MESSAGE) {
+        let (one, tail) = rest.split_at(len.min(rest.len()));
+        events.push(PeerEvent::Sent(Box::from(one)));
+        rest = tail;
     }
 }

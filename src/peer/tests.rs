@@ -715,3 +715,66 @@ fn capability_mismatches_are_refused() {
     let (step, _) = feed(&mut side, now, &encoded(Message::Open(open)));
     assert_eq!(sent_notification(&step), Some((2, 11)));
 }
+
+/// The bytes of every `Sent` (or `ReceivedPacket`) event, in order.
+fn reported_bytes(events: &[PeerEvent], sent: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for event in events {
+        match event {
+            PeerEvent::Sent(bytes) if sent => out.extend_from_slice(bytes),
+            PeerEvent::ReceivedPacket(bytes) if !sent => out.extend_from_slice(bytes),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn sent_and_received_bytes_are_reported_only_when_asked() {
+    let mut a = settings(65001, 65002, A_ID);
+    a.report_sent = true;
+    let mut b = settings(65002, 65001, B_ID);
+    b.report_packets = true;
+    let mut pair = Pair::new(a, b);
+    pair.settle();
+    assert!(established(&pair));
+    let a_events = pair.a.peer.take_events();
+    let b_events = pair.b.peer.take_events();
+    let sent = reported_bytes(&a_events, true);
+    // OPEN, KEEPALIVE, then the End-of-RIB of the (empty) table.
+    let kinds: Vec<u8> = messages(&sent).iter().map(Message::kind).collect();
+    assert_eq!(kinds, [message::OPEN, message::KEEPALIVE, message::UPDATE]);
+    // What b received, frame by frame, is exactly what a reported sending.
+    assert_eq!(reported_bytes(&b_events, false), sent);
+    // Each packet comes just before its decoded form.
+    let position = |wanted: fn(&PeerEvent) -> bool| b_events.iter().position(wanted);
+    let packet = position(|e| matches!(e, PeerEvent::ReceivedPacket(p) if p[18] == 1));
+    let open = position(|e| matches!(e, PeerEvent::Received(m) if matches!(**m, Message::Open(_))));
+    assert_eq!(packet.map(|p| p + 1), open);
+    // The switches are off by default: nothing reported the other way.
+    assert!(reported_bytes(&a_events, false).is_empty());
+    assert!(reported_bytes(&b_events, true).is_empty());
+}
+
+#[test]
+fn sent_updates_and_notifications_are_reported_frame_by_frame() {
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.settings.report_sent = true;
+    announce_routes(&mut side.peer, 3);
+    side.inbox
+        .extend(encoded(Message::Open(open_from(65002, 90, B_ID))));
+    side.inbox.extend(encoded(Message::Keepalive));
+    let mut out = Vec::new();
+    side.run(now, &mut out);
+    side.peer.shutdown(Notification::cease_shutdown("bye"));
+    side.run(now, &mut out);
+    let events = side.peer.take_events();
+    assert_eq!(reported_bytes(&events, true), out);
+    let sent: Vec<&PeerEvent> = events
+        .iter()
+        .filter(|e| matches!(e, PeerEvent::Sent(_)))
+        .collect();
+    // KEEPALIVE, three UPDATEs, End-of-RIB, NOTIFICATION.
+    assert_eq!(sent.len(), 6);
+    assert!(matches!(sent.last(), Some(PeerEvent::Sent(b)) if b[18] == message::NOTIFICATION));
+}
