@@ -171,32 +171,21 @@ pub enum Command {
     /// `... flow route ...`, `... vpls ...`: one route per prefix, in line order. Not
     /// validated beyond parsing (a missing next-hop is the caller's to log, §4). `split` is
     /// left in `control.split` for the caller to expand.
-    Routes {
-        action: Action,
-        routes: Vec<Route>,
-    },
+    Routes { action: Action, routes: Vec<Route> },
     /// `announce|withdraw watchdog [<name>]`; `None`: the caller uses the process name.
     Watchdog {
         action: Action,
         name: Option<String>,
     },
     /// `announce eor [<afi> <safi>]` (IPv4 unicast when no family is given).
-    EndOfRib {
-        family: Family,
-    },
+    EndOfRib { family: Family },
     /// `announce route-refresh <afi> <safi>`.
-    RouteRefresh {
-        family: Family,
-    },
+    RouteRefresh { family: Family },
     /// `announce operational <type> ...`; `None`: an unknown type, answered `done` and
     /// otherwise ignored (ExaBGP quirk).
-    Operational {
-        message: Option<OperationalMessage>,
-    },
+    Operational { message: Option<OperationalMessage> },
     /// `teardown <code>`: NOTIFICATION Cease with this subcode.
-    Teardown {
-        subcode: u8,
-    },
+    Teardown { subcode: u8 },
     /// `show neighbor [summary|extensive|configuration] [<ip>] [json]`.
     ShowNeighbor {
         view: NeighborView,
@@ -212,28 +201,29 @@ pub enum Command {
     /// `flush adj-rib out`.
     FlushAdjRibOut,
     /// `clear adj-rib [in|out]` (out when not given).
-    ClearAdjRib {
-        direction: RibDirection,
-    },
+    ClearAdjRib { direction: RibDirection },
+    /// `shutdown in progress`, `done`, then the daemon stops (api.md §5.10).
     Shutdown,
+    /// `reload in progress`, `done`.
     Reload,
+    /// `restart in progress`, `done`.
     Restart,
+    /// `exabgp <version>`, `done`.
     Version,
     /// Answered with [`HELP_LINES`], then `done`.
     Help,
+    /// Acks resume for this process; answered `done`.
     EnableAck,
+    /// Acks stop for this process after one forced `done` for this command.
     DisableAck,
+    /// Acks stop at once; no answer.
     SilenceAck,
     /// `reset`: drop this process's queued, unfinished commands. No answer.
     Reset,
     /// `# <text>`: logged, answered `done`.
-    Comment {
-        text: String,
-    },
+    Comment { text: String },
     /// `debug <text>`: logged as a warning, never answered.
-    Debug {
-        text: String,
-    },
+    Debug { text: String },
 }
 
 impl Command {
@@ -992,7 +982,7 @@ fn family_route(
 ) -> Result<Route, CommandError> {
     const COMMAND: &str = "announce ipv4|ipv6";
     const EXPECTED: &str =
-        "unicast, multicast, nlri-mpls, mpls-vpn, flow, flow-vpn, mcast-vpn or mup";
+        "unicast, multicast, nlri-mpls, mpls-vpn, flow, flow-vpn, mcast-vpn, mup or sr-policy";
     let rest = tokens.get(1..).unwrap_or(&[]);
     let mut w = Words::new(file, rest, 1, end_col);
     match word(tokens, 0) {
@@ -1036,6 +1026,21 @@ fn family_route(
             nlri::attributes_rest(&mut w, "mup", &mut draft)?;
             Ok(Route {
                 nlri: Nlri::Mup { afi, route: mup },
+                attributes: draft.attributes,
+                control: draft.control,
+                location,
+            })
+        }
+        // 6.0 (config.md: 5.0.15 rejects the family); the configuration parser knows it.
+        Some("sr-policy") => {
+            let location = location_of(&w, rest.first());
+            let mut draft = RouteDraft::default();
+            let (afi, policy) = nlri::sr_policy(&mut w, Some(afi), &mut draft)?;
+            Ok(Route {
+                nlri: Nlri::SrPolicy {
+                    afi,
+                    policy: Box::new(policy),
+                },
                 attributes: draft.attributes,
                 control: draft.control,
                 location,
@@ -1584,6 +1589,12 @@ mod tests {
              extended-community [ target:10:10 ]",
         );
         assert_eq!(route.family(), Family::new(Afi::IPV4, Safi::MUP));
+        let route = one_route(
+            "announce ipv4 sr-policy distinguisher 0 color 100 endpoint 10.10.10.10 \
+             next-hop 192.168.100.2 preference 100 segment-list weight 1 segment type-c ipv4 \
+             10.0.0.1 algorithm 0 policy-name \"type-c-example\"",
+        );
+        assert_eq!(route.family(), Family::new(Afi::IPV4, Safi::SR_POLICY));
     }
 
     #[test]
