@@ -168,9 +168,12 @@ pub enum RibKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// `announce|withdraw route`, `... ipv4|ipv6 <safi>`, `... attribute(s) ... nlri ...`,
-    /// `... flow route ...`, `... vpls ...`: one route per prefix, in line order. Not
-    /// validated beyond parsing (a missing next-hop is the caller's to log, §4). `split` is
-    /// left in `control.split` for the caller to expand.
+    /// `... flow route ...`, `... vpls ...`: one route per prefix, in line order. As in
+    /// ExaBGP 5.0.15, `announce route` / `announce ipv4|ipv6 <safi> <prefix>` without
+    /// next-hop is a parse error; anything else is only parsed: validating the route for a
+    /// neighbor (family configured, next-hop usable) is the caller's, logged, answered
+    /// `done` (§4). `split` is left in `control.split` for the caller to expand (lazily:
+    /// `split /32` of a /0 is four billion prefixes).
     Routes { action: Action, routes: Vec<Route> },
     /// `announce|withdraw watchdog [<name>]`; `None`: the caller uses the process name.
     Watchdog {
