@@ -31,7 +31,10 @@ while :; do
         else
             echo "withdraw watchdog dns"
         fi
-        echo "healthcheck: $prefix is $state" >&2
+        # rexa answers every command (`done` / `error`): read it, or the pipe fills.
+        # End of input means rexa is gone: stop too.
+        read -r answer || exit 0
+        echo "healthcheck: $prefix is $state ($answer)" >&2
     fi
     sleep "$interval"
 done

@@ -165,6 +165,20 @@ pub fn kill(pid: u32, signal: libc::c_int) -> io::Result<()> {
     }
 }
 
+/// Sends `signal` to every process of the group `pgid` (a helper started in its own group).
+pub fn kill_process_group(pgid: u32, signal: libc::c_int) -> io::Result<()> {
+    let pgid = libc::pid_t::try_from(pgid)
+        .ok()
+        .filter(|pgid| *pgid > 1)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "process group out of range"))?;
+    // SAFETY: killpg has no memory-safety preconditions; pgid > 1 never targets everything.
+    if unsafe { libc::killpg(pgid, signal) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// CLOCK_MONOTONIC in microseconds, as systemd wants it in `MONOTONIC_USEC=` on reload.
 pub fn monotonic_usec() -> u64 {
     let mut ts = libc::timespec {

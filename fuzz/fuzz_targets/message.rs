@@ -1,5 +1,6 @@
 //! Framing and whole-message decoding of a receive buffer, under a context chosen by the
-//! first input byte; every decoded message must re-encode to the same value.
+//! first input byte; every decoded message must re-encode to the same value, and its API
+//! events must be valid JSON and well-formed text lines (`check_whole_message`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

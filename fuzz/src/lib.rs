@@ -239,6 +239,7 @@ pub fn check_whole_message(bytes: &[u8], ctx: &Negotiated) {
         Ok(message) => {
             exercise_message(&message);
             check_event_json(bytes, &message, ctx, bytes.len() as u8);
+            check_event_text(bytes, &message, ctx, bytes.len() as u8);
             assert_round_trip("message", &message, lossy_message(&message), |m| {
                 let again = m.to_bytes(ctx);
                 let header = Header::parse(&again, usize::MAX)
@@ -378,4 +379,70 @@ pub fn check_event_json(bytes: &[u8], message: &Message, ctx: &Negotiated, varia
     out.push(b'\n');
     write_raw_message_event(&mut out, &head, direction, header, body, None);
     assert_json_lines(&out, srv6_exempt);
+}
+
+/// Writes the text events (`encoder text`) the daemon sends for a received `message`, raw
+/// packet event included, and requires every line to be one whole event line: peer
+/// supplied text must not start a line of its own.
+pub fn check_event_text(bytes: &[u8], message: &Message, ctx: &Negotiated, variant: u8) {
+    use rexa::api::text;
+    let envelope = Envelope {
+        version: rexa::api::json::FORMAT_VERSION_5,
+        time: 1.5,
+        host: "fuzz",
+        pid: 2,
+        ppid: 1,
+    };
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let neighbor = NeighborIdentity {
+        local_address: loopback,
+        peer_address: loopback,
+        local_asn: 65000,
+        peer_asn: 65001,
+        router_id: None,
+    };
+    let (header, body) = bytes.split_at(HEADER_LEN.min(bytes.len()));
+    let head = EventHead {
+        envelope: &envelope,
+        counter: 0,
+        kind: kind_name(message.kind()),
+        raw: (variant & 1 != 0).then_some(RawMessage { header, body }),
+        neighbor: &neighbor,
+    };
+    let direction = match variant & 6 {
+        0 => Direction::Receive,
+        2 => Direction::Send,
+        _ => Direction::In,
+    };
+    let mut out = Vec::new();
+    match message {
+        Message::Open(open) => text::write_open_event(&mut out, &head, direction, open),
+        Message::Update(_) => {
+            let options = text::UpdateTextOptions {
+                aigp: variant & 8 != 0,
+            };
+            match decode_update_for_report(body, ctx, variant & 32 != 0) {
+                Ok((update, note)) => {
+                    text::write_update_event(&mut out, &head, direction, &update, note, options)
+                }
+                Err(e) => panic!("an UPDATE that decodes does not decode for the report: {e}"),
+            }
+        }
+        Message::Notification(notification) => {
+            text::write_notification(&mut out, &head, direction, notification)
+        }
+        Message::Keepalive => text::write_keepalive(&mut out, &head, direction),
+        Message::RouteRefresh(refresh) => text::write_refresh(&mut out, &head, direction, refresh),
+        Message::Operational(operational) => {
+            text::write_operational(&mut out, &head, direction, operational)
+        }
+    }
+    text::write_raw_message_event(&mut out, &head, direction, header, body, None);
+    let text = std::str::from_utf8(&out).expect("text events are UTF-8");
+    for line in text.split('\n').filter(|line| !line.is_empty()) {
+        assert!(
+            line.starts_with("neighbor 127.0.0.1 ") || line.starts_with(" header 0x"),
+            "a line that is not an event line: {line:?}"
+        );
+    }
 }

@@ -14,6 +14,24 @@ use std::net::{IpAddr, Ipv4Addr};
 /// The JSON format version ExaBGP 5 reports in `"exabgp"` (the format, not the release).
 pub const FORMAT_VERSION_5: &str = "5.0.0";
 
+/// The host name as Python's `socket.gethostname()` gives it (the envelope's `host`).
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|name| name.trim().to_owned())
+        .ok()
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// Seconds since the epoch (the envelope's `time`).
+pub fn now_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
 /// Appends JSON text to a byte buffer. Output is always ASCII.
 pub struct JsonWriter<'a> {
     out: &'a mut Vec<u8>,

@@ -1,7 +1,10 @@
-//! The helper-process API: command grammar, JSON/text event encoders, process life cycle.
-//! So far: the JSON writer, the JSON of BGP message events, the command grammar and selectors.
+//! The helper-process API: command grammar and selectors, JSON/text event encoders,
+//! subscriptions and the respawn policy (the daemon wires them to the reactor's processes).
 
 pub mod command;
 pub mod json;
 pub mod message_json;
 pub mod neighbor_match;
+pub mod respawn;
+pub mod subscriptions;
+pub mod text;

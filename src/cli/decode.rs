@@ -662,23 +662,6 @@ fn write_nlri_lines(
     Ok(())
 }
 
-/// The host name as Python's `socket.gethostname()` gives it.
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|name| name.trim().to_owned())
-        .ok()
-        .filter(|name| !name.is_empty())
-        .unwrap_or_else(|| "localhost".to_owned())
-}
-
-fn now_seconds() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
 fn run(args: Vec<OsString>) -> Result<Option<Vec<u8>>, DecodeCliError> {
     let options = match parse_args(args)? {
         Request::Help => return Ok(None),
@@ -696,10 +679,10 @@ fn run(args: Vec<OsString>) -> Result<Option<Vec<u8>>, DecodeCliError> {
         }
     };
     let bytes = parse_hex(&text)?;
-    let host = host_name();
+    let host = crate::api::json::host_name();
     let envelope = Envelope {
         version: FORMAT_VERSION_5,
-        time: now_seconds(),
+        time: crate::api::json::now_seconds(),
         host: &host,
         pid: std::process::id(),
         ppid: std::os::unix::process::parent_id(),

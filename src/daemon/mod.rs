@@ -1,9 +1,12 @@
 //! The daemon: the command line of `rexa [server] CONFIG`, start-up (signals first, then
 //! environment, configuration, listeners, sessions), and the owner of the reactor's events.
 //!
-//! It turns signals into shutdown / reload / restart and session events into log lines;
-//! the reactor does the I/O and `peer` the protocol.
+//! It turns signals into shutdown / reload / restart, session events into log lines and
+//! helper events, and helper lines into commands; the reactor does the I/O and `peer` the
+//! protocol.
 
+mod commands;
+mod helpers;
 pub mod session;
 pub mod settings;
 
@@ -23,7 +26,7 @@ use crate::config::model::{Config, Neighbor};
 use crate::config::ParseOptions;
 use crate::peer::{CloseReason, Peer, PeerEvent};
 use crate::reactor::notify::{self, Status};
-use crate::reactor::{Owner, Reactor, SessionId, Signal, SignalSource};
+use crate::reactor::{Owner, ProcessExit, ProcessId, Reactor, SessionId, Signal, SignalSource};
 
 use session::NeighborSession;
 use settings::session_settings;
@@ -148,26 +151,30 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let helpers = helpers::Helpers::new(&config.processes, env.api.ack, env.api.respawn);
+    let config_dir = config_directory(&options.configs[0]);
     let mut daemon = Daemon {
         env,
         configs: options.configs,
         active: 0,
         running: HashMap::new(),
-        names: HashMap::new(),
+        apis: HashMap::new(),
+        helpers,
+        config_dir,
         listening: HashSet::new(),
         stopping: false,
+        failed: false,
         ribs_in: HashMap::new(),
     };
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
         return ExitCode::from(1);
     }
-    if !config.processes.is_empty() {
-        log::warn!(
-            "{} helper process(es) configured: the API (processes) is not implemented yet, \
-             they are not started",
-            config.processes.len()
-        );
+    // Helpers first (api.md §2.1): their first commands may come before any session is up.
+    if let Err(error) = daemon.helpers.start_all(&mut reactor, &daemon.config_dir) {
+        eprintln!("rexa: {error}");
+        reactor.stop_all_processes();
+        return ExitCode::from(1);
     }
     daemon.start(&mut reactor, &mut config);
     log::info!("rexa {} running {}", env!("CARGO_PKG_VERSION"), config.file);
@@ -176,6 +183,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     drop(config);
     crate::sys::release_free_memory();
     match reactor.run(&mut daemon) {
+        Ok(()) if daemon.failed => {
+            log::error!("rexa stopped on an error");
+            ExitCode::from(1)
+        }
         Ok(()) => {
             log::info!("rexa stopped");
             ExitCode::SUCCESS
@@ -184,6 +195,14 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             log::error!("event loop failed: {error}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// The directory holding `path` (the current directory for a bare file name).
+fn config_directory(path: &std::path::Path) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 
@@ -279,12 +298,18 @@ pub struct Daemon {
     configs: Vec<PathBuf>,
     active: usize,
     running: HashMap<NeighborKey, Running>,
-    /// Session names for log lines, kept until the session is gone.
-    names: HashMap<SessionId, String>,
+    /// What the API (and the log) knows of each session, kept until the session is gone.
+    apis: HashMap<SessionId, helpers::NeighborApi>,
+    /// The configured helper processes.
+    helpers: helpers::Helpers,
+    /// The directory of the configuration file (helper programs are looked up there).
+    config_dir: PathBuf,
     /// The addresses listened on (as configured, before port 0 is resolved).
     listening: HashSet<SocketAddr>,
     /// A stop signal arrived: later reload and restart signals are ignored.
     stopping: bool,
+    /// Stopping because of an error (a helper that cannot be kept running): exit 1.
+    failed: bool,
     /// What each peer announced, for neighbors configured with `adj-rib-in`.
     ribs_in: HashMap<SessionId, crate::rib::AdjRibIn>,
 }
@@ -356,7 +381,12 @@ impl Daemon {
                     let id =
                         reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
                     log::info!("neighbor {name}: started");
-                    self.names.insert(id, name);
+                    let api = helpers::NeighborApi::new(
+                        neighbor,
+                        &self.helpers.names(),
+                        self.env.api.compact,
+                    );
+                    self.apis.insert(id, api);
                     if neighbor.adj_rib_in {
                         self.ribs_in.insert(id, crate::rib::AdjRibIn::new());
                     }
@@ -394,6 +424,10 @@ impl Daemon {
                 if let Err(error) = self.listen(reactor, &config) {
                     log::error!("reload: {error}");
                 }
+                self.config_dir = config_directory(&path);
+                let config_dir = self.config_dir.clone();
+                self.helpers
+                    .reconcile(reactor, &config.processes, &config_dir);
                 self.apply(reactor, &mut config);
                 drop(config);
                 crate::sys::release_free_memory();
@@ -423,14 +457,8 @@ impl Daemon {
             let id = running.id;
             match wanted.get(&key) {
                 Some((neighbor, print)) if *print == running.definition => {
-                    let mut report = None;
-                    reactor.for_each_session(|session_id, session, _| {
-                        if session_id == id {
-                            report = Some(crate::rib::load_configured(
-                                neighbor,
-                                session.peer.rib_mut(),
-                            ));
-                        }
+                    let report = reactor.with_session(id, |session, _| {
+                        crate::rib::load_configured(neighbor, session.peer.rib_mut())
                     });
                     let name = neighbor.peer_text();
                     for error in report.iter().flat_map(|r| &r.errors) {
@@ -451,18 +479,35 @@ impl Daemon {
                         "removed"
                     };
                     log::info!("neighbor {}: {what}, stopping it", key.peer);
-                    reactor.for_each_session(|session_id, session, _| {
-                        if session_id == id {
-                            session
-                                .peer
-                                .shutdown(Notification::cease_peer_deconfigured());
-                        }
+                    reactor.with_session(id, |session, _| {
+                        session
+                            .peer
+                            .shutdown(Notification::cease_peer_deconfigured())
                     });
                     self.running.remove(&key);
                 }
             }
         }
         self.start(reactor, config);
+    }
+
+    /// Shutdown: the helpers get their last event and are stopped, every session ends
+    /// with a Cease.
+    fn stop(&mut self, reactor: &mut Reactor<NeighborSession>) {
+        if self.stopping {
+            return;
+        }
+        self.stopping = true;
+        self.helpers.shut_down(reactor);
+        reactor.stop_all_processes();
+        reactor.begin_shutdown();
+    }
+
+    /// Writes `event` to the helpers of every neighbor that asked for it.
+    fn emit_all(&mut self, reactor: &mut Reactor<NeighborSession>, event: &helpers::Event<'_>) {
+        for api in self.apis.values_mut() {
+            self.helpers.emit(reactor, api, event);
+        }
     }
 
     fn restart_all(&mut self, reactor: &mut Reactor<NeighborSession>) {
@@ -481,37 +526,92 @@ impl Owner<NeighborSession> for Daemon {
             log::info!("shutting down already: {signal} ignored");
             return;
         }
+        if let Some((code, name)) = signal_identity(signal) {
+            self.emit_all(reactor, &helpers::Event::Signal(code, name));
+        }
         match signal {
-            Signal::Shutdown(_) => {
-                self.stopping = true;
-                reactor.begin_shutdown();
+            Signal::Shutdown(_) => self.stop(reactor),
+            Signal::Reload => self.reload(reactor),
+            Signal::ReloadAndRestartProcesses => {
+                self.helpers.stop_running(reactor);
+                self.reload(reactor);
             }
-            Signal::Reload | Signal::ReloadAndRestartProcesses => self.reload(reactor),
             Signal::RestartPeers => self.restart_all(reactor),
+            // The reactor reaps its helpers itself (by pid).
             Signal::ChildExited => {}
         }
     }
 
+    fn process_line(&mut self, reactor: &mut Reactor<NeighborSession>, id: ProcessId, line: &str) {
+        if let Some(index) = self.helpers.index_of(id) {
+            self.helper_line(reactor, index, line);
+        }
+    }
+
+    fn process_exited(
+        &mut self,
+        reactor: &mut Reactor<NeighborSession>,
+        id: ProcessId,
+        how: ProcessExit,
+    ) {
+        let config_dir = self.config_dir.clone();
+        if !self
+            .helpers
+            .exited(reactor, id, &how, self.stopping, &config_dir)
+        {
+            // ExaBGP exits when a helper cannot be kept running.
+            log::error!("stopping: a helper process could not be kept running");
+            self.failed = true;
+            self.stop(reactor);
+        }
+    }
+
     fn event(&mut self, reactor: &mut Reactor<NeighborSession>, id: SessionId, event: PeerEvent) {
-        let _ = reactor;
-        let name = self.names.get(&id).map_or("?", String::as_str).to_owned();
+        let Daemon {
+            apis,
+            helpers,
+            ribs_in,
+            ..
+        } = self;
+        let Some(api) = apis.get_mut(&id) else {
+            return;
+        };
+        let name = api.name.clone();
         match event {
-            PeerEvent::Fsm(label) => log::debug!("neighbor {name}: {}", label.name()),
-            PeerEvent::Connected => log::debug!("neighbor {name}: TCP connected"),
-            PeerEvent::Negotiated(n) => log::debug!(
-                "neighbor {name}: negotiated families {:?}, asn4 {}, max message {}",
-                n.families
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>(),
-                n.asn4,
-                n.max_message_size
-            ),
+            PeerEvent::Fsm(label) => {
+                log::debug!("neighbor {name}: {}", label.name());
+                helpers.emit(reactor, api, &helpers::Event::Fsm(label));
+            }
+            PeerEvent::Connected => {
+                log::debug!("neighbor {name}: TCP connected");
+                if let Some(local) = reactor.session(id).and_then(|s| s.local_address) {
+                    api.identity.local_address = local.ip();
+                }
+                helpers.emit(reactor, api, &helpers::Event::State("connected", None));
+            }
+            PeerEvent::Negotiated(n) => {
+                log::debug!(
+                    "neighbor {name}: negotiated families {:?}, asn4 {}, max message {}",
+                    n.negotiated
+                        .families
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>(),
+                    n.negotiated.asn4,
+                    n.negotiated.max_message_size
+                );
+                // `auto` AS numbers are known from here on.
+                api.identity.local_asn = n.local_as;
+                api.identity.peer_asn = n.peer_as;
+                helpers.emit(reactor, api, &helpers::Event::Negotiated(&n));
+            }
             PeerEvent::Up => {
                 log::info!("neighbor {name}: session established");
-                if let Some(rib) = self.ribs_in.get_mut(&id) {
+                if let Some(rib) = ribs_in.get_mut(&id) {
                     rib.clear();
                 }
+                api.established_at = Some(Instant::now());
+                helpers.emit(reactor, api, &helpers::Event::State("up", None));
             }
             // Our own Cease (shutdown, deconfiguration, restart) is routine; anything else
             // (errors either way, a lost connection) deserves a warning.
@@ -523,21 +623,28 @@ impl Owner<NeighborSession> for Daemon {
                     log::Level::Warn
                 };
                 log::log!(level, "neighbor {name}: session down: {reason}");
+                api.established_at = None;
+                let reason = reason.to_string();
+                helpers.emit(reactor, api, &helpers::Event::State("down", Some(&reason)));
             }
-            PeerEvent::Received(message) => match *message {
-                Message::Update(update) => {
-                    log_update(&name, &update);
-                    if let Some(rib) = self.ribs_in.get_mut(&id) {
-                        rib.apply_update(&update);
-                        log::debug!("neighbor {name}: adj-rib-in holds {} route(s)", rib.len());
+            PeerEvent::Received(message) => {
+                helpers.emit(reactor, api, &helpers::Event::Received(&message));
+                match *message {
+                    Message::Update(update) => {
+                        api.updates_received += 1;
+                        log_update(&name, &update);
+                        if let Some(rib) = ribs_in.get_mut(&id) {
+                            rib.apply_update(&update);
+                            log::debug!("neighbor {name}: adj-rib-in holds {} route(s)", rib.len());
+                        }
                     }
+                    Message::Notification(n) => {
+                        log::warn!("neighbor {name}: received {}", received_text(&n))
+                    }
+                    Message::Keepalive => log::trace!("neighbor {name}: keepalive"),
+                    other => log::debug!("neighbor {name}: received {other:?}"),
                 }
-                Message::Notification(n) => {
-                    log::warn!("neighbor {name}: received {}", received_text(&n))
-                }
-                Message::Keepalive => log::trace!("neighbor {name}: keepalive"),
-                other => log::debug!("neighbor {name}: received {other:?}"),
-            },
+            }
             PeerEvent::TreatAsWithdraw(error) => {
                 log::warn!("neighbor {name}: malformed UPDATE treated as withdraw: {error}")
             }
@@ -551,8 +658,26 @@ impl Owner<NeighborSession> for Daemon {
         id: SessionId,
         _value: NeighborSession,
     ) {
-        self.names.remove(&id);
+        self.apis.remove(&id);
         self.ribs_in.remove(&id);
+    }
+}
+
+/// The number and name a `signal` event reports.
+fn signal_identity(signal: Signal) -> Option<(i32, &'static str)> {
+    match signal {
+        Signal::Shutdown(code) => Some((
+            code,
+            match code {
+                libc::SIGINT => "SIGINT",
+                libc::SIGHUP => "SIGHUP",
+                _ => "SIGTERM",
+            },
+        )),
+        Signal::Reload => Some((libc::SIGUSR1, "SIGUSR1")),
+        Signal::ReloadAndRestartProcesses => Some((libc::SIGUSR2, "SIGUSR2")),
+        Signal::RestartPeers => Some((libc::SIGALRM, "SIGALRM")),
+        Signal::ChildExited => None,
     }
 }
 
@@ -642,9 +767,12 @@ mod tests {
             configs: vec![path],
             active: 0,
             running: HashMap::new(),
-            names: HashMap::new(),
+            apis: HashMap::new(),
+            helpers: helpers::Helpers::new(&[], true, true),
+            config_dir: PathBuf::from("."),
             listening: HashSet::new(),
             stopping: false,
+            failed: false,
             ribs_in: HashMap::new(),
         };
         daemon.signal(&mut reactor, Signal::Shutdown(libc::SIGTERM));

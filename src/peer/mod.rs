@@ -104,7 +104,7 @@ pub enum PeerEvent {
     /// TCP is up (either direction).
     Connected,
     /// Both OPENs agree; the session will be established on the peer's KEEPALIVE.
-    Negotiated(Box<Negotiated>),
+    Negotiated(Box<crate::bgp::negotiated::Negotiation>),
     /// ESTABLISHED.
     Up,
     /// A session that reached CONNECT or later ended.
@@ -693,6 +693,8 @@ impl Peer {
         for family in &negotiation.families_peer_only {
             log::debug!("the peer announced {family}, which we do not: not negotiated");
         }
+        // The whole negotiation goes to the API's `negotiated` event.
+        let report = Box::new(negotiation.clone());
         let negotiated = negotiation.negotiated;
         let hold_time = negotiation.hold_time;
         let mut session = Box::new(Session {
@@ -706,8 +708,7 @@ impl Peer {
         session.heard_from_peer(now);
         session.keepalive_at = session.keepalive_interval().map(|i| now + i);
         Message::Keepalive.encode(output, &session.negotiated);
-        self.events
-            .push(PeerEvent::Negotiated(Box::new(session.negotiated.clone())));
+        self.events.push(PeerEvent::Negotiated(report));
         self.set_state(State::OpenConfirm { direction, session });
         None
     }

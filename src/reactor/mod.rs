@@ -23,15 +23,19 @@
 //! for ip in tcp_bind { reactor.listen(SocketAddr::new(ip, tcp_port))?; }   // default 179
 //! for n in neighbors_with_md5 { reactor.set_listener_md5(n.peer_ip, &n.key)?; }
 //! reactor.set_unmatched_reply(Some(CEASE_PEER_DECONFIGURED));
+//! for p in processes { helpers.insert(reactor.spawn_process(&spec_of(p))?, p.name); }
 //! for n in neighbors { ids.insert(n.key(), reactor.add_session(Peer::new(n))); }
 //! reactor.run(&mut daemon)?;                         // READY=1, then passes until shutdown
-//! // Daemon as Owner: Shutdown → reactor.begin_shutdown(); Reload → notify(Reloading),
+//! // Daemon as Owner: Shutdown → write the shutdown event to each helper,
+//! // reactor.stop_all_processes(), reactor.begin_shutdown(); Reload → notify(Reloading),
 //! // re-parse, add/remove/with_session per neighbor, notify(Ready); RestartPeers →
-//! // for_each_session(..); ChildExited → while let Some(c) = sys::reap_child() {..}
+//! // for_each_session(..); ChildExited → nothing: the reactor reaps its helpers by pid
+//! // (see `process`) and reports them with `process_exited`; lines arrive in `process_line`.
 //! ```
 
 pub mod buffer;
 pub mod notify;
+pub mod process;
 pub mod runqueue;
 pub mod signals;
 pub mod socket;
@@ -48,6 +52,10 @@ use mio::{Events, Interest, Poll, Token};
 
 pub use buffer::{Filled, ReadBuffer, WriteBuffer};
 pub use notify::Status;
+pub use process::{
+    resolve_program, ProcessError, ProcessExit, ProcessId, ProcessSpec, LINES_PER_PASS,
+    MAX_LINE_LEN, OUTPUT_HIGH_WATER, OUTPUT_LOW_WATER,
+};
 pub use runqueue::RunQueue;
 pub use signals::{Signal, SignalSource};
 pub use socket::{ConnectRequest, Md5Key, SocketError, TcpOptions, BGP_PORT};
@@ -177,6 +185,11 @@ pub trait Owner<S: Session> {
     fn fd_ready(&mut self, _reactor: &mut Reactor<S>, _tag: u64, _readiness: Readiness) {}
     /// A session reported `is_finished` and was removed.
     fn finished(&mut self, _reactor: &mut Reactor<S>, _session: SessionId, _value: S) {}
+    /// A helper process wrote this line (trailing whitespace removed, invalid UTF-8
+    /// replaced); lines of one process arrive in order.
+    fn process_line(&mut self, _reactor: &mut Reactor<S>, _id: ProcessId, _line: &str) {}
+    /// A helper process ended (after its last lines); `id` is stale from now on.
+    fn process_exited(&mut self, _reactor: &mut Reactor<S>, _id: ProcessId, _how: ProcessExit) {}
     /// Called once after every pass (after the callbacks above), before the next poll.
     fn after_pass(&mut self, _reactor: &mut Reactor<S>) {}
 }
@@ -276,7 +289,15 @@ enum Source {
     Signals(SignalSource),
     Listener(mio::net::TcpListener),
     Conn(Box<Conn>),
-    Fd { fd: RawFd, tag: u64 },
+    Fd {
+        fd: RawFd,
+        tag: u64,
+    },
+    /// A pipe of the helper process in `slot` (its stdout, or its stdin).
+    Process {
+        slot: u32,
+        stdout: bool,
+    },
 }
 
 struct TokenSlot {
@@ -320,6 +341,7 @@ pub struct Reactor<S: Session> {
     shutdown_deadline: Option<Instant>,
     unmatched_reply: Option<&'static [u8]>,
     stats: Stats,
+    processes: process::ProcessTable,
 }
 
 impl<S: Session> Reactor<S> {
@@ -347,6 +369,7 @@ impl<S: Session> Reactor<S> {
             shutdown_deadline: None,
             unmatched_reply: None,
             stats: Stats::default(),
+            processes: process::ProcessTable::default(),
         };
         if let Some(mut signals) = signals {
             let index = reactor.allocate_token();
@@ -735,16 +758,18 @@ impl<S: Session> Reactor<S> {
         }
     }
 
-    /// True once shutdown began and every connection closed, or the grace period ended.
+    /// True once shutdown began and every connection closed and every helper process
+    /// ended (see [`Reactor::stop_all_processes`]), or the grace period ended.
     pub fn is_done(&self) -> bool {
         let Some(deadline) = self.shutdown_deadline else {
             return false;
         };
         Instant::now() >= deadline
-            || !self
-                .tokens
-                .iter()
-                .any(|slot| matches!(slot.source, Some(Source::Conn(_))))
+            || self.processes.is_empty()
+                && !self
+                    .tokens
+                    .iter()
+                    .any(|slot| matches!(slot.source, Some(Source::Conn(_))))
     }
 
     // ----- the loop -----
@@ -752,10 +777,13 @@ impl<S: Session> Reactor<S> {
     /// How long the next poll may sleep: zero while work is queued, else until the
     /// earliest deadline (`None`: no deadline at all, sleep until an event).
     pub fn poll_timeout(&mut self, now: Instant) -> Option<Duration> {
-        if self.queue.has_work() || !self.accept_backlog.is_empty() {
+        if self.queue.has_work() || !self.accept_backlog.is_empty() || self.processes.has_work() {
             return Some(Duration::ZERO);
         }
         let mut earliest = self.timers.next_deadline();
+        if let Some(at) = self.processes.next_deadline(now) {
+            earliest = Some(earliest.map_or(at, |current: Instant| current.min(at)));
+        }
         let mut consider = |at: Instant| {
             earliest = Some(earliest.map_or(at, |current: Instant| current.min(at)));
         };
@@ -786,6 +814,7 @@ impl<S: Session> Reactor<S> {
             self.turn()?;
         }
         self.dispatch(owner);
+        self.kill_all_processes();
         for index in 0..self.tokens.len() {
             if matches!(
                 self.tokens.get(index).and_then(|s| s.source.as_ref()),
@@ -797,8 +826,17 @@ impl<S: Session> Reactor<S> {
         Ok(())
     }
 
-    /// Hands queued signals, events, fd readiness and finished sessions to the owner.
+    /// Hands queued signals, events, fd readiness, finished sessions and helper lines and
+    /// exits to the owner.
     pub fn dispatch(&mut self, owner: &mut impl Owner<S>) {
+        self.dispatch_queued(owner);
+        self.dispatch_processes(owner);
+        // What the owner did with the lines (commands) may have produced events.
+        self.dispatch_queued(owner);
+        owner.after_pass(self);
+    }
+
+    fn dispatch_queued(&mut self, owner: &mut impl Owner<S>) {
         loop {
             if let Some(signal) = self.signals_pending.pop_front() {
                 owner.signal(self, signal);
@@ -812,7 +850,6 @@ impl<S: Session> Reactor<S> {
                 break;
             }
         }
-        owner.after_pass(self);
     }
 
     /// One pass: poll (sleeping at most until the next deadline), feed readiness, fire
@@ -829,6 +866,13 @@ impl<S: Session> Reactor<S> {
             .take()
             .unwrap_or_else(|| Events::with_capacity(1024));
         self.stats.polls += 1;
+        // What the owner wrote to helpers since the last pass leaves before we sleep.
+        self.flush_processes(Instant::now());
+        let timeout = if self.processes.has_work() {
+            Some(Duration::ZERO)
+        } else {
+            timeout
+        };
         let polled = self.poll.poll(&mut events, timeout);
         if let Err(error) = polled {
             if error.kind() != io::ErrorKind::Interrupted {
@@ -841,6 +885,7 @@ impl<S: Session> Reactor<S> {
             self.on_event(event, now);
         }
         self.events = Some(events);
+        self.service_processes(now);
         self.fire_timers(now);
         self.check_draining(now);
         self.accept_pending(now);
@@ -862,7 +907,14 @@ impl<S: Session> Reactor<S> {
         {
             Some(Source::Signals(signals)) => {
                 signals.drain_into(&mut self.signal_scratch);
+                if self.signal_scratch.contains(&Signal::ChildExited) {
+                    self.processes.check_children = true;
+                }
                 self.signals_pending.extend(self.signal_scratch.drain(..));
+            }
+            Some(Source::Process { slot, stdout }) => {
+                let (slot, stdout) = (*slot, *stdout);
+                self.on_process_event(slot, stdout, if stdout { readable } else { writable });
             }
             Some(Source::Listener(_)) if !self.accept_backlog.contains(&index) => {
                 self.accept_backlog.push(index);
@@ -1242,6 +1294,9 @@ impl<S: Session> Reactor<S> {
         };
         let must_step = std::mem::replace(&mut body.must_step, false);
         let conn_index = body.conn;
+        // Back-pressure from helper processes: their output is full, so read no more BGP
+        // input (the session still runs for timers and commands).
+        let input_paused = self.processes.input_paused;
 
         // 1. Input and output on an open connection.
         let mut new_input = false;
@@ -1262,7 +1317,7 @@ impl<S: Session> Reactor<S> {
                     self.detach(slot, now, Disconnect::Io(error));
                     return;
                 }
-                if conn.readable && !conn.input.is_full() && !conn.eof {
+                if conn.readable && !conn.input.is_full() && !conn.eof && !input_paused {
                     let before = conn.input.len();
                     match conn.input.fill_from(&mut conn.stream, READ_QUOTA) {
                         Ok(Filled::Drained) => conn.readable = false,
@@ -1361,9 +1416,10 @@ impl<S: Session> Reactor<S> {
         }
         // Reading stopped before WouldBlock (quota or full buffer) and the session made
         // room: edge-triggered, so no new event will come; continue in the next pass.
-        let read_more = conn_index
-            .and_then(|i| self.conn(i))
-            .is_some_and(|c| c.phase == Phase::Open && c.readable && !c.eof && !c.input.is_full());
+        let read_more = !input_paused
+            && conn_index.and_then(|i| self.conn(i)).is_some_and(|c| {
+                c.phase == Phase::Open && c.readable && !c.eof && !c.input.is_full()
+            });
         if read_more {
             self.queue.push_later(slot);
         }

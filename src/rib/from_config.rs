@@ -123,6 +123,40 @@ pub fn neighbor_routes(neighbor: &Neighbor, local_address: Option<IpAddr>) -> Ro
     set
 }
 
+/// What converting a route needs to know about its neighbor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteContext {
+    /// The configured local address; `None` (auto): `next-hop self` of the transport's
+    /// AFI is left for each session to resolve.
+    pub local: Option<IpAddr>,
+    /// The AFI of the peer address (the TCP session's).
+    pub transport: Afi,
+    pub router_id: Ipv4Addr,
+}
+
+impl RouteContext {
+    pub fn of(neighbor: &Neighbor) -> RouteContext {
+        RouteContext {
+            local: neighbor.local_address,
+            transport: match neighbor.peer_address {
+                IpAddr::V4(_) => Afi::IPV4,
+                IpAddr::V6(_) => Afi::IPV6,
+            },
+            router_id: neighbor.router_id,
+        }
+    }
+}
+
+/// Converts one configured (or API-given) route, appending its routes to `out` (several
+/// with `split`).
+pub fn convert_route(
+    route: &config::Route,
+    ctx: &RouteContext,
+    out: &mut Vec<ConfigRoute>,
+) -> Result<(), ConversionError> {
+    convert(route, ctx.local, ctx.transport, ctx.router_id, out)
+}
+
 /// Streams the converted routes of `neighbor` to `visit`, one at a time (a `split` route
 /// gives each of its sub-prefixes), and returns the routes that could not be converted.
 pub fn for_each_route(
@@ -130,15 +164,12 @@ pub fn for_each_route(
     local_address: Option<IpAddr>,
     mut visit: impl FnMut(ConfigRoute),
 ) -> Vec<ConversionError> {
-    let local = local_address.or(neighbor.local_address);
-    let transport = match neighbor.peer_address {
-        IpAddr::V4(_) => Afi::IPV4,
-        IpAddr::V6(_) => Afi::IPV6,
-    };
+    let mut ctx = RouteContext::of(neighbor);
+    ctx.local = local_address.or(ctx.local);
     let mut errors = Vec::new();
     let mut scratch = Vec::new();
     for route in &neighbor.routes {
-        match convert(route, local, transport, neighbor.router_id, &mut scratch) {
+        match convert_route(route, &ctx, &mut scratch) {
             Ok(()) => scratch.drain(..).for_each(&mut visit),
             Err(error) => {
                 scratch.clear();

@@ -67,6 +67,8 @@ pub struct RibStats {
     pub attribute_sets: usize,
     /// Routes that could not be sent (attributes too large, no next-hop).
     pub unsendable: u64,
+    /// UPDATE messages written since the table was created (End-of-RIB included).
+    pub updates_sent: u64,
 }
 
 const FLAG_ANNOUNCED: u8 = 1;
@@ -272,6 +274,8 @@ pub struct AdjRibOut {
     /// The keys of `scratch`.
     scratch_keys: Vec<u64>,
     unsendable: u64,
+    /// UPDATE messages written (End-of-RIB included), for `show neighbor`.
+    updates_sent: u64,
     /// Routes grouped under a watchdog name, each with whether it is announced.
     watchdogs: HashMap<String, Vec<WatchdogRoute>>,
 }
@@ -313,6 +317,7 @@ impl AdjRibOut {
             scratch: Vec::new(),
             scratch_keys: Vec::new(),
             unsendable: 0,
+            updates_sent: 0,
             watchdogs: HashMap::new(),
         }
     }
@@ -327,6 +332,7 @@ impl AdjRibOut {
             pending: self.pending.len(),
             attribute_sets: self.attributes.len(),
             unsendable: self.unsendable,
+            updates_sent: self.updates_sent,
         }
     }
 
@@ -822,6 +828,13 @@ impl AdjRibOut {
         }
     }
 
+    /// API `flush adj-rib out`: every announced route of every negotiated family again,
+    /// framed by BoRR/EoRR when enhanced route refresh was negotiated.
+    pub fn flush(&mut self) {
+        let enhanced = self.session.as_ref().is_some_and(|s| s.enhanced_refresh);
+        self.resend(None, enhanced);
+    }
+
     /// Queues an End-of-RIB for `family` (API `announce eor`), sent once the initial EOR
     /// burst is done and no UPDATE drain is running.
     pub fn queue_eor(&mut self, family: Family) {
@@ -913,12 +926,14 @@ impl AdjRibOut {
                 for family in &session.negotiated.families {
                     write_end_of_rib(out, *family);
                     written += 1;
+                    self.updates_sent += 1;
                 }
                 continue;
             }
             if let Some(family) = self.queued_eors.pop_front() {
                 write_end_of_rib(out, family);
                 written += 1;
+                self.updates_sent += 1;
                 continue;
             }
             return Drained::Done;
@@ -1039,6 +1054,7 @@ impl AdjRibOut {
             }
             if self.write(session, out, family, attr, announce, classic) {
                 written += 1;
+                self.updates_sent += 1;
             } else {
                 self.unsendable += keys.len() as u64;
             }

@@ -235,6 +235,12 @@ impl Sink {
         Ok(())
     }
 
+    /// Sends an UPDATE with this body to the speaker.
+    pub fn send_update(&mut self, body: &[u8]) -> Result<(), SinkError> {
+        self.stream.write_all(&message(UPDATE, body))?;
+        Ok(())
+    }
+
     /// Reads until the IPv4 unicast End-of-RIB (at most `limit`), calling `on_update` for
     /// every other UPDATE.
     pub fn receive_until_eor(

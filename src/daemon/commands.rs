@@ -1,0 +1,474 @@
+//! Helper commands run against the daemon and its neighbors (api.md §2.3, §3–§5): routes into
+//! the adj-rib-outs, watchdogs, EOR, flush/clear, teardown, show, daemon control, acks.
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use crate::api::command::{
+    self, matches_any, Action, Command, NeighborView, ParsedCommand, RibDirection,
+};
+use crate::bgp::notification::Notification;
+use crate::peer::FsmLabel;
+use crate::reactor::{Reactor, SessionId};
+use crate::rib::{convert_route, ConfigRoute};
+
+use super::session::NeighborSession;
+use super::Daemon;
+
+/// What a command asks of the daemon once it has answered.
+enum After {
+    Nothing,
+    Shutdown,
+    Reload,
+    Restart,
+}
+
+impl Daemon {
+    /// One line from helper `index`: parsed, run, answered (`done` / `error` when its acks
+    /// are on). Nothing a helper writes can stop the daemon but `shutdown`.
+    pub(super) fn helper_line(
+        &mut self,
+        reactor: &mut Reactor<NeighborSession>,
+        index: usize,
+        line: &str,
+    ) {
+        let process = self
+            .helpers
+            .list
+            .get(index)
+            .map_or_else(String::new, |h| h.name.clone());
+        if let Some(text) = line.strip_prefix("debug ") {
+            log::warn!("process {process}: {text}");
+            return;
+        }
+        if line.trim().is_empty() {
+            return;
+        }
+        let parsed = match command::parse(line) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                log::warn!("process {process}: {error} (line: {line:?})");
+                self.helpers.ack(reactor, index, false);
+                return;
+            }
+        };
+        log::debug!("process {process}: {line}");
+        let mut output: Vec<String> = Vec::new();
+        let (ok, after) = match self.run_command(reactor, index, &process, parsed, &mut output) {
+            Ok(after) => (true, after),
+            Err(reason) => {
+                log::warn!("process {process}: {reason} (line: {line:?})");
+                (false, After::Nothing)
+            }
+        };
+        for text in &output {
+            self.helpers.write_line(reactor, index, text);
+        }
+        match after {
+            After::Nothing => self.helpers.ack(reactor, index, ok),
+            // Answered before acting: the answer must reach the helper first.
+            After::Shutdown => {
+                self.helpers.ack(reactor, index, true);
+                self.stop(reactor);
+            }
+            After::Reload => {
+                self.helpers.ack(reactor, index, true);
+                self.reload(reactor);
+            }
+            After::Restart => {
+                self.helpers.ack(reactor, index, true);
+                self.restart_all(reactor);
+            }
+        }
+    }
+
+    /// The sessions command `parsed` reaches: neighbors process `index` may drive,
+    /// matching the selectors, established ones only when the command needs it.
+    fn targets(
+        &self,
+        reactor: &Reactor<NeighborSession>,
+        index: usize,
+        parsed: &ParsedCommand,
+    ) -> Vec<SessionId> {
+        let mut ids: Vec<(String, SessionId)> = self
+            .apis
+            .iter()
+            .filter(|(_, api)| api.allows(index))
+            .filter(|(_, api)| {
+                parsed
+                    .selectors
+                    .as_deref()
+                    .map_or(true, |selectors| matches_any(selectors, &api.description))
+            })
+            .filter(|(id, _)| {
+                !parsed.command.needs_established()
+                    || reactor
+                        .session(**id)
+                        .is_some_and(|s| s.peer.label() == FsmLabel::Established)
+            })
+            .map(|(id, api)| (api.name.clone(), *id))
+            .collect();
+        // A stable order (the map's is random): by neighbor address text.
+        ids.sort_by(|a, b| a.0.cmp(&b.0));
+        ids.into_iter().map(|(_, id)| id).collect()
+    }
+
+    fn run_command(
+        &mut self,
+        reactor: &mut Reactor<NeighborSession>,
+        index: usize,
+        process: &str,
+        parsed: ParsedCommand,
+        output: &mut Vec<String>,
+    ) -> Result<After, String> {
+        if parsed.json && !parsed.command.supports_json() {
+            return Err("this command does not support json output".into());
+        }
+        let targets = if parsed.command.targets_neighbors() {
+            let targets = self.targets(reactor, index, &parsed);
+            if targets.is_empty() {
+                return Err("no neighbor matches the command".into());
+            }
+            targets
+        } else {
+            Vec::new()
+        };
+        match parsed.command {
+            Command::Routes { action, routes } => {
+                let mut converted: Vec<ConfigRoute> = Vec::new();
+                for id in targets {
+                    let Some(api) = self.apis.get(&id) else {
+                        continue;
+                    };
+                    converted.clear();
+                    for route in &routes {
+                        convert_route(route, &api.routes, &mut converted)
+                            .map_err(|e| e.to_string())?;
+                    }
+                    let name = api.name.clone();
+                    reactor.with_session(id, |session, _| {
+                        let rib = session.peer.rib_mut();
+                        for route in &converted {
+                            apply_route(rib, action, route);
+                        }
+                    });
+                    log::info!(
+                        "neighbor {name}: {} {} route(s) from process {process}",
+                        action.name(),
+                        converted.len()
+                    );
+                }
+                Ok(After::Nothing)
+            }
+            Command::Watchdog { action, name } => {
+                let name = name.unwrap_or_else(|| process.to_owned());
+                let ids: Vec<SessionId> = self
+                    .apis
+                    .iter()
+                    .filter(|(_, api)| api.allows(index))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for id in ids {
+                    reactor.with_session(id, |session, _| {
+                        let rib = session.peer.rib_mut();
+                        match action {
+                            Action::Announce => rib.announce_watchdog(&name),
+                            Action::Withdraw => rib.withdraw_watchdog(&name),
+                        }
+                    });
+                }
+                Ok(After::Nothing)
+            }
+            Command::EndOfRib { family } => {
+                for id in targets {
+                    reactor.with_session(id, |session, _| session.peer.rib_mut().queue_eor(family));
+                }
+                Ok(After::Nothing)
+            }
+            Command::FlushAdjRibOut => {
+                for id in targets {
+                    reactor.with_session(id, |session, _| session.peer.rib_mut().flush());
+                }
+                Ok(After::Nothing)
+            }
+            Command::ClearAdjRib { direction } => {
+                for id in targets {
+                    match direction {
+                        RibDirection::Out => {
+                            reactor.with_session(id, |session, _| session.peer.rib_mut().clear());
+                        }
+                        RibDirection::In => {
+                            if let Some(rib) = self.ribs_in.get_mut(&id) {
+                                rib.clear();
+                            }
+                        }
+                    }
+                }
+                Ok(After::Nothing)
+            }
+            Command::Teardown { subcode } => {
+                for id in targets {
+                    reactor.with_session(id, |session, _| {
+                        session
+                            .peer
+                            .reset(Notification::new(6, subcode, Vec::new()))
+                    });
+                }
+                Ok(After::Nothing)
+            }
+            Command::RouteRefresh { .. } => {
+                Err("announce route-refresh is not supported by rexa yet".into())
+            }
+            Command::Operational { .. } => {
+                Err("announce operational is not supported by rexa yet".into())
+            }
+            Command::ShowNeighbor { view, peer } => {
+                match view {
+                    NeighborView::Usage => {
+                        output.push(
+                            "usage: show neighbor [summary|extensive|configuration] [<ip>]".into(),
+                        );
+                        output.push("       show neighbor json".into());
+                    }
+                    NeighborView::Summary => self.show_summary(reactor, peer, output),
+                    NeighborView::Extensive | NeighborView::Configuration => {
+                        return Err(
+                            "show neighbor extensive/configuration is not supported by rexa yet"
+                                .into(),
+                        )
+                    }
+                }
+                if parsed.json {
+                    return Err("show neighbor json is not supported by rexa yet".into());
+                }
+                Ok(After::Nothing)
+            }
+            Command::ShowAdjRib {
+                direction,
+                extensive,
+                peer,
+                ..
+            } => {
+                if parsed.json {
+                    return Err("show adj-rib json is not supported by rexa yet".into());
+                }
+                self.show_adj_rib(reactor, direction, extensive, peer, output);
+                Ok(After::Nothing)
+            }
+            Command::Shutdown => {
+                output.push("shutdown in progress".into());
+                Ok(After::Shutdown)
+            }
+            Command::Reload => {
+                output.push("reload in progress".into());
+                Ok(After::Reload)
+            }
+            Command::Restart => {
+                output.push("restart in progress".into());
+                Ok(After::Restart)
+            }
+            Command::Version => {
+                output.push(format!("rexa {}", env!("CARGO_PKG_VERSION")));
+                Ok(After::Nothing)
+            }
+            Command::Help => {
+                output.extend(HELP.lines().map(str::to_owned));
+                Ok(After::Nothing)
+            }
+            Command::EnableAck => {
+                if let Some(helper) = self.helpers.list.get_mut(index) {
+                    helper.ack = true;
+                }
+                Ok(After::Nothing)
+            }
+            Command::DisableAck => {
+                // This command is still answered, then silence.
+                self.helpers.write_line(reactor, index, "done");
+                if let Some(helper) = self.helpers.list.get_mut(index) {
+                    helper.ack = false;
+                }
+                Ok(After::Nothing)
+            }
+            Command::SilenceAck => {
+                if let Some(helper) = self.helpers.list.get_mut(index) {
+                    helper.ack = false;
+                }
+                Ok(After::Nothing)
+            }
+            // Commands run at once: nothing is ever queued to drop.
+            Command::Reset => Ok(After::Nothing),
+            Command::Comment { text } => {
+                log::info!("process {process}: # {text}");
+                Ok(After::Nothing)
+            }
+            Command::Debug { text } => {
+                log::warn!("process {process}: {text}");
+                Ok(After::Nothing)
+            }
+        }
+    }
+
+    /// `show neighbor summary`: one line per neighbor (api.md §5.9).
+    fn show_summary(
+        &self,
+        reactor: &Reactor<NeighborSession>,
+        peer: Option<std::net::IpAddr>,
+        output: &mut Vec<String>,
+    ) {
+        output.push(format!(
+            "{:<15} {:<7} {:>9} {:<12} {:>10} {:>10}",
+            "Peer", "AS", "up/down", "state", "|     #sent", "#recvd"
+        ));
+        let mut rows: Vec<(String, String)> = Vec::new();
+        for (id, api) in &self.apis {
+            if peer.is_some_and(|p| p != api.identity.peer_address) {
+                continue;
+            }
+            let Some(session) = reactor.session(*id) else {
+                continue;
+            };
+            let state = session.peer.label().name().to_lowercase();
+            let up = api.established_at.map_or_else(
+                || "down".to_owned(),
+                |at| {
+                    let s = Instant::now().saturating_duration_since(at).as_secs();
+                    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                },
+            );
+            let sent = session.peer.rib().stats().updates_sent;
+            let mut line = String::new();
+            let _ = write!(
+                line,
+                "{:<15} {:<7} {:>9} {:<12} {:>10} {:>10}",
+                api.identity.peer_address.to_string(),
+                api.identity.peer_asn,
+                up,
+                state,
+                sent,
+                api.updates_received
+            );
+            rows.push((api.name.clone(), line));
+        }
+        rows.sort();
+        output.extend(rows.into_iter().map(|(_, line)| line));
+    }
+
+    /// `show adj-rib out|in [extensive] [<ip>]`: one line per route.
+    fn show_adj_rib(
+        &self,
+        reactor: &Reactor<NeighborSession>,
+        direction: RibDirection,
+        extensive: bool,
+        peer: Option<std::net::IpAddr>,
+        output: &mut Vec<String>,
+    ) {
+        let mut ids: Vec<(&String, &SessionId)> = self
+            .apis
+            .iter()
+            .filter(|(_, api)| peer.map_or(true, |p| p == api.identity.peer_address))
+            .map(|(id, api)| (&api.name, id))
+            .collect();
+        ids.sort_by(|a, b| a.0.cmp(b.0));
+        for (_, id) in ids {
+            let Some(api) = self.apis.get(id) else {
+                continue;
+            };
+            let prefix = if extensive {
+                api.description.clone()
+            } else {
+                api.identity.peer_address.to_string()
+            };
+            let mut lines: Vec<String> = Vec::new();
+            match direction {
+                RibDirection::Out => {
+                    let Some(session) = reactor.session(*id) else {
+                        continue;
+                    };
+                    for (family, nlri, attributes) in session.peer.rib().announced_routes() {
+                        let mut line = format!("{prefix} {family} {nlri}");
+                        if extensive {
+                            if let Some(hop) = attributes.next_hop() {
+                                let _ = write!(line, " next-hop {hop}");
+                            } else if attributes.is_self_next_hop() {
+                                line.push_str(" next-hop self");
+                            }
+                            for attribute in attributes.attributes() {
+                                if let Some(text) = attribute.text_entry() {
+                                    line.push(' ');
+                                    line.push_str(&text);
+                                }
+                            }
+                        }
+                        lines.push(line);
+                    }
+                }
+                RibDirection::In => {
+                    let Some(rib) = self.ribs_in.get(id) else {
+                        continue;
+                    };
+                    for (family, nlri, _) in rib.iter() {
+                        lines.push(format!("{prefix} {family} {nlri}"));
+                    }
+                }
+            }
+            lines.sort();
+            output.extend(lines);
+        }
+    }
+}
+
+fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &ConfigRoute) {
+    match action {
+        Action::Announce => {
+            if let Some(name) = &route.watchdog {
+                if !rib.add_watchdog_route(
+                    name,
+                    route.family,
+                    route.nlri,
+                    &route.attributes,
+                    !route.withdrawn,
+                ) {
+                    return;
+                }
+            } else if route.withdrawn {
+                return;
+            }
+            rib.announce(route.family, route.nlri, &route.attributes);
+        }
+        Action::Withdraw => rib.withdraw(route.family, route.nlri, &route.attributes),
+    }
+}
+
+/// `help` (api.md §5.10, the commands rexa runs).
+const HELP: &str = "
+available API commands are listed here:
+=======================================
+
+filter can be: [local-ip <ip>][local-as <asn>][peer-as <asn>][router-id <router-id>]
+
+command are:
+------------
+
+[neighbor <ip> [filters]] announce attributes <attributes> nlri <prefix> ...
+[neighbor <ip> [filters]] announce eor [<afi> <safi>]
+[neighbor <ip> [filters]] announce ipv4|ipv6 <safi> <prefix> <attributes>
+[neighbor <ip> [filters]] announce route <prefix> <attributes>
+[neighbor <ip> [filters]] announce watchdog [<name>]
+[neighbor <ip> [filters]] clear adj-rib [in|out]
+[neighbor <ip> [filters]] flush adj-rib out
+[neighbor <ip> [filters]] teardown <code>
+[neighbor <ip> [filters]] withdraw attributes <attributes> nlri <prefix> ...
+[neighbor <ip> [filters]] withdraw ipv4|ipv6 <safi> <prefix>
+[neighbor <ip> [filters]] withdraw route <prefix>
+[neighbor <ip> [filters]] withdraw watchdog [<name>]
+disable-ack
+enable-ack
+help
+reload
+restart
+show adj-rib in|out [extensive] [<ip>]
+show neighbor summary [<ip>]
+shutdown
+silence-ack
+version
+";

@@ -1,0 +1,265 @@
+//! The helper-process API end to end: the real `rexa` binary runs helper scripts (`/bin/sh`),
+//! their commands reach a receiving peer, their acks and events come back on their stdin.
+
+mod support {
+    pub mod interop;
+    pub mod sink;
+}
+
+use std::fs;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::time::Duration;
+
+use rexa::bgp::negotiated::Negotiated;
+use rexa::bgp::nlri::{Nlri, Prefix};
+use support::interop::{run_dir, wait_for, Rexa};
+use support::sink::{med, SinkListener};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn prefix(a: u8, b: u8, c: u8, len: u8) -> Nlri {
+    Nlri::prefix(Prefix::v4(Ipv4Addr::new(a, b, c, 0), len).expect("prefix"))
+}
+
+/// A neighbor of rexa (`local` → sink at `peer:port`) with an api block for `processes`.
+fn config(local: Ipv4Addr, peer: Ipv4Addr, port: u16, processes: &str, api: &str) -> String {
+    format!(
+        "{processes}\nneighbor {peer} {{\n  router-id {local};\n  local-address {local};\n  \
+         local-as 65000;\n  peer-as 65001;\n  connect {port};\n  family {{ ipv4 unicast; }}\n  \
+         {api}\n}}\n"
+    )
+}
+
+fn write_script(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(name);
+    fs::write(&path, body).expect("write script");
+    path.display().to_string()
+}
+
+/// Waits (bounded) until `file` in `dir` has at least `lines` lines; returns them.
+fn lines_of(dir: &Path, file: &str, lines: usize) -> Vec<String> {
+    let path = dir.join(file);
+    wait_for(LIMIT, || {
+        let text = fs::read_to_string(&path).ok()?;
+        let all: Vec<String> = text.lines().map(str::to_owned).collect();
+        (all.len() >= lines).then_some(all)
+    })
+    .unwrap_or_else(|| {
+        fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+#[test]
+fn a_helper_announces_and_withdraws_routes_and_reads_its_acks() {
+    let dir = run_dir("api-announce");
+    let local = Ipv4Addr::new(127, 0, 0, 171);
+    let peer = Ipv4Addr::new(127, 0, 0, 172);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    // The helper announces before the session is up (routes wait in the adj-rib-out),
+    // checks every answer, then withdraws one route once the test says so.
+    let script = write_script(
+        &dir,
+        "helper.sh",
+        "echo 'announce route 10.1.0.0/24 next-hop 127.0.0.1 med 7'\n\
+         read ack; echo \"$ack\" >> acks\n\
+         echo 'neighbor 127.0.0.172 announce route 10.1.1.0/24 next-hop self community [65000:1]'\n\
+         read ack; echo \"$ack\" >> acks\n\
+         echo 'this is not a command'\n\
+         read ack; echo \"$ack\" >> acks\n\
+         echo 'neighbor 127.0.0.99 announce route 10.1.2.0/24 next-hop self'\n\
+         read ack; echo \"$ack\" >> acks\n\
+         for i in $(seq 400); do [ -e go ] && break; sleep 0.05; done\n\
+         echo 'withdraw route 10.1.0.0/24'\n\
+         read ack; echo \"$ack\" >> acks\n\
+         while read line; do :; done\n",
+    );
+    let text = config(
+        local,
+        peer,
+        listener.port(),
+        &format!("process announcer {{ run /bin/sh {script}; encoder text; }}"),
+        "api { processes [ announcer ]; }",
+    );
+    let mut rexa = Rexa::start(&dir, &text, &[]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    let ctx = Negotiated::default();
+    let mut announced: Vec<(Nlri, Option<u32>)> = Vec::new();
+    let mut next_hops = Vec::new();
+    sink.receive_until_eor(LIMIT, |view| {
+        for nlri in view.announced(&ctx).flatten() {
+            announced.push((nlri, med(view)));
+        }
+        next_hops.extend(view.raw_attributes().filter_map(|a| match a {
+            Ok((_, 3, [a, b, c, d])) => Some(Ipv4Addr::new(*a, *b, *c, *d)),
+            _ => None,
+        }));
+    })
+    .unwrap_or_else(|e| panic!("no table: {e}\n{}", rexa.log()));
+    announced.sort();
+    assert_eq!(
+        announced,
+        [
+            (prefix(10, 1, 0, 24), Some(7)),
+            (prefix(10, 1, 1, 24), None)
+        ],
+        "both routes of the helper, none for another neighbor"
+    );
+    assert!(
+        next_hops.contains(&local),
+        "next-hop self is the session's local address: {next_hops:?}"
+    );
+    assert_eq!(
+        lines_of(&dir, "acks", 4),
+        ["done", "done", "error", "error"]
+    );
+
+    fs::write(dir.join("go"), "").expect("signal the helper");
+    let mut withdrawn = Vec::new();
+    sink.receive_until(LIMIT, |view| {
+        if let Some(view) = view {
+            withdrawn.extend(view.withdrawn(&ctx).flatten());
+        }
+        !withdrawn.is_empty()
+    })
+    .unwrap_or_else(|e| panic!("no withdrawal: {e}\n{}", rexa.log()));
+    assert_eq!(withdrawn, [prefix(10, 1, 0, 24)]);
+    assert_eq!(lines_of(&dir, "acks", 5).len(), 5);
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}
+
+#[test]
+fn subscribed_helpers_get_json_and_text_events() {
+    let dir = run_dir("api-events");
+    let local = Ipv4Addr::new(127, 0, 0, 173);
+    let peer = Ipv4Addr::new(127, 0, 0, 174);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    let json = write_script(&dir, "json.sh", "cat > events.json\n");
+    let text = write_script(&dir, "text.sh", "cat > events.txt\n");
+    let conf = config(
+        local,
+        peer,
+        listener.port(),
+        &format!(
+            "process json {{ run /bin/sh {json}; encoder json; }}\n\
+             process text {{ run /bin/sh {text}; encoder text; }}"
+        ),
+        "api { processes [ json text ]; neighbor-changes; receive { parsed; update; } }",
+    );
+    let mut rexa = Rexa::start(&dir, &conf, &[]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    sink.receive_until_eor(LIMIT, |_| {})
+        .unwrap_or_else(|e| panic!("no EOR: {e}\n{}", rexa.log()));
+    // 10.9.0.0/16, ORIGIN IGP, AS_PATH [65001], NEXT_HOP 127.0.0.174.
+    let update = [
+        0, 0, 0, 20, 0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0xFD, 0xE9, 0x40, 3, 4, 127, 0, 0, 174,
+        16, 10, 9,
+    ];
+    sink.send_update(&update).expect("send an UPDATE");
+    let events = lines_of(&dir, "events.json", 3);
+    let parsed: Vec<serde_json::Value> = events
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let kinds: Vec<&str> = parsed.iter().filter_map(|v| v["type"].as_str()).collect();
+    assert_eq!(kinds[..2], ["state", "state"], "{events:?}");
+    assert_eq!(parsed[0]["neighbor"]["state"], "connected");
+    assert_eq!(parsed[1]["neighbor"]["state"], "up");
+    assert_eq!(parsed[1]["neighbor"]["address"]["local"], "127.0.0.173");
+    let update = parsed
+        .iter()
+        .find(|v| v["type"] == "update")
+        .unwrap_or_else(|| panic!("no update event: {events:?}"));
+    assert_eq!(
+        update["neighbor"]["message"]["update"]["announce"]["ipv4 unicast"]["127.0.0.174"][0]
+            ["nlri"],
+        "10.9.0.0/16"
+    );
+    let counters: Vec<u64> = parsed
+        .iter()
+        .filter_map(|v| v["counter"].as_u64())
+        .collect();
+    assert_eq!(counters, (1..=counters.len() as u64).collect::<Vec<_>>());
+
+    let text_lines = lines_of(&dir, "events.txt", 5);
+    let joined = text_lines.join("\n");
+    assert!(
+        joined.contains("neighbor 127.0.0.174 connected"),
+        "{joined}"
+    );
+    assert!(joined.contains("neighbor 127.0.0.174 up"), "{joined}");
+    assert!(
+        joined.contains(
+            "neighbor 127.0.0.174 receive update announced 10.9.0.0/16 next-hop 127.0.0.174"
+        ),
+        "{joined}"
+    );
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+    // The last event of each helper says the daemon stopped.
+    let last_json = lines_of(&dir, "events.json", parsed.len() + 1);
+    assert!(
+        last_json
+            .last()
+            .is_some_and(|l| l.contains("\"notification\": \"shutdown\"")),
+        "{last_json:?}"
+    );
+    let _ = IpAddr::V4(local);
+}
+
+#[test]
+fn a_helper_that_keeps_exiting_stops_the_daemon() {
+    let dir = run_dir("api-respawn");
+    let local = Ipv4Addr::new(127, 0, 0, 175);
+    let peer = Ipv4Addr::new(127, 0, 0, 176);
+    let script = write_script(&dir, "dies.sh", "echo started >> starts\nexit 3\n");
+    let conf = config(
+        local,
+        peer,
+        1,
+        &format!("process dies {{ run /bin/sh {script}; encoder text; }}"),
+        "api { processes [ dies ]; }",
+    );
+    let mut rexa = Rexa::start(&dir, &conf, &[]);
+    let code = wait_for(LIMIT, || {
+        if rexa.daemon.running() {
+            None
+        } else {
+            Some(rexa.terminate().and_then(|s| s.code()))
+        }
+    });
+    let starts = lines_of(&dir, "starts", 5).len();
+    assert_eq!(code, Some(Some(1)), "rexa exits 1:\n{}", rexa.log());
+    assert!(
+        (5..=10).contains(&starts),
+        "at most 5 spawns per 64 s bucket (a run may straddle two): {starts} starts"
+    );
+    assert!(rexa.log().contains("giving up"), "{}", rexa.log());
+}
+
+#[test]
+fn a_missing_helper_program_is_a_start_error() {
+    let dir = run_dir("api-missing");
+    let conf = config(
+        Ipv4Addr::new(127, 0, 0, 177),
+        Ipv4Addr::new(127, 0, 0, 178),
+        1,
+        "process ghost { run ./no-such-program; encoder text; }",
+        "api { processes [ ghost ]; }",
+    );
+    fs::write(dir.join("rexa.conf"), conf).expect("write config");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rexa"))
+        .arg(dir.join("rexa.conf"))
+        .output()
+        .expect("run rexa");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no-such-program"), "{stderr}");
+}
