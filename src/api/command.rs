@@ -168,35 +168,27 @@ pub enum RibKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// `announce|withdraw route`, `... ipv4|ipv6 <safi>`, `... attribute(s) ... nlri ...`,
-    /// `... flow route ...`, `... vpls ...`: one route per prefix, in line order. Not
-    /// validated beyond parsing (a missing next-hop is the caller's to log, §4). `split` is
-    /// left in `control.split` for the caller to expand.
-    Routes {
-        action: Action,
-        routes: Vec<Route>,
-    },
+    /// `... flow route ...`, `... vpls ...`: one route per prefix, in line order. As in
+    /// ExaBGP 5.0.15, `announce route` / `announce ipv4|ipv6 <safi> <prefix>` without
+    /// next-hop is a parse error; anything else is only parsed: validating the route for a
+    /// neighbor (family configured, next-hop usable) is the caller's, logged, answered
+    /// `done` (§4). `split` is left in `control.split` for the caller to expand (lazily:
+    /// `split /32` of a /0 is four billion prefixes).
+    Routes { action: Action, routes: Vec<Route> },
     /// `announce|withdraw watchdog [<name>]`; `None`: the caller uses the process name.
     Watchdog {
         action: Action,
         name: Option<String>,
     },
     /// `announce eor [<afi> <safi>]` (IPv4 unicast when no family is given).
-    EndOfRib {
-        family: Family,
-    },
+    EndOfRib { family: Family },
     /// `announce route-refresh <afi> <safi>`.
-    RouteRefresh {
-        family: Family,
-    },
+    RouteRefresh { family: Family },
     /// `announce operational <type> ...`; `None`: an unknown type, answered `done` and
     /// otherwise ignored (ExaBGP quirk).
-    Operational {
-        message: Option<OperationalMessage>,
-    },
+    Operational { message: Option<OperationalMessage> },
     /// `teardown <code>`: NOTIFICATION Cease with this subcode.
-    Teardown {
-        subcode: u8,
-    },
+    Teardown { subcode: u8 },
     /// `show neighbor [summary|extensive|configuration] [<ip>] [json]`.
     ShowNeighbor {
         view: NeighborView,
@@ -212,28 +204,29 @@ pub enum Command {
     /// `flush adj-rib out`.
     FlushAdjRibOut,
     /// `clear adj-rib [in|out]` (out when not given).
-    ClearAdjRib {
-        direction: RibDirection,
-    },
+    ClearAdjRib { direction: RibDirection },
+    /// `shutdown in progress`, `done`, then the daemon stops (api.md §5.10).
     Shutdown,
+    /// `reload in progress`, `done`.
     Reload,
+    /// `restart in progress`, `done`.
     Restart,
+    /// `exabgp <version>`, `done`.
     Version,
     /// Answered with [`HELP_LINES`], then `done`.
     Help,
+    /// Acks resume for this process; answered `done`.
     EnableAck,
+    /// Acks stop for this process after one forced `done` for this command.
     DisableAck,
+    /// Acks stop at once; no answer.
     SilenceAck,
     /// `reset`: drop this process's queued, unfinished commands. No answer.
     Reset,
     /// `# <text>`: logged, answered `done`.
-    Comment {
-        text: String,
-    },
+    Comment { text: String },
     /// `debug <text>`: logged as a warning, never answered.
-    Debug {
-        text: String,
-    },
+    Debug { text: String },
 }
 
 impl Command {
@@ -513,8 +506,17 @@ fn joined(tokens: &[Token]) -> String {
     quote(&text)
 }
 
+/// Bytes that end a word: quotes, and the punctuation that forms words of its own.
+fn is_separator(byte: u8) -> bool {
+    matches!(
+        byte,
+        b'"' | b'\'' | b'{' | b'}' | b';' | b'[' | b']' | b'(' | b')'
+    )
+}
+
 /// Splits a normalised line into words: spaces separate, `"..."`/`'...'` group (quotes
-/// removed), `{`, `}` and `;` are words of their own (the braced FlowSpec form).
+/// removed); `[ ] ( )` are words of their own even when normalisation left them glued
+/// (`]( 3 )`), and so are `{ } ;` (the braced FlowSpec form).
 fn tokenize(line: &str) -> Result<Vec<Token<'_>>, CommandError> {
     let bytes = line.as_bytes();
     let mut tokens = Vec::new();
@@ -539,14 +541,14 @@ fn tokenize(line: &str) -> Result<Vec<Token<'_>>, CommandError> {
                 tokens.push(word(line.get(i + 1..close).unwrap_or(""), i, true));
                 i = close + 1;
             }
-            b'{' | b'}' | b';' => {
+            b'{' | b'}' | b';' | b'[' | b']' | b'(' | b')' => {
                 tokens.push(word(line.get(i..i + 1).unwrap_or(""), i, false));
                 i += 1;
             }
             _ => {
                 let start = i;
                 while let Some(&c) = bytes.get(i) {
-                    if c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b'{' | b'}' | b';') {
+                    if c.is_ascii_whitespace() || is_separator(c) {
                         break;
                     }
                     i += 1;
@@ -890,10 +892,10 @@ fn change(
         }
     };
     match word(tokens, 0) {
-        Some("route") => routes(vec![prefix_route_line(&mut words(), None)?]),
+        Some("route") => routes(vec![prefix_route_line(action, &mut words(), None)?]),
         Some(afi @ ("ipv4" | "ipv6")) => {
             let afi = if afi == "ipv4" { Afi::IPV4 } else { Afi::IPV6 };
-            routes(vec![family_route(afi, rest, file, end_col)?])
+            routes(vec![family_route(action, afi, rest, file, end_col)?])
         }
         Some("attribute" | "attributes") => routes(bulk_routes(&mut words())?),
         Some("flow") => {
@@ -909,11 +911,8 @@ fn change(
         Some("vpls") => {
             let mut w = words();
             let location = location_of(&w, rest.first());
-            routes(vec![vpls_inline(
-                &mut w,
-                action == Action::Announce,
-                location,
-            )?])
+            // ExaBGP 5.0.15 takes a VPLS route without next-hop, announce or withdraw.
+            routes(vec![vpls_inline(&mut w, false, location)?])
         }
         Some("watchdog") => {
             let name = rest.first().map(|t| t.text.to_string());
@@ -974,17 +973,29 @@ fn location_of(w: &Words, first: Option<&Token>) -> Location {
     }
 }
 
-/// `<prefix> <attributes...>`; the SAFI comes from `safi` or from the attributes.
-fn prefix_route_line(w: &mut Words, safi: Option<Safi>) -> Result<Route, CommandError> {
+/// `<prefix> <attributes...>`; the SAFI comes from `safi` or from the attributes. An
+/// announce needs a next-hop (ExaBGP 5.0.15 answers `error` without one).
+fn prefix_route_line(
+    action: Action,
+    w: &mut Words,
+    safi: Option<Safi>,
+) -> Result<Route, CommandError> {
     let t = w.value("route", "a prefix")?;
     let prefix = value::prefix(w, t, "route")?;
     let mut draft = RouteDraft::default();
     nlri::attributes_rest(w, "route", &mut draft)?;
+    if action == Action::Announce && draft.attributes.next_hop.is_none() {
+        return Err(CommandError::MissingWord {
+            command: "announce route",
+            expected: "a next-hop",
+        });
+    }
     Ok(prefix_route(prefix, draft, safi, w.at(t)))
 }
 
 /// `announce|withdraw ipv4|ipv6 <safi> ...` (5.0+); `tokens` starts at `<safi>`.
 fn family_route(
+    action: Action,
     afi: Afi,
     tokens: &[Token],
     file: &Arc<str>,
@@ -992,20 +1003,14 @@ fn family_route(
 ) -> Result<Route, CommandError> {
     const COMMAND: &str = "announce ipv4|ipv6";
     const EXPECTED: &str =
-        "unicast, multicast, nlri-mpls, mpls-vpn, flow, flow-vpn, mcast-vpn or mup";
+        "unicast, multicast, nlri-mpls, mpls-vpn, flow, flow-vpn, mcast-vpn, mup or sr-policy";
     let rest = tokens.get(1..).unwrap_or(&[]);
     let mut w = Words::new(file, rest, 1, end_col);
     match word(tokens, 0) {
+        // As in ExaBGP 5.0.15, the prefix's own address family wins over the command's
+        // (`announce ipv4 unicast 2001:db8::/32 ...` is an IPv6 route).
         Some(safi @ ("unicast" | "multicast" | "nlri-mpls" | "labeled-unicast" | "mpls-vpn")) => {
-            if let Some(t) = rest.first() {
-                let prefix = value::prefix(&w, t, safi)?;
-                if prefix.afi() != afi {
-                    return Err(w
-                        .invalid(t, safi, "a prefix of the command's address family")
-                        .into());
-                }
-            }
-            prefix_route_line(&mut w, Safi::from_name(safi))
+            prefix_route_line(action, &mut w, Safi::from_name(safi))
         }
         Some(safi @ ("flow" | "flow-vpn")) => {
             let route = flow_route(rest, Some(afi), file, end_col)?;
@@ -1036,6 +1041,21 @@ fn family_route(
             nlri::attributes_rest(&mut w, "mup", &mut draft)?;
             Ok(Route {
                 nlri: Nlri::Mup { afi, route: mup },
+                attributes: draft.attributes,
+                control: draft.control,
+                location,
+            })
+        }
+        // 6.0 (config.md: 5.0.15 rejects the family); the configuration parser knows it.
+        Some("sr-policy") => {
+            let location = location_of(&w, rest.first());
+            let mut draft = RouteDraft::default();
+            let (afi, policy) = nlri::sr_policy(&mut w, Some(afi), &mut draft)?;
+            Ok(Route {
+                nlri: Nlri::SrPolicy {
+                    afi,
+                    policy: Box::new(policy),
+                },
                 attributes: draft.attributes,
                 control: draft.control,
                 location,
@@ -1430,11 +1450,16 @@ mod tests {
         assert_eq!(route.family(), Family::IPV4_NLRI_MPLS);
         let route = one_route("announce ipv4 multicast 10.0.0.0/24 next-hop 192.0.2.1");
         assert_eq!(route.family(), Family::IPV4_MULTICAST);
-        // A prefix of the other family.
+        // The prefix decides the family (as ExaBGP 5.0.15 does).
+        let route = one_route("announce ipv4 unicast 2001:db8::/32 next-hop 1.1.1.1");
+        assert_eq!(route.family(), Family::IPV6_UNICAST);
+        // An announce needs a next-hop, a withdraw does not.
         assert!(matches!(
-            err("announce ipv4 unicast 2001:db8::/32 next-hop 1.1.1.1"),
-            CommandError::Route(_)
+            err("announce ipv6 unicast 2001:db8::/32"),
+            CommandError::MissingWord { .. }
         ));
+        let (_, routes) = routes_of("withdraw ipv4 unicast 10.0.0.0/24");
+        assert_eq!(routes.len(), 1);
         assert!(matches!(
             err("announce ipv4 bogus 10.0.0.0/8"),
             CommandError::InvalidWord { .. }
@@ -1564,10 +1589,11 @@ mod tests {
             "withdraw vpls endpoint 5 base 10702 offset 1 size 8 rd 192.168.201.1:123 next-hop 192.168.201.1",
         );
         assert_eq!(action, Action::Withdraw);
-        // A withdraw needs no next-hop, an announce does.
+        // No next-hop needed, announce or withdraw (as ExaBGP 5.0.15).
         routes_of("withdraw vpls endpoint 5 base 10702 offset 1 size 8 rd 192.168.201.1:123");
+        routes_of("announce vpls endpoint 5 base 10702 offset 1 size 8 rd 192.168.201.1:123");
         assert!(matches!(
-            err("announce vpls endpoint 5 base 10702 offset 1 size 8 rd 192.168.201.1:123"),
+            err("announce vpls endpoint 5 base 10702 offset 1 rd 192.168.201.1:123"),
             CommandError::Route(_)
         ));
     }
@@ -1584,6 +1610,12 @@ mod tests {
              extended-community [ target:10:10 ]",
         );
         assert_eq!(route.family(), Family::new(Afi::IPV4, Safi::MUP));
+        let route = one_route(
+            "announce ipv4 sr-policy distinguisher 0 color 100 endpoint 10.10.10.10 \
+             next-hop 192.168.100.2 preference 100 segment-list weight 1 segment type-c ipv4 \
+             10.0.0.1 algorithm 0 policy-name \"type-c-example\"",
+        );
+        assert_eq!(route.family(), Family::new(Afi::IPV4, Safi::SR_POLICY));
     }
 
     #[test]
@@ -1630,11 +1662,20 @@ mod tests {
             err("announce route 10.0.0.0/8 next-hop 1.1.1.1; med 1"),
             CommandError::Route(_)
         ));
-        // Missing next-hop is not a parse error (the daemon logs it, answers done).
-        assert!(one_route("announce route 10.0.0.0/8")
+        // Without next-hop: an error for an announce (ExaBGP 5.0.15 too), fine for a withdraw.
+        assert!(matches!(
+            err("announce route 10.0.0.0/8 med 5"),
+            CommandError::MissingWord { .. }
+        ));
+        assert!(one_route("withdraw route 10.0.0.0/8")
             .attributes
             .next_hop
             .is_none());
+        // Glued brackets are split: `[ 1 2 ]( 3 )` is a sequence then a set.
+        let route = one_route("announce route 10.0.0.0/24 next-hop 1.2.3.4 as-path [1 2](3)");
+        let path = route.attributes.as_path.unwrap();
+        assert_eq!(path.segments.len(), 2);
+        assert_eq!(path.segments[1].asns, vec![3]);
         // The error names the column in the normalised line.
         let CommandError::Route(error) = err("announce route 10.0.0.0/8 med x") else {
             unreachable!()
@@ -2094,8 +2135,8 @@ mod tests {
     fn scope_helpers() {
         assert!(command_of("announce eor").needs_established());
         assert!(command_of("flush adj-rib out").needs_established());
-        assert!(!command_of("announce route 10.0.0.0/8").needs_established());
-        assert!(command_of("announce route 10.0.0.0/8").targets_neighbors());
+        assert!(!command_of("withdraw route 10.0.0.0/8").needs_established());
+        assert!(command_of("withdraw route 10.0.0.0/8").targets_neighbors());
         assert!(!command_of("announce watchdog").targets_neighbors());
         assert!(!command_of("shutdown").targets_neighbors());
     }
