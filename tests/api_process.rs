@@ -434,3 +434,106 @@ fn raw_consolidated_and_sent_message_events() {
     assert_eq!(non_empty, [&expected], "{text_lines:?}");
     assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
 }
+
+#[test]
+fn commands_drive_watchdogs_flush_show_and_teardown() {
+    let dir = run_dir("api-commands");
+    let local = Ipv4Addr::new(127, 0, 0, 185);
+    let peer = Ipv4Addr::new(127, 0, 0, 186);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    // Everything rexa writes to the helper goes to `answers`; each step waits for the test.
+    let script = write_script(
+        &dir,
+        "helper.sh",
+        "exec 3<&0\n\
+         cat <&3 > answers &\n\
+         step() { for i in $(seq 400); do [ -e \"$1\" ] && return 0; sleep 0.05; done; exit 1; }\n\
+         step up\n\
+         echo 'announce watchdog dns'\n\
+         step shown\n\
+         echo 'show adj-rib out'\n\
+         echo 'show neighbor summary'\n\
+         echo 'version'\n\
+         echo 'flush adj-rib out'\n\
+         step down\n\
+         echo 'withdraw watchdog dns'\n\
+         step teardown\n\
+         echo 'neighbor 127.0.0.186 teardown 2'\n\
+         exec sleep 60\n",
+    );
+    let text = format!(
+        "process driver {{ run /bin/sh {script}; encoder text; }}\n\
+         neighbor {peer} {{\n  router-id {local};\n  local-address {local};\n  local-as 65000;\n  \
+         peer-as 65001;\n  connect {port};\n  family {{ ipv4 unicast; }}\n  \
+         api {{ processes [ driver ]; }}\n  \
+         static {{ route 192.0.2.53/32 next-hop self watchdog dns withdraw; }}\n}}\n",
+        port = listener.port()
+    );
+    let mut rexa = Rexa::start(&dir, &text, &[]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    let ctx = Negotiated::default();
+    let initial = sink
+        .receive_until_eor(LIMIT, |_| {})
+        .unwrap_or_else(|e| panic!("no EOR: {e}\n{}", rexa.log()));
+    assert_eq!(initial.announced, 0, "the watchdog route starts withdrawn");
+
+    let service = Nlri::prefix(Prefix::v4(Ipv4Addr::new(192, 0, 2, 53), 32).expect("prefix"));
+    let mut announced = 0;
+    let mut until_announced = |sink: &mut support::sink::Sink, times: usize| {
+        sink.receive_until(LIMIT, |view| {
+            if let Some(view) = view {
+                announced += view
+                    .announced(&ctx)
+                    .flatten()
+                    .filter(|n| *n == service)
+                    .count();
+            }
+            announced >= times
+        })
+    };
+    fs::write(dir.join("up"), "").expect("step");
+    until_announced(&mut sink, 1).unwrap_or_else(|e| panic!("not announced: {e}\n{}", rexa.log()));
+    fs::write(dir.join("shown"), "").expect("step");
+    // `flush adj-rib out` sends the table again.
+    until_announced(&mut sink, 2).unwrap_or_else(|e| panic!("not flushed: {e}\n{}", rexa.log()));
+    let answers = lines_of(&dir, "answers", 9);
+    assert_eq!(answers[0], "done", "{answers:?}");
+    assert_eq!(
+        answers[1], "127.0.0.186 ipv4 unicast 192.0.2.53/32",
+        "{answers:?}"
+    );
+    assert_eq!(answers[2], "done");
+    assert!(answers[3].starts_with("Peer"), "{answers:?}");
+    assert!(
+        answers[4].starts_with("127.0.0.186") && answers[4].contains("established"),
+        "{answers:?}"
+    );
+    assert_eq!(answers[5], "done");
+    assert!(answers[6].starts_with("rexa "), "{answers:?}");
+    assert_eq!(answers[7..9], ["done", "done"]);
+
+    fs::write(dir.join("down"), "").expect("step");
+    let mut withdrawn = Vec::new();
+    sink.receive_until(LIMIT, |view| {
+        if let Some(view) = view {
+            withdrawn.extend(view.withdrawn(&ctx).flatten());
+        }
+        !withdrawn.is_empty()
+    })
+    .unwrap_or_else(|e| panic!("not withdrawn: {e}\n{}", rexa.log()));
+    assert_eq!(withdrawn, [service]);
+    fs::write(dir.join("teardown"), "").expect("step");
+    let end = sink.receive_until(LIMIT, |_| false);
+    match end {
+        Err(support::sink::SinkError::Closed(Some(hex))) => {
+            assert!(hex.starts_with("0602"), "Cease 6/2: {hex}")
+        }
+        other => panic!(
+            "expected the teardown's NOTIFICATION: {other:?}\n{}",
+            rexa.log()
+        ),
+    }
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}

@@ -216,9 +216,16 @@ impl Daemon {
                 }
                 Ok(After::Nothing)
             }
-            Command::RouteRefresh { .. } => {
-                Err("announce route-refresh is not supported by rexa yet".into())
+            Command::RouteRefresh { family } => {
+                for id in targets {
+                    reactor.with_session(id, |session, _| {
+                        session.peer.rib_mut().queue_route_refresh(family)
+                    });
+                }
+                Ok(After::Nothing)
             }
+            // An unknown operational type is answered `done` and ignored (ExaBGP).
+            Command::Operational { message: None } => Ok(After::Nothing),
             Command::Operational { .. } => {
                 Err("announce operational is not supported by rexa yet".into())
             }
@@ -272,7 +279,7 @@ impl Daemon {
                 Ok(After::Nothing)
             }
             Command::Help => {
-                output.extend(HELP.lines().map(str::to_owned));
+                output.extend(command::HELP_LINES.iter().map(|l| (*l).to_owned()));
                 Ok(After::Nothing)
             }
             Command::EnableAck => {
@@ -438,37 +445,3 @@ fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &ConfigRo
         Action::Withdraw => rib.withdraw(route.family, route.nlri, &route.attributes),
     }
 }
-
-/// `help` (api.md §5.10, the commands rexa runs).
-const HELP: &str = "
-available API commands are listed here:
-=======================================
-
-filter can be: [local-ip <ip>][local-as <asn>][peer-as <asn>][router-id <router-id>]
-
-command are:
-------------
-
-[neighbor <ip> [filters]] announce attributes <attributes> nlri <prefix> ...
-[neighbor <ip> [filters]] announce eor [<afi> <safi>]
-[neighbor <ip> [filters]] announce ipv4|ipv6 <safi> <prefix> <attributes>
-[neighbor <ip> [filters]] announce route <prefix> <attributes>
-[neighbor <ip> [filters]] announce watchdog [<name>]
-[neighbor <ip> [filters]] clear adj-rib [in|out]
-[neighbor <ip> [filters]] flush adj-rib out
-[neighbor <ip> [filters]] teardown <code>
-[neighbor <ip> [filters]] withdraw attributes <attributes> nlri <prefix> ...
-[neighbor <ip> [filters]] withdraw ipv4|ipv6 <safi> <prefix>
-[neighbor <ip> [filters]] withdraw route <prefix>
-[neighbor <ip> [filters]] withdraw watchdog [<name>]
-disable-ack
-enable-ack
-help
-reload
-restart
-show adj-rib in|out [extensive] [<ip>]
-show neighbor summary [<ip>]
-shutdown
-silence-ack
-version
-";

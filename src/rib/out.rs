@@ -835,6 +835,15 @@ impl AdjRibOut {
         self.resend(None, enhanced);
     }
 
+    /// Queues a ROUTE-REFRESH request for `family` to the peer (API `announce
+    /// route-refresh`), sent at the next drain.
+    pub fn queue_route_refresh(&mut self, family: Family) {
+        if self.session.is_some() {
+            self.jobs
+                .push_back(Job::Refresh(family, RefreshSubtype::REQUEST));
+        }
+    }
+
     /// Queues an End-of-RIB for `family` (API `announce eor`), sent once the initial EOR
     /// burst is done and no UPDATE drain is running.
     pub fn queue_eor(&mut self, family: Family) {

@@ -396,6 +396,24 @@ fn flush_resends_every_family_before_later_changes() {
 }
 
 #[test]
+fn a_route_refresh_request_is_queued_only_on_an_established_session() {
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.queue_route_refresh(Family::IPV4_UNICAST);
+    rib.session_up(up_v4());
+    let initial = drain_all(&mut rib);
+    assert_eq!(
+        initial.len(),
+        1,
+        "only the EOR: nothing was queued while down"
+    );
+    rib.queue_route_refresh(Family::IPV4_UNICAST);
+    assert_eq!(
+        drain_all(&mut rib),
+        [hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00170500010001")]
+    );
+}
+
+#[test]
 fn repeated_changes_to_one_route_keep_one_pending_entry() {
     let mut rib = established(RibOptions::default());
     for i in 0..10_000u32 {
