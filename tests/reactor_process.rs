@@ -69,6 +69,8 @@ struct Helpers {
     exits: Vec<(ProcessId, ProcessExit)>,
     /// Replies written back from `process_line`: (to, prefix) echoes "prefix line\n".
     echo_to: Option<ProcessId>,
+    /// Bytes written back to the helper for each of its lines.
+    reply_bytes: usize,
     /// Lines delivered in the current pass, and the most in any pass.
     this_pass: usize,
     most_in_a_pass: usize,
@@ -80,6 +82,9 @@ impl Owner<Sink> for Helpers {
     fn process_line(&mut self, reactor: &mut Reactor<Sink>, id: ProcessId, line: &str) {
         if let Some(to) = self.echo_to {
             assert!(reactor.write_process(to, format!("echo {line}\n").as_bytes()));
+        }
+        if self.reply_bytes > 0 {
+            assert!(reactor.write_process(id, &vec![b'x'; self.reply_bytes]));
         }
         self.lines.push((id, line.to_string()));
         self.this_pass += 1;
@@ -381,6 +386,43 @@ fn a_helper_that_closes_its_stdin_is_a_broken_pipe() {
     }));
     assert_eq!(owner.exit_of(id), Some(ProcessExit::BrokenPipe));
     assert!(run_until(&mut reactor, &mut owner, |r, _| !r.has_processes()));
+}
+
+#[test]
+fn a_helper_that_does_not_read_its_answers_is_held_until_it_does() {
+    let mut reactor: Reactor<Sink> = Reactor::new(None).unwrap();
+    let mut owner = Helpers {
+        reply_bytes: 1 << 20,
+        ..Helpers::default()
+    };
+    // 50 lines at once; the helper starts reading its stdin only after a second.
+    let id = reactor
+        .spawn_process(&sh(
+            "deaf",
+            "exec 3<&0; (sleep 1; exec cat <&3 > /dev/null) & \
+             i=0; while [ $i -lt 50 ]; do echo line$i; i=$((i+1)); done; exec sleep 30",
+        ))
+        .unwrap();
+    let start = Instant::now();
+    let mut most_while_deaf = 0;
+    while start.elapsed() < Duration::from_millis(500) {
+        reactor.dispatch(&mut owner);
+        most_while_deaf = most_while_deaf.max(owner.lines_of(id).len());
+        reactor
+            .turn_with_timeout(Some(Duration::from_millis(10)))
+            .unwrap();
+    }
+    let limit = OUTPUT_HIGH_WATER / (1 << 20) + 1;
+    assert!(
+        most_while_deaf <= limit,
+        "{most_while_deaf} lines answered while the helper read nothing (at most {limit})"
+    );
+    assert!(
+        run_until(&mut reactor, &mut owner, |_, o| o.lines_of(id).len() == 50),
+        "every line once the helper reads: {}",
+        owner.lines_of(id).len()
+    );
+    stop(&mut reactor, &mut owner, id);
 }
 
 #[test]

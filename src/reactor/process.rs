@@ -284,8 +284,14 @@ impl Proc {
             .map_or(data.len(), |at| from + at);
     }
 
+    /// A line can go to the owner. Not while the helper's own unread output is above the
+    /// high-water mark: a helper that writes commands without reading their answers is
+    /// held (its lines wait in its pipe) until it reads, so the answers stay bounded.
     fn deliverable(&self) -> bool {
-        self.has_line() && !self.discard_lines && !self.lines_paused
+        self.has_line()
+            && !self.discard_lines
+            && !self.lines_paused
+            && self.output.pending() <= OUTPUT_HIGH_WATER
     }
 
     fn reportable(&self) -> bool {
