@@ -505,7 +505,10 @@ fn commands_drive_watchdogs_flush_show_and_teardown() {
         "{answers:?}"
     );
     assert_eq!(answers[2], "done");
-    assert!(answers[3].starts_with("Peer"), "{answers:?}");
+    assert_eq!(
+        answers[3],
+        "Peer            AS        up/down state       |     #sent     #recvd"
+    );
     assert!(
         answers[4].starts_with("127.0.0.186") && answers[4].contains("established"),
         "{answers:?}"

@@ -322,8 +322,9 @@ impl Daemon {
         peer: Option<std::net::IpAddr>,
         output: &mut Vec<String>,
     ) {
+        // ExaBGP's header: the `|` takes the separator's place before `#sent`.
         output.push(format!(
-            "{:<15} {:<7} {:>9} {:<12} {:>10} {:>10}",
+            "{:<15} {:<7} {:>9} {:<12}{:>11} {:>10}",
             "Peer", "AS", "up/down", "state", "|     #sent", "#recvd"
         ));
         let mut rows: Vec<(String, String)> = Vec::new();
