@@ -7,10 +7,14 @@
 //! `REXA_API_LARGE_ROUTES` (default 1000000, rexa only; 0 skips), `REXA_API_SKIP_EXABGP=1`,
 //! `REXA_EXABGP` (default /opt/exabgp5/bin/exabgp), `REXA_API_LIMIT` seconds (default 600).
 
+#[path = "../tests/support/bench.rs"]
+mod bench;
 #[path = "../tests/support/interop.rs"]
 mod interop;
 #[path = "../tests/support/sink.rs"]
 mod sink;
+
+use bench::{env_flag, env_u32, rexa_binary};
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
@@ -24,33 +28,6 @@ use sink::{memory_of, table_prefix, SinkListener};
 
 /// Distinct attribute sets the routes cycle through.
 const ATTRIBUTE_SETS: u32 = 2_000;
-
-fn env_u32(name: &str, default: u32) -> u32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn rexa_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("REXA_BIN") {
-        return PathBuf::from(path);
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "rexa"])
-        .current_dir(manifest)
-        .status();
-    assert!(
-        status.is_ok_and(|s| s.success()),
-        "cargo build --release --bin rexa failed"
-    );
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("target"));
-    target.join("release").join("rexa")
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Speaker {
@@ -197,7 +174,7 @@ fn main() {
     let exabgp = std::env::var_os("REXA_EXABGP")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/opt/exabgp5/bin/exabgp"));
-    if std::env::var("REXA_API_SKIP_EXABGP").as_deref() == Ok("1") {
+    if env_flag("REXA_API_SKIP_EXABGP") {
         println!("ExaBGP skipped (REXA_API_SKIP_EXABGP=1)");
     } else if !exabgp.is_file() {
         println!("ExaBGP skipped: {} not found", exabgp.display());

@@ -20,10 +20,14 @@
 //! speaker's VmRSS after the push, VmHWM (the configuration-parse peak), and RSS per route
 //! (VmRSS minus that of the same daemon with one route, over N).
 
+#[path = "../tests/support/bench.rs"]
+mod bench;
 #[path = "../tests/support/interop.rs"]
 mod interop;
 #[path = "../tests/support/sink.rs"]
 mod sink;
+
+use bench::{env_flag, env_u32, rexa_binary};
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -38,45 +42,10 @@ const MAX_MESSAGE: u64 = 4096;
 /// UPDATE header, withdrawn-routes length and path-attribute length.
 const UPDATE_OVERHEAD: u64 = 19 + 2 + 2;
 
-fn env_u32(name: &str, default: u32) -> u32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(default)
-}
-
-fn env_flag(name: &str) -> bool {
-    std::env::var(name).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
-}
-
 /// Route `i`'s attributes: one of [`ATTRIBUTE_SETS`] MED / community pairs.
 fn attributes(i: u32) -> String {
     let set = i % ATTRIBUTE_SETS;
     format!("med {set} community [65000:{set}]")
-}
-
-/// The release daemon: `REXA_BIN`, or `cargo build --release --bin rexa` then
-/// `$CARGO_TARGET_DIR/release/rexa` (default `target/release/rexa`).
-fn rexa_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("REXA_BIN") {
-        return PathBuf::from(path);
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "--bin", "rexa"])
-        .current_dir(manifest)
-        .status();
-    assert!(
-        status.is_ok_and(|s| s.success()),
-        "cargo build --release --bin rexa failed"
-    );
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest.join("target"));
-    let binary = target.join("release").join("rexa");
-    assert!(binary.is_file(), "{} not found", binary.display());
-    binary
 }
 
 /// The fewest UPDATE bytes that carry `routes` /24s spread over the attribute sets, each

@@ -1,32 +1,14 @@
 //! Every one-line prefix route of ExaBGP's configuration corpus, sent as the helper command
 //! `announce route ...` / `announce <afi> <safi> ...`, must give the route the configuration gives.
 
-use std::path::PathBuf;
+mod support;
 
 use rexa::api::command::{self, Action, Command};
 use rexa::config::{Nlri, ParseOptions};
 
-fn conformance_dir() -> PathBuf {
-    match std::env::var_os("REXA_CONFORMANCE") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
-    }
-}
-
 #[test]
 fn configured_routes_read_the_same_as_commands() {
-    let dir = conformance_dir().join("configs");
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
-        panic!(
-            "conformance configs not found at {} ({e}); set REXA_CONFORMANCE to the conformance directory",
-            dir.display()
-        )
-    });
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
+    let files = support::conformance::config_files();
     let mut compared = 0;
     let mut failures = Vec::new();
     for path in &files {

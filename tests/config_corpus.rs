@@ -1,33 +1,14 @@
 //! Every configuration of ExaBGP's corpus (../shared/conformance/configs) must parse.
 //! The `api-*` files name helper programs that are absent: parsing must not need them.
 
-use std::path::PathBuf;
+mod support;
 
 /// Files rejected on purpose, with the reason. Expected to stay empty.
 const REJECTED_ON_PURPOSE: &[(&str, &str)] = &[];
 
-fn conformance_dir() -> PathBuf {
-    match std::env::var_os("REXA_CONFORMANCE") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
-    }
-}
-
 #[test]
 fn every_corpus_file_parses() {
-    let dir = conformance_dir().join("configs");
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
-        panic!(
-            "conformance configs not found at {} ({e}); set REXA_CONFORMANCE to the conformance directory",
-            dir.display()
-        )
-    });
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no configuration in {}", dir.display());
+    let files = support::conformance::config_files();
     let mut failures = Vec::new();
     let mut parsed = 0;
     for path in &files {

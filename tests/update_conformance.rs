@@ -1,6 +1,8 @@
 //! Round-trips every UPDATE of ExaBGP's conformance data through `Update::decode` and
 //! `Update::encode_body`: the bytes must come back identical (encoding/*.ci, decoding/*).
 
+mod support;
+
 use std::fs;
 use std::path::PathBuf;
 
@@ -8,16 +10,7 @@ use rexa::bgp::update::{Update, UpdateView};
 use rexa::bgp::{Family, Negotiated};
 
 fn conformance_dir() -> PathBuf {
-    let dir = match std::env::var_os("REXA_CONFORMANCE") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
-    };
-    assert!(
-        dir.join("encoding").is_dir(),
-        "conformance data missing at {} (set REXA_CONFORMANCE)",
-        dir.display()
-    );
-    dir
+    support::conformance::conformance_dir()
 }
 
 fn hex(text: &str) -> Vec<u8> {

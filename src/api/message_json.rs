@@ -103,6 +103,19 @@ pub fn write_message_event(
     });
 }
 
+/// The event `type` ExaBGP gives each message type.
+pub fn event_type(kind: u8) -> Option<&'static str> {
+    Some(match kind {
+        crate::bgp::message::OPEN => "open",
+        crate::bgp::message::UPDATE => "update",
+        crate::bgp::message::NOTIFICATION => "notification",
+        crate::bgp::message::KEEPALIVE => "keepalive",
+        crate::bgp::message::ROUTE_REFRESH => "refresh",
+        crate::bgp::message::OPERATIONAL => "operational",
+        _ => return None,
+    })
+}
+
 /// A ROUTE-REFRESH event: `"route-refresh": { "afi": ..., "safi": ..., "subtype": ... }`.
 pub fn write_refresh(
     out: &mut Vec<u8>,

@@ -573,19 +573,6 @@ pub fn write_decoded_with(
     Ok(())
 }
 
-/// The event `type` ExaBGP gives each message type.
-fn event_kind(message_type: u8) -> Option<&'static str> {
-    Some(match message_type {
-        message_type::OPEN => "open",
-        message_type::UPDATE => "update",
-        message_type::NOTIFICATION => "notification",
-        message_type::KEEPALIVE => "keepalive",
-        message_type::ROUTE_REFRESH => "refresh",
-        message_type::OPERATIONAL => "operational",
-        _ => return None,
-    })
-}
-
 fn write_message(
     framed: &Framed<'_>,
     ctx: &DecodeContext,
@@ -593,7 +580,7 @@ fn write_message(
     envelope: &Envelope<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), DecodeCliError> {
-    let kind = event_kind(framed.message_type).ok_or_else(|| {
+    let kind = message_json::event_type(framed.message_type).ok_or_else(|| {
         DecodeCliError::NotSupported(format!("BGP message type {}", framed.message_type))
     })?;
     let head = EventHead {

@@ -589,15 +589,7 @@ fn event_kind(event: &Event<'_>) -> &'static str {
         Event::Fsm(_) => "fsm",
         Event::Negotiated(_) => "negotiated",
         Event::Signal(..) => "signal",
-        Event::Message(report) => match report.kind {
-            message_type::OPEN => "open",
-            message_type::UPDATE => "update",
-            message_type::NOTIFICATION => "notification",
-            message_type::KEEPALIVE => "keepalive",
-            message_type::ROUTE_REFRESH => "refresh",
-            message_type::OPERATIONAL => "operational",
-            _ => "unknown",
-        },
+        Event::Message(report) => message_json::event_type(report.kind).unwrap_or("unknown"),
     }
 }
 

@@ -36,6 +36,16 @@ fn files_in(sub: &str, keep: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     files
 }
 
+/// Every configuration of ExaBGP's corpus (`configs/`), sorted.
+pub fn config_files() -> Vec<PathBuf> {
+    let files = files_in("configs", |_| true);
+    assert!(
+        !files.is_empty(),
+        "no configuration in the conformance configs/"
+    );
+    files
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name()
         .and_then(|n| n.to_str())
