@@ -253,6 +253,7 @@ impl Helpers {
         let id = reactor
             .spawn_process(&spec)
             .map_err(|error| format!("process {}: {error}", helper.name))?;
+        // Every spawn counts against the budget (ExaBGP counts them all).
         helper.budget.record_spawn(unix_seconds());
         helper.process = Some(id);
         log::info!("process {}: started", helper.name);
@@ -334,8 +335,7 @@ impl Helpers {
         if !(self.respawn && helper.respawn) {
             return true;
         }
-        let mut budget = helper.budget;
-        if !budget.record_spawn(unix_seconds()) {
+        if !helper.budget.allows(unix_seconds()) {
             log::error!(
                 "process {}: respawned more than {} times within {} seconds, giving up",
                 helper.name,
@@ -344,16 +344,8 @@ impl Helpers {
             );
             return false;
         }
-        // `spawn` records the spawn itself: keep the count it starts from.
-        helper.budget = RespawnBudget::default();
-        let previous = budget;
         match self.spawn(reactor, index, config_dir) {
-            Ok(()) => {
-                if let Some(helper) = self.list.get_mut(index) {
-                    helper.budget = previous;
-                }
-                true
-            }
+            Ok(()) => true,
             Err(error) => {
                 log::error!("{error}");
                 false
