@@ -1,5 +1,6 @@
 //! rexa against a real BIRD 2: eBGP and iBGP over IPv4 (the iBGP one with TCP MD5) and an
-//! IPv6 session over ::1; routes both ways, peer restart, and rexa's CEASE on SIGTERM.
+//! IPv6 session over ::1; routes both ways, peer restart, rexa's CEASE on SIGTERM, and
+//! routes a helper process announces and withdraws through the API.
 //!
 //! Each test has its own loopback addresses and ports (the IPv6 one shares ::1 and is told
 //! apart by its ports), its own run directory under CARGO_TARGET_TMPDIR/interop, and stops
