@@ -108,3 +108,40 @@ fn _unused(_configs: Vec<OsString>) -> ExitCode {
     );
     ExitCode::from(2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<OsString> {
+        text.split(' ').map(OsString::from).collect()
+    }
+
+    fn words(args: Option<Vec<OsString>>) -> Option<String> {
+        args.map(|a| {
+            a.iter()
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    }
+
+    #[test]
+    fn every_exabgp_spelling_of_the_cli_reaches_the_client() {
+        let cli = |text: &str| words(cli_arguments(&args(text)));
+        assert_eq!(cli("cli show neighbor").as_deref(), Some("show neighbor"));
+        assert_eq!(cli("run version").as_deref(), Some("version"));
+        assert_eq!(cli("--run cli s n s").as_deref(), Some("s n s"));
+        assert_eq!(
+            cli("--env-file x.env cli help").as_deref(),
+            Some("--env x.env help")
+        );
+        assert_eq!(
+            cli("--env-file=x.env cli help").as_deref(),
+            Some("--env x.env help")
+        );
+        assert_eq!(cli("rexa.conf"), None);
+        assert_eq!(cli("-e x.env rexa.conf"), None);
+        assert_eq!(cli("--run healthcheck"), None);
+    }
+}

@@ -315,3 +315,94 @@ fn without_fifos_the_daemon_says_how_to_make_them() {
     assert!(children_of(rexa.daemon.pid()).is_empty());
     assert!(rexa.terminate().is_some_and(|s| s.success()));
 }
+
+/// A child killed (by its PID) and reaped when the test ends, whatever happened.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_bridge_copies_lines_both_ways_and_ends_with_its_stdin() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::process::Stdio;
+
+    let dir = fifo_dir("cli-bridge-alone", "exabgp");
+    let mut bridge = Reaped(
+        Command::new(env!("CARGO_BIN_EXE_rexa"))
+            // The arguments do not matter: the variable makes the binary a bridge.
+            .arg("no-such.conf")
+            .env("exabgp_cli_pipe", format!("{}/", dir.display()))
+            .env_remove("exabgp_api_pipename")
+            .env_remove("exabgp.api.pipename")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the bridge"),
+    );
+    let mut to_bridge = bridge.0.stdin.take().expect("stdin");
+    let from_bridge = bridge.0.stdout.take().expect("stdout");
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(from_bridge).lines() {
+            if lines.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || {
+        received
+            .recv_timeout(LIMIT)
+            .expect("a line from the bridge")
+    };
+    assert_eq!(next(), "enable-ack");
+    // The daemon's answer to `enable-ack` is not for any client.
+    to_bridge.write_all(b"done\n").expect("write");
+
+    let mut answers = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(dir.join("exabgp.out"))
+        .expect("open .out");
+    // Each client opens `.in`, writes, closes: the bridge reads every one of them.
+    for round in 0..3 {
+        let mut commands = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(dir.join("exabgp.in"))
+            .expect("the bridge reads .in");
+        writeln!(commands, "version {round}").expect("write the command");
+        drop(commands);
+        assert_eq!(next(), format!("version {round}"));
+        to_bridge
+            .write_all(format!("rexa {round}\ndone\n").as_bytes())
+            .expect("write");
+        let mut answer = Vec::new();
+        let complete = wait_for(LIMIT, || {
+            let mut chunk = [0u8; 256];
+            while let Ok(n) = answers.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                answer.extend_from_slice(&chunk[..n]);
+            }
+            answer.ends_with(b"done\n").then_some(())
+        });
+        assert!(complete.is_some(), "answer so far: {:?}", text(&answer));
+        assert_eq!(text(&answer), format!("rexa {round}\ndone\n"));
+    }
+    // The daemon closing the bridge's stdin ends it.
+    drop(to_bridge);
+    let status = wait_for(LIMIT, || bridge.0.try_wait().ok().flatten());
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the bridge did not end: {status:?}"
+    );
+}

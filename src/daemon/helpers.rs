@@ -409,11 +409,18 @@ impl Helpers {
                 crate::api::respawn::SPAWNS_PER_BUCKET,
                 crate::api::respawn::BUCKET_SECONDS
             );
+            // A failing CLI bridge costs the CLI, not the daemon and its sessions.
+            if helper.internal {
+                helper.respawn = false;
+                log::error!("the cli is disabled until rexa restarts");
+                return true;
+            }
             return false;
         }
         // `spawn` records the spawn itself: keep the count it starts from.
         helper.budget = RespawnBudget::default();
         let previous = budget;
+        let internal = helper.internal;
         match self.spawn(reactor, index, config_dir) {
             Ok(()) => {
                 if let Some(helper) = self.list.get_mut(index) {
@@ -423,7 +430,7 @@ impl Helpers {
             }
             Err(error) => {
                 log::error!("{error}");
-                false
+                internal
             }
         }
     }
