@@ -288,6 +288,24 @@ fn the_bridge_ends_with_the_daemon() {
         assert!(output.status.success(), "{output:?}");
     }
     assert!(alive(bridge));
+    // A reload keeps the bridge (it is not part of the configuration).
+    let output = cli(&dir, &["reload"]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(text(&output.stdout), "reload in progress\n");
+    let output = cli(&dir, &["version"]);
+    assert!(output.status.success(), "{output:?}\n{}", rexa.log());
+    assert!(alive(bridge));
+    // SIGUSR2 restarts the helpers, the bridge among them.
+    assert!(rexa.daemon.signal("USR2"));
+    let bridge = wait_for(LIMIT, || {
+        children_of(daemon)
+            .into_iter()
+            .find(|pid| *pid != bridge && alive(*pid))
+            .filter(|_| !alive(bridge))
+    })
+    .unwrap_or_else(|| panic!("no new bridge after SIGUSR2:\n{}", rexa.log()));
+    let output = cli(&dir, &["version"]);
+    assert!(output.status.success(), "{output:?}\n{}", rexa.log());
     assert!(rexa.terminate().is_some_and(|s| s.success()));
     let gone = wait_for(LIMIT, || (!alive(bridge)).then_some(()));
     assert!(gone.is_some(), "the bridge {bridge} outlived the daemon");
