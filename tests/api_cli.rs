@@ -98,7 +98,8 @@ fn alive(pid: u32) -> bool {
 fn show_neighbor_summary_prints_the_table() {
     let dir = fifo_dir("cli-summary", "exabgp");
     let config = passive_config(Ipv4Addr::new(127, 0, 0, 191), Ipv4Addr::new(127, 0, 0, 192));
-    let mut rexa = start(&dir, &config, &[]);
+    // Commands are logged at debug level.
+    let mut rexa = start(&dir, &config, &[("exabgp_log_level", "DEBUG")]);
     let output = cli(&dir, &["show", "neighbor", "summary"]);
     let stdout = text(&output.stdout);
     assert!(
@@ -120,6 +121,29 @@ fn show_neighbor_summary_prints_the_table() {
     let mut lines = abbreviated.lines();
     assert_eq!(lines.next(), Some("command: show neighbor summary"));
     assert_eq!(lines.collect::<Vec<_>>().join("\n"), stdout.trim_end());
+
+    // An answer nobody read (a command written straight into the pipe) is drained by the
+    // next client, which prints only its own.
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut commands = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(dir.join("exabgp.in"))
+            .expect("open .in");
+        commands.write_all(b"version\n").expect("write");
+    }
+    assert!(
+        rexa.wait_log(": version", 1, LIMIT),
+        "the command did not run:\n{}",
+        rexa.log()
+    );
+    // Time for the answer to travel through the bridge into the pipe.
+    std::thread::sleep(Duration::from_millis(300));
+    let output = cli(&dir, &["show", "neighbor", "summary"]);
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(text(&output.stdout), stdout, "the stale answer was drained");
 
     // Commands that print: `version`, and `help` when no command is given.
     let output = cli(&dir, &["version"]);
@@ -384,11 +408,28 @@ fn the_bridge_copies_lines_both_ways_and_ends_with_its_stdin() {
     // The daemon's answer to `enable-ack` is not for any client.
     to_bridge.write_all(b"done\n").expect("write");
 
+    // Answers wait in `.out` for a reader that comes later (`echo ... > .in; cat .out`).
+    to_bridge.write_all(b"early\ndone\n").expect("write");
     let mut answers = fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(dir.join("exabgp.out"))
         .expect("open .out");
+    let mut read_answer = |answer: &mut Vec<u8>| {
+        wait_for(LIMIT, || {
+            let mut chunk = [0u8; 256];
+            while let Ok(n) = answers.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                answer.extend_from_slice(&chunk[..n]);
+            }
+            answer.ends_with(b"done\n").then_some(())
+        })
+    };
+    let mut answer = Vec::new();
+    assert!(read_answer(&mut answer).is_some(), "{:?}", text(&answer));
+    assert_eq!(text(&answer), "early\ndone\n");
     // Each client opens `.in`, writes, closes: the bridge reads every one of them.
     for round in 0..3 {
         let mut commands = fs::OpenOptions::new()
@@ -403,16 +444,7 @@ fn the_bridge_copies_lines_both_ways_and_ends_with_its_stdin() {
             .write_all(format!("rexa {round}\ndone\n").as_bytes())
             .expect("write");
         let mut answer = Vec::new();
-        let complete = wait_for(LIMIT, || {
-            let mut chunk = [0u8; 256];
-            while let Ok(n) = answers.read(&mut chunk) {
-                if n == 0 {
-                    break;
-                }
-                answer.extend_from_slice(&chunk[..n]);
-            }
-            answer.ends_with(b"done\n").then_some(())
-        });
+        let complete = read_answer(&mut answer);
         assert!(complete.is_some(), "answer so far: {:?}", text(&answer));
         assert_eq!(text(&answer), format!("rexa {round}\ndone\n"));
     }

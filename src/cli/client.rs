@@ -179,10 +179,6 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
     let typed = words.join(" ");
     let command = expand(&words).join(" ");
-    let mut stdout = io::stdout().lock();
-    if command != typed {
-        let _ = writeln!(stdout, "command: {command}");
-    }
     let fifos = match pipe::locate(&pipename) {
         Ok(fifos) => fifos,
         Err(scanned) => {
@@ -190,6 +186,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let mut stdout = io::stdout().lock();
+    if command != typed {
+        let _ = writeln!(stdout, "command: {command}");
+    }
     match run(&fifos, &command, &mut stdout) {
         Ok(Ending::Done | Ending::NoAnswerExpected) => ExitCode::SUCCESS,
         Ok(Ending::Error) => {

@@ -4,9 +4,10 @@
 //! The bridge is the `rexa` binary started with `exabgp_cli_pipe=<dir>` in its environment (by
 //! the daemon, as a hidden helper). It writes `enable-ack` and drops its answer, then copies
 //! the lines a client writes to `<dir>/<pipename>.in` to its stdout (commands for the daemon)
-//! and the lines of its stdin (the daemon's answers) to `<dir>/<pipename>.out`. Every
-//! descriptor is non-blocking in one `mio` poll, so neither side can stall the other; it ends
-//! when its stdin closes (the daemon is gone).
+//! and the lines of its stdin (the daemon's answers) to `<dir>/<pipename>.out`. Both FIFOs
+//! are held open read-write, so clients come and go without end-of-file or "no reader"
+//! errors. Every descriptor is non-blocking in one `mio` poll, so neither side can stall the
+//! other; it ends when its stdin closes (the daemon is gone).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -14,7 +15,6 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use mio::unix::pipe::{Receiver, Sender};
 use mio::{Events, Interest, Poll, Token};
@@ -31,8 +31,6 @@ pub const DEFAULT_PIPENAME: &str = "exabgp";
 const MAX_LINE: usize = 1024 * 1024;
 /// Bytes waiting in either direction above which the oldest waiting lines are dropped.
 const MAX_BACKLOG: usize = 16 * 1024 * 1024;
-/// How often the bridge retries opening `.out` while answers wait and no client reads.
-const REOPEN_INTERVAL: Duration = Duration::from_millis(50);
 
 /// The two FIFOs of a CLI, found in one directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +123,8 @@ fn bridge_pipename() -> String {
 pub enum BridgeError {
     /// A FIFO could not be opened.
     Open { path: PathBuf, error: io::Error },
+    /// Writing to a FIFO failed.
+    Write { path: PathBuf, error: io::Error },
     /// Our stdin or stdout could not be used.
     Stdio {
         what: &'static str,
@@ -139,6 +139,13 @@ impl std::fmt::Display for BridgeError {
         match self {
             BridgeError::Open { path, error } => {
                 write!(f, "cannot open the named pipe {}: {error}", path.display())
+            }
+            BridgeError::Write { path, error } => {
+                write!(
+                    f,
+                    "cannot write to the named pipe {}: {error}",
+                    path.display()
+                )
             }
             BridgeError::Stdio { what, error } => write!(f, "cannot use {what}: {error}"),
             BridgeError::Poll(error) => write!(f, "poll failed: {error}"),
@@ -182,8 +189,10 @@ struct Bridge {
     /// `.in`, opened read-write so that it always has a writer: no end of file between
     /// clients, and a client finds a reader as long as the bridge runs.
     commands: Receiver,
-    /// `.out` while a client has it open for reading.
-    answers: Option<Sender>,
+    /// `.out`, also opened read-write: answers go into the FIFO whether a client reads it
+    /// or not, and wait there (up to the pipe's capacity, then in `to_client`) for the
+    /// next reader; a client drains what it did not ask for before it sends its command.
+    answers: Sender,
     /// Complete command lines for the daemon, then a partial one being read.
     to_daemon: Vec<u8>,
     /// Where the partial command line starts in `to_daemon`.
@@ -223,6 +232,12 @@ impl Bridge {
                 path: fifos.input.clone(),
                 error,
             })?;
+        let answers = open_fifo(&fifos.output, true, true)
+            .map(|file| Sender::from(OwnedFd::from(file)))
+            .map_err(|error| BridgeError::Open {
+                path: fifos.output.clone(),
+                error,
+            })?;
         let poll = Poll::new().map_err(BridgeError::Poll)?;
         let mut bridge = Bridge {
             fifos,
@@ -230,7 +245,7 @@ impl Bridge {
             stdin,
             stdout,
             commands,
-            answers: None,
+            answers,
             to_daemon: b"enable-ack\n".to_vec(),
             partial_command: 11,
             to_client: Vec::new(),
@@ -241,6 +256,7 @@ impl Bridge {
             .register(&mut bridge.stdin, STDIN, Interest::READABLE)
             .and_then(|()| registry.register(&mut bridge.stdout, STDOUT, Interest::WRITABLE))
             .and_then(|()| registry.register(&mut bridge.commands, FIFO_IN, Interest::READABLE))
+            .and_then(|()| registry.register(&mut bridge.answers, FIFO_OUT, Interest::WRITABLE))
             .map_err(BridgeError::Poll)?;
         Ok(bridge)
     }
@@ -253,14 +269,12 @@ impl Bridge {
             self.read_commands()?;
             if !self.read_answers()? {
                 // The daemon is gone: what can still reach a client goes, then we end.
-                self.write_answers();
+                self.write_answers()?;
                 return Ok(());
             }
             self.write_commands()?;
-            self.write_answers();
-            let waiting = !self.to_client.is_empty() && self.answers.is_none();
-            let timeout = waiting.then_some(REOPEN_INTERVAL);
-            match self.poll.poll(&mut events, timeout) {
+            self.write_answers()?;
+            match self.poll.poll(&mut events, None) {
                 Ok(()) => {}
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(BridgeError::Poll(error)),
@@ -395,45 +409,26 @@ impl Bridge {
         self.to_client.drain(..cut);
     }
 
-    /// Writes the answers to `.out` when a client reads it.
-    fn write_answers(&mut self) {
+    /// Writes the answers to `.out`, as much as the FIFO takes.
+    fn write_answers(&mut self) -> Result<(), BridgeError> {
         while !self.to_client.is_empty() {
-            if self.answers.is_none() {
-                match open_fifo(&self.fifos.output, false, true) {
-                    Ok(file) => {
-                        let mut sender = Sender::from(OwnedFd::from(file));
-                        if self
-                            .poll
-                            .registry()
-                            .register(&mut sender, FIFO_OUT, Interest::WRITABLE)
-                            .is_err()
-                        {
-                            return;
-                        }
-                        self.answers = Some(sender);
-                    }
-                    // ENXIO: no client reads yet; tried again after REOPEN_INTERVAL.
-                    Err(_) => return,
-                }
-            }
-            let Some(answers) = self.answers.as_mut() else {
-                return;
-            };
-            match answers.write(&self.to_client) {
+            match self.answers.write(&self.to_client) {
+                Ok(0) => return Ok(()),
                 Ok(n) => {
                     self.to_client.drain(..n);
                 }
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                // EPIPE: the client went away; the rest waits for the next one.
-                Err(_) => {
-                    if let Some(mut gone) = self.answers.take() {
-                        let _ = self.poll.registry().deregister(&mut gone);
-                    }
-                    return;
+                // We hold a read end ourselves: no EPIPE; anything else is fatal.
+                Err(error) => {
+                    return Err(BridgeError::Write {
+                        path: self.fifos.output.clone(),
+                        error,
+                    })
                 }
             }
         }
+        Ok(())
     }
 }
 
