@@ -312,6 +312,19 @@ fn the_bridge_ends_with_the_daemon() {
         assert!(output.status.success(), "{output:?}");
     }
     assert!(alive(bridge));
+    // A second daemon on the same pipes leaves them to the first.
+    let second_dir = run_dir("cli-bridge-exit-second");
+    let second_config =
+        passive_config(Ipv4Addr::new(127, 0, 0, 199), Ipv4Addr::new(127, 0, 0, 198));
+    let dir_text = dir.display().to_string();
+    let mut second = Rexa::start(&second_dir, &second_config, &[("REXA_CLI_DIR", &dir_text)]);
+    assert!(
+        second.wait_log("already reads", 1, LIMIT),
+        "{}",
+        second.log()
+    );
+    assert!(children_of(second.daemon.pid()).is_empty());
+    assert!(second.terminate().is_some_and(|s| s.success()));
     // A reload keeps the bridge (it is not part of the configuration).
     let output = cli(&dir, &["reload"]);
     assert!(output.status.success(), "{output:?}");
@@ -328,6 +341,19 @@ fn the_bridge_ends_with_the_daemon() {
             .filter(|_| !alive(bridge))
     })
     .unwrap_or_else(|| panic!("no new bridge after SIGUSR2:\n{}", rexa.log()));
+    // Until the new bridge has opened `.in`, a client would find no reader.
+    let input = dir.join("exabgp.in");
+    let opened = wait_for(LIMIT, || {
+        let fds = fs::read_dir(format!("/proc/{bridge}/fd")).ok()?;
+        fds.filter_map(|fd| fs::read_link(fd.ok()?.path()).ok())
+            .any(|target| target == input)
+            .then_some(())
+    });
+    assert!(
+        opened.is_some(),
+        "the new bridge does not read {}",
+        input.display()
+    );
     let output = cli(&dir, &["version"]);
     assert!(output.status.success(), "{output:?}\n{}", rexa.log());
     assert!(rexa.terminate().is_some_and(|s| s.success()));

@@ -40,11 +40,15 @@ The pipes are looked for in $REXA_CLI_DIR (rexa only), then /run/exabgp, /run/<u
   mkfifo /run/exabgp/exabgp.in /run/exabgp/exabgp.out; chmod 600 /run/exabgp/exabgp.*
 
 Exit status: 0 when the command succeeded (`done`), 1 on `error`, when the daemon is not
-running or shuts down.
+running (no reader on the pipe within 5 s) or shuts down.
 ";
 
 /// How long stale answers of an earlier client are drained before the command is sent.
 const DRAIN_LIMIT: Duration = Duration::from_millis(1500);
+/// How long the client waits for a reader on `.in` (ExaBGP's open timeout).
+const OPEN_LIMIT: Duration = Duration::from_secs(5);
+/// How often it looks for one meanwhile.
+const OPEN_RETRY: Duration = Duration::from_millis(50);
 /// How long writing the command may take (the daemon reads its pipe continuously).
 const WRITE_LIMIT: Duration = Duration::from_secs(5);
 /// Silence after which the client stops waiting for the end of the answer.
@@ -276,14 +280,22 @@ fn run(fifos: &Fifos, command: &str, out: &mut impl Write) -> Result<Ending, Cli
     let mut events = Events::with_capacity(4);
     drain_stale(&mut poll, &mut events, &mut answers);
 
-    let commands = match open_nonblocking(&fifos.input, true) {
-        Ok(fd) => fd,
-        Err(error) if error.raw_os_error() == Some(libc::ENXIO) => {
-            return Err(ClientError::NotRunning {
-                path: fifos.input.clone(),
-            })
+    // Like a blocking open with ExaBGP's 5 s alarm: a reader (the bridge) may appear in
+    // the meantime, e.g. while the daemon starts or respawns its bridge.
+    let opening = Instant::now();
+    let commands = loop {
+        match open_nonblocking(&fifos.input, true) {
+            Ok(fd) => break fd,
+            Err(error) if error.raw_os_error() == Some(libc::ENXIO) => {
+                if opening.elapsed() >= OPEN_LIMIT {
+                    return Err(ClientError::NotRunning {
+                        path: fifos.input.clone(),
+                    });
+                }
+                std::thread::sleep(OPEN_RETRY);
+            }
+            Err(error) => return Err(pipe_error(&fifos.input)(error)),
         }
-        Err(error) => return Err(pipe_error(&fifos.input)(error)),
     };
     let mut commands = Sender::from(commands);
     poll.registry()

@@ -89,6 +89,12 @@ pub fn locate(pipename: &str) -> Result<Fifos, Vec<PathBuf>> {
         .ok_or(dirs)
 }
 
+/// Whether some process (another daemon's bridge) already reads `fifos.input`.
+pub fn has_reader(fifos: &Fifos) -> bool {
+    // A write-only open without blocking succeeds only when a reader exists (else ENXIO).
+    open_fifo(&fifos.input, false, true).is_ok()
+}
+
 /// The commands that make the FIFOs, one per line, for a log or an error message.
 pub fn mkfifo_advice(pipename: &str) -> Vec<String> {
     let dir = "/run/exabgp";

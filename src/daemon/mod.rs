@@ -434,6 +434,13 @@ impl Daemon {
                 return;
             }
         };
+        if crate::cli::pipe::has_reader(&fifos) {
+            log::warn!(
+                "cli: another process (rexa or exabgp) already reads {}; running without a cli",
+                fifos.input.display()
+            );
+            return;
+        }
         let program = match std::env::current_exe() {
             Ok(path) => path.to_string_lossy().into_owned(),
             Err(error) => {
