@@ -163,7 +163,12 @@ fn an_unknown_command_exits_1() {
     let dir = fifo_dir("cli-unknown", "rexa");
     let config = passive_config(Ipv4Addr::new(127, 0, 0, 193), Ipv4Addr::new(127, 0, 0, 194));
     // The pipe name comes from exabgp.api.pipename, for the daemon and the client alike.
-    let mut rexa = start(&dir, &config, &[("exabgp_api_pipename", "rexa")]);
+    // Acks off for helpers: the bridge turns them on for itself.
+    let mut rexa = start(
+        &dir,
+        &config,
+        &[("exabgp_api_pipename", "rexa"), ("exabgp_api_ack", "false")],
+    );
     let output = cli(&dir, &["--pipename", "rexa", "this", "is", "no", "command"]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     assert!(output.stdout.is_empty(), "{output:?}");

@@ -181,6 +181,10 @@ pub fn bridge_main(dir: &Path) -> ExitCode {
     }
 }
 
+/// The bridge's first line: its answers must always end with `done` / `error`, whatever
+/// `exabgp.api.ack` says (the client waits for them).
+const ENABLE_ACK: &[u8] = b"enable-ack\n";
+
 const STDIN: Token = Token(0);
 const STDOUT: Token = Token(1);
 const FIFO_IN: Token = Token(2);
@@ -252,8 +256,8 @@ impl Bridge {
             stdout,
             commands,
             answers,
-            to_daemon: b"enable-ack\n".to_vec(),
-            partial_command: 11,
+            to_daemon: ENABLE_ACK.to_vec(),
+            partial_command: ENABLE_ACK.len(),
             to_client: Vec::new(),
             skip_first_answer: true,
         };
