@@ -866,6 +866,23 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_cli_bridge_drives_every_neighbor_and_hears_nothing() {
+        let text = "process a { run /bin/true; encoder json; } \
+                    neighbor 127.0.0.2 { router-id 10.0.0.1; local-address 127.0.0.1; \
+                    local-as 1; peer-as 2; api { processes [ a ]; neighbor-changes; } }";
+        let config = crate::config::parse(text, "test.conf").expect("valid");
+        let mut helpers = Helpers::new(&config.processes, true, true);
+        let mut bridge = helper(&config.processes[0], true);
+        bridge.name = "api-internal-cli-pipe-1".into();
+        bridge.internal = true;
+        helpers.list.push(bridge);
+        assert_eq!(helpers.names(), ["a", ""]);
+        assert!(!helpers.drives_all(0) && helpers.drives_all(1) && !helpers.drives_all(2));
+        let api = NeighborApi::new(&config.neighbors[0], &helpers.names(), false);
+        assert!(api.allows(0) && !api.allows(1), "only api blocks subscribe");
+    }
+
     fn decode_message(packet: &[u8]) -> Message {
         Message::decode(
             packet[18],
