@@ -47,6 +47,7 @@ const EXPECTED_PASS_REXA: &[&str] = &[
     "conf-ipself6.ci",
     "conf-ipv46routes4family.ci",
     "conf-ipv46routes6family.ci",
+    "conf-l2vpn.ci",
     "conf-llnh-lla-only.ci",
     "conf-name.ci",
     "conf-new-v4.ci",
@@ -66,7 +67,6 @@ const PENDING_FAMILIES: &[(&str, &str)] = &[
         "FlowSpec (ipv4/ipv6 flow, ipv4 flow-vpn) pending",
     ),
     ("conf-flow-redirect.ci", "FlowSpec redirect actions pending"),
-    ("conf-l2vpn.ci", "VPLS (l2vpn vpls) pending"),
     (
         "conf-sr-policy.ci",
         "SR-policy (ipv4/ipv6 sr-policy) pending",

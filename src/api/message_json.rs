@@ -908,6 +908,10 @@ fn write_withdraw(
 /// One NLRI object: `{ "nlri": "10.0.0.0/24", "path-information": "0.0.0.1", "label":
 /// [ [100] ], "rd": "65000:1" }` (keys present as the route has them).
 pub fn write_nlri(w: &mut JsonWriter<'_>, route: &Nlri) {
+    if let Nlri::Vpls { route, .. } = route {
+        write_vpls(w, route);
+        return;
+    }
     w.raw("{ \"nlri\": \"");
     write_prefix(w, route.get_prefix());
     w.raw("\"");
@@ -933,6 +937,16 @@ pub fn write_nlri(w: &mut JsonWriter<'_>, route: &Nlri) {
 }
 
 /// `10.0.0.0/24`, unquoted.
+/// `{ "rd": "1.2.3.4:5", "endpoint": 5, "base": 10702, "offset": 1, "size": 8 }`.
+fn write_vpls(w: &mut JsonWriter<'_>, route: &crate::bgp::vpls::VplsNlri) {
+    w.raw("{ \"rd\": ").display_string(route.rd);
+    w.raw(", \"endpoint\": ").u32(route.endpoint.into());
+    w.raw(", \"base\": ").u32(route.base());
+    w.raw(", \"offset\": ").u32(route.offset.into());
+    w.raw(", \"size\": ").u32(route.size.into());
+    w.raw(" }");
+}
+
 fn write_prefix(w: &mut JsonWriter<'_>, prefix: Prefix) {
     match prefix.addr() {
         IpAddr::V4(address) => w.ipv4(address),

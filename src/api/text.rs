@@ -719,6 +719,11 @@ fn write_route(out: &mut Vec<u8>, route: Route<'_>, next_hop: NextHopText<'_>) {
             return;
         }
     };
+    if let Nlri::Vpls { route, .. } = route {
+        let _ = write!(out, "{route}");
+        write_next_hop(out, next_hop);
+        return;
+    }
     let prefix = route.get_prefix();
     write_ip(out, prefix.addr());
     out.push(b'/');

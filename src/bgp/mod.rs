@@ -14,6 +14,7 @@ pub mod open;
 pub mod operational;
 pub mod refresh;
 pub mod update;
+pub mod vpls;
 pub mod wire;
 
 pub use capability::Capability;

@@ -13,6 +13,7 @@ use crate::bgp::attribute::{
 };
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
+use crate::bgp::vpls::VplsNlri;
 use crate::config::{self, Location, Neighbor};
 
 /// Largest number of routes one `split` may produce.
@@ -36,7 +37,7 @@ pub struct ConfigRoute {
 /// Why a configured route cannot be put in the adj-rib-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConversionError {
-    /// The family has no wire encoder yet (FlowSpec, VPLS, MUP, MVPN, SR-policy, ...).
+    /// The family has no wire encoder yet (FlowSpec, MUP, MVPN, SR-policy, ...).
     Unsupported { family: Family, location: Location },
     /// `next-hop self` with no local address of the route's family (and no router-id for
     /// an IPv4 route).
@@ -222,6 +223,53 @@ pub fn load_configured(neighbor: &Neighbor, rib: &mut AdjRibOut) -> LoadReport {
     report
 }
 
+/// The wire NLRI of the routes that are neither prefixes nor `split` (VPLS); `None` for
+/// the others.
+fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
+    match nlri {
+        config::Nlri::Vpls(vpls) => Some(Nlri::Vpls {
+            path_id: None,
+            route: VplsNlri::new(
+                RouteDistinguisher(vpls.rd.bytes),
+                vpls.endpoint,
+                vpls.offset,
+                vpls.size,
+                vpls.base,
+            ),
+            config_line,
+        }),
+        _ => None,
+    }
+}
+
+/// The route's wire attributes with its next-hop (an address, or `next-hop self` resolved
+/// now or left for the session).
+fn next_hop_attributes(
+    route: &config::Route,
+    family: Family,
+    local: Option<IpAddr>,
+    transport: Afi,
+    router_id: Ipv4Addr,
+) -> Result<PathAttributes, ConversionError> {
+    let attributes = PathAttributes::new(None, wire_attributes(&route.attributes));
+    Ok(match route.attributes.next_hop {
+        None => attributes,
+        Some(config::NextHop::Address(address)) => attributes.with_next_hop(Some(address)),
+        // The local address is learnt from the socket: the session resolves it.
+        Some(config::NextHop::SelfAddress) if local.is_none() && family.afi == transport => {
+            attributes.with_self_next_hop(family.afi)
+        }
+        Some(config::NextHop::SelfAddress) => attributes.with_next_hop(Some(
+            resolve_self(family.afi, local, Some(router_id)).ok_or_else(|| {
+                ConversionError::NextHopSelf {
+                    family,
+                    location: route.location.clone(),
+                }
+            })?,
+        )),
+    })
+}
+
 fn convert(
     route: &config::Route,
     local: Option<IpAddr>,
@@ -231,6 +279,20 @@ fn convert(
 ) -> Result<(), ConversionError> {
     let location = route.location.clone();
     let family = route.family();
+    if let Some(nlri) = other_family_nlri(&route.nlri, location.line) {
+        let attributes = next_hop_attributes(route, family, local, transport, router_id)?
+            .with_mp_next_hop_only();
+        out.push(ConfigRoute {
+            family,
+            nlri,
+            attributes,
+            watchdog: route.control.watchdog.clone(),
+            withdrawn: route.control.withdraw,
+            name: route.control.name.clone(),
+            location,
+        });
+        return Ok(());
+    }
     let config::Nlri::Prefix {
         prefix,
         path_id,
@@ -248,23 +310,7 @@ fn convert(
     if !supported_safi || !(family.afi == Afi::IPV4 || family.afi == Afi::IPV6) {
         return Err(ConversionError::Unsupported { family, location });
     }
-    let attributes = PathAttributes::new(None, wire_attributes(&route.attributes));
-    let attributes = match route.attributes.next_hop {
-        None => attributes,
-        Some(config::NextHop::Address(address)) => attributes.with_next_hop(Some(address)),
-        // The local address is learnt from the socket: the session resolves it.
-        Some(config::NextHop::SelfAddress) if local.is_none() && family.afi == transport => {
-            attributes.with_self_next_hop(family.afi)
-        }
-        Some(config::NextHop::SelfAddress) => attributes.with_next_hop(Some(
-            resolve_self(family.afi, local, Some(router_id)).ok_or_else(|| {
-                ConversionError::NextHopSelf {
-                    family,
-                    location: location.clone(),
-                }
-            })?,
-        )),
-    };
+    let attributes = next_hop_attributes(route, family, local, transport, router_id)?;
     let labels = if family.safi == Safi::NLRI_MPLS || family.safi == Safi::MPLS_VPN {
         Some(
             Labels::from_values(labels).ok_or(ConversionError::TooManyLabels {
