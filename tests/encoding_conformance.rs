@@ -55,6 +55,8 @@ const EXPECTED_PASS_REXA: &[&str] = &[
     "conf-no-asn4.ci",
     "conf-path-information.ci",
     "conf-prefix-sid.ci",
+    "conf-srv6-mup.ci",
+    "conf-srv6-mup-v3.ci",
     "conf-template.ci",
     "conf-vpn.ci",
     "extended-nexthop.ci",
@@ -70,14 +72,6 @@ const PENDING_FAMILIES: &[(&str, &str)] = &[
     (
         "conf-sr-policy.ci",
         "SR-policy (ipv4/ipv6 sr-policy) pending",
-    ),
-    (
-        "conf-srv6-mup.ci",
-        "MUP and SRv6 (ipv4/ipv6 mup, SRv6 prefix-SID) pending",
-    ),
-    (
-        "conf-srv6-mup-v3.ci",
-        "MUP and SRv6 (ipv4/ipv6 mup, SRv6 prefix-SID) pending",
     ),
 ];
 

@@ -7,6 +7,7 @@ pub mod error;
 pub mod family;
 pub mod message;
 pub mod mp;
+pub mod mup;
 pub mod negotiated;
 pub mod nlri;
 pub mod notification;

@@ -18,6 +18,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::error::ErrorAction;
 use super::family::{Afi, Family, Safi};
+use super::mup::MupNlri;
 use super::notification::Notification;
 use super::vpls::VplsNlri;
 
@@ -44,6 +45,10 @@ pub enum NlriError {
     NextHopLength { family: Family, len: u8 },
     /// A VPLS NLRI whose length field is not 17 (RFC 4761 §3.2.2).
     VplsLength { len: u16 },
+    /// A MUP route longer than [`super::mup::MUP_MAX_BODY`] bytes.
+    MupLength { family: Family, len: u8 },
+    /// A MUP route of a known type whose fields do not fit it.
+    MupRoute { family: Family, code: u16 },
 }
 
 impl NlriError {
@@ -93,6 +98,15 @@ impl fmt::Display for NlriError {
             }
             NlriError::VplsLength { len } => {
                 write!(f, "l2vpn vpls NLRI length {len} is not 17")
+            }
+            NlriError::MupLength { family, len } => {
+                write!(
+                    f,
+                    "{family} NLRI route of {len} bytes is longer than any known type"
+                )
+            }
+            NlriError::MupRoute { family, code } => {
+                write!(f, "{family} NLRI route type {code} is malformed")
             }
         }
     }
@@ -443,6 +457,8 @@ pub enum NlriKind {
     Vpn { ipv6: bool },
     /// VPLS (RFC 4761, `l2vpn vpls`): 2-byte length + fixed 17-byte route.
     Vpls,
+    /// MUP (SAFI 85): architecture, route type, 1-byte length + route.
+    Mup { ipv6: bool },
 }
 
 impl NlriKind {
@@ -458,6 +474,7 @@ impl NlriKind {
             _ => return None,
         };
         match family.safi {
+            Safi::MUP => Some(NlriKind::Mup { ipv6 }),
             Safi::UNICAST | Safi::MULTICAST => Some(NlriKind::Prefix { ipv6 }),
             Safi::NLRI_MPLS => Some(NlriKind::Labeled { ipv6 }),
             Safi::MPLS_VPN => Some(NlriKind::Vpn { ipv6 }),
@@ -497,6 +514,11 @@ pub enum Nlri {
         /// other attributes, so the adj-rib-out keys them apart.
         config_line: u32,
     },
+    /// MUP (draft-mpmz-bess-mup-safi); it has no prefix either.
+    Mup {
+        path_id: Option<u32>,
+        route: MupNlri,
+    },
 }
 
 /// What [`Nlri::get_prefix`] returns for routes without a prefix (VPLS): `0.0.0.0/0`.
@@ -520,7 +542,8 @@ impl Nlri {
             Nlri::Prefix { path_id, .. }
             | Nlri::Labeled { path_id, .. }
             | Nlri::Vpn { path_id, .. }
-            | Nlri::Vpls { path_id, .. } => *path_id,
+            | Nlri::Vpls { path_id, .. }
+            | Nlri::Mup { path_id, .. } => *path_id,
         }
     }
 
@@ -529,7 +552,8 @@ impl Nlri {
             Nlri::Prefix { path_id, .. }
             | Nlri::Labeled { path_id, .. }
             | Nlri::Vpn { path_id, .. }
-            | Nlri::Vpls { path_id, .. } => *path_id = id,
+            | Nlri::Vpls { path_id, .. }
+            | Nlri::Mup { path_id, .. } => *path_id = id,
         }
         self
     }
@@ -540,13 +564,13 @@ impl Nlri {
             Nlri::Prefix { prefix, .. }
             | Nlri::Labeled { prefix, .. }
             | Nlri::Vpn { prefix, .. } => *prefix,
-            Nlri::Vpls { .. } => NO_PREFIX,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } => NO_PREFIX,
         }
     }
 
     pub fn labels(&self) -> Option<&Labels> {
         match self {
-            Nlri::Prefix { .. } | Nlri::Vpls { .. } => None,
+            Nlri::Prefix { .. } | Nlri::Vpls { .. } | Nlri::Mup { .. } => None,
             Nlri::Labeled { labels, .. } | Nlri::Vpn { labels, .. } => Some(labels),
         }
     }
@@ -566,6 +590,7 @@ impl Nlri {
             Nlri::Labeled { .. } => NlriKind::Labeled { ipv6 },
             Nlri::Vpn { .. } => NlriKind::Vpn { ipv6 },
             Nlri::Vpls { .. } => NlriKind::Vpls,
+            Nlri::Mup { route, .. } => NlriKind::Mup { ipv6: route.ipv6 },
         }
     }
 
@@ -576,7 +601,7 @@ impl Nlri {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() * 8 + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() * 8 + 64 + prefix,
-            Nlri::Vpls { .. } => 0,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } => 0,
         }
     }
 
@@ -591,13 +616,16 @@ impl Nlri {
         if let Nlri::Vpls { .. } = self {
             return if addpath { 4 } else { 0 } + VplsNlri::encoded_len();
         }
+        if let Nlri::Mup { route, .. } = self {
+            return if addpath { 4 } else { 0 } + route.encoded_len();
+        }
         let head = if addpath { 5 } else { 1 };
         let prefix = self.get_prefix().wire_bytes().len();
         head + match self {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() + 8 + prefix,
-            Nlri::Vpls { .. } => 0,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } => 0,
         }
     }
 
@@ -613,9 +641,13 @@ impl Nlri {
             route.encode(out);
             return;
         }
+        if let Nlri::Mup { route, .. } = self {
+            route.encode(out);
+            return;
+        }
         out.push(u8::try_from(self.length_bits()).unwrap_or(u8::MAX));
         match self {
-            Nlri::Prefix { .. } | Nlri::Vpls { .. } => {}
+            Nlri::Prefix { .. } | Nlri::Vpls { .. } | Nlri::Mup { .. } => {}
             Nlri::Labeled { labels, .. } => labels.encode(out),
             Nlri::Vpn { labels, rd, .. } => {
                 labels.encode(out);
@@ -653,6 +685,11 @@ impl Nlri {
                 at + used,
             ));
         }
+        if let NlriKind::Mup { .. } = kind {
+            let rest = bytes.get(at..).ok_or(truncated)?;
+            let (route, used) = MupNlri::decode(rest, family)?;
+            return Ok((Nlri::Mup { path_id, route }, at + used));
+        }
         let bits = *bytes.get(at).ok_or(truncated.clone())?;
         at += 1;
         match kind {
@@ -673,7 +710,7 @@ impl Nlri {
                     used,
                 ))
             }
-            NlriKind::Vpls => Err(truncated),
+            NlriKind::Vpls | NlriKind::Mup { .. } => Err(truncated),
             NlriKind::Vpn { ipv6 } => {
                 let (labels, after) = read_labels(bytes, at, bits, family, withdraw)?;
                 let label_bits = labels.wire_len() * 8;
@@ -703,6 +740,10 @@ impl fmt::Display for Nlri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Nlri::Vpls { route, .. } = self {
             return write!(f, "{route}");
+        }
+        if let Nlri::Mup { route, .. } = self {
+            let afi = if route.ipv6 { "ipv6" } else { "ipv4" };
+            return write!(f, "afi {afi} safi mup");
         }
         write!(f, "{}", self.get_prefix())?;
         if let Some(id) = self.path_id() {
@@ -1380,6 +1421,7 @@ mod tests {
             NlriKind::Labeled { .. } => Safi::NLRI_MPLS,
             NlriKind::Vpn { .. } => Safi::MPLS_VPN,
             NlriKind::Vpls => Safi::VPLS,
+            NlriKind::Mup { .. } => Safi::MUP,
         };
         Family::new(afi, safi)
     }
@@ -1409,7 +1451,7 @@ mod tests {
 
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80),
-                                    safi in prop_oneof![Just(Safi::UNICAST), Just(Safi::NLRI_MPLS), Just(Safi::MPLS_VPN), Just(Safi::VPLS)],
+                                    safi in prop_oneof![Just(Safi::UNICAST), Just(Safi::NLRI_MPLS), Just(Safi::MPLS_VPN), Just(Safi::VPLS), Just(Safi::MUP)],
                                     ipv6 in any::<bool>(), addpath in any::<bool>(), withdraw in any::<bool>()) {
             let family = if safi == Safi::VPLS {
                 Family::L2VPN_VPLS

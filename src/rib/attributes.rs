@@ -114,12 +114,15 @@ impl PathAttributes {
     }
 
     /// A session-independent byte form used as the interning key: every attribute with
-    /// 4-octet AS numbers, then a next-hop tag and address.
+    /// 4-octet AS numbers, then the MP-only mark, then a next-hop tag and address.
     fn canonical_key(&self) -> Box<[u8]> {
         let ctx = Negotiated::default();
         let mut out = Vec::new();
         for attribute in &self.attributes {
             attribute.encode(&mut out, &ctx);
+        }
+        if self.mp_next_hop_only {
+            out.push(b'm');
         }
         if let Some(afi) = self.self_next_hop {
             out.push(b's');

@@ -12,6 +12,7 @@ use crate::bgp::attribute::{
     Srv6SubTlv,
 };
 use crate::bgp::family::{Afi, Family, Safi};
+use crate::bgp::mup::{MupNlri, MupRoute};
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::vpls::VplsNlri;
 use crate::config::{self, Location, Neighbor};
@@ -238,8 +239,58 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
             ),
             config_line,
         }),
+        config::Nlri::Mup { afi, route } => Some(Nlri::Mup {
+            path_id: None,
+            route: mup_nlri(*afi == Afi::IPV6, route)?,
+        }),
         _ => None,
     }
+}
+
+/// A configured MUP route on the wire; `None` when its fields do not fit (an address of
+/// the other family, a TEID wider than 32 bits).
+fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
+    let bits = |address: &IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
+    let fields = match route {
+        config::Mup::Isd { rd, prefix } => MupRoute::Isd {
+            rd: RouteDistinguisher(rd.bytes),
+            prefix_len: prefix.len,
+            prefix: prefix.addr,
+        },
+        config::Mup::Dsd { rd, address } => MupRoute::Dsd {
+            rd: RouteDistinguisher(rd.bytes),
+            address: *address,
+        },
+        config::Mup::T1st {
+            rd,
+            prefix,
+            teid,
+            qfi,
+            endpoint,
+            source,
+        } => MupRoute::T1st {
+            rd: RouteDistinguisher(rd.bytes),
+            prefix_len: prefix.len,
+            prefix: prefix.addr,
+            teid: *teid,
+            qfi: *qfi,
+            endpoint_len: bits(endpoint),
+            endpoint: *endpoint,
+            source: source.map(|address| (bits(&address), address)),
+        },
+        config::Mup::T2st {
+            rd,
+            endpoint,
+            teid,
+            teid_bits,
+        } => MupRoute::T2st {
+            rd: RouteDistinguisher(rd.bytes),
+            endpoint_len: bits(endpoint).checked_add(*teid_bits)?,
+            endpoint: *endpoint,
+            teid: *teid,
+        },
+    };
+    MupNlri::build(ipv6, &fields)
 }
 
 /// The route's wire attributes with its next-hop (an address, or `next-hop self` resolved
@@ -280,8 +331,14 @@ fn convert(
     let location = route.location.clone();
     let family = route.family();
     if let Some(nlri) = other_family_nlri(&route.nlri, location.line) {
-        let attributes = next_hop_attributes(route, family, local, transport, router_id)?
-            .with_mp_next_hop_only();
+        let attributes = next_hop_attributes(route, family, local, transport, router_id)?;
+        // ExaBGP sends no NEXT_HOP attribute with VPLS and IPv6 MUP routes, even for an
+        // IPv4 next-hop (it goes IPv4-mapped in MP_REACH_NLRI).
+        let attributes = if family.safi == Safi::VPLS || family.afi == Afi::IPV6 {
+            attributes.with_mp_next_hop_only()
+        } else {
+            attributes
+        };
         out.push(ConfigRoute {
             family,
             nlri,
