@@ -55,6 +55,7 @@ const EXPECTED_PASS_REXA: &[&str] = &[
     "conf-no-asn4.ci",
     "conf-path-information.ci",
     "conf-prefix-sid.ci",
+    "conf-sr-policy.ci",
     "conf-srv6-mup.ci",
     "conf-srv6-mup-v3.ci",
     "conf-template.ci",
@@ -69,10 +70,6 @@ const PENDING_FAMILIES: &[(&str, &str)] = &[
         "FlowSpec (ipv4/ipv6 flow, ipv4 flow-vpn) pending",
     ),
     ("conf-flow-redirect.ci", "FlowSpec redirect actions pending"),
-    (
-        "conf-sr-policy.ci",
-        "SR-policy (ipv4/ipv6 sr-policy) pending",
-    ),
 ];
 
 /// Files ExaBGP 5.0.15 does not pass, with the reason found (the fixtures come from a 6.0

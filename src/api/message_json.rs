@@ -916,6 +916,14 @@ pub fn write_nlri(w: &mut JsonWriter<'_>, route: &Nlri) {
         write_mup(w, route);
         return;
     }
+    if let Nlri::SrPolicy { route, .. } = route {
+        w.raw("{ \"distinguisher\": ").u32(route.distinguisher);
+        w.raw(", \"color\": ").u32(route.color);
+        w.raw(", \"endpoint\": ")
+            .ip_string(route.endpoint)
+            .raw(" }");
+        return;
+    }
     w.raw("{ \"nlri\": \"");
     write_prefix(w, route.get_prefix());
     w.raw("\"");

@@ -719,7 +719,7 @@ fn write_route(out: &mut Vec<u8>, route: Route<'_>, next_hop: NextHopText<'_>) {
             return;
         }
     };
-    if let Nlri::Vpls { route, .. } = route {
+    if let Nlri::Vpls { .. } | Nlri::SrPolicy { .. } = route {
         let _ = write!(out, "{route}");
         write_next_hop(out, next_hop);
         return;

@@ -14,6 +14,7 @@ pub mod notification;
 pub mod open;
 pub mod operational;
 pub mod refresh;
+pub mod sr_policy;
 pub mod update;
 pub mod vpls;
 pub mod wire;

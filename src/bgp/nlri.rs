@@ -20,6 +20,7 @@ use super::error::ErrorAction;
 use super::family::{Afi, Family, Safi};
 use super::mup::MupNlri;
 use super::notification::Notification;
+use super::sr_policy::SrPolicyNlri;
 use super::vpls::VplsNlri;
 
 // ---------------------------------------------------------------------------------------
@@ -49,6 +50,8 @@ pub enum NlriError {
     MupLength { family: Family, len: u8 },
     /// A MUP route of a known type whose fields do not fit it.
     MupRoute { family: Family, code: u16 },
+    /// An SR Policy NLRI whose length is neither 96 nor 192 bits.
+    SrPolicyLength { family: Family, bits: u8 },
 }
 
 impl NlriError {
@@ -107,6 +110,9 @@ impl fmt::Display for NlriError {
             }
             NlriError::MupRoute { family, code } => {
                 write!(f, "{family} NLRI route type {code} is malformed")
+            }
+            NlriError::SrPolicyLength { family, bits } => {
+                write!(f, "{family} NLRI length {bits} is neither 96 nor 192 bits")
             }
         }
     }
@@ -459,6 +465,8 @@ pub enum NlriKind {
     Vpls,
     /// MUP (SAFI 85): architecture, route type, 1-byte length + route.
     Mup { ipv6: bool },
+    /// SR Policy (SAFI 73): length + distinguisher + color + endpoint.
+    SrPolicy { ipv6: bool },
 }
 
 impl NlriKind {
@@ -475,6 +483,7 @@ impl NlriKind {
         };
         match family.safi {
             Safi::MUP => Some(NlriKind::Mup { ipv6 }),
+            Safi::SR_POLICY => Some(NlriKind::SrPolicy { ipv6 }),
             Safi::UNICAST | Safi::MULTICAST => Some(NlriKind::Prefix { ipv6 }),
             Safi::NLRI_MPLS => Some(NlriKind::Labeled { ipv6 }),
             Safi::MPLS_VPN => Some(NlriKind::Vpn { ipv6 }),
@@ -519,6 +528,11 @@ pub enum Nlri {
         path_id: Option<u32>,
         route: MupNlri,
     },
+    /// SR Policy (RFC 9830); no prefix either.
+    SrPolicy {
+        path_id: Option<u32>,
+        route: SrPolicyNlri,
+    },
 }
 
 /// What [`Nlri::get_prefix`] returns for routes without a prefix (VPLS): `0.0.0.0/0`.
@@ -543,7 +557,8 @@ impl Nlri {
             | Nlri::Labeled { path_id, .. }
             | Nlri::Vpn { path_id, .. }
             | Nlri::Vpls { path_id, .. }
-            | Nlri::Mup { path_id, .. } => *path_id,
+            | Nlri::Mup { path_id, .. }
+            | Nlri::SrPolicy { path_id, .. } => *path_id,
         }
     }
 
@@ -553,7 +568,8 @@ impl Nlri {
             | Nlri::Labeled { path_id, .. }
             | Nlri::Vpn { path_id, .. }
             | Nlri::Vpls { path_id, .. }
-            | Nlri::Mup { path_id, .. } => *path_id = id,
+            | Nlri::Mup { path_id, .. }
+            | Nlri::SrPolicy { path_id, .. } => *path_id = id,
         }
         self
     }
@@ -564,13 +580,15 @@ impl Nlri {
             Nlri::Prefix { prefix, .. }
             | Nlri::Labeled { prefix, .. }
             | Nlri::Vpn { prefix, .. } => *prefix,
-            Nlri::Vpls { .. } | Nlri::Mup { .. } => NO_PREFIX,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => NO_PREFIX,
         }
     }
 
     pub fn labels(&self) -> Option<&Labels> {
         match self {
-            Nlri::Prefix { .. } | Nlri::Vpls { .. } | Nlri::Mup { .. } => None,
+            Nlri::Prefix { .. } | Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => {
+                None
+            }
             Nlri::Labeled { labels, .. } | Nlri::Vpn { labels, .. } => Some(labels),
         }
     }
@@ -591,6 +609,9 @@ impl Nlri {
             Nlri::Vpn { .. } => NlriKind::Vpn { ipv6 },
             Nlri::Vpls { .. } => NlriKind::Vpls,
             Nlri::Mup { route, .. } => NlriKind::Mup { ipv6: route.ipv6 },
+            Nlri::SrPolicy { route, .. } => NlriKind::SrPolicy {
+                ipv6: route.endpoint.is_ipv6(),
+            },
         }
     }
 
@@ -601,7 +622,7 @@ impl Nlri {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() * 8 + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() * 8 + 64 + prefix,
-            Nlri::Vpls { .. } | Nlri::Mup { .. } => 0,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => 0,
         }
     }
 
@@ -619,13 +640,16 @@ impl Nlri {
         if let Nlri::Mup { route, .. } = self {
             return if addpath { 4 } else { 0 } + route.encoded_len();
         }
+        if let Nlri::SrPolicy { route, .. } = self {
+            return if addpath { 4 } else { 0 } + route.encoded_len();
+        }
         let head = if addpath { 5 } else { 1 };
         let prefix = self.get_prefix().wire_bytes().len();
         head + match self {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() + 8 + prefix,
-            Nlri::Vpls { .. } | Nlri::Mup { .. } => 0,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => 0,
         }
     }
 
@@ -645,9 +669,13 @@ impl Nlri {
             route.encode(out);
             return;
         }
+        if let Nlri::SrPolicy { route, .. } = self {
+            route.encode(out);
+            return;
+        }
         out.push(u8::try_from(self.length_bits()).unwrap_or(u8::MAX));
         match self {
-            Nlri::Prefix { .. } | Nlri::Vpls { .. } | Nlri::Mup { .. } => {}
+            Nlri::Prefix { .. } | Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => {}
             Nlri::Labeled { labels, .. } => labels.encode(out),
             Nlri::Vpn { labels, rd, .. } => {
                 labels.encode(out);
@@ -690,6 +718,11 @@ impl Nlri {
             let (route, used) = MupNlri::decode(rest, family)?;
             return Ok((Nlri::Mup { path_id, route }, at + used));
         }
+        if let NlriKind::SrPolicy { .. } = kind {
+            let rest = bytes.get(at..).ok_or(truncated)?;
+            let (route, used) = SrPolicyNlri::decode(rest, family)?;
+            return Ok((Nlri::SrPolicy { path_id, route }, at + used));
+        }
         let bits = *bytes.get(at).ok_or(truncated.clone())?;
         at += 1;
         match kind {
@@ -710,7 +743,7 @@ impl Nlri {
                     used,
                 ))
             }
-            NlriKind::Vpls | NlriKind::Mup { .. } => Err(truncated),
+            NlriKind::Vpls | NlriKind::Mup { .. } | NlriKind::SrPolicy { .. } => Err(truncated),
             NlriKind::Vpn { ipv6 } => {
                 let (labels, after) = read_labels(bytes, at, bits, family, withdraw)?;
                 let label_bits = labels.wire_len() * 8;
@@ -744,6 +777,9 @@ impl fmt::Display for Nlri {
         if let Nlri::Mup { route, .. } = self {
             let afi = if route.ipv6 { "ipv6" } else { "ipv4" };
             return write!(f, "afi {afi} safi mup");
+        }
+        if let Nlri::SrPolicy { route, .. } = self {
+            return write!(f, "{route}");
         }
         write!(f, "{}", self.get_prefix())?;
         if let Some(id) = self.path_id() {
@@ -1422,6 +1458,7 @@ mod tests {
             NlriKind::Vpn { .. } => Safi::MPLS_VPN,
             NlriKind::Vpls => Safi::VPLS,
             NlriKind::Mup { .. } => Safi::MUP,
+            NlriKind::SrPolicy { .. } => Safi::SR_POLICY,
         };
         Family::new(afi, safi)
     }
@@ -1451,7 +1488,7 @@ mod tests {
 
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80),
-                                    safi in prop_oneof![Just(Safi::UNICAST), Just(Safi::NLRI_MPLS), Just(Safi::MPLS_VPN), Just(Safi::VPLS), Just(Safi::MUP)],
+                                    safi in prop_oneof![Just(Safi::UNICAST), Just(Safi::NLRI_MPLS), Just(Safi::MPLS_VPN), Just(Safi::VPLS), Just(Safi::MUP), Just(Safi::SR_POLICY)],
                                     ipv6 in any::<bool>(), addpath in any::<bool>(), withdraw in any::<bool>()) {
             let family = if safi == Safi::VPLS {
                 Family::L2VPN_VPLS
