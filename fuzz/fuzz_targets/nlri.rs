@@ -1,5 +1,6 @@
-//! NLRI fields of every decoded family (unicast, multicast, labeled, VPN, VPLS, MUP; with or
-//! without ADD-PATH; announce or withdraw), next-hop fields and MP_REACH/MP_UNREACH values.
+//! NLRI fields of every decoded family (unicast, multicast, labeled, VPN, VPLS, MUP, SR
+//! Policy; with or without ADD-PATH; announce or withdraw), next-hop fields and
+//! MP_REACH/MP_UNREACH values.
 //! Input: family selector, mode bits, then the bytes. Every decoded route must re-encode to
 //! the same route, in the number of bytes `encoded_len` promises.
 #![no_main]
@@ -13,7 +14,7 @@ use rexa::bgp::{Afi, Family, Safi};
 use rexa_fuzz::{assert_round_trip, context, exercise_error};
 
 /// The families an input can pick; the last ones are carried opaque.
-const FAMILIES: [Family; 13] = [
+const FAMILIES: [Family; 15] = [
     Family::IPV4_UNICAST,
     Family::IPV6_UNICAST,
     Family::IPV4_MULTICAST,
@@ -25,6 +26,8 @@ const FAMILIES: [Family; 13] = [
     Family::L2VPN_VPLS,
     Family::new(Afi::IPV4, Safi::MUP),
     Family::new(Afi::IPV6, Safi::MUP),
+    Family::new(Afi::IPV4, Safi::SR_POLICY),
+    Family::new(Afi::IPV6, Safi::SR_POLICY),
     Family::IPV4_FLOW,
     Family::L2VPN_EVPN,
 ];

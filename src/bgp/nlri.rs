@@ -1,5 +1,5 @@
-//! NLRI: prefixes, labeled and VPN routes, ADD-PATH identifiers and next-hops per family,
-//! with a zero-allocation iterator over an NLRI field and append-only encoders.
+//! NLRI: prefixes, labeled and VPN routes (and VPLS, MUP, SR Policy through their modules),
+//! ADD-PATH identifiers and next-hops per family, a zero-allocation iterator, encoders.
 //!
 //! Decoding never panics: every length comes from the received bytes and is checked before
 //! use. Host bits beyond the prefix length are kept as received (ExaBGP prints
@@ -471,7 +471,7 @@ pub enum NlriKind {
 
 impl NlriKind {
     /// The layout of `family`'s NLRI, or `None` for families kept opaque (FlowSpec, EVPN,
-    /// BGP-LS, MUP, MVPN, SR-policy, RTC and unknown ones).
+    /// BGP-LS, MVPN, RTC and unknown ones).
     pub fn of(family: Family) -> Option<NlriKind> {
         if family == Family::L2VPN_VPLS {
             return Some(NlriKind::Vpls);

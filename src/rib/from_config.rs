@@ -39,7 +39,8 @@ pub struct ConfigRoute {
 /// Why a configured route cannot be put in the adj-rib-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConversionError {
-    /// The family has no wire encoder yet (FlowSpec, MUP, MVPN, SR-policy, ...).
+    /// The family has no wire encoder yet (FlowSpec, MVPN, ...), or an SR Policy segment
+    /// type other than A and B.
     Unsupported { family: Family, location: Location },
     /// `next-hop self` with no local address of the route's family (and no router-id for
     /// an IPv4 route).
