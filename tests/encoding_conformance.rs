@@ -47,6 +47,7 @@ const EXPECTED_PASS_REXA: &[&str] = &[
     "conf-ipself6.ci",
     "conf-ipv46routes4family.ci",
     "conf-ipv46routes6family.ci",
+    "conf-l2vpn.ci",
     "conf-llnh-lla-only.ci",
     "conf-name.ci",
     "conf-new-v4.ci",
@@ -54,6 +55,9 @@ const EXPECTED_PASS_REXA: &[&str] = &[
     "conf-no-asn4.ci",
     "conf-path-information.ci",
     "conf-prefix-sid.ci",
+    "conf-sr-policy.ci",
+    "conf-srv6-mup.ci",
+    "conf-srv6-mup-v3.ci",
     "conf-template.ci",
     "conf-vpn.ci",
     "extended-nexthop.ci",
@@ -66,19 +70,6 @@ const PENDING_FAMILIES: &[(&str, &str)] = &[
         "FlowSpec (ipv4/ipv6 flow, ipv4 flow-vpn) pending",
     ),
     ("conf-flow-redirect.ci", "FlowSpec redirect actions pending"),
-    ("conf-l2vpn.ci", "VPLS (l2vpn vpls) pending"),
-    (
-        "conf-sr-policy.ci",
-        "SR-policy (ipv4/ipv6 sr-policy) pending",
-    ),
-    (
-        "conf-srv6-mup.ci",
-        "MUP and SRv6 (ipv4/ipv6 mup, SRv6 prefix-SID) pending",
-    ),
-    (
-        "conf-srv6-mup-v3.ci",
-        "MUP and SRv6 (ipv4/ipv6 mup, SRv6 prefix-SID) pending",
-    ),
 ];
 
 /// Files ExaBGP 5.0.15 does not pass, with the reason found (the fixtures come from a 6.0

@@ -14,7 +14,7 @@ use super::nlri::{decode_all, NextHop, Nlri, NlriError, NlriIter, NlriKind};
 use super::wire::Reader;
 
 /// The routes of one MP attribute: decoded for the families rexa understands, the raw
-/// NLRI bytes otherwise (FlowSpec, EVPN, VPLS, BGP-LS, MUP, MVPN, SR-policy, RTC, unknown).
+/// NLRI bytes otherwise (FlowSpec, EVPN, BGP-LS, MVPN, RTC, unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MpNlri {
     Decoded(Vec<Nlri>),

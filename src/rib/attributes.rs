@@ -20,6 +20,9 @@ pub struct PathAttributes {
     /// `next-hop self` left for the session to resolve (no local address was known when
     /// the route was loaded), for routes of this AFI; `next_hop` is then `None`.
     self_next_hop: Option<Afi>,
+    /// The next-hop goes only in MP_REACH_NLRI, never as a NEXT_HOP attribute (ExaBGP's
+    /// VPLS routes).
+    mp_next_hop_only: bool,
     attributes: Vec<Attribute>,
 }
 
@@ -51,6 +54,7 @@ impl PathAttributes {
         PathAttributes {
             next_hop,
             self_next_hop: None,
+            mp_next_hop_only: false,
             attributes: kept,
         }
     }
@@ -72,6 +76,13 @@ impl PathAttributes {
             Some(afi) => resolve_self(afi, session.local_address, Some(session.router_id)),
             None => self.next_hop,
         }
+    }
+
+    /// The same attributes with the next-hop sent only in MP_REACH_NLRI (no NEXT_HOP
+    /// attribute even when it is IPv4), as ExaBGP sends VPLS routes.
+    pub fn with_mp_next_hop_only(mut self) -> PathAttributes {
+        self.mp_next_hop_only = true;
+        self
     }
 
     /// Whether the next-hop is `next-hop self` left to the session.
@@ -103,12 +114,15 @@ impl PathAttributes {
     }
 
     /// A session-independent byte form used as the interning key: every attribute with
-    /// 4-octet AS numbers, then a next-hop tag and address.
+    /// 4-octet AS numbers, then the MP-only mark, then a next-hop tag and address.
     fn canonical_key(&self) -> Box<[u8]> {
         let ctx = Negotiated::default();
         let mut out = Vec::new();
         for attribute in &self.attributes {
             attribute.encode(&mut out, &ctx);
+        }
+        if self.mp_next_hop_only {
+            out.push(b'm');
         }
         if let Some(afi) = self.self_next_hop {
             out.push(b's');
@@ -161,7 +175,9 @@ impl PathAttributes {
         }
         emit_until(CODE_NEXT_HOP, out);
         if let Some(IpAddr::V4(address)) = self.next_hop_on(session) {
-            Attribute::NextHop(address).encode(out, ctx);
+            if !self.mp_next_hop_only {
+                Attribute::NextHop(address).encode(out, ctx);
+            }
         }
         emit_until(CODE_LOCAL_PREF, out);
         if ibgp && self.get(CODE_LOCAL_PREF).is_none() {
