@@ -18,6 +18,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::error::ErrorAction;
 use super::family::{Afi, Family, Safi};
+use super::flow::FlowError;
 use super::notification::Notification;
 
 // ---------------------------------------------------------------------------------------
@@ -41,6 +42,8 @@ pub enum NlriError {
     MpHeaderTruncated { unreach: bool },
     /// An MP_REACH_NLRI next-hop length that runs past the value or fits no known form.
     NextHopLength { family: Family, len: u8 },
+    /// A malformed FlowSpec route.
+    Flow { family: Family, error: FlowError },
 }
 
 impl NlriError {
@@ -88,6 +91,7 @@ impl fmt::Display for NlriError {
             NlriError::NextHopLength { family, len } => {
                 write!(f, "{family} next-hop length {len} is invalid")
             }
+            NlriError::Flow { family, error } => write!(f, "{family} NLRI: {error}"),
         }
     }
 }
