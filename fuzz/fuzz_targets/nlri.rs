@@ -1,4 +1,4 @@
-//! NLRI fields of every decoded family (unicast, multicast, labeled, VPN; with or without
+//! NLRI fields of every decoded family (unicast, multicast, labeled, VPN, FlowSpec; with or without
 //! ADD-PATH; announce or withdraw), next-hop fields and MP_REACH/MP_UNREACH values.
 //! Input: family selector, mode bits, then the bytes. Every decoded route must re-encode to
 //! the same route, in the number of bytes `encoded_len` promises.
@@ -7,13 +7,14 @@
 use std::fmt::Write as _;
 
 use libfuzzer_sys::fuzz_target;
+use rexa::bgp::flow::{is_flow_family, FlowNlri};
 use rexa::bgp::mp::{MpReach, MpUnreach};
 use rexa::bgp::nlri::{decode_all, NextHop, NlriIter, NlriKind};
 use rexa::bgp::Family;
 use rexa_fuzz::{assert_round_trip, context, exercise_error};
 
 /// The families an input can pick; the last ones are carried opaque.
-const FAMILIES: [Family; 10] = [
+const FAMILIES: [Family; 13] = [
     Family::IPV4_UNICAST,
     Family::IPV6_UNICAST,
     Family::IPV4_MULTICAST,
@@ -23,6 +24,9 @@ const FAMILIES: [Family; 10] = [
     Family::IPV4_MPLS_VPN,
     Family::IPV6_MPLS_VPN,
     Family::IPV4_FLOW,
+    Family::IPV4_FLOW_VPN,
+    Family::IPV6_FLOW,
+    Family::IPV6_FLOW_VPN,
     Family::L2VPN_EVPN,
 ];
 
@@ -33,6 +37,28 @@ fuzz_target!(|data: &[u8]| {
     let family = FAMILIES[usize::from(*selector) % FAMILIES.len()];
     let addpath = mode & 1 != 0;
     let withdraw = mode & 2 != 0;
+
+    if is_flow_family(family) {
+        // FlowSpec: every route decoded must re-encode to its exact bytes and render.
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match FlowNlri::decode_one(rest, family) {
+                Ok((route, used)) => {
+                    let mut again = Vec::new();
+                    route.encode(&mut again);
+                    assert_eq!(again.len(), route.encoded_len());
+                    assert_eq!(Some(&again[..]), rest.get(..used), "{route:?}");
+                    let mut text = String::new();
+                    let _ = route.write_string(&mut text, None);
+                    rest = &rest[used..];
+                }
+                Err(e) => {
+                    let _ = e.to_string();
+                    break;
+                }
+            }
+        }
+    }
 
     if let Some(kind) = NlriKind::of(family) {
         let mut routes = Vec::new();

@@ -677,6 +677,13 @@ enum NextHopText<'a> {
     Bytes(&'a [u8]),
 }
 
+fn next_hop_address(next_hop: NextHopText<'_>) -> Option<IpAddr> {
+    match next_hop {
+        NextHopText::Address(address) => Some(address),
+        _ => None,
+    }
+}
+
 fn next_hop_text(next_hop: &NextHop) -> NextHopText<'_> {
     match next_hop {
         NextHop::Other(bytes) => NextHopText::Bytes(bytes),
@@ -731,16 +738,18 @@ fn write_route(out: &mut Vec<u8>, route: Route<'_>, next_hop: NextHopText<'_>) {
             return;
         }
         Route::Flow(route) => {
-            let address = match next_hop {
-                NextHopText::Address(address) => Some(address),
-                _ => None,
-            };
             let mut text = String::new();
-            let _ = route.write_string(&mut text, address);
+            let _ = route.write_string(&mut text, next_hop_address(next_hop));
             out.extend_from_slice(text.as_bytes());
             return;
         }
     };
+    if let Some(flow) = route.flow() {
+        let mut text = String::new();
+        let _ = flow.write_string(&mut text, next_hop_address(next_hop));
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
     let prefix = route.get_prefix();
     write_ip(out, prefix.addr());
     out.push(b'/');

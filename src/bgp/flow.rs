@@ -52,6 +52,9 @@ pub enum FlowError {
     OutOfOrder { kind: u8, after: u8 },
     /// A prefix length beyond the address size, or an IPv6 offset beyond the length.
     BadPrefix { kind: u8, bits: u8, offset: u8 },
+    /// Components longer than the route can carry (4095 bytes on the wire, or
+    /// [`FLOW_INLINE_MAX`] for a route of the adj-rib-out).
+    TooLong,
 }
 
 impl fmt::Display for FlowError {
@@ -72,6 +75,7 @@ impl fmt::Display for FlowError {
                 f,
                 "FlowSpec component {kind} has an invalid prefix length {bits} (offset {offset})"
             ),
+            FlowError::TooLong => f.write_str("FlowSpec route too long"),
         }
     }
 }
@@ -84,6 +88,9 @@ pub struct FlowNlri {
     ipv6: bool,
     rd: Option<RouteDistinguisher>,
     components: Box<[u8]>,
+    /// Received with the 2-byte length form although shorter than 240 bytes; kept so that
+    /// re-encoding is byte-identical.
+    long_length: bool,
 }
 
 /// The family a flow route of this AFI (and RD or not) belongs to.
@@ -131,6 +138,7 @@ impl FlowNlri {
                 ipv6,
                 rd,
                 components: components.into(),
+                long_length: head == 2 && len < 0xF0,
             },
             head + len,
         ))
@@ -144,12 +152,13 @@ impl FlowNlri {
     ) -> Result<FlowNlri, FlowError> {
         validate(components, ipv6)?;
         if components.len() + if rd.is_some() { 8 } else { 0 } > MAX_LENGTH {
-            return Err(FlowError::Truncated);
+            return Err(FlowError::TooLong);
         }
         Ok(FlowNlri {
             ipv6,
             rd,
             components: components.into(),
+            long_length: false,
         })
     }
 
@@ -177,13 +186,17 @@ impl FlowNlri {
     /// Bytes [`FlowNlri::encode`] appends.
     pub fn encoded_len(&self) -> usize {
         let len = self.body_len();
-        len + if len < 0xF0 { 1 } else { 2 }
+        len + if len < 0xF0 && !self.long_length {
+            1
+        } else {
+            2
+        }
     }
 
     /// Appends the length prefix, RD and components.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let len = self.body_len().min(MAX_LENGTH);
-        if len < 0xF0 {
+        if len < 0xF0 && !self.long_length {
             out.push(len as u8);
         } else {
             out.push(0xF0 | (len >> 8) as u8);
@@ -205,30 +218,159 @@ impl FlowNlri {
 
     /// ExaBGP's `string`: `flow <key> <values>... [rd <rd>] [next-hop <ip>]`.
     pub fn write_string<W: Write>(&self, out: &mut W, next_hop: Option<IpAddr>) -> fmt::Result {
-        out.write_str("flow")?;
-        for component in self.components() {
-            write!(out, " {} ", component.keyword(self.ipv6))?;
-            let several = component.value_count() > 1;
-            if several {
-                out.write_str("[ ")?;
-            }
-            for (index, group) in component.groups().enumerate() {
-                if index > 0 {
-                    out.write_str(" ")?;
-                }
-                group.write(out)?;
-            }
-            if several {
-                out.write_str(" ]")?;
-            }
+        write_flow_string(out, self.components(), self.rd, next_hop)
+    }
+
+    /// The route in the inline form the adj-rib-out keys routes by; `None` when its
+    /// components are longer than [`FLOW_INLINE_MAX`].
+    pub fn inline(&self) -> Option<FlowInline> {
+        if self.long_length {
+            return None;
         }
+        let mut bytes = [0u8; FLOW_INLINE_MAX];
+        bytes
+            .get_mut(..self.components.len())?
+            .copy_from_slice(&self.components);
+        Some(FlowInline {
+            ipv6: self.ipv6,
+            rd: self.rd,
+            len: u8::try_from(self.components.len()).ok()?,
+            bytes,
+        })
+    }
+}
+
+/// Writes `flow <key> <values>... [rd <rd>] [next-hop <ip>]`.
+fn write_flow_string<W: Write>(
+    out: &mut W,
+    components: Components<'_>,
+    rd: Option<RouteDistinguisher>,
+    next_hop: Option<IpAddr>,
+) -> fmt::Result {
+    let ipv6 = components.ipv6;
+    out.write_str("flow")?;
+    for component in components {
+        write!(out, " {} ", component.keyword(ipv6))?;
+        let several = component.value_count() > 1;
+        if several {
+            out.write_str("[ ")?;
+        }
+        for (index, group) in component.groups().enumerate() {
+            if index > 0 {
+                out.write_str(" ")?;
+            }
+            group.write(out)?;
+        }
+        if several {
+            out.write_str(" ]")?;
+        }
+    }
+    if let Some(rd) = rd {
+        write!(out, " rd {rd}")?;
+    }
+    if let Some(next_hop) = next_hop {
+        write!(out, " next-hop {next_hop}")?;
+    }
+    Ok(())
+}
+
+/// Longest component block a [`FlowInline`] holds (configured and API routes; received
+/// routes of any length stay [`FlowNlri`]).
+pub const FLOW_INLINE_MAX: usize = 96;
+
+/// A FlowSpec route stored inline (Copy, no heap) so that it can be an [`Nlri`] of the
+/// adj-rib-out: validated components of at most [`FLOW_INLINE_MAX`] bytes.
+///
+/// [`Nlri`]: super::nlri::Nlri
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowInline {
+    ipv6: bool,
+    rd: Option<RouteDistinguisher>,
+    len: u8,
+    bytes: [u8; FLOW_INLINE_MAX],
+}
+
+impl FlowInline {
+    /// Checks and stores `components`; `None` when invalid or too long.
+    pub fn new(
+        ipv6: bool,
+        rd: Option<RouteDistinguisher>,
+        components: &[u8],
+    ) -> Result<FlowInline, FlowError> {
+        validate(components, ipv6)?;
+        let len = u8::try_from(components.len()).map_err(|_| FlowError::TooLong)?;
+        let mut bytes = [0u8; FLOW_INLINE_MAX];
+        bytes
+            .get_mut(..components.len())
+            .ok_or(FlowError::TooLong)?
+            .copy_from_slice(components);
+        Ok(FlowInline {
+            ipv6,
+            rd,
+            len,
+            bytes,
+        })
+    }
+
+    pub fn is_ipv6(&self) -> bool {
+        self.ipv6
+    }
+
+    pub fn rd(&self) -> Option<RouteDistinguisher> {
+        self.rd
+    }
+
+    pub fn family(&self) -> Family {
+        flow_family(self.ipv6, self.rd.is_some())
+    }
+
+    pub fn component_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    pub fn components(&self) -> Components<'_> {
+        Components {
+            bytes: self.component_bytes(),
+            ipv6: self.ipv6,
+        }
+    }
+
+    /// Bytes [`FlowInline::encode`] appends (always the 1-byte length form: at most
+    /// 96 + 8 bytes).
+    pub fn encoded_len(&self) -> usize {
+        1 + usize::from(self.len) + if self.rd.is_some() { 8 } else { 0 }
+    }
+
+    /// Appends the length, RD and components.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.push((self.encoded_len() - 1) as u8);
         if let Some(rd) = self.rd {
-            write!(out, " rd {rd}")?;
+            out.extend_from_slice(&rd.0);
         }
-        if let Some(next_hop) = next_hop {
-            write!(out, " next-hop {next_hop}")?;
+        out.extend_from_slice(self.component_bytes());
+    }
+
+    /// ExaBGP's `string` of the route.
+    pub fn write_string<W: Write>(&self, out: &mut W, next_hop: Option<IpAddr>) -> fmt::Result {
+        write_flow_string(out, self.components(), self.rd, next_hop)
+    }
+
+    /// The same route as a [`FlowNlri`].
+    pub fn to_flow_nlri(&self) -> FlowNlri {
+        FlowNlri {
+            ipv6: self.ipv6,
+            rd: self.rd,
+            components: self.component_bytes().into(),
+            long_length: false,
         }
-        Ok(())
+    }
+}
+
+impl fmt::Debug for FlowInline {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        self.write_string(&mut text, None)?;
+        write!(f, "FlowInline({text})")
     }
 }
 
@@ -754,6 +896,12 @@ mod tests {
             })
         );
         assert_eq!(decode("F1", v4), Err(FlowError::Truncated));
+        // The 2-byte length form for a short route is kept as received.
+        let (route, used) = decode("F003038106", v4).unwrap();
+        let mut wire = Vec::new();
+        route.encode(&mut wire);
+        assert_eq!((used, route.encoded_len()), (5, 5));
+        assert_eq!(wire, [0xF0, 3, 3, 0x81, 6]);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::error::ErrorAction;
 use super::family::{Afi, Family, Safi};
-use super::flow::FlowError;
+use super::flow::{FlowError, FlowInline};
 use super::notification::Notification;
 
 // ---------------------------------------------------------------------------------------
@@ -439,6 +439,9 @@ pub enum NlriKind {
     Labeled { ipv6: bool },
     /// VPN (SAFI 128, `mpls-vpn`): length + labels + RD + prefix.
     Vpn { ipv6: bool },
+    /// FlowSpec (SAFI 133/134) routes of the adj-rib-out; never returned by
+    /// [`NlriKind::of`], whose callers decode FlowSpec as [`super::flow::FlowNlri`].
+    Flow { ipv6: bool },
 }
 
 impl NlriKind {
@@ -481,7 +484,16 @@ pub enum Nlri {
         rd: RouteDistinguisher,
         prefix: Prefix,
     },
+    /// A FlowSpec route (configured or from the API), stored inline.
+    Flow(FlowInline),
 }
+
+/// What [`Nlri::get_prefix`] returns for a FlowSpec route, which has no single prefix.
+const NO_PREFIX: Prefix = Prefix {
+    bytes: [0; 16],
+    len: 0,
+    ipv6: false,
+};
 
 impl Nlri {
     /// A plain prefix without path id.
@@ -497,6 +509,7 @@ impl Nlri {
             Nlri::Prefix { path_id, .. }
             | Nlri::Labeled { path_id, .. }
             | Nlri::Vpn { path_id, .. } => *path_id,
+            Nlri::Flow(_) => None,
         }
     }
 
@@ -505,21 +518,32 @@ impl Nlri {
             Nlri::Prefix { path_id, .. }
             | Nlri::Labeled { path_id, .. }
             | Nlri::Vpn { path_id, .. } => *path_id = id,
+            Nlri::Flow(_) => {}
         }
         self
     }
 
+    /// The route's prefix (`0.0.0.0/0` for a FlowSpec route).
     pub fn get_prefix(&self) -> Prefix {
         match self {
             Nlri::Prefix { prefix, .. }
             | Nlri::Labeled { prefix, .. }
             | Nlri::Vpn { prefix, .. } => *prefix,
+            Nlri::Flow(_) => NO_PREFIX,
+        }
+    }
+
+    /// The FlowSpec route, for `Nlri::Flow`.
+    pub fn flow(&self) -> Option<&FlowInline> {
+        match self {
+            Nlri::Flow(flow) => Some(flow),
+            _ => None,
         }
     }
 
     pub fn labels(&self) -> Option<&Labels> {
         match self {
-            Nlri::Prefix { .. } => None,
+            Nlri::Prefix { .. } | Nlri::Flow(_) => None,
             Nlri::Labeled { labels, .. } | Nlri::Vpn { labels, .. } => Some(labels),
         }
     }
@@ -527,6 +551,7 @@ impl Nlri {
     pub fn rd(&self) -> Option<RouteDistinguisher> {
         match self {
             Nlri::Vpn { rd, .. } => Some(*rd),
+            Nlri::Flow(flow) => flow.rd(),
             _ => None,
         }
     }
@@ -538,6 +563,9 @@ impl Nlri {
             Nlri::Prefix { .. } => NlriKind::Prefix { ipv6 },
             Nlri::Labeled { .. } => NlriKind::Labeled { ipv6 },
             Nlri::Vpn { .. } => NlriKind::Vpn { ipv6 },
+            Nlri::Flow(flow) => NlriKind::Flow {
+                ipv6: flow.is_ipv6(),
+            },
         }
     }
 
@@ -548,6 +576,7 @@ impl Nlri {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() * 8 + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() * 8 + 64 + prefix,
+            Nlri::Flow(_) => 0,
         }
     }
 
@@ -559,12 +588,16 @@ impl Nlri {
 
     /// Bytes [`Nlri::encode`] appends; `addpath` adds the 4-byte path identifier.
     pub fn encoded_len(&self, addpath: bool) -> usize {
+        if let Nlri::Flow(flow) = self {
+            return flow.encoded_len();
+        }
         let head = if addpath { 5 } else { 1 };
         let prefix = self.get_prefix().wire_bytes().len();
         head + match self {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() + 8 + prefix,
+            Nlri::Flow(flow) => flow.encoded_len() - 1,
         }
     }
 
@@ -573,12 +606,17 @@ impl Nlri {
     /// with a hand-built label stack that no peer could decode either).
     #[inline]
     pub fn encode(&self, out: &mut Vec<u8>, addpath: bool) {
+        if let Nlri::Flow(flow) = self {
+            // ExaBGP sends no path identifier with FlowSpec routes.
+            flow.encode(out);
+            return;
+        }
         if addpath {
             out.extend_from_slice(&self.path_id().unwrap_or(0).to_be_bytes());
         }
         out.push(u8::try_from(self.length_bits()).unwrap_or(u8::MAX));
         match self {
-            Nlri::Prefix { .. } => {}
+            Nlri::Prefix { .. } | Nlri::Flow(_) => {}
             Nlri::Labeled { labels, .. } => labels.encode(out),
             Nlri::Vpn { labels, rd, .. } => {
                 labels.encode(out);
@@ -597,6 +635,17 @@ impl Nlri {
         addpath: bool,
         withdraw: bool,
     ) -> Result<(Nlri, usize), NlriError> {
+        if let NlriKind::Flow { .. } = kind {
+            // The flow length prefix is not a bit count, and FlowSpec carries no path
+            // identifier (ExaBGP neither sends nor expects one).
+            let (route, used) = super::flow::FlowNlri::decode_one(bytes, family)
+                .map_err(|error| NlriError::Flow { family, error })?;
+            let inline = route.inline().ok_or(NlriError::Flow {
+                family,
+                error: FlowError::TooLong,
+            })?;
+            return Ok((Nlri::Flow(inline), used));
+        }
         let truncated = NlriError::Truncated { family };
         let (path_id, mut at) = if addpath {
             let id = bytes.get(..4).ok_or(truncated.clone())?;
@@ -624,6 +673,7 @@ impl Nlri {
                     used,
                 ))
             }
+            NlriKind::Flow { .. } => Err(NlriError::Truncated { family }),
             NlriKind::Vpn { ipv6 } => {
                 let (labels, after) = read_labels(bytes, at, bits, family, withdraw)?;
                 let label_bits = labels.wire_len() * 8;
@@ -651,6 +701,9 @@ impl Nlri {
 
 impl fmt::Display for Nlri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Nlri::Flow(flow) = self {
+            return flow.write_string(f, None);
+        }
         write!(f, "{}", self.get_prefix())?;
         if let Some(id) = self.path_id() {
             write!(f, " path-information {}", Ipv4Addr::from(id))?;
@@ -1312,6 +1365,7 @@ mod tests {
             NlriKind::Prefix { .. } => Safi::UNICAST,
             NlriKind::Labeled { .. } => Safi::NLRI_MPLS,
             NlriKind::Vpn { .. } => Safi::MPLS_VPN,
+            NlriKind::Flow { .. } => Safi::FLOW,
         };
         Family::new(afi, safi)
     }

@@ -20,6 +20,9 @@ pub struct PathAttributes {
     /// `next-hop self` left for the session to resolve (no local address was known when
     /// the route was loaded), for routes of this AFI; `next_hop` is then `None`.
     self_next_hop: Option<Afi>,
+    /// The next-hop goes only in MP_REACH_NLRI, never as a NEXT_HOP attribute (FlowSpec:
+    /// ExaBGP keeps a flow route's next-hop with the route).
+    mp_next_hop_only: bool,
     attributes: Vec<Attribute>,
 }
 
@@ -51,6 +54,7 @@ impl PathAttributes {
         PathAttributes {
             next_hop,
             self_next_hop: None,
+            mp_next_hop_only: false,
             attributes: kept,
         }
     }
@@ -83,6 +87,12 @@ impl PathAttributes {
     pub fn with_next_hop(mut self, next_hop: Option<IpAddr>) -> PathAttributes {
         self.next_hop = next_hop;
         self.self_next_hop = None;
+        self
+    }
+
+    /// The same attributes with the next-hop sent only in MP_REACH_NLRI (FlowSpec routes).
+    pub fn with_mp_next_hop_only(mut self) -> PathAttributes {
+        self.mp_next_hop_only = true;
         self
     }
 
@@ -161,7 +171,9 @@ impl PathAttributes {
         }
         emit_until(CODE_NEXT_HOP, out);
         if let Some(IpAddr::V4(address)) = self.next_hop_on(session) {
-            Attribute::NextHop(address).encode(out, ctx);
+            if !self.mp_next_hop_only {
+                Attribute::NextHop(address).encode(out, ctx);
+            }
         }
         emit_until(CODE_LOCAL_PREF, out);
         if ibgp && self.get(CODE_LOCAL_PREF).is_none() {

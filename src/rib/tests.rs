@@ -609,16 +609,45 @@ fn split_expands_into_sub_prefixes() {
 }
 
 #[test]
-fn unsupported_families_are_reported_with_their_location() {
+fn flow_routes_convert_and_are_sent_without_next_hop() {
     let n = neighbor(
-        "flow { route r { match { destination 10.0.0.0/24; } then { discard; } } }",
+        "flow { route r { match { destination-port =80; destination 10.0.0.0/24; } \
+         then { discard; } } }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let set = neighbor_routes(&n, None);
+    assert!(set.errors.is_empty(), "{:?}", set.errors);
+    let [route] = set.routes.as_slice() else {
+        panic!("expected one route: {:?}", set.routes);
+    };
+    assert_eq!(route.family, Family::IPV4_FLOW);
+    assert_eq!(
+        route.nlri.to_string(),
+        "flow destination-ipv4 10.0.0.0/24 destination-port =80"
+    );
+    assert_eq!(route.attributes.next_hop(), None);
+    // Components in type order, the 1-byte length first.
+    let mut wire = Vec::new();
+    route.nlri.encode(&mut wire, false);
+    assert_eq!(wire, [8, 1, 24, 10, 0, 0, 5, 0x81, 80]);
+}
+
+#[test]
+fn flow_routes_too_long_for_the_table_are_reported_with_their_location() {
+    let terms: Vec<String> = (1..=60).map(|i| format!("={i}")).collect();
+    let n = neighbor(
+        &format!(
+            "flow {{ route r {{ match {{ port [ {} ]; }} then {{ discard; }} }} }}",
+            terms.join(" ")
+        ),
         "192.0.2.2",
         "192.0.2.1",
     );
     let set = neighbor_routes(&n, None);
     assert!(set.routes.is_empty());
-    let [ConversionError::Unsupported { location, .. }] = set.errors.as_slice() else {
-        panic!("expected one unsupported route: {:?}", set.errors);
+    let [ConversionError::Flow { location, .. }] = set.errors.as_slice() else {
+        panic!("expected one refused route: {:?}", set.errors);
     };
     assert_eq!(location.line, 1);
 }
