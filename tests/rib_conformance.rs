@@ -218,7 +218,10 @@ fn rib_matches_exabgp_encoding_vectors() {
             Outcome::NotRib(why) => not_rib.push(format!("{}: {why}", file.name)),
             Outcome::Pending(why) => pending.push(format!("{}: {why}", file.name)),
             Outcome::Different(why) => {
-                match KNOWN_DIFFERENCES.iter().find(|(name, _)| *name == file.name) {
+                match KNOWN_DIFFERENCES
+                    .iter()
+                    .find(|(name, _)| *name == file.name)
+                {
                     Some((_, known)) => pending.push(format!("{}: {known} ({why})", file.name)),
                     None => different.push(format!("{}: {why}", file.name)),
                 }
