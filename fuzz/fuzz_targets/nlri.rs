@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use libfuzzer_sys::fuzz_target;
-use rexa::bgp::flow::{is_flow_family, FlowNlri};
+use rexa::bgp::flow::{is_flow_family, FlowInline, FlowNlri};
 use rexa::bgp::mp::{MpReach, MpUnreach};
 use rexa::bgp::nlri::{decode_all, NextHop, NlriIter, NlriKind};
 use rexa::bgp::Family;
@@ -50,6 +50,20 @@ fuzz_target!(|data: &[u8]| {
                     assert_eq!(Some(&again[..]), rest.get(..used), "{route:?}");
                     let mut text = String::new();
                     let _ = route.write_string(&mut text, None);
+                    // The inline form of the adj-rib-out encodes and renders the same.
+                    if let Some(inline) = route.inline() {
+                        let mut inline_bytes = Vec::new();
+                        inline.encode(&mut inline_bytes);
+                        assert_eq!(inline_bytes, again, "{inline:?}");
+                        let mut inline_text = String::new();
+                        let _ = inline.write_string(&mut inline_text, None);
+                        assert_eq!(inline_text, text);
+                        let ipv6 = family.afi == rexa::bgp::Afi::IPV6;
+                        assert_eq!(
+                            FlowInline::new(ipv6, inline.rd(), inline.component_bytes()),
+                            Ok(inline)
+                        );
+                    }
                     rest = &rest[used..];
                 }
                 Err(e) => {

@@ -602,7 +602,7 @@ impl<'a> Component<'a> {
     pub fn groups(&self) -> Groups<'a> {
         Groups {
             component: *self,
-            terms: self.terms().peekable(),
+            rest: self.terms().bytes,
             prefix_done: false,
         }
     }
@@ -638,16 +638,23 @@ impl Iterator for Terms<'_> {
 /// Iterates the values of a component as ExaBGP groups them.
 pub struct Groups<'a> {
     component: Component<'a>,
-    terms: std::iter::Peekable<Terms<'a>>,
+    /// Term bytes not yet grouped.
+    rest: &'a [u8],
     prefix_done: bool,
 }
 
-/// One listed value: a prefix, or AND-ed terms.
+/// One listed value: a prefix, or a run of AND-ed terms (their bytes).
 pub struct Group<'a> {
     component: Component<'a>,
-    terms: [Term; 1],
-    rest: Vec<Term>,
+    terms: &'a [u8],
     prefix: bool,
+}
+
+/// Bytes of the term starting at `bytes[0]`, bounded by the slice.
+fn term_len(bytes: &[u8]) -> usize {
+    bytes
+        .first()
+        .map_or(0, |op| (1 + value_len(*op)).min(bytes.len()))
 }
 
 impl<'a> Iterator for Groups<'a> {
@@ -661,24 +668,33 @@ impl<'a> Iterator for Groups<'a> {
             self.prefix_done = true;
             return Some(Group {
                 component: self.component,
-                terms: [Term { op: 0, value: 0 }],
-                rest: Vec::new(),
+                terms: &[],
                 prefix: true,
             });
         }
-        let first = self.terms.next()?;
-        let mut rest = Vec::new();
-        while let Some(term) = self.terms.peek() {
-            if !term.and() {
+        let first = *self.rest.first()?;
+        let mut end = term_len(self.rest);
+        let mut last = first;
+        // Following terms with the AND bit join this value (`>8080&<8088`).
+        while last & OP_END == 0 {
+            let Some(&op) = self.rest.get(end) else {
+                break;
+            };
+            if op & OP_AND == 0 {
                 break;
             }
-            rest.push(*term);
-            self.terms.next();
+            end += term_len(self.rest.get(end..).unwrap_or(&[]));
+            last = op;
         }
+        let terms = self.rest.get(..end).unwrap_or(&[]);
+        self.rest = if last & OP_END != 0 {
+            &[]
+        } else {
+            self.rest.get(end..).unwrap_or(&[])
+        };
         Some(Group {
             component: self.component,
-            terms: [first],
-            rest,
+            terms,
             prefix: false,
         })
     }
@@ -697,14 +713,15 @@ impl Group<'_> {
             }
             return Ok(());
         }
-        for (index, term) in self.terms.iter().chain(self.rest.iter()).enumerate() {
+        let terms = Terms { bytes: self.terms };
+        for (index, term) in terms.enumerate() {
             if index > 0 {
                 out.write_str("&")?;
             }
             if self.component.bitmask() {
-                write_bitmask(out, self.component.kind, *term)?;
+                write_bitmask(out, self.component.kind, term)?;
             } else {
-                write_numeric(out, self.component.kind, *term)?;
+                write_numeric(out, self.component.kind, term)?;
             }
         }
         Ok(())

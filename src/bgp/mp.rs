@@ -14,8 +14,9 @@ use super::negotiated::Negotiated;
 use super::nlri::{decode_all, NextHop, Nlri, NlriError, NlriIter, NlriKind};
 use super::wire::Reader;
 
-/// The routes of one MP attribute: decoded for the families rexa understands, the raw
-/// NLRI bytes otherwise (FlowSpec, EVPN, VPLS, BGP-LS, MUP, MVPN, SR-policy, RTC, unknown).
+/// The routes of one MP attribute: decoded for the families rexa understands (FlowSpec
+/// apart, as [`FlowNlri`]), the raw NLRI bytes otherwise (EVPN, VPLS, BGP-LS, MUP, MVPN,
+/// SR-policy, RTC, unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MpNlri {
     Decoded(Vec<Nlri>),

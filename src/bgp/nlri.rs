@@ -445,8 +445,9 @@ pub enum NlriKind {
 }
 
 impl NlriKind {
-    /// The layout of `family`'s NLRI, or `None` for families kept opaque (FlowSpec, EVPN,
-    /// VPLS, BGP-LS, MUP, MVPN, SR-policy, RTC and unknown ones).
+    /// The layout of `family`'s NLRI, or `None` for FlowSpec (decoded by [`super::flow`])
+    /// and the families kept opaque (EVPN, VPLS, BGP-LS, MUP, MVPN, SR-policy, RTC and
+    /// unknown ones).
     pub fn of(family: Family) -> Option<NlriKind> {
         let ipv6 = match family.afi {
             Afi::IPV4 => false,

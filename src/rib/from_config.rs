@@ -37,7 +37,7 @@ pub struct ConfigRoute {
 /// Why a configured route cannot be put in the adj-rib-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConversionError {
-    /// The family has no wire encoder yet (FlowSpec, VPLS, MUP, MVPN, SR-policy, ...).
+    /// The family has no wire encoder yet (VPLS, MUP, MVPN, SR-policy, ...).
     Unsupported { family: Family, location: Location },
     /// `next-hop self` with no local address of the route's family (and no router-id for
     /// an IPv4 route).
@@ -422,6 +422,17 @@ fn convert_flow(
             }
             _ => {}
         }
+    }
+    // draft-ietf-idr-flowspec-interfaceset: type 0x07 (0x47 non-transitive), sub-type 2,
+    // 4-byte AS, then the direction bits (input 1, output 2) above a 14-bit group id.
+    for set in &flow.interface_sets {
+        let direction = u16::from(set.input) | (u16::from(set.output) << 1);
+        let mut b = [0u8; 8];
+        b[0] = if set.transitive { 0x07 } else { 0x47 };
+        b[1] = 0x02;
+        b[2..6].copy_from_slice(&set.asn.to_be_bytes());
+        b[6..8].copy_from_slice(&((direction << 14) | (set.group_id & 0x3FFF)).to_be_bytes());
+        extended.push(ExtendedCommunity(b));
     }
     extended.sort();
     attributes.extended_communities.clear();

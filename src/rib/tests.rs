@@ -634,6 +634,47 @@ fn flow_routes_convert_and_are_sent_without_next_hop() {
 }
 
 #[test]
+fn flow_redirect_to_ip_sets_the_next_hop_and_interface_sets_become_communities() {
+    let n = neighbor(
+        "flow { route r { match { destination 10.0.0.0/24; } \
+         then { redirect 1.2.3.4; } } \
+         route destination 10.0.0.1/32 interface-set transitive:input:65000:5 discard; }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let set = neighbor_routes(&n, None);
+    assert!(set.errors.is_empty(), "{:?}", set.errors);
+    let [redirect, scoped] = set.routes.as_slice() else {
+        panic!("expected two routes: {:?}", set.routes);
+    };
+    assert_eq!(
+        redirect.attributes.next_hop(),
+        Some("1.2.3.4".parse().unwrap())
+    );
+    let communities = |route: &crate::rib::ConfigRoute| -> Vec<[u8; 8]> {
+        route
+            .attributes
+            .attributes()
+            .iter()
+            .find_map(|a| match a {
+                crate::bgp::attribute::Attribute::ExtendedCommunities(list) => {
+                    Some(list.iter().map(|c| c.0).collect())
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(communities(redirect), [[0x08, 0, 0, 0, 0, 0, 0, 0]]);
+    assert_eq!(
+        communities(scoped),
+        [
+            [0x07, 0x02, 0, 0, 0xFD, 0xE8, 0x40, 5],
+            [0x80, 0x06, 0, 0, 0, 0, 0, 0]
+        ]
+    );
+}
+
+#[test]
 fn flow_routes_too_long_for_the_table_are_reported_with_their_location() {
     let terms: Vec<String> = (1..=60).map(|i| format!("={i}")).collect();
     let n = neighbor(
