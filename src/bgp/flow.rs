@@ -9,6 +9,10 @@
 //!
 //! The route keeps its component bytes exactly as received (checked once on decode), so
 //! re-encoding is byte-identical and iteration afterwards cannot fail.
+//!
+//! An IPv6 prefix component carries `ceil(bits / 8)` address bytes whatever its offset, as
+//! ExaBGP 6.0 (and the conformance fixtures) send it; 5.0.15 and RFC 8956 send only the
+//! `bits - offset` pattern bits. Both agree for offset 0, the usual case.
 
 use std::fmt::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -291,7 +295,7 @@ pub struct FlowInline {
 }
 
 impl FlowInline {
-    /// Checks and stores `components`; `None` when invalid or too long.
+    /// Checks and stores `components`; an error when invalid or too long.
     pub fn new(
         ipv6: bool,
         rd: Option<RouteDistinguisher>,
