@@ -961,3 +961,41 @@ fn drain_messages(mut rest: &[u8]) -> Vec<Vec<u8>> {
     }
     messages
 }
+
+#[test]
+fn api_flow_route_is_announced_and_withdrawn_as_exabgp_sends_it() {
+    use crate::api::command::{parse, Command};
+    use crate::rib::{convert_route, RouteContext};
+    let line = "announce flow route { match { source 10.0.0.1/32; destination 192.168.0.1/32; } \
+                then { redirect-to-nexthop-ietf 1.2.3.4; } }";
+    let Command::Routes { routes, .. } = parse(line).unwrap().command else {
+        panic!("not a route command");
+    };
+    let ctx = RouteContext {
+        local: None,
+        transport: crate::bgp::Afi::IPV4,
+        router_id: Ipv4Addr::new(1, 2, 3, 4),
+    };
+    let mut converted = Vec::new();
+    convert_route(&routes[0], &ctx, &mut converted).unwrap();
+    let route = &converted[0];
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.announce(route.family, route.nlri, &route.attributes);
+    rib.session_up(session(&[Family::IPV4_FLOW]));
+    let messages = drain_all(&mut rib);
+    // conf-flow-redirect.ci line 12: what ExaBGP sends for this route.
+    let expected = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF004502000000\
+                    2E4001010040020040050400000064C01008010C010203040000\
+                    800E1200018500000C0120C0A8000102200A000001";
+    let hex: String = messages[0].iter().map(|b| format!("{b:02X}")).collect();
+    assert_eq!(hex, expected.replace(' ', ""));
+    rib.withdraw(route.family, route.nlri, &route.attributes);
+    let messages = drain_all(&mut rib);
+    let update = decode(&messages[0], &Negotiated::default());
+    let unreach = update.mp_unreach().next().expect("MP_UNREACH_NLRI");
+    assert_eq!(unreach.family, Family::IPV4_FLOW);
+    assert_eq!(
+        unreach.nlri.flow_routes()[0].component_bytes(),
+        [1, 32, 192, 168, 0, 1, 2, 32, 10, 0, 0, 1]
+    );
+}
