@@ -82,10 +82,11 @@ fn run(speaker: Speaker, binary: &Path, routes: u32, name: &str, local: Ipv4Addr
         row.note = format!("cannot write the commands: {e}");
         return row;
     }
-    // Writes every command, then keeps reading (nothing is written to it: acks are off).
+    // Writes every command, then waits (acks are off: nothing is written to it). It must not
+    // exit: a helper that ends is respawned and would send everything again.
     let helper = dir.join("helper.sh");
     let script = format!(
-        "#!/bin/sh\ncat {}\nexec cat > /dev/null\n",
+        "#!/bin/sh\ncat {}\nexec sleep 100000\n",
         dir.join("routes.txt").display()
     );
     if std::fs::write(&helper, script).is_err() {

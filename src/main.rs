@@ -14,6 +14,8 @@ Usage:
   rexa validate [--dump] CONFIG   check a configuration; also: rexa --test CONFIG
   rexa decode [OPTIONS] HEX       print a BGP message as ExaBGP JSON (see `rexa decode --help`)
   rexa env                        print the effective exabgp.* environment settings
+  rexa cli [OPTIONS] COMMAND...   send an API command to the running daemon through its
+                                  named pipes and print the answer (see `rexa cli --help`)
   rexa version                    print the version
 
 Options:
@@ -24,7 +26,26 @@ Logging goes to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more detail.
 ";
 
 fn main() -> ExitCode {
+    // The daemon runs its own binary as the CLI's pipe bridge (api.md §9.1), whatever the
+    // arguments.
+    if let Some(dir) = std::env::var_os(cli::pipe::CLI_PIPE_VAR).filter(|d| !d.is_empty()) {
+        return cli::pipe::bridge_main(std::path::Path::new(&dir));
+    }
     let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    // ExaBGP 4.2's separate client programs, should rexa be installed under their names.
+    let invoked_as = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    if matches!(
+        invoked_as.as_deref(),
+        Some("exabgpcli" | "exabgp-cli" | "rexa-cli" | "rexacli")
+    ) {
+        return cli::client::main(args);
+    }
+    if let Some(cli_args) = cli_arguments(&args) {
+        return cli::client::main(cli_args);
+    }
     let Some(first) = args.first().and_then(|a| a.to_str()).map(str::to_owned) else {
         eprint!("{HELP}");
         return ExitCode::from(1);
@@ -47,6 +68,35 @@ fn main() -> ExitCode {
     }
 }
 
+/// The arguments of the CLI client when the command line asks for it in one of ExaBGP's
+/// spellings: `cli ...` (5.x), `run ...` (6.0), `--run cli ...` (4.x), each possibly after
+/// `--env-file FILE` (5.x) — which is then passed on as `--env FILE`.
+fn cli_arguments(args: &[OsString]) -> Option<Vec<OsString>> {
+    let text = |i: usize| args.get(i).and_then(|a| a.to_str());
+    let mut at = 0;
+    let mut env: Vec<OsString> = Vec::new();
+    match text(0) {
+        Some("--env-file" | "--env" | "-e") => {
+            env.push("--env".into());
+            env.push(args.get(1)?.clone());
+            at = 2;
+        }
+        Some(option) if option.starts_with("--env-file=") => {
+            env.push("--env".into());
+            env.push(option.trim_start_matches("--env-file=").into());
+            at = 1;
+        }
+        _ => {}
+    }
+    let rest = match (text(at), text(at + 1)) {
+        (Some("cli" | "run"), _) => at + 1,
+        (Some("--run"), Some("cli")) => at + 2,
+        _ => return None,
+    };
+    env.extend(args.iter().skip(rest).cloned());
+    Some(env)
+}
+
 fn run_daemon(args: Vec<OsString>) -> ExitCode {
     rexa::daemon::main(args)
 }
@@ -57,4 +107,41 @@ fn _unused(_configs: Vec<OsString>) -> ExitCode {
          `rexa validate` and `rexa decode` work on their own"
     );
     ExitCode::from(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<OsString> {
+        text.split(' ').map(OsString::from).collect()
+    }
+
+    fn words(args: Option<Vec<OsString>>) -> Option<String> {
+        args.map(|a| {
+            a.iter()
+                .map(|w| w.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    }
+
+    #[test]
+    fn every_exabgp_spelling_of_the_cli_reaches_the_client() {
+        let cli = |text: &str| words(cli_arguments(&args(text)));
+        assert_eq!(cli("cli show neighbor").as_deref(), Some("show neighbor"));
+        assert_eq!(cli("run version").as_deref(), Some("version"));
+        assert_eq!(cli("--run cli s n s").as_deref(), Some("s n s"));
+        assert_eq!(
+            cli("--env-file x.env cli help").as_deref(),
+            Some("--env x.env help")
+        );
+        assert_eq!(
+            cli("--env-file=x.env cli help").as_deref(),
+            Some("--env x.env help")
+        );
+        assert_eq!(cli("rexa.conf"), None);
+        assert_eq!(cli("-e x.env rexa.conf"), None);
+        assert_eq!(cli("--run healthcheck"), None);
+    }
 }

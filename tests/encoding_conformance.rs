@@ -47,6 +47,7 @@ const EXPECTED_PASS_REXA: &[&str] = &[
     "conf-ipself6.ci",
     "conf-ipv46routes4family.ci",
     "conf-ipv46routes6family.ci",
+    "conf-l2vpn.ci",
     "conf-llnh-lla-only.ci",
     "conf-name.ci",
     "conf-new-v4.ci",
@@ -54,6 +55,9 @@ const EXPECTED_PASS_REXA: &[&str] = &[
     "conf-no-asn4.ci",
     "conf-path-information.ci",
     "conf-prefix-sid.ci",
+    "conf-sr-policy.ci",
+    "conf-srv6-mup.ci",
+    "conf-srv6-mup-v3.ci",
     "conf-template.ci",
     "conf-vpn.ci",
     "extended-nexthop.ci",
@@ -61,27 +65,12 @@ const EXPECTED_PASS_REXA: &[&str] = &[
 ];
 
 /// Files whose families are pending in their own issue, with the reason.
-const PENDING_FAMILIES: &[(&str, &str)] = &[
-    (
-        "conf-flow-redirect.ci",
-        "line 6: two configured flow routes share one NLRI (alternative-syntax and \
+const PENDING_FAMILIES: &[(&str, &str)] = &[(
+    "conf-flow-redirect.ci",
+    "line 6: two configured flow routes share one NLRI (alternative-syntax and \
          redirect-nexthop-ietf-ipv4); ExaBGP's replace-before-send quirk (reactor.md §4.3) \
          sends both, rexa's adj-rib-out keys routes by NLRI and sends the later one only",
-    ),
-    ("conf-l2vpn.ci", "VPLS (l2vpn vpls) pending"),
-    (
-        "conf-sr-policy.ci",
-        "SR-policy (ipv4/ipv6 sr-policy) pending",
-    ),
-    (
-        "conf-srv6-mup.ci",
-        "MUP and SRv6 (ipv4/ipv6 mup, SRv6 prefix-SID) pending",
-    ),
-    (
-        "conf-srv6-mup-v3.ci",
-        "MUP and SRv6 (ipv4/ipv6 mup, SRv6 prefix-SID) pending",
-    ),
-];
+)];
 
 /// Files ExaBGP 5.0.15 does not pass, with the reason found (the fixtures come from a 6.0
 /// checkout).

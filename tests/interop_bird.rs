@@ -1,5 +1,6 @@
 //! rexa against a real BIRD 2: eBGP and iBGP over IPv4 (the iBGP one with TCP MD5) and an
-//! IPv6 session over ::1; routes both ways, peer restart, and rexa's CEASE on SIGTERM.
+//! IPv6 session over ::1; routes both ways, peer restart, rexa's CEASE on SIGTERM, and
+//! routes a helper process announces and withdraws through the API.
 //!
 //! Each test has its own loopback addresses and ports (the IPv6 one shares ::1 and is told
 //! apart by its ports), its own run directory under CARGO_TARGET_TMPDIR/interop, and stops
@@ -571,4 +572,97 @@ protocol bgp mixed {
         rexa.terminate().is_some_and(|s| s.success()),
         "rexa did not exit 0 on SIGTERM"
     );
+}
+
+/// A helper process drives what BIRD learns: its `announce route` reaches BIRD's RIB with
+/// the attributes it gave (next-hop self = the session's address), its `withdraw route`
+/// removes it, and its answers are `done`.
+#[test]
+fn a_helper_announces_and_withdraws_through_the_api() {
+    if !available("bird") {
+        return;
+    }
+    let case = Case {
+        name: "rexaapi",
+        rexa_ip: "127.0.2.71",
+        bird_ip: "127.0.2.72",
+        rexa_port: 17981,
+        bird_port: 17982,
+        rexa_as: 65071,
+        bird_as: 65072,
+        rexa_id: "127.0.2.71",
+        bird_id: "127.0.2.72",
+        md5: None,
+        ipv6: false,
+        rexa_routes: "",
+        bird_routes: "route 198.51.100.0/24 blackhole;",
+    };
+    let dir = run_dir("bird-api");
+    let script = dir.join("helper.sh");
+    std::fs::write(
+        &script,
+        "echo 'announce route 203.0.113.0/24 next-hop self med 42 community [65071:7]'\n\
+         read answer; echo \"$answer\" >> answers\n\
+         for i in $(seq 600); do [ -e withdraw ] && break; sleep 0.05; done\n\
+         echo 'withdraw route 203.0.113.0/24'\n\
+         read answer; echo \"$answer\" >> answers\n\
+         while read line; do :; done\n",
+    )
+    .expect("write the helper");
+    let config = format!(
+        "process feeder {{ run /bin/sh {}; encoder text; }}\n{}",
+        script.display(),
+        case.rexa_config().replace(
+            "    static {",
+            "    api { processes [ feeder ]; }\n    static {"
+        )
+    );
+    let mut bird = Bird::start(&dir, &case.bird_config());
+    let mut rexa = Rexa::start(&dir, &config, &[]);
+    assert!(
+        both_established(&bird, &rexa, &case, 1),
+        "no session{}",
+        diagnose(&bird, &rexa, &case)
+    );
+    let show = format!("show route protocol {} all", case.name);
+    let block = wait_for(ROUTES_IN, || {
+        bird_route(&bird.birdc(&show), "203.0.113.0/24")
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "BIRD never received the helper's route{}",
+            diagnose(&bird, &rexa, &case)
+        )
+    });
+    for line in [
+        "BGP.next_hop: 127.0.2.71",
+        "BGP.med: 42",
+        "BGP.community: (65071,7)",
+    ] {
+        assert!(
+            block.lines().any(|l| l.trim() == line),
+            "BIRD's route lacks `{line}`:\n{block}"
+        );
+    }
+    std::fs::write(dir.join("withdraw"), "").expect("tell the helper");
+    let gone = wait_for(ROUTES_IN, || {
+        bird_route(&bird.birdc(&show), "203.0.113.0/24")
+            .is_none()
+            .then_some(())
+    });
+    assert!(
+        gone.is_some(),
+        "BIRD still has the withdrawn route{}",
+        diagnose(&bird, &rexa, &case)
+    );
+    let answers = wait_for(ROUTES_IN, || {
+        let text = std::fs::read_to_string(dir.join("answers")).ok()?;
+        (text.lines().count() >= 2).then_some(text)
+    });
+    assert_eq!(answers.as_deref(), Some("done\ndone\n"));
+    assert!(
+        rexa.terminate().is_some_and(|s| s.success()),
+        "rexa did not exit 0 on SIGTERM"
+    );
+    bird.daemon.stop();
 }

@@ -1,5 +1,6 @@
-//! NLRI fields of every decoded family (unicast, multicast, labeled, VPN, FlowSpec; with or without
-//! ADD-PATH; announce or withdraw), next-hop fields and MP_REACH/MP_UNREACH values.
+//! NLRI fields of every decoded family (unicast, multicast, labeled, VPN, VPLS, MUP, SR
+//! Policy, FlowSpec; with or without ADD-PATH; announce or withdraw), next-hop fields and
+//! MP_REACH/MP_UNREACH values.
 //! Input: family selector, mode bits, then the bytes. Every decoded route must re-encode to
 //! the same route, in the number of bytes `encoded_len` promises.
 #![no_main]
@@ -10,11 +11,11 @@ use libfuzzer_sys::fuzz_target;
 use rexa::bgp::flow::{is_flow_family, FlowInline, FlowNlri};
 use rexa::bgp::mp::{MpReach, MpUnreach};
 use rexa::bgp::nlri::{decode_all, NextHop, NlriIter, NlriKind};
-use rexa::bgp::Family;
+use rexa::bgp::{Afi, Family, Safi};
 use rexa_fuzz::{assert_round_trip, context, exercise_error};
 
-/// The families an input can pick; the last ones are carried opaque.
-const FAMILIES: [Family; 13] = [
+/// The families an input can pick; the last one (EVPN) is carried opaque.
+const FAMILIES: [Family; 18] = [
     Family::IPV4_UNICAST,
     Family::IPV6_UNICAST,
     Family::IPV4_MULTICAST,
@@ -23,6 +24,11 @@ const FAMILIES: [Family; 13] = [
     Family::IPV6_NLRI_MPLS,
     Family::IPV4_MPLS_VPN,
     Family::IPV6_MPLS_VPN,
+    Family::L2VPN_VPLS,
+    Family::new(Afi::IPV4, Safi::MUP),
+    Family::new(Afi::IPV6, Safi::MUP),
+    Family::new(Afi::IPV4, Safi::SR_POLICY),
+    Family::new(Afi::IPV6, Safi::SR_POLICY),
     Family::IPV4_FLOW,
     Family::IPV4_FLOW_VPN,
     Family::IPV6_FLOW,

@@ -929,6 +929,22 @@ pub fn write_nlri(w: &mut JsonWriter<'_>, route: &Nlri) {
         write_flow_nlri(w, &flow.to_flow_nlri(), None);
         return;
     }
+    if let Nlri::Vpls { route, .. } = route {
+        write_vpls(w, route);
+        return;
+    }
+    if let Nlri::Mup { route, .. } = route {
+        write_mup(w, route);
+        return;
+    }
+    if let Nlri::SrPolicy { route, .. } = route {
+        w.raw("{ \"distinguisher\": ").u32(route.distinguisher);
+        w.raw(", \"color\": ").u32(route.color);
+        w.raw(", \"endpoint\": ")
+            .ip_string(route.endpoint)
+            .raw(" }");
+        return;
+    }
     w.raw("{ \"nlri\": \"");
     write_prefix(w, route.get_prefix());
     w.raw("\"");
@@ -979,6 +995,97 @@ pub fn write_flow_nlri(w: &mut JsonWriter<'_>, route: &FlowNlri, next_hop: Optio
     text.clear();
     let _ = route.write_string(&mut text, next_hop);
     w.key("string").raw("\"").raw(&text).raw("\" }");
+}
+
+/// `{ "rd": "1.2.3.4:5", "endpoint": 5, "base": 10702, "offset": 1, "size": 8 }`.
+fn write_vpls(w: &mut JsonWriter<'_>, route: &crate::bgp::vpls::VplsNlri) {
+    w.raw("{ \"rd\": ").display_string(route.rd);
+    w.raw(", \"endpoint\": ").u32(route.endpoint.into());
+    w.raw(", \"base\": ").u32(route.base());
+    w.raw(", \"offset\": ").u32(route.offset.into());
+    w.raw(", \"size\": ").u32(route.size.into());
+    w.raw(" }");
+}
+
+/// ExaBGP's MUP objects, key for key (`"name"`, `"arch"`, `"code"`, the route type's
+/// fields, `"rd"`, `"raw"`: the whole NLRI in upper-case hex). One correction of 5.0.15's
+/// output is kept: the comma it leaves out before a T1ST's `"source_ip_len"`.
+fn write_mup(w: &mut JsonWriter<'_>, route: &crate::bgp::mup::MupNlri) {
+    use crate::bgp::mup::MupRoute;
+    let raw = |w: &mut JsonWriter<'_>| {
+        let body = route.body();
+        w.raw(", \"raw\": \"").hex_upper(&[route.arch]);
+        w.hex_upper(&route.code.to_be_bytes());
+        // The body is at most MUP_MAX_BODY bytes, so its length fits the byte.
+        w.hex_upper(&[body.len() as u8]).hex_upper(body).raw("\" }");
+    };
+    let head = |w: &mut JsonWriter<'_>, name: &str, sep: &str| {
+        w.raw("{ \"name\": \"").raw(name).raw("\",").raw(sep);
+        w.raw("\"arch\": ").u32(route.arch.into());
+        w.raw(", \"code\": ").u32(route.code.into());
+    };
+    match route.fields() {
+        Some(MupRoute::Isd {
+            rd,
+            prefix_len,
+            prefix,
+        }) => {
+            head(w, "InterworkSegmentDiscoveryRoute", " ");
+            w.raw(", \"prefix_ip_len\": ").u32(prefix_len.into());
+            w.raw(", \"prefix_ip\": ").ip_string(prefix);
+            w.raw(", \"rd\": ").display_string(rd);
+        }
+        Some(MupRoute::Dsd { rd, address }) => {
+            head(w, "DirectSegmentDiscoveryRoute", " ");
+            w.raw(", \"ip\": ").ip_string(address);
+            w.raw(", \"rd\": ").display_string(rd);
+        }
+        Some(MupRoute::T1st {
+            rd,
+            prefix_len,
+            prefix,
+            teid,
+            qfi,
+            endpoint_len,
+            endpoint,
+            source,
+        }) => {
+            head(w, "Type1SessionTransformedRoute", " ");
+            w.raw(", \"prefix_ip_len\": ").u32(prefix_len.into());
+            w.raw(", \"prefix_ip\": ").ip_string(prefix);
+            w.raw(", \"teid\": \"").u32(teid).raw("\"");
+            w.raw(", \"qfi\": \"").u32(qfi.into()).raw("\"");
+            w.raw(", \"rd\": ").display_string(rd);
+            w.raw(", \"endpoint_ip_len\": ").u32(endpoint_len.into());
+            w.raw(", \"endpoint_ip\": ").ip_string(endpoint);
+            match source {
+                Some((bits, address)) => {
+                    w.raw(", \"source_ip_len\": ").u32(bits.into());
+                    w.raw(", \"source_ip\": ").ip_string(address);
+                }
+                None => {
+                    w.raw(", \"source_ip_len\": 0, \"source_ip\": \"b''\"");
+                }
+            }
+        }
+        Some(MupRoute::T2st {
+            rd,
+            endpoint_len,
+            endpoint,
+            teid,
+        }) => {
+            head(w, "Type2SessionTransformedRoute", "  ");
+            w.raw(", \"endpoint_len\": ").u32(endpoint_len.into());
+            w.raw(", \"endpoint_ip\": ").ip_string(endpoint);
+            w.raw(", \"rd\": ").display_string(rd);
+            w.raw(", \"teid\": \"").u32(teid).raw("\"");
+        }
+        Some(MupRoute::Other) | None => {
+            w.raw("{ \"arch\": ").u32(route.arch.into());
+            w.raw(", \"code\": ").u32(route.code.into());
+        }
+    }
+    raw(w);
 }
 
 /// `10.0.0.0/24`, unquoted.

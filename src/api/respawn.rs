@@ -26,6 +26,12 @@ impl RespawnBudget {
         self.spawns <= SPAWNS_PER_BUCKET
     }
 
+    /// Whether a spawn at `unix_seconds` would be within the budget (nothing recorded).
+    pub fn allows(&self, unix_seconds: u64) -> bool {
+        let mut probe = *self;
+        probe.record_spawn(unix_seconds)
+    }
+
     /// Spawns recorded in the current bucket.
     pub fn spawns(&self) -> u32 {
         self.spawns

@@ -750,6 +750,16 @@ fn write_route(out: &mut Vec<u8>, route: Route<'_>, next_hop: NextHopText<'_>) {
         out.extend_from_slice(text.as_bytes());
         return;
     }
+    if let Nlri::Vpls { .. } | Nlri::SrPolicy { .. } = route {
+        let _ = write!(out, "{route}");
+        write_next_hop(out, next_hop);
+        return;
+    }
+    if let Nlri::Mup { .. } = route {
+        // ExaBGP shows only the family (`afi ipv4 safi mup`), without the next-hop.
+        let _ = write!(out, "{route}");
+        return;
+    }
     let prefix = route.get_prefix();
     write_ip(out, prefix.addr());
     out.push(b'/');

@@ -8,13 +8,16 @@ pub mod family;
 pub mod flow;
 pub mod message;
 pub mod mp;
+pub mod mup;
 pub mod negotiated;
 pub mod nlri;
 pub mod notification;
 pub mod open;
 pub mod operational;
 pub mod refresh;
+pub mod sr_policy;
 pub mod update;
+pub mod vpls;
 pub mod wire;
 
 pub use capability::Capability;

@@ -15,8 +15,8 @@ use super::nlri::{decode_all, NextHop, Nlri, NlriError, NlriIter, NlriKind};
 use super::wire::Reader;
 
 /// The routes of one MP attribute: decoded for the families rexa understands (FlowSpec
-/// apart, as [`FlowNlri`]), the raw NLRI bytes otherwise (EVPN, VPLS, BGP-LS, MUP, MVPN,
-/// SR-policy, RTC, unknown).
+/// apart, as [`FlowNlri`]), the raw NLRI bytes otherwise (EVPN, BGP-LS, MVPN, RTC,
+/// unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MpNlri {
     Decoded(Vec<Nlri>),

@@ -1,5 +1,5 @@
-//! NLRI: prefixes, labeled and VPN routes, ADD-PATH identifiers and next-hops per family,
-//! with a zero-allocation iterator over an NLRI field and append-only encoders.
+//! NLRI: prefixes, labeled and VPN routes (and VPLS, MUP, SR Policy through their modules),
+//! ADD-PATH identifiers and next-hops per family, a zero-allocation iterator, encoders.
 //!
 //! Decoding never panics: every length comes from the received bytes and is checked before
 //! use. Host bits beyond the prefix length are kept as received (ExaBGP prints
@@ -19,7 +19,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::error::ErrorAction;
 use super::family::{Afi, Family, Safi};
 use super::flow::{FlowError, FlowInline};
+use super::mup::MupNlri;
 use super::notification::Notification;
+use super::sr_policy::SrPolicyNlri;
+use super::vpls::VplsNlri;
 
 // ---------------------------------------------------------------------------------------
 // Errors
@@ -44,6 +47,14 @@ pub enum NlriError {
     NextHopLength { family: Family, len: u8 },
     /// A malformed FlowSpec route.
     Flow { family: Family, error: FlowError },
+    /// A VPLS NLRI whose length field is not 17 (RFC 4761 §3.2.2).
+    VplsLength { len: u16 },
+    /// A MUP route longer than [`super::mup::MUP_MAX_BODY`] bytes.
+    MupLength { family: Family, len: u8 },
+    /// A MUP route of a known type whose fields do not fit it.
+    MupRoute { family: Family, code: u16 },
+    /// An SR Policy NLRI whose length is neither 96 nor 192 bits.
+    SrPolicyLength { family: Family, bits: u8 },
 }
 
 impl NlriError {
@@ -92,6 +103,21 @@ impl fmt::Display for NlriError {
                 write!(f, "{family} next-hop length {len} is invalid")
             }
             NlriError::Flow { family, error } => write!(f, "{family} NLRI: {error}"),
+            NlriError::VplsLength { len } => {
+                write!(f, "l2vpn vpls NLRI length {len} is not 17")
+            }
+            NlriError::MupLength { family, len } => {
+                write!(
+                    f,
+                    "{family} NLRI route of {len} bytes is longer than any known type"
+                )
+            }
+            NlriError::MupRoute { family, code } => {
+                write!(f, "{family} NLRI route type {code} is malformed")
+            }
+            NlriError::SrPolicyLength { family, bits } => {
+                write!(f, "{family} NLRI length {bits} is neither 96 nor 192 bits")
+            }
         }
     }
 }
@@ -439,6 +465,12 @@ pub enum NlriKind {
     Labeled { ipv6: bool },
     /// VPN (SAFI 128, `mpls-vpn`): length + labels + RD + prefix.
     Vpn { ipv6: bool },
+    /// VPLS (RFC 4761, `l2vpn vpls`): 2-byte length + fixed 17-byte route.
+    Vpls,
+    /// MUP (SAFI 85): architecture, route type, 1-byte length + route.
+    Mup { ipv6: bool },
+    /// SR Policy (SAFI 73): length + distinguisher + color + endpoint.
+    SrPolicy { ipv6: bool },
     /// FlowSpec (SAFI 133/134) routes of the adj-rib-out; never returned by
     /// [`NlriKind::of`], whose callers decode FlowSpec as [`super::flow::FlowNlri`].
     Flow { ipv6: bool },
@@ -446,15 +478,19 @@ pub enum NlriKind {
 
 impl NlriKind {
     /// The layout of `family`'s NLRI, or `None` for FlowSpec (decoded by [`super::flow`])
-    /// and the families kept opaque (EVPN, VPLS, BGP-LS, MUP, MVPN, SR-policy, RTC and
-    /// unknown ones).
+    /// and the families kept opaque (EVPN, BGP-LS, MVPN, RTC and unknown ones).
     pub fn of(family: Family) -> Option<NlriKind> {
+        if family == Family::L2VPN_VPLS {
+            return Some(NlriKind::Vpls);
+        }
         let ipv6 = match family.afi {
             Afi::IPV4 => false,
             Afi::IPV6 => true,
             _ => return None,
         };
         match family.safi {
+            Safi::MUP => Some(NlriKind::Mup { ipv6 }),
+            Safi::SR_POLICY => Some(NlriKind::SrPolicy { ipv6 }),
             Safi::UNICAST | Safi::MULTICAST => Some(NlriKind::Prefix { ipv6 }),
             Safi::NLRI_MPLS => Some(NlriKind::Labeled { ipv6 }),
             Safi::MPLS_VPN => Some(NlriKind::Vpn { ipv6 }),
@@ -485,11 +521,31 @@ pub enum Nlri {
         rd: RouteDistinguisher,
         prefix: Prefix,
     },
+    /// VPLS (RFC 4761); it has no prefix (see [`Nlri::get_prefix`]).
+    Vpls {
+        path_id: Option<u32>,
+        route: VplsNlri,
+        /// Not on the wire: the configuration line of a configured route, 0 otherwise.
+        /// ExaBGP sends every configured VPLS route, even two with the same NLRI and
+        /// other attributes, so the adj-rib-out keys them apart.
+        config_line: u32,
+    },
+    /// MUP (draft-mpmz-bess-mup-safi); it has no prefix either.
+    Mup {
+        path_id: Option<u32>,
+        route: MupNlri,
+    },
+    /// SR Policy (RFC 9830); no prefix either.
+    SrPolicy {
+        path_id: Option<u32>,
+        route: SrPolicyNlri,
+    },
     /// A FlowSpec route (configured or from the API), stored inline.
     Flow(FlowInline),
 }
 
-/// What [`Nlri::get_prefix`] returns for a FlowSpec route, which has no single prefix.
+/// What [`Nlri::get_prefix`] returns for routes without a prefix (VPLS, MUP, SR Policy,
+/// FlowSpec): `0.0.0.0/0`.
 const NO_PREFIX: Prefix = Prefix {
     bytes: [0; 16],
     len: 0,
@@ -509,7 +565,10 @@ impl Nlri {
         match self {
             Nlri::Prefix { path_id, .. }
             | Nlri::Labeled { path_id, .. }
-            | Nlri::Vpn { path_id, .. } => *path_id,
+            | Nlri::Vpn { path_id, .. }
+            | Nlri::Vpls { path_id, .. }
+            | Nlri::Mup { path_id, .. }
+            | Nlri::SrPolicy { path_id, .. } => *path_id,
             Nlri::Flow(_) => None,
         }
     }
@@ -518,19 +577,25 @@ impl Nlri {
         match &mut self {
             Nlri::Prefix { path_id, .. }
             | Nlri::Labeled { path_id, .. }
-            | Nlri::Vpn { path_id, .. } => *path_id = id,
+            | Nlri::Vpn { path_id, .. }
+            | Nlri::Vpls { path_id, .. }
+            | Nlri::Mup { path_id, .. }
+            | Nlri::SrPolicy { path_id, .. } => *path_id = id,
             Nlri::Flow(_) => {}
         }
         self
     }
 
-    /// The route's prefix (`0.0.0.0/0` for a FlowSpec route).
+    /// The route's prefix; `0.0.0.0/0` for routes that have none (VPLS, MUP, SR Policy,
+    /// FlowSpec).
     pub fn get_prefix(&self) -> Prefix {
         match self {
             Nlri::Prefix { prefix, .. }
             | Nlri::Labeled { prefix, .. }
             | Nlri::Vpn { prefix, .. } => *prefix,
-            Nlri::Flow(_) => NO_PREFIX,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } | Nlri::Flow(_) => {
+                NO_PREFIX
+            }
         }
     }
 
@@ -544,7 +609,11 @@ impl Nlri {
 
     pub fn labels(&self) -> Option<&Labels> {
         match self {
-            Nlri::Prefix { .. } | Nlri::Flow(_) => None,
+            Nlri::Prefix { .. }
+            | Nlri::Vpls { .. }
+            | Nlri::Mup { .. }
+            | Nlri::SrPolicy { .. }
+            | Nlri::Flow(_) => None,
             Nlri::Labeled { labels, .. } | Nlri::Vpn { labels, .. } => Some(labels),
         }
     }
@@ -564,6 +633,11 @@ impl Nlri {
             Nlri::Prefix { .. } => NlriKind::Prefix { ipv6 },
             Nlri::Labeled { .. } => NlriKind::Labeled { ipv6 },
             Nlri::Vpn { .. } => NlriKind::Vpn { ipv6 },
+            Nlri::Vpls { .. } => NlriKind::Vpls,
+            Nlri::Mup { route, .. } => NlriKind::Mup { ipv6: route.ipv6 },
+            Nlri::SrPolicy { route, .. } => NlriKind::SrPolicy {
+                ipv6: route.endpoint.is_ipv6(),
+            },
             Nlri::Flow(flow) => NlriKind::Flow {
                 ipv6: flow.is_ipv6(),
             },
@@ -577,7 +651,7 @@ impl Nlri {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() * 8 + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() * 8 + 64 + prefix,
-            Nlri::Flow(_) => 0,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } | Nlri::Flow(_) => 0,
         }
     }
 
@@ -592,6 +666,15 @@ impl Nlri {
         if let Nlri::Flow(flow) = self {
             return flow.encoded_len();
         }
+        if let Nlri::Vpls { .. } = self {
+            return if addpath { 4 } else { 0 } + VplsNlri::encoded_len();
+        }
+        if let Nlri::Mup { route, .. } = self {
+            return if addpath { 4 } else { 0 } + route.encoded_len();
+        }
+        if let Nlri::SrPolicy { route, .. } = self {
+            return if addpath { 4 } else { 0 } + route.encoded_len();
+        }
         let head = if addpath { 5 } else { 1 };
         let prefix = self.get_prefix().wire_bytes().len();
         head + match self {
@@ -599,6 +682,7 @@ impl Nlri {
             Nlri::Labeled { labels, .. } => labels.wire_len() + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() + 8 + prefix,
             Nlri::Flow(flow) => flow.encoded_len() - 1,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => 0,
         }
     }
 
@@ -615,9 +699,25 @@ impl Nlri {
         if addpath {
             out.extend_from_slice(&self.path_id().unwrap_or(0).to_be_bytes());
         }
+        if let Nlri::Vpls { route, .. } = self {
+            route.encode(out);
+            return;
+        }
+        if let Nlri::Mup { route, .. } = self {
+            route.encode(out);
+            return;
+        }
+        if let Nlri::SrPolicy { route, .. } = self {
+            route.encode(out);
+            return;
+        }
         out.push(u8::try_from(self.length_bits()).unwrap_or(u8::MAX));
         match self {
-            Nlri::Prefix { .. } | Nlri::Flow(_) => {}
+            Nlri::Prefix { .. }
+            | Nlri::Vpls { .. }
+            | Nlri::Mup { .. }
+            | Nlri::SrPolicy { .. }
+            | Nlri::Flow(_) => {}
             Nlri::Labeled { labels, .. } => labels.encode(out),
             Nlri::Vpn { labels, rd, .. } => {
                 labels.encode(out);
@@ -654,6 +754,28 @@ impl Nlri {
         } else {
             (None, 0)
         };
+        if kind == NlriKind::Vpls {
+            let rest = bytes.get(at..).ok_or(truncated)?;
+            let (route, used) = VplsNlri::decode(rest, family)?;
+            return Ok((
+                Nlri::Vpls {
+                    path_id,
+                    route,
+                    config_line: 0,
+                },
+                at + used,
+            ));
+        }
+        if let NlriKind::Mup { .. } = kind {
+            let rest = bytes.get(at..).ok_or(truncated)?;
+            let (route, used) = MupNlri::decode(rest, family)?;
+            return Ok((Nlri::Mup { path_id, route }, at + used));
+        }
+        if let NlriKind::SrPolicy { .. } = kind {
+            let rest = bytes.get(at..).ok_or(truncated)?;
+            let (route, used) = SrPolicyNlri::decode(rest, family)?;
+            return Ok((Nlri::SrPolicy { path_id, route }, at + used));
+        }
         let bits = *bytes.get(at).ok_or(truncated.clone())?;
         at += 1;
         match kind {
@@ -674,7 +796,10 @@ impl Nlri {
                     used,
                 ))
             }
-            NlriKind::Flow { .. } => Err(NlriError::Truncated { family }),
+            NlriKind::Flow { .. }
+            | NlriKind::Vpls
+            | NlriKind::Mup { .. }
+            | NlriKind::SrPolicy { .. } => Err(truncated),
             NlriKind::Vpn { ipv6 } => {
                 let (labels, after) = read_labels(bytes, at, bits, family, withdraw)?;
                 let label_bits = labels.wire_len() * 8;
@@ -704,6 +829,16 @@ impl fmt::Display for Nlri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Nlri::Flow(flow) = self {
             return flow.write_string(f, None);
+        }
+        if let Nlri::Vpls { route, .. } = self {
+            return write!(f, "{route}");
+        }
+        if let Nlri::Mup { route, .. } = self {
+            let afi = if route.ipv6 { "ipv6" } else { "ipv4" };
+            return write!(f, "afi {afi} safi mup");
+        }
+        if let Nlri::SrPolicy { route, .. } = self {
+            return write!(f, "{route}");
         }
         write!(f, "{}", self.get_prefix())?;
         if let Some(id) = self.path_id() {
@@ -1340,7 +1475,7 @@ mod tests {
 
     fn arb_nlri() -> impl Strategy<Value = Nlri> {
         let path = proptest::option::of(any::<u32>());
-        (path, any::<bool>(), 0..3u8, arb_labels(3), any::<[u8; 8]>())
+        (path, any::<bool>(), 0..4u8, arb_labels(3), any::<[u8; 8]>())
             .prop_flat_map(|(path_id, ipv6, kind, labels, rd)| {
                 arb_prefix(ipv6).prop_map(move |prefix| match kind {
                     0 => Nlri::Prefix { path_id, prefix },
@@ -1349,11 +1484,22 @@ mod tests {
                         labels,
                         prefix,
                     },
-                    _ => Nlri::Vpn {
+                    2 => Nlri::Vpn {
                         path_id,
                         labels,
                         rd: RouteDistinguisher(rd),
                         prefix,
+                    },
+                    _ => Nlri::Vpls {
+                        path_id,
+                        route: crate::bgp::vpls::VplsNlri::new(
+                            RouteDistinguisher(rd),
+                            prefix.len().into(),
+                            labels.len() as u16,
+                            7,
+                            u32::from(rd[0]) << 12 | 0xabc,
+                        ),
+                        config_line: 0,
                     },
                 })
             })
@@ -1361,12 +1507,18 @@ mod tests {
     }
 
     fn family_of(nlri: &Nlri) -> Family {
+        if nlri.kind() == NlriKind::Vpls {
+            return Family::L2VPN_VPLS;
+        }
         let afi = nlri.get_prefix().afi();
         let safi = match nlri.kind() {
             NlriKind::Prefix { .. } => Safi::UNICAST,
             NlriKind::Labeled { .. } => Safi::NLRI_MPLS,
             NlriKind::Vpn { .. } => Safi::MPLS_VPN,
             NlriKind::Flow { .. } => Safi::FLOW,
+            NlriKind::Vpls => Safi::VPLS,
+            NlriKind::Mup { .. } => Safi::MUP,
+            NlriKind::SrPolicy { .. } => Safi::SR_POLICY,
         };
         Family::new(afi, safi)
     }
@@ -1396,9 +1548,13 @@ mod tests {
 
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80),
-                                    safi in prop_oneof![Just(Safi::UNICAST), Just(Safi::NLRI_MPLS), Just(Safi::MPLS_VPN)],
+                                    safi in prop_oneof![Just(Safi::UNICAST), Just(Safi::NLRI_MPLS), Just(Safi::MPLS_VPN), Just(Safi::VPLS), Just(Safi::MUP), Just(Safi::SR_POLICY)],
                                     ipv6 in any::<bool>(), addpath in any::<bool>(), withdraw in any::<bool>()) {
-            let family = Family::new(if ipv6 { Afi::IPV6 } else { Afi::IPV4 }, safi);
+            let family = if safi == Safi::VPLS {
+                Family::L2VPN_VPLS
+            } else {
+                Family::new(if ipv6 { Afi::IPV6 } else { Afi::IPV4 }, safi)
+            };
             let kind = NlriKind::of(family).unwrap();
             let mut encoded = Vec::new();
             let mut all_ok = true;

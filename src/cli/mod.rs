@@ -1,7 +1,9 @@
 //! Sub-commands of the `rexa` binary, each a function from arguments to an exit code.
 //! `main.rs` only dispatches; the work and its `--help` text live here.
 
+pub mod client;
 pub mod decode;
+pub mod pipe;
 pub mod validate;
 
 use std::ffi::OsString;

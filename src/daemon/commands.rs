@@ -82,18 +82,19 @@ impl Daemon {
         }
     }
 
-    /// The sessions command `parsed` reaches: neighbors process `index` may drive,
-    /// matching the selectors, established ones only when the command needs it.
+    /// The sessions command `parsed` reaches: neighbors process `index` may drive (all of
+    /// them for the CLI bridge), matching the selectors, established ones only when the command needs it.
     fn targets(
         &self,
         reactor: &Reactor<NeighborSession>,
         index: usize,
         parsed: &ParsedCommand,
     ) -> Vec<SessionId> {
+        let drives_all = self.helpers.drives_all(index);
         let mut ids: Vec<(String, SessionId)> = self
             .apis
             .iter()
-            .filter(|(_, api)| api.allows(index))
+            .filter(|(_, api)| drives_all || api.allows(index))
             .filter(|(_, api)| {
                 parsed
                     .selectors
@@ -162,10 +163,11 @@ impl Daemon {
             }
             Command::Watchdog { action, name } => {
                 let name = name.unwrap_or_else(|| process.to_owned());
+                let drives_all = self.helpers.drives_all(index);
                 let ids: Vec<SessionId> = self
                     .apis
                     .iter()
-                    .filter(|(_, api)| api.allows(index))
+                    .filter(|(_, api)| drives_all || api.allows(index))
                     .map(|(id, _)| *id)
                     .collect();
                 for id in ids {

@@ -32,6 +32,11 @@ pub(super) struct Helper {
     /// `done` / `error` after each command (`exabgp.api.ack`, then `enable-ack` /
     /// `disable-ack` / `silence-ack`).
     pub ack: bool,
+    /// Variables added to its environment (the CLI bridge's pipe directory).
+    env: Vec<(String, String)>,
+    /// The daemon's own CLI bridge (api.md §9.1): it may drive every neighbor, hears no
+    /// event and is not part of the configuration (a reload keeps it).
+    pub internal: bool,
 }
 
 /// What the API keeps about one running neighbor.
@@ -200,8 +205,58 @@ impl Helpers {
         }
     }
 
+    /// The names api blocks may refer to, by index; the internal CLI bridge has none (it
+    /// hears no event).
     pub fn names(&self) -> Vec<&str> {
-        self.list.iter().map(|h| h.name.as_str()).collect()
+        self.list
+            .iter()
+            .map(|h| if h.internal { "" } else { h.name.as_str() })
+            .collect()
+    }
+
+    /// Whether helper `index` may drive every neighbor (the CLI bridge), not only those whose
+    /// api blocks name it.
+    pub fn drives_all(&self, index: usize) -> bool {
+        self.list.get(index).is_some_and(|h| h.internal)
+    }
+
+    /// Adds and starts the CLI bridge: `program` (the rexa executable) run with
+    /// `exabgp_cli_pipe=<dir>`, text encoder, respawned like any helper. On error nothing
+    /// is added.
+    pub fn add_cli_bridge(
+        &mut self,
+        reactor: &mut Reactor<NeighborSession>,
+        name: String,
+        program: String,
+        dir: &Path,
+        pipename: &str,
+        config_dir: &Path,
+    ) -> Result<(), String> {
+        let mut dir_text = dir.to_string_lossy().into_owned();
+        // ExaBGP's bridge is given the directory with its trailing slash.
+        if !dir_text.ends_with('/') {
+            dir_text.push('/');
+        }
+        self.list.push(Helper {
+            name,
+            argv: vec![program],
+            encoder: Encoder::Text,
+            respawn: true,
+            process: None,
+            budget: RespawnBudget::default(),
+            ack: self.ack,
+            env: vec![
+                (crate::cli::pipe::CLI_PIPE_VAR.to_owned(), dir_text),
+                ("exabgp_api_pipename".to_owned(), pipename.to_owned()),
+            ],
+            internal: true,
+        });
+        let index = self.list.len() - 1;
+        let started = self.spawn(reactor, index, config_dir);
+        if started.is_err() {
+            self.list.pop();
+        }
+        started
     }
 
     pub fn index_of(&self, id: ProcessId) -> Option<usize> {
@@ -248,11 +303,12 @@ impl Helpers {
         let spec = ProcessSpec {
             name: helper.name.clone(),
             argv,
-            env: Vec::new(),
+            env: helper.env.clone(),
         };
         let id = reactor
             .spawn_process(&spec)
             .map_err(|error| format!("process {}: {error}", helper.name))?;
+        // Every spawn counts against the budget (ExaBGP counts them all).
         helper.budget.record_spawn(unix_seconds());
         helper.process = Some(id);
         log::info!("process {}: started", helper.name);
@@ -268,7 +324,7 @@ impl Helpers {
         config_dir: &Path,
     ) {
         for helper in &mut self.list {
-            if !processes.iter().any(|p| p.name == helper.name) {
+            if !helper.internal && !processes.iter().any(|p| p.name == helper.name) {
                 helper.respawn = false;
                 if let Some(id) = helper.process.take() {
                     log::info!(
@@ -280,7 +336,11 @@ impl Helpers {
             }
         }
         for process in processes {
-            let index = match self.list.iter().position(|h| h.name == process.name) {
+            let index = match self
+                .list
+                .iter()
+                .position(|h| !h.internal && h.name == process.name)
+            {
                 Some(index) => {
                     if let Some(helper) = self.list.get_mut(index) {
                         helper.respawn = process.respawn;
@@ -294,6 +354,14 @@ impl Helpers {
             };
             if let Err(error) = self.spawn(reactor, index, config_dir) {
                 log::error!("{error}");
+            }
+        }
+        // The CLI bridge is not configured: it only needs starting again after SIGUSR2.
+        for index in 0..self.list.len() {
+            if self.list.get(index).is_some_and(|h| h.internal) {
+                if let Err(error) = self.spawn(reactor, index, config_dir) {
+                    log::error!("{error}");
+                }
             }
         }
     }
@@ -334,29 +402,27 @@ impl Helpers {
         if !(self.respawn && helper.respawn) {
             return true;
         }
-        let mut budget = helper.budget;
-        if !budget.record_spawn(unix_seconds()) {
+        if !helper.budget.allows(unix_seconds()) {
             log::error!(
                 "process {}: respawned more than {} times within {} seconds, giving up",
                 helper.name,
                 crate::api::respawn::SPAWNS_PER_BUCKET,
                 crate::api::respawn::BUCKET_SECONDS
             );
+            // A failing CLI bridge costs the CLI, not the daemon and its sessions.
+            if helper.internal {
+                helper.respawn = false;
+                log::error!("the cli is disabled until rexa restarts");
+                return true;
+            }
             return false;
         }
-        // `spawn` records the spawn itself: keep the count it starts from.
-        helper.budget = RespawnBudget::default();
-        let previous = budget;
+        let internal = helper.internal;
         match self.spawn(reactor, index, config_dir) {
-            Ok(()) => {
-                if let Some(helper) = self.list.get_mut(index) {
-                    helper.budget = previous;
-                }
-                true
-            }
+            Ok(()) => true,
             Err(error) => {
                 log::error!("{error}");
-                false
+                internal
             }
         }
     }
@@ -451,6 +517,8 @@ fn helper(process: &Process, ack: bool) -> Helper {
         process: None,
         budget: RespawnBudget::default(),
         ack,
+        env: Vec::new(),
+        internal: false,
     }
 }
 
@@ -780,6 +848,23 @@ mod tests {
             lines[0],
             "neighbor 127.0.0.2 receive keepalive header 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF001304"
         );
+    }
+
+    #[test]
+    fn the_cli_bridge_drives_every_neighbor_and_hears_nothing() {
+        let text = "process a { run /bin/true; encoder json; } \
+                    neighbor 127.0.0.2 { router-id 10.0.0.1; local-address 127.0.0.1; \
+                    local-as 1; peer-as 2; api { processes [ a ]; neighbor-changes; } }";
+        let config = crate::config::parse(text, "test.conf").expect("valid");
+        let mut helpers = Helpers::new(&config.processes, true, true);
+        let mut bridge = helper(&config.processes[0], true);
+        bridge.name = "api-internal-cli-pipe-1".into();
+        bridge.internal = true;
+        helpers.list.push(bridge);
+        assert_eq!(helpers.names(), ["a", ""]);
+        assert!(!helpers.drives_all(0) && helpers.drives_all(1) && !helpers.drives_all(2));
+        let api = NeighborApi::new(&config.neighbors[0], &helpers.names(), false);
+        assert!(api.allows(0) && !api.allows(1), "only api blocks subscribe");
     }
 
     fn decode_message(packet: &[u8]) -> Message {

@@ -178,6 +178,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         reactor.stop_all_processes();
         return ExitCode::from(1);
     }
+    daemon.start_cli(&mut reactor);
     daemon.start(&mut reactor, &mut config);
     log::info!("rexa {} running {}", env!("CARGO_PKG_VERSION"), config.file);
     // The routes now live in the adj-rib-outs: the parsed configuration (hundreds of bytes
@@ -405,6 +406,65 @@ impl Daemon {
                 }
                 Err(error) => log::error!("{error}"),
             }
+        }
+    }
+
+    /// The CLI (api.md §9.1): unless `exabgp.api.cli` is false, the FIFO pair is looked
+    /// for (never created) and, when found, the bridge helper started; otherwise the
+    /// commands that make the FIFOs are logged and the daemon runs without a CLI.
+    fn start_cli(&mut self, reactor: &mut Reactor<NeighborSession>) {
+        if !self.env.api.cli {
+            log::debug!("cli: disabled (exabgp.api.cli=false)");
+            return;
+        }
+        let pipename = self.env.api.pipename.clone();
+        let fifos = match crate::cli::pipe::locate(&pipename) {
+            Ok(fifos) => fifos,
+            Err(scanned) => {
+                let scanned: Vec<String> =
+                    scanned.iter().map(|d| d.display().to_string()).collect();
+                log::info!(
+                    "cli: no named pipes {pipename}.in and {pipename}.out in {}; running \
+                     without a cli. To have one, make them (rexa never does) and restart:",
+                    scanned.join(", ")
+                );
+                for line in crate::cli::pipe::mkfifo_advice(&pipename) {
+                    log::info!("cli: > {line}");
+                }
+                return;
+            }
+        };
+        if crate::cli::pipe::has_reader(&fifos) {
+            log::warn!(
+                "cli: another process (rexa or exabgp) already reads {}; running without a cli",
+                fifos.input.display()
+            );
+            return;
+        }
+        let program = match std::env::current_exe() {
+            Ok(path) => path.to_string_lossy().into_owned(),
+            Err(error) => {
+                log::error!(
+                    "cli: cannot find the rexa executable ({error}); running without a cli"
+                );
+                return;
+            }
+        };
+        let name = format!("api-internal-cli-pipe-{:x}", cli_bridge_tag());
+        let config_dir = self.config_dir.clone();
+        match self.helpers.add_cli_bridge(
+            reactor,
+            name,
+            program,
+            &fifos.dir,
+            &pipename,
+            &config_dir,
+        ) {
+            Ok(()) => {
+                log::info!("cli: commands are read from {}", fifos.input.display());
+                log::info!("cli: answers are written to {}", fifos.output.display());
+            }
+            Err(error) => log::error!("cli: {error}; running without a cli"),
         }
     }
 
@@ -707,6 +767,15 @@ impl Owner<NeighborSession> for Daemon {
         self.apis.remove(&id);
         self.ribs_in.remove(&id);
     }
+}
+
+/// A 32-bit tag telling this daemon's CLI bridge from another's (ExaBGP uses part of a
+/// time-based UUID): the clock's nanoseconds mixed with our pid.
+fn cli_bridge_tag() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32));
+    nanos ^ std::process::id().rotate_left(16)
 }
 
 /// The number and name a `signal` event reports.

@@ -20,8 +20,8 @@ pub struct PathAttributes {
     /// `next-hop self` left for the session to resolve (no local address was known when
     /// the route was loaded), for routes of this AFI; `next_hop` is then `None`.
     self_next_hop: Option<Afi>,
-    /// The next-hop goes only in MP_REACH_NLRI, never as a NEXT_HOP attribute (FlowSpec:
-    /// ExaBGP keeps a flow route's next-hop with the route).
+    /// The next-hop goes only in MP_REACH_NLRI, never as a NEXT_HOP attribute (ExaBGP's
+    /// VPLS, SR Policy, IPv6 MUP and FlowSpec routes).
     mp_next_hop_only: bool,
     attributes: Vec<Attribute>,
 }
@@ -78,6 +78,13 @@ impl PathAttributes {
         }
     }
 
+    /// The same attributes with the next-hop sent only in MP_REACH_NLRI (no NEXT_HOP
+    /// attribute even when it is IPv4), as ExaBGP sends VPLS, SR Policy and FlowSpec routes.
+    pub fn with_mp_next_hop_only(mut self) -> PathAttributes {
+        self.mp_next_hop_only = true;
+        self
+    }
+
     /// Whether the next-hop is `next-hop self` left to the session.
     pub fn is_self_next_hop(&self) -> bool {
         self.self_next_hop.is_some()
@@ -87,12 +94,6 @@ impl PathAttributes {
     pub fn with_next_hop(mut self, next_hop: Option<IpAddr>) -> PathAttributes {
         self.next_hop = next_hop;
         self.self_next_hop = None;
-        self
-    }
-
-    /// The same attributes with the next-hop sent only in MP_REACH_NLRI (FlowSpec routes).
-    pub fn with_mp_next_hop_only(mut self) -> PathAttributes {
-        self.mp_next_hop_only = true;
         self
     }
 
@@ -113,12 +114,15 @@ impl PathAttributes {
     }
 
     /// A session-independent byte form used as the interning key: every attribute with
-    /// 4-octet AS numbers, then a next-hop tag and address.
+    /// 4-octet AS numbers, then the MP-only mark, then a next-hop tag and address.
     fn canonical_key(&self) -> Box<[u8]> {
         let ctx = Negotiated::default();
         let mut out = Vec::new();
         for attribute in &self.attributes {
             attribute.encode(&mut out, &ctx);
+        }
+        if self.mp_next_hop_only {
+            out.push(b'm');
         }
         if let Some(afi) = self.self_next_hop {
             out.push(b's');

@@ -13,7 +13,10 @@ use crate::bgp::attribute::{
 };
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{self as flow_wire, FlowError};
+use crate::bgp::mup::{MupNlri, MupRoute};
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
+use crate::bgp::sr_policy::SrPolicyNlri;
+use crate::bgp::vpls::VplsNlri;
 use crate::config::{self, Location, Neighbor};
 
 /// Largest number of routes one `split` may produce.
@@ -37,7 +40,8 @@ pub struct ConfigRoute {
 /// Why a configured route cannot be put in the adj-rib-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConversionError {
-    /// The family has no wire encoder yet (VPLS, MUP, MVPN, SR-policy, ...).
+    /// The family has no wire encoder yet (MVPN, ...), or an SR Policy segment type other
+    /// than A and B.
     Unsupported { family: Family, location: Location },
     /// `next-hop self` with no local address of the route's family (and no router-id for
     /// an IPv4 route).
@@ -230,6 +234,197 @@ pub fn load_configured(neighbor: &Neighbor, rib: &mut AdjRibOut) -> LoadReport {
     report
 }
 
+/// The wire NLRI of the routes that are neither prefixes nor `split` (VPLS); `None` for
+/// the others.
+fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
+    match nlri {
+        config::Nlri::Vpls(vpls) => Some(Nlri::Vpls {
+            path_id: None,
+            route: VplsNlri::new(
+                RouteDistinguisher(vpls.rd.bytes),
+                vpls.endpoint,
+                vpls.offset,
+                vpls.size,
+                vpls.base,
+            ),
+            config_line,
+        }),
+        config::Nlri::SrPolicy { policy, .. } => Some(Nlri::SrPolicy {
+            path_id: None,
+            route: SrPolicyNlri {
+                distinguisher: policy.distinguisher,
+                color: policy.color,
+                endpoint: policy.endpoint,
+            },
+        }),
+        config::Nlri::Mup { afi, route } => Some(Nlri::Mup {
+            path_id: None,
+            route: mup_nlri(*afi == Afi::IPV6, route)?,
+        }),
+        _ => None,
+    }
+}
+
+/// The Tunnel Encapsulation attribute (code 23) of a configured SR Policy, laid out as
+/// ExaBGP 6 sends it: one SR Policy tunnel with the preference, priority, binding SIDs,
+/// segment lists (weight, then segments), policy name and candidate path name sub-TLVs.
+/// `None` for segment types other than A and B, or values too long for their fields.
+fn sr_policy_tunnel(policy: &config::SrPolicy) -> Option<Attribute> {
+    use crate::bgp::sr_policy::*;
+    let mut tlvs = Vec::new();
+    if let Some(preference) = policy.preference {
+        let mut value = vec![0, 0];
+        value.extend_from_slice(&preference.to_be_bytes());
+        put_sub_tlv(&mut tlvs, SUB_PREFERENCE, &value)?;
+    }
+    if let Some(priority) = policy.priority {
+        put_sub_tlv(&mut tlvs, SUB_PRIORITY, &[priority, 0])?;
+    }
+    if let Some(label) = policy.binding_sid_mpls {
+        let mut value = vec![0x10, 0];
+        value.extend_from_slice(&label_entry(label).to_be_bytes());
+        put_sub_tlv(&mut tlvs, SUB_BINDING_SID, &value)?;
+    }
+    if let Some(sid) = policy.srv6_binding_sid {
+        let mut value = vec![0, 0];
+        value.extend_from_slice(&sid.octets());
+        put_sub_tlv(&mut tlvs, SUB_SRV6_BINDING_SID, &value)?;
+    }
+    for list in &policy.segment_lists {
+        let mut value = vec![0];
+        if let Some(weight) = list.weight {
+            let mut weight_value = vec![0, 0];
+            weight_value.extend_from_slice(&weight.to_be_bytes());
+            put_sub_tlv(&mut value, SEG_WEIGHT, &weight_value)?;
+        }
+        for segment in &list.segments {
+            match (segment.kind, segment.mpls_label, segment.srv6_sid) {
+                ('a', Some(label), _) => {
+                    let mut seg = vec![0, 0];
+                    seg.extend_from_slice(&label_entry(label).to_be_bytes());
+                    put_sub_tlv(&mut value, SEG_TYPE_A, &seg)?;
+                }
+                ('b', _, Some(sid)) => {
+                    let flags = if segment.behavior.is_some() { 0x10 } else { 0 };
+                    let mut seg = vec![flags, 0];
+                    seg.extend_from_slice(&sid.octets());
+                    if let Some(b) = segment.behavior {
+                        seg.extend_from_slice(&b.behavior.to_be_bytes());
+                        seg.extend_from_slice(&[0, 0]);
+                        seg.extend_from_slice(&[
+                            b.block_len,
+                            b.node_len,
+                            b.function_len,
+                            b.argument_len,
+                        ]);
+                    }
+                    put_sub_tlv(&mut value, SEG_TYPE_B, &seg)?;
+                }
+                _ => return None,
+            }
+        }
+        put_sub_tlv(&mut tlvs, SUB_SEGMENT_LIST, &value)?;
+    }
+    for (kind, name) in [
+        (SUB_POLICY_NAME, &policy.policy_name),
+        (SUB_CANDIDATE_PATH_NAME, &policy.candidate_path_name),
+    ] {
+        if let Some(name) = name {
+            let mut value = vec![0];
+            value.extend_from_slice(name.as_bytes());
+            put_sub_tlv(&mut tlvs, kind, &value)?;
+        }
+    }
+    let mut value = TUNNEL_SR_POLICY.to_be_bytes().to_vec();
+    value.extend_from_slice(&u16::try_from(tlvs.len()).ok()?.to_be_bytes());
+    value.extend_from_slice(&tlvs);
+    Some(Attribute::Unknown {
+        flags: wire::FLAG_OPTIONAL | wire::FLAG_TRANSITIVE,
+        code: CODE_TUNNEL_ENCAPSULATION,
+        value,
+    })
+}
+
+/// Path attribute code of the Tunnel Encapsulation attribute (RFC 9012).
+const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
+
+/// A configured MUP route on the wire; `None` when its fields do not fit (an address of
+/// the other family, a TEID wider than 32 bits).
+fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
+    let bits = |address: &IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
+    let fields = match route {
+        config::Mup::Isd { rd, prefix } => MupRoute::Isd {
+            rd: RouteDistinguisher(rd.bytes),
+            prefix_len: prefix.len,
+            prefix: prefix.addr,
+        },
+        config::Mup::Dsd { rd, address } => MupRoute::Dsd {
+            rd: RouteDistinguisher(rd.bytes),
+            address: *address,
+        },
+        config::Mup::T1st {
+            rd,
+            prefix,
+            teid,
+            qfi,
+            endpoint,
+            source,
+        } => MupRoute::T1st {
+            rd: RouteDistinguisher(rd.bytes),
+            prefix_len: prefix.len,
+            prefix: prefix.addr,
+            teid: *teid,
+            qfi: *qfi,
+            endpoint_len: bits(endpoint),
+            endpoint: *endpoint,
+            source: source.map(|address| (bits(&address), address)),
+        },
+        config::Mup::T2st {
+            rd,
+            endpoint,
+            teid,
+            teid_bits,
+        } => MupRoute::T2st {
+            rd: RouteDistinguisher(rd.bytes),
+            endpoint_len: bits(endpoint).checked_add(*teid_bits)?,
+            endpoint: *endpoint,
+            teid: *teid,
+        },
+    };
+    MupNlri::build(ipv6, &fields)
+}
+
+/// The route's wire attributes with its next-hop (an address, or `next-hop self` resolved
+/// now or left for the session).
+fn next_hop_attributes(
+    route: &config::Route,
+    family: Family,
+    local: Option<IpAddr>,
+    transport: Afi,
+    router_id: Ipv4Addr,
+    extra: Option<Attribute>,
+) -> Result<PathAttributes, ConversionError> {
+    let mut list = wire_attributes(&route.attributes);
+    list.extend(extra);
+    let attributes = PathAttributes::new(None, list);
+    Ok(match route.attributes.next_hop {
+        None => attributes,
+        Some(config::NextHop::Address(address)) => attributes.with_next_hop(Some(address)),
+        // The local address is learnt from the socket: the session resolves it.
+        Some(config::NextHop::SelfAddress) if local.is_none() && family.afi == transport => {
+            attributes.with_self_next_hop(family.afi)
+        }
+        Some(config::NextHop::SelfAddress) => attributes.with_next_hop(Some(
+            resolve_self(family.afi, local, Some(router_id)).ok_or_else(|| {
+                ConversionError::NextHopSelf {
+                    family,
+                    location: route.location.clone(),
+                }
+            })?,
+        )),
+    })
+}
+
 fn convert(
     route: &config::Route,
     local: Option<IpAddr>,
@@ -241,6 +436,36 @@ fn convert(
     let family = route.family();
     if let config::Nlri::Flow(flow) = &route.nlri {
         return convert_flow(route, flow, location, out);
+    }
+    if let Some(nlri) = other_family_nlri(&route.nlri, location.line) {
+        let extra = match &route.nlri {
+            config::Nlri::SrPolicy { policy, .. } => Some(sr_policy_tunnel(policy).ok_or(
+                ConversionError::Unsupported {
+                    family,
+                    location: location.clone(),
+                },
+            )?),
+            _ => None,
+        };
+        let attributes = next_hop_attributes(route, family, local, transport, router_id, extra)?;
+        // ExaBGP sends no NEXT_HOP attribute with VPLS, SR Policy and IPv6 MUP routes, even
+        // for an IPv4 next-hop (it goes IPv4-mapped in MP_REACH_NLRI).
+        let mp_only = matches!(family.safi, Safi::VPLS | Safi::SR_POLICY);
+        let attributes = if mp_only || family.afi == Afi::IPV6 {
+            attributes.with_mp_next_hop_only()
+        } else {
+            attributes
+        };
+        out.push(ConfigRoute {
+            family,
+            nlri,
+            attributes,
+            watchdog: route.control.watchdog.clone(),
+            withdrawn: route.control.withdraw,
+            name: route.control.name.clone(),
+            location,
+        });
+        return Ok(());
     }
     let config::Nlri::Prefix {
         prefix,
@@ -259,23 +484,7 @@ fn convert(
     if !supported_safi || !(family.afi == Afi::IPV4 || family.afi == Afi::IPV6) {
         return Err(ConversionError::Unsupported { family, location });
     }
-    let attributes = PathAttributes::new(None, wire_attributes(&route.attributes));
-    let attributes = match route.attributes.next_hop {
-        None => attributes,
-        Some(config::NextHop::Address(address)) => attributes.with_next_hop(Some(address)),
-        // The local address is learnt from the socket: the session resolves it.
-        Some(config::NextHop::SelfAddress) if local.is_none() && family.afi == transport => {
-            attributes.with_self_next_hop(family.afi)
-        }
-        Some(config::NextHop::SelfAddress) => attributes.with_next_hop(Some(
-            resolve_self(family.afi, local, Some(router_id)).ok_or_else(|| {
-                ConversionError::NextHopSelf {
-                    family,
-                    location: location.clone(),
-                }
-            })?,
-        )),
-    };
+    let attributes = next_hop_attributes(route, family, local, transport, router_id, None)?;
     let labels = if family.safi == Safi::NLRI_MPLS || family.safi == Safi::MPLS_VPN {
         Some(
             Labels::from_values(labels).ok_or(ConversionError::TooManyLabels {

@@ -98,6 +98,11 @@ impl Attribute {
                 if flags & FLAG_TRANSITIVE == 0 {
                     return None;
                 }
+                if *code == 23 {
+                    if let Some(json) = crate::bgp::sr_policy::tunnel_json(value) {
+                        return Some(("tunnel-encap".to_owned(), json));
+                    }
+                }
                 let mut hex = String::from("\"0x");
                 for byte in value {
                     let _ = write!(hex, "{byte:02x}");
