@@ -198,6 +198,13 @@ fn run(file: &CiFile) -> Outcome {
     }
 }
 
+/// Files whose messages rexa's adj-rib-out deliberately does not reproduce, with why.
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
+    "conf-flow-redirect.ci",
+    "two configured flow routes share one NLRI: ExaBGP's replace-before-send quirk \
+     (reactor.md §4.3) sends both, rexa keys routes by NLRI and sends the later one",
+)];
+
 #[test]
 fn rib_matches_exabgp_encoding_vectors() {
     let files = ci_files();
@@ -210,7 +217,15 @@ fn rib_matches_exabgp_encoding_vectors() {
             Outcome::Identical(n) => identical.push(format!("{} ({n} messages)", file.name)),
             Outcome::NotRib(why) => not_rib.push(format!("{}: {why}", file.name)),
             Outcome::Pending(why) => pending.push(format!("{}: {why}", file.name)),
-            Outcome::Different(why) => different.push(format!("{}: {why}", file.name)),
+            Outcome::Different(why) => {
+                match KNOWN_DIFFERENCES
+                    .iter()
+                    .find(|(name, _)| *name == file.name)
+                {
+                    Some((_, known)) => pending.push(format!("{}: {known} ({why})", file.name)),
+                    None => different.push(format!("{}: {why}", file.name)),
+                }
+            }
         }
     }
     let total = identical.len() + different.len();

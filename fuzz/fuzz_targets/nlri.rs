@@ -1,5 +1,5 @@
 //! NLRI fields of every decoded family (unicast, multicast, labeled, VPN, VPLS, MUP, SR
-//! Policy; with or without ADD-PATH; announce or withdraw), next-hop fields and
+//! Policy, FlowSpec; with or without ADD-PATH; announce or withdraw), next-hop fields and
 //! MP_REACH/MP_UNREACH values.
 //! Input: family selector, mode bits, then the bytes. Every decoded route must re-encode to
 //! the same route, in the number of bytes `encoded_len` promises.
@@ -8,13 +8,14 @@
 use std::fmt::Write as _;
 
 use libfuzzer_sys::fuzz_target;
+use rexa::bgp::flow::{is_flow_family, FlowInline, FlowNlri};
 use rexa::bgp::mp::{MpReach, MpUnreach};
 use rexa::bgp::nlri::{decode_all, NextHop, NlriIter, NlriKind};
 use rexa::bgp::{Afi, Family, Safi};
 use rexa_fuzz::{assert_round_trip, context, exercise_error};
 
-/// The families an input can pick; the last ones are carried opaque.
-const FAMILIES: [Family; 15] = [
+/// The families an input can pick; the last one (EVPN) is carried opaque.
+const FAMILIES: [Family; 18] = [
     Family::IPV4_UNICAST,
     Family::IPV6_UNICAST,
     Family::IPV4_MULTICAST,
@@ -29,6 +30,9 @@ const FAMILIES: [Family; 15] = [
     Family::new(Afi::IPV4, Safi::SR_POLICY),
     Family::new(Afi::IPV6, Safi::SR_POLICY),
     Family::IPV4_FLOW,
+    Family::IPV4_FLOW_VPN,
+    Family::IPV6_FLOW,
+    Family::IPV6_FLOW_VPN,
     Family::L2VPN_EVPN,
 ];
 
@@ -39,6 +43,42 @@ fuzz_target!(|data: &[u8]| {
     let family = FAMILIES[usize::from(*selector) % FAMILIES.len()];
     let addpath = mode & 1 != 0;
     let withdraw = mode & 2 != 0;
+
+    if is_flow_family(family) {
+        // FlowSpec: every route decoded must re-encode to its exact bytes and render.
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match FlowNlri::decode_one(rest, family) {
+                Ok((route, used)) => {
+                    let mut again = Vec::new();
+                    route.encode(&mut again);
+                    assert_eq!(again.len(), route.encoded_len());
+                    assert_eq!(Some(&again[..]), rest.get(..used), "{route:?}");
+                    let mut text = String::new();
+                    let _ = route.write_string(&mut text, None);
+                    // The inline form of the adj-rib-out encodes and renders the same.
+                    if let Some(inline) = route.inline() {
+                        let mut inline_bytes = Vec::new();
+                        inline.encode(&mut inline_bytes);
+                        assert_eq!(inline_bytes, again, "{inline:?}");
+                        let mut inline_text = String::new();
+                        let _ = inline.write_string(&mut inline_text, None);
+                        assert_eq!(inline_text, text);
+                        let ipv6 = family.afi == rexa::bgp::Afi::IPV6;
+                        assert_eq!(
+                            FlowInline::new(ipv6, inline.rd(), inline.component_bytes()),
+                            Ok(inline)
+                        );
+                    }
+                    rest = &rest[used..];
+                }
+                Err(e) => {
+                    let _ = e.to_string();
+                    break;
+                }
+            }
+        }
+    }
 
     if let Some(kind) = NlriKind::of(family) {
         let mut routes = Vec::new();

@@ -13,6 +13,7 @@ use super::json::{
 };
 use crate::bgp::attribute::{decode_attributes_detailed, Attribute};
 use crate::bgp::capability::{code_name, iana_class, Capability};
+use crate::bgp::flow::FlowNlri;
 use crate::bgp::mp::{MpNlri, MpUnreach};
 use crate::bgp::nlri::{decode_all, NextHop, Nlri, Prefix};
 use crate::bgp::open::Open;
@@ -698,6 +699,8 @@ struct RouteSources<'a> {
 #[derive(Debug, Clone, Copy)]
 enum Routes<'a> {
     Decoded(&'a [Nlri]),
+    /// FlowSpec routes and the MP_REACH next-hop they are shown with (none in withdrawals).
+    Flow(&'a [FlowNlri], Option<IpAddr>),
     Opaque(&'a [u8]),
 }
 
@@ -705,6 +708,7 @@ impl Routes<'_> {
     fn is_empty(&self) -> bool {
         match self {
             Routes::Decoded(routes) => routes.is_empty(),
+            Routes::Flow(routes, _) => routes.is_empty(),
             Routes::Opaque(bytes) => bytes.is_empty(),
         }
     }
@@ -713,6 +717,7 @@ impl Routes<'_> {
 fn routes_of(nlri: &MpNlri) -> Routes<'_> {
     match nlri {
         MpNlri::Decoded(routes) => Routes::Decoded(routes),
+        MpNlri::Flow(routes) => Routes::Flow(routes, None),
         MpNlri::Opaque(bytes) => Routes::Opaque(bytes),
     }
 }
@@ -745,7 +750,10 @@ fn route_sources(update: &Update) -> RouteSources<'_> {
         }
     }
     for reach in update.mp_reach() {
-        let routes = routes_of(&reach.nlri);
+        let routes = match routes_of(&reach.nlri) {
+            Routes::Flow(routes, _) => Routes::Flow(routes, reach.next_hop.address()),
+            routes => routes,
+        };
         if routes.is_empty() {
             continue;
         }
@@ -804,6 +812,15 @@ fn write_routes(w: &mut JsonWriter<'_>, routes: Routes<'_>, first: &mut bool, co
                     }
                     _ => write_nlri(w, route),
                 }
+            }
+        }
+        Routes::Flow(routes, next_hop) => {
+            for route in routes {
+                if !*first {
+                    w.raw(", ");
+                }
+                *first = false;
+                write_flow_nlri(w, route, next_hop);
             }
         }
         Routes::Opaque(bytes) => {
@@ -908,6 +925,10 @@ fn write_withdraw(
 /// One NLRI object: `{ "nlri": "10.0.0.0/24", "path-information": "0.0.0.1", "label":
 /// [ [100] ], "rd": "65000:1" }` (keys present as the route has them).
 pub fn write_nlri(w: &mut JsonWriter<'_>, route: &Nlri) {
+    if let Some(flow) = route.flow() {
+        write_flow_nlri(w, &flow.to_flow_nlri(), None);
+        return;
+    }
     if let Nlri::Vpls { route, .. } = route {
         write_vpls(w, route);
         return;
@@ -948,7 +969,34 @@ pub fn write_nlri(w: &mut JsonWriter<'_>, route: &Nlri) {
     w.raw(" }");
 }
 
-/// `10.0.0.0/24`, unquoted.
+/// One FlowSpec route as ExaBGP shows it: a list per component, then `rd`, `next-hop`
+/// and the `string` form.
+pub fn write_flow_nlri(w: &mut JsonWriter<'_>, route: &FlowNlri, next_hop: Option<IpAddr>) {
+    let mut text = String::new();
+    w.raw("{ ");
+    for component in route.components() {
+        w.key(component.keyword(route.is_ipv6())).raw("[ ");
+        for (index, group) in component.groups().enumerate() {
+            if index > 0 {
+                w.raw(", ");
+            }
+            text.clear();
+            let _ = group.write(&mut text);
+            w.raw("\"").raw(&text).raw("\"");
+        }
+        w.raw(" ], ");
+    }
+    if let Some(rd) = route.rd() {
+        w.key("rd").display_string(rd).raw(", ");
+    }
+    if let Some(next_hop) = next_hop {
+        w.key("next-hop").ip_string(next_hop).raw(", ");
+    }
+    text.clear();
+    let _ = route.write_string(&mut text, next_hop);
+    w.key("string").raw("\"").raw(&text).raw("\" }");
+}
+
 /// `{ "rd": "1.2.3.4:5", "endpoint": 5, "base": 10702, "offset": 1, "size": 8 }`.
 fn write_vpls(w: &mut JsonWriter<'_>, route: &crate::bgp::vpls::VplsNlri) {
     w.raw("{ \"rd\": ").display_string(route.rd);
@@ -1040,6 +1088,7 @@ fn write_mup(w: &mut JsonWriter<'_>, route: &crate::bgp::mup::MupNlri) {
     raw(w);
 }
 
+/// `10.0.0.0/24`, unquoted.
 fn write_prefix(w: &mut JsonWriter<'_>, prefix: Prefix) {
     match prefix.addr() {
         IpAddr::V4(address) => w.ipv4(address),

@@ -26,6 +26,7 @@ use super::json::{Direction, Envelope, EventHead, JsonWriter, RawMessage};
 use super::message_json::{AttributeErrorNote, UpdateJsonOptions};
 use crate::bgp::attribute::Attribute;
 use crate::bgp::capability::{iana_class, Capability};
+use crate::bgp::flow::FlowNlri;
 use crate::bgp::mp::MpNlri;
 use crate::bgp::nlri::{NextHop, Nlri};
 use crate::bgp::open::Open;
@@ -612,6 +613,11 @@ pub fn write_update_event(
                         lines.withdrawn(out, Route::Decoded(route));
                     }
                 }
+                MpNlri::Flow(routes) => {
+                    for route in routes {
+                        lines.withdrawn(out, Route::Flow(route));
+                    }
+                }
                 MpNlri::Opaque(bytes) if !bytes.is_empty() => {
                     lines.withdrawn(out, Route::Opaque(bytes));
                 }
@@ -631,6 +637,11 @@ pub fn write_update_event(
                 MpNlri::Decoded(routes) => {
                     for route in routes {
                         announce(out, Route::Decoded(route));
+                    }
+                }
+                MpNlri::Flow(routes) => {
+                    for route in routes {
+                        announce(out, Route::Flow(route));
                     }
                 }
                 MpNlri::Opaque(bytes) if !bytes.is_empty() => announce(out, Route::Opaque(bytes)),
@@ -653,6 +664,7 @@ pub fn write_update_event(
 #[derive(Clone, Copy)]
 enum Route<'a> {
     Decoded(&'a Nlri),
+    Flow(&'a FlowNlri),
     Opaque(&'a [u8]),
 }
 
@@ -663,6 +675,13 @@ enum NextHopText<'a> {
     Address(IpAddr),
     /// A next-hop of a length rexa does not decode (opaque families), as hex.
     Bytes(&'a [u8]),
+}
+
+fn next_hop_address(next_hop: NextHopText<'_>) -> Option<IpAddr> {
+    match next_hop {
+        NextHopText::Address(address) => Some(address),
+        _ => None,
+    }
 }
 
 fn next_hop_text(next_hop: &NextHop) -> NextHopText<'_> {
@@ -718,7 +737,19 @@ fn write_route(out: &mut Vec<u8>, route: Route<'_>, next_hop: NextHopText<'_>) {
             write_next_hop(out, next_hop);
             return;
         }
+        Route::Flow(route) => {
+            let mut text = String::new();
+            let _ = route.write_string(&mut text, next_hop_address(next_hop));
+            out.extend_from_slice(text.as_bytes());
+            return;
+        }
     };
+    if let Some(flow) = route.flow() {
+        let mut text = String::new();
+        let _ = flow.write_string(&mut text, next_hop_address(next_hop));
+        out.extend_from_slice(text.as_bytes());
+        return;
+    }
     if let Nlri::Vpls { .. } | Nlri::SrPolicy { .. } = route {
         let _ = write!(out, "{route}");
         write_next_hop(out, next_hop);

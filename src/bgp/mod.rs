@@ -5,6 +5,7 @@ pub mod attribute;
 pub mod capability;
 pub mod error;
 pub mod family;
+pub mod flow;
 pub mod message;
 pub mod mp;
 pub mod mup;

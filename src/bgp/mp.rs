@@ -9,15 +9,19 @@
 //! An MP_UNREACH_NLRI without NLRI is the End-of-RIB marker of its family (RFC 4724).
 
 use super::family::{Afi, Family, Safi};
+use super::flow::{is_flow_family, FlowNlri};
 use super::negotiated::Negotiated;
 use super::nlri::{decode_all, NextHop, Nlri, NlriError, NlriIter, NlriKind};
 use super::wire::Reader;
 
-/// The routes of one MP attribute: decoded for the families rexa understands, the raw
-/// NLRI bytes otherwise (FlowSpec, EVPN, BGP-LS, MVPN, RTC, unknown).
+/// The routes of one MP attribute: decoded for the families rexa understands (FlowSpec
+/// apart, as [`FlowNlri`]), the raw NLRI bytes otherwise (EVPN, BGP-LS, MVPN, RTC,
+/// unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MpNlri {
     Decoded(Vec<Nlri>),
+    /// FlowSpec routes (ipv4/ipv6 flow and flow-vpn).
+    Flow(Vec<FlowNlri>),
     Opaque(Vec<u8>),
 }
 
@@ -26,15 +30,24 @@ impl MpNlri {
     pub fn is_empty(&self) -> bool {
         match self {
             MpNlri::Decoded(routes) => routes.is_empty(),
+            MpNlri::Flow(routes) => routes.is_empty(),
             MpNlri::Opaque(bytes) => bytes.is_empty(),
         }
     }
 
-    /// The decoded routes (empty for opaque NLRI).
+    /// The decoded routes (empty for opaque and FlowSpec NLRI).
     pub fn routes(&self) -> &[Nlri] {
         match self {
             MpNlri::Decoded(routes) => routes,
-            MpNlri::Opaque(_) => &[],
+            MpNlri::Flow(_) | MpNlri::Opaque(_) => &[],
+        }
+    }
+
+    /// The FlowSpec routes (empty for other families).
+    pub fn flow_routes(&self) -> &[FlowNlri] {
+        match self {
+            MpNlri::Flow(routes) => routes,
+            _ => &[],
         }
     }
 
@@ -44,6 +57,18 @@ impl MpNlri {
         addpath: bool,
         withdraw: bool,
     ) -> Result<MpNlri, NlriError> {
+        if is_flow_family(family) {
+            // ExaBGP neither sends nor expects path identifiers on FlowSpec routes.
+            let mut routes = Vec::new();
+            let mut rest = bytes;
+            while !rest.is_empty() {
+                let (route, used) = FlowNlri::decode_one(rest, family)
+                    .map_err(|error| NlriError::Flow { family, error })?;
+                routes.push(route);
+                rest = rest.get(used..).unwrap_or(&[]);
+            }
+            return Ok(MpNlri::Flow(routes));
+        }
         match NlriKind::of(family) {
             Some(kind) => {
                 // No capacity from the peer's length: the Vec grows with what decodes.
@@ -63,6 +88,11 @@ impl MpNlri {
             MpNlri::Decoded(routes) => {
                 for route in routes {
                     route.encode(out, addpath);
+                }
+            }
+            MpNlri::Flow(routes) => {
+                for route in routes {
+                    route.encode(out);
                 }
             }
             MpNlri::Opaque(bytes) => out.extend_from_slice(bytes),
@@ -197,6 +227,7 @@ impl MpUnreach {
     /// The End-of-RIB marker of `family`: no NLRI.
     pub fn end_of_rib(family: Family) -> MpUnreach {
         let nlri = match NlriKind::of(family) {
+            _ if is_flow_family(family) => MpNlri::Flow(Vec::new()),
             Some(_) => MpNlri::Decoded(Vec::new()),
             None => MpNlri::Opaque(Vec::new()),
         };
@@ -340,11 +371,19 @@ mod tests {
     }
 
     #[test]
-    fn flow_is_opaque_with_empty_next_hop() {
+    fn flow_decoded_with_empty_next_hop() {
         let value = hex("0001850000050901048109");
         let mp = round_trip_reach(&value, &Negotiated::default());
         assert_eq!(mp.next_hop, NextHop::None);
-        assert_eq!(mp.nlri, MpNlri::Opaque(hex("050901048109")));
+        let routes = mp.nlri.flow_routes();
+        assert_eq!(routes.len(), 1);
+        assert_eq!(routes[0].component_bytes(), hex("0901048109"));
+        // A component out of order is an NLRI error, not an opaque block.
+        let bad = hex("000185000006038106018106");
+        assert!(matches!(
+            MpReach::decode(&bad, &Negotiated::default()),
+            Err(NlriError::Flow { .. })
+        ));
     }
 
     #[test]

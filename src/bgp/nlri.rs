@@ -18,6 +18,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::error::ErrorAction;
 use super::family::{Afi, Family, Safi};
+use super::flow::{FlowError, FlowInline};
 use super::mup::MupNlri;
 use super::notification::Notification;
 use super::sr_policy::SrPolicyNlri;
@@ -44,6 +45,8 @@ pub enum NlriError {
     MpHeaderTruncated { unreach: bool },
     /// An MP_REACH_NLRI next-hop length that runs past the value or fits no known form.
     NextHopLength { family: Family, len: u8 },
+    /// A malformed FlowSpec route.
+    Flow { family: Family, error: FlowError },
     /// A VPLS NLRI whose length field is not 17 (RFC 4761 §3.2.2).
     VplsLength { len: u16 },
     /// A MUP route longer than [`super::mup::MUP_MAX_BODY`] bytes.
@@ -99,6 +102,7 @@ impl fmt::Display for NlriError {
             NlriError::NextHopLength { family, len } => {
                 write!(f, "{family} next-hop length {len} is invalid")
             }
+            NlriError::Flow { family, error } => write!(f, "{family} NLRI: {error}"),
             NlriError::VplsLength { len } => {
                 write!(f, "l2vpn vpls NLRI length {len} is not 17")
             }
@@ -467,11 +471,14 @@ pub enum NlriKind {
     Mup { ipv6: bool },
     /// SR Policy (SAFI 73): length + distinguisher + color + endpoint.
     SrPolicy { ipv6: bool },
+    /// FlowSpec (SAFI 133/134) routes of the adj-rib-out; never returned by
+    /// [`NlriKind::of`], whose callers decode FlowSpec as [`super::flow::FlowNlri`].
+    Flow { ipv6: bool },
 }
 
 impl NlriKind {
-    /// The layout of `family`'s NLRI, or `None` for families kept opaque (FlowSpec, EVPN,
-    /// BGP-LS, MVPN, RTC and unknown ones).
+    /// The layout of `family`'s NLRI, or `None` for FlowSpec (decoded by [`super::flow`])
+    /// and the families kept opaque (EVPN, BGP-LS, MVPN, RTC and unknown ones).
     pub fn of(family: Family) -> Option<NlriKind> {
         if family == Family::L2VPN_VPLS {
             return Some(NlriKind::Vpls);
@@ -533,9 +540,12 @@ pub enum Nlri {
         path_id: Option<u32>,
         route: SrPolicyNlri,
     },
+    /// A FlowSpec route (configured or from the API), stored inline.
+    Flow(FlowInline),
 }
 
-/// What [`Nlri::get_prefix`] returns for routes without a prefix (VPLS): `0.0.0.0/0`.
+/// What [`Nlri::get_prefix`] returns for routes without a prefix (VPLS, MUP, SR Policy,
+/// FlowSpec): `0.0.0.0/0`.
 const NO_PREFIX: Prefix = Prefix {
     bytes: [0; 16],
     len: 0,
@@ -559,6 +569,7 @@ impl Nlri {
             | Nlri::Vpls { path_id, .. }
             | Nlri::Mup { path_id, .. }
             | Nlri::SrPolicy { path_id, .. } => *path_id,
+            Nlri::Flow(_) => None,
         }
     }
 
@@ -570,25 +581,39 @@ impl Nlri {
             | Nlri::Vpls { path_id, .. }
             | Nlri::Mup { path_id, .. }
             | Nlri::SrPolicy { path_id, .. } => *path_id = id,
+            Nlri::Flow(_) => {}
         }
         self
     }
 
-    /// The route's prefix; `0.0.0.0/0` for routes that have none (VPLS).
+    /// The route's prefix; `0.0.0.0/0` for routes that have none (VPLS, MUP, SR Policy,
+    /// FlowSpec).
     pub fn get_prefix(&self) -> Prefix {
         match self {
             Nlri::Prefix { prefix, .. }
             | Nlri::Labeled { prefix, .. }
             | Nlri::Vpn { prefix, .. } => *prefix,
-            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => NO_PREFIX,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } | Nlri::Flow(_) => {
+                NO_PREFIX
+            }
+        }
+    }
+
+    /// The FlowSpec route, for `Nlri::Flow`.
+    pub fn flow(&self) -> Option<&FlowInline> {
+        match self {
+            Nlri::Flow(flow) => Some(flow),
+            _ => None,
         }
     }
 
     pub fn labels(&self) -> Option<&Labels> {
         match self {
-            Nlri::Prefix { .. } | Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => {
-                None
-            }
+            Nlri::Prefix { .. }
+            | Nlri::Vpls { .. }
+            | Nlri::Mup { .. }
+            | Nlri::SrPolicy { .. }
+            | Nlri::Flow(_) => None,
             Nlri::Labeled { labels, .. } | Nlri::Vpn { labels, .. } => Some(labels),
         }
     }
@@ -596,6 +621,7 @@ impl Nlri {
     pub fn rd(&self) -> Option<RouteDistinguisher> {
         match self {
             Nlri::Vpn { rd, .. } => Some(*rd),
+            Nlri::Flow(flow) => flow.rd(),
             _ => None,
         }
     }
@@ -612,6 +638,9 @@ impl Nlri {
             Nlri::SrPolicy { route, .. } => NlriKind::SrPolicy {
                 ipv6: route.endpoint.is_ipv6(),
             },
+            Nlri::Flow(flow) => NlriKind::Flow {
+                ipv6: flow.is_ipv6(),
+            },
         }
     }
 
@@ -622,7 +651,7 @@ impl Nlri {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() * 8 + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() * 8 + 64 + prefix,
-            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => 0,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } | Nlri::Flow(_) => 0,
         }
     }
 
@@ -634,6 +663,9 @@ impl Nlri {
 
     /// Bytes [`Nlri::encode`] appends; `addpath` adds the 4-byte path identifier.
     pub fn encoded_len(&self, addpath: bool) -> usize {
+        if let Nlri::Flow(flow) = self {
+            return flow.encoded_len();
+        }
         if let Nlri::Vpls { .. } = self {
             return if addpath { 4 } else { 0 } + VplsNlri::encoded_len();
         }
@@ -649,6 +681,7 @@ impl Nlri {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() + prefix,
             Nlri::Vpn { labels, .. } => labels.wire_len() + 8 + prefix,
+            Nlri::Flow(flow) => flow.encoded_len() - 1,
             Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => 0,
         }
     }
@@ -658,6 +691,11 @@ impl Nlri {
     /// with a hand-built label stack that no peer could decode either).
     #[inline]
     pub fn encode(&self, out: &mut Vec<u8>, addpath: bool) {
+        if let Nlri::Flow(flow) = self {
+            // ExaBGP sends no path identifier with FlowSpec routes.
+            flow.encode(out);
+            return;
+        }
         if addpath {
             out.extend_from_slice(&self.path_id().unwrap_or(0).to_be_bytes());
         }
@@ -675,7 +713,11 @@ impl Nlri {
         }
         out.push(u8::try_from(self.length_bits()).unwrap_or(u8::MAX));
         match self {
-            Nlri::Prefix { .. } | Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => {}
+            Nlri::Prefix { .. }
+            | Nlri::Vpls { .. }
+            | Nlri::Mup { .. }
+            | Nlri::SrPolicy { .. }
+            | Nlri::Flow(_) => {}
             Nlri::Labeled { labels, .. } => labels.encode(out),
             Nlri::Vpn { labels, rd, .. } => {
                 labels.encode(out);
@@ -694,6 +736,17 @@ impl Nlri {
         addpath: bool,
         withdraw: bool,
     ) -> Result<(Nlri, usize), NlriError> {
+        if let NlriKind::Flow { .. } = kind {
+            // The flow length prefix is not a bit count, and FlowSpec carries no path
+            // identifier (ExaBGP neither sends nor expects one).
+            let (route, used) = super::flow::FlowNlri::decode_one(bytes, family)
+                .map_err(|error| NlriError::Flow { family, error })?;
+            let inline = route.inline().ok_or(NlriError::Flow {
+                family,
+                error: FlowError::TooLong,
+            })?;
+            return Ok((Nlri::Flow(inline), used));
+        }
         let truncated = NlriError::Truncated { family };
         let (path_id, mut at) = if addpath {
             let id = bytes.get(..4).ok_or(truncated.clone())?;
@@ -743,7 +796,10 @@ impl Nlri {
                     used,
                 ))
             }
-            NlriKind::Vpls | NlriKind::Mup { .. } | NlriKind::SrPolicy { .. } => Err(truncated),
+            NlriKind::Flow { .. }
+            | NlriKind::Vpls
+            | NlriKind::Mup { .. }
+            | NlriKind::SrPolicy { .. } => Err(truncated),
             NlriKind::Vpn { ipv6 } => {
                 let (labels, after) = read_labels(bytes, at, bits, family, withdraw)?;
                 let label_bits = labels.wire_len() * 8;
@@ -771,6 +827,9 @@ impl Nlri {
 
 impl fmt::Display for Nlri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Nlri::Flow(flow) = self {
+            return flow.write_string(f, None);
+        }
         if let Nlri::Vpls { route, .. } = self {
             return write!(f, "{route}");
         }
@@ -1456,6 +1515,7 @@ mod tests {
             NlriKind::Prefix { .. } => Safi::UNICAST,
             NlriKind::Labeled { .. } => Safi::NLRI_MPLS,
             NlriKind::Vpn { .. } => Safi::MPLS_VPN,
+            NlriKind::Flow { .. } => Safi::FLOW,
             NlriKind::Vpls => Safi::VPLS,
             NlriKind::Mup { .. } => Safi::MUP,
             NlriKind::SrPolicy { .. } => Safi::SR_POLICY,

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use crate::api::json::{Direction, Envelope, EventHead, NeighborIdentity, FORMAT_VERSION_5};
 use crate::api::message_json::{self, decode_update_for_report, UpdateJsonOptions};
+use crate::bgp::flow::{is_flow_family, FlowNlri};
 use crate::bgp::negotiated::{EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSAGE};
-use crate::bgp::nlri::{NlriIter, NlriKind};
+use crate::bgp::nlri::{NlriError, NlriIter, NlriKind};
 use crate::bgp::operational::Operational;
 use crate::bgp::refresh::RouteRefresh;
 use crate::bgp::{DecodeError, Family, Negotiated, Notification, Open};
@@ -638,6 +639,24 @@ fn write_nlri_lines(
     out: &mut Vec<u8>,
 ) -> Result<(), DecodeCliError> {
     let family = ctx.nlri_family;
+    if is_flow_family(family) {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let (route, used) =
+                FlowNlri::decode_one(rest, family).map_err(|error| DecodeCliError::Malformed {
+                    message: "NLRI",
+                    error: NlriError::Flow { family, error }.into(),
+                })?;
+            message_json::write_flow_nlri(
+                &mut crate::api::json::JsonWriter::new(out),
+                &route,
+                None,
+            );
+            out.push(b'\n');
+            rest = rest.get(used..).unwrap_or(&[]);
+        }
+        return Ok(());
+    }
     let kind = NlriKind::of(family)
         .ok_or_else(|| DecodeCliError::NotSupported(format!("decoding bare {family} NLRI")))?;
     let addpath = ctx.negotiated.addpath_receive(family);

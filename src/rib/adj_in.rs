@@ -57,7 +57,8 @@ impl AdjRibIn {
 
     /// Applies a received UPDATE: its withdrawals (IPv4 field and MP_UNREACH), then its
     /// announcements (IPv4 field with NEXT_HOP, MP_REACH with its next-hop). NLRI of
-    /// families not decoded yet (opaque) are not stored.
+    /// families not decoded yet (opaque) are not stored; FlowSpec routes are, in their
+    /// inline form.
     pub fn apply_update(&mut self, update: &Update) {
         for nlri in &update.withdrawn {
             self.withdraw(Family::IPV4_UNICAST, nlri);
@@ -66,9 +67,12 @@ impl AdjRibIn {
             for nlri in mp.nlri.routes() {
                 self.withdraw(mp.family, nlri);
             }
+            for flow in mp.nlri.flow_routes().iter().filter_map(|f| f.inline()) {
+                self.withdraw(mp.family, &Nlri::Flow(flow));
+            }
         }
-        let has_routes = !update.announced.is_empty()
-            || update.mp_reach().any(|mp| !mp.nlri.routes().is_empty());
+        let has_routes =
+            !update.announced.is_empty() || update.mp_reach().any(|mp| !mp.nlri.is_empty());
         if !has_routes {
             return;
         }
@@ -77,12 +81,16 @@ impl AdjRibIn {
             self.announce(Family::IPV4_UNICAST, *nlri, &shared);
         }
         for mp in update.mp_reach() {
-            if mp.nlri.routes().is_empty() {
+            if mp.nlri.routes().is_empty() && mp.nlri.flow_routes().is_empty() {
                 continue;
             }
             let attributes = PathAttributes::new(mp.next_hop.address(), update.attributes.clone());
             for nlri in mp.nlri.routes() {
                 self.announce(mp.family, *nlri, &attributes);
+            }
+            // FlowSpec routes longer than the inline form (rare) are not stored.
+            for flow in mp.nlri.flow_routes().iter().filter_map(|f| f.inline()) {
+                self.announce(mp.family, Nlri::Flow(flow), &attributes);
             }
         }
     }
@@ -132,6 +140,33 @@ mod tests {
         assert_eq!(rib.len(), 1);
         assert!(rib.get(Family::IPV4_UNICAST, &prefix(1)).is_none());
         rib.clear();
+        assert!(rib.is_empty());
+    }
+
+    #[test]
+    fn received_flow_routes_are_stored_and_withdrawn() {
+        use crate::bgp::flow::FlowNlri;
+        use crate::bgp::mp::{MpNlri, MpReach, MpUnreach};
+        use crate::bgp::nlri::NextHop;
+        let (flow, _) = FlowNlri::decode_one(&[3, 3, 0x81, 6], Family::IPV4_FLOW).expect("flow");
+        let mut reach = MpReach::new(Family::IPV4_FLOW, NextHop::None, Vec::new());
+        reach.nlri = MpNlri::Flow(vec![flow.clone()]);
+        let mut rib = AdjRibIn::new();
+        rib.apply_update(&Update {
+            withdrawn: Vec::new(),
+            attributes: vec![Attribute::Origin(Origin::Igp), Attribute::MpReach(reach)],
+            announced: Vec::new(),
+        });
+        assert_eq!(rib.len(), 1);
+        let key = Nlri::Flow(flow.inline().expect("short"));
+        assert!(rib.get(Family::IPV4_FLOW, &key).is_some());
+        let mut unreach = MpUnreach::new(Family::IPV4_FLOW, Vec::new());
+        unreach.nlri = MpNlri::Flow(vec![flow]);
+        rib.apply_update(&Update {
+            withdrawn: Vec::new(),
+            attributes: vec![Attribute::MpUnreach(unreach)],
+            announced: Vec::new(),
+        });
         assert!(rib.is_empty());
     }
 }

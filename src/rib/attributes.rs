@@ -21,7 +21,7 @@ pub struct PathAttributes {
     /// the route was loaded), for routes of this AFI; `next_hop` is then `None`.
     self_next_hop: Option<Afi>,
     /// The next-hop goes only in MP_REACH_NLRI, never as a NEXT_HOP attribute (ExaBGP's
-    /// VPLS routes).
+    /// VPLS, SR Policy, IPv6 MUP and FlowSpec routes).
     mp_next_hop_only: bool,
     attributes: Vec<Attribute>,
 }
@@ -79,7 +79,7 @@ impl PathAttributes {
     }
 
     /// The same attributes with the next-hop sent only in MP_REACH_NLRI (no NEXT_HOP
-    /// attribute even when it is IPv4), as ExaBGP sends VPLS routes.
+    /// attribute even when it is IPv4), as ExaBGP sends VPLS, SR Policy and FlowSpec routes.
     pub fn with_mp_next_hop_only(mut self) -> PathAttributes {
         self.mp_next_hop_only = true;
         self

@@ -7,11 +7,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::attributes::{resolve_self, AttrId, PathAttributes};
 use super::out::AdjRibOut;
 use crate::bgp::attribute::{
-    self as wire, Aggregator, Aigp, Attribute, Community, ExtendedCommunity, LargeCommunity,
-    PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidInformation, SidStructure, Srv6SubSubTlv,
-    Srv6SubTlv,
+    self as wire, Aggregator, Aigp, Attribute, Community, ExtendedCommunity, Ipv6ExtendedCommunity,
+    LargeCommunity, PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidInformation, SidStructure,
+    Srv6SubSubTlv, Srv6SubTlv,
 };
 use crate::bgp::family::{Afi, Family, Safi};
+use crate::bgp::flow::{self as flow_wire, FlowError};
 use crate::bgp::mup::{MupNlri, MupRoute};
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::sr_policy::SrPolicyNlri;
@@ -39,8 +40,8 @@ pub struct ConfigRoute {
 /// Why a configured route cannot be put in the adj-rib-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConversionError {
-    /// The family has no wire encoder yet (FlowSpec, MVPN, ...), or an SR Policy segment
-    /// type other than A and B.
+    /// The family has no wire encoder yet (MVPN, ...), or an SR Policy segment type other
+    /// than A and B.
     Unsupported { family: Family, location: Location },
     /// `next-hop self` with no local address of the route's family (and no router-id for
     /// an IPv4 route).
@@ -51,6 +52,11 @@ pub enum ConversionError {
     BadPrefix { location: Location },
     /// `split` would produce more than [`MAX_SPLIT_ROUTES`] routes.
     SplitTooLarge { routes: u64, location: Location },
+    /// A FlowSpec route whose components do not encode (order, prefix, length).
+    Flow {
+        error: FlowError,
+        location: Location,
+    },
 }
 
 impl ConversionError {
@@ -60,7 +66,8 @@ impl ConversionError {
             | ConversionError::NextHopSelf { location, .. }
             | ConversionError::TooManyLabels { location, .. }
             | ConversionError::BadPrefix { location }
-            | ConversionError::SplitTooLarge { location, .. } => location,
+            | ConversionError::SplitTooLarge { location, .. }
+            | ConversionError::Flow { location, .. } => location,
         }
     }
 }
@@ -87,6 +94,7 @@ impl fmt::Display for ConversionError {
                 f,
                 "{location}: split would announce {routes} routes, at most {MAX_SPLIT_ROUTES}"
             ),
+            ConversionError::Flow { error, location } => write!(f, "{location}: {error}"),
         }
     }
 }
@@ -426,6 +434,9 @@ fn convert(
 ) -> Result<(), ConversionError> {
     let location = route.location.clone();
     let family = route.family();
+    if let config::Nlri::Flow(flow) = &route.nlri {
+        return convert_flow(route, flow, location, out);
+    }
     if let Some(nlri) = other_family_nlri(&route.nlri, location.line) {
         let extra = match &route.nlri {
             config::Nlri::SrPolicy { policy, .. } => Some(sr_policy_tunnel(policy).ok_or(
@@ -546,6 +557,116 @@ fn convert(
             build(wire_prefix(prefix.addr, prefix.len).ok_or_else(bad_prefix)?),
         ),
     }
+    Ok(())
+}
+
+/// A FlowSpec route: components in type order as one inline NLRI, the actions as
+/// extended communities merged with the configured ones (sorted, as ExaBGP sends them),
+/// and a next-hop only for redirect/copy to an IP.
+fn convert_flow(
+    route: &config::Route,
+    flow: &config::FlowRoute,
+    location: Location,
+    out: &mut Vec<ConfigRoute>,
+) -> Result<(), ConversionError> {
+    let family = flow.family();
+    let ipv6 = family.afi == Afi::IPV6;
+    let mut components: Vec<&config::FlowComponent> = flow.components.iter().collect();
+    components.sort_by_key(|c| c.kind);
+    let mut bytes = Vec::new();
+    for component in components {
+        match &component.value {
+            config::FlowValue::Prefix { prefix, offset } => flow_wire::encode_prefix(
+                &mut bytes,
+                component.kind,
+                prefix.addr,
+                prefix.len,
+                *offset,
+            ),
+            config::FlowValue::Terms(terms) => {
+                bytes.push(component.kind);
+                for (index, term) in terms.iter().enumerate() {
+                    flow_wire::encode_term(
+                        &mut bytes,
+                        term.op,
+                        term.value,
+                        term.and,
+                        index + 1 == terms.len(),
+                    );
+                }
+            }
+        }
+    }
+    let rd = flow.rd.map(|rd| RouteDistinguisher(rd.bytes));
+    let inline =
+        flow_wire::FlowInline::new(ipv6, rd, &bytes).map_err(|error| ConversionError::Flow {
+            error,
+            location: location.clone(),
+        })?;
+    let mut attributes = route.attributes.clone();
+    let mut extended: Vec<ExtendedCommunity> = attributes
+        .extended_communities
+        .iter()
+        .map(|c| ExtendedCommunity(c.bytes))
+        .collect();
+    let mut extended_v6 = Vec::new();
+    let mut redirect_ip = None;
+    for action in &flow.actions {
+        if let Some(community) = action.extended_community() {
+            extended.push(ExtendedCommunity(community));
+        }
+        match *action {
+            config::FlowAction::RedirectToIp(ip) | config::FlowAction::Copy(ip) => {
+                redirect_ip = Some(ip)
+            }
+            config::FlowAction::RedirectToNextHopIetf(IpAddr::V4(ip)) => {
+                let mut b = [0u8; 8];
+                b[0] = 0x01;
+                b[1] = 0x0C;
+                b[2..6].copy_from_slice(&ip.octets());
+                extended.push(ExtendedCommunity(b));
+            }
+            config::FlowAction::RedirectToNextHopIetf(IpAddr::V6(ip)) => {
+                extended_v6.push(Ipv6ExtendedCommunity::redirect_to_nexthop_ietf(ip, false));
+            }
+            _ => {}
+        }
+    }
+    // draft-ietf-idr-flowspec-interfaceset: type 0x07 (0x47 non-transitive), sub-type 2,
+    // 4-byte AS, then the direction bits (input 1, output 2) above a 14-bit group id.
+    for set in &flow.interface_sets {
+        let direction = u16::from(set.input) | (u16::from(set.output) << 1);
+        let mut b = [0u8; 8];
+        b[0] = if set.transitive { 0x07 } else { 0x47 };
+        b[1] = 0x02;
+        b[2..6].copy_from_slice(&set.asn.to_be_bytes());
+        b[6..8].copy_from_slice(&((direction << 14) | (set.group_id & 0x3FFF)).to_be_bytes());
+        extended.push(ExtendedCommunity(b));
+    }
+    extended.sort();
+    attributes.extended_communities.clear();
+    let mut list = wire_attributes(&attributes);
+    if !extended.is_empty() {
+        list.push(Attribute::ExtendedCommunities(extended));
+    }
+    if !extended_v6.is_empty() {
+        list.push(Attribute::Ipv6ExtendedCommunities(extended_v6));
+    }
+    let next_hop = match attributes.next_hop {
+        Some(config::NextHop::Address(address)) => Some(address),
+        _ => redirect_ip,
+    };
+    out.push(ConfigRoute {
+        family,
+        nlri: Nlri::Flow(inline),
+        attributes: PathAttributes::new(None, list)
+            .with_next_hop(next_hop)
+            .with_mp_next_hop_only(),
+        watchdog: route.control.watchdog.clone(),
+        withdrawn: route.control.withdraw,
+        name: route.control.name.clone().or_else(|| flow.name.clone()),
+        location,
+    });
     Ok(())
 }
 

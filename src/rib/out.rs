@@ -16,6 +16,7 @@ use std::net::IpAddr;
 
 use super::attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
 use crate::bgp::family::{Afi, Family, Safi};
+use crate::bgp::flow::is_flow_family;
 use crate::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE};
 use crate::bgp::nlri::{NextHop, Nlri, Prefix};
 use crate::bgp::refresh::{RefreshSubtype, RouteRefresh};
@@ -1152,7 +1153,9 @@ impl AdjRibOut {
                 .attributes
                 .get(attr)
                 .and_then(|a| a.next_hop_on(session))
-                .map(|address| mp_next_hop(family, address, ctx));
+                .map(|address| mp_next_hop(family, address, ctx))
+                // FlowSpec needs none (RFC 8955 §4): an empty next-hop field.
+                .or_else(|| is_flow_family(family).then_some(NextHop::None));
             match next_hop {
                 Some(next_hop) => {
                     let attributes = self.attributes.encoded(attr, session);

@@ -609,16 +609,86 @@ fn split_expands_into_sub_prefixes() {
 }
 
 #[test]
-fn unsupported_families_are_reported_with_their_location() {
+fn flow_routes_convert_and_are_sent_without_next_hop() {
     let n = neighbor(
-        "flow { route r { match { destination 10.0.0.0/24; } then { discard; } } }",
+        "flow { route r { match { destination-port =80; destination 10.0.0.0/24; } \
+         then { discard; } } }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let set = neighbor_routes(&n, None);
+    assert!(set.errors.is_empty(), "{:?}", set.errors);
+    let [route] = set.routes.as_slice() else {
+        panic!("expected one route: {:?}", set.routes);
+    };
+    assert_eq!(route.family, Family::IPV4_FLOW);
+    assert_eq!(
+        route.nlri.to_string(),
+        "flow destination-ipv4 10.0.0.0/24 destination-port =80"
+    );
+    assert_eq!(route.attributes.next_hop(), None);
+    // Components in type order, the 1-byte length first.
+    let mut wire = Vec::new();
+    route.nlri.encode(&mut wire, false);
+    assert_eq!(wire, [8, 1, 24, 10, 0, 0, 5, 0x81, 80]);
+}
+
+#[test]
+fn flow_redirect_to_ip_sets_the_next_hop_and_interface_sets_become_communities() {
+    let n = neighbor(
+        "flow { route r { match { destination 10.0.0.0/24; } \
+         then { redirect 1.2.3.4; } } \
+         route destination 10.0.0.1/32 interface-set transitive:input:65000:5 discard; }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let set = neighbor_routes(&n, None);
+    assert!(set.errors.is_empty(), "{:?}", set.errors);
+    let [redirect, scoped] = set.routes.as_slice() else {
+        panic!("expected two routes: {:?}", set.routes);
+    };
+    assert_eq!(
+        redirect.attributes.next_hop(),
+        Some("1.2.3.4".parse().unwrap())
+    );
+    let communities = |route: &crate::rib::ConfigRoute| -> Vec<[u8; 8]> {
+        route
+            .attributes
+            .attributes()
+            .iter()
+            .find_map(|a| match a {
+                crate::bgp::attribute::Attribute::ExtendedCommunities(list) => {
+                    Some(list.iter().map(|c| c.0).collect())
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(communities(redirect), [[0x08, 0, 0, 0, 0, 0, 0, 0]]);
+    assert_eq!(
+        communities(scoped),
+        [
+            [0x07, 0x02, 0, 0, 0xFD, 0xE8, 0x40, 5],
+            [0x80, 0x06, 0, 0, 0, 0, 0, 0]
+        ]
+    );
+}
+
+#[test]
+fn flow_routes_too_long_for_the_table_are_reported_with_their_location() {
+    let terms: Vec<String> = (1..=60).map(|i| format!("={i}")).collect();
+    let n = neighbor(
+        &format!(
+            "flow {{ route r {{ match {{ port [ {} ]; }} then {{ discard; }} }} }}",
+            terms.join(" ")
+        ),
         "192.0.2.2",
         "192.0.2.1",
     );
     let set = neighbor_routes(&n, None);
     assert!(set.routes.is_empty());
-    let [ConversionError::Unsupported { location, .. }] = set.errors.as_slice() else {
-        panic!("expected one unsupported route: {:?}", set.errors);
+    let [ConversionError::Flow { location, .. }] = set.errors.as_slice() else {
+        panic!("expected one refused route: {:?}", set.errors);
     };
     assert_eq!(location.line, 1);
 }
@@ -890,4 +960,42 @@ fn drain_messages(mut rest: &[u8]) -> Vec<Vec<u8>> {
         rest = &rest[len..];
     }
     messages
+}
+
+#[test]
+fn api_flow_route_is_announced_and_withdrawn_as_exabgp_sends_it() {
+    use crate::api::command::{parse, Command};
+    use crate::rib::{convert_route, RouteContext};
+    let line = "announce flow route { match { source 10.0.0.1/32; destination 192.168.0.1/32; } \
+                then { redirect-to-nexthop-ietf 1.2.3.4; } }";
+    let Command::Routes { routes, .. } = parse(line).unwrap().command else {
+        panic!("not a route command");
+    };
+    let ctx = RouteContext {
+        local: None,
+        transport: crate::bgp::Afi::IPV4,
+        router_id: Ipv4Addr::new(1, 2, 3, 4),
+    };
+    let mut converted = Vec::new();
+    convert_route(&routes[0], &ctx, &mut converted).unwrap();
+    let route = &converted[0];
+    let mut rib = AdjRibOut::new(RibOptions::default());
+    rib.announce(route.family, route.nlri, &route.attributes);
+    rib.session_up(session(&[Family::IPV4_FLOW]));
+    let messages = drain_all(&mut rib);
+    // conf-flow-redirect.ci line 12: what ExaBGP sends for this route.
+    let expected = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF004502000000\
+                    2E4001010040020040050400000064C01008010C010203040000\
+                    800E1200018500000C0120C0A8000102200A000001";
+    let hex: String = messages[0].iter().map(|b| format!("{b:02X}")).collect();
+    assert_eq!(hex, expected.replace(' ', ""));
+    rib.withdraw(route.family, route.nlri, &route.attributes);
+    let messages = drain_all(&mut rib);
+    let update = decode(&messages[0], &Negotiated::default());
+    let unreach = update.mp_unreach().next().expect("MP_UNREACH_NLRI");
+    assert_eq!(unreach.family, Family::IPV4_FLOW);
+    assert_eq!(
+        unreach.nlri.flow_routes()[0].component_bytes(),
+        [1, 32, 192, 168, 0, 1, 2, 32, 10, 0, 0, 1]
+    );
 }

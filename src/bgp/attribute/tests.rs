@@ -359,8 +359,7 @@ fn attribute_field(message: &[u8]) -> &[u8] {
     &body[at + 2..at + 2 + len]
 }
 
-/// MP attributes of the families whose NLRI are not decoded yet (bgp-ls, flow, evpn,
-/// mup, mvpn, sr-policy, vpls).
+/// MP attributes of the families whose NLRI are not decoded yet (bgp-ls, evpn, mvpn).
 fn exempt_mp(raw: RawAttribute<'_>) -> bool {
     if !matches!(raw.code, CODE_MP_REACH_NLRI | CODE_MP_UNREACH_NLRI) {
         return false;
@@ -368,7 +367,7 @@ fn exempt_mp(raw: RawAttribute<'_>) -> bool {
     match raw.value {
         [afi0, afi1, safi, ..] => {
             let afi = u16::from_be_bytes([*afi0, *afi1]);
-            afi == 16388 || afi == 25 || matches!(safi, 5 | 65 | 70 | 73 | 85 | 133 | 134)
+            afi == 16388 || matches!(safi, 5 | 70)
         }
         _ => false,
     }
