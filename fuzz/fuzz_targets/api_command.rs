@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     for line in text.split('\n') {
         let normal = command::normalise(line);
-        assert_eq!(command::normalise(&normal), normal, "normalise is not idempotent");
+        assert_eq!(
+            command::normalise(&normal),
+            normal,
+            "normalise is not idempotent"
+        );
         match command::parse(line) {
             Ok(parsed) => {
                 if let Some(selectors) = &parsed.selectors {
