@@ -241,10 +241,7 @@ impl Daemon {
                 }
                 match view {
                     NeighborView::Usage => {
-                        output.push(
-                            "usage: show neighbor [summary|extensive|configuration] [<ip>]".into(),
-                        );
-                        output.push("       show neighbor json".into());
+                        output.extend(command::SHOW_NEIGHBOR_USAGE.iter().map(|l| (*l).to_owned()))
                     }
                     NeighborView::Summary => self.show_summary(reactor, peer, output),
                     NeighborView::Extensive => self.show_extensive(reactor, peer, output),
@@ -473,15 +470,13 @@ impl Daemon {
                     let next_hop = if let Some(hop) = attributes.next_hop() {
                         Some(hop.to_string())
                     } else if attributes.is_self_next_hop() {
-                        Some("self".to_owned())
+                        // ExaBGP shows `self` resolved: the session's local address.
+                        let local = self.apis.get(&id).map(|a| a.identity.local_address);
+                        Some(local.map_or_else(|| "self".to_owned(), |a| a.to_string()))
                     } else {
                         None
                     };
-                    let texts = attributes
-                        .attributes()
-                        .iter()
-                        .filter_map(|a| a.text_entry())
-                        .collect();
+                    let texts = attribute_texts(attributes);
                     routes.push(ShownRoute {
                         family,
                         nlri,
@@ -494,13 +489,13 @@ impl Daemon {
                 let Some(rib) = self.ribs_in.get(&id) else {
                     return routes;
                 };
-                for (family, nlri, _) in rib.iter() {
+                for (family, nlri, attributes) in rib.iter() {
                     if show::kind_matches(query.kind, nlri) {
                         routes.push(ShownRoute {
                             family,
                             nlri: *nlri,
-                            next_hop: None,
-                            attributes: Vec::new(),
+                            next_hop: attributes.next_hop().map(|hop| hop.to_string()),
+                            attributes: attribute_texts(attributes),
                         });
                     }
                 }
@@ -528,10 +523,11 @@ impl Daemon {
             };
             for route in self.rib_routes(reactor, id, &query) {
                 let mut line = format!("{prefix} {} {}", route.family, route.nlri);
+                // ExaBGP's NLRI text carries the next-hop; `extensive` adds the attributes.
+                if let Some(hop) = &route.next_hop {
+                    let _ = write!(line, " next-hop {hop}");
+                }
                 if query.extensive {
-                    if let Some(hop) = &route.next_hop {
-                        let _ = write!(line, " next-hop {hop}");
-                    }
                     for text in &route.attributes {
                         line.push(' ');
                         line.push_str(text);
@@ -542,8 +538,8 @@ impl Daemon {
         }
     }
 
-    /// `show adj-rib ... json`: v1, one cumulative `{"<ip>": {"routes": [...]}}` line per
-    /// route with a prefix; v2, one `{"peer": {...}, "route": {...}}` line per route.
+    /// `show adj-rib ... json`: v1, one `{"<ip>": {"routes": [<route>]}}` line per route
+    /// with a prefix (ExaBGP 5.0.15 as captured: one route a line, not cumulative); v2, one `{"peer": {...}, "route": {...}}` line per route.
     fn show_adj_rib_json(
         &self,
         reactor: &Reactor<NeighborSession>,
@@ -568,7 +564,6 @@ impl Daemon {
                 .strip_prefix('{')
                 .and_then(|r| r.strip_suffix('}'))
                 .unwrap_or("");
-            let mut routes = String::new();
             for route in self.rib_routes(reactor, id, &query) {
                 let mut line = String::from("{");
                 if v2 {
@@ -589,17 +584,11 @@ impl Daemon {
                     );
                     line.push('}');
                 } else {
-                    let mut entry = String::new();
-                    if !show::v1_route(route.family, &route.nlri, &mut entry) {
-                        continue;
-                    }
-                    if !routes.is_empty() {
-                        routes.push_str(", ");
-                    }
-                    routes.push_str(&entry);
                     show::json_string(&mut line, &address);
                     line.push_str(": {\"routes\": [");
-                    line.push_str(&routes);
+                    if !show::v1_route(route.family, &route.nlri, &mut line) {
+                        continue;
+                    }
                     line.push(']');
                     if !report_keys.is_empty() {
                         line.push_str(", ");
@@ -641,6 +630,15 @@ struct ShownRoute {
     next_hop: Option<String>,
     /// The other attributes in configuration syntax.
     attributes: Vec<String>,
+}
+
+/// A route's attributes (next-hop aside) in configuration syntax, for `extensive`.
+fn attribute_texts(attributes: &crate::rib::PathAttributes) -> Vec<String> {
+    attributes
+        .attributes()
+        .iter()
+        .filter_map(|a| a.text_entry())
+        .collect()
 }
 
 fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &ConfigRoute) {
