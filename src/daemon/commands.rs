@@ -255,14 +255,15 @@ impl Daemon {
                 peer,
                 kind,
             } => {
+                let v2 = self.env.api.show_routes_format == "v2";
                 let query = RibQuery {
                     direction,
                     extensive,
                     peer,
                     kind,
+                    v2_json: parsed.json && v2,
                 };
                 if parsed.json {
-                    let v2 = self.env.api.show_routes_format == "v2";
                     self.show_adj_rib_json(reactor, query, v2, output);
                 } else {
                     self.show_adj_rib(reactor, query, output);
@@ -482,6 +483,7 @@ impl Daemon {
                         nlri,
                         next_hop,
                         attributes: texts,
+                        raw: raw_attributes(query, attributes),
                     });
                 }
             }
@@ -496,6 +498,7 @@ impl Daemon {
                             nlri: *nlri,
                             next_hop: attributes.next_hop().map(|hop| hop.to_string()),
                             attributes: attribute_texts(attributes),
+                            raw: raw_attributes(query, attributes),
                         });
                     }
                 }
@@ -553,33 +556,30 @@ impl Daemon {
                 continue;
             };
             let address = api.identity.peer_address.to_string();
-            // With `extensive` the neighbor's report joins in (its keys after the routes).
-            let mut report = String::new();
+            // With `extensive` the neighbor's report joins in (v1: after the routes; v2: its
+            // `peer` replaces the address, the route comes last).
+            let mut report_keys = String::new();
             if query.extensive {
                 if let Some(r) = self.neighbor_report(reactor, id, now) {
-                    r.json_into(&mut report);
+                    r.json_fields(&mut report_keys, v2);
                 }
             }
-            let report_keys = report
-                .strip_prefix('{')
-                .and_then(|r| r.strip_suffix('}'))
-                .unwrap_or("");
             for route in self.rib_routes(reactor, id, &query) {
                 let mut line = String::from("{");
                 if v2 {
-                    line.push_str("\"peer\": {\"address\": ");
-                    show::json_string(&mut line, &address);
-                    line.push('}');
-                    if !report_keys.is_empty() {
-                        line.push_str(", ");
-                        line.push_str(report_keys);
+                    if report_keys.is_empty() {
+                        line.push_str("\"peer\": {\"address\": ");
+                        show::json_string(&mut line, &address);
+                        line.push('}');
+                    } else {
+                        line.push_str(&report_keys);
                     }
                     line.push_str(", \"route\": ");
                     show::v2_route(
                         route.family,
                         &route.nlri,
-                        route.next_hop.clone(),
-                        &route.attributes,
+                        route.next_hop.as_deref(),
+                        &route.raw,
                         &mut line,
                     );
                     line.push('}');
@@ -592,7 +592,7 @@ impl Daemon {
                     line.push(']');
                     if !report_keys.is_empty() {
                         line.push_str(", ");
-                        line.push_str(report_keys);
+                        line.push_str(&report_keys);
                     }
                     line.push_str("}}");
                 }
@@ -620,6 +620,8 @@ struct RibQuery {
     extensive: bool,
     peer: Option<IpAddr>,
     kind: RibKind,
+    /// The attributes are wanted as v2 JSON.
+    v2_json: bool,
 }
 
 /// One route as `show adj-rib` shows it.
@@ -630,6 +632,20 @@ struct ShownRoute {
     next_hop: Option<String>,
     /// The other attributes in configuration syntax.
     attributes: Vec<String>,
+    /// The attributes themselves (v2 JSON), when the query asks for them.
+    raw: Vec<crate::bgp::attribute::Attribute>,
+}
+
+/// A route's attributes for v2 JSON (none otherwise).
+fn raw_attributes(
+    query: &RibQuery,
+    attributes: &crate::rib::PathAttributes,
+) -> Vec<crate::bgp::attribute::Attribute> {
+    if query.v2_json {
+        attributes.attributes().to_vec()
+    } else {
+        Vec::new()
+    }
 }
 
 /// A route's attributes (next-hop aside) in configuration syntax, for `extensive`.

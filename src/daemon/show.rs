@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
+use crate::bgp::attribute::Attribute;
 use crate::bgp::capability::code;
 use crate::bgp::family::Family;
 use crate::bgp::message;
@@ -333,8 +334,21 @@ impl Report {
 
     /// One element of `show neighbor json`'s array (Python `json.dumps` spacing).
     pub fn json_into(&self, out: &mut String) {
+        out.push('{');
+        self.json_fields(out, false);
+        out.push('}');
+    }
+
+    /// The report's keys without braces; `peer_first`: `peer` leads (v2 `show adj-rib
+    /// extensive json`, where the report updates a dict that began with `peer`).
+    pub fn json_fields(&self, out: &mut String, peer_first: bool) {
         let up = self.up > 0;
-        out.push_str("{\"state\": ");
+        if peer_first {
+            out.push_str("\"peer\": ");
+            self.side_json(out, false);
+            out.push_str(", ");
+        }
+        out.push_str("\"state\": ");
         json_string(out, if up { "up" } else { "down" });
         let _ = write!(
             out,
@@ -344,8 +358,10 @@ impl Report {
         json_string(out, self.state);
         out.push_str(", \"local\": ");
         self.side_json(out, true);
-        out.push_str(", \"peer\": ");
-        self.side_json(out, false);
+        if !peer_first {
+            out.push_str(", \"peer\": ");
+            self.side_json(out, false);
+        }
         out.push_str(", \"messages\": {\"sent\": {");
         self.messages_json(out, |m| m.0);
         out.push_str("}, \"received\": {");
@@ -372,7 +388,7 @@ impl Report {
             out.push_str(": ");
             json_string(out, add_path_text(f.send, f.receive));
         }
-        out.push_str("}}");
+        out.push('}');
     }
 
     fn side_json(&self, out: &mut String, local: bool) {
@@ -532,21 +548,21 @@ pub fn v1_route(family: Family, nlri: &Nlri, out: &mut String) -> bool {
     true
 }
 
-/// A route's v2 JSON (`{"nlri": {...}, "attributes": {...}}`): the prefix, next-hop and
-/// family of INET routes as ExaBGP writes them; other routes and the attributes as
-/// `name: text` pairs from their configuration-syntax text (not ExaBGP's exact dict).
+/// A route's v2 JSON (`{"nlri": {...}, "attributes": {...}}`) as ExaBGP 5.0.15 writes it for
+/// INET routes; other NLRI kinds show their text as `nlri` (not ExaBGP's dict).
 pub fn v2_route(
     family: Family,
     nlri: &Nlri,
-    next_hop: Option<String>,
-    attributes: &[String],
+    next_hop: Option<&str>,
+    attributes: &[Attribute],
     out: &mut String,
 ) {
     out.push_str("{\"nlri\": {");
-    if matches!(
+    let inet = matches!(
         nlri,
         Nlri::Prefix { .. } | Nlri::Labeled { .. } | Nlri::Vpn { .. }
-    ) {
+    );
+    if inet {
         out.push_str("\"prefix\": ");
         json_string(out, &nlri.get_prefix().to_string());
     } else {
@@ -554,7 +570,7 @@ pub fn v2_route(
         json_string(out, &nlri.to_string());
     }
     out.push_str(", \"nexthop\": ");
-    match &next_hop {
+    match next_hop {
         Some(hop) => json_string(out, hop),
         None => out.push_str("null"),
     }
@@ -563,15 +579,88 @@ pub fn v2_route(
     out.push_str(", \"safi\": ");
     json_string(out, &family.safi.to_string());
     out.push_str("}}, \"attributes\": {");
-    let mut first = true;
-    for text in attributes {
-        let (name, value) = text.split_once(' ').unwrap_or((text, ""));
-        separator(out, &mut first);
-        json_string(out, name);
-        out.push_str(": ");
-        json_string(out, value);
-    }
+    v2_attributes(attributes, out);
     out.push_str("}}");
+}
+
+/// The `attributes` dict of a v2 route, by attribute code: ORIGIN and the next-hop are left
+/// out (as ExaBGP does), AS_PATH is `{"<n>": {"element": ..., "value": [...]}}`, MED and
+/// LOCAL_PREF numbers, communities lists of strings; other attributes their text form.
+fn v2_attributes(attributes: &[Attribute], out: &mut String) {
+    let mut sorted: Vec<&Attribute> = attributes.iter().collect();
+    sorted.sort_by_key(|a| a.code());
+    let mut first = true;
+    for attribute in sorted {
+        match attribute {
+            Attribute::Origin(_)
+            | Attribute::NextHop(_)
+            | Attribute::MpReach(_)
+            | Attribute::MpUnreach(_) => {}
+            Attribute::AsPath(path) => {
+                separator(out, &mut first);
+                out.push_str("\"as-path\": {");
+                let mut inner = true;
+                for (index, segment) in path.segments.iter().enumerate() {
+                    separator(out, &mut inner);
+                    let _ = write!(out, "\"{index}\": {{\"element\": ");
+                    json_string(out, segment.kind.json_name_v5());
+                    out.push_str(", \"value\": [");
+                    let mut asns = true;
+                    for asn in &segment.asns {
+                        separator(out, &mut asns);
+                        let _ = write!(out, "{asn}");
+                    }
+                    out.push_str("]}");
+                }
+                out.push('}');
+            }
+            Attribute::Med(n) | Attribute::LocalPref(n) => {
+                separator(out, &mut first);
+                let key = if matches!(attribute, Attribute::Med(_)) {
+                    "med"
+                } else {
+                    "local-preference"
+                };
+                let _ = write!(out, "\"{key}\": {n}");
+            }
+            Attribute::Communities(list) => {
+                separator(out, &mut first);
+                string_list(out, "community", list.iter().map(ToString::to_string));
+            }
+            Attribute::ExtendedCommunities(list) => {
+                separator(out, &mut first);
+                string_list(
+                    out,
+                    "extended-community",
+                    list.iter().map(ToString::to_string),
+                );
+            }
+            Attribute::LargeCommunities(list) => {
+                separator(out, &mut first);
+                string_list(out, "large-community", list.iter().map(ToString::to_string));
+            }
+            other => {
+                if let Some(text) = other.text_entry() {
+                    let (name, value) = text.split_once(' ').unwrap_or((&text, ""));
+                    separator(out, &mut first);
+                    json_string(out, name);
+                    out.push_str(": ");
+                    json_string(out, value);
+                }
+            }
+        }
+    }
+}
+
+fn string_list(out: &mut String, key: &str, items: impl Iterator<Item = String>) {
+    json_string(out, key);
+    out.push_str(": [");
+    let mut first = true;
+    for item in items {
+        separator(out, &mut first);
+        json_string(out, &item);
+    }
+    out.push(']');
 }
 
 #[cfg(test)]
@@ -760,5 +849,39 @@ mod tests {
         captured_report(4).json_into(&mut out);
         out.push(']');
         assert_eq!(out, CAPTURED_JSON);
+    }
+
+    #[test]
+    fn v2_route_matches_exabgp_capture() {
+        use crate::bgp::attribute::{AsPath, Community, Origin, Segment, SegmentKind};
+        use crate::bgp::nlri::Prefix;
+        let nlri = Nlri::prefix(Prefix::v4("10.0.2.0".parse().unwrap(), 24).unwrap());
+        let attributes = [
+            Attribute::Origin(Origin::Igp),
+            Attribute::AsPath(AsPath {
+                segments: vec![Segment {
+                    kind: SegmentKind::Sequence,
+                    asns: vec![1, 2],
+                }],
+            }),
+            Attribute::LocalPref(50),
+            Attribute::Med(5),
+            Attribute::Communities(vec![Community(0x0001_0002)]),
+        ];
+        let mut out = String::new();
+        v2_route(
+            Family::IPV4_UNICAST,
+            &nlri,
+            Some("127.0.0.203"),
+            &attributes,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            "{\"nlri\": {\"prefix\": \"10.0.2.0/24\", \"nexthop\": \"127.0.0.203\", \"family\": \
+             {\"afi\": \"ipv4\", \"safi\": \"unicast\"}}, \"attributes\": {\"as-path\": {\"0\": \
+             {\"element\": \"as-sequence\", \"value\": [1, 2]}}, \"med\": 5, \
+             \"local-preference\": 50, \"community\": [\"1:2\"]}}"
+        );
     }
 }
