@@ -682,3 +682,55 @@ fn show_commands_report_neighbors_and_routes() {
     assert!(flow.is_empty(), "{flow:?}");
     assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
 }
+
+#[test]
+fn show_adj_rib_json_v2_writes_one_route_dict_a_line() {
+    let dir = run_dir("api-show-v2");
+    let local = Ipv4Addr::new(127, 0, 0, 203);
+    let peer = Ipv4Addr::new(127, 0, 0, 204);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    let script = write_script(
+        &dir,
+        "helper.sh",
+        "exec 3<&0\n\
+         cat <&3 > answers &\n\
+         step() { for i in $(seq 400); do [ -e \"$1\" ] && return 0; sleep 0.05; done; exit 1; }\n\
+         step up\n\
+         echo 'show adj-rib out json'\n\
+         echo 'show adj-rib out l2vpn json'\n\
+         exec sleep 60\n",
+    );
+    let text = format!(
+        "process driver {{ run /bin/sh {script}; encoder text; }}\n\
+         neighbor {peer} {{\n  router-id {local};\n  local-address {local};\n  local-as 65000;\n  \
+         peer-as 65001;\n  connect {port};\n  family {{ ipv4 unicast; }}\n  \
+         api {{ processes [ driver ]; }}\n  \
+         static {{ route 10.0.2.0/24 next-hop self med 5 local-preference 50 \
+         as-path [ 1 2 ] community [ 1:2 ]; }}\n}}\n",
+        port = listener.port()
+    );
+    let mut rexa = Rexa::start(&dir, &text, &[("exabgp.api.show-routes-format", "v2")]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    sink.receive_until_eor(LIMIT, |_| {})
+        .unwrap_or_else(|e| panic!("no EOR: {e}\n{}", rexa.log()));
+    fs::write(dir.join("up"), "").expect("step");
+    let answers = lines_of(&dir, "answers", 3);
+    // ExaBGP 5.0.15's line for the same route (captured), `self` resolved.
+    assert_eq!(
+        answers,
+        [
+            "{\"peer\": {\"address\": \"127.0.0.204\"}, \"route\": {\"nlri\": {\"prefix\": \
+             \"10.0.2.0/24\", \"nexthop\": \"127.0.0.203\", \"family\": {\"afi\": \"ipv4\", \
+             \"safi\": \"unicast\"}}, \"attributes\": {\"as-path\": {\"0\": {\"element\": \
+             \"as-sequence\", \"value\": [1, 2]}}, \"med\": 5, \"local-preference\": 50, \
+             \"community\": [\"1:2\"]}}}",
+            "done",
+            "done",
+        ],
+        "{}",
+        rexa.log()
+    );
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}
