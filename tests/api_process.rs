@@ -506,7 +506,7 @@ fn commands_drive_watchdogs_flush_show_and_teardown() {
     let answers = lines_of(&dir, "answers", 9);
     assert_eq!(answers[0], "done", "{answers:?}");
     assert_eq!(
-        answers[1], "127.0.0.186 ipv4 unicast 192.0.2.53/32",
+        answers[1], "127.0.0.186 ipv4 unicast 192.0.2.53/32 next-hop 127.0.0.185",
         "{answers:?}"
     );
     assert_eq!(answers[2], "done");
@@ -600,5 +600,194 @@ fn the_anycast_example_follows_its_health_check() {
         withdrawn
     })
     .unwrap_or_else(|e| panic!("never withdrawn: {e}\n{}", rexa.log()));
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}
+
+#[test]
+fn show_commands_report_neighbors_and_routes() {
+    let dir = run_dir("api-show");
+    let local = Ipv4Addr::new(127, 0, 0, 201);
+    let peer = Ipv4Addr::new(127, 0, 0, 202);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    let script = write_script(
+        &dir,
+        "helper.sh",
+        "exec 3<&0\n\
+         cat <&3 > answers &\n\
+         step() { for i in $(seq 400); do [ -e \"$1\" ] && return 0; sleep 0.05; done; exit 1; }\n\
+         step up\n\
+         echo 'show neighbor extensive 127.0.0.202'\n\
+         echo 'show neighbor json'\n\
+         echo 'show neighbor configuration'\n\
+         echo 'show adj-rib out json'\n\
+         echo 'show adj-rib out inet'\n\
+         echo 'show adj-rib out flow'\n\
+         exec sleep 60\n",
+    );
+    let text = format!(
+        "process driver {{ run /bin/sh {script}; encoder text; }}\n\
+         neighbor {peer} {{\n  router-id {local};\n  local-address {local};\n  local-as 65000;\n  \
+         peer-as 65001;\n  hold-time 180;\n  connect {port};\n  family {{ ipv4 unicast; }}\n  \
+         api {{ processes [ driver ]; }}\n  \
+         static {{ route 10.0.1.0/24 next-hop 127.0.0.201; route 10.0.2.0/24 next-hop 127.0.0.201; }}\n}}\n",
+        port = listener.port()
+    );
+    let mut rexa = Rexa::start(&dir, &text, &[]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    sink.receive_until_eor(LIMIT, |_| {})
+        .unwrap_or_else(|e| panic!("no EOR: {e}\n{}", rexa.log()));
+    fs::write(dir.join("up"), "").expect("step");
+    let path = dir.join("answers");
+    let answers: Vec<String> = wait_for(LIMIT, || {
+        let text = fs::read_to_string(&path).ok()?;
+        let all: Vec<String> = text.lines().map(str::to_owned).collect();
+        (all.iter().filter(|l| *l == "done").count() >= 6).then_some(all)
+    })
+    .unwrap_or_else(|| panic!("no answers\n{}", rexa.log()));
+    let mut blocks = answers.split(|l| l == "done");
+
+    let extensive = blocks.next().expect("extensive");
+    assert_eq!(
+        extensive.first().map(String::as_str),
+        Some("Neighbor 127.0.0.202")
+    );
+    let row = |key: &str| {
+        extensive
+            .iter()
+            .find(|l| l.trim_start().starts_with(key))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        row("state"),
+        format!(
+            "   {:<20} {:>15} {:>15} {:15}",
+            "state", "ESTABLISHED", "", ""
+        )
+    );
+    assert_eq!(
+        row("AS "),
+        format!("   {:<20} {:>15} {:>15} {:15}", "AS", 65000, 65001, "")
+    );
+    assert_eq!(
+        row("ID "),
+        format!(
+            "   {:<20} {:>15} {:>15} {:15}",
+            "ID", "127.0.0.201", "127.0.0.202", ""
+        )
+    );
+    assert_eq!(
+        row("ipv4 unicast:"),
+        format!(
+            "   {:<20} {:>15} {:>15} {:<15}",
+            "ipv4 unicast:", "enabled", "enabled", "disabled"
+        )
+    );
+    assert_eq!(
+        row("open:"),
+        format!("   {:<20} {:>15} {:>15} {:15}", "open:", 1, 1, "")
+    );
+    assert!(
+        row("update:").contains(" 0 ") || row("update:").ends_with(' '),
+        "{extensive:?}"
+    );
+
+    let json = blocks.next().expect("json");
+    assert_eq!(json.len(), 1, "{json:?}");
+    let value: serde_json::Value = serde_json::from_str(&json[0]).expect("show neighbor json");
+    let first = &value[0];
+    // ExaBGP's quirk kept: established for less than a second reads `down`.
+    assert!(first["state"] == "up" || first["duration"] == 0, "{value}");
+    assert_eq!(first["fsm"], "ESTABLISHED");
+    assert_eq!(first["local"]["address"], "127.0.0.201");
+    assert_eq!(first["peer"]["address"], "127.0.0.202");
+    assert_eq!(first["peer"]["as"], 65001);
+    assert_eq!(first["families"], serde_json::json!(["ipv4 unicast"]));
+    assert_eq!(first["messages"]["received"]["open"], 1);
+
+    let configuration = blocks.next().expect("configuration");
+    assert_eq!(
+        configuration.first().map(String::as_str),
+        Some("neighbor 127.0.0.202 {"),
+        "{configuration:?}"
+    );
+    assert!(
+        configuration.iter().all(|l| !l.contains("10.0.1.0/24")),
+        "no routes: {configuration:?}"
+    );
+
+    // As ExaBGP 5.0.15 writes it (captured): one route a line.
+    let rib_json = blocks.next().expect("adj-rib json");
+    assert_eq!(
+        rib_json,
+        [
+            "{\"127.0.0.202\": {\"routes\": [{\"prefix\": \"10.0.1.0/24\", \"family\": \"ipv4 unicast\"}]}}",
+            "{\"127.0.0.202\": {\"routes\": [{\"prefix\": \"10.0.2.0/24\", \"family\": \"ipv4 unicast\"}]}}",
+        ]
+    );
+    let inet = blocks.next().expect("inet");
+    assert_eq!(
+        inet,
+        [
+            "127.0.0.202 ipv4 unicast 10.0.1.0/24 next-hop 127.0.0.201",
+            "127.0.0.202 ipv4 unicast 10.0.2.0/24 next-hop 127.0.0.201"
+        ]
+    );
+    let flow = blocks.next().expect("flow");
+    assert!(flow.is_empty(), "{flow:?}");
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}
+
+#[test]
+fn show_adj_rib_json_v2_writes_one_route_dict_a_line() {
+    let dir = run_dir("api-show-v2");
+    let local = Ipv4Addr::new(127, 0, 0, 203);
+    let peer = Ipv4Addr::new(127, 0, 0, 204);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    let script = write_script(
+        &dir,
+        "helper.sh",
+        "exec 3<&0\n\
+         cat <&3 > answers &\n\
+         step() { for i in $(seq 400); do [ -e \"$1\" ] && return 0; sleep 0.05; done; exit 1; }\n\
+         step up\n\
+         echo 'show adj-rib out json'\n\
+         echo 'show adj-rib out l2vpn json'\n\
+         exec sleep 60\n",
+    );
+    let text = format!(
+        "process driver {{ run /bin/sh {script}; encoder text; }}\n\
+         neighbor {peer} {{\n  router-id {local};\n  local-address {local};\n  local-as 65000;\n  \
+         peer-as 65001;\n  connect {port};\n  family {{ ipv4 unicast; }}\n  \
+         api {{ processes [ driver ]; }}\n  \
+         static {{ route 10.0.2.0/24 next-hop self med 5 local-preference 50 \
+         as-path [ 1 2 ] community [ 1:2 ]; }}\n}}\n",
+        port = listener.port()
+    );
+    let mut rexa = Rexa::start(&dir, &text, &[("exabgp.api.show-routes-format", "v2")]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    sink.receive_until_eor(LIMIT, |_| {})
+        .unwrap_or_else(|e| panic!("no EOR: {e}\n{}", rexa.log()));
+    fs::write(dir.join("up"), "").expect("step");
+    let answers = lines_of(&dir, "answers", 3);
+    // ExaBGP 5.0.15's line for the same route (captured), `self` resolved.
+    assert_eq!(
+        answers,
+        [
+            "{\"peer\": {\"address\": \"127.0.0.204\"}, \"route\": {\"nlri\": {\"prefix\": \
+             \"10.0.2.0/24\", \"nexthop\": \"127.0.0.203\", \"family\": {\"afi\": \"ipv4\", \
+             \"safi\": \"unicast\"}}, \"attributes\": {\"as-path\": {\"0\": {\"element\": \
+             \"as-sequence\", \"value\": [1, 2]}}, \"med\": 5, \"local-preference\": 50, \
+             \"community\": [\"1:2\"]}}}",
+            "done",
+            "done",
+        ],
+        "{}",
+        rexa.log()
+    );
     assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
 }

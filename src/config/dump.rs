@@ -53,7 +53,18 @@ fn quote(text: &str) -> String {
     }
 }
 
+/// One neighbor in configuration syntax without its routes (`show neighbor configuration`).
+pub fn neighbor_settings(n: &Neighbor) -> String {
+    let mut out = String::new();
+    neighbor_with(&mut out, n, false);
+    out
+}
+
 fn neighbor(out: &mut String, n: &Neighbor) {
+    neighbor_with(out, n, true);
+}
+
+fn neighbor_with(out: &mut String, n: &Neighbor, with_routes: bool) {
     let _ = writeln!(out, "neighbor {} {{", n.peer_text());
     let mut line = |k: &str, v: String| {
         let _ = writeln!(out, "    {k} {v};");
@@ -185,7 +196,7 @@ fn neighbor(out: &mut String, n: &Neighbor) {
             selection(&api.receive)
         );
     }
-    for route in &n.routes {
+    for route in n.routes.iter().filter(|_| with_routes) {
         let _ = writeln!(out, "    {}", route_line(route));
     }
     for m in &n.operational {

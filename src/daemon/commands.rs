@@ -2,10 +2,11 @@
 //! the adj-rib-outs, watchdogs, EOR, flush/clear, teardown, show, daemon control, acks.
 
 use std::fmt::Write as _;
+use std::net::IpAddr;
 use std::time::Instant;
 
 use crate::api::command::{
-    self, matches_any, Action, Command, NeighborView, ParsedCommand, RibDirection,
+    self, matches_any, Action, Command, NeighborView, ParsedCommand, RibDirection, RibKind,
 };
 use crate::bgp::notification::Notification;
 use crate::peer::FsmLabel;
@@ -13,6 +14,7 @@ use crate::reactor::{Reactor, SessionId};
 use crate::rib::{convert_route, ConfigRoute};
 
 use super::session::NeighborSession;
+use super::show;
 use super::Daemon;
 
 /// What a command asks of the daemon once it has answered.
@@ -232,23 +234,18 @@ impl Daemon {
                 Err("announce operational is not supported by rexa yet".into())
             }
             Command::ShowNeighbor { view, peer } => {
+                // ExaBGP checks `json` first, and its JSON lists every neighbor.
+                if parsed.json {
+                    self.show_neighbor_json(reactor, output);
+                    return Ok(After::Nothing);
+                }
                 match view {
                     NeighborView::Usage => {
-                        output.push(
-                            "usage: show neighbor [summary|extensive|configuration] [<ip>]".into(),
-                        );
-                        output.push("       show neighbor json".into());
+                        output.extend(command::SHOW_NEIGHBOR_USAGE.iter().map(|l| (*l).to_owned()))
                     }
                     NeighborView::Summary => self.show_summary(reactor, peer, output),
-                    NeighborView::Extensive | NeighborView::Configuration => {
-                        return Err(
-                            "show neighbor extensive/configuration is not supported by rexa yet"
-                                .into(),
-                        )
-                    }
-                }
-                if parsed.json {
-                    return Err("show neighbor json is not supported by rexa yet".into());
+                    NeighborView::Extensive => self.show_extensive(reactor, peer, output),
+                    NeighborView::Configuration => self.show_configuration(peer, output),
                 }
                 Ok(After::Nothing)
             }
@@ -256,12 +253,21 @@ impl Daemon {
                 direction,
                 extensive,
                 peer,
-                ..
+                kind,
             } => {
+                let v2 = self.env.api.show_routes_format == "v2";
+                let query = RibQuery {
+                    direction,
+                    extensive,
+                    peer,
+                    kind,
+                    v2_json: parsed.json && v2,
+                };
                 if parsed.json {
-                    return Err("show adj-rib json is not supported by rexa yet".into());
+                    self.show_adj_rib_json(reactor, query, v2, output);
+                } else {
+                    self.show_adj_rib(reactor, query, output);
                 }
-                self.show_adj_rib(reactor, direction, extensive, peer, output);
                 Ok(After::Nothing)
             }
             Command::Shutdown => {
@@ -321,7 +327,7 @@ impl Daemon {
     fn show_summary(
         &self,
         reactor: &Reactor<NeighborSession>,
-        peer: Option<std::net::IpAddr>,
+        peer: Option<IpAddr>,
         output: &mut Vec<String>,
     ) {
         // ExaBGP's header: the `|` takes the separator's place before `#sent`.
@@ -363,68 +369,292 @@ impl Daemon {
         output.extend(rows.into_iter().map(|(_, line)| line));
     }
 
-    /// `show adj-rib out|in [extensive] [<ip>]`: one line per route.
+    /// The report of neighbor `id` (`show neighbor extensive|json`).
+    fn neighbor_report(
+        &self,
+        reactor: &Reactor<NeighborSession>,
+        id: SessionId,
+        now: Instant,
+    ) -> Option<show::Report> {
+        let api = self.apis.get(&id)?;
+        let session = reactor.session(id)?;
+        let facts = show::Session {
+            peer_address: api.identity.peer_address,
+            local_as: api.identity.local_asn,
+            peer_as: api.identity.peer_asn,
+            state: session.peer.label().name(),
+            established_at: api.established_at,
+            negotiation: api.negotiation.as_deref(),
+            sent: session.peer.sent_messages(),
+        };
+        Some(show::Report::new(&api.show, &facts, now))
+    }
+
+    /// The neighbors in a stable order (by address text), those whose description contains
+    /// `peer` when given (ExaBGP's filter is a substring match).
+    fn ordered_ids(&self, peer: Option<IpAddr>) -> Vec<SessionId> {
+        let filter = peer.map(|p| p.to_string());
+        let mut ids: Vec<(&String, SessionId)> = self
+            .apis
+            .iter()
+            .filter(|(_, api)| {
+                filter
+                    .as_deref()
+                    .map_or(true, |p| api.description.contains(p))
+            })
+            .map(|(id, api)| (&api.name, *id))
+            .collect();
+        ids.sort_by(|a, b| a.0.cmp(b.0));
+        ids.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// `show neighbor extensive [<ip>]`: one block per neighbor.
+    fn show_extensive(
+        &self,
+        reactor: &Reactor<NeighborSession>,
+        peer: Option<IpAddr>,
+        output: &mut Vec<String>,
+    ) {
+        let now = Instant::now();
+        for id in self.ordered_ids(peer) {
+            if let Some(report) = self.neighbor_report(reactor, id, now) {
+                report.extensive_lines(output);
+            }
+        }
+    }
+
+    /// `show neighbor configuration [<ip>]`: each neighbor in configuration syntax.
+    fn show_configuration(&self, peer: Option<IpAddr>, output: &mut Vec<String>) {
+        for id in self.ordered_ids(peer) {
+            if let Some(api) = self.apis.get(&id) {
+                output.extend(api.show.configuration.lines().map(str::to_owned));
+            }
+        }
+    }
+
+    /// `show neighbor json`: one JSON array of every neighbor (ExaBGP ignores the filter).
+    fn show_neighbor_json(&self, reactor: &Reactor<NeighborSession>, output: &mut Vec<String>) {
+        let now = Instant::now();
+        let mut line = String::from("[");
+        let mut first = true;
+        for id in self.ordered_ids(None) {
+            if let Some(report) = self.neighbor_report(reactor, id, now) {
+                if !first {
+                    line.push_str(", ");
+                }
+                first = false;
+                report.json_into(&mut line);
+            }
+        }
+        line.push(']');
+        output.push(line);
+    }
+
+    /// The routes of neighbor `id` a `show adj-rib` query lists, in text order:
+    /// (family, NLRI, next-hop, attribute texts).
+    fn rib_routes(
+        &self,
+        reactor: &Reactor<NeighborSession>,
+        id: SessionId,
+        query: &RibQuery,
+    ) -> Vec<ShownRoute> {
+        let mut routes: Vec<ShownRoute> = Vec::new();
+        match query.direction {
+            RibDirection::Out => {
+                let Some(session) = reactor.session(id) else {
+                    return routes;
+                };
+                for (family, nlri, attributes) in session.peer.rib().announced_routes() {
+                    if !show::kind_matches(query.kind, &nlri) {
+                        continue;
+                    }
+                    let next_hop = if let Some(hop) = attributes.next_hop() {
+                        Some(hop.to_string())
+                    } else if attributes.is_self_next_hop() {
+                        // ExaBGP shows `self` resolved: the session's local address.
+                        let local = self.apis.get(&id).map(|a| a.identity.local_address);
+                        Some(local.map_or_else(|| "self".to_owned(), |a| a.to_string()))
+                    } else {
+                        None
+                    };
+                    let texts = attribute_texts(attributes);
+                    routes.push(ShownRoute {
+                        family,
+                        nlri,
+                        next_hop,
+                        attributes: texts,
+                        raw: raw_attributes(query, attributes),
+                    });
+                }
+            }
+            RibDirection::In => {
+                let Some(rib) = self.ribs_in.get(&id) else {
+                    return routes;
+                };
+                for (family, nlri, attributes) in rib.iter() {
+                    if show::kind_matches(query.kind, nlri) {
+                        routes.push(ShownRoute {
+                            family,
+                            nlri: *nlri,
+                            next_hop: attributes.next_hop().map(|hop| hop.to_string()),
+                            attributes: attribute_texts(attributes),
+                            raw: raw_attributes(query, attributes),
+                        });
+                    }
+                }
+            }
+        }
+        routes.sort_by_cached_key(|r| format!("{} {}", r.family, r.nlri));
+        routes
+    }
+
+    /// `show adj-rib out|in [extensive] [<ip>|inet|flow|l2vpn]`: one line per route.
     fn show_adj_rib(
         &self,
         reactor: &Reactor<NeighborSession>,
-        direction: RibDirection,
-        extensive: bool,
-        peer: Option<std::net::IpAddr>,
+        query: RibQuery,
         output: &mut Vec<String>,
     ) {
-        let mut ids: Vec<(&String, &SessionId)> = self
-            .apis
-            .iter()
-            .filter(|(_, api)| peer.map_or(true, |p| p == api.identity.peer_address))
-            .map(|(id, api)| (&api.name, id))
-            .collect();
-        ids.sort_by(|a, b| a.0.cmp(b.0));
-        for (_, id) in ids {
-            let Some(api) = self.apis.get(id) else {
+        for id in self.rib_ids(query.peer) {
+            let Some(api) = self.apis.get(&id) else {
                 continue;
             };
-            let prefix = if extensive {
+            let prefix = if query.extensive {
                 api.description.clone()
             } else {
                 api.identity.peer_address.to_string()
             };
-            let mut lines: Vec<String> = Vec::new();
-            match direction {
-                RibDirection::Out => {
-                    let Some(session) = reactor.session(*id) else {
-                        continue;
-                    };
-                    for (family, nlri, attributes) in session.peer.rib().announced_routes() {
-                        let mut line = format!("{prefix} {family} {nlri}");
-                        if extensive {
-                            if let Some(hop) = attributes.next_hop() {
-                                let _ = write!(line, " next-hop {hop}");
-                            } else if attributes.is_self_next_hop() {
-                                line.push_str(" next-hop self");
-                            }
-                            for attribute in attributes.attributes() {
-                                if let Some(text) = attribute.text_entry() {
-                                    line.push(' ');
-                                    line.push_str(&text);
-                                }
-                            }
-                        }
-                        lines.push(line);
+            for route in self.rib_routes(reactor, id, &query) {
+                let mut line = format!("{prefix} {} {}", route.family, route.nlri);
+                // ExaBGP's NLRI text carries the next-hop; `extensive` adds the attributes.
+                if let Some(hop) = &route.next_hop {
+                    let _ = write!(line, " next-hop {hop}");
+                }
+                if query.extensive {
+                    for text in &route.attributes {
+                        line.push(' ');
+                        line.push_str(text);
                     }
                 }
-                RibDirection::In => {
-                    let Some(rib) = self.ribs_in.get(id) else {
-                        continue;
-                    };
-                    for (family, nlri, _) in rib.iter() {
-                        lines.push(format!("{prefix} {family} {nlri}"));
-                    }
-                }
+                output.push(line);
             }
-            lines.sort();
-            output.extend(lines);
         }
     }
+
+    /// `show adj-rib ... json`: v1, one `{"<ip>": {"routes": [<route>]}}` line per route
+    /// with a prefix (ExaBGP 5.0.15 as captured: one route a line, not cumulative); v2, one `{"peer": {...}, "route": {...}}` line per route.
+    fn show_adj_rib_json(
+        &self,
+        reactor: &Reactor<NeighborSession>,
+        query: RibQuery,
+        v2: bool,
+        output: &mut Vec<String>,
+    ) {
+        let now = Instant::now();
+        for id in self.rib_ids(query.peer) {
+            let Some(api) = self.apis.get(&id) else {
+                continue;
+            };
+            let address = api.identity.peer_address.to_string();
+            // With `extensive` the neighbor's report joins in (v1: after the routes; v2: its
+            // `peer` replaces the address, the route comes last).
+            let mut report_keys = String::new();
+            if query.extensive {
+                if let Some(r) = self.neighbor_report(reactor, id, now) {
+                    r.json_fields(&mut report_keys, v2);
+                }
+            }
+            for route in self.rib_routes(reactor, id, &query) {
+                let mut line = String::from("{");
+                if v2 {
+                    if report_keys.is_empty() {
+                        line.push_str("\"peer\": {\"address\": ");
+                        show::json_string(&mut line, &address);
+                        line.push('}');
+                    } else {
+                        line.push_str(&report_keys);
+                    }
+                    line.push_str(", \"route\": ");
+                    show::v2_route(
+                        route.family,
+                        &route.nlri,
+                        route.next_hop.as_deref(),
+                        &route.raw,
+                        &mut line,
+                    );
+                    line.push('}');
+                } else {
+                    show::json_string(&mut line, &address);
+                    line.push_str(": {\"routes\": [");
+                    if !show::v1_route(route.family, &route.nlri, &mut line) {
+                        continue;
+                    }
+                    line.push(']');
+                    if !report_keys.is_empty() {
+                        line.push_str(", ");
+                        line.push_str(&report_keys);
+                    }
+                    line.push_str("}}");
+                }
+                output.push(line);
+            }
+        }
+    }
+
+    /// The neighbors `show adj-rib` covers: all, or those with address `peer`.
+    fn rib_ids(&self, peer: Option<IpAddr>) -> Vec<SessionId> {
+        let mut ids: Vec<(&String, SessionId)> = self
+            .apis
+            .iter()
+            .filter(|(_, api)| peer.map_or(true, |p| p == api.identity.peer_address))
+            .map(|(id, api)| (&api.name, *id))
+            .collect();
+        ids.sort_by(|a, b| a.0.cmp(b.0));
+        ids.into_iter().map(|(_, id)| id).collect()
+    }
+}
+
+/// What `show adj-rib` asked for.
+struct RibQuery {
+    direction: RibDirection,
+    extensive: bool,
+    peer: Option<IpAddr>,
+    kind: RibKind,
+    /// The attributes are wanted as v2 JSON.
+    v2_json: bool,
+}
+
+/// One route as `show adj-rib` shows it.
+struct ShownRoute {
+    family: crate::bgp::family::Family,
+    nlri: crate::bgp::nlri::Nlri,
+    /// `next-hop` text (extensive form): an address or `self`.
+    next_hop: Option<String>,
+    /// The other attributes in configuration syntax.
+    attributes: Vec<String>,
+    /// The attributes themselves (v2 JSON), when the query asks for them.
+    raw: Vec<crate::bgp::attribute::Attribute>,
+}
+
+/// A route's attributes for v2 JSON (none otherwise).
+fn raw_attributes(
+    query: &RibQuery,
+    attributes: &crate::rib::PathAttributes,
+) -> Vec<crate::bgp::attribute::Attribute> {
+    if query.v2_json {
+        attributes.attributes().to_vec()
+    } else {
+        Vec::new()
+    }
+}
+
+/// A route's attributes (next-hop aside) in configuration syntax, for `extensive`.
+fn attribute_texts(attributes: &crate::rib::PathAttributes) -> Vec<String> {
+    attributes
+        .attributes()
+        .iter()
+        .filter_map(|a| a.text_entry())
+        .collect()
 }
 
 fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &ConfigRoute) {

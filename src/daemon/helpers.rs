@@ -67,6 +67,8 @@ pub(super) struct NeighborApi {
     /// The bytes of the received message being reported, for the `header` / `body` hex of
     /// its decoded event (`consolidate`).
     pub last_packet: Option<Box<[u8]>>,
+    /// What `show neighbor extensive|configuration|json` reports beyond the above.
+    pub show: super::show::ShowState,
 }
 
 impl NeighborApi {
@@ -97,6 +99,7 @@ impl NeighborApi {
             negotiation: None,
             sent_context: Negotiated::default(),
             last_packet: None,
+            show: super::show::ShowState::new(neighbor, std::time::Instant::now()),
         }
     }
 

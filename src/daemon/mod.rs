@@ -9,6 +9,7 @@ mod commands;
 mod helpers;
 pub mod session;
 pub mod settings;
+mod show;
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
@@ -652,6 +653,7 @@ impl Owner<NeighborSession> for Daemon {
                 if let Some(local) = reactor.session(id).and_then(|s| s.local_address) {
                     api.identity.local_address = local.ip();
                 }
+                api.show.connected = true;
                 helpers.emit(reactor, api, &helpers::Event::State("connected", None));
             }
             PeerEvent::Negotiated(n) => {
@@ -691,6 +693,7 @@ impl Owner<NeighborSession> for Daemon {
                 log::log!(level, "neighbor {name}: session down: {reason}");
                 api.established_at = None;
                 api.last_packet = None;
+                api.show.reset(Instant::now());
                 let reason = reason.to_string();
                 helpers.emit(reactor, api, &helpers::Event::State("down", Some(&reason)));
             }
@@ -725,6 +728,10 @@ impl Owner<NeighborSession> for Daemon {
                 helpers.emit(reactor, api, &helpers::Event::Message(report));
             }
             PeerEvent::Received(message) => {
+                api.show.received.count(message.kind());
+                if let Message::Open(open) = &*message {
+                    api.show.peer_open = Some(show::PeerOpen::of(open));
+                }
                 let packet = api.last_packet.take();
                 let report = helpers::MessageReport {
                     direction: Direction::Receive,

@@ -297,6 +297,8 @@ pub struct Peer {
     stopping: bool,
     /// The local address of the current connection (what `next-hop self` becomes).
     local_address: Option<std::net::IpAddr>,
+    /// Messages written, by type, since the peer was created.
+    sent_messages: MessageCounts,
 }
 
 impl Peer {
@@ -317,7 +319,13 @@ impl Peer {
             shutdown: None,
             stopping: false,
             local_address: None,
+            sent_messages: MessageCounts::default(),
         }
+    }
+
+    /// Messages written to the peer so far, by type.
+    pub fn sent_messages(&self) -> &MessageCounts {
+        &self.sent_messages
     }
 
     /// The connection's local address, known once TCP is up; routes configured with
@@ -404,7 +412,13 @@ impl Peer {
         }
         let from = output.len();
         Message::Open(self.settings.open()).encode(output, &Negotiated::default());
-        report_sent(&mut self.events, self.settings.report_sent, output, from);
+        report_sent(
+            &mut self.events,
+            &mut self.sent_messages,
+            self.settings.report_sent,
+            output,
+            from,
+        );
         self.set_state(State::OpenSent {
             direction,
             deadline: now + self.settings.open_wait,
@@ -488,7 +502,13 @@ impl Peer {
                     session.keepalive_at = session.keepalive_interval().map(|i| now + i);
                     let from = output.len();
                     Message::Keepalive.encode(output, &session.negotiated);
-                    report_sent(&mut self.events, self.settings.report_sent, output, from);
+                    report_sent(
+                        &mut self.events,
+                        &mut self.sent_messages,
+                        self.settings.report_sent,
+                        output,
+                        from,
+                    );
                 }
                 None
             }
@@ -733,7 +753,13 @@ impl Peer {
         let from = output.len();
         Message::Keepalive.encode(output, &session.negotiated);
         self.events.push(PeerEvent::Negotiated(report));
-        report_sent(&mut self.events, self.settings.report_sent, output, from);
+        report_sent(
+            &mut self.events,
+            &mut self.sent_messages,
+            self.settings.report_sent,
+            output,
+            from,
+        );
         self.set_state(State::OpenConfirm { direction, session });
         None
     }
@@ -767,7 +793,13 @@ impl Peer {
             let batch = ((OUTPUT_HIGH_WATER - used) / largest).clamp(1, budget);
             let from = output.len();
             let drained = self.rib.drain(output, batch);
-            report_sent(&mut self.events, self.settings.report_sent, output, from);
+            report_sent(
+                &mut self.events,
+                &mut self.sent_messages,
+                self.settings.report_sent,
+                output,
+                from,
+            );
             if drained == Drained::Done {
                 session.table_sent = true;
                 return false;
@@ -782,7 +814,13 @@ impl Peer {
         if self.state.has_connection() {
             let from = output.len();
             Message::Notification(notification.clone()).encode(output, &Negotiated::default());
-            report_sent(&mut self.events, self.settings.report_sent, output, from);
+            report_sent(
+                &mut self.events,
+                &mut self.sent_messages,
+                self.settings.report_sent,
+                output,
+                from,
+            );
         }
         let reason = CloseReason::NotificationSent(notification);
         self.close(now, reason.clone());
@@ -822,14 +860,40 @@ impl Peer {
 
 /// Reports each whole message of `output[from..]` (what was just written) as
 /// [`PeerEvent::Sent`] when `enabled`; costs nothing otherwise.
-fn report_sent(events: &mut Vec<PeerEvent>, enabled: bool, output: &[u8], from: usize) {
-    if !enabled {
-        return;
-    }
+fn report_sent(
+    events: &mut Vec<PeerEvent>,
+    counts: &mut MessageCounts,
+    enabled: bool,
+    output: &[u8],
+    from: usize,
+) {
     let mut rest = output.get(from..).unwrap_or_default();
     while let Ok(Some(len)) = message::frame(rest, crate::bgp::negotiated::EXTENDED_MAX_MESSAGE) {
         let (one, tail) = rest.split_at(len.min(rest.len()));
-        events.push(PeerEvent::Sent(Box::from(one)));
+        counts.count(one.get(message::HEADER_LEN - 1).copied().unwrap_or(0));
+        if enabled {
+            events.push(PeerEvent::Sent(Box::from(one)));
+        }
         rest = tail;
+    }
+}
+
+/// Messages of each type, by type code (`show neighbor extensive`'s Message Statistic).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MessageCounts {
+    by_kind: [u64; 8],
+}
+
+impl MessageCounts {
+    /// One more message of type `kind` (codes beyond the table are not counted).
+    pub fn count(&mut self, kind: u8) {
+        if let Some(slot) = self.by_kind.get_mut(usize::from(kind)) {
+            *slot = slot.saturating_add(1);
+        }
+    }
+
+    /// The messages of type `kind` counted so far.
+    pub fn of(&self, kind: u8) -> u64 {
+        self.by_kind.get(usize::from(kind)).copied().unwrap_or(0)
     }
 }
