@@ -48,7 +48,7 @@ const ENVELOPE: Envelope<'static> = Envelope {
 
 /// Whether rexa decodes this family's NLRI (the others are carried opaque for now).
 fn covered(family: Family) -> bool {
-    NlriKind::of(family).is_some() || is_flow_family(family)
+    NlriKind::of(family).is_some() || is_flow_family(family) || family == Family::L2VPN_EVPN
 }
 
 /// A short name for a family that is not covered, for the pending list.

@@ -4,6 +4,7 @@
 pub mod attribute;
 pub mod capability;
 pub mod error;
+pub mod evpn;
 pub mod family;
 pub mod flow;
 pub mod message;
