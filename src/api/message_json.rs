@@ -702,6 +702,8 @@ enum Routes<'a> {
     /// FlowSpec routes and the MP_REACH next-hop they are shown with (none in withdrawals).
     Flow(&'a [FlowNlri], Option<IpAddr>),
     Evpn(&'a [crate::bgp::evpn::EvpnNlri]),
+    /// BGP-LS routes and the MP_REACH next-hop node and prefix routes show.
+    LinkState(&'a [crate::bgp::linkstate::LinkStateNlri], Option<IpAddr>),
     Opaque(&'a [u8]),
 }
 
@@ -711,6 +713,7 @@ impl Routes<'_> {
             Routes::Decoded(routes) => routes.is_empty(),
             Routes::Flow(routes, _) => routes.is_empty(),
             Routes::Evpn(routes) => routes.is_empty(),
+            Routes::LinkState(routes, _) => routes.is_empty(),
             Routes::Opaque(bytes) => bytes.is_empty(),
         }
     }
@@ -721,6 +724,7 @@ fn routes_of(nlri: &MpNlri) -> Routes<'_> {
         MpNlri::Decoded(routes) => Routes::Decoded(routes),
         MpNlri::Flow(routes) => Routes::Flow(routes, None),
         MpNlri::Evpn(routes) => Routes::Evpn(routes),
+        MpNlri::LinkState(routes) => Routes::LinkState(routes, None),
         MpNlri::Opaque(bytes) => Routes::Opaque(bytes),
     }
 }
@@ -755,6 +759,7 @@ fn route_sources(update: &Update) -> RouteSources<'_> {
     for reach in update.mp_reach() {
         let routes = match routes_of(&reach.nlri) {
             Routes::Flow(routes, _) => Routes::Flow(routes, reach.next_hop.address()),
+            Routes::LinkState(routes, _) => Routes::LinkState(routes, reach.next_hop.address()),
             routes => routes,
         };
         if routes.is_empty() {
@@ -833,6 +838,15 @@ fn write_routes(w: &mut JsonWriter<'_>, routes: Routes<'_>, first: &mut bool, co
                 }
                 *first = false;
                 write_evpn(w, route);
+            }
+        }
+        Routes::LinkState(routes, next_hop) => {
+            for route in routes {
+                if !*first {
+                    w.raw(", ");
+                }
+                *first = false;
+                w.raw(&route.json(next_hop));
             }
         }
         Routes::Opaque(bytes) => {

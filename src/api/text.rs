@@ -623,6 +623,11 @@ pub fn write_update_event(
                         lines.withdrawn(out, Route::Opaque(route.raw()));
                     }
                 }
+                MpNlri::LinkState(routes) => {
+                    for route in routes {
+                        lines.withdrawn(out, Route::Opaque(route.raw()));
+                    }
+                }
                 MpNlri::Opaque(bytes) if !bytes.is_empty() => {
                     lines.withdrawn(out, Route::Opaque(bytes));
                 }
@@ -650,6 +655,11 @@ pub fn write_update_event(
                     }
                 }
                 MpNlri::Evpn(routes) => {
+                    for route in routes {
+                        announce(out, Route::Opaque(route.raw()));
+                    }
+                }
+                MpNlri::LinkState(routes) => {
                     for route in routes {
                         announce(out, Route::Opaque(route.raw()));
                     }

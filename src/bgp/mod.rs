@@ -7,6 +7,7 @@ pub mod error;
 pub mod evpn;
 pub mod family;
 pub mod flow;
+pub mod linkstate;
 pub mod message;
 pub mod mp;
 pub mod mup;
