@@ -428,6 +428,46 @@ fn attribute_tlv(code: u16, v: &[u8]) -> Option<Vec<Shown>> {
     }
 }
 
+/// Why a BGP-LS attribute value is malformed (RFC 9552 §8.2.2: the attribute is discarded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkStateFault {
+    /// A TLV runs past the end of the attribute.
+    TlvTruncated,
+    /// A TLV of a known type whose value does not fit it.
+    TlvMalformed { code: u16, len: usize },
+}
+
+impl std::fmt::Display for LinkStateFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinkStateFault::TlvTruncated => f.write_str("a BGP-LS TLV runs past the attribute"),
+            LinkStateFault::TlvMalformed { code, len } => {
+                write!(f, "BGP-LS TLV {code} of {len} bytes is malformed")
+            }
+        }
+    }
+}
+
+/// Checks a BGP-LS attribute value: every TLV inside it, and every TLV of a type with a
+/// rendering parses (ExaBGP discards the attribute otherwise).
+pub fn check_attribute(value: &[u8]) -> Result<(), LinkStateFault> {
+    for tlv in tlvs(value) {
+        let (code, v) = tlv.ok_or(LinkStateFault::TlvTruncated)?;
+        if is_known_attribute_tlv(code) && attribute_tlv(code, v).is_none() {
+            return Err(LinkStateFault::TlvMalformed { code, len: v.len() });
+        }
+    }
+    Ok(())
+}
+
+/// The attribute TLV types [`attribute_tlv`] renders.
+fn is_known_attribute_tlv(code: u16) -> bool {
+    matches!(
+        code,
+        1026..=1031 | 1034 | 1035 | 1088..=1092 | 1095 | 1099 | 1106 | 1107 | 1155 | 1170
+    )
+}
+
 /// ExaBGP 5's JSON object for a BGP-LS attribute value (`{ "igp-metric": 1 }`), or None
 /// when its TLVs do not parse. Keys follow the TLVs' order; TLVs without a rendering are
 /// shown as `"generic-lsid-<code>": ["0x<HEX>"]`, repeated ones gathered in one list.
@@ -514,6 +554,20 @@ mod tests {
         assert_eq!(
             routes[0].json(None),
             r#"{ "code": 1, "parsed": false, "raw": "0001000109" }"#
+        );
+    }
+
+    #[test]
+    fn malformed_attribute_tlvs() {
+        assert_eq!(check_attribute(&hex("04470003000001")), Ok(()));
+        assert_eq!(check_attribute(&hex("07D00001FF")), Ok(()));
+        assert_eq!(
+            check_attribute(&hex("04470000")),
+            Err(LinkStateFault::TlvMalformed { code: 1095, len: 0 })
+        );
+        assert_eq!(
+            check_attribute(&hex("044700")),
+            Err(LinkStateFault::TlvTruncated)
         );
     }
 
