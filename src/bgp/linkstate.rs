@@ -211,6 +211,24 @@ fn spaced_list(items: &[String]) -> String {
     format!("[ {} ]", items.join(", "))
 }
 
+/// `text` as a JSON string: quotes, backslashes and control characters escaped.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn push_hex(out: &mut String, bytes: &[u8]) {
     for byte in bytes {
         let _ = write!(out, "{byte:02X}");
@@ -368,10 +386,7 @@ fn sr_adjacency(v: &[u8]) -> Option<String> {
 fn attribute_tlv(code: u16, v: &[u8]) -> Option<Vec<Shown>> {
     let key = |name: &'static str, text: String| Some(vec![Shown::Key(name, text)]);
     match code {
-        1026 => key(
-            "node-name",
-            format!("\"{}\"", String::from_utf8_lossy(v).escape_default()),
-        ),
+        1026 => key("node-name", json_string(&String::from_utf8_lossy(v))),
         1027 => key("area-id", format!("\"{}\"", uint(v)?)),
         1028 | 1029 => Some(vec![Shown::Item(
             "local-te-router-ids".to_owned(),
@@ -554,6 +569,18 @@ mod tests {
         assert_eq!(
             routes[0].json(None),
             r#"{ "code": 1, "parsed": false, "raw": "0001000109" }"#
+        );
+    }
+
+    #[test]
+    fn node_name_is_a_json_string() {
+        assert_eq!(
+            attribute_json(&hex("04020004613C225C")).as_deref(),
+            Some(r#"{ "node-name": "a<\"\\" }"#)
+        );
+        assert_eq!(
+            attribute_json(&hex("0402000101")).as_deref(),
+            Some(r#"{ "node-name": "\u0001" }"#)
         );
     }
 
