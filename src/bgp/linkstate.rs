@@ -279,11 +279,19 @@ fn node_descriptors(out: &mut String, value: &[u8]) -> Option<()> {
     Some(())
 }
 
-/// A bandwidth in IEEE single precision, as Python prints the float.
+/// A bandwidth in IEEE single precision, as Python prints the float (`1e+17` with its
+/// sign). NaN and the infinities have no JSON form: the TLV is malformed.
 fn float_text(value: &[u8]) -> Option<String> {
     let bits = <[u8; 4]>::try_from(value).ok()?;
     let value = f64::from(f32::from_be_bytes(bits));
-    Some(format!("{value:?}"))
+    if !value.is_finite() {
+        return None;
+    }
+    let text = format!("{value:?}");
+    if text.contains('e') && !text.contains("e-") {
+        return Some(text.replace('e', "e+"));
+    }
+    Some(text)
 }
 
 fn uint(value: &[u8]) -> Option<u64> {
@@ -582,6 +590,20 @@ mod tests {
             attribute_json(&hex("0402000101")).as_deref(),
             Some(r#"{ "node-name": "\u0001" }"#)
         );
+    }
+
+    #[test]
+    fn bandwidths_are_finite_json_numbers() {
+        assert_eq!(
+            attribute_json(&hex("044100044CEE6B28")).as_deref(),
+            Some(r#"{ "maximum-link-bandwidth": 125000000.0 }"#)
+        );
+        assert_eq!(
+            attribute_json(&hex("044100045C000000")).as_deref(),
+            Some(r#"{ "maximum-link-bandwidth": 1.4411518807585587e+17 }"#)
+        );
+        // NaN: no JSON form, the attribute is discarded.
+        assert!(check_attribute(&hex("044100047FC00000")).is_err());
     }
 
     #[test]
