@@ -15,6 +15,12 @@
 //!   decoder says 10.0.0.2: the library check uses the fixtures' value, the binary check
 //!   ignores the key.
 //!
+//! * the BGP-LS fixtures were written by a later ExaBGP whose BGP-LS keys differ from
+//!   5.0.15's (`ip-reachability-tlv` with its length, `area-ids`, `local-router-ids`,
+//!   `sr-adjs`, named delay TLVs, ...): for the vectors that have a `fixture-<name>` case
+//!   in `tests/data/exabgp5_decode.tsv`, the expected message is 5.0.15's output there
+//!   (the golden test checks it byte for byte).
+//!
 //! The `.ci` messages are decoded in the context of the file's configuration (its first
 //! neighbor, through `rexa decode -c`'s code path): ADD-PATH, 4-octet AS and the neighbor
 //! identity the JSON reports.
@@ -48,7 +54,10 @@ const ENVELOPE: Envelope<'static> = Envelope {
 
 /// Whether rexa decodes this family's NLRI (the others are carried opaque for now).
 fn covered(family: Family) -> bool {
-    NlriKind::of(family).is_some() || is_flow_family(family)
+    NlriKind::of(family).is_some()
+        || is_flow_family(family)
+        || family == Family::L2VPN_EVPN
+        || family == rexa::bgp::linkstate::BGP_LS_FAMILY
 }
 
 /// A short name for a family that is not covered, for the pending list.
@@ -212,6 +221,20 @@ fn expected_as_exabgp5(expected: &Value) -> Value {
     expected
 }
 
+/// What ExaBGP 5.0.15 printed for this decoding vector, when the golden file has it as
+/// `fixture-<name>` (see the module comment), as JSON.
+fn exabgp5_output(name: &str) -> Option<Value> {
+    let wanted = format!("fixture-{name}\t");
+    let line = include_str!("data/exabgp5_decode.tsv")
+        .lines()
+        .find(|l| l.starts_with(&wanted))?;
+    let output = line.rsplit('\t').next()?;
+    if output.starts_with('{') {
+        return serde_json::from_str(output).ok();
+    }
+    serde_json::from_str(&format!("{{ {output}")).ok()
+}
+
 /// Runs the library decoder and parses its (first) JSON line.
 fn decode_json(bytes: &[u8], setup: &DecodeSetup) -> Result<Value, String> {
     let mut out = Vec::new();
@@ -308,7 +331,17 @@ fn decoding_vector_files() {
                 continue;
             }
         }
-        let expected = expected_as_exabgp5(&vector.json);
+        let mut expected = expected_as_exabgp5(&vector.json);
+        if let Some(exabgp5) = exabgp5_output(&vector.name) {
+            match exabgp5.pointer("/neighbor/message") {
+                Some(message) => {
+                    if let Some(slot) = expected.pointer_mut("/neighbor/message") {
+                        *slot = message.clone();
+                    }
+                }
+                None => expected = exabgp5,
+            }
+        }
         let setup = DecodeSetup {
             context: ctx,
             json: Default::default(),

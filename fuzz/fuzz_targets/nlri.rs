@@ -1,6 +1,6 @@
 //! NLRI fields of every decoded family (unicast, multicast, labeled, VPN, VPLS, MUP, SR
-//! Policy, FlowSpec; with or without ADD-PATH; announce or withdraw), next-hop fields and
-//! MP_REACH/MP_UNREACH values.
+//! Policy, FlowSpec, EVPN, BGP-LS; with or without ADD-PATH; announce or withdraw), next-hop
+//! fields, MP_REACH/MP_UNREACH values and (the same bytes) a BGP-LS attribute value.
 //! Input: family selector, mode bits, then the bytes. Every decoded route must re-encode to
 //! the same route, in the number of bytes `encoded_len` promises.
 #![no_main]
@@ -8,14 +8,16 @@
 use std::fmt::Write as _;
 
 use libfuzzer_sys::fuzz_target;
+use rexa::bgp::evpn::EvpnNlri;
 use rexa::bgp::flow::{is_flow_family, FlowInline, FlowNlri};
+use rexa::bgp::linkstate::{attribute_json, LinkStateNlri, BGP_LS_FAMILY};
 use rexa::bgp::mp::{MpReach, MpUnreach};
 use rexa::bgp::nlri::{decode_all, NextHop, NlriIter, NlriKind};
 use rexa::bgp::{Afi, Family, Safi};
 use rexa_fuzz::{assert_round_trip, context, exercise_error};
 
-/// The families an input can pick; the last one (EVPN) is carried opaque.
-const FAMILIES: [Family; 18] = [
+/// The families an input can pick.
+const FAMILIES: [Family; 19] = [
     Family::IPV4_UNICAST,
     Family::IPV6_UNICAST,
     Family::IPV4_MULTICAST,
@@ -34,6 +36,7 @@ const FAMILIES: [Family; 18] = [
     Family::IPV6_FLOW,
     Family::IPV6_FLOW_VPN,
     Family::L2VPN_EVPN,
+    BGP_LS_FAMILY,
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -77,6 +80,38 @@ fuzz_target!(|data: &[u8]| {
                     break;
                 }
             }
+        }
+    }
+
+    if family == Family::L2VPN_EVPN {
+        // Every route keeps its exact bytes; its fields, when they parse, render.
+        match EvpnNlri::decode_all(bytes, family) {
+            Ok(routes) => {
+                let mut again = Vec::new();
+                for route in &routes {
+                    route.encode(&mut again);
+                    let _ = route.route().map(|r| r.name());
+                }
+                assert_eq!(again, bytes);
+            }
+            Err(e) => exercise_error(&e.into()),
+        }
+    }
+    if family == BGP_LS_FAMILY {
+        match LinkStateNlri::decode_all(bytes, family) {
+            Ok(routes) => {
+                let mut again = Vec::new();
+                for route in &routes {
+                    route.encode(&mut again);
+                    let json = route.json(None);
+                    assert!(json.starts_with('{') && json.ends_with('}'), "{json}");
+                }
+                assert_eq!(again, bytes);
+            }
+            Err(e) => exercise_error(&e.into()),
+        }
+        if let Some(json) = attribute_json(bytes) {
+            assert!(json.starts_with("{ ") && json.ends_with(" }"), "{json}");
         }
     }
 

@@ -701,6 +701,9 @@ enum Routes<'a> {
     Decoded(&'a [Nlri]),
     /// FlowSpec routes and the MP_REACH next-hop they are shown with (none in withdrawals).
     Flow(&'a [FlowNlri], Option<IpAddr>),
+    Evpn(&'a [crate::bgp::evpn::EvpnNlri]),
+    /// BGP-LS routes and the MP_REACH next-hop node and prefix routes show.
+    LinkState(&'a [crate::bgp::linkstate::LinkStateNlri], Option<IpAddr>),
     Opaque(&'a [u8]),
 }
 
@@ -709,6 +712,8 @@ impl Routes<'_> {
         match self {
             Routes::Decoded(routes) => routes.is_empty(),
             Routes::Flow(routes, _) => routes.is_empty(),
+            Routes::Evpn(routes) => routes.is_empty(),
+            Routes::LinkState(routes, _) => routes.is_empty(),
             Routes::Opaque(bytes) => bytes.is_empty(),
         }
     }
@@ -718,6 +723,8 @@ fn routes_of(nlri: &MpNlri) -> Routes<'_> {
     match nlri {
         MpNlri::Decoded(routes) => Routes::Decoded(routes),
         MpNlri::Flow(routes) => Routes::Flow(routes, None),
+        MpNlri::Evpn(routes) => Routes::Evpn(routes),
+        MpNlri::LinkState(routes) => Routes::LinkState(routes, None),
         MpNlri::Opaque(bytes) => Routes::Opaque(bytes),
     }
 }
@@ -752,6 +759,7 @@ fn route_sources(update: &Update) -> RouteSources<'_> {
     for reach in update.mp_reach() {
         let routes = match routes_of(&reach.nlri) {
             Routes::Flow(routes, _) => Routes::Flow(routes, reach.next_hop.address()),
+            Routes::LinkState(routes, _) => Routes::LinkState(routes, reach.next_hop.address()),
             routes => routes,
         };
         if routes.is_empty() {
@@ -821,6 +829,24 @@ fn write_routes(w: &mut JsonWriter<'_>, routes: Routes<'_>, first: &mut bool, co
                 }
                 *first = false;
                 write_flow_nlri(w, route, next_hop);
+            }
+        }
+        Routes::Evpn(routes) => {
+            for route in routes {
+                if !*first {
+                    w.raw(", ");
+                }
+                *first = false;
+                write_evpn(w, route);
+            }
+        }
+        Routes::LinkState(routes, next_hop) => {
+            for route in routes {
+                if !*first {
+                    w.raw(", ");
+                }
+                *first = false;
+                w.raw(&route.json(next_hop));
             }
         }
         Routes::Opaque(bytes) => {
@@ -1098,6 +1124,99 @@ fn write_prefix(w: &mut JsonWriter<'_>, prefix: Prefix) {
 }
 
 /// NLRI of a family rexa does not decode yet, as one object holding the raw bytes.
+/// An EVPN route as ExaBGP shows it: code, parsed, raw, then the fields of its type.
+fn write_evpn(w: &mut JsonWriter<'_>, route: &crate::bgp::evpn::EvpnNlri) {
+    use crate::bgp::evpn::{esi_text, mac_text, EvpnRoute};
+    let fields = route.route();
+    w.raw("{ \"code\": ").u32(route.code().into());
+    w.raw(", \"parsed\": ").bool(fields.is_some());
+    w.raw(", \"raw\": \"").hex_upper(route.raw()).raw("\"");
+    let Some(fields) = fields else {
+        w.raw(" }");
+        return;
+    };
+    w.raw(", \"name\": ").string(fields.name());
+    let label = |w: &mut JsonWriter<'_>, label: Option<u32>| match label {
+        Some(0) => {
+            w.raw(", \"label\": [ [0] ]");
+        }
+        Some(raw) => {
+            w.raw(", \"label\": [ [")
+                .u32(raw >> 4)
+                .raw(", ")
+                .u32(raw)
+                .raw("] ]");
+        }
+        None => {}
+    };
+    match fields {
+        EvpnRoute::EthernetAutoDiscovery {
+            rd,
+            esi,
+            ethernet_tag,
+            label: l,
+        } => {
+            w.raw(", \"rd\": ").display_string(rd);
+            w.raw(", \"esi\": ").string(&esi_text(&esi));
+            w.raw(", \"ethernet-tag\": ").u32(ethernet_tag);
+            label(w, l);
+        }
+        EvpnRoute::MacIp {
+            rd,
+            esi,
+            ethernet_tag,
+            mac,
+            label: l,
+            ip,
+        } => {
+            w.raw(", \"rd\": ").display_string(rd);
+            w.raw(", \"esi\": ").string(&esi_text(&esi));
+            w.raw(", \"ethernet-tag\": ").u32(ethernet_tag);
+            w.raw(", \"mac\": ").string(&mac_text(&mac));
+            label(w, l);
+            if let Some(ip) = ip {
+                w.raw(", \"ip\": ").ip_string(ip);
+            }
+        }
+        EvpnRoute::InclusiveMulticast {
+            rd,
+            ethernet_tag,
+            ip,
+        } => {
+            w.raw(", \"rd\": ").display_string(rd);
+            w.raw(", \"ethernet-tag\": ").u32(ethernet_tag);
+            if let Some(ip) = ip {
+                w.raw(", \"ip\": ").ip_string(ip);
+            }
+        }
+        EvpnRoute::EthernetSegment { rd, esi, ip } => {
+            w.raw(", \"rd\": ").display_string(rd);
+            w.raw(", \"esi\": ").string(&esi_text(&esi));
+            if let Some(ip) = ip {
+                w.raw(", \"ip\": ").ip_string(ip);
+            }
+        }
+        EvpnRoute::IpPrefix {
+            rd,
+            esi,
+            ethernet_tag,
+            label: l,
+            prefix_len,
+            prefix,
+            gateway,
+        } => {
+            w.raw(", \"rd\": ").display_string(rd);
+            w.raw(", \"esi\": ").string(&esi_text(&esi));
+            w.raw(", \"ethernet-tag\": ").u32(ethernet_tag);
+            label(w, l);
+            w.raw(", \"ip\": ").ip_string(prefix);
+            w.raw(", \"iplen\": ").u32(prefix_len.into());
+            w.raw(", \"gateway\": ").ip_string(gateway);
+        }
+    }
+    w.raw(" }");
+}
+
 fn write_opaque_nlri(w: &mut JsonWriter<'_>, bytes: &[u8]) {
     w.raw("{ \"parsed\": false, \"raw\": \"0x")
         .hex_upper(bytes)

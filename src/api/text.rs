@@ -618,6 +618,16 @@ pub fn write_update_event(
                         lines.withdrawn(out, Route::Flow(route));
                     }
                 }
+                MpNlri::Evpn(routes) => {
+                    for route in routes {
+                        lines.withdrawn(out, Route::Opaque(route.raw()));
+                    }
+                }
+                MpNlri::LinkState(routes) => {
+                    for route in routes {
+                        lines.withdrawn(out, Route::Opaque(route.raw()));
+                    }
+                }
                 MpNlri::Opaque(bytes) if !bytes.is_empty() => {
                     lines.withdrawn(out, Route::Opaque(bytes));
                 }
@@ -642,6 +652,16 @@ pub fn write_update_event(
                 MpNlri::Flow(routes) => {
                     for route in routes {
                         announce(out, Route::Flow(route));
+                    }
+                }
+                MpNlri::Evpn(routes) => {
+                    for route in routes {
+                        announce(out, Route::Opaque(route.raw()));
+                    }
+                }
+                MpNlri::LinkState(routes) => {
+                    for route in routes {
+                        announce(out, Route::Opaque(route.raw()));
                     }
                 }
                 MpNlri::Opaque(bytes) if !bytes.is_empty() => announce(out, Route::Opaque(bytes)),

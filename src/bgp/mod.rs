@@ -4,8 +4,10 @@
 pub mod attribute;
 pub mod capability;
 pub mod error;
+pub mod evpn;
 pub mod family;
 pub mod flow;
+pub mod linkstate;
 pub mod message;
 pub mod mp;
 pub mod mup;

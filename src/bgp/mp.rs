@@ -8,8 +8,10 @@
 //!
 //! An MP_UNREACH_NLRI without NLRI is the End-of-RIB marker of its family (RFC 4724).
 
+use super::evpn::EvpnNlri;
 use super::family::{Afi, Family, Safi};
 use super::flow::{is_flow_family, FlowNlri};
+use super::linkstate::{LinkStateNlri, BGP_LS_FAMILY};
 use super::negotiated::Negotiated;
 use super::nlri::{decode_all, NextHop, Nlri, NlriError, NlriIter, NlriKind};
 use super::wire::Reader;
@@ -22,6 +24,10 @@ pub enum MpNlri {
     Decoded(Vec<Nlri>),
     /// FlowSpec routes (ipv4/ipv6 flow and flow-vpn).
     Flow(Vec<FlowNlri>),
+    /// EVPN routes (l2vpn evpn), each kept as received.
+    Evpn(Vec<EvpnNlri>),
+    /// BGP-LS routes (bgp-ls bgp-ls), each kept as received.
+    LinkState(Vec<LinkStateNlri>),
     Opaque(Vec<u8>),
 }
 
@@ -31,6 +37,8 @@ impl MpNlri {
         match self {
             MpNlri::Decoded(routes) => routes.is_empty(),
             MpNlri::Flow(routes) => routes.is_empty(),
+            MpNlri::Evpn(routes) => routes.is_empty(),
+            MpNlri::LinkState(routes) => routes.is_empty(),
             MpNlri::Opaque(bytes) => bytes.is_empty(),
         }
     }
@@ -39,7 +47,7 @@ impl MpNlri {
     pub fn routes(&self) -> &[Nlri] {
         match self {
             MpNlri::Decoded(routes) => routes,
-            MpNlri::Flow(_) | MpNlri::Opaque(_) => &[],
+            MpNlri::Flow(_) | MpNlri::Evpn(_) | MpNlri::LinkState(_) | MpNlri::Opaque(_) => &[],
         }
     }
 
@@ -69,6 +77,12 @@ impl MpNlri {
             }
             return Ok(MpNlri::Flow(routes));
         }
+        if family == Family::L2VPN_EVPN && !addpath {
+            return EvpnNlri::decode_all(bytes, family).map(MpNlri::Evpn);
+        }
+        if family == BGP_LS_FAMILY && !addpath {
+            return LinkStateNlri::decode_all(bytes, family).map(MpNlri::LinkState);
+        }
         match NlriKind::of(family) {
             Some(kind) => {
                 // No capacity from the peer's length: the Vec grows with what decodes.
@@ -91,6 +105,16 @@ impl MpNlri {
                 }
             }
             MpNlri::Flow(routes) => {
+                for route in routes {
+                    route.encode(out);
+                }
+            }
+            MpNlri::Evpn(routes) => {
+                for route in routes {
+                    route.encode(out);
+                }
+            }
+            MpNlri::LinkState(routes) => {
                 for route in routes {
                     route.encode(out);
                 }
@@ -228,6 +252,8 @@ impl MpUnreach {
     pub fn end_of_rib(family: Family) -> MpUnreach {
         let nlri = match NlriKind::of(family) {
             _ if is_flow_family(family) => MpNlri::Flow(Vec::new()),
+            _ if family == Family::L2VPN_EVPN => MpNlri::Evpn(Vec::new()),
+            _ if family == BGP_LS_FAMILY => MpNlri::LinkState(Vec::new()),
             Some(_) => MpNlri::Decoded(Vec::new()),
             None => MpNlri::Opaque(Vec::new()),
         };

@@ -657,6 +657,20 @@ fn write_nlri_lines(
         }
         return Ok(());
     }
+    if family == crate::bgp::linkstate::BGP_LS_FAMILY {
+        let routes =
+            crate::bgp::linkstate::LinkStateNlri::decode_all(bytes, family).map_err(|e| {
+                DecodeCliError::Malformed {
+                    message: "NLRI",
+                    error: e.into(),
+                }
+            })?;
+        for route in &routes {
+            out.extend_from_slice(route.json(None).as_bytes());
+            out.push(b'\n');
+        }
+        return Ok(());
+    }
     let kind = NlriKind::of(family)
         .ok_or_else(|| DecodeCliError::NotSupported(format!("decoding bare {family} NLRI")))?;
     let addpath = ctx.negotiated.addpath_receive(family);

@@ -20,6 +20,8 @@ pub enum Fault {
     PrefixSid(PrefixSidFault),
     /// A traffic-rate extended community whose float is NaN or infinite.
     UnusableRate(ExtendedCommunity),
+    /// A BGP-LS attribute (29) whose TLVs do not parse.
+    LinkState(crate::bgp::linkstate::LinkStateFault),
 }
 
 impl fmt::Display for Fault {
@@ -29,6 +31,7 @@ impl fmt::Display for Fault {
             Fault::Aigp(e) => e.fmt(f),
             Fault::PrefixSid(e) => e.fmt(f),
             Fault::UnusableRate(c) => write!(f, "traffic-rate {c:?} is not a finite number"),
+            Fault::LinkState(e) => e.fmt(f),
         }
     }
 }
@@ -63,6 +66,9 @@ pub enum AttributeError {
     LengthMissing { code: u8 },
 }
 
+/// The BGP-LS attribute (RFC 9552 §5.3); malformed, it is discarded (§8.2.2).
+const CODE_BGP_LS: u8 = 29;
+
 /// The RFC 7606 action for a malformed attribute of this type (§7, RFC 6793 §6 for the
 /// AS4_ attributes, RFC 7311 for AIGP, RFC 8669 §6 for the Prefix-SID).
 pub fn malformed_action(code: u8) -> ErrorAction {
@@ -73,7 +79,8 @@ pub fn malformed_action(code: u8) -> ErrorAction {
         | super::CODE_AS4_PATH
         | super::CODE_AS4_AGGREGATOR
         | super::CODE_AIGP
-        | super::CODE_PREFIX_SID => ErrorAction::AttributeDiscard,
+        | super::CODE_PREFIX_SID
+        | CODE_BGP_LS => ErrorAction::AttributeDiscard,
         _ => ErrorAction::TreatAsWithdraw,
     }
 }

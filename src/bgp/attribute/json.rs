@@ -95,6 +95,11 @@ impl Attribute {
             Attribute::Aigp(aigp) => quoted(aigp),
             Attribute::PrefixSid(sid) => sid.json(),
             Attribute::Unknown { flags, code, value } => {
+                if *code == 29 {
+                    if let Some(json) = crate::bgp::linkstate::attribute_json(value) {
+                        return Some(("bgp-ls".to_owned(), json));
+                    }
+                }
                 if flags & FLAG_TRANSITIVE == 0 {
                     return None;
                 }

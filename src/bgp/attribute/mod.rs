@@ -447,11 +447,17 @@ impl Attribute {
             CODE_PREFIX_SID => Attribute::PrefixSid(
                 PrefixSid::decode(value).map_err(|f| malformed(Fault::PrefixSid(f)))?,
             ),
-            code => Attribute::Unknown {
-                flags: raw.flags,
-                code,
-                value: value.to_vec(),
-            },
+            code => {
+                if code == 29 {
+                    crate::bgp::linkstate::check_attribute(value)
+                        .map_err(|f| malformed(Fault::LinkState(f)))?;
+                }
+                Attribute::Unknown {
+                    flags: raw.flags,
+                    code,
+                    value: value.to_vec(),
+                }
+            }
         };
         Ok(attribute)
     }
