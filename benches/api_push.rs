@@ -14,11 +14,11 @@ mod interop;
 #[path = "../tests/support/sink.rs"]
 mod sink;
 
-use bench::{env_flag, env_u32, rexa_binary};
+use bench::{env_flag, env_u32, exabgp_binary, rexa_binary};
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -172,9 +172,7 @@ fn main() {
             Ipv4Addr::new(127, 0, 0, 92),
         ));
     }
-    let exabgp = std::env::var_os("REXA_EXABGP")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/opt/exabgp5/bin/exabgp"));
+    let exabgp = exabgp_binary();
     if env_flag("REXA_API_SKIP_EXABGP") {
         println!("ExaBGP skipped (REXA_API_SKIP_EXABGP=1)");
     } else if !exabgp.is_file() {

@@ -27,10 +27,10 @@ mod interop;
 #[path = "../tests/support/sink.rs"]
 mod sink;
 
-use bench::{env_flag, env_u32, rexa_binary};
+use bench::{env_flag, env_u32, exabgp_binary, rexa_binary};
 
 use std::net::Ipv4Addr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -384,9 +384,7 @@ fn main() {
         );
         per_route(&mut row);
         rows.push(row);
-        let exabgp = std::env::var_os("REXA_EXABGP")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/opt/exabgp5/bin/exabgp"));
+        let exabgp = exabgp_binary();
         if env_flag("REXA_PUSH_SKIP_EXABGP") {
             println!("ExaBGP skipped (REXA_PUSH_SKIP_EXABGP=1)");
         } else if !exabgp.is_file() {

@@ -37,6 +37,17 @@ fn write_script(dir: &Path, name: &str, body: &str) -> String {
     path.display().to_string()
 }
 
+/// A helper script whose answers from rexa all go to the file `answers`, and which can wait
+/// for the test with `step NAME` (until the file NAME exists; bounded), then runs `body`.
+fn stepped(body: &str) -> String {
+    format!(
+        "exec 3<&0\n\
+         cat <&3 > answers &\n\
+         step() {{ for i in $(seq 400); do [ -e \"$1\" ] && return 0; sleep 0.05; done; exit 1; }}\n\
+         {body}"
+    )
+}
+
 /// Waits (bounded) until `file` in `dir` has at least `lines` lines; returns them.
 fn lines_of(dir: &Path, file: &str, lines: usize) -> Vec<String> {
     let path = dir.join(file);
@@ -450,10 +461,8 @@ fn commands_drive_watchdogs_flush_show_and_teardown() {
     let script = write_script(
         &dir,
         "helper.sh",
-        "exec 3<&0\n\
-         cat <&3 > answers &\n\
-         step() { for i in $(seq 400); do [ -e \"$1\" ] && return 0; sleep 0.05; done; exit 1; }\n\
-         step up\n\
+        &stepped(
+            "step up\n\
          echo 'announce watchdog dns'\n\
          step shown\n\
          echo 'show adj-rib out'\n\
@@ -465,6 +474,7 @@ fn commands_drive_watchdogs_flush_show_and_teardown() {
          step teardown\n\
          echo 'neighbor 127.0.0.186 teardown 2'\n\
          exec sleep 60\n",
+        ),
     );
     let text = format!(
         "process driver {{ run /bin/sh {script}; encoder text; }}\n\
@@ -612,10 +622,8 @@ fn show_commands_report_neighbors_and_routes() {
     let script = write_script(
         &dir,
         "helper.sh",
-        "exec 3<&0\n\
-         cat <&3 > answers &\n\
-         step() { for i in $(seq 400); do [ -e \"$1\" ] && return 0; sleep 0.05; done; exit 1; }\n\
-         step up\n\
+        &stepped(
+            "step up\n\
          echo 'show neighbor extensive 127.0.0.202'\n\
          echo 'show neighbor json'\n\
          echo 'show neighbor configuration'\n\
@@ -623,6 +631,7 @@ fn show_commands_report_neighbors_and_routes() {
          echo 'show adj-rib out inet'\n\
          echo 'show adj-rib out flow'\n\
          exec sleep 60\n",
+        ),
     );
     let text = format!(
         "process driver {{ run /bin/sh {script}; encoder text; }}\n\
@@ -749,13 +758,12 @@ fn show_adj_rib_json_v2_writes_one_route_dict_a_line() {
     let script = write_script(
         &dir,
         "helper.sh",
-        "exec 3<&0\n\
-         cat <&3 > answers &\n\
-         step() { for i in $(seq 400); do [ -e \"$1\" ] && return 0; sleep 0.05; done; exit 1; }\n\
-         step up\n\
+        &stepped(
+            "step up\n\
          echo 'show adj-rib out json'\n\
          echo 'show adj-rib out l2vpn json'\n\
          exec sleep 60\n",
+        ),
     );
     let text = format!(
         "process driver {{ run /bin/sh {script}; encoder text; }}\n\

@@ -42,3 +42,10 @@ pub fn rexa_binary() -> PathBuf {
     assert!(binary.is_file(), "{} not found", binary.display());
     binary
 }
+
+/// The ExaBGP to compare with: `REXA_EXABGP`, else the 5.0.15 of /opt/exabgp5.
+pub fn exabgp_binary() -> PathBuf {
+    std::env::var_os("REXA_EXABGP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/exabgp5/bin/exabgp"))
+}
