@@ -2,10 +2,10 @@
 # Builds the seed corpora under fuzz/corpus/TARGET/ from the conformance messages: the
 # hex `raw:` lines of encoding/*.ci and line 2 of each decoding/ file, cut to what each
 # target reads (whole message, body, attribute field, NLRI), plus a few hand-made bodies.
-# Usage: fuzz/seed.sh [CONFORMANCE_DIR]   (default: $REXA_CONFORMANCE or ../shared/conformance)
+# Usage: fuzz/seed.sh [CONFORMANCE_DIR]   (default: $REXA_CONFORMANCE or tests/data/exabgp)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-conformance="${1:-${REXA_CONFORMANCE:-$here/../../shared/conformance}}"
+conformance="${1:-${REXA_CONFORMANCE:-$here/../tests/data/exabgp}}"
 if [ ! -d "$conformance/encoding" ]; then
     echo "seed.sh: no conformance data at $conformance" >&2
     exit 1

@@ -454,7 +454,7 @@ mod tests {
     /// Every non-UPDATE `raw:` message of the conformance `.ci` files, and the decoding OPEN.
     fn conformance_messages() -> Vec<Vec<u8>> {
         let root = std::env::var("REXA_CONFORMANCE")
-            .unwrap_or_else(|_| format!("{}/../shared/conformance", env!("CARGO_MANIFEST_DIR")));
+            .unwrap_or_else(|_| format!("{}/tests/data/exabgp", env!("CARGO_MANIFEST_DIR")));
         let root = std::path::PathBuf::from(root);
         let encoding = root.join("encoding");
         let entries = std::fs::read_dir(&encoding)

@@ -1,4 +1,4 @@
-//! ExaBGP's conformance data for tests: locating `../shared/conformance`, parsing the
+//! ExaBGP's conformance data for tests: locating `tests/data/exabgp`, parsing the
 //! decoding vectors and the encoding `.ci` files, and comparing JSON structurally.
 
 use std::fmt;
@@ -6,12 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// The conformance directory: `$REXA_CONFORMANCE`, else `<repo>/../shared/conformance`.
+/// The conformance directory: `$REXA_CONFORMANCE`, else the copy kept in the repository,
+/// `<repo>/tests/data/exabgp` (ExaBGP's licence and source commit are beside it).
 /// Panics with a clear message when it does not exist.
 pub fn conformance_dir() -> PathBuf {
     let dir = match std::env::var_os("REXA_CONFORMANCE") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/exabgp"),
     };
     assert!(
         dir.is_dir(),

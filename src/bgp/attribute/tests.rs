@@ -316,7 +316,7 @@ fn rfc7606_actions() {
 fn conformance_dir() -> PathBuf {
     match std::env::var_os("REXA_CONFORMANCE") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/exabgp"),
     }
 }
 
