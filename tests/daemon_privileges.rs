@@ -332,8 +332,14 @@ fn daemonize_forks_into_the_background_when_logs_go_to_a_file() {
         .arg("-TERM")
         .arg(pid.to_string())
         .status();
+    // Gone, or a zombie waiting for whoever adopted it (init, or a subreaper) to reap it.
     let gone = wait_for(LIMIT, || {
-        (!Path::new(&format!("/proc/{pid}")).exists()).then_some(())
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().next());
+        matches!(state, None | Some("Z") | Some("X")).then_some(())
     });
     if gone.is_none() {
         let _ = Command::new("kill")
