@@ -1,5 +1,6 @@
 //! sys: the only `unsafe` code in rexa — thin, checked wrappers over libc calls that std,
-//! mio and socket2 do not offer (TCP MD5, minimum TTL, raise, waitpid, clock, fd limit).
+//! mio and socket2 do not offer (TCP MD5, minimum TTL, raise, waitpid, clock, fd limit, poll,
+//! user and group ids).
 
 use std::io;
 use std::mem;
@@ -260,9 +261,110 @@ pub fn release_free_memory() {
     }
 }
 
+/// Waits until one of `fds` is readable (or hung up), at most `timeout` (`None`: no limit).
+/// Returns which are; all false on timeout. A signal ends the wait with `Interrupted`
+/// (poll is never restarted). Level-triggered: the healthcheck's small blocking waits.
+pub fn wait_readable(fds: &[RawFd], timeout: Option<std::time::Duration>) -> io::Result<Vec<bool>> {
+    let mut polled: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd {
+            fd: *fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let millis = timeout.map_or(-1, |t| {
+        // Round up so a short positive wait does not become a busy zero-timeout poll.
+        let ms = t.as_micros().div_ceil(1000);
+        libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
+    });
+    let count = libc::nfds_t::try_from(polled.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "too many descriptors"))?;
+    // SAFETY: `polled` is a valid array of `count` initialised pollfd entries that poll may
+    // write `revents` into for the duration of the call.
+    let rc = unsafe { libc::poll(polled.as_mut_ptr(), count, millis) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(polled.iter().map(|p| p.revents != 0).collect())
+}
+
+/// The numeric id of a user or group name, through the system's name service
+/// (getpwnam_r / getgrnam_r): `None` when there is no such name.
+pub fn lookup_id(name: &str, group: bool) -> io::Result<Option<u32>> {
+    let c_name = std::ffi::CString::new(name)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "name contains NUL"))?;
+    let mut buffer: Vec<libc::c_char> = vec![0; 16 * 1024];
+    if group {
+        // SAFETY: an all-zero group is a valid value of this plain C struct.
+        let mut entry: libc::group = unsafe { mem::zeroed() };
+        let mut found: *mut libc::group = std::ptr::null_mut();
+        // SAFETY: every pointer is valid for the call; `buffer` outlives it and its length
+        // is passed; getgrnam_r writes only into `entry`, `buffer` and `found`.
+        let rc = unsafe {
+            libc::getgrnam_r(
+                c_name.as_ptr(),
+                &mut entry,
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut found,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        Ok((!found.is_null()).then_some(entry.gr_gid))
+    } else {
+        // SAFETY: an all-zero passwd is a valid value of this plain C struct.
+        let mut entry: libc::passwd = unsafe { mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: as above, for getpwnam_r.
+        let rc = unsafe {
+            libc::getpwnam_r(
+                c_name.as_ptr(),
+                &mut entry,
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut found,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc));
+        }
+        Ok((!found.is_null()).then_some(entry.pw_uid))
+    }
+}
+
+/// Sets the real, effective and saved group id (`group`) or user id.
+pub fn set_ids(id: u32, group: bool) -> io::Result<()> {
+    // SAFETY: setresgid/setresuid have no memory-safety preconditions.
+    let rc = unsafe {
+        if group {
+            libc::setresgid(id, id, id)
+        } else {
+            libc::setresuid(id, id, id)
+        }
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_resolve_to_ids_and_waits_time_out() {
+        assert_eq!(lookup_id("root", false).unwrap(), Some(0));
+        assert_eq!(lookup_id("root", true).unwrap(), Some(0));
+        assert_eq!(lookup_id("no-such-user-rexa", false).unwrap(), None);
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let ready = wait_readable(&[a.as_raw_fd()], Some(std::time::Duration::ZERO)).unwrap();
+        assert_eq!(ready, [false]);
+    }
 
     #[test]
     fn md5_struct_has_the_kernel_layout() {
