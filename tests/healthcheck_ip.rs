@@ -1,0 +1,287 @@
+//! `rexa healthcheck`'s IP set-up on the loopback, in a network namespace the test creates
+//! (`unshare --net`): addresses added with their label, found by label, removed on exit,
+//! and removed/restored with the state under `--dynamic-ip-setup`. Only as root; skipped
+//! loudly otherwise. Also, without privileges: the process-level behaviours (pid file,
+//! exit statuses, a stop signal withdrawing the routes, waiting for each answer).
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn rexa() -> &'static str {
+    env!("CARGO_BIN_EXE_rexa")
+}
+
+fn run_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("healthcheck-ip")
+        .join(name);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("run directory");
+    dir
+}
+
+/// Waits for `child` at most `LIMIT`, then kills it by PID: its exit code.
+fn wait_bounded(child: &mut Child) -> Option<i32> {
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.code();
+        }
+        if start.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn skip(why: &str) {
+    eprintln!();
+    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+    eprintln!("!!! SKIPPED: the healthcheck IP set-up test {why}.");
+    eprintln!("!!! It needs root and `unshare --net` (a network namespace of its own).");
+    eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+}
+
+/// Runs inside the namespace: four healthchecks, each leaving its output in a file.
+const SCRIPT: &str = r#"set -e
+ip link set lo up
+hc() { "$REXA" healthcheck --no-syslog --no-ack "$@"; }
+# 1. Set-up: the missing address is added to lo with the label.
+hc --ip 192.0.2.77/32 --label hc --interval 0 --rise 1 > out1
+ip -o address show dev lo > addrs1
+# 2. Discovery: no --ip, the addresses of lo labelled web*.
+ip address add 192.0.2.88/32 dev lo label lo:web1
+hc --label web --no-ip-setup --interval 0 --rise 1 > out2
+# 3. A stop signal (sent by the third check) withdraws and removes the address set up.
+hc --ip 192.0.2.99/32 --interval 0.05 --rise 1 --pid pid --cmd "sh ./stop-third.sh" > out3
+ip -o address show dev lo > addrs3
+# 4. Dynamic: added when UP, removed when DOWN (each check records lo first).
+rm -f count
+hc --ip 192.0.2.111/32 --no-ip-setup --dynamic-ip-setup --interval 0.05 --rise 1 --fall 1 \
+   --pid pid --cmd "sh ./dynamic.sh" > out4
+ip -o address show dev lo > addrs4
+"#;
+
+const STOP_THIRD: &str = r#"n=$(cat count 2>/dev/null || echo 0); n=$((n + 1)); echo $n > count
+ip -o address show dev lo > during3
+[ "$n" -lt 3 ] || kill -TERM "$(cat pid)"
+exit 0
+"#;
+
+const DYNAMIC: &str = r#"n=$(cat count 2>/dev/null || echo 0); n=$((n + 1)); echo $n > count
+ip -o address show dev lo > seen$n
+case $n in 1) exit 0 ;; 2) exit 1 ;; *) kill -TERM "$(cat pid)"; exit 1 ;; esac
+"#;
+
+#[test]
+fn addresses_are_set_up_found_and_removed_in_a_namespace() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("is not root");
+    }
+    let dir = run_dir("netns");
+    fs::write(dir.join("script.sh"), SCRIPT).expect("script");
+    fs::write(dir.join("stop-third.sh"), STOP_THIRD).expect("script");
+    fs::write(dir.join("dynamic.sh"), DYNAMIC).expect("script");
+    let probe = Command::new("unshare").args(["--net", "true"]).status();
+    if !probe.is_ok_and(|s| s.success()) {
+        return skip("cannot create a network namespace (unshare --net failed)");
+    }
+    let mut child = Command::new("unshare")
+        .args(["--net", "sh", "script.sh"])
+        .env("REXA", rexa())
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(dir.join("stdout")).expect("log"))
+        .stderr(fs::File::create(dir.join("stderr")).expect("log"))
+        .spawn()
+        .expect("unshare");
+    let code = wait_bounded(&mut child);
+    let read = |name: &str| fs::read_to_string(dir.join(name)).unwrap_or_default();
+    let context = format!("\n--- stderr:\n{}", read("stderr"));
+    assert_eq!(code, Some(0), "the namespace script failed{context}");
+
+    assert_eq!(
+        read("out1"),
+        "neighbor * announce route 192.0.2.77/32 next-hop self med 100\n"
+    );
+    assert!(
+        read("addrs1")
+            .lines()
+            .any(|l| l.contains("inet 192.0.2.77/32") && l.contains("lo:hc")),
+        "192.0.2.77/32 not set up with its label:\n{}",
+        read("addrs1")
+    );
+    // --interval 0 ends without withdrawing or removing anything.
+    assert_eq!(
+        read("out2"),
+        "neighbor * announce route 192.0.2.88/32 next-hop self med 100\n"
+    );
+    assert_eq!(
+        read("out3"),
+        "neighbor * announce route 192.0.2.99/32 next-hop self med 100\n\
+         neighbor * announce route 192.0.2.99/32 next-hop self med 100\n\
+         neighbor * withdraw route 192.0.2.99/32 next-hop self\n"
+    );
+    assert!(
+        read("during3").contains("inet 192.0.2.99/32"),
+        "never set up"
+    );
+    assert!(
+        !read("addrs3").contains("192.0.2.99"),
+        "not removed on exit"
+    );
+    assert!(
+        read("addrs3").contains("192.0.2.77/32"),
+        "an address it did not own went"
+    );
+
+    assert_eq!(
+        read("out4"),
+        "neighbor * announce route 192.0.2.111/32 next-hop self med 100\n\
+         neighbor * announce route 192.0.2.111/32 next-hop self med 1000\n\
+         neighbor * withdraw route 192.0.2.111/32 next-hop self\n"
+    );
+    assert!(!read("seen1").contains("192.0.2.111"), "set up before UP");
+    assert!(
+        read("seen2").contains("inet 192.0.2.111/32"),
+        "not added on UP"
+    );
+    assert!(
+        !read("seen3").contains("192.0.2.111"),
+        "not removed on DOWN"
+    );
+    assert!(
+        !read("addrs4").contains("192.0.2.111"),
+        "left behind on exit"
+    );
+}
+
+fn healthcheck(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(rexa());
+    command
+        .arg("healthcheck")
+        .args(["--no-syslog", "--no-ip-setup"])
+        .args(args)
+        .current_dir(dir);
+    command
+}
+
+#[test]
+fn exit_statuses_and_the_pid_file() {
+    let dir = run_dir("status");
+    let help = healthcheck(&dir, &["--help"]).output().expect("run");
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--withdraw-on-down"));
+    let bad = healthcheck(&dir, &["--rise"]).output().expect("run");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--rise: expected one argument"));
+    let exclusive = healthcheck(&dir, &["--silent"]).output().expect("run");
+    assert_eq!(
+        exclusive.status.code(),
+        Some(2),
+        "--silent with --no-syslog"
+    );
+    let facility = Command::new(rexa())
+        .args(["healthcheck", "--syslog-facility", "bogus", "--no-ip-setup"])
+        .current_dir(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(facility.status.code(), Some(1));
+    let pid = dir.join("pid");
+    let once = healthcheck(
+        &dir,
+        &[
+            "--ip",
+            "192.0.2.5/32",
+            "--interval",
+            "0",
+            "--rise",
+            "1",
+            "--no-ack",
+            "--pid",
+        ],
+    )
+    .arg(&pid)
+    .stdin(Stdio::null())
+    .output()
+    .expect("run");
+    assert!(once.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&once.stdout),
+        "neighbor * announce route 192.0.2.5/32 next-hop self med 100\n"
+    );
+    let written = fs::read_to_string(&pid).expect("pid file");
+    assert!(written.ends_with('\n') && written.trim().parse::<u32>().is_ok());
+}
+
+/// Reads one line with a bound on the wait (the child is killed by PID on failure).
+fn line(reader: &mut impl BufRead, child: &mut Child) -> String {
+    let mut text = String::new();
+    if reader.read_line(&mut text).is_err() || text.is_empty() {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the healthcheck printed no line");
+    }
+    text
+}
+
+#[test]
+fn each_answer_is_awaited_and_sigterm_withdraws_everything() {
+    let dir = run_dir("acks");
+    let mut child = healthcheck(
+        &dir,
+        &[
+            "--ip",
+            "192.0.2.6/32",
+            "--ip",
+            "192.0.2.7/32",
+            "--rise",
+            "1",
+            "--interval",
+            "0.05",
+            "--debounce",
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("start");
+    let mut input = child.stdin.take().expect("stdin");
+    let mut output = BufReader::new(child.stdout.take().expect("stdout"));
+    assert_eq!(
+        line(&mut output, &mut child),
+        "neighbor * announce route 192.0.2.6/32 next-hop self med 100\n"
+    );
+    // Each command is answered, as the daemon does.
+    input.write_all(b"done\n").expect("answer");
+    assert_eq!(
+        line(&mut output, &mut child),
+        "neighbor * announce route 192.0.2.7/32 next-hop self med 101\n"
+    );
+    input.write_all(b"done\n").expect("answer");
+    // Debounced: nothing more until the stop signal, which withdraws both.
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(killed.is_ok_and(|s| s.success()));
+    assert_eq!(
+        line(&mut output, &mut child),
+        "neighbor * withdraw route 192.0.2.6/32 next-hop self\n"
+    );
+    input.write_all(b"done\n").expect("answer");
+    assert_eq!(
+        line(&mut output, &mut child),
+        "neighbor * withdraw route 192.0.2.7/32 next-hop self\n"
+    );
+    input.write_all(b"done\n").expect("answer");
+    assert_eq!(wait_bounded(&mut child), Some(0));
+}
