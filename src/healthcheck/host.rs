@@ -85,16 +85,9 @@ impl Signals {
     /// Waits until `fd` is readable, a stop signal or SIGCHLD comes, or `deadline` passes.
     fn wait(&self, fd: Option<RawFd>, deadline: Option<Instant>) -> Result<Wake, Stop> {
         loop {
-            let timeout = match deadline {
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Ok(Wake::Timeout);
-                    }
-                    Some(left)
-                }
-                None => None,
-            };
+            // Past the deadline the descriptors are still polled once (zero timeout), so a
+            // loop of zero-second sleeps still sees a stop signal.
+            let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let mut fds = vec![self.stop.as_raw_fd(), self.child.as_raw_fd()];
             fds.extend(fd);
             let ready = match sys::wait_readable(&fds, timeout) {
@@ -112,6 +105,9 @@ impl Signals {
             if ready.get(1) == Some(&true) {
                 Self::drain(&self.child);
                 return Ok(Wake::Child);
+            }
+            if timeout.is_some_and(|t| t.is_zero()) {
+                return Ok(Wake::Timeout);
             }
         }
     }

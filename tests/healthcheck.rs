@@ -18,7 +18,7 @@ fn rexa() -> &'static str {
 
 fn run_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("healthcheck-ip")
+        .join("healthcheck-cli")
         .join(name);
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).expect("run directory");
@@ -222,15 +222,33 @@ fn exit_statuses_and_the_pid_file() {
     assert!(written.ends_with('\n') && written.trim().parse::<u32>().is_ok());
 }
 
-/// Reads one line with a bound on the wait (the child is killed by PID on failure).
-fn line(reader: &mut impl BufRead, child: &mut Child) -> String {
-    let mut text = String::new();
-    if reader.read_line(&mut text).is_err() || text.is_empty() {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the healthcheck printed no line");
+/// The lines of a child's pipe, read by a thread so that every wait for one is bounded.
+struct Lines(std::sync::mpsc::Receiver<String>);
+
+impl Lines {
+    fn new(pipe: impl std::io::Read + Send + 'static) -> Lines {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if sender.send(line + "\n").is_err() {
+                    break;
+                }
+            }
+        });
+        Lines(receiver)
     }
-    text
+}
+
+/// The next line, waiting at most `LIMIT` (the child is killed by PID otherwise).
+fn line(lines: &mut Lines, child: &mut Child) -> String {
+    match lines.0.recv_timeout(LIMIT) {
+        Ok(text) => text,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the healthcheck printed no line");
+        }
+    }
 }
 
 #[test]
@@ -256,7 +274,7 @@ fn each_answer_is_awaited_and_sigterm_withdraws_everything() {
     .spawn()
     .expect("start");
     let mut input = child.stdin.take().expect("stdin");
-    let mut output = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut output = Lines::new(child.stdout.take().expect("stdout"));
     assert_eq!(
         line(&mut output, &mut child),
         "neighbor * announce route 192.0.2.6/32 next-hop self med 100\n"
@@ -283,5 +301,92 @@ fn each_answer_is_awaited_and_sigterm_withdraws_everything() {
         "neighbor * withdraw route 192.0.2.7/32 next-hop self\n"
     );
     input.write_all(b"done\n").expect("answer");
+    assert_eq!(wait_bounded(&mut child), Some(0));
+}
+
+#[test]
+fn exabgp_spellings_work_with_the_binary_renamed() {
+    let dir = run_dir("spellings");
+    for name in ["exabgp", "exabgp-healthcheck"] {
+        std::os::unix::fs::symlink(rexa(), dir.join(name)).expect("symlink");
+    }
+    let options = [
+        "--no-syslog",
+        "--no-ip-setup",
+        "--no-ack",
+        "--ip",
+        "192.0.2.5/32",
+        "--interval",
+        "0",
+        "--rise",
+        "1",
+    ];
+    let spellings: [(PathBuf, &[&str]); 4] = [
+        (dir.join("exabgp"), &["healthcheck"]),
+        (dir.join("exabgp-healthcheck"), &[]),
+        (PathBuf::from(rexa()), &["healthcheck"]),
+        (PathBuf::from(rexa()), &["--run", "healthcheck"]),
+    ];
+    for (program, words) in spellings {
+        let out = Command::new(&program)
+            .args(words)
+            .args(options)
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "neighbor * announce route 192.0.2.5/32 next-hop self med 100\n",
+            "{} {words:?}: {}",
+            program.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Zero-second pauses (`--fast-interval 0`, no check command, a rise never reached) make a
+/// loop that never sleeps: a stop signal must still end it, withdrawing the routes.
+#[test]
+fn a_loop_without_pauses_still_stops_on_sigterm() {
+    let dir = run_dir("busy");
+    let mut child = healthcheck(
+        &dir,
+        &[
+            "--ip",
+            "192.0.2.8/32",
+            "--rise",
+            "1000000000",
+            "--fast-interval",
+            "0",
+            "--no-ack",
+            "--debug",
+        ],
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start");
+    // The first transition is logged once the signal handlers are in place.
+    let mut log = Lines::new(child.stderr.take().expect("stderr"));
+    let mut seen = false;
+    for _ in 0..100 {
+        let text = line(&mut log, &mut child);
+        if text.contains("Transition to RISING") {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "never RISING");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(killed.is_ok_and(|s| s.success()));
+    let mut output = Lines::new(child.stdout.take().expect("stdout"));
+    assert_eq!(
+        line(&mut output, &mut child),
+        "neighbor * withdraw route 192.0.2.8/32 next-hop self\n"
+    );
     assert_eq!(wait_bounded(&mut child), Some(0));
 }
