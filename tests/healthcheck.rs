@@ -52,7 +52,7 @@ fn skip(why: &str) {
 /// Runs inside the namespace: four healthchecks, each leaving its output in a file.
 const SCRIPT: &str = r#"set -e
 ip link set lo up
-hc() { "$REXA" healthcheck --no-syslog --no-ack "$@"; }
+hc() { "$HC" healthcheck --no-syslog --no-ack "$@"; }
 # 1. Set-up: the missing address is added to lo with the label.
 hc --ip 192.0.2.77/32 --label hc --interval 0 --rise 1 > out1
 ip -o address show dev lo > addrs1
@@ -80,30 +80,44 @@ ip -o address show dev lo > seen$n
 case $n in 1) exit 0 ;; 2) exit 1 ;; *) kill -TERM "$(cat pid)"; exit 1 ;; esac
 "#;
 
+/// Runs the namespace script with `program` as the healthcheck, in `dir`: its exit code.
+fn run_in_namespace(dir: &Path, program: &str) -> Option<i32> {
+    let _ = fs::remove_dir_all(dir);
+    fs::create_dir_all(dir).expect("run directory");
+    fs::write(dir.join("script.sh"), SCRIPT).expect("script");
+    fs::write(dir.join("stop-third.sh"), STOP_THIRD).expect("script");
+    fs::write(dir.join("dynamic.sh"), DYNAMIC).expect("script");
+    let mut child = Command::new("unshare")
+        .args(["--net", "sh", "script.sh"])
+        .env("HC", program)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(fs::File::create(dir.join("stdout")).expect("log"))
+        .stderr(fs::File::create(dir.join("stderr")).expect("log"))
+        .spawn()
+        .expect("unshare");
+    wait_bounded(&mut child)
+}
+
+/// The files the namespace script leaves: what was printed and what `lo` held.
+const NAMESPACE_FILES: &[&str] = &[
+    "out1", "addrs1", "out2", "out3", "during3", "addrs3", "out4", "seen1", "seen2", "seen3",
+    "addrs4",
+];
+
 #[test]
 fn addresses_are_set_up_found_and_removed_in_a_namespace() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return skip("is not root");
     }
-    let dir = run_dir("netns");
-    fs::write(dir.join("script.sh"), SCRIPT).expect("script");
-    fs::write(dir.join("stop-third.sh"), STOP_THIRD).expect("script");
-    fs::write(dir.join("dynamic.sh"), DYNAMIC).expect("script");
     let probe = Command::new("unshare").args(["--net", "true"]).status();
     if !probe.is_ok_and(|s| s.success()) {
         return skip("cannot create a network namespace (unshare --net failed)");
     }
-    let mut child = Command::new("unshare")
-        .args(["--net", "sh", "script.sh"])
-        .env("REXA", rexa())
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .stdout(fs::File::create(dir.join("stdout")).expect("log"))
-        .stderr(fs::File::create(dir.join("stderr")).expect("log"))
-        .spawn()
-        .expect("unshare");
-    let code = wait_bounded(&mut child);
+    let base = run_dir("netns");
+    let dir = base.join("rexa");
+    let code = run_in_namespace(&dir, rexa());
     let read = |name: &str| fs::read_to_string(dir.join(name)).unwrap_or_default();
     let context = format!("\n--- stderr:\n{}", read("stderr"));
     assert_eq!(code, Some(0), "the namespace script failed{context}");
@@ -162,6 +176,39 @@ fn addresses_are_set_up_found_and_removed_in_a_namespace() {
         !read("addrs4").contains("192.0.2.111"),
         "left behind on exit"
     );
+
+    // The same script with ExaBGP's healthcheck leaves the same files.
+    let exabgp = std::env::var_os("REXA_EXABGP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/exabgp5/bin/exabgp"));
+    if !exabgp.is_file() {
+        assert!(
+            std::env::var("REXA_REQUIRE_INTEROP").as_deref() != Ok("1"),
+            "{} is required (REXA_REQUIRE_INTEROP=1)",
+            exabgp.display()
+        );
+        eprintln!(
+            "!!! SKIPPED: the comparison with ExaBGP's IP set-up (no {})",
+            exabgp.display()
+        );
+        return;
+    }
+    let theirs = base.join("exabgp");
+    let code = run_in_namespace(&theirs, exabgp.to_str().expect("UTF-8 path"));
+    let read_theirs = |name: &str| fs::read_to_string(theirs.join(name)).unwrap_or_default();
+    assert_eq!(
+        code,
+        Some(0),
+        "ExaBGP's run failed:\n{}",
+        read_theirs("stderr")
+    );
+    for name in NAMESPACE_FILES {
+        assert_eq!(
+            read(name),
+            read_theirs(name),
+            "{name} differs from ExaBGP's"
+        );
+    }
 }
 
 fn healthcheck(dir: &Path, args: &[&str]) -> Command {
