@@ -437,6 +437,9 @@ impl Setup {
     fn hosts(nets: &[Net]) -> Result<Vec<Net>, IpError> {
         let mut all = Vec::new();
         for net in nets {
+            if all.len() as u128 + net.size() > MAX_HOSTS {
+                return Err(IpError::Net(NetError::TooLarge(net.to_string())));
+            }
             for host in net.hosts().map_err(IpError::Net)? {
                 if !all.contains(&host) {
                     all.push(host);

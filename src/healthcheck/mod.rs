@@ -130,11 +130,14 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
 }
 
 /// The addresses to announce: each host of every network with `--deaggregate-networks`,
-/// then rotated so that the `--start-ip`-th comes first.
+/// then rotated so that the `--start-ip`-th comes first. At most `ip::MAX_HOSTS` in all.
 pub fn announced(ips: &[Net], deaggregate: bool, start_ip: i64) -> Result<Vec<Net>, NetError> {
     let mut list = Vec::new();
     if deaggregate {
         for net in ips {
+            if list.len() as u128 + net.size() > ip::MAX_HOSTS {
+                return Err(NetError::TooLarge(net.to_string()));
+            }
             list.extend(net.hosts()?);
         }
     } else {

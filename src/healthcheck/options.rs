@@ -3,8 +3,9 @@
 
 use std::ffi::OsString;
 use std::fmt;
+use std::io::Read;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::ip::{Net, NetError};
 
@@ -663,6 +664,19 @@ pub fn config_arguments(text: &str) -> Vec<String> {
     args
 }
 
+/// The most of a `--config` file read: an options file is a few lines.
+pub const MAX_CONFIG_FILE: u64 = 1024 * 1024;
+
+/// Reads a `--config` file, at most `MAX_CONFIG_FILE` bytes of it.
+fn read_config_file(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    file.take(MAX_CONFIG_FILE)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    Ok(text)
+}
+
 /// Parses the arguments given after `healthcheck`; with `--config FILE`, the file's options
 /// come first and the command line's after them (so it wins), as ExaBGP reads them.
 pub fn parse(args: Vec<OsString>) -> Result<Request, OptionsError> {
@@ -673,6 +687,14 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, OptionsError> {
                 .map_err(|b| OptionsError::NotUtf8(format!("{b:?}")))
         })
         .collect::<Result<_, _>>()?;
+    parse_with(args, read_config_file)
+}
+
+/// `parse`, with the `--config` file read by `read_file` (the fuzz target reads none).
+pub fn parse_with(
+    args: Vec<String>,
+    read_file: impl Fn(&Path) -> Result<String, String>,
+) -> Result<Request, OptionsError> {
     let first = parse_pass(args.clone())?;
     if first.help {
         return Ok(Request::Help);
@@ -680,9 +702,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, OptionsError> {
     let builder = match &first.options.config {
         None => first,
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| OptionsError::Config {
+            let text = read_file(path).map_err(|error| OptionsError::Config {
                 path: path.display().to_string(),
-                error: e.to_string(),
+                error,
             })?;
             let mut all = config_arguments(&text);
             all.extend(args);
