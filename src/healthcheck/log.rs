@@ -2,8 +2,12 @@
 //! stderr) and syslog (`<PRI>healthcheck-NAME[PID]: message` to /dev/log).
 
 use std::os::unix::net::UnixDatagram;
+use std::path::Path;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
+
+/// Where syslog listens (Linux).
+const SYSLOG_SOCKET: &str = "/dev/log";
 
 /// syslog(3) facility numbers by name, as Python's `SysLogHandler.LOG_*` knows them.
 const FACILITIES: &[(&str, u8)] = &[
@@ -85,14 +89,26 @@ impl Logger {
         facility_name: &str,
         use_syslog: bool,
     ) -> Result<Logger, String> {
-        let syslog = if use_syslog && !debug {
+        let syslog = use_syslog.then_some(Path::new(SYSLOG_SOCKET));
+        Self::with_syslog(debug, silent, name, facility_name, syslog)
+    }
+
+    /// `new`, with the syslog socket at `syslog` (`None`: no syslog).
+    fn with_syslog(
+        debug: bool,
+        silent: bool,
+        name: Option<&str>,
+        facility_name: &str,
+        syslog: Option<&Path>,
+    ) -> Result<Logger, String> {
+        let syslog = if let Some(path) = syslog.filter(|_| !debug) {
             let code = facility(facility_name).ok_or_else(|| facility_name.to_owned())?;
             let tag = match name {
                 Some(n) if !n.is_empty() => format!("healthcheck-{n}[{}]: ", std::process::id()),
                 _ => format!("healthcheck[{}]: ", std::process::id()),
             };
             UnixDatagram::unbound()
-                .and_then(|s| s.connect("/dev/log").map(|()| s))
+                .and_then(|s| s.connect(path).map(|()| s))
                 .ok()
                 .map(|socket| Syslog {
                     socket,
@@ -157,5 +173,31 @@ mod tests {
         assert!(Logger::new(false, false, None, "bogus", true).is_err());
         // Debugging turns syslog off, so the facility is not even looked at (as ExaBGP).
         assert!(Logger::new(true, false, None, "bogus", true).is_ok());
+    }
+
+    #[test]
+    fn syslog_lines_carry_priority_name_and_pid() {
+        let dir = std::env::temp_dir().join(format!("rexa-hc-syslog-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("log");
+        let server = UnixDatagram::bind(&path).expect("bind");
+        let logger =
+            Logger::with_syslog(false, true, Some("web"), "local0", Some(&path)).expect("logger");
+        logger.log(
+            &Record::builder()
+                .level(Level::Warn)
+                .args(format_args!("Check command was unsuccessful: 1"))
+                .build(),
+        );
+        let mut buffer = [0u8; 256];
+        let n = server.recv(&mut buffer).expect("a datagram");
+        let _ = std::fs::remove_dir_all(&dir);
+        // local0 (16) * 8 + warning (4).
+        let expected = format!(
+            "<132>healthcheck-web[{}]: Check command was unsuccessful: 1\0",
+            std::process::id()
+        );
+        assert_eq!(String::from_utf8_lossy(&buffer[..n]), expected);
     }
 }
