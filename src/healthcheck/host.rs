@@ -82,6 +82,18 @@ impl Signals {
         }
     }
 
+    /// Whether a stop signal came (and was not yet seen by a wait): a signal sent before a
+    /// child's output ended is delivered before this process sees that end, so a check
+    /// here after a child ends keeps the order the signal and the child's exit came in.
+    fn stop_pending(&self) -> bool {
+        let ready = sys::wait_readable(&[self.stop.as_raw_fd()], Some(Duration::ZERO));
+        if ready.is_ok_and(|r| r.first() == Some(&true)) {
+            Self::drain(&self.stop);
+            return true;
+        }
+        false
+    }
+
     /// Waits until `fd` is readable, a stop signal or SIGCHLD comes, or `deadline` passes.
     fn wait(&self, fd: Option<RawFd>, deadline: Option<Instant>) -> Result<Wake, Stop> {
         loop {
@@ -248,8 +260,12 @@ impl<'a> System<'a> {
         }
     }
 
-    /// Kills a child's whole process group and reaps the child (bounded).
+    /// Kills a child's whole process group and reaps the child (bounded). Nothing is
+    /// signalled once the child was reaped: its group id may belong to someone else by now.
     fn kill(&self, child: &mut Child) {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return;
+        }
         let _ = sys::kill_process_group(child.id(), libc::SIGKILL);
         let grace = Instant::now().checked_add(REAP_GRACE);
         loop {
@@ -285,7 +301,12 @@ impl<'a> System<'a> {
             .spawn()
             .map_err(|e| Error::Spawn(command.into(), e))?;
         let deadline = self.deadline();
-        let outcome = self.collect(&mut child, &mut ours, deadline);
+        let outcome = match self.collect(&mut child, &mut ours, deadline) {
+            // A stop signal sent before the check ended (often by the check itself) wins
+            // over its result, as ExaBGP's immediate signal handler does.
+            Ok(_) if self.signals.stop_pending() => Err(Stop::Signal),
+            other => other,
+        };
         match outcome {
             Ok(Some((status, output))) => {
                 if status.success() {
@@ -392,7 +413,11 @@ impl Host for System<'_> {
                 }
             };
             // A stop signal leaves the hook running, as ExaBGP does.
-            if self.reap(&mut child, self.deadline())?.is_none() {
+            let ended = self.reap(&mut child, self.deadline())?;
+            if self.signals.stop_pending() {
+                return Err(Stop::Signal);
+            }
+            if ended.is_none() {
                 log::warn!(
                     target: "healthcheck",
                     "Timeout ({}) while running `{command}`: killed",
