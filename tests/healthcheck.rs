@@ -437,3 +437,74 @@ fn a_loop_without_pauses_still_stops_on_sigterm() {
     );
     assert_eq!(wait_bounded(&mut child), Some(0));
 }
+
+/// `--user`/`--group`: the check (and everything after the IP set-up) runs with the ids
+/// of that user and group. Only as root, and where `nobody`/`nogroup` exist.
+#[test]
+fn privileges_are_dropped_after_the_ip_set_up() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("(privilege drop) is not root");
+    }
+    let known = |kind: &str, name: &str| {
+        Command::new("getent")
+            .args([kind, name])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !known("passwd", "nobody") || !known("group", "nogroup") {
+        return skip("(privilege drop) finds no nobody/nogroup");
+    }
+    let dir = run_dir("privileges");
+    // The check writes where anyone may.
+    let mut permissions = fs::metadata(&dir).expect("dir").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o777);
+    fs::set_permissions(&dir, permissions).expect("chmod");
+    let ids = dir.join("ids");
+    let out = healthcheck(
+        &dir,
+        &[
+            "--ip",
+            "192.0.2.9/32",
+            "--interval",
+            "0",
+            "--rise",
+            "1",
+            "--no-ack",
+            "--user",
+            "nobody",
+            "--group",
+            "nogroup",
+            "--cmd",
+            &format!("echo $(id -u) $(id -g) > {}", ids.display()),
+        ],
+    )
+    .stdin(Stdio::null())
+    .output()
+    .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(&ids).expect("the check ran").trim(),
+        "65534 65534"
+    );
+    let unknown = healthcheck(
+        &dir,
+        &[
+            "--ip",
+            "192.0.2.9/32",
+            "--interval",
+            "0",
+            "--user",
+            "no-such-user-rexa",
+        ],
+    )
+    .stdin(Stdio::null())
+    .output()
+    .expect("run");
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such user"));
+}

@@ -46,6 +46,10 @@ pub fn facility(name: &str) -> Option<u8> {
         .map(|(_, code)| *code)
 }
 
+/// `--syslog-facility` named no facility syslog knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFacility(pub String);
+
 struct Syslog {
     socket: UnixDatagram,
     facility: u8,
@@ -88,7 +92,7 @@ impl Logger {
         name: Option<&str>,
         facility_name: &str,
         use_syslog: bool,
-    ) -> Result<Logger, String> {
+    ) -> Result<Logger, UnknownFacility> {
         let syslog = use_syslog.then_some(Path::new(SYSLOG_SOCKET));
         Self::with_syslog(debug, silent, name, facility_name, syslog)
     }
@@ -100,9 +104,10 @@ impl Logger {
         name: Option<&str>,
         facility_name: &str,
         syslog: Option<&Path>,
-    ) -> Result<Logger, String> {
+    ) -> Result<Logger, UnknownFacility> {
         let syslog = if let Some(path) = syslog.filter(|_| !debug) {
-            let code = facility(facility_name).ok_or_else(|| facility_name.to_owned())?;
+            let code =
+                facility(facility_name).ok_or_else(|| UnknownFacility(facility_name.to_owned()))?;
             let tag = match name {
                 Some(n) if !n.is_empty() => format!("healthcheck-{n}[{}]: ", std::process::id()),
                 _ => format!("healthcheck[{}]: ", std::process::id()),

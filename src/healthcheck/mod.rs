@@ -111,7 +111,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     );
     match logger {
         Ok(logger) => logger.install(),
-        Err(name) => {
+        Err(log::UnknownFacility(name)) => {
             eprintln!("rexa healthcheck: {}", Error::Facility(name));
             return ExitCode::from(1);
         }

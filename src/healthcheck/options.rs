@@ -212,7 +212,8 @@ pub enum OptionsError {
     },
     /// A flag given a value (`--debug=yes`).
     UnexpectedValue(&'static str),
-    /// The `--config` file could not be read.
+    /// The `--config` file could not be read (the system's error, as text: this enum
+    /// compares equal in tests).
     Config { path: String, error: String },
     /// An argument that is not UTF-8.
     NotUtf8(String),
@@ -668,12 +669,11 @@ pub fn config_arguments(text: &str) -> Vec<String> {
 pub const MAX_CONFIG_FILE: u64 = 1024 * 1024;
 
 /// Reads a `--config` file, at most `MAX_CONFIG_FILE` bytes of it.
-fn read_config_file(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+fn read_config_file(path: &Path) -> std::io::Result<String> {
     let mut text = String::new();
-    file.take(MAX_CONFIG_FILE)
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_FILE)
+        .read_to_string(&mut text)?;
     Ok(text)
 }
 
@@ -693,7 +693,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Request, OptionsError> {
 /// `parse`, with the `--config` file read by `read_file` (the fuzz target reads none).
 pub fn parse_with(
     args: Vec<String>,
-    read_file: impl Fn(&Path) -> Result<String, String>,
+    read_file: impl Fn(&Path) -> std::io::Result<String>,
 ) -> Result<Request, OptionsError> {
     let first = parse_pass(args.clone())?;
     if first.help {
@@ -704,7 +704,7 @@ pub fn parse_with(
         Some(path) => {
             let text = read_file(path).map_err(|error| OptionsError::Config {
                 path: path.display().to_string(),
-                error,
+                error: error.to_string(),
             })?;
             let mut all = config_arguments(&text);
             all.extend(args);
