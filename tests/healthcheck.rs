@@ -508,3 +508,37 @@ fn privileges_are_dropped_after_the_ip_set_up() {
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no such user"));
 }
+
+/// An execute hook that never ends is killed after `--timeout` (with its process group),
+/// where ExaBGP would wait for it for ever: the healthcheck goes on and ends.
+#[test]
+fn a_hanging_hook_is_killed_after_the_timeout() {
+    let dir = run_dir("hook-timeout");
+    let mut child = healthcheck(
+        &dir,
+        &[
+            "--ip",
+            "192.0.2.10/32",
+            "--interval",
+            "0",
+            "--rise",
+            "1",
+            "--no-ack",
+            "--timeout",
+            "1",
+            "--up-execute",
+            "sleep 600",
+        ],
+    )
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start");
+    let mut output = Lines::new(child.stdout.take().expect("stdout"));
+    assert_eq!(
+        line(&mut output, &mut child),
+        "neighbor * announce route 192.0.2.10/32 next-hop self med 100\n"
+    );
+    assert_eq!(wait_bounded(&mut child), Some(0), "the hook was not killed");
+}
