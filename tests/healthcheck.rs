@@ -41,6 +41,31 @@ fn wait_bounded(child: &mut Child) -> Option<i32> {
     }
 }
 
+/// A started healthcheck, killed by PID (and reaped) if a failed assertion leaves it running.
+struct Running(Child);
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 fn skip(why: &str) {
     eprintln!();
     eprintln!("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
@@ -301,25 +326,27 @@ fn line(lines: &mut Lines, child: &mut Child) -> String {
 #[test]
 fn each_answer_is_awaited_and_sigterm_withdraws_everything() {
     let dir = run_dir("acks");
-    let mut child = healthcheck(
-        &dir,
-        &[
-            "--ip",
-            "192.0.2.6/32",
-            "--ip",
-            "192.0.2.7/32",
-            "--rise",
-            "1",
-            "--interval",
-            "0.05",
-            "--debounce",
-        ],
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .expect("start");
+    let mut child = Running(
+        healthcheck(
+            &dir,
+            &[
+                "--ip",
+                "192.0.2.6/32",
+                "--ip",
+                "192.0.2.7/32",
+                "--rise",
+                "1",
+                "--interval",
+                "0.05",
+                "--debounce",
+            ],
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start"),
+    );
     let mut input = child.stdin.take().expect("stdin");
     let mut output = Lines::new(child.stdout.take().expect("stdout"));
     assert_eq!(
@@ -397,24 +424,26 @@ fn exabgp_spellings_work_with_the_binary_renamed() {
 #[test]
 fn a_loop_without_pauses_still_stops_on_sigterm() {
     let dir = run_dir("busy");
-    let mut child = healthcheck(
-        &dir,
-        &[
-            "--ip",
-            "192.0.2.8/32",
-            "--rise",
-            "1000000000",
-            "--fast-interval",
-            "0",
-            "--no-ack",
-            "--debug",
-        ],
-    )
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("start");
+    let mut child = Running(
+        healthcheck(
+            &dir,
+            &[
+                "--ip",
+                "192.0.2.8/32",
+                "--rise",
+                "1000000000",
+                "--fast-interval",
+                "0",
+                "--no-ack",
+                "--debug",
+            ],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start"),
+    );
     // The first transition is logged once the signal handlers are in place.
     let mut log = Lines::new(child.stderr.take().expect("stderr"));
     let mut seen = false;
@@ -514,27 +543,29 @@ fn privileges_are_dropped_after_the_ip_set_up() {
 #[test]
 fn a_hanging_hook_is_killed_after_the_timeout() {
     let dir = run_dir("hook-timeout");
-    let mut child = healthcheck(
-        &dir,
-        &[
-            "--ip",
-            "192.0.2.10/32",
-            "--interval",
-            "0",
-            "--rise",
-            "1",
-            "--no-ack",
-            "--timeout",
-            "1",
-            "--up-execute",
-            "sleep 600",
-        ],
-    )
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("start");
+    let mut child = Running(
+        healthcheck(
+            &dir,
+            &[
+                "--ip",
+                "192.0.2.10/32",
+                "--interval",
+                "0",
+                "--rise",
+                "1",
+                "--no-ack",
+                "--timeout",
+                "1",
+                "--up-execute",
+                "sleep 600",
+            ],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start"),
+    );
     let mut output = Lines::new(child.stdout.take().expect("stdout"));
     assert_eq!(
         line(&mut output, &mut child),
