@@ -140,6 +140,9 @@ pub enum BridgeError {
         what: &'static str,
         error: io::Error,
     },
+    /// A FIFO anyone may write to, or owned by a user other than root and the daemon's:
+    /// its commands could come from anybody.
+    Unsafe { path: PathBuf, reason: String },
     /// The poll failed.
     Poll(io::Error),
 }
@@ -158,6 +161,12 @@ impl std::fmt::Display for BridgeError {
                 )
             }
             BridgeError::Stdio { what, error } => write!(f, "cannot use {what}: {error}"),
+            BridgeError::Unsafe { path, reason } => write!(
+                f,
+                "refusing the named pipe {}: {reason} (make it mode 600, owned by root or \
+                 the daemon's user)",
+                path.display()
+            ),
             BridgeError::Poll(error) => write!(f, "poll failed: {error}"),
         }
     }
@@ -176,14 +185,23 @@ pub struct OpenFifos {
 }
 
 impl OpenFifos {
-    pub fn open(fifos: Fifos) -> Result<OpenFifos, BridgeError> {
+    /// Opens both FIFOs, refusing them unless each is owned by one of `owners` and not
+    /// writable by everyone (checked on the opened descriptors: no race with a rename).
+    pub fn open(fifos: Fifos, owners: &[u32]) -> Result<OpenFifos, BridgeError> {
         let open = |path: &Path| {
-            open_fifo(path, true, true)
-                .map(OwnedFd::from)
-                .map_err(|error| BridgeError::Open {
-                    path: path.to_path_buf(),
-                    error,
-                })
+            let file = open_fifo(path, true, true).map_err(|error| BridgeError::Open {
+                path: path.to_path_buf(),
+                error,
+            })?;
+            let meta = file.metadata().map_err(|error| BridgeError::Open {
+                path: path.to_path_buf(),
+                error,
+            })?;
+            check_fifo(&meta, owners).map_err(|reason| BridgeError::Unsafe {
+                path: path.to_path_buf(),
+                reason,
+            })?;
+            Ok(OwnedFd::from(file))
         };
         let commands = open(&fifos.input)?;
         let answers = open(&fifos.output)?;
@@ -199,6 +217,42 @@ impl OpenFifos {
         use std::os::fd::AsRawFd;
         format!("{},{}", self.commands.as_raw_fd(), self.answers.as_raw_fd())
     }
+
+    /// The descriptors the bridge inherits.
+    pub fn inherited(&self) -> Vec<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        vec![self.commands.as_raw_fd(), self.answers.as_raw_fd()]
+    }
+
+    /// The environment of the bridge helper on these FIFOs.
+    pub fn bridge_env(&self, pipename: &str) -> Vec<(String, String)> {
+        let mut dir = self.fifos.dir.to_string_lossy().into_owned();
+        // ExaBGP's bridge is given the directory with its trailing slash.
+        if !dir.ends_with('/') {
+            dir.push('/');
+        }
+        vec![
+            (CLI_PIPE_VAR.to_owned(), dir),
+            ("exabgp_api_pipename".to_owned(), pipename.to_owned()),
+            (CLI_FDS_VAR.to_owned(), self.fds_value()),
+        ]
+    }
+}
+
+/// Why a FIFO may not carry commands: not a FIFO, writable by everyone, or owned by a user
+/// not in `owners`.
+pub fn check_fifo(meta: &std::fs::Metadata, owners: &[u32]) -> Result<(), String> {
+    if !meta.file_type().is_fifo() {
+        return Err("not a named pipe".into());
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o002 != 0 {
+        return Err(format!("it is writable by everyone (mode {mode:03o})"));
+    }
+    if !owners.contains(&meta.uid()) {
+        return Err(format!("it is owned by uid {}", meta.uid()));
+    }
+    Ok(())
 }
 
 /// The FIFOs handed down by the daemon through [`CLI_FDS_VAR`], if it set it.
@@ -252,7 +306,8 @@ pub fn bridge_main(dir: &Path) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    match OpenFifos::open(fifos)
+    let owners = [0, crate::sys::ids().1];
+    match OpenFifos::open(fifos, &owners)
         .and_then(|open| Bridge::new(open, true))
         .and_then(|mut bridge| bridge.run())
     {
@@ -565,5 +620,35 @@ mod tests {
         assert!(advice
             .iter()
             .any(|l| l == "mkfifo /run/exabgp/exabgp.in /run/exabgp/exabgp.out"));
+    }
+
+    #[test]
+    fn world_writable_or_foreign_fifos_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("rexa-fifo-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("make the directory");
+        let path = dir.join("exabgp.in");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .expect("run mkfifo");
+        assert!(status.success());
+        let own = crate::sys::ids().1;
+        let set_mode = |mode: u32| {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+            std::fs::metadata(&path).expect("metadata")
+        };
+        assert_eq!(check_fifo(&set_mode(0o600), &[own]), Ok(()));
+        assert_eq!(check_fifo(&set_mode(0o660), &[own]), Ok(()));
+        let refused = check_fifo(&set_mode(0o622), &[own]).expect_err("world-writable");
+        assert!(refused.contains("writable by everyone"), "{refused}");
+        let refused = check_fifo(&set_mode(0o600), &[own + 1]).expect_err("foreign owner");
+        assert!(refused.contains("owned by uid"), "{refused}");
+        let file = dir.join("plain");
+        std::fs::write(&file, b"").expect("write");
+        let meta = std::fs::metadata(&file).expect("metadata");
+        assert!(check_fifo(&meta, &[own]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
