@@ -214,6 +214,20 @@ fn tagged_commands_are_answered_with_their_identifier() {
         ]
     );
     assert!(lines[1].starts_with("@a1 127.0.0.206 "), "{lines:?}");
+    // `reset` (nothing left to drop) is never answered; a line longer than the daemon takes
+    // is an error, still with its identifier.
+    let long = [b"@long ".as_slice(), &vec![b'x'; (1 << 20) + 10], b"\n"].concat();
+    client.write_all(&long).expect("write");
+    assert_eq!(read_answers(&mut client, 1), ["@long error"]);
+    client.write_all(b"reset\n@h8 version\n").expect("write");
+    let lines = read_answers(&mut client, 1);
+    assert_eq!(
+        lines,
+        [
+            format!("@h8 rexa {}", env!("CARGO_PKG_VERSION")),
+            "@h8 done".to_owned()
+        ]
+    );
     // The daemon saw the commands without their identifiers.
     assert!(rexa.wait_log(": show neighbor summary", 1, LIMIT));
     assert_eq!(rexa.count("@a1"), 0, "{}", rexa.log());

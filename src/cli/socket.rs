@@ -298,7 +298,7 @@ enum Action {
     Forward,
     /// Sent to the daemon, which never answers it (`debug ...`).
     ForwardSilent,
-    /// `reset`: the client's commands still waiting are dropped; no answer.
+    /// `reset`: the client's commands still waiting are dropped (when it is read); no answer.
     Reset,
     /// The client's acks, kept by the bridge (the daemon's stay on for the bridge).
     EnableAck,
@@ -590,7 +590,8 @@ impl Bridge {
     /// Reads every client that may queue more; complete lines become queued commands.
     fn read_clients(&mut self) {
         let mut chunk = [0u8; 16 * 1024];
-        let mut lines: Vec<(usize, Vec<u8>)> = Vec::new();
+        // (client, line, the line was too long and only its start is kept)
+        let mut lines: Vec<(usize, Vec<u8>, bool)> = Vec::new();
         for (&token, client) in &mut self.clients {
             while !client.dead && !client.read_closed && client.queued < QUEUE_HIGH {
                 match client.stream.read(&mut chunk) {
@@ -600,7 +601,7 @@ impl Bridge {
                         if !client.partial.is_empty() && !client.skipping {
                             let line = std::mem::take(&mut client.partial);
                             client.queued += line.len() + 1;
-                            lines.push((token, line));
+                            lines.push((token, line, false));
                         }
                     }
                     Ok(n) => {
@@ -614,13 +615,12 @@ impl Bridge {
                                 client.partial.extend_from_slice(body);
                             }
                             if client.partial.len() > MAX_LINE {
-                                client.partial.clear();
-                                if !client.skipping {
-                                    client.skipping = true;
-                                    // Answered `error` in its turn.
-                                    lines.push((token, Vec::new()));
-                                    client.queued += 1;
-                                }
+                                // Answered `error` in its turn, with its identifier.
+                                client.partial.truncate(MAX_ID + 2);
+                                let start = std::mem::take(&mut client.partial);
+                                lines.push((token, start, true));
+                                client.queued += 1;
+                                client.skipping = true;
                             }
                             if ended {
                                 if client.skipping {
@@ -628,7 +628,7 @@ impl Bridge {
                                 } else {
                                     let line = std::mem::take(&mut client.partial);
                                     client.queued += line.len() + 1;
-                                    lines.push((token, line));
+                                    lines.push((token, line, false));
                                 }
                             }
                         }
@@ -639,14 +639,15 @@ impl Bridge {
                 }
             }
         }
-        for (token, line) in lines {
-            self.queue_line(token, &line);
+        for (token, line, too_long) in lines {
+            self.queue_line(token, &line, too_long);
         }
     }
 
-    /// Queues one command line of client `token` (an empty `line` stands for one too long).
-    fn queue_line(&mut self, token: usize, line: &[u8]) {
-        let size = line.len() + 1;
+    /// Queues one command line of client `token` (of a line too long, only its start is
+    /// given: it is answered `error`).
+    fn queue_line(&mut self, token: usize, line: &[u8], too_long: bool) {
+        let size = if too_long { 1 } else { line.len() + 1 };
         let queued = |id: Option<&str>, line: &str, action| Queued {
             client: token,
             id: id.map(str::to_owned),
@@ -654,8 +655,13 @@ impl Bridge {
             action,
             size,
         };
-        let entry = if line.is_empty() {
-            Some(queued(None, "", Action::Fail))
+        let entry = if too_long {
+            let start = String::from_utf8_lossy(line);
+            let id = match split_id(&start) {
+                Tagged::Tagged { id, .. } => Some(id),
+                _ => None,
+            };
+            Some(queued(id, "", Action::Fail))
         } else {
             let text = String::from_utf8_lossy(line);
             let text = text.strip_suffix('\r').unwrap_or(&text);
@@ -669,6 +675,14 @@ impl Bridge {
             }
         };
         match entry {
+            // `reset` drops what the client queued before it, at once (what it sends after
+            // stays); the command the daemon is running still gets its answer.
+            Some(entry) if entry.action == Action::Reset => {
+                self.queue.retain(|q| q.client != token);
+                if let Some(client) = self.clients.get_mut(&token) {
+                    client.queued = 0;
+                }
+            }
             Some(entry) => self.queue.push_back(entry),
             None => self.unqueue(token, size),
         }
@@ -705,13 +719,8 @@ impl Bridge {
                     self.to_daemon.extend_from_slice(next.line.as_bytes());
                     self.to_daemon.push(b'\n');
                 }
-                Action::Reset => {
-                    let client = next.client;
-                    self.queue.retain(|q| q.client != client);
-                    if let Some(c) = self.clients.get_mut(&client) {
-                        c.queued = 0;
-                    }
-                }
+                // Acted on when read (see `queue_line`).
+                Action::Reset => {}
                 Action::EnableAck => {
                     self.set_acks(next.client, true);
                     self.answer(next.client, id, "done", true);
