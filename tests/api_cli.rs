@@ -518,3 +518,59 @@ fn world_writable_fifos_are_refused() {
     assert_eq!(rexa.count("api-internal-cli-pipe"), 0, "{}", rexa.log());
     assert!(rexa.terminate().is_some_and(|s| s.success()));
 }
+
+#[test]
+fn tagged_commands_on_the_pipes_are_answered_with_their_identifier() {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = fifo_dir("cli-tagged", "exabgp");
+    let config = passive_config(Ipv4Addr::new(127, 0, 0, 213), Ipv4Addr::new(127, 0, 0, 214));
+    let mut rexa = start(&dir, &config, &[]);
+    let mut answers = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(dir.join("exabgp.out"))
+        .expect("open .out");
+    let mut commands = fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(dir.join("exabgp.in"))
+        .expect("open .in");
+    commands
+        .write_all(
+            b"@1 version\n@2 bogus\nversion\n@3 silence-ack\n@4 version\n@5 enable-ack\n@ x\n\
+              @6 show neighbor summary\n",
+        )
+        .expect("write");
+    let version = format!("rexa {}", env!("CARGO_PKG_VERSION"));
+    let expected = [
+        format!("@1 {version}"),
+        "@1 done".into(),
+        "@2 error".into(),
+        version.clone(),
+        "done".into(),
+        // Acks silenced: the answer without its `done`, until `enable-ack`.
+        format!("@4 {version}"),
+        "@5 done".into(),
+        "error".into(),
+        "@6 Peer            AS        up/down state       |     #sent     #recvd".into(),
+    ];
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let start = std::time::Instant::now();
+    while !text(&buffer).contains("@6 done\n") && start.elapsed() < LIMIT {
+        match answers.read(&mut chunk) {
+            Ok(n) if n > 0 => buffer.extend_from_slice(&chunk[..n]),
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    let got = text(&buffer);
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(lines.len(), expected.len() + 2, "{got}");
+    assert_eq!(lines[..expected.len()], expected, "{got}");
+    assert!(
+        lines[expected.len()].starts_with("@6 127.0.0.214 "),
+        "{got}"
+    );
+    assert!(rexa.terminate().is_some_and(|s| s.success()));
+}
