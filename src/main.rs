@@ -34,6 +34,12 @@ fn main() -> ExitCode {
     if let Some(dir) = std::env::var_os(cli::pipe::CLI_PIPE_VAR).filter(|d| !d.is_empty()) {
         return cli::pipe::bridge_main(std::path::Path::new(&dir));
     }
+    // And as the CLI's socket bridge (api.md §9.2), given its listening socket.
+    if let Some(dir) = std::env::var_os(cli::socket::CLI_SOCKET_VAR).filter(|d| !d.is_empty()) {
+        if std::env::var_os(cli::socket::SOCKET_FD_VAR).is_some() {
+            return cli::socket::bridge_main(std::path::Path::new(&dir));
+        }
+    }
     let mut args: Vec<OsString> = std::env::args_os().skip(1).collect();
     // ExaBGP 4.2's separate client programs, should rexa be installed under their names.
     let invoked_as = std::env::args_os()

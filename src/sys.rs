@@ -1,6 +1,6 @@
 //! sys: the only `unsafe` code in rexa — thin, checked wrappers over libc calls that std,
-//! mio and socket2 do not offer (TCP MD5, minimum TTL, raise, waitpid, clock, fd limit, poll,
-//! user and group ids, privilege drop, umask, daemonising).
+//! mio and socket2 do not offer (TCP MD5, TCP-AO, minimum TTL, raise, waitpid, clock, fd limit,
+//! poll, user and group ids, privilege drop, umask, daemonising, unix-socket peer credentials).
 
 pub mod tcp_ao;
 
@@ -570,4 +570,35 @@ pub fn local_time_of_day() -> Option<(u8, u8, u8)> {
     }
     let part = |v: libc::c_int| u8::try_from(v).ok();
     Some((part(tm.tm_hour)?, part(tm.tm_min)?, part(tm.tm_sec)?))
+}
+
+/// The credentials of the process at the other end of a connected unix socket, as the kernel
+/// recorded them when it connected (`SO_PEERCRED`): `(pid, uid, gid)`.
+pub fn peer_credentials(socket: &impl AsRawFd) -> io::Result<(u32, u32, u32)> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into the correctly sized `cred`.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if len as usize != mem::size_of::<libc::ucred>() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "SO_PEERCRED returned a short answer",
+        ));
+    }
+    Ok((cred.pid.max(0) as u32, cred.uid, cred.gid))
 }

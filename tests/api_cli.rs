@@ -41,10 +41,12 @@ fn passive_config(local: Ipv4Addr, peer: Ipv4Addr) -> String {
     )
 }
 
-/// `rexa cli ARGS...` with the pipes looked for in `dir` first.
+/// `rexa cli --pipe ARGS...` with the pipes looked for in `dir` first (the daemon also
+/// makes its control socket there, which the client would otherwise prefer:
+/// tests/api_socket.rs covers it).
 fn cli(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rexa"))
-        .arg("cli")
+        .args(["cli", "--pipe"])
         .args(args)
         .env("REXA_CLI_DIR", dir)
         .env_remove("exabgp_cli_pipe")
@@ -196,7 +198,7 @@ fn an_unknown_command_exits_1() {
     assert!(output.status.success(), "{output:?}");
     // Under the default name there are no pipes in `dir`, nor anywhere else.
     let output = Command::new(env!("CARGO_BIN_EXE_rexa"))
-        .args(["cli", "version"])
+        .args(["cli", "--pipe", "version"])
         .env("REXA_CLI_DIR", &dir)
         .env_remove("exabgp_api_pipename")
         .env_remove("exabgp.api.pipename")
@@ -385,7 +387,13 @@ fn without_fifos_the_daemon_says_how_to_make_them() {
     );
     assert!(rexa.wait_log("mkfifo", 1, LIMIT), "{}", rexa.log());
     assert_eq!(rexa.count("api-internal-cli-pipe"), 0, "{}", rexa.log());
-    assert!(children_of(rexa.daemon.pid()).is_empty());
+    // The control socket's bridge is the daemon's only child.
+    assert!(
+        rexa.wait_log("process api-internal-cli-socket-", 1, LIMIT),
+        "{}",
+        rexa.log()
+    );
+    assert_eq!(children_of(rexa.daemon.pid()).len(), 1, "{}", rexa.log());
     assert!(rexa.terminate().is_some_and(|s| s.success()));
 }
 
@@ -486,4 +494,83 @@ fn the_bridge_copies_lines_both_ways_and_ends_with_its_stdin() {
         status.is_some_and(|s| s.success()),
         "the bridge did not end: {status:?}"
     );
+}
+
+#[test]
+fn world_writable_fifos_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = fifo_dir("cli-world-writable", "exabgp");
+    for end in ["in", "out"] {
+        fs::set_permissions(
+            dir.join(format!("exabgp.{end}")),
+            fs::Permissions::from_mode(0o666),
+        )
+        .expect("chmod");
+    }
+    let config = passive_config(Ipv4Addr::new(127, 0, 0, 211), Ipv4Addr::new(127, 0, 0, 212));
+    let dir_text = dir.display().to_string();
+    let mut rexa = Rexa::start(&dir, &config, &[("REXA_CLI_DIR", dir_text.as_str())]);
+    assert!(
+        rexa.wait_log("writable by everyone", 1, LIMIT),
+        "{}",
+        rexa.log()
+    );
+    assert_eq!(rexa.count("api-internal-cli-pipe"), 0, "{}", rexa.log());
+    assert!(rexa.terminate().is_some_and(|s| s.success()));
+}
+
+#[test]
+fn tagged_commands_on_the_pipes_are_answered_with_their_identifier() {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = fifo_dir("cli-tagged", "exabgp");
+    let config = passive_config(Ipv4Addr::new(127, 0, 0, 213), Ipv4Addr::new(127, 0, 0, 214));
+    let mut rexa = start(&dir, &config, &[]);
+    let mut answers = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(dir.join("exabgp.out"))
+        .expect("open .out");
+    let mut commands = fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(dir.join("exabgp.in"))
+        .expect("open .in");
+    commands
+        .write_all(
+            b"@1 version\n@2 bogus\nversion\n@3 silence-ack\n@4 version\n@5 enable-ack\n@ x\n\
+              @6 show neighbor summary\n",
+        )
+        .expect("write");
+    let version = format!("rexa {}", env!("CARGO_PKG_VERSION"));
+    let expected = [
+        format!("@1 {version}"),
+        "@1 done".into(),
+        "@2 error".into(),
+        version.clone(),
+        "done".into(),
+        // Acks silenced: the answer without its `done`, until `enable-ack`.
+        format!("@4 {version}"),
+        "@5 done".into(),
+        "error".into(),
+        "@6 Peer            AS        up/down state       |     #sent     #recvd".into(),
+    ];
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let start = std::time::Instant::now();
+    while !text(&buffer).contains("@6 done\n") && start.elapsed() < LIMIT {
+        match answers.read(&mut chunk) {
+            Ok(n) if n > 0 => buffer.extend_from_slice(&chunk[..n]),
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    let got = text(&buffer);
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(lines.len(), expected.len() + 2, "{got}");
+    assert_eq!(lines[..expected.len()], expected, "{got}");
+    assert!(
+        lines[expected.len()].starts_with("@6 127.0.0.214 "),
+        "{got}"
+    );
+    assert!(rexa.terminate().is_some_and(|s| s.success()));
 }

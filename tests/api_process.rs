@@ -277,6 +277,8 @@ fn a_missing_helper_program_is_a_start_error() {
     fs::write(dir.join("rexa.conf"), conf).expect("write config");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_rexa"))
         .arg(dir.join("rexa.conf"))
+        // No control socket in the host's /run.
+        .env("exabgp_api_cli", "false")
         .output()
         .expect("run rexa");
     assert_eq!(output.status.code(), Some(1));
@@ -286,7 +288,7 @@ fn a_missing_helper_program_is_a_start_error() {
 
 /// `0x` and uppercase hex, as the events write bytes.
 fn hex(bytes: &[u8]) -> String {
-    let digits: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let digits: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
     format!("0x{digits}")
 }
 

@@ -35,7 +35,9 @@ fn rexa() -> Command {
     command
         .env("exabgp_tcp_bind", "")
         .env("RUST_LOG", "info")
-        .env("exabgp_daemon_user", "root");
+        .env("exabgp_daemon_user", "root")
+        // No control socket in the host's /run.
+        .env("exabgp_api_cli", "false");
     command
 }
 

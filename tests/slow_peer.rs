@@ -100,7 +100,8 @@ fn a_stalled_peer_neither_blocks_others_nor_grows_memory() {
             .arg(&path)
             .env("exabgp_tcp_bind", "")
             // Stay root as the test is (tests/daemon_privileges.rs covers the drop).
-            .env("exabgp_daemon_user", "root"),
+            .env("exabgp_daemon_user", "root")
+            .env("exabgp_api_cli", "false"),
     );
 
     // The normal peer reads all the time, on its own thread.

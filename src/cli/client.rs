@@ -1,5 +1,6 @@
-//! `rexa cli [--pipename NAME] [--env FILE] WORDS...`: one API command sent to the running
-//! daemon through its named pipes, its answer printed (ExaBGP's `exabgp cli`, api.md §9.1).
+//! `rexa cli [--socket|--pipe] [--pipename NAME] [--env FILE] WORDS...`: one API command sent
+//! to the running daemon through its control socket or its named pipes, its answer printed
+//! (ExaBGP's `exabgp cli`, api.md §9.1 and §9.2).
 //!
 //! The words may be abbreviated as ExaBGP's client allows (`s n s` is `show neighbor
 //! summary`); the expanded command is echoed as `command: <text>`. The answer ends with
@@ -12,6 +13,7 @@ use std::io::{self, Read, Write};
 use std::net::IpAddr;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -20,27 +22,35 @@ use mio::unix::pipe::{Receiver, Sender};
 use mio::{Events, Interest, Poll, Token};
 
 use super::pipe::{self, Fifos};
+use super::socket;
 use crate::config::env::Env;
 
 const HELP: &str = "\
-Usage: rexa cli [--pipename NAME] [--env FILE] [COMMAND WORDS...]
+Usage: rexa cli [--socket | --pipe] [--socketname NAME] [--pipename NAME] [--env FILE]
+                [COMMAND WORDS...]
 
 Sends one API command (e.g. `show neighbor summary`, `announce route 10.0.0.0/24 next-hop
-self`) to the running rexa daemon through its named pipes and prints the answer.
+self`) to the running rexa daemon through its control socket, or its named pipes when there
+is no socket, and prints the answer.
 Without a command, `help` is sent. Words may be abbreviated: `rexa cli s n s`.
 
 Options:
+  --socket           use the control socket only
+  --pipe             use the named pipes only
+  --socketname NAME  the base name of the socket NAME.sock
+                     (default: exabgp.api.socketname, itself `exabgp` by default)
   --pipename NAME    the base name of the pipes NAME.in / NAME.out
                      (default: exabgp.api.pipename, itself `exabgp` by default)
   -e, --env FILE     read exabgp.* settings from FILE (also --env-file, EXABGP_ENVFILE)
   -h, --help         this text
 
-The pipes are looked for in $REXA_CLI_DIR (rexa only), then /run/exabgp, /run/<uid>, /run,
-/var/run/exabgp, /var/run/<uid>, /var/run. rexa never creates them; make them with
+The socket and the pipes are looked for in $REXA_CLI_DIR (rexa only), then /run/exabgp,
+/run/<uid>, /run, /var/run/exabgp, /var/run/<uid>, /var/run. The daemon creates the socket
+in the first of these directories that exists; it never creates the pipes; make them with
   mkfifo /run/exabgp/exabgp.in /run/exabgp/exabgp.out; chmod 600 /run/exabgp/exabgp.*
 
 Exit status: 0 when the command succeeded (`done`), 1 on `error`, when the daemon is not
-running (no reader on the pipe within 5 s) or shuts down.
+running (no reader on the pipe within 5 s, nobody on the socket) or shuts down.
 ";
 
 /// How long stale answers of an earlier client are drained before the command is sent.
@@ -57,9 +67,21 @@ const ANSWER_SILENCE: Duration = Duration::from_secs(5);
 const ANSWERS: Token = Token(0);
 const COMMANDS: Token = Token(1);
 
+/// How the command reaches the daemon.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    /// The socket when there is one, else the pipes.
+    #[default]
+    Any,
+    Socket,
+    Pipe,
+}
+
 /// What the command line asked for.
 #[derive(Debug, Default, PartialEq)]
 struct Options {
+    transport: Transport,
+    socketname: Option<String>,
     pipename: Option<String>,
     env_file: Option<PathBuf>,
     words: Vec<String>,
@@ -77,6 +99,11 @@ fn parse_args(args: Vec<OsString>) -> Result<Option<Options>, String> {
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Short('h') | Long("help") => return Ok(None),
+            Long("socket") => options.transport = Transport::Socket,
+            Long("pipe") => options.transport = Transport::Pipe,
+            Long("socketname") => {
+                options.socketname = Some(text(parser.value().map_err(|e| e.to_string())?)?);
+            }
             Long("pipename") => {
                 options.pipename = Some(text(parser.value().map_err(|e| e.to_string())?)?);
             }
@@ -107,8 +134,15 @@ enum ClientError {
         pipename: String,
         scanned: Vec<PathBuf>,
     },
+    /// No directory of the search list holds the socket (`--socket`).
+    NoSocket {
+        socketname: String,
+        scanned: Vec<PathBuf>,
+    },
     /// The daemon does not read `.in` (not running, or without a CLI).
     NotRunning { path: PathBuf },
+    /// The control socket could not be connected to, written or read.
+    Socket { path: PathBuf, error: io::Error },
     /// Writing the command did not finish in time.
     WriteTimeout { path: PathBuf },
     /// A pipe could not be opened, read or written.
@@ -134,6 +168,26 @@ impl std::fmt::Display for ClientError {
                     write!(f, "\n > {line}")?;
                 }
                 Ok(())
+            }
+            ClientError::NoSocket {
+                socketname,
+                scanned,
+            } => {
+                write!(
+                    f,
+                    "could not find rexa's control socket {socketname}.sock; scanned:"
+                )?;
+                for dir in scanned {
+                    write!(f, "\n - {}", dir.display())?;
+                }
+                Ok(())
+            }
+            ClientError::Socket { path, error } => {
+                write!(
+                    f,
+                    "cannot use the control socket {}: {error}",
+                    path.display()
+                )
             }
             ClientError::NotRunning { path } => {
                 write!(f, "rexa is not running (no reader on {})", path.display())
@@ -166,10 +220,13 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let pipename = match options.pipename {
-        Some(name) => name,
-        None => match Env::from_process(options.env_file.as_deref()) {
-            Ok(env) => env.api.pipename,
+    let (pipename, socketname) = match (options.pipename, options.socketname) {
+        (Some(pipe), Some(socket)) => (pipe, socket),
+        (pipe, socket) => match Env::from_process(options.env_file.as_deref()) {
+            Ok(env) => (
+                pipe.unwrap_or(env.api.pipename),
+                socket.unwrap_or(env.api.socketname),
+            ),
             Err(error) => {
                 eprintln!("rexa cli: {error}");
                 return ExitCode::from(1);
@@ -183,18 +240,19 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
     let typed = words.join(" ");
     let command = expand(&words).join(" ");
-    let fifos = match pipe::locate(&pipename) {
-        Ok(fifos) => fifos,
-        Err(scanned) => {
-            eprintln!("rexa cli: {}", ClientError::NotFound { pipename, scanned });
-            return ExitCode::from(1);
-        }
-    };
     let mut stdout = io::stdout().lock();
     if command != typed {
         let _ = writeln!(stdout, "command: {command}");
     }
-    match run(&fifos, &command, &mut stdout) {
+    let ran = match connect_socket(options.transport, &socketname) {
+        Ok(Some((path, stream))) => run_socket(&path, stream, &command, &mut stdout),
+        Err(error) => Err(error),
+        Ok(None) => match pipe::locate(&pipename) {
+            Ok(fifos) => run(&fifos, &command, &mut stdout),
+            Err(scanned) => Err(ClientError::NotFound { pipename, scanned }),
+        },
+    };
+    match ran {
         Ok(Ending::Done | Ending::NoAnswerExpected) => ExitCode::SUCCESS,
         Ok(Ending::Error) => {
             eprintln!("rexa returns an error (see rexa's logs for more information)");
@@ -252,6 +310,102 @@ fn ending_of(line: &str) -> Option<Ending> {
                 && numeric(parts.next())
                 && parts.next().is_none())
             .then_some(Ending::Shutdown)
+        }
+    }
+}
+
+/// The control socket, connected; `None` when the pipes are to be used instead (`--pipe`,
+/// or no socket that answers and `--socket` not given).
+fn connect_socket(
+    transport: Transport,
+    socketname: &str,
+) -> Result<Option<(PathBuf, UnixStream)>, ClientError> {
+    if transport == Transport::Pipe {
+        return Ok(None);
+    }
+    let Some(path) = socket::locate(socketname) else {
+        if transport == Transport::Socket {
+            return Err(ClientError::NoSocket {
+                socketname: socketname.to_owned(),
+                scanned: pipe::search_dirs(),
+            });
+        }
+        return Ok(None);
+    };
+    match UnixStream::connect(&path) {
+        Ok(stream) => Ok(Some((path, stream))),
+        // A stale socket file: the daemon is not running, or only with its pipes.
+        Err(error)
+            if transport == Transport::Any
+                && matches!(
+                    error.raw_os_error(),
+                    Some(libc::ECONNREFUSED | libc::ENOENT)
+                ) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(ClientError::Socket { path, error }),
+    }
+}
+
+/// Sends `command` over the connected control socket and prints the answer to `out`.
+fn run_socket(
+    path: &Path,
+    mut stream: UnixStream,
+    command: &str,
+    out: &mut impl Write,
+) -> Result<Ending, ClientError> {
+    let socket_error = |error| ClientError::Socket {
+        path: path.to_path_buf(),
+        error,
+    };
+    stream
+        .set_write_timeout(Some(WRITE_LIMIT))
+        .and_then(|()| stream.set_read_timeout(Some(ANSWER_SILENCE)))
+        .map_err(socket_error)?;
+    match stream.write_all(format!("{command}\n").as_bytes()) {
+        Ok(()) => {}
+        // Refused (a user the bridge does not accept): its reason waits to be read.
+        Err(error)
+            if matches!(
+                error.kind(),
+                io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+            ) => {}
+        Err(error) => return Err(socket_error(error)),
+    }
+    if command == "reset" {
+        return Ok(Ending::NoAnswerExpected);
+    }
+    let mut buffer: Vec<u8> = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        while let Some(end) = buffer.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = buffer.drain(..=end).collect();
+            let text = String::from_utf8_lossy(line.get(..end).unwrap_or_default());
+            let text = text.trim_end_matches('\r');
+            if let Some(ending) = ending_of(text) {
+                return Ok(ending);
+            }
+            let _ = writeln!(out, "{text}");
+            let _ = out.flush();
+        }
+        match stream.read(&mut chunk) {
+            // The bridge closed the connection: the daemon is gone.
+            Ok(0) => return Ok(Ending::Shutdown),
+            Ok(n) => buffer.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Ok(Ending::Silence)
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if error.kind() == io::ErrorKind::ConnectionReset => {
+                return Ok(Ending::Shutdown)
+            }
+            Err(error) => return Err(socket_error(error)),
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod decode;
 pub mod pipe;
+pub mod socket;
 pub mod validate;
 
 use std::ffi::OsString;

@@ -7,8 +7,11 @@
 //! and the lines of its stdin (the daemon's answers) to `<dir>/<pipename>.out`. Both FIFOs
 //! are held open read-write, so clients come and go without end-of-file or "no reader"
 //! errors. Every descriptor is non-blocking in one `mio` poll, so neither side can stall the
-//! other; it ends when its stdin closes (the daemon is gone).
+//! other; it ends when its stdin closes (the daemon is gone). Commands tagged `@ID` get their
+//! answers tagged, and ack controls are kept by the bridge, as on the control socket
+//! ([`super::socket`]); FIFOs writable by everyone or owned by another user are refused.
 
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
@@ -140,6 +143,9 @@ pub enum BridgeError {
         what: &'static str,
         error: io::Error,
     },
+    /// A FIFO anyone may write to, or owned by a user other than root and the daemon's:
+    /// its commands could come from anybody.
+    Unsafe { path: PathBuf, reason: String },
     /// The poll failed.
     Poll(io::Error),
 }
@@ -158,6 +164,12 @@ impl std::fmt::Display for BridgeError {
                 )
             }
             BridgeError::Stdio { what, error } => write!(f, "cannot use {what}: {error}"),
+            BridgeError::Unsafe { path, reason } => write!(
+                f,
+                "refusing the named pipe {}: {reason} (make it mode 600, owned by root or \
+                 the daemon's user)",
+                path.display()
+            ),
             BridgeError::Poll(error) => write!(f, "poll failed: {error}"),
         }
     }
@@ -176,14 +188,23 @@ pub struct OpenFifos {
 }
 
 impl OpenFifos {
-    pub fn open(fifos: Fifos) -> Result<OpenFifos, BridgeError> {
+    /// Opens both FIFOs, refusing them unless each is owned by one of `owners` and not
+    /// writable by everyone (checked on the opened descriptors: no race with a rename).
+    pub fn open(fifos: Fifos, owners: &[u32]) -> Result<OpenFifos, BridgeError> {
         let open = |path: &Path| {
-            open_fifo(path, true, true)
-                .map(OwnedFd::from)
-                .map_err(|error| BridgeError::Open {
-                    path: path.to_path_buf(),
-                    error,
-                })
+            let file = open_fifo(path, true, true).map_err(|error| BridgeError::Open {
+                path: path.to_path_buf(),
+                error,
+            })?;
+            let meta = file.metadata().map_err(|error| BridgeError::Open {
+                path: path.to_path_buf(),
+                error,
+            })?;
+            check_fifo(&meta, owners).map_err(|reason| BridgeError::Unsafe {
+                path: path.to_path_buf(),
+                reason,
+            })?;
+            Ok(OwnedFd::from(file))
         };
         let commands = open(&fifos.input)?;
         let answers = open(&fifos.output)?;
@@ -199,6 +220,42 @@ impl OpenFifos {
         use std::os::fd::AsRawFd;
         format!("{},{}", self.commands.as_raw_fd(), self.answers.as_raw_fd())
     }
+
+    /// The descriptors the bridge inherits.
+    pub fn inherited(&self) -> Vec<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        vec![self.commands.as_raw_fd(), self.answers.as_raw_fd()]
+    }
+
+    /// The environment of the bridge helper on these FIFOs.
+    pub fn bridge_env(&self, pipename: &str) -> Vec<(String, String)> {
+        let mut dir = self.fifos.dir.to_string_lossy().into_owned();
+        // ExaBGP's bridge is given the directory with its trailing slash.
+        if !dir.ends_with('/') {
+            dir.push('/');
+        }
+        vec![
+            (CLI_PIPE_VAR.to_owned(), dir),
+            ("exabgp_api_pipename".to_owned(), pipename.to_owned()),
+            (CLI_FDS_VAR.to_owned(), self.fds_value()),
+        ]
+    }
+}
+
+/// Why a FIFO may not carry commands: not a FIFO, writable by everyone, or owned by a user
+/// not in `owners`.
+pub fn check_fifo(meta: &std::fs::Metadata, owners: &[u32]) -> Result<(), String> {
+    if !meta.file_type().is_fifo() {
+        return Err("not a named pipe".into());
+    }
+    let mode = meta.mode() & 0o7777;
+    if mode & 0o002 != 0 {
+        return Err(format!("it is writable by everyone (mode {mode:03o})"));
+    }
+    if !owners.contains(&meta.uid()) {
+        return Err(format!("it is owned by uid {}", meta.uid()));
+    }
+    Ok(())
 }
 
 /// The FIFOs handed down by the daemon through [`CLI_FDS_VAR`], if it set it.
@@ -252,7 +309,8 @@ pub fn bridge_main(dir: &Path) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    match OpenFifos::open(fifos)
+    let owners = [0, crate::sys::ids().1];
+    match OpenFifos::open(fifos, &owners)
         .and_then(|open| Bridge::new(open, true))
         .and_then(|mut bridge| bridge.run())
     {
@@ -273,6 +331,18 @@ const STDOUT: Token = Token(1);
 const FIFO_IN: Token = Token(2);
 const FIFO_OUT: Token = Token(3);
 
+/// One answer the bridge waits for, in command order.
+#[derive(Debug)]
+enum Expected {
+    /// The daemon's answer to our own `enable-ack`: dropped.
+    Ours,
+    /// The daemon's answer to a client's command, tagged `@ID ` when the command was.
+    Daemon(Option<String>),
+    /// A command the bridge answers itself (an ack control, a bad identifier), acted on
+    /// when the answers before it are written.
+    Local(Option<String>, super::socket::Action),
+}
+
 /// The bridge's descriptors and what waits in each direction.
 struct Bridge {
     fifos: Fifos,
@@ -292,8 +362,13 @@ struct Bridge {
     partial_command: usize,
     /// The daemon's answers for the client.
     to_client: Vec<u8>,
-    /// The answer to our `enable-ack` has not been dropped yet.
-    skip_first_answer: bool,
+    /// A partial answer line of the daemon.
+    from_daemon: Vec<u8>,
+    /// The answers expected, in the order of the commands (the daemon answers in order).
+    expected: VecDeque<Expected>,
+    /// `done` / `error` reach the clients (`disable-ack` / `silence-ack` turn them off; the
+    /// daemon's own acks stay on for the bridge, which needs them to tell answers apart).
+    acks: bool,
     /// `.in` may be opened again by path (false when the daemon handed it down).
     may_reopen: bool,
 }
@@ -339,7 +414,9 @@ impl Bridge {
             to_daemon: ENABLE_ACK.to_vec(),
             partial_command: ENABLE_ACK.len(),
             to_client: Vec::new(),
-            skip_first_answer: true,
+            from_daemon: Vec::new(),
+            expected: VecDeque::from([Expected::Ours]),
+            acks: true,
             may_reopen,
         };
         let registry = bridge.poll.registry();
@@ -423,7 +500,7 @@ impl Bridge {
                     eprintln!("rexa cli bridge: a command of {line_len} bytes was dropped");
                     self.to_daemon.truncate(self.partial_command);
                 } else {
-                    self.partial_command = self.to_daemon.len();
+                    self.command_read();
                 }
             } else if self.to_daemon.len() - self.partial_command > MAX_LINE {
                 eprintln!(
@@ -431,6 +508,112 @@ impl Bridge {
                 );
                 self.to_daemon.truncate(self.partial_command);
             }
+        }
+    }
+
+    /// A complete command line ends `to_daemon`: its identifier comes off, and the commands
+    /// the daemon would not answer in order are answered here (see [`super::socket`]).
+    fn command_read(&mut self) {
+        use super::socket::{action_of, split_id, Action, Tagged};
+        let start = self.partial_command;
+        let line = self.to_daemon.get(start..).unwrap_or_default();
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end_matches('\n').trim_end_matches('\r');
+        let (id, command, action) = match split_id(text) {
+            Tagged::Plain(command) => (None, command, action_of(command)),
+            Tagged::Tagged { id, command } => (
+                Some(id.to_owned()),
+                command,
+                Some(action_of(command).unwrap_or(Action::Fail)),
+            ),
+            Tagged::BadId => (None, "", Some(Action::Fail)),
+        };
+        let local = |this: &mut Self, id, action| {
+            this.to_daemon.truncate(start);
+            this.expected.push_back(Expected::Local(id, action));
+            this.flush_local();
+        };
+        match action {
+            // Blank: the daemon ignores it too.
+            None => self.partial_command = self.to_daemon.len(),
+            Some(Action::Forward) => {
+                if id.is_some() {
+                    let command = format!("{command}\n");
+                    self.to_daemon.truncate(start);
+                    self.to_daemon.extend_from_slice(command.as_bytes());
+                }
+                self.partial_command = self.to_daemon.len();
+                self.expected.push_back(Expected::Daemon(id));
+            }
+            Some(Action::ForwardSilent) => {
+                let command = format!("{command}\n");
+                self.to_daemon.truncate(start);
+                self.to_daemon.extend_from_slice(command.as_bytes());
+                self.partial_command = self.to_daemon.len();
+            }
+            // Commands go to the daemon as they come: nothing waits here to be dropped.
+            Some(Action::Reset) => self.to_daemon.truncate(start),
+            Some(action) => local(self, id, action),
+        }
+    }
+
+    /// Writes the bridge's own answers that are next in order.
+    fn flush_local(&mut self) {
+        use super::socket::Action;
+        while let Some(Expected::Local(..)) = self.expected.front() {
+            let Some(Expected::Local(id, action)) = self.expected.pop_front() else {
+                break;
+            };
+            let id = id.as_deref();
+            match action {
+                Action::EnableAck => {
+                    self.acks = true;
+                    self.answer(id, "done", true);
+                }
+                // Answered, then silence.
+                Action::DisableAck => {
+                    self.answer(id, "done", true);
+                    self.acks = false;
+                }
+                Action::SilenceAck => self.acks = false,
+                _ => self.answer(id, "error", true),
+            }
+        }
+    }
+
+    /// Queues one answer line for the clients, tagged with `id`.
+    fn answer(&mut self, id: Option<&str>, line: &str, terminal: bool) {
+        if terminal && !self.acks {
+            return;
+        }
+        if let Some(id) = id {
+            self.to_client.push(b'@');
+            self.to_client.extend_from_slice(id.as_bytes());
+            self.to_client.push(b' ');
+        }
+        self.to_client.extend_from_slice(line.as_bytes());
+        self.to_client.push(b'\n');
+        self.trim_answers();
+    }
+
+    /// One line of the daemon: to the command it answers.
+    fn route(&mut self, line: &str) {
+        let terminal = super::socket::is_terminal(line);
+        match self.expected.front() {
+            Some(Expected::Ours) => {}
+            Some(Expected::Daemon(id)) => {
+                let id = id.clone();
+                self.answer(id.as_deref(), line, terminal);
+            }
+            // A line while no command runs (the daemon's last words): as it is.
+            Some(Expected::Local(..)) | None => {
+                self.answer(None, line, false);
+                return;
+            }
+        }
+        if terminal {
+            self.expected.pop_front();
+            self.flush_local();
         }
     }
 
@@ -467,18 +650,18 @@ impl Bridge {
             match self.stdin.read(&mut chunk) {
                 Ok(0) => return Ok(false),
                 Ok(n) => {
-                    let mut bytes = chunk.get(..n).unwrap_or_default();
-                    if self.skip_first_answer {
-                        match bytes.iter().position(|b| *b == b'\n') {
-                            Some(end) => {
-                                self.skip_first_answer = false;
-                                bytes = bytes.get(end + 1..).unwrap_or_default();
+                    let bytes = chunk.get(..n).unwrap_or_default();
+                    for piece in bytes.split_inclusive(|b| *b == b'\n') {
+                        match piece.strip_suffix(b"\n") {
+                            Some(body) => {
+                                self.from_daemon.extend_from_slice(body);
+                                let line = std::mem::take(&mut self.from_daemon);
+                                let text = String::from_utf8_lossy(&line);
+                                self.route(text.strip_suffix('\r').unwrap_or(&text));
                             }
-                            None => continue,
+                            None => self.from_daemon.extend_from_slice(piece),
                         }
                     }
-                    self.to_client.extend_from_slice(bytes);
-                    self.trim_answers();
                 }
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(true),
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -565,5 +748,35 @@ mod tests {
         assert!(advice
             .iter()
             .any(|l| l == "mkfifo /run/exabgp/exabgp.in /run/exabgp/exabgp.out"));
+    }
+
+    #[test]
+    fn world_writable_or_foreign_fifos_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("rexa-fifo-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("make the directory");
+        let path = dir.join("exabgp.in");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .expect("run mkfifo");
+        assert!(status.success());
+        let own = crate::sys::ids().1;
+        let set_mode = |mode: u32| {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+            std::fs::metadata(&path).expect("metadata")
+        };
+        assert_eq!(check_fifo(&set_mode(0o600), &[own]), Ok(()));
+        assert_eq!(check_fifo(&set_mode(0o660), &[own]), Ok(()));
+        let refused = check_fifo(&set_mode(0o622), &[own]).expect_err("world-writable");
+        assert!(refused.contains("writable by everyone"), "{refused}");
+        let refused = check_fifo(&set_mode(0o600), &[own + 1]).expect_err("foreign owner");
+        assert!(refused.contains("owned by uid"), "{refused}");
+        let file = dir.join("plain");
+        std::fs::write(&file, b"").expect("write");
+        let meta = std::fs::metadata(&file).expect("metadata");
+        assert!(check_fifo(&meta, &[own]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

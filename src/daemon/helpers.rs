@@ -2,7 +2,7 @@
 //! within their budget and stopped; the neighbors' events written to the processes that asked.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::RawFd;
 use std::path::Path;
 
 use crate::api::json::{self, Direction, Envelope, EventHead, NeighborIdentity, RawMessage};
@@ -227,24 +227,18 @@ impl Helpers {
         self.list.get(index).is_some_and(|h| h.internal)
     }
 
-    /// Adds and starts the CLI bridge: `program` (the rexa executable) run with
-    /// `exabgp_cli_pipe=<dir>`, text encoder, respawned like any helper. On error nothing
-    /// is added.
+    /// Adds and starts a CLI bridge (the pipe or the socket one): `program` (the rexa
+    /// executable) run with `env` (which tells it what to bridge), inheriting the descriptors
+    /// `inherit`, text encoder, respawned like any helper. On error nothing is added.
     pub fn add_cli_bridge(
         &mut self,
         reactor: &mut Reactor<NeighborSession>,
         name: String,
         program: String,
-        fifos: &crate::cli::pipe::OpenFifos,
-        pipename: &str,
+        env: Vec<(String, String)>,
+        inherit: Vec<RawFd>,
         config_dir: &Path,
     ) -> Result<(), String> {
-        let dir = &fifos.fifos.dir;
-        let mut dir_text = dir.to_string_lossy().into_owned();
-        // ExaBGP's bridge is given the directory with its trailing slash.
-        if !dir_text.ends_with('/') {
-            dir_text.push('/');
-        }
         self.list.push(Helper {
             name,
             argv: vec![program],
@@ -253,13 +247,9 @@ impl Helpers {
             process: None,
             budget: RespawnBudget::default(),
             ack: self.ack,
-            env: vec![
-                (crate::cli::pipe::CLI_PIPE_VAR.to_owned(), dir_text),
-                ("exabgp_api_pipename".to_owned(), pipename.to_owned()),
-                (crate::cli::pipe::CLI_FDS_VAR.to_owned(), fifos.fds_value()),
-            ],
+            env,
             internal: true,
-            inherit: vec![fifos.commands.as_raw_fd(), fifos.answers.as_raw_fd()],
+            inherit,
         });
         let index = self.list.len() - 1;
         let started = self.spawn(reactor, index, config_dir);

@@ -186,6 +186,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         failed: false,
         ribs_in: HashMap::new(),
         cli_fifos: None,
+        cli_socket: None,
     };
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
@@ -353,6 +354,9 @@ pub struct Daemon {
     /// The CLI's FIFOs, opened at start (before the privilege drop) and kept open for
     /// every bridge the daemon starts on them.
     cli_fifos: Option<crate::cli::pipe::OpenFifos>,
+    /// The CLI's control socket, bound at start (before the privilege drop); its file is
+    /// removed when the daemon ends.
+    cli_socket: Option<crate::cli::socket::ControlSocket>,
 }
 
 impl Daemon {
@@ -466,16 +470,32 @@ impl Daemon {
         }
     }
 
-    /// The CLI (api.md §9.1): unless `exabgp.api.cli` is false, the FIFO pair is looked
-    /// for (never created) and, when found, the bridge helper started; otherwise the
-    /// commands that make the FIFOs are logged and the daemon runs without a CLI.
-    /// Finds and opens the CLI's FIFOs (before the privilege drop: they are often root's);
-    /// [`Daemon::start_cli`] then hands them to the bridge.
+    /// The CLI (api.md §9.1, §9.2): unless `exabgp.api.cli` is false, the FIFO pair is looked
+    /// for (never created) and opened, and the control socket created; both before the
+    /// privilege drop (the FIFOs are often root's, the socket's directory too).
+    /// [`Daemon::start_cli`] then hands them to their bridges.
     fn open_cli(&mut self) {
         if !self.env.api.cli {
             log::debug!("cli: disabled (exabgp.api.cli=false)");
             return;
         }
+        let account = self.cli_account();
+        self.open_cli_pipes(account);
+        self.open_cli_socket(account);
+    }
+
+    /// The account the CLI belongs to: the one the privilege drop switches to when running
+    /// as root, else our own. `None` when it cannot be known (the drop then fails anyway).
+    fn cli_account(&self) -> Option<privileges::Account> {
+        let (uid, euid, gid, _) = crate::sys::ids();
+        if uid != 0 && gid != 0 {
+            return Some(privileges::Account { uid: euid, gid });
+        }
+        let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+        privileges::find_account(&passwd, &self.env.daemon.user)
+    }
+
+    fn open_cli_pipes(&mut self, account: Option<privileges::Account>) {
         let pipename = self.env.api.pipename.clone();
         let fifos = match crate::cli::pipe::locate(&pipename) {
             Ok(fifos) => fifos,
@@ -484,7 +504,7 @@ impl Daemon {
                     scanned.iter().map(|d| d.display().to_string()).collect();
                 log::info!(
                     "cli: no named pipes {pipename}.in and {pipename}.out in {}; running \
-                     without a cli. To have one, make them (rexa never does) and restart:",
+                     without them. To have them, make them (rexa never does) and restart:",
                     scanned.join(", ")
                 );
                 for line in crate::cli::pipe::mkfifo_advice(&pipename) {
@@ -495,45 +515,95 @@ impl Daemon {
         };
         if crate::cli::pipe::has_reader(&fifos) {
             log::warn!(
-                "cli: another process (rexa or exabgp) already reads {}; running without a cli",
+                "cli: another process (rexa or exabgp) already reads {}; running without the \
+                 named pipes",
                 fifos.input.display()
             );
             return;
         }
-        match crate::cli::pipe::OpenFifos::open(fifos) {
+        let mut owners = vec![0, crate::sys::ids().1];
+        owners.extend(account.map(|a| a.uid));
+        match crate::cli::pipe::OpenFifos::open(fifos, &owners) {
             Ok(open) => self.cli_fifos = Some(open),
-            Err(error) => log::error!("cli: {error}; running without a cli"),
+            Err(error) => log::error!("cli: {error}; running without the named pipes"),
         }
     }
 
-    /// Starts the CLI's pipe bridge on the FIFOs [`Daemon::open_cli`] opened.
-    fn start_cli(&mut self, reactor: &mut Reactor<NeighborSession>) {
-        let Some(open) = self.cli_fifos.as_ref() else {
-            return;
+    fn open_cli_socket(&mut self, account: Option<privileges::Account>) {
+        let socketname = self.env.api.socketname.clone();
+        // As root, the socket goes to the account the daemon drops to.
+        let owner = match crate::sys::ids() {
+            (0, ..) => account.map(|a| (a.uid, a.gid)),
+            _ => None,
         };
+        match crate::cli::socket::ControlSocket::create(&socketname, owner) {
+            Ok(socket) => self.cli_socket = Some(socket),
+            Err(error @ crate::cli::socket::SocketError::NoDirectory { .. }) => {
+                log::info!("cli: {error}; running without a control socket");
+            }
+            Err(error) => log::warn!("cli: {error}; running without a control socket"),
+        }
+    }
+
+    /// Starts the CLI's bridges on what [`Daemon::open_cli`] opened: the pipe bridge on the
+    /// FIFOs, the socket bridge on the listening socket.
+    fn start_cli(&mut self, reactor: &mut Reactor<NeighborSession>) {
+        if self.cli_fifos.is_none() && self.cli_socket.is_none() {
+            return;
+        }
         let program = match std::env::current_exe() {
             Ok(path) => path.to_string_lossy().into_owned(),
             Err(error) => {
                 log::error!(
                     "cli: cannot find the rexa executable ({error}); running without a cli"
                 );
+                self.cli_fifos = None;
+                self.cli_socket = None;
                 return;
             }
         };
-        let name = format!("api-internal-cli-pipe-{:x}", cli_bridge_tag());
-        let pipename = self.env.api.pipename.clone();
-        match self
-            .helpers
-            .add_cli_bridge(reactor, name, program, open, &pipename, &self.config_dir)
-        {
-            Ok(()) => {
-                log::info!("cli: commands are read from {}", open.fifos.input.display());
-                log::info!(
-                    "cli: answers are written to {}",
-                    open.fifos.output.display()
-                );
+        let tag = cli_bridge_tag();
+        if let Some(open) = self.cli_fifos.as_ref() {
+            let name = format!("api-internal-cli-pipe-{tag:x}");
+            let env = open.bridge_env(&self.env.api.pipename);
+            match self.helpers.add_cli_bridge(
+                reactor,
+                name,
+                program.clone(),
+                env,
+                open.inherited(),
+                &self.config_dir,
+            ) {
+                Ok(()) => {
+                    log::info!("cli: commands are read from {}", open.fifos.input.display());
+                    log::info!(
+                        "cli: answers are written to {}",
+                        open.fifos.output.display()
+                    );
+                }
+                Err(error) => log::error!("cli: {error}; running without the named pipes"),
             }
-            Err(error) => log::error!("cli: {error}; running without a cli"),
+        }
+        if let Some(socket) = self.cli_socket.as_ref() {
+            use std::os::fd::AsRawFd;
+            let name = format!("api-internal-cli-socket-{tag:x}");
+            let allowed = self.cli_account().map_or(0, |a| a.uid);
+            let env = socket.bridge_env(&self.env.api.socketname, allowed);
+            let inherit = vec![socket.listener.as_raw_fd()];
+            match self.helpers.add_cli_bridge(
+                reactor,
+                name,
+                program,
+                env,
+                inherit,
+                &self.config_dir,
+            ) {
+                Ok(()) => log::info!("cli: control socket {}", socket.path.display()),
+                Err(error) => {
+                    log::error!("cli: {error}; running without a control socket");
+                    self.cli_socket = None;
+                }
+            }
         }
     }
 
@@ -985,6 +1055,7 @@ mod tests {
             failed: false,
             ribs_in: HashMap::new(),
             cli_fifos: None,
+            cli_socket: None,
         };
         daemon.signal(&mut reactor, Signal::Shutdown(libc::SIGTERM));
         daemon.signal(&mut reactor, Signal::Reload);

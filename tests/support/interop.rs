@@ -305,6 +305,11 @@ impl Rexa {
             .arg(&conf)
             .current_dir(dir)
             .env("exabgp_daemon_user", "root");
+        // Without a CLI directory of its own, a test daemon would make its control socket in
+        // /run (ExaBGP 6's default): tests keep the host's /run untouched.
+        if !env.iter().any(|(key, _)| *key == "REXA_CLI_DIR") {
+            command.env("exabgp_api_cli", "false");
+        }
         for (key, value) in env {
             command.env(key, value);
         }
