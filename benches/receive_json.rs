@@ -1,0 +1,312 @@
+//! Routes received and handed to a helper as JSON (`receive { parsed; update; }`): a rexa
+//! sender with N static routes connects to the receiver under test, whose helper (`cat`
+//! into a file) gets every UPDATE as ExaBGP 5 JSON. Time from the helper's first byte (the
+//! `up` event) to the End-of-RIB event; peak RSS (VmHWM) of the receiver; prefixes counted
+//! in the helper's file afterwards. rexa and ExaBGP 5 receive from the same fast sender.
+//!
+//! Run: `cargo bench --bench receive_json`. It builds the release daemon first, or uses
+//! `REXA_BIN`. Settings: `REXA_RECV_ROUTES` (default 1000000, rexa), `REXA_RECV_EXABGP_ROUTES`
+//! (default 100000; 0 skips ExaBGP), `REXA_RECV_ADJ_RIB_IN=1` (also a row with the adj-rib-in
+//! kept, ExaBGP's default), `REXA_EXABGP`, `REXA_RECV_LIMIT` seconds (default 600),
+//! `REXA_RECV_KEEP=1` (keep the helper's events in the run directory).
+
+#[path = "../tests/support/bench.rs"]
+mod bench;
+#[path = "../tests/support/interop.rs"]
+mod interop;
+#[path = "../tests/support/sink.rs"]
+mod sink;
+
+use bench::{env_flag, env_u32, exabgp_binary, rexa_binary};
+
+use std::io::{Read, Seek, SeekFrom};
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use interop::{run_dir, wait_for, Daemon};
+use sink::{memory_of, table_config, TableNeighbor};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Receiver {
+    Rexa,
+    ExaBgp,
+}
+
+struct Row {
+    receiver: &'static str,
+    setup: &'static str,
+    routes: u32,
+    elapsed: Option<Duration>,
+    prefixes: u64,
+    rss: Option<u64>,
+    note: String,
+}
+
+/// A free TCP port on `address` (bound then released).
+fn free_port(address: Ipv4Addr) -> Option<u16> {
+    let listener = TcpListener::bind((address, 0)).ok()?;
+    listener.local_addr().ok().map(|a| a.port())
+}
+
+/// True once the last bytes of `file` hold the End-of-RIB event.
+fn ends_with_eor(file: &Path) -> bool {
+    let Ok(mut handle) = std::fs::File::open(file) else {
+        return false;
+    };
+    let Ok(len) = handle.seek(SeekFrom::End(0)) else {
+        return false;
+    };
+    let from = len.saturating_sub(4096);
+    if handle.seek(SeekFrom::Start(from)).is_err() {
+        return false;
+    }
+    let mut tail = String::new();
+    let _ = handle.read_to_string(&mut tail);
+    tail.contains("\"eor\"")
+}
+
+/// Prefixes announced in the helper's JSON lines (each `"nlri"` entry of an `announce`).
+fn count_prefixes(file: &Path) -> u64 {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return 0;
+    };
+    let mut total = 0u64;
+    for line in text.lines() {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let announce = &value["neighbor"]["message"]["update"]["announce"];
+        if let Some(families) = announce.as_object() {
+            for hops in families.values().filter_map(|v| v.as_object()) {
+                total += hops
+                    .values()
+                    .filter_map(|v| v.as_array())
+                    .map(|a| a.len() as u64)
+                    .sum::<u64>();
+            }
+        }
+    }
+    total
+}
+
+fn run(
+    receiver: Receiver,
+    binary: &Path,
+    sender_binary: &Path,
+    routes: u32,
+    adj_rib_in: bool,
+    name: &str,
+    base: Ipv4Addr,
+) -> Row {
+    let mut row = Row {
+        receiver: match receiver {
+            Receiver::Rexa => "rexa",
+            Receiver::ExaBgp => "ExaBGP 5",
+        },
+        setup: if adj_rib_in {
+            "adj-rib-in kept"
+        } else {
+            "adj-rib-in false"
+        },
+        routes,
+        elapsed: None,
+        prefixes: 0,
+        rss: None,
+        note: String::new(),
+    };
+    let dir = run_dir(&format!("receive_json/{name}"));
+    let sender_address = base;
+    let receiver_address = Ipv4Addr::from(u32::from(base) + 1);
+    let Some(port) = free_port(receiver_address) else {
+        row.note = format!("no free port on {receiver_address}");
+        return row;
+    };
+    let out = dir.join("events.json");
+    let helper = dir.join("helper.sh");
+    if std::fs::write(&helper, format!("#!/bin/sh\n# not exec: the shell keeps stdout (rexa's end of the pipe) open\ncat > {}\n", out.display())).is_err() {
+        row.note = "cannot write the helper".into();
+        return row;
+    }
+    let receiver_config = format!(
+        "process monitor {{\n  run /bin/sh {helper};\n  encoder json;\n}}\n\
+         neighbor {sender_address} {{\n  router-id {receiver_address};\n  \
+         local-address {receiver_address};\n  local-as 65001;\n  peer-as 65000;\n  \
+         passive;\n  hold-time 180;\n  adj-rib-in {adj};\n  family {{ ipv4 unicast; }}\n  \
+         api {{ processes [ monitor ]; neighbor-changes; receive {{ parsed; update; }} }}\n}}\n",
+        helper = helper.display(),
+        adj = adj_rib_in,
+    );
+    let sender_config = table_config(
+        &[TableNeighbor {
+            local: sender_address,
+            peer: receiver_address,
+            port,
+            local_as: 65000,
+            peer_as: 65001,
+        }],
+        routes,
+        |i| {
+            let set = i % 2_000;
+            format!("med {set} community [65000:{set}]")
+        },
+    );
+    let receiver_conf = dir.join("receiver.conf");
+    let sender_conf = dir.join("sender.conf");
+    if std::fs::write(&receiver_conf, receiver_config).is_err()
+        || std::fs::write(&sender_conf, sender_config).is_err()
+    {
+        row.note = "cannot write the configurations".into();
+        return row;
+    }
+    let mut command = Command::new(binary);
+    command
+        .arg(&receiver_conf)
+        .env("exabgp_tcp_bind", receiver_address.to_string())
+        .env("exabgp_tcp_port", port.to_string())
+        .env("exabgp_api_cli", "false")
+        .env("exabgp_log_level", "WARNING");
+    let mut daemon = match receiver {
+        Receiver::Rexa => Daemon::spawn("receiver", &dir, &mut command),
+        Receiver::ExaBgp => Daemon::spawn(
+            "receiver",
+            &dir,
+            command
+                .env("exabgp_daemon_user", "root")
+                .env("exabgp_daemon_drop", "false"),
+        ),
+    };
+    let address = std::net::SocketAddr::from((receiver_address, port));
+    if wait_for(Duration::from_secs(30), || {
+        interop::listening(address).then_some(())
+    })
+    .is_none()
+    {
+        row.note = format!("the receiver does not listen: {}", daemon.log());
+        daemon.stop();
+        return row;
+    }
+    let mut sender = Daemon::spawn(
+        "sender",
+        &dir,
+        Command::new(sender_binary)
+            .arg(&sender_conf)
+            .env("exabgp_tcp_bind", "")
+            .env("exabgp_api_cli", "false")
+            .env("exabgp_log_level", "WARNING"),
+    );
+    let limit = Duration::from_secs(env_u32("REXA_RECV_LIMIT", 600).into());
+    let started = Instant::now();
+    let mut first = None;
+    loop {
+        if first.is_none() && std::fs::metadata(&out).is_ok_and(|m| m.len() > 0) {
+            first = Some(Instant::now());
+        }
+        if first.is_some() && ends_with_eor(&out) {
+            row.elapsed = first.map(|at| at.elapsed());
+            break;
+        }
+        if started.elapsed() > limit || !daemon.running() {
+            row.note = format!("no End-of-RIB within {limit:?}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    row.rss = memory_of(daemon.pid()).map(|(_, peak)| peak);
+    sender.stop();
+    daemon.stop();
+    row.prefixes = count_prefixes(&out);
+    if row.prefixes != u64::from(routes) && row.note.is_empty() {
+        row.note = format!("{} prefixes in the helper's events", row.prefixes);
+    }
+    if !env_flag("REXA_RECV_KEEP") {
+        let _ = std::fs::remove_file(&out);
+    }
+    row
+}
+
+fn print(rows: &[Row]) {
+    println!();
+    println!(
+        "{:<9} {:<17} {:>9} {:>9} {:>12} {:>14}  note",
+        "receiver", "configuration", "routes", "time s", "prefixes/s", "peak RSS MiB"
+    );
+    for row in rows {
+        println!(
+            "{:<9} {:<17} {:>9} {:>9} {:>12} {:>14}  {}",
+            row.receiver,
+            row.setup,
+            row.routes,
+            row.elapsed
+                .map_or("-".into(), |d| format!("{:.3}", d.as_secs_f64())),
+            row.elapsed.map_or("-".into(), |d| format!(
+                "{:.0}",
+                f64::from(row.routes) / d.as_secs_f64()
+            )),
+            row.rss
+                .map_or("-".into(), |r| format!("{:.1}", r as f64 / 1048576.0)),
+            row.note
+        );
+    }
+    println!();
+    println!("time: the helper's first byte (the `up` event) to the End-of-RIB event; the");
+    println!("sender is rexa (2,000 attribute sets, UPDATEs packed as ExaBGP does); peak RSS");
+    println!("is the receiver's VmHWM; the helper is `cat` into a file.");
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("receive_json: run with `cargo bench --bench receive_json`");
+        return;
+    }
+    let routes = env_u32("REXA_RECV_ROUTES", 1_000_000);
+    let exabgp_routes = env_u32("REXA_RECV_EXABGP_ROUTES", 100_000);
+    let binary: PathBuf = rexa_binary();
+    let mut rows = vec![run(
+        Receiver::Rexa,
+        &binary,
+        &binary,
+        routes,
+        false,
+        "rexa",
+        Ipv4Addr::new(127, 0, 0, 150),
+    )];
+    if env_flag("REXA_RECV_ADJ_RIB_IN") {
+        rows.push(run(
+            Receiver::Rexa,
+            &binary,
+            &binary,
+            routes,
+            true,
+            "rexa-adj-rib-in",
+            Ipv4Addr::new(127, 0, 0, 152),
+        ));
+    }
+    let exabgp = exabgp_binary();
+    if exabgp_routes == 0 {
+        println!("ExaBGP skipped (REXA_RECV_EXABGP_ROUTES=0)");
+    } else if !exabgp.is_file() {
+        println!("ExaBGP skipped: {} not found", exabgp.display());
+    } else {
+        rows.push(run(
+            Receiver::Rexa,
+            &binary,
+            &binary,
+            exabgp_routes,
+            false,
+            "rexa-small",
+            Ipv4Addr::new(127, 0, 0, 154),
+        ));
+        rows.push(run(
+            Receiver::ExaBgp,
+            &exabgp,
+            &binary,
+            exabgp_routes,
+            false,
+            "exabgp",
+            Ipv4Addr::new(127, 0, 0, 156),
+        ));
+    }
+    print(&rows);
+}
