@@ -8,7 +8,9 @@
 //! `REXA_BIN`. Settings: `REXA_RECV_ROUTES` (default 1000000, rexa), `REXA_RECV_EXABGP_ROUTES`
 //! (default 100000; 0 skips ExaBGP), `REXA_RECV_ADJ_RIB_IN=1` (also a row with the adj-rib-in
 //! kept, ExaBGP's default), `REXA_EXABGP`, `REXA_RECV_LIMIT` seconds (default 600),
-//! `REXA_RECV_KEEP=1` (keep the helper's events in the run directory).
+//! `REXA_RECV_KEEP=1` (keep the helper's events in the run directory), `REXA_RECV_SLOW=1` (also
+//! a row whose helper sleeps 2 s before reading: back-pressure engaged, its time includes
+//! the sleep).
 
 #[path = "../tests/support/bench.rs"]
 mod bench;
@@ -91,24 +93,37 @@ fn count_prefixes(file: &Path) -> u64 {
     total
 }
 
+/// One run: the routes, and the receiver's configuration.
+#[derive(Clone, Copy)]
+struct Setup {
+    routes: u32,
+    adj_rib_in: bool,
+    /// Seconds the helper sleeps before reading.
+    helper_sleep: u32,
+}
+
 fn run(
     receiver: Receiver,
     binary: &Path,
     sender_binary: &Path,
-    routes: u32,
-    adj_rib_in: bool,
+    setup: Setup,
     name: &str,
     base: Ipv4Addr,
 ) -> Row {
+    let Setup {
+        routes,
+        adj_rib_in,
+        helper_sleep,
+    } = setup;
     let mut row = Row {
         receiver: match receiver {
             Receiver::Rexa => "rexa",
             Receiver::ExaBgp => "ExaBGP 5",
         },
-        setup: if adj_rib_in {
-            "adj-rib-in kept"
-        } else {
-            "adj-rib-in false"
+        setup: match (adj_rib_in, helper_sleep > 0) {
+            (true, _) => "adj-rib-in kept",
+            (false, false) => "adj-rib-in false",
+            (false, true) => "helper sleeps 2s",
         },
         routes,
         elapsed: None,
@@ -125,7 +140,10 @@ fn run(
     };
     let out = dir.join("events.json");
     let helper = dir.join("helper.sh");
-    if std::fs::write(&helper, format!("#!/bin/sh\n# not exec: the shell keeps stdout (rexa's end of the pipe) open\ncat > {}\n", out.display())).is_err() {
+    if std::fs::write(&helper, format!(
+            "#!/bin/sh\nsleep {helper_sleep}\n# not exec: the shell keeps stdout (rexa's end of the pipe) open\ncat > {}\n",
+            out.display()
+        )).is_err() {
         row.note = "cannot write the helper".into();
         return row;
     }
@@ -267,18 +285,38 @@ fn main() {
         Receiver::Rexa,
         &binary,
         &binary,
-        routes,
-        false,
+        Setup {
+            routes,
+            adj_rib_in: false,
+            helper_sleep: 0,
+        },
         "rexa",
         Ipv4Addr::new(127, 0, 0, 150),
     )];
+    if env_flag("REXA_RECV_SLOW") {
+        rows.push(run(
+            Receiver::Rexa,
+            &binary,
+            &binary,
+            Setup {
+                routes,
+                adj_rib_in: false,
+                helper_sleep: 2,
+            },
+            "rexa-slow",
+            Ipv4Addr::new(127, 0, 0, 158),
+        ));
+    }
     if env_flag("REXA_RECV_ADJ_RIB_IN") {
         rows.push(run(
             Receiver::Rexa,
             &binary,
             &binary,
-            routes,
-            true,
+            Setup {
+                routes,
+                adj_rib_in: true,
+                helper_sleep: 0,
+            },
             "rexa-adj-rib-in",
             Ipv4Addr::new(127, 0, 0, 152),
         ));
@@ -293,8 +331,11 @@ fn main() {
             Receiver::Rexa,
             &binary,
             &binary,
-            exabgp_routes,
-            false,
+            Setup {
+                routes: exabgp_routes,
+                adj_rib_in: false,
+                helper_sleep: 0,
+            },
             "rexa-small",
             Ipv4Addr::new(127, 0, 0, 154),
         ));
@@ -302,8 +343,11 @@ fn main() {
             Receiver::ExaBgp,
             &exabgp,
             &binary,
-            exabgp_routes,
-            false,
+            Setup {
+                routes: exabgp_routes,
+                adj_rib_in: false,
+                helper_sleep: 0,
+            },
             "exabgp",
             Ipv4Addr::new(127, 0, 0, 156),
         ));

@@ -223,6 +223,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 pub const STEP_BUDGET: usize = 256;
 /// Wall-clock budget of the steps of one pass.
 pub const TIME_BUDGET: Duration = Duration::from_millis(5);
+/// Session events waiting for the owner at which a pass ends early: what is decoded but
+/// not yet handed on (received UPDATEs on their way to helpers) stays bounded.
+pub const EVENTS_PER_PASS: usize = 64;
 /// Bytes read from one connection per run of its session.
 pub const READ_QUOTA: usize = 64 * 1024;
 /// Connections accepted from one listener per pass.
@@ -1291,7 +1294,10 @@ impl<S: Session> Reactor<S> {
     fn run_queue(&mut self, pass_start: Instant) {
         let mut steps = 0usize;
         let mut now = pass_start;
-        while steps < STEP_BUDGET && now.duration_since(pass_start) < TIME_BUDGET {
+        while steps < STEP_BUDGET
+            && now.duration_since(pass_start) < TIME_BUDGET
+            && self.session_events.len() < EVENTS_PER_PASS
+        {
             let Some(slot) = self.queue.pop_now() else {
                 break;
             };
