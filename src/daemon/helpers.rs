@@ -1056,6 +1056,97 @@ mod tests {
         assert!(api.allows(0) && !api.allows(1), "only api blocks subscribe");
     }
 
+    #[test]
+    fn keepalives_sent_while_a_helper_is_congested_are_counted_then_written_in_order() {
+        let dir = std::env::temp_dir().join(format!("rexa-deferred-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let (go, out) = (dir.join("go"), dir.join("out"));
+        let _ = std::fs::remove_file(&go);
+        let script = format!(
+            "while [ ! -e {go} ]; do sleep 0.05; done; cat > {out}",
+            go = go.display(),
+            out = out.display()
+        );
+        let mut reactor: Reactor<NeighborSession> = Reactor::new(None).expect("reactor");
+        reactor.set_process_buffer(64 * 1024);
+        let id = reactor
+            .spawn_process(&ProcessSpec {
+                name: "a".into(),
+                argv: vec!["/bin/sh".into(), "-c".into(), script],
+                env: Vec::new(),
+            })
+            .expect("spawn");
+        let text = "process a { run /bin/true; encoder text; } \
+                    neighbor 127.0.0.2 { router-id 10.0.0.1; local-address 127.0.0.1; \
+                    local-as 1; peer-as 2; api { processes [ a ]; neighbor-changes; \
+                    send { parsed; keepalive; } } }";
+        let config = crate::config::parse(text, "test.conf").expect("valid");
+        let mut helpers = Helpers::new(&config.processes, true, true);
+        helpers.list[0].process = Some(id);
+        let mut api = NeighborApi::new(&config.neighbors[0], &helpers.names(), false);
+
+        let filler = "x".repeat(99) + "\n";
+        let filler = filler.repeat(1000);
+        assert!(reactor.write_process(id, filler.as_bytes()));
+        assert!(reactor.is_process_congested(id));
+        let message = Message::Keepalive;
+        let keepalive = || MessageReport {
+            direction: Direction::Send,
+            kind: message_type::KEEPALIVE,
+            packet: Some(&KEEPALIVE_PACKET),
+            message: Some(&message),
+            raw: true,
+            parsed: true,
+        };
+        for _ in 0..3 {
+            helpers.emit(&mut reactor, &mut api, &Event::Message(keepalive()));
+        }
+        assert_eq!(
+            reactor.process_output_len(id),
+            filler.len(),
+            "counted, not rendered"
+        );
+        assert_eq!(api.deferred_keepalives, [3]);
+        // Another event for that helper: the deferred ones are written first, in order.
+        helpers.emit(&mut reactor, &mut api, &Event::State("down", Some("gone")));
+        assert_eq!(api.deferred_keepalives, [0]);
+
+        std::fs::write(&go, b"").expect("go");
+        let expected = 1000 + 4;
+        let mut lines = Vec::new();
+        for _ in 0..1000 {
+            reactor
+                .turn_with_timeout(Some(std::time::Duration::from_millis(10)))
+                .expect("turn");
+            let text = std::fs::read_to_string(&out).unwrap_or_default();
+            // Text events end with a blank line, as in ExaBGP.
+            lines = text
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>();
+            if lines.len() >= expected && reactor.process_output_len(id) == 0 {
+                break;
+            }
+        }
+        assert_eq!(lines.len(), expected, "{:?}", &lines[1000..]);
+        assert_eq!(
+            lines[1000..],
+            [
+                "neighbor 127.0.0.2 send keepalive",
+                "neighbor 127.0.0.2 send keepalive",
+                "neighbor 127.0.0.2 send keepalive",
+                "neighbor 127.0.0.2 down - gone",
+            ]
+        );
+        // Dropping the reactor kills and reaps the helper.
+        let pid = reactor.process_pid(id).expect("pid");
+        reactor.stop_process(id);
+        drop(reactor);
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     fn decode_message(packet: &[u8]) -> Message {
         Message::decode(
             packet[18],
