@@ -27,27 +27,49 @@ const REXA_PORT: u16 = 18101;
 const BIRD_PORT: u16 = 18102;
 const GOBGP_PORT: u16 = 18103;
 const GOBGP_API_PORT: u16 = 50991;
-/// Routes BIRD sends.
+/// Routes BIRD sends (`REXA_BP_ROUTES` overrides it).
 const ROUTES: u32 = 30_000;
-/// The hold time of both sessions (the smallest allowed).
+/// The hold time of both sessions, the smallest allowed (`REXA_BP_HOLD` overrides it).
 const HOLD: u64 = 3;
-/// How long the helper sleeps before it reads anything: more than three hold times.
-const HELPER_SLEEP: u64 = 4 * HOLD;
 /// rexa's helper bound for this test (`exabgp.api.buffer`, its minimum): the routes are
 /// many times this, so back-pressure must engage.
 const BUFFER: usize = 64 * 1024;
 /// The bound on rexa's peak RSS this test states: the adj-rib-in of 30,000 routes, one
 /// helper's bound, two peers' buffers and the daemon itself fit well under it.
-const RSS_BOUND: u64 = 48 << 20;
+/// (`REXA_BP_RSS_MIB` overrides it, for larger runs.)
+const RSS_BOUND: u64 = 40 << 20;
 
-fn bird_config() -> String {
-    let mut routes = String::with_capacity(ROUTES as usize * 32);
-    for i in 0..ROUTES {
+/// The size of the run: the defaults above, or the `REXA_BP_*` variables (e.g. the issue's
+/// scenario: `REXA_BP_ROUTES=500000 REXA_BP_HOLD=9 REXA_BP_SLEEP=30`).
+struct Scale {
+    routes: u32,
+    hold: u64,
+    /// How long the helper sleeps before it reads anything: more than three hold times
+    /// (`REXA_BP_SLEEP`, default four hold times).
+    sleep: u64,
+    rss_bound: u64,
+}
+
+fn scale() -> Scale {
+    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+    let hold = var("REXA_BP_HOLD").unwrap_or(HOLD).max(3);
+    Scale {
+        routes: var("REXA_BP_ROUTES").map_or(ROUTES, |r| r.clamp(1, 1 << 22) as u32),
+        hold,
+        sleep: var("REXA_BP_SLEEP").unwrap_or(4 * hold).max(3 * hold + 1),
+        rss_bound: var("REXA_BP_RSS_MIB").map_or(RSS_BOUND, |m| m << 20),
+    }
+}
+fn bird_config(scale: &Scale) -> String {
+    let hold = scale.hold;
+    let mut routes = String::with_capacity(scale.routes as usize * 48);
+    for i in 0..scale.routes {
         // A MED of its own: one UPDATE per route, megabytes on the wire.
         let _ = write!(
             routes,
-            "route 10.{}.{}.0/24 blackhole {{ bgp_med = {i}; }}; ",
-            i >> 8,
+            "route {}.{}.{}.0/24 blackhole {{ bgp_med = {i}; }}; ",
+            10 + (i >> 16),
+            (i >> 8) & 0xFF,
             i & 0xFF
         );
     }
@@ -60,7 +82,7 @@ protocol bgp rexa {{
   neighbor {REXA} port {REXA_PORT} as 65051;
   strict bind yes;
   multihop;
-  hold time {HOLD};
+  hold time {hold};
   keepalive time 1;
   connect retry time 2;
   error wait time 1, 5;
@@ -70,7 +92,7 @@ protocol bgp rexa {{
     )
 }
 
-fn gobgp_config() -> String {
+fn gobgp_config(hold: u64) -> String {
     format!(
         r#"[global.config]
   as = 65053
@@ -86,7 +108,7 @@ fn gobgp_config() -> String {
     remote-port = {REXA_PORT}
   [neighbors.timers.config]
     connect-retry = 2
-    hold-time = {HOLD}
+    hold-time = {hold}
     keepalive-interval = 1
   [[neighbors.afi-safis]]
     [neighbors.afi-safis.config]
@@ -95,15 +117,15 @@ fn gobgp_config() -> String {
     )
 }
 
-fn rexa_config(helper: &Path) -> String {
+fn rexa_config(helper: &Path, hold: u64) -> String {
     format!(
         "process monitor {{\n    run /bin/sh {helper};\n    encoder json;\n}}\n\
          neighbor {BIRD} {{\n    router-id {REXA};\n    local-address {REXA};\n    \
-         local-as 65051;\n    peer-as 65052;\n    hold-time {HOLD};\n    connect {BIRD_PORT};\n    \
+         local-as 65051;\n    peer-as 65052;\n    hold-time {hold};\n    connect {BIRD_PORT};\n    \
          family {{ ipv4 unicast; }}\n    \
          api {{ processes [ monitor ]; receive {{ parsed; update; }} }}\n}}\n\
          neighbor {GOBGP} {{\n    router-id {REXA};\n    local-address {REXA};\n    \
-         local-as 65051;\n    peer-as 65053;\n    hold-time {HOLD};\n    connect {GOBGP_PORT};\n    \
+         local-as 65051;\n    peer-as 65053;\n    hold-time {hold};\n    connect {GOBGP_PORT};\n    \
          family {{ ipv4 unicast; }}\n}}\n",
         helper = helper.display(),
     )
@@ -138,6 +160,7 @@ fn a_helper_that_sleeps_through_three_hold_times_loses_nothing_and_no_session_dr
     if !available("bird") || !available("gobgpd") {
         return;
     }
+    let scale = scale();
     let dir = run_dir("backpressure");
     let events = dir.join("events.json");
     let helper = dir.join("monitor.sh");
@@ -145,18 +168,19 @@ fn a_helper_that_sleeps_through_three_hold_times_loses_nothing_and_no_session_dr
     std::fs::write(
         &helper,
         format!(
-            "#!/bin/sh\nsleep {HELPER_SLEEP}\ncat > {}\n",
+            "#!/bin/sh\nsleep {}\ncat > {}\n",
+            scale.sleep,
             events.display()
         ),
     )
     .expect("write the helper");
-    let mut bird = Bird::start(&dir, &bird_config());
-    let mut gobgp = Gobgp::start(&dir, &gobgp_config(), GOBGP, GOBGP_API_PORT);
+    let mut bird = Bird::start(&dir, &bird_config(&scale));
+    let mut gobgp = Gobgp::start(&dir, &gobgp_config(scale.hold), GOBGP, GOBGP_API_PORT);
     let buffer = BUFFER.to_string();
     let port = REXA_PORT.to_string();
     let mut rexa = Rexa::start(
         &dir,
-        &rexa_config(&helper),
+        &rexa_config(&helper, scale.hold),
         &[
             ("exabgp_tcp_bind", REXA),
             ("exabgp_tcp_port", &port),
@@ -190,24 +214,26 @@ fn a_helper_that_sleeps_through_three_hold_times_loses_nothing_and_no_session_dr
         context(&bird, &gobgp, &rexa)
     );
 
-    // The helper reads nothing for HELPER_SLEEP seconds, then everything arrives.
-    let all = wait_for(Duration::from_secs(HELPER_SLEEP + 30), || {
-        (announcements(&events).len() >= ROUTES as usize).then_some(())
-    });
+    // The helper reads nothing for `sleep` seconds, then everything arrives.
+    let routes = scale.routes as usize;
+    let all = wait_for(
+        Duration::from_secs(scale.sleep + 30 + routes as u64 / 10_000),
+        || (announcements(&events).len() >= routes).then_some(()),
+    );
     assert!(
         all.is_some(),
-        "the helper got {} of {ROUTES} prefixes{}",
+        "the helper got {} of {routes} prefixes{}",
         announcements(&events).len(),
         context(&bird, &gobgp, &rexa)
     );
     assert!(
-        started.elapsed() > Duration::from_secs(3 * HOLD),
+        started.elapsed() > Duration::from_secs(3 * scale.hold),
         "the helper slept through three hold times"
     );
     // A little longer, for a duplicate that would follow a reset.
-    std::thread::sleep(Duration::from_secs(HOLD));
+    std::thread::sleep(Duration::from_secs(scale.hold));
     let seen = announcements(&events);
-    assert_eq!(seen.len(), ROUTES as usize);
+    assert_eq!(seen.len(), routes);
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n != 1).take(5).collect();
     assert!(twice.is_empty(), "announced more than once: {twice:?}");
 
@@ -245,8 +271,9 @@ fn a_helper_that_sleeps_through_three_hold_times_loses_nothing_and_no_session_dr
     let (_, peak) = memory_of(pid).expect("rexa's /proc status");
     eprintln!("rexa's peak RSS: {:.1} MiB", peak as f64 / 1048576.0);
     assert!(
-        peak < RSS_BOUND,
-        "rexa's peak RSS {peak} bytes is over the {RSS_BOUND} this test allows"
+        peak < scale.rss_bound,
+        "rexa's peak RSS {peak} bytes is over the {} this test allows",
+        scale.rss_bound
     );
     assert!(rexa.terminate().is_some_and(|s| s.success()));
     gobgp.daemon.stop();
