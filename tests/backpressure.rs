@@ -48,13 +48,22 @@ struct Scale {
     /// (`REXA_BP_SLEEP`, default four hold times).
     sleep: u64,
     rss_bound: u64,
+    /// Distinct MEDs BIRD cycles through (`REXA_BP_MEDS`, default one per route: one
+    /// UPDATE per route, the most bytes on the wire and in events).
+    meds: u32,
+    /// The neighbor keeps an adj-rib-in (`REXA_BP_ADJ_RIB_IN=0`: not, as a monitoring
+    /// feed would be configured).
+    adj_rib_in: bool,
 }
 
 fn scale() -> Scale {
     let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
     let hold = var("REXA_BP_HOLD").unwrap_or(HOLD).max(3);
+    let routes = var("REXA_BP_ROUTES").map_or(ROUTES, |r| r.clamp(1, 1 << 22) as u32);
     Scale {
-        routes: var("REXA_BP_ROUTES").map_or(ROUTES, |r| r.clamp(1, 1 << 22) as u32),
+        routes,
+        meds: var("REXA_BP_MEDS").map_or(routes, |m| m.clamp(1, u64::from(routes)) as u32),
+        adj_rib_in: var("REXA_BP_ADJ_RIB_IN") != Some(0),
         hold,
         sleep: var("REXA_BP_SLEEP").unwrap_or(4 * hold).max(3 * hold + 1),
         rss_bound: var("REXA_BP_RSS_MIB").map_or(RSS_BOUND, |m| m << 20),
@@ -67,10 +76,11 @@ fn bird_config(scale: &Scale) -> String {
         // A MED of its own: one UPDATE per route, megabytes on the wire.
         let _ = write!(
             routes,
-            "route {}.{}.{}.0/24 blackhole {{ bgp_med = {i}; }}; ",
+            "route {}.{}.{}.0/24 blackhole {{ bgp_med = {}; }}; ",
             10 + (i >> 16),
             (i >> 8) & 0xFF,
-            i & 0xFF
+            i & 0xFF,
+            i % scale.meds
         );
     }
     format!(
@@ -117,12 +127,12 @@ fn gobgp_config(hold: u64) -> String {
     )
 }
 
-fn rexa_config(helper: &Path, hold: u64) -> String {
+fn rexa_config(helper: &Path, hold: u64, adj_rib_in: bool) -> String {
     format!(
         "process monitor {{\n    run /bin/sh {helper};\n    encoder json;\n}}\n\
          neighbor {BIRD} {{\n    router-id {REXA};\n    local-address {REXA};\n    \
          local-as 65051;\n    peer-as 65052;\n    hold-time {hold};\n    connect {BIRD_PORT};\n    \
-         family {{ ipv4 unicast; }}\n    \
+         adj-rib-in {adj_rib_in};\n    family {{ ipv4 unicast; }}\n    \
          api {{ processes [ monitor ]; receive {{ parsed; update; }} }}\n}}\n\
          neighbor {GOBGP} {{\n    router-id {REXA};\n    local-address {REXA};\n    \
          local-as 65051;\n    peer-as 65053;\n    hold-time {hold};\n    connect {GOBGP_PORT};\n    \
@@ -189,7 +199,7 @@ fn a_helper_that_sleeps_through_three_hold_times_loses_nothing_and_no_session_dr
     let port = REXA_PORT.to_string();
     let mut rexa = Rexa::start(
         &dir,
-        &rexa_config(&helper, scale.hold),
+        &rexa_config(&helper, scale.hold, scale.adj_rib_in),
         &[
             ("exabgp_tcp_bind", REXA),
             ("exabgp_tcp_port", &port),
