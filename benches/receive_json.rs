@@ -8,7 +8,8 @@
 //! `REXA_BIN`. Settings: `REXA_RECV_ROUTES` (default 1000000, rexa), `REXA_RECV_EXABGP_ROUTES`
 //! (default 100000; 0 skips ExaBGP), `REXA_RECV_ADJ_RIB_IN=1` (also a row with the adj-rib-in
 //! kept, ExaBGP's default), `REXA_EXABGP`, `REXA_RECV_LIMIT` seconds (default 600),
-//! `REXA_RECV_KEEP=1` (keep the helper's events in the run directory), `REXA_RECV_SLOW=1` (also
+//! `REXA_RECV_BIRD=1` (also a row with BIRD 2 as the sender, one attribute set; its time ends
+//! at the last route), `REXA_RECV_KEEP=1` (keep the helper's events in the run directory), `REXA_RECV_SLOW=1` (also
 //! a row whose helper sleeps 2 s before reading: back-pressure engaged, its time includes
 //! the sleep).
 
@@ -69,6 +70,81 @@ fn ends_with_eor(file: &Path) -> bool {
     tail.contains("\"eor\"")
 }
 
+/// Counts the routes of the helper's events as the file grows (each `{ "nlri": ` once).
+#[derive(Default)]
+struct Counter {
+    offset: u64,
+    /// The last bytes read, for a pattern split between two reads.
+    carry: Vec<u8>,
+    count: u64,
+}
+
+impl Counter {
+    const PATTERN: &'static [u8] = b"{ \"nlri\": ";
+
+    fn update(&mut self, file: &Path) -> u64 {
+        let Ok(mut handle) = std::fs::File::open(file) else {
+            return self.count;
+        };
+        if handle.seek(SeekFrom::Start(self.offset)).is_err() {
+            return self.count;
+        }
+        let mut fresh = Vec::new();
+        let Ok(read) = handle.read_to_end(&mut fresh) else {
+            return self.count;
+        };
+        self.offset += read as u64;
+        let mut bytes = std::mem::take(&mut self.carry);
+        bytes.extend_from_slice(&fresh);
+        self.count += bytes
+            .windows(Self::PATTERN.len())
+            .filter(|w| *w == Self::PATTERN)
+            .count() as u64;
+        let keep = bytes.len().min(Self::PATTERN.len() - 1);
+        self.carry = bytes.split_off(bytes.len() - keep);
+        self.count
+    }
+}
+
+/// rexa announcing `routes` /24s (2,000 attribute sets) to the receiver.
+fn rexa_sender_config(sender: Ipv4Addr, receiver: Ipv4Addr, port: u16, routes: u32) -> String {
+    table_config(
+        &[TableNeighbor {
+            local: sender,
+            peer: receiver,
+            port,
+            local_as: 65000,
+            peer_as: 65001,
+        }],
+        routes,
+        |i| {
+            let set = i % 2_000;
+            format!("med {set} community [65000:{set}]")
+        },
+    )
+}
+
+/// BIRD announcing `routes` /24s (the same as rexa's, one attribute set) to the receiver.
+fn bird_sender_config(sender: Ipv4Addr, receiver: Ipv4Addr, port: u16, routes: u32) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(routes as usize * 32 + 1024);
+    let _ = write!(
+        text,
+        "router id {sender};\nprotocol device {{}}\nprotocol static originated {{ ipv4; "
+    );
+    for i in 0..routes {
+        let _ = write!(text, "route {}/24 blackhole; ", sink::table_prefix(i));
+    }
+    let _ = write!(
+        text,
+        "}}\nprotocol bgp receiver {{\n  local {sender} as 65000;\n  \
+         neighbor {receiver} port {port} as 65001;\n  strict bind yes;\n  multihop;\n  \
+         connect retry time 1;\n  \
+         ipv4 {{ import none; export all; next hop address 192.0.2.1; }};\n}}\n"
+    );
+    text
+}
+
 /// Prefixes announced in the helper's JSON lines (each `"nlri"` entry of an `announce`).
 fn count_prefixes(file: &Path) -> u64 {
     let Ok(text) = std::fs::read_to_string(file) else {
@@ -93,9 +169,19 @@ fn count_prefixes(file: &Path) -> u64 {
     total
 }
 
-/// One run: the routes, and the receiver's configuration.
+/// Who sends the routes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sender {
+    /// rexa with the routes as static routes (2,000 attribute sets).
+    Rexa,
+    /// BIRD 2 with the routes as static routes (one attribute set).
+    Bird,
+}
+
+/// One run: the sender, the routes, and the receiver's configuration.
 #[derive(Clone, Copy)]
 struct Setup {
+    sender: Sender,
     routes: u32,
     adj_rib_in: bool,
     /// Seconds the helper sleeps before reading.
@@ -111,6 +197,7 @@ fn run(
     base: Ipv4Addr,
 ) -> Row {
     let Setup {
+        sender: sender_kind,
         routes,
         adj_rib_in,
         helper_sleep,
@@ -120,10 +207,11 @@ fn run(
             Receiver::Rexa => "rexa",
             Receiver::ExaBgp => "ExaBGP 5",
         },
-        setup: match (adj_rib_in, helper_sleep > 0) {
-            (true, _) => "adj-rib-in kept",
-            (false, false) => "adj-rib-in false",
-            (false, true) => "helper sleeps 2s",
+        setup: match (sender_kind, adj_rib_in, helper_sleep > 0) {
+            (Sender::Bird, _, _) => "from BIRD",
+            (_, true, _) => "adj-rib-in kept",
+            (_, false, false) => "adj-rib-in false",
+            (_, false, true) => "helper sleeps 2s",
         },
         routes,
         elapsed: None,
@@ -140,10 +228,9 @@ fn run(
     };
     let out = dir.join("events.json");
     let helper = dir.join("helper.sh");
-    if std::fs::write(&helper, format!(
-            "#!/bin/sh\nsleep {helper_sleep}\n# not exec: the shell keeps stdout (rexa's end of the pipe) open\ncat > {}\n",
-            out.display()
-        )).is_err() {
+    // Not `exec cat`: the shell keeps its stdout (rexa's end of the pipe) open.
+    let script = format!("#!/bin/sh\nsleep {helper_sleep}\ncat > {}\n", out.display());
+    if std::fs::write(&helper, script).is_err() {
         row.note = "cannot write the helper".into();
         return row;
     }
@@ -156,20 +243,10 @@ fn run(
         helper = helper.display(),
         adj = adj_rib_in,
     );
-    let sender_config = table_config(
-        &[TableNeighbor {
-            local: sender_address,
-            peer: receiver_address,
-            port,
-            local_as: 65000,
-            peer_as: 65001,
-        }],
-        routes,
-        |i| {
-            let set = i % 2_000;
-            format!("med {set} community [65000:{set}]")
-        },
-    );
+    let sender_config = match sender_kind {
+        Sender::Rexa => rexa_sender_config(sender_address, receiver_address, port, routes),
+        Sender::Bird => bird_sender_config(sender_address, receiver_address, port, routes),
+    };
     let receiver_conf = dir.join("receiver.conf");
     let sender_conf = dir.join("sender.conf");
     if std::fs::write(&receiver_conf, receiver_config).is_err()
@@ -205,15 +282,31 @@ fn run(
         daemon.stop();
         return row;
     }
-    let mut sender = Daemon::spawn(
-        "sender",
-        &dir,
-        Command::new(sender_binary)
-            .arg(&sender_conf)
-            .env("exabgp_tcp_bind", "")
-            .env("exabgp_api_cli", "false")
-            .env("exabgp_log_level", "WARNING"),
-    );
+    let mut sender = match sender_kind {
+        Sender::Rexa => Daemon::spawn(
+            "sender",
+            &dir,
+            Command::new(sender_binary)
+                .arg(&sender_conf)
+                .env("exabgp_tcp_bind", "")
+                .env("exabgp_api_cli", "false")
+                .env("exabgp_log_level", "WARNING"),
+        ),
+        Sender::Bird => Daemon::spawn(
+            "sender",
+            &dir,
+            Command::new("bird")
+                .arg("-f")
+                .arg("-c")
+                .arg(&sender_conf)
+                .arg("-s")
+                .arg(dir.join("bird.ctl"))
+                .arg("-P")
+                .arg(dir.join("bird.pid")),
+        ),
+    };
+    // BIRD sends no End-of-RIB here (no graceful restart): its end is the last route.
+    let mut counter = Counter::default();
     let limit = Duration::from_secs(env_u32("REXA_RECV_LIMIT", 600).into());
     let started = Instant::now();
     let mut first = None;
@@ -221,12 +314,16 @@ fn run(
         if first.is_none() && std::fs::metadata(&out).is_ok_and(|m| m.len() > 0) {
             first = Some(Instant::now());
         }
-        if first.is_some() && ends_with_eor(&out) {
+        let done = match sender_kind {
+            Sender::Rexa => ends_with_eor(&out),
+            Sender::Bird => counter.update(&out) >= u64::from(routes),
+        };
+        if first.is_some() && done {
             row.elapsed = first.map(|at| at.elapsed());
             break;
         }
-        if started.elapsed() > limit || !daemon.running() {
-            row.note = format!("no End-of-RIB within {limit:?}");
+        if started.elapsed() > limit || !daemon.running() || !sender.running() {
+            row.note = format!("not every route within {limit:?}");
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -286,6 +383,7 @@ fn main() {
         &binary,
         &binary,
         Setup {
+            sender: Sender::Rexa,
             routes,
             adj_rib_in: false,
             helper_sleep: 0,
@@ -299,6 +397,7 @@ fn main() {
             &binary,
             &binary,
             Setup {
+                sender: Sender::Rexa,
                 routes,
                 adj_rib_in: false,
                 helper_sleep: 2,
@@ -313,12 +412,28 @@ fn main() {
             &binary,
             &binary,
             Setup {
+                sender: Sender::Rexa,
                 routes,
                 adj_rib_in: true,
                 helper_sleep: 0,
             },
             "rexa-adj-rib-in",
             Ipv4Addr::new(127, 0, 0, 152),
+        ));
+    }
+    if env_flag("REXA_RECV_BIRD") && interop::available("bird") {
+        rows.push(run(
+            Receiver::Rexa,
+            &binary,
+            &binary,
+            Setup {
+                sender: Sender::Bird,
+                routes,
+                adj_rib_in: false,
+                helper_sleep: 0,
+            },
+            "rexa-bird",
+            Ipv4Addr::new(127, 0, 0, 160),
         ));
     }
     let exabgp = exabgp_binary();
@@ -332,6 +447,7 @@ fn main() {
             &binary,
             &binary,
             Setup {
+                sender: Sender::Rexa,
                 routes: exabgp_routes,
                 adj_rib_in: false,
                 helper_sleep: 0,
@@ -344,6 +460,7 @@ fn main() {
             &exabgp,
             &binary,
             Setup {
+                sender: Sender::Rexa,
                 routes: exabgp_routes,
                 adj_rib_in: false,
                 helper_sleep: 0,
