@@ -367,7 +367,8 @@ fn print(rows: &[Row]) {
     println!();
     println!("time: the helper's first byte (the `up` event) to the End-of-RIB event; the");
     println!("sender is rexa (2,000 attribute sets, UPDATEs packed as ExaBGP does); peak RSS");
-    println!("is the receiver's VmHWM; the helper is `cat` into a file.");
+    println!("is the receiver's VmHWM; the helper is `cat` into a file. \"from BIRD\": BIRD 2");
+    println!("sends (one attribute set, no End-of-RIB: the time ends at the last route).");
 }
 
 fn main() {
