@@ -156,7 +156,7 @@ fn run(case: &Case, rexa_routes: &[InBird], bird_routes: &[InRexa]) {
     let dir = run_dir(&format!("bird-{}", case.name));
     let bird_config = case.bird_config();
     let mut bird = Bird::start(&dir, &bird_config);
-    let mut rexa = Rexa::start(&dir, &case.rexa_config(), &[]);
+    let mut rexa = Rexa::start(&dir, &case.rexa_config(), &[("exabgp_log_routes", "true")]);
 
     // 1. The session comes up on both sides.
     assert!(
@@ -443,7 +443,7 @@ fn hold_timer_expires_when_bird_freezes_and_the_session_recovers() {
     };
     let dir = run_dir("bird-hold");
     let mut bird = Bird::start(&dir, &case.bird_config());
-    let mut rexa = Rexa::start(&dir, &case.rexa_config(), &[]);
+    let mut rexa = Rexa::start(&dir, &case.rexa_config(), &[("exabgp_log_routes", "true")]);
     assert!(
         both_established(&bird, &rexa, &case, 1),
         "no session{}",
@@ -509,7 +509,7 @@ protocol bgp mixed {
     let mut rexa = Rexa::start(
         &dir,
         "neighbor 127.0.2.62 {\n    router-id 127.0.2.61;\n    local-address 127.0.2.61;\n    local-as 65061;\n    peer-as 65062;\n    hold-time 9;\n    connect 17962;\n    listen 17961;\n    family { ipv4 unicast; ipv6 unicast; }\n    static {\n        route 10.61.0.0/24 next-hop 192.0.2.61;\n        route 2001:db8:61::/48 next-hop 2001:db8::61 med 61;\n    }\n}\n",
-        &[],
+        &[("exabgp_log_routes", "true")],
     );
     let established = wait_for(SESSION_UP, || {
         (bird.established("mixed") && rexa.count("session established") >= 1).then_some(())

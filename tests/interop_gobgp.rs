@@ -185,7 +185,7 @@ fn run(case: &Case, rexa_routes: &[InGobgp], gobgp_routes: &[InRexa]) {
     }
     let dir = run_dir(&format!("gobgp-{}", case.name));
     let mut gobgp = case.start_gobgp(&dir);
-    let mut rexa = Rexa::start(&dir, &case.rexa_config(), &[]);
+    let mut rexa = Rexa::start(&dir, &case.rexa_config(), &[("exabgp_log_routes", "true")]);
 
     // 1. The session comes up on both sides.
     assert!(

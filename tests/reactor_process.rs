@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rexa::reactor::{
-    ConnectRequest, Disconnect, Incoming, Link, Owner, ProcessError, ProcessExit, ProcessId,
+    ConnectRequest, Disconnect, Feeds, Incoming, Link, Owner, ProcessError, ProcessExit, ProcessId,
     ProcessSpec, Reactor, SessionId, Signal, Step, TcpOptions, LINES_PER_PASS, OUTPUT_HIGH_WATER,
 };
 
@@ -18,6 +18,8 @@ struct Sink {
     swallowed: usize,
     deadline: Option<Instant>,
     ticks: usize,
+    /// The last `hold` call: (input, output).
+    held: (bool, bool),
 }
 
 impl rexa::reactor::Session for Sink {
@@ -60,6 +62,9 @@ impl rexa::reactor::Session for Sink {
     fn shutdown(&mut self, _now: Instant) {}
     fn is_finished(&self) -> bool {
         false
+    }
+    fn hold(&mut self, _now: Instant, input: bool, output: bool) {
+        self.held = (input, output);
     }
 }
 
@@ -265,7 +270,7 @@ fn stop_kills_a_helper_that_ignores_sigterm() {
 }
 
 #[test]
-fn a_helper_that_does_not_read_pauses_bgp_input_and_loses_nothing() {
+fn a_helper_that_does_not_read_pauses_only_the_sessions_feeding_it_and_loses_nothing() {
     let go = temp_path("go");
     let out = temp_path("out");
     let _ = std::fs::remove_file(&go);
@@ -279,6 +284,11 @@ fn a_helper_that_does_not_read_pauses_bgp_input_and_loses_nothing() {
         accept_from: Some("127.0.0.72".parse().unwrap()),
         ..Sink::default()
     });
+    // A second session whose messages go to no helper.
+    let other = reactor.add_session(Sink {
+        accept_from: Some("127.0.0.73".parse().unwrap()),
+        ..Sink::default()
+    });
     let mut spec = sh(
         "slow",
         r#"while [ ! -e "$GO" ]; do sleep 0.05; done; head -c "$TOTAL" > "$OUT"; echo done; read x"#,
@@ -289,17 +299,33 @@ fn a_helper_that_does_not_read_pauses_bgp_input_and_loses_nothing() {
         ("TOTAL".into(), total.to_string()),
     ];
     let id = reactor.spawn_process(&spec).unwrap();
+    reactor.set_feeds(
+        session,
+        Feeds {
+            received: vec![id],
+            sent: Vec::new(),
+        },
+    );
 
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket
-        .bind(&SocketAddr::new("127.0.0.72".parse().unwrap(), 0).into())
-        .unwrap();
-    socket.connect(&listen.into()).unwrap();
-    let mut client: std::net::TcpStream = socket.into();
+    let connect = |from: &str| -> std::net::TcpStream {
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket
+            .bind(&SocketAddr::new(from.parse().unwrap(), 0).into())
+            .unwrap();
+        socket.connect(&listen.into()).unwrap();
+        socket.into()
+    };
+    let mut client = connect("127.0.0.72");
+    let mut other_client = connect("127.0.0.73");
     client.write_all(&[1u8; 1000]).unwrap();
     assert!(run_until(&mut reactor, &mut owner, |r, _| r
         .session(session)
         .is_some_and(|s| s.swallowed == 1000)));
+    assert_eq!(
+        reactor.session(session).map(|s| s.held),
+        Some((false, false))
+    );
 
     // Far more than the high-water mark, in pieces: no write blocks the loop.
     let data: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
@@ -307,17 +333,25 @@ fn a_helper_that_does_not_read_pauses_bgp_input_and_loses_nothing() {
         assert!(reactor.write_process(id, piece));
         reactor.turn_with_timeout(Some(Duration::ZERO)).unwrap();
     }
-    assert!(reactor.is_input_paused());
+    assert!(reactor.is_process_congested(id));
     assert!(reactor.process_output_len(id) > OUTPUT_HIGH_WATER);
+    assert_eq!(
+        reactor.session(session).map(|s| s.held),
+        Some((true, false))
+    );
+    assert_eq!(reactor.session(other).map(|s| s.held), Some((false, false)));
 
-    // BGP input is not read while paused, but timers still run.
+    // The fed session's input is not read while held, but its timers still run; the
+    // other session is read as usual.
     client.write_all(&[2u8; 500]).unwrap();
+    other_client.write_all(&[3u8; 700]).unwrap();
     reactor.with_session(session, |sink, now| {
         sink.deadline = Some(now + Duration::from_millis(20))
     });
     assert!(run_until(&mut reactor, &mut owner, |r, _| r
         .session(session)
-        .is_some_and(|s| s.ticks == 1)));
+        .is_some_and(|s| s.ticks == 1)
+        && r.session(other).is_some_and(|s| s.swallowed == 700)));
     for _ in 0..10 {
         reactor.dispatch(&mut owner);
         reactor
@@ -325,14 +359,18 @@ fn a_helper_that_does_not_read_pauses_bgp_input_and_loses_nothing() {
             .unwrap();
     }
     assert_eq!(reactor.session(session).map(|s| s.swallowed), Some(1000));
-    assert!(reactor.is_input_paused());
+    assert!(reactor.is_process_congested(id));
 
-    // The helper starts reading: everything reaches it, and BGP input resumes.
+    // The helper starts reading: everything reaches it, and the session is read again.
     std::fs::write(&go, b"").unwrap();
     assert!(run_until(&mut reactor, &mut owner, |r, o| {
         o.lines_of(id) == ["done"] && r.session(session).is_some_and(|s| s.swallowed == 1500)
     }));
-    assert!(!reactor.is_input_paused());
+    assert!(!reactor.is_process_congested(id));
+    assert_eq!(
+        reactor.session(session).map(|s| s.held),
+        Some((false, false))
+    );
     assert_eq!(reactor.process_output_len(id), 0);
     let received = std::fs::read(&out).unwrap();
     assert!(
@@ -344,6 +382,33 @@ fn a_helper_that_does_not_read_pauses_bgp_input_and_loses_nothing() {
     stop(&mut reactor, &mut owner, id);
     let _ = std::fs::remove_file(&go);
     let _ = std::fs::remove_file(&out);
+}
+
+#[test]
+fn a_congested_helper_holds_the_output_of_the_sessions_whose_sent_messages_it_hears() {
+    let mut reactor: Reactor<Sink> = Reactor::new(None).unwrap();
+    let mut owner = Helpers::default();
+    reactor.set_process_buffer(128 * 1024);
+    let session = reactor.add_session(Sink::default());
+    let id = reactor.spawn_process(&sh("deaf", "exec sleep 30")).unwrap();
+    reactor.set_feeds(
+        session,
+        Feeds {
+            received: Vec::new(),
+            sent: vec![id],
+        },
+    );
+    assert!(reactor.write_process(id, &vec![b'x'; 200 * 1024]));
+    assert!(reactor.is_process_congested(id));
+    assert_eq!(
+        reactor.session(session).map(|s| s.held),
+        Some((false, true))
+    );
+    // A helper that is stopped no longer holds anyone.
+    stop(&mut reactor, &mut owner, id);
+    assert!(run_until(&mut reactor, &mut owner, |r, _| r
+        .session(session)
+        .is_some_and(|s| s.held == (false, false))));
 }
 
 #[test]

@@ -72,6 +72,9 @@ pub struct ApiEnv {
     pub cli: bool,
     pub pipename: String,
     pub socketname: String,
+    /// rexa's own: bytes of unread events a helper may have before rexa pauses what feeds
+    /// it (`exabgp.api.buffer`); it resumes below a quarter of this.
+    pub buffer: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +173,7 @@ impl Default for Env {
                 cli: true,
                 pipename: "exabgp".into(),
                 socketname: "exabgp".into(),
+                buffer: DEFAULT_API_BUFFER,
             },
             reactor: Reactor { speed: 1.0 },
             profile: Profile {
@@ -181,6 +185,11 @@ impl Default for Env {
         }
     }
 }
+
+/// `exabgp.api.buffer`'s default: 4 MiB of unread events per helper.
+pub const DEFAULT_API_BUFFER: usize = 4 * 1024 * 1024;
+/// The smallest `exabgp.api.buffer` (a few large events).
+pub const MIN_API_BUFFER: usize = 64 * 1024;
 
 /// A setting that could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,6 +303,7 @@ const EXTRA_SETTINGS: &[(&str, &str)] = &[
     ("bgp", "paths_limit_audit"),
     ("api", "socketname"),
     ("api", "version"),
+    ("api", "buffer"),
     ("debug", "pdb"),
     ("debug", "memory"),
     ("debug", "configuration"),
@@ -441,6 +451,13 @@ impl Env {
             ("api", "cli") => self.api.cli = b,
             ("api", "pipename") => self.api.pipename = value.to_string(),
             ("api", "socketname") => self.api.socketname = value.to_string(),
+            ("api", "buffer") => {
+                self.api.buffer = value
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|v| *v >= MIN_API_BUFFER)
+                    .ok_or_else(|| invalid("a number of bytes, at least 65536"))?
+            }
             ("api", "version") => {
                 int(6)?;
             }
@@ -523,6 +540,7 @@ impl Env {
             ("api", "terminate") => b(self.api.terminate),
             ("api", "cli") => b(self.api.cli),
             ("api", "pipename") => quoted(&self.api.pipename),
+            ("api", "buffer") => self.api.buffer.to_string(),
             ("reactor", "speed") => format!("{:?}", self.reactor.speed),
             _ => return None,
         })
@@ -702,5 +720,22 @@ mod tests {
             })
         ));
         assert!(env.apply_ini("port = 1\n", "f").is_err());
+    }
+
+    #[test]
+    fn the_helper_buffer_is_a_byte_count_with_a_floor() {
+        let mut env = Env::default();
+        assert_eq!(env.api.buffer, DEFAULT_API_BUFFER);
+        env.set("api", "buffer", "1048576", "t").unwrap();
+        assert_eq!(env.api.buffer, 1 << 20);
+        assert_eq!(env.get("api", "buffer").as_deref(), Some("1048576"));
+        assert!(
+            env.set("api", "buffer", "100", "t").is_err(),
+            "below the floor"
+        );
+        assert!(env.set("api", "buffer", "4M", "t").is_err());
+        env.apply_vars(&|name: &str| (name == "exabgp_api_buffer").then(|| "65536".to_string()))
+            .unwrap();
+        assert_eq!(env.api.buffer, MIN_API_BUFFER);
     }
 }

@@ -14,7 +14,7 @@ use crate::bgp::message::{self as message_type, Message};
 use crate::bgp::negotiated::{Negotiated, Negotiation};
 use crate::config::model::{AsnSetting, Encoder, Neighbor, Process};
 use crate::peer::FsmLabel;
-use crate::reactor::process::{ProcessExit, ProcessId, ProcessSpec};
+use crate::reactor::process::{Feeds, ProcessExit, ProcessId, ProcessSpec};
 use crate::reactor::Reactor;
 use crate::rib::RouteContext;
 
@@ -73,6 +73,10 @@ pub(super) struct NeighborApi {
     pub last_packet: Option<Box<[u8]>>,
     /// What `show neighbor extensive|configuration|json` reports beyond the above.
     pub show: super::show::ShowState,
+    /// Per subscription: KEEPALIVEs sent while its helper was congested, not yet reported
+    /// (they keep going out on time; their events are coalesced into this count and
+    /// written, in order, before the next event for that helper or once it recovers).
+    deferred_keepalives: Vec<u32>,
 }
 
 impl NeighborApi {
@@ -104,6 +108,7 @@ impl NeighborApi {
             sent_context: Negotiated::default(),
             last_packet: None,
             show: super::show::ShowState::new(neighbor, std::time::Instant::now()),
+            deferred_keepalives: Vec::new(),
         }
     }
 
@@ -131,6 +136,17 @@ impl NeighborApi {
         std::mem::swap(&mut context.addpath_receive, &mut context.addpath_send);
         self.sent_context = context;
         self.negotiation = Some(negotiation);
+    }
+
+    /// Whether the subscription hears any message received from the peer / sent to it.
+    fn hears(subscription: &Subscription) -> (bool, bool) {
+        let received = MESSAGE_TYPES
+            .iter()
+            .any(|kind| subscription.received(*kind).any());
+        let sent = MESSAGE_TYPES
+            .iter()
+            .any(|kind| subscription.sent(*kind).any());
+        (received, sent)
     }
 
     /// Whether process `index` may drive this neighbor with commands.
@@ -192,6 +208,8 @@ pub(super) struct Helpers {
     host: String,
     pid: u32,
     ppid: u32,
+    /// Some neighbor holds deferred KEEPALIVE events.
+    deferred: bool,
     /// Respawn helpers that exit (`exabgp.api.respawn`).
     respawn: bool,
     /// `exabgp.api.ack`, for helpers added by a reload.
@@ -207,6 +225,7 @@ impl Helpers {
             host: json::host_name(),
             pid: std::process::id(),
             ppid: std::os::unix::process::parent_id(),
+            deferred: false,
             respawn,
             scratch: Vec::new(),
         }
@@ -257,6 +276,35 @@ impl Helpers {
             self.list.pop();
         }
         started
+    }
+
+    /// The running helpers that hear `neighbor`'s received and sent messages: the reactor
+    /// pauses the neighbor while one of them is congested.
+    pub fn feeds_of(&self, neighbor: &NeighborApi) -> Feeds {
+        let mut feeds = Feeds::default();
+        for subscription in &neighbor.subscriptions {
+            let Some(id) = self.list.get(subscription.process).and_then(|h| h.process) else {
+                continue;
+            };
+            let (received, sent) = NeighborApi::hears(subscription);
+            if received && !feeds.received.contains(&id) {
+                feeds.received.push(id);
+            }
+            if sent && !feeds.sent.contains(&id) {
+                feeds.sent.push(id);
+            }
+        }
+        feeds
+    }
+
+    /// True when the running helpers are not those of `seen` (a start, respawn or stop).
+    pub fn changed_since(&self, seen: &[Option<ProcessId>]) -> bool {
+        !self.list.iter().map(|h| h.process).eq(seen.iter().copied())
+    }
+
+    /// The running helpers, for [`Helpers::changed_since`].
+    pub fn running(&self) -> Vec<Option<ProcessId>> {
+        self.list.iter().map(|h| h.process).collect()
     }
 
     pub fn index_of(&self, id: ProcessId) -> Option<usize> {
@@ -456,12 +504,25 @@ impl Helpers {
     }
 
     /// Renders `event` for every process that asked for it and writes it.
+    ///
+    /// Back-pressure: a congested helper is not fed what the reactor holds (received and
+    /// sent UPDATEs); what still comes is bounded by the number of peers (state changes,
+    /// NOTIFICATIONs), except the KEEPALIVEs rexa keeps sending: those events are counted,
+    /// not rendered, until the helper recovers or another event for it follows.
     pub fn emit(
         &mut self,
         reactor: &mut Reactor<NeighborSession>,
         neighbor: &mut NeighborApi,
         event: &Event<'_>,
     ) {
+        let sent_keepalive = matches!(
+            event,
+            Event::Message(MessageReport {
+                direction: Direction::Send,
+                kind: message_type::KEEPALIVE,
+                ..
+            })
+        );
         for index in 0..neighbor.subscriptions.len() {
             let Some(subscription) = neighbor.subscriptions.get(index).copied() else {
                 continue;
@@ -470,6 +531,20 @@ impl Helpers {
                 continue;
             };
             let Some(id) = helper.process else { continue };
+            let encoder = helper.encoder;
+            if sent_keepalive
+                && reactor.is_process_congested(id)
+                && wanted(&subscription, event).any()
+            {
+                if neighbor.deferred_keepalives.len() <= index {
+                    neighbor.deferred_keepalives.resize(index + 1, 0);
+                }
+                if let Some(count) = neighbor.deferred_keepalives.get_mut(index) {
+                    *count = count.saturating_add(1);
+                    self.deferred = true;
+                    continue;
+                }
+            }
             let envelope = Envelope {
                 version: json::FORMAT_VERSION_5,
                 time: json::now_seconds(),
@@ -478,10 +553,11 @@ impl Helpers {
                 ppid: self.ppid,
             };
             self.scratch.clear();
+            render_deferred(&mut self.scratch, &envelope, encoder, index, neighbor);
             render(
                 &mut self.scratch,
                 &envelope,
-                helper.encoder,
+                encoder,
                 &subscription,
                 neighbor,
                 event,
@@ -490,6 +566,57 @@ impl Helpers {
                 reactor.write_process(id, &self.scratch);
             }
         }
+    }
+
+    /// Writes the deferred KEEPALIVE events of the helpers that are no longer congested
+    /// (or that ended: the count goes with them). Called after every pass.
+    pub fn flush_deferred<K>(
+        &mut self,
+        reactor: &mut Reactor<NeighborSession>,
+        neighbors: &mut std::collections::HashMap<K, NeighborApi>,
+    ) {
+        if !self.deferred {
+            return;
+        }
+        let mut left = false;
+        for neighbor in neighbors.values_mut() {
+            for index in 0..neighbor.deferred_keepalives.len() {
+                if neighbor
+                    .deferred_keepalives
+                    .get(index)
+                    .copied()
+                    .unwrap_or(0)
+                    == 0
+                {
+                    continue;
+                }
+                let helper = neighbor
+                    .subscriptions
+                    .get(index)
+                    .and_then(|s| self.list.get(s.process));
+                let Some((id, encoder)) = helper.and_then(|h| Some((h.process?, h.encoder))) else {
+                    if let Some(count) = neighbor.deferred_keepalives.get_mut(index) {
+                        *count = 0;
+                    }
+                    continue;
+                };
+                if reactor.is_process_congested(id) {
+                    left = true;
+                    continue;
+                }
+                let envelope = Envelope {
+                    version: json::FORMAT_VERSION_5,
+                    time: json::now_seconds(),
+                    host: &self.host,
+                    pid: self.pid,
+                    ppid: self.ppid,
+                };
+                self.scratch.clear();
+                render_deferred(&mut self.scratch, &envelope, encoder, index, neighbor);
+                reactor.write_process(id, &self.scratch);
+            }
+        }
+        self.deferred = left;
     }
 
     /// The last event of every helper (`{ ..., "type": "notification", "notification":
@@ -545,6 +672,65 @@ fn unix_seconds() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// The bytes of every KEEPALIVE.
+const KEEPALIVE_PACKET: [u8; message_type::HEADER_LEN] = [
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0xFF,
+    0x00,
+    0x13,
+    message_type::KEEPALIVE,
+];
+
+/// Appends the KEEPALIVE-sent events deferred for subscription `index` (and forgets them).
+fn render_deferred(
+    out: &mut Vec<u8>,
+    envelope: &Envelope<'_>,
+    encoder: Encoder,
+    index: usize,
+    neighbor: &mut NeighborApi,
+) {
+    let Some(count) = neighbor.deferred_keepalives.get_mut(index) else {
+        return;
+    };
+    let count = std::mem::take(count);
+    let Some(subscription) = neighbor.subscriptions.get(index).copied() else {
+        return;
+    };
+    let message = Message::Keepalive;
+    for _ in 0..count {
+        let report = MessageReport {
+            direction: Direction::Send,
+            kind: message_type::KEEPALIVE,
+            packet: Some(&KEEPALIVE_PACKET),
+            message: Some(&message),
+            raw: true,
+            parsed: true,
+        };
+        render(
+            out,
+            envelope,
+            encoder,
+            &subscription,
+            neighbor,
+            &Event::Message(report),
+        );
+    }
 }
 
 /// Appends to `out` what `subscription` asked to hear of `event` (nothing, one event, or
@@ -876,6 +1062,97 @@ mod tests {
         assert!(!helpers.drives_all(0) && helpers.drives_all(1) && !helpers.drives_all(2));
         let api = NeighborApi::new(&config.neighbors[0], &helpers.names(), false);
         assert!(api.allows(0) && !api.allows(1), "only api blocks subscribe");
+    }
+
+    #[test]
+    fn keepalives_sent_while_a_helper_is_congested_are_counted_then_written_in_order() {
+        let dir = std::env::temp_dir().join(format!("rexa-deferred-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let (go, out) = (dir.join("go"), dir.join("out"));
+        let _ = std::fs::remove_file(&go);
+        let script = format!(
+            "while [ ! -e {go} ]; do sleep 0.05; done; cat > {out}",
+            go = go.display(),
+            out = out.display()
+        );
+        let mut reactor: Reactor<NeighborSession> = Reactor::new(None).expect("reactor");
+        reactor.set_process_buffer(64 * 1024);
+        let id = reactor
+            .spawn_process(&ProcessSpec {
+                name: "a".into(),
+                argv: vec!["/bin/sh".into(), "-c".into(), script],
+                env: Vec::new(),
+            })
+            .expect("spawn");
+        let text = "process a { run /bin/true; encoder text; } \
+                    neighbor 127.0.0.2 { router-id 10.0.0.1; local-address 127.0.0.1; \
+                    local-as 1; peer-as 2; api { processes [ a ]; neighbor-changes; \
+                    send { parsed; keepalive; } } }";
+        let config = crate::config::parse(text, "test.conf").expect("valid");
+        let mut helpers = Helpers::new(&config.processes, true, true);
+        helpers.list[0].process = Some(id);
+        let mut api = NeighborApi::new(&config.neighbors[0], &helpers.names(), false);
+
+        let filler = "x".repeat(99) + "\n";
+        let filler = filler.repeat(1000);
+        assert!(reactor.write_process(id, filler.as_bytes()));
+        assert!(reactor.is_process_congested(id));
+        let message = Message::Keepalive;
+        let keepalive = || MessageReport {
+            direction: Direction::Send,
+            kind: message_type::KEEPALIVE,
+            packet: Some(&KEEPALIVE_PACKET),
+            message: Some(&message),
+            raw: true,
+            parsed: true,
+        };
+        for _ in 0..3 {
+            helpers.emit(&mut reactor, &mut api, &Event::Message(keepalive()));
+        }
+        assert_eq!(
+            reactor.process_output_len(id),
+            filler.len(),
+            "counted, not rendered"
+        );
+        assert_eq!(api.deferred_keepalives, [3]);
+        // Another event for that helper: the deferred ones are written first, in order.
+        helpers.emit(&mut reactor, &mut api, &Event::State("down", Some("gone")));
+        assert_eq!(api.deferred_keepalives, [0]);
+
+        std::fs::write(&go, b"").expect("go");
+        let expected = 1000 + 4;
+        let mut lines = Vec::new();
+        for _ in 0..1000 {
+            reactor
+                .turn_with_timeout(Some(std::time::Duration::from_millis(10)))
+                .expect("turn");
+            let text = std::fs::read_to_string(&out).unwrap_or_default();
+            // Text events end with a blank line, as in ExaBGP.
+            lines = text
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>();
+            if lines.len() >= expected && reactor.process_output_len(id) == 0 {
+                break;
+            }
+        }
+        assert_eq!(lines.len(), expected, "{:?}", &lines[1000..]);
+        assert_eq!(
+            lines[1000..],
+            [
+                "neighbor 127.0.0.2 send keepalive",
+                "neighbor 127.0.0.2 send keepalive",
+                "neighbor 127.0.0.2 send keepalive",
+                "neighbor 127.0.0.2 down - gone",
+            ]
+        );
+        // Dropping the reactor kills and reaps the helper.
+        let pid = reactor.process_pid(id).expect("pid");
+        reactor.stop_process(id);
+        drop(reactor);
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     fn decode_message(packet: &[u8]) -> Message {

@@ -187,7 +187,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         ribs_in: HashMap::new(),
         cli_fifos: None,
         cli_socket: None,
+        feeds_of: Vec::new(),
+        feeds_dirty: true,
     };
+    reactor.set_process_buffer(daemon.env.api.buffer);
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
         return ExitCode::from(1);
@@ -357,6 +360,10 @@ pub struct Daemon {
     /// The CLI's control socket, bound at start (before the privilege drop); its file is
     /// removed when the daemon ends.
     cli_socket: Option<crate::cli::socket::ControlSocket>,
+    /// The helpers running when the reactor was last told who hears each session.
+    feeds_of: Vec<Option<ProcessId>>,
+    /// Sessions were added since: the reactor must be told their feeds.
+    feeds_dirty: bool,
 }
 
 impl Daemon {
@@ -454,6 +461,7 @@ impl Daemon {
                         reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
                     log::info!("neighbor {name}: started");
                     self.apis.insert(id, api);
+                    self.feeds_dirty = true;
                     if neighbor.adj_rib_in {
                         self.ribs_in.insert(id, crate::rib::AdjRibIn::new());
                     }
@@ -724,6 +732,18 @@ impl Daemon {
 }
 
 impl Owner<NeighborSession> for Daemon {
+    fn after_pass(&mut self, reactor: &mut Reactor<NeighborSession>) {
+        // Back-pressure: the reactor holds a session while a helper hearing it is full.
+        if self.feeds_dirty || self.helpers.changed_since(&self.feeds_of) {
+            self.feeds_dirty = false;
+            self.feeds_of = self.helpers.running();
+            for (id, api) in &self.apis {
+                reactor.set_feeds(*id, self.helpers.feeds_of(api));
+            }
+        }
+        self.helpers.flush_deferred(reactor, &mut self.apis);
+    }
+
     fn signal(&mut self, reactor: &mut Reactor<NeighborSession>, signal: Signal) {
         log::info!("received {signal:?}");
         if self.stopping && !matches!(signal, Signal::ChildExited) {
@@ -775,8 +795,10 @@ impl Owner<NeighborSession> for Daemon {
             apis,
             helpers,
             ribs_in,
+            env,
             ..
         } = self;
+        let log_routes = env.log.routes;
         let Some(api) = apis.get_mut(&id) else {
             return;
         };
@@ -883,7 +905,7 @@ impl Owner<NeighborSession> for Daemon {
                 match *message {
                     Message::Update(update) => {
                         api.updates_received += 1;
-                        log_update(&name, &update);
+                        log_update(&name, &update, log_routes);
                         if let Some(rib) = ribs_in.get_mut(&id) {
                             rib.apply_update(&update);
                             log::debug!("neighbor {name}: adj-rib-in holds {} route(s)", rib.len());
@@ -983,10 +1005,14 @@ fn received_text(notification: &Notification) -> String {
     }
 }
 
-/// Logs every route of a received UPDATE: `announced 10.0.0.0/24 next-hop 192.0.2.1 ...`.
-fn log_update(name: &str, update: &Update) {
+/// Logs an End-of-RIB, and with `routes` (`exabgp.log.routes`, off by default as in
+/// ExaBGP) every route of a received UPDATE: `announced 10.0.0.0/24 next-hop 192.0.2.1 ...`.
+fn log_update(name: &str, update: &Update, routes: bool) {
     if let Some(family) = update.end_of_rib() {
         log::info!("neighbor {name}: end-of-rib {family}");
+        return;
+    }
+    if !routes || !log::log_enabled!(log::Level::Info) {
         return;
     }
     let mut attributes = String::new();
@@ -1056,6 +1082,8 @@ mod tests {
             ribs_in: HashMap::new(),
             cli_fifos: None,
             cli_socket: None,
+            feeds_of: Vec::new(),
+            feeds_dirty: true,
         };
         daemon.signal(&mut reactor, Signal::Shutdown(libc::SIGTERM));
         daemon.signal(&mut reactor, Signal::Reload);

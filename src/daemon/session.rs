@@ -273,6 +273,15 @@ impl Session for NeighborSession {
     fn is_finished(&self) -> bool {
         self.peer.is_stopped()
     }
+
+    fn hold(&mut self, now: Instant, input: bool, output: bool) {
+        if input != self.peer.is_input_held() {
+            let what = if input { "held back" } else { "read again" };
+            log::debug!("{}: input {what} (a helper's buffer)", self.name);
+        }
+        self.peer.hold_input(now, input);
+        self.peer.hold_output(output);
+    }
 }
 
 /// NOTIFICATION Cease 6/7 (connection collision resolution), sent on a refused connection.

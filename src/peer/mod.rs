@@ -299,6 +299,13 @@ pub struct Peer {
     local_address: Option<std::net::IpAddr>,
     /// Messages written, by type, since the peer was created.
     sent_messages: MessageCounts,
+    /// rexa holds this peer's input back (a helper that hears its messages is full): the
+    /// peer's KEEPALIVEs may be in the unread bytes, so the hold timer (and the OPEN wait)
+    /// does not run; it restarts in full when reading resumes.
+    input_held: bool,
+    /// A helper that hears the messages sent to this peer is full: the adj-rib-out is not
+    /// drained (KEEPALIVEs and NOTIFICATIONs still go out).
+    output_held: bool,
 }
 
 impl Peer {
@@ -320,7 +327,42 @@ impl Peer {
             stopping: false,
             local_address: None,
             sent_messages: MessageCounts::default(),
+            input_held: false,
+            output_held: false,
         }
+    }
+
+    /// rexa stops (`true`) or resumes (`false`) reading this peer's connection. While held,
+    /// the hold timer and the OPEN wait are suspended (what the peer sent is unread, not
+    /// missing); on resumption they restart from `now`. A peer that sends nothing while it
+    /// is read still expires.
+    pub fn hold_input(&mut self, now: Instant, held: bool) {
+        if self.input_held == held {
+            return;
+        }
+        self.input_held = held;
+        if held {
+            return;
+        }
+        let open_wait = self.settings.open_wait;
+        match &mut self.state {
+            State::OpenSent { deadline, .. } => *deadline = (*deadline).max(now + open_wait),
+            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
+                session.heard_from_peer(now)
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether rexa holds this peer's input back (see [`Peer::hold_input`]).
+    pub fn is_input_held(&self) -> bool {
+        self.input_held
+    }
+
+    /// Stops (`true`) or resumes (`false`) draining the adj-rib-out; what is pending stays
+    /// pending (and keeps coalescing) meanwhile.
+    pub fn hold_output(&mut self, held: bool) {
+        self.output_held = held;
     }
 
     /// Messages written to the peer so far, by type.
@@ -472,9 +514,11 @@ impl Peer {
         match &self.state {
             State::Idle { retry_at } => Some(*retry_at),
             State::Active | State::Stopped => None,
-            State::Connect { deadline } | State::OpenSent { deadline, .. } => Some(*deadline),
+            State::Connect { deadline } => Some(*deadline),
+            State::OpenSent { deadline, .. } => (!self.input_held).then_some(*deadline),
             State::OpenConfirm { session, .. } | State::Established { session, .. } => {
-                match (session.hold_deadline, session.keepalive_at) {
+                let hold = session.hold_deadline.filter(|_| !self.input_held);
+                match (hold, session.keepalive_at) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 }
@@ -491,11 +535,11 @@ impl Peer {
                 self.connect_failed(now);
                 Some(Step::Close(CloseReason::ConnectFailed))
             }
-            State::OpenSent { deadline, .. } if *deadline <= now => {
+            State::OpenSent { deadline, .. } if *deadline <= now && !self.input_held => {
                 Some(self.fail(now, Notification::hold_timer_expired(), output))
             }
             State::OpenConfirm { session, .. } | State::Established { session, .. } => {
-                if expired(session.hold_deadline) {
+                if expired(session.hold_deadline) && !self.input_held {
                     return Some(self.fail(now, Notification::hold_timer_expired(), output));
                 }
                 if expired(session.keepalive_at) {
@@ -782,6 +826,10 @@ impl Peer {
         let State::Established { session, .. } = &mut self.state else {
             return false;
         };
+        if self.output_held {
+            // Resumed by `hold_output(false)`, after which the reactor steps the peer.
+            return false;
+        }
         let largest = session.negotiated.max_message_size.max(1);
         let mut budget = UPDATES_PER_STEP;
         while budget > 0 {

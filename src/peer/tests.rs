@@ -212,6 +212,128 @@ fn hold_timer_expiry_sends_4_0() {
         .any(|e| matches!(e, PeerEvent::Down(_))));
 }
 
+/// a's hold time is 9 s (b's proposal is lower-bounded by it): keepalives every 3 s.
+fn nine_second_pair() -> Pair {
+    let mut a = settings(65001, 65002, A_ID);
+    a.hold_time = 9;
+    let mut pair = Pair::new(a, settings(65002, 65001, B_ID));
+    pair.settle();
+    assert!(established(&pair));
+    pair
+}
+
+#[test]
+fn a_peer_whose_input_rexa_holds_back_does_not_expire() {
+    let mut pair = nine_second_pair();
+    // b keeps talking, but rexa does not read: its KEEPALIVEs pile up unread (dropped here).
+    pair.a.peer.hold_input(pair.now, true);
+    assert!(pair.a.peer.is_input_held());
+    let mut keepalives = 0;
+    for _ in 0..60 {
+        pair.advance(Duration::from_secs(1));
+        let mut out = Vec::new();
+        let step = pair.a.run(pair.now, &mut out);
+        assert!(
+            !matches!(step, Step::Close(_)),
+            "expired while held: {step:?}"
+        );
+        keepalives += messages(&out)
+            .iter()
+            .filter(|m| matches!(m, Message::Keepalive))
+            .count();
+        // The next deadline is a keepalive, never the (suspended) hold timer.
+        let next = pair.a.peer.next_deadline().expect("keepalive deadline");
+        assert!(next <= pair.now + Duration::from_secs(3), "{next:?}");
+    }
+    assert!(established(&pair));
+    assert_eq!(
+        keepalives, 20,
+        "rexa's own KEEPALIVEs kept going out every 3 s"
+    );
+    // Reading resumes: the hold timer restarts in full, then runs as usual.
+    pair.a.peer.hold_input(pair.now, false);
+    let mut out = Vec::new();
+    for _ in 0..8 {
+        pair.advance(Duration::from_secs(1));
+        let step = pair.a.run(pair.now, &mut out);
+        assert!(
+            !matches!(step, Step::Close(_)),
+            "expired too early: {step:?}"
+        );
+    }
+    pair.advance(Duration::from_secs(1));
+    let step = pair.a.run(pair.now, &mut out);
+    assert_eq!(
+        sent_notification(&step),
+        Some((4, 0)),
+        "silent once read again"
+    );
+}
+
+#[test]
+fn a_frozen_peer_still_expires_on_its_hold_timer() {
+    let mut pair = nine_second_pair();
+    // Held for a while, then read again; b sends nothing at all from here on.
+    pair.a.peer.hold_input(pair.now, true);
+    pair.advance(Duration::from_secs(30));
+    let mut out = Vec::new();
+    assert!(!matches!(pair.a.run(pair.now, &mut out), Step::Close(_)));
+    pair.a.peer.hold_input(pair.now, false);
+    let resumed = pair.now;
+    let mut step = Step::Wait;
+    for _ in 0..30 {
+        pair.advance(Duration::from_secs(1));
+        step = pair.a.run(pair.now, &mut out);
+        if matches!(step, Step::Close(_)) {
+            break;
+        }
+    }
+    assert_eq!(sent_notification(&step), Some((4, 0)));
+    assert_eq!(
+        pair.now - resumed,
+        Duration::from_secs(9),
+        "one hold time after resuming"
+    );
+}
+
+#[test]
+fn the_open_wait_does_not_run_while_input_is_held() {
+    let now = Instant::now();
+    let mut side = Side::new(settings(65001, 65002, A_ID), now);
+    let mut out = Vec::new();
+    side.peer.connecting(now);
+    side.peer.connected(now, Direction::Outgoing, &mut out);
+    side.peer.hold_input(now, true);
+    assert_eq!(side.peer.next_deadline(), None);
+    let later = now + DEFAULT_OPEN_WAIT * 2;
+    assert_eq!(side.run(later, &mut out), Step::Wait);
+    side.peer.hold_input(later, false);
+    assert_eq!(side.peer.next_deadline(), Some(later + DEFAULT_OPEN_WAIT));
+}
+
+#[test]
+fn held_output_leaves_the_adj_rib_out_pending() {
+    let (mut side, now) = open_sent(65001, 65002);
+    announce_routes(&mut side.peer, 10);
+    side.peer.hold_output(true);
+    let (_, out) = feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    assert_eq!(messages(&out), [Message::Keepalive]);
+    let (step, out) = feed(&mut side, now, &encoded(Message::Keepalive));
+    assert_eq!(step, Step::Wait);
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+    assert!(out.is_empty(), "nothing drained while held");
+    assert!(side.peer.rib().has_work());
+    side.peer.hold_output(false);
+    let mut out = Vec::new();
+    assert_eq!(side.run(now, &mut out), Step::Wait);
+    assert!(!side.peer.rib().has_work());
+    assert_eq!(messages(&out).len(), 11, "the routes and End-of-RIB");
+}
+
 #[test]
 fn zero_hold_time_means_no_keepalives_and_no_expiry() {
     let mut a = settings(65001, 65002, A_ID);

@@ -53,7 +53,7 @@ use mio::{Events, Interest, Poll, Token};
 pub use buffer::{Filled, ReadBuffer, WriteBuffer};
 pub use notify::Status;
 pub use process::{
-    resolve_program, ProcessError, ProcessExit, ProcessId, ProcessSpec, LINES_PER_PASS,
+    resolve_program, Feeds, ProcessError, ProcessExit, ProcessId, ProcessSpec, LINES_PER_PASS,
     MAX_LINE_LEN, OUTPUT_HIGH_WATER, OUTPUT_LOW_WATER,
 };
 pub use runqueue::RunQueue;
@@ -170,6 +170,11 @@ pub trait Session {
     fn take_event(&mut self) -> Option<Self::Event>;
     /// Shutdown: queue a CEASE if connected and answer `Close` soon; never reconnect.
     fn shutdown(&mut self, now: Instant);
+    /// Back-pressure from helpers (see [`Reactor::set_feeds`]): `input` — the reactor stops
+    /// reading this session's connection (what the peer sends is unread, not missing: its
+    /// hold timer should not run); `output` — stop producing bulk output (keep the
+    /// protocol alive). Called on every change; the session is stepped afterwards.
+    fn hold(&mut self, _now: Instant, _input: bool, _output: bool) {}
     /// True when the session is over for good: the reactor removes it.
     fn is_finished(&self) -> bool;
 }
@@ -218,6 +223,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 pub const STEP_BUDGET: usize = 256;
 /// Wall-clock budget of the steps of one pass.
 pub const TIME_BUDGET: Duration = Duration::from_millis(5);
+/// Session events waiting for the owner at which a pass ends early: what is decoded but
+/// not yet handed on (received UPDATEs on their way to helpers) stays bounded.
+pub const EVENTS_PER_PASS: usize = 64;
 /// Bytes read from one connection per run of its session.
 pub const READ_QUOTA: usize = 64 * 1024;
 /// Connections accepted from one listener per pass.
@@ -309,6 +317,12 @@ struct SessionSlot<S> {
     session: S,
     conn: Option<usize>,
     must_step: bool,
+    /// The helpers that hear it (set by the owner).
+    feeds: Feeds,
+    /// Its connection is not read: a helper its received messages go to is congested.
+    held_input: bool,
+    /// Told to stop encoding: a helper its sent messages go to is congested.
+    held_output: bool,
 }
 
 struct SessionEntry<S> {
@@ -578,6 +592,9 @@ impl<S: Session> Reactor<S> {
             session,
             conn: None,
             must_step: false,
+            feeds: Feeds::default(),
+            held_input: false,
+            held_output: false,
         };
         let reused = self.free_sessions.pop().and_then(|slot| {
             let entry = self.sessions.get_mut(slot as usize)?;
@@ -1292,7 +1309,10 @@ impl<S: Session> Reactor<S> {
     fn run_queue(&mut self, pass_start: Instant) {
         let mut steps = 0usize;
         let mut now = pass_start;
-        while steps < STEP_BUDGET && now.duration_since(pass_start) < TIME_BUDGET {
+        while steps < STEP_BUDGET
+            && now.duration_since(pass_start) < TIME_BUDGET
+            && self.session_events.len() < EVENTS_PER_PASS
+        {
             let Some(slot) = self.queue.pop_now() else {
                 break;
             };
@@ -1309,9 +1329,9 @@ impl<S: Session> Reactor<S> {
         };
         let must_step = std::mem::replace(&mut body.must_step, false);
         let conn_index = body.conn;
-        // Back-pressure from helper processes: their output is full, so read no more BGP
-        // input (the session still runs for timers and commands).
-        let input_paused = self.processes.input_paused;
+        // Back-pressure from helper processes: one that hears this session's messages is
+        // full, so read no more of its input (it still runs for timers and commands).
+        let input_paused = body.held_input;
 
         // 1. Input and output on an open connection.
         let mut new_input = false;

@@ -9,10 +9,13 @@
 //!   (invalid UTF-8 replaced), goes to [`Owner::process_line`], at most [`LINES_PER_PASS`]
 //!   per process and pass. A partial line longer than [`MAX_LINE_LEN`] breaks the helper.
 //! * [`Reactor::write_process`] appends to the helper's output buffer, flushed without
-//!   blocking. While any helper has more than [`OUTPUT_HIGH_WATER`] bytes unwritten, the
-//!   reactor stops reading BGP connections (TCP pushes back on the peers; timers still run)
-//!   until every helper is below [`OUTPUT_LOW_WATER`]: nothing is dropped, nothing blocks
-//!   (a helper being stopped no longer counts: it takes no new output and will be killed).
+//!   blocking. A helper with more than its bound unwritten ([`OUTPUT_HIGH_WATER`] unless
+//!   [`Reactor::set_process_buffer`] says otherwise) is *congested* until it is below a
+//!   quarter of it: its lines are not delivered, and the sessions that feed it (see
+//!   [`Reactor::set_feeds`]) are held — their connections are not read when their received
+//!   messages go to it, [`Session::hold`] tells them to stop encoding when their sent
+//!   messages do. Every other session and helper runs on. Nothing is dropped, nothing
+//!   blocks (a helper being stopped no longer counts: it takes no new output).
 //! * The end of a helper is reported once with [`Owner::process_exited`] after its last
 //!   complete lines: it exited or was killed (reaped), its pipe broke, or it wrote a line
 //!   too long. [`Reactor::stop_process`] closes its stdin once the output is flushed, sends
@@ -38,7 +41,7 @@ use std::time::{Duration, Instant};
 use mio::unix::pipe::{Receiver, Sender};
 use mio::Interest;
 
-use super::{Owner, Phase, Reactor, ReadBuffer, Session, Source, WriteBuffer};
+use super::{Owner, Reactor, ReadBuffer, Session, SessionId, Source, WriteBuffer};
 use crate::sys;
 
 /// Longest partial line (bytes without a newline) a helper may write before it is broken.
@@ -47,10 +50,10 @@ pub const MAX_LINE_LEN: usize = 1024 * 1024;
 pub const PROCESS_READ_QUOTA: usize = 64 * 1024;
 /// Lines handed to the owner per helper and pass (the rest waits for the next pass).
 pub const LINES_PER_PASS: usize = 256;
-/// Unwritten output of one helper above which BGP connections are no longer read.
+/// Default bound of one helper's unwritten output: above it the helper is congested.
 pub const OUTPUT_HIGH_WATER: usize = 4 * 1024 * 1024;
-/// Reading BGP connections resumes once every helper's unwritten output is below this.
-pub const OUTPUT_LOW_WATER: usize = 1024 * 1024;
+/// A congested helper with the default bound recovers below this (a quarter of the bound).
+pub const OUTPUT_LOW_WATER: usize = OUTPUT_HIGH_WATER / 4;
 /// How long a stopped helper gets to read its last input and exit before SIGTERM
 /// (ExaBGP waits 0.1 s after its `shutdown` event).
 pub const STOP_LINGER: Duration = Duration::from_millis(100);
@@ -58,6 +61,15 @@ pub const STOP_LINGER: Duration = Duration::from_millis(100);
 pub const KILL_AFTER: Duration = Duration::from_secs(2);
 /// How often a helper that should be ending is checked with `waitpid`.
 const REAP_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The helpers that hear one session (see [`Reactor::set_feeds`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Feeds {
+    /// Helpers its received messages go to.
+    pub received: Vec<ProcessId>,
+    /// Helpers the messages sent to its peer go to.
+    pub sent: Vec<ProcessId>,
+}
 
 /// What to run: a configured `process` block.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -269,6 +281,8 @@ struct Proc {
     discard_lines: bool,
     /// Set by the owner: lines wait in the buffer (then in the pipe).
     lines_paused: bool,
+    /// More than the bound unwritten, and not yet back under the low-water mark.
+    congested: bool,
 }
 
 impl Proc {
@@ -284,14 +298,16 @@ impl Proc {
             .map_or(data.len(), |at| from + at);
     }
 
-    /// A line can go to the owner. Not while the helper's own unread output is above the
-    /// high-water mark: a helper that writes commands without reading their answers is
-    /// held (its lines wait in its pipe) until it reads, so the answers stay bounded.
+    /// A line can go to the owner. Not while the helper is congested: a helper that
+    /// writes commands without reading their answers is held (its lines wait in its pipe)
+    /// until it reads, so the answers stay bounded.
     fn deliverable(&self) -> bool {
-        self.has_line()
-            && !self.discard_lines
-            && !self.lines_paused
-            && self.output.pending() <= OUTPUT_HIGH_WATER
+        self.has_line() && !self.discard_lines && !self.lines_paused && !self.congested
+    }
+
+    /// Takes output: running, not being stopped.
+    fn counts(&self) -> bool {
+        self.stdin.is_some() && !self.discard_lines && self.status.is_none()
     }
 
     fn reportable(&self) -> bool {
@@ -318,8 +334,10 @@ pub(super) struct ProcessTable {
     scratch: String,
     /// SIGCHLD arrived: check every child.
     pub(super) check_children: bool,
-    /// A helper's output is above the high-water mark: BGP connections are not read.
-    pub(super) input_paused: bool,
+    /// The bound of each helper's unwritten output (0: [`OUTPUT_HIGH_WATER`]).
+    pub(super) limit: usize,
+    /// A helper became congested or recovered: the sessions' holds need recomputing.
+    pub(super) holds_dirty: bool,
 }
 
 impl ProcessTable {
@@ -339,6 +357,19 @@ impl ProcessTable {
         (entry.generation == id.generation)
             .then_some(entry.body.as_mut())
             .flatten()
+    }
+
+    fn high_water(&self) -> usize {
+        if self.limit == 0 {
+            OUTPUT_HIGH_WATER
+        } else {
+            self.limit
+        }
+    }
+
+    /// Whether helper `id` is congested (false once it is gone).
+    pub(super) fn is_congested(&self, id: ProcessId) -> bool {
+        self.live(id).is_some_and(|p| p.congested)
     }
 
     fn id_of(&self, slot: u32) -> ProcessId {
@@ -496,6 +527,7 @@ impl<S: Session> Reactor<S> {
             status: None,
             discard_lines: false,
             lines_paused: false,
+            congested: false,
         };
         let id = self.processes.insert(process);
         self.put_source(
@@ -519,6 +551,7 @@ impl<S: Session> Reactor<S> {
     /// Queues `bytes` for the helper's stdin (written without blocking from the next pass
     /// on). False when the helper is gone or being stopped (the bytes are dropped).
     pub fn write_process(&mut self, id: ProcessId, bytes: &[u8]) -> bool {
+        let high = self.processes.high_water();
         let Some(process) = self.processes.live_mut(id) else {
             return false;
         };
@@ -527,11 +560,29 @@ impl<S: Session> Reactor<S> {
         }
         process.output.push(bytes);
         let pending = process.output.pending();
-        if pending > OUTPUT_HIGH_WATER && !self.processes.input_paused {
-            log::debug!("a process has {pending} bytes unwritten, pausing BGP input");
-            self.processes.input_paused = true;
+        if !process.congested && pending > high {
+            log::debug!(
+                "process {}: {pending} bytes unread, pausing what feeds it",
+                process.name
+            );
+            process.congested = true;
+            self.processes.holds_dirty = true;
+            self.apply_holds(Instant::now());
         }
         true
+    }
+
+    /// Sets the bound of each helper's unwritten output (`exabgp.api.buffer`): above it a
+    /// helper is congested, below a quarter of it congestion ends.
+    pub fn set_process_buffer(&mut self, bytes: usize) {
+        self.processes.limit = bytes.max(1);
+        self.update_congestion();
+    }
+
+    /// True while helper `id` has more than its bound unread (and until it is below a
+    /// quarter of it): the sessions feeding it are held, its lines are not delivered.
+    pub fn is_process_congested(&self, id: ProcessId) -> bool {
+        self.processes.is_congested(id)
     }
 
     /// Bytes queued for the helper's stdin and not yet written (0 when it is gone).
@@ -548,11 +599,6 @@ impl<S: Session> Reactor<S> {
     /// owner's shutdown can wait for false.
     pub fn has_processes(&self) -> bool {
         !self.processes.is_empty()
-    }
-
-    /// True while BGP connections are not read because a helper's output is full.
-    pub fn is_input_paused(&self) -> bool {
-        self.processes.input_paused
     }
 
     /// Holds (`true`) or resumes (`false`) the delivery of the helper's lines: held lines
@@ -686,7 +732,7 @@ impl<S: Session> Reactor<S> {
         for slot in 0..self.processes.entries.len() as u32 {
             self.flush_process(slot, now);
         }
-        self.update_input_pause();
+        self.update_congestion();
     }
 
     /// One pass of helper work: reap, read, frame, write, signal.
@@ -702,7 +748,7 @@ impl<S: Session> Reactor<S> {
                 true
             }
         });
-        self.update_input_pause();
+        self.update_congestion();
     }
 
     fn service_process(&mut self, slot: u32, now: Instant, check_all: bool) {
@@ -780,37 +826,87 @@ impl<S: Session> Reactor<S> {
         }
     }
 
-    /// Pauses reading BGP connections while a helper's output is above the high-water
-    /// mark; resumes once all are below the low-water mark, re-queueing every session
-    /// whose connection may hold unread bytes (edge-triggered: no new event would come).
-    fn update_input_pause(&mut self) {
-        let largest = self
-            .processes
-            .procs()
-            .filter(|p| p.stdin.is_some() && !p.discard_lines)
-            .map(|p| p.output.pending())
-            .max()
-            .unwrap_or(0);
-        if !self.processes.input_paused {
-            self.processes.input_paused = largest > OUTPUT_HIGH_WATER;
-            return;
-        }
-        if largest >= OUTPUT_LOW_WATER {
-            return;
-        }
-        log::debug!("helper output below {OUTPUT_LOW_WATER} bytes, resuming BGP input");
-        self.processes.input_paused = false;
-        for slot in 0..self.sessions.len() as u32 {
-            let conn = self
-                .sessions
-                .get(slot as usize)
-                .and_then(|entry| entry.body.as_ref())
-                .and_then(|body| body.conn)
-                .and_then(|index| self.conn(index));
-            if conn.is_some_and(|c| c.phase == Phase::Open && c.readable && !c.eof) {
-                self.queue.push_now(slot);
+    /// Ends the congestion of the helpers now below a quarter of the bound (and of those
+    /// being stopped or gone: they take no output), then re-applies the sessions' holds.
+    fn update_congestion(&mut self) {
+        let high = self.processes.high_water();
+        let low = high / 4;
+        for entry in &mut self.processes.entries {
+            let Some(process) = entry.body.as_mut() else {
+                continue;
+            };
+            let pending = process.output.pending();
+            let congested =
+                process.counts() && pending > if process.congested { low } else { high };
+            if congested != process.congested {
+                process.congested = congested;
+                self.processes.holds_dirty = true;
+                if !congested {
+                    log::debug!("process {}: {pending} bytes unread, resuming", process.name);
+                }
             }
         }
+        if self.processes.holds_dirty {
+            self.apply_holds(Instant::now());
+        }
+    }
+
+    /// Holds or releases every session as the helpers it feeds are congested or not
+    /// ([`Session::hold`]); a released session is stepped at once (edge-triggered: its
+    /// unread bytes would bring no new event).
+    pub(super) fn apply_holds(&mut self, now: Instant) {
+        if !std::mem::replace(&mut self.processes.holds_dirty, false) {
+            return;
+        }
+        for slot in 0..self.sessions.len() as u32 {
+            self.apply_hold(slot, now);
+        }
+    }
+
+    /// Holds or releases one session (see [`Reactor::apply_holds`]).
+    fn apply_hold(&mut self, slot: u32, now: Instant) {
+        let Some(body) = self
+            .sessions
+            .get(slot as usize)
+            .and_then(|entry| entry.body.as_ref())
+        else {
+            return;
+        };
+        let processes = &self.processes;
+        let input = body
+            .feeds
+            .received
+            .iter()
+            .any(|id| processes.is_congested(*id));
+        let output = body.feeds.sent.iter().any(|id| processes.is_congested(*id));
+        if (input, output) == (body.held_input, body.held_output) {
+            return;
+        }
+        let released = (body.held_input && !input) || (body.held_output && !output);
+        if let Some(body) = self.slot_mut(slot) {
+            body.held_input = input;
+            body.held_output = output;
+            body.session.hold(now, input, output);
+            body.must_step = true;
+        }
+        self.after_call(slot);
+        if released {
+            self.queue.push_now(slot);
+        }
+    }
+
+    /// Tells the reactor which helpers hear a session: those its received messages go to
+    /// (its connection is not read while one of them is congested) and those its sent
+    /// messages go to (it is told to stop encoding meanwhile). Call again when a helper is
+    /// respawned (its id changes); ids of helpers that ended count as not congested.
+    pub fn set_feeds(&mut self, id: SessionId, feeds: Feeds) {
+        let Some(slot) = self.live_slot(id) else {
+            return;
+        };
+        if let Some(body) = self.slot_mut(slot) {
+            body.feeds = feeds;
+        }
+        self.apply_hold(slot, Instant::now());
     }
 
     /// Hands each helper's complete lines to the owner (at most [`LINES_PER_PASS`] each),
@@ -860,6 +956,9 @@ impl<S: Session> Reactor<S> {
         let mut process = entry.body.take()?;
         entry.generation = entry.generation.wrapping_add(1);
         self.processes.free.push(slot);
+        if process.congested {
+            self.processes.holds_dirty = true;
+        }
         self.close_stdout(process.stdout.take());
         if let Some((mut sender, index)) = process.stdin.take() {
             let _ = self.poll.registry().deregister(&mut sender);
@@ -869,7 +968,7 @@ impl<S: Session> Reactor<S> {
             child.schedule_stop(Instant::now(), Duration::ZERO);
             self.processes.dying.push(child);
         }
-        self.update_input_pause();
+        self.apply_holds(Instant::now());
         process.status
     }
 
