@@ -762,6 +762,8 @@ fn rexa_raises_its_open_files_limit() {
             .arg(env!("CARGO_BIN_EXE_rexa"))
             .arg(&conf)
             .env("exabgp_tcp_bind", "")
+            .env("exabgp_daemon_user", "root")
+            .env("exabgp_api_cli", "false")
             .env("RUST_LOG", "debug"),
     );
     assert!(wait_log(&daemon, "running", 1), "{}", daemon.log());
