@@ -492,10 +492,10 @@ impl Daemon {
                     return routes;
                 };
                 for (family, nlri, attributes) in rib.iter() {
-                    if show::kind_matches(query.kind, nlri) {
+                    if show::kind_matches(query.kind, &nlri) {
                         routes.push(ShownRoute {
                             family,
-                            nlri: nlri.clone(),
+                            nlri,
                             next_hop: attributes.next_hop().map(|hop| hop.to_string()),
                             attributes: attribute_texts(attributes),
                             raw: raw_attributes(query, attributes),

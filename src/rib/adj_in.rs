@@ -4,14 +4,55 @@
 use std::collections::HashMap;
 
 use super::attributes::{AttrId, AttributeTable, PathAttributes};
+use super::keys::{arena_hash, compact_route, place_of, KeyHasherBuilder, Place, PrefixKey};
+use super::slab::{Record, Slab};
 use crate::bgp::family::Family;
-use crate::bgp::nlri::Nlri;
+use crate::bgp::nlri::{Nlri, Prefix};
 use crate::bgp::update::Update;
 
-/// Routes received from one peer.
+/// A route of the prefix store (IPv6 prefixes, single-label labeled routes). 28 bytes.
+struct PrefixRoute {
+    attr: AttrId,
+    key: PrefixKey,
+}
+
+impl Record for PrefixRoute {
+    fn is_vacant(&self) -> bool {
+        self.key.kind == super::keys::KIND_VACANT
+    }
+    fn vacate(&mut self) {
+        self.key.kind = super::keys::KIND_VACANT;
+    }
+}
+
+/// Any other route, its NLRI held once.
+struct OtherRoute {
+    family: Family,
+    nlri: Nlri,
+    attr: Option<AttrId>,
+}
+
+impl Record for OtherRoute {
+    fn is_vacant(&self) -> bool {
+        self.attr.is_none()
+    }
+    fn vacate(&mut self) {
+        self.attr = None;
+        self.nlri = Nlri::prefix(Prefix::DEFAULT_V4);
+    }
+}
+
+/// Routes received from one peer, stored as the adj-rib-out stores them: IPv4
+/// unicast/multicast prefixes under a packed `u64`, IPv6 prefixes and single-label
+/// labeled routes as compact records, the others with their NLRI once.
 #[derive(Default)]
 pub struct AdjRibIn {
-    routes: HashMap<(Family, Nlri), AttrId>,
+    compact: HashMap<u64, AttrId, KeyHasherBuilder>,
+    prefixes: Slab<PrefixRoute>,
+    others: Slab<OtherRoute>,
+    /// Set once a prefix-store route went to `others` (prefix store full).
+    prefixes_in_others: bool,
+    hasher: KeyHasherBuilder,
     attributes: AttributeTable,
 }
 
@@ -23,36 +64,142 @@ impl AdjRibIn {
     /// Stores (or replaces) an announced route.
     pub fn announce(&mut self, family: Family, nlri: Nlri, attributes: &PathAttributes) {
         let id = self.attributes.intern(attributes);
-        if let Some(previous) = self.routes.insert((family, nlri), id) {
+        if let Some(previous) = self.set(family, nlri, id) {
             self.attributes.release(previous);
         }
+    }
+
+    /// Stores `id` for the route; returns the id it replaces.
+    fn set(&mut self, family: Family, nlri: Nlri, id: AttrId) -> Option<AttrId> {
+        let place = place_of(family, &nlri);
+        let hasher = &self.hasher;
+        match place {
+            Place::Compact(key) => return self.compact.insert(key, id),
+            Place::Prefixes(key) => {
+                let hash = key.hash(hasher);
+                if let Some(index) = self.prefixes.find(hash, |r| r.key == key) {
+                    let route = self.prefixes.get_mut(index)?;
+                    return Some(std::mem::replace(&mut route.attr, id));
+                }
+                if !self.prefixes_in_others {
+                    let route = PrefixRoute { attr: id, key };
+                    let hash_of = |r: &PrefixRoute| r.key.hash(hasher);
+                    if self.prefixes.insert(hash, route, hash_of).is_some() {
+                        return None;
+                    }
+                    self.prefixes_in_others = true;
+                }
+            }
+            Place::Arena => {}
+        }
+        let hash = arena_hash(hasher, family, &nlri);
+        let same = |r: &OtherRoute| r.attr.is_some() && r.family == family && r.nlri == nlri;
+        if let Some(index) = self.others.find(hash, same) {
+            let route = self.others.get_mut(index)?;
+            return route.attr.replace(id);
+        }
+        let route = OtherRoute {
+            family,
+            nlri,
+            attr: Some(id),
+        };
+        let hash_of = |r: &OtherRoute| arena_hash(hasher, r.family, &r.nlri);
+        if self.others.insert(hash, route, hash_of).is_none() {
+            log::warn!("adj-rib-in: table full, {family} route not stored");
+            return Some(id);
+        }
+        None
     }
 
     /// Removes a withdrawn route (nothing if unknown).
     pub fn withdraw(&mut self, family: Family, nlri: &Nlri) {
-        if let Some(previous) = self.routes.remove(&(family, nlri.clone())) {
+        let hasher = &self.hasher;
+        let previous = match place_of(family, nlri) {
+            Place::Compact(key) => self.compact.remove(&key),
+            Place::Prefixes(key) => {
+                let hash = key.hash(hasher);
+                match self.prefixes.find(hash, |r| r.key == key) {
+                    Some(index) => {
+                        let attr = self.prefixes.get(index).map(|r| r.attr);
+                        self.prefixes
+                            .remove(index, hash, |r: &PrefixRoute| r.key.hash(hasher));
+                        attr
+                    }
+                    None if self.prefixes_in_others => self.withdraw_other(family, nlri),
+                    None => None,
+                }
+            }
+            Place::Arena => self.withdraw_other(family, nlri),
+        };
+        if let Some(previous) = previous {
             self.attributes.release(previous);
         }
     }
 
+    fn withdraw_other(&mut self, family: Family, nlri: &Nlri) -> Option<AttrId> {
+        let hasher = &self.hasher;
+        let hash = arena_hash(hasher, family, nlri);
+        let same = |r: &OtherRoute| r.attr.is_some() && r.family == family && r.nlri == *nlri;
+        let index = self.others.find(hash, same)?;
+        let attr = self.others.get(index).and_then(|r| r.attr);
+        self.others.remove(index, hash, |r: &OtherRoute| {
+            arena_hash(hasher, r.family, &r.nlri)
+        });
+        attr
+    }
+
+    fn attr_of(&self, family: Family, nlri: &Nlri) -> Option<AttrId> {
+        let other = || {
+            let hash = arena_hash(&self.hasher, family, nlri);
+            let same = |r: &OtherRoute| r.attr.is_some() && r.family == family && r.nlri == *nlri;
+            self.others
+                .find(hash, same)
+                .and_then(|i| self.others.get(i)?.attr)
+        };
+        match place_of(family, nlri) {
+            Place::Compact(key) => self.compact.get(&key).copied(),
+            Place::Prefixes(key) => {
+                let found = self.prefixes.find(key.hash(&self.hasher), |r| r.key == key);
+                match found {
+                    Some(index) => self.prefixes.get(index).map(|r| r.attr),
+                    None if self.prefixes_in_others => other(),
+                    None => None,
+                }
+            }
+            Place::Arena => other(),
+        }
+    }
+
     pub fn get(&self, family: Family, nlri: &Nlri) -> Option<&PathAttributes> {
-        let id = *self.routes.get(&(family, nlri.clone()))?;
-        self.attributes.get(id)
+        self.attributes.get(self.attr_of(family, nlri)?)
     }
 
     /// Every stored route, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (Family, &Nlri, &PathAttributes)> {
-        self.routes
-            .iter()
-            .filter_map(|((family, nlri), id)| Some((*family, nlri, self.attributes.get(*id)?)))
+    pub fn iter(&self) -> impl Iterator<Item = (Family, Nlri, &PathAttributes)> {
+        let compact = self.compact.iter().filter_map(|(key, id)| {
+            let (family, nlri) = compact_route(*key)?;
+            Some((family, nlri, self.attributes.get(*id)?))
+        });
+        let prefixes = self.prefixes.places().filter_map(|(_, route)| {
+            if route.is_vacant() {
+                return None;
+            }
+            let (family, nlri) = route.key.route()?;
+            Some((family, nlri, self.attributes.get(route.attr)?))
+        });
+        let others = self.others.places().filter_map(|(_, route)| {
+            let attributes = self.attributes.get(route.attr?)?;
+            Some((route.family, route.nlri.clone(), attributes))
+        });
+        compact.chain(prefixes).chain(others)
     }
 
     pub fn len(&self) -> usize {
-        self.routes.len()
+        self.compact.len() + self.prefixes.len() + self.others.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.routes.is_empty()
+        self.len() == 0
     }
 
     /// Applies a received UPDATE: its withdrawals (IPv4 field and MP_UNREACH), then its
@@ -97,8 +244,7 @@ impl AdjRibIn {
 
     /// Forgets everything (at each ESTABLISHED, and `clear adj-rib in`).
     pub fn clear(&mut self) {
-        self.routes = HashMap::new();
-        self.attributes = AttributeTable::default();
+        *self = AdjRibIn::default();
     }
 }
 
@@ -140,6 +286,55 @@ mod tests {
         assert_eq!(rib.len(), 1);
         assert!(rib.get(Family::IPV4_UNICAST, &prefix(1)).is_none());
         rib.clear();
+        assert!(rib.is_empty());
+    }
+
+    #[test]
+    fn routes_of_every_store_are_kept_replaced_listed_and_withdrawn() {
+        use crate::bgp::nlri::{Labels, RouteDistinguisher};
+        let v6 = |text: &str, len| Prefix::v6(text.parse().expect("address"), len).expect("ok");
+        let label = |values: &[u32]| Labels::from_values(values).expect("labels");
+        let routes = [
+            (Family::IPV4_UNICAST, prefix(1)),
+            (Family::IPV6_UNICAST, Nlri::prefix(v6("2001:db8::", 32))),
+            (
+                Family::IPV6_UNICAST,
+                Nlri::prefix(v6("2001:db8::", 32)).with_path_id(Some(3)),
+            ),
+            (
+                Family::IPV6_NLRI_MPLS,
+                Nlri::labeled(None, label(&[16]), v6("2001:db8:1::", 48)),
+            ),
+            (
+                Family::IPV6_MPLS_VPN,
+                Nlri::vpn(
+                    None,
+                    label(&[17]),
+                    RouteDistinguisher::as2(65000, 1),
+                    v6("2001:db8:2::", 48),
+                ),
+            ),
+        ];
+        let first = PathAttributes::new(None, vec![Attribute::Origin(Origin::Igp)]);
+        let second = PathAttributes::new(None, vec![Attribute::Origin(Origin::Egp)]);
+        let mut rib = AdjRibIn::new();
+        for (family, nlri) in &routes {
+            rib.announce(*family, nlri.clone(), &first);
+            rib.announce(*family, nlri.clone(), &second);
+        }
+        assert_eq!(rib.len(), routes.len());
+        for (family, nlri) in &routes {
+            assert_eq!(rib.get(*family, nlri), Some(&second), "{family} {nlri}");
+        }
+        let mut listed: Vec<(Family, Nlri)> = rib.iter().map(|(f, n, _)| (f, n)).collect();
+        let mut expected = routes.to_vec();
+        listed.sort();
+        expected.sort();
+        assert_eq!(listed, expected);
+        for (family, nlri) in &routes {
+            rib.withdraw(*family, nlri);
+            assert!(rib.get(*family, nlri).is_none());
+        }
         assert!(rib.is_empty());
     }
 

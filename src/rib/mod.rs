@@ -30,6 +30,7 @@
 pub mod adj_in;
 pub mod attributes;
 pub mod from_config;
+mod keys;
 pub mod out;
 mod slab;
 
