@@ -108,10 +108,9 @@ impl<T: Record> Slab<T> {
     /// Makes room for `additional` more records without moving the index or the records.
     pub(super) fn reserve(&mut self, additional: usize, hash_of: impl Fn(&T) -> u64) {
         let wanted = self.len.saturating_add(additional).min(MAX_RECORDS);
-        let spare = self.records.capacity() - self.records.len() + self.free.len();
-        if wanted > self.len + spare {
-            self.records.reserve_exact(wanted - self.len - spare);
-        }
+        // New places needed beyond the vacant ones (`reserve_exact` counts from the length).
+        let places = wanted.saturating_sub(self.len + self.free.len());
+        self.records.reserve_exact(places);
         self.grow_index(wanted, &hash_of);
     }
 
@@ -289,6 +288,21 @@ mod tests {
         assert_eq!(slab.records.len(), records);
         assert_eq!(index % 3, 0);
         assert_eq!(slab.find(h(5000), |r| r.0 == Some(5000)), Some(index));
+    }
+
+    #[test]
+    fn reserve_makes_room_without_moving() {
+        let mut slab: Slab<R> = Slab::default();
+        slab.reserve(1000, hash_of);
+        let (capacity, slots) = (slab.records.capacity(), slab.slots.len());
+        assert!(capacity >= 1000);
+        for key in 0..1000u64 {
+            slab.insert(h(key), R(Some(key)), hash_of).unwrap();
+        }
+        assert_eq!(
+            (slab.records.capacity(), slab.slots.len()),
+            (capacity, slots)
+        );
     }
 
     #[test]
