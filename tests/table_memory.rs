@@ -127,6 +127,13 @@ fn adj_rib_in_bytes(ipv6: bool, n: u32) -> f64 {
 const SIZES: [u32; 3] = [100_000, 114_689, 98_305];
 
 #[test]
+fn a_route_value_is_at_most_40_bytes() {
+    let size = std::mem::size_of::<Nlri>();
+    println!("size_of::<Nlri>() = {size}");
+    assert!(size <= 40);
+}
+
+#[test]
 fn adj_rib_out_ipv4_routes_cost_at_most_40_bytes() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     for n in SIZES {
