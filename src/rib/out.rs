@@ -499,6 +499,22 @@ impl AdjRibOut {
         self.epoch = self.epoch.wrapping_add(1);
         let up = self.session.is_some();
         let place = place_of(family, &nlri);
+        if let Place::Compact(key) = place {
+            // A new IPv4 route (the bulk of a table load): one probe of the map.
+            if let std::collections::hash_map::Entry::Vacant(vacant) = self.compact.entry(key) {
+                if !announce && !up {
+                    self.attributes.release(id);
+                    return;
+                }
+                let flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
+                    | if up { FLAG_PENDING } else { 0 };
+                vacant.insert(Entry { attr: id, flags });
+                if up {
+                    self.pending.push(key);
+                }
+                return;
+            }
+        }
         let (key, slot) = match place {
             Place::Compact(key) => (key, self.compact.get_mut(&key)),
             _ => match self.find(place, family, &nlri) {
