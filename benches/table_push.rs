@@ -1,5 +1,6 @@
-//! Table push of the whole daemon: N distinct IPv4 /24 routes (2,000 attribute sets) from a
-//! generated configuration to a receiving peer, side by side with ExaBGP 5 and into GoBGP.
+//! Table push of the whole daemon: N distinct IPv4 /24 (and IPv6 /64) routes (2,000
+//! attribute sets) from a generated configuration to a receiving peer (the sink of
+//! `tests/support/sink.rs`), side by side with ExaBGP 5 and into GoBGP.
 //!
 //! Run: `cargo bench --bench table_push`. It builds the release daemon first
 //! (`cargo build --release --bin rexa`; benches get no `CARGO_BIN_EXE_*`), or uses
@@ -7,6 +8,7 @@
 //!
 //! | variable | default | meaning |
 //! | --- | --- | --- |
+//! | `REXA_PUSH_FAMILIES` | `ipv4,ipv6` | the tables pushed: IPv4 /24s, IPv6 /64s, or both |
 //! | `REXA_PUSH_ROUTES` | 1000000 | routes of the main rexa → sink run |
 //! | `REXA_PUSH_SMALL_ROUTES` | 100000 | routes of the side-by-side rexa / ExaBGP runs (0 skips both) |
 //! | `REXA_PUSH_GOBGP_ROUTES` | `REXA_PUSH_ROUTES` | routes of the rexa → GoBGP run |
@@ -15,10 +17,11 @@
 //! | `REXA_EXABGP` | /opt/exabgp5/bin/exabgp | the ExaBGP to compare with |
 //!
 //! Figures: start → Established (configuration load), Established (the sink's KEEPALIVE) →
-//! last UPDATE, prefixes per second over that span, UPDATE bytes against the minimum
-//! (4 bytes per /24 plus the fewest UPDATEs that can carry each attribute set), and the
-//! speaker's VmRSS after the push, VmHWM (the configuration-parse peak), and RSS per route
-//! (VmRSS minus that of the same daemon with one route, over N).
+//! last UPDATE, start → every route received (total), prefixes per second over the push,
+//! UPDATE bytes against the minimum (IPv4: 4 bytes per /24 plus the fewest UPDATEs that
+//! can carry each attribute set), and the speaker's VmRSS after the push (steady state),
+//! VmHWM (the peak, today the configuration parse), and RSS per route (VmRSS minus that of
+//! the same daemon with one route, over N).
 
 #[path = "../tests/support/bench.rs"]
 mod bench;
@@ -30,12 +33,14 @@ mod sink;
 use bench::{env_flag, env_u32, exabgp_binary, rexa_binary};
 
 use std::net::Ipv4Addr;
+
+use rexa::bgp::family::Family;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use interop::{run_dir, wait_for, Daemon, Gobgp};
-use sink::{memory_of, table_config, SinkListener, TableNeighbor};
+use sink::{memory_of, table_config_family, SinkListener, TableNeighbor};
 
 const ATTRIBUTE_SETS: u32 = 2_000;
 const MAX_MESSAGE: u64 = 4096;
@@ -67,6 +72,7 @@ fn minimum_bytes(routes: u32, attribute_len: u64) -> u64 {
 /// One line of the table.
 #[derive(Default)]
 struct Row {
+    family: &'static str,
     speaker: String,
     receiver: String,
     routes: u32,
@@ -95,7 +101,8 @@ fn seconds(d: Option<Duration>) -> String {
 fn print_table(rows: &[Row]) {
     println!();
     println!(
-        "{:<13} {:<7} {:>9} {:>9} {:>9} {:>9} {:>12} {:>8} {:>7} {:>8} {:>8} {:>9}  note",
+        "{:<5} {:<13} {:<7} {:>9} {:>9} {:>9} {:>9} {:>12} {:>8} {:>7} {:>8} {:>8} {:>9}  note",
+        "table",
         "speaker",
         "to",
         "routes",
@@ -117,7 +124,8 @@ fn print_table(rows: &[Row]) {
                 format!("{:.0}", f64::from(row.routes) / d.as_secs_f64())
             });
         println!(
-            "{:<13} {:<7} {:>9} {:>9} {:>9} {:>9} {:>12} {:>8} {:>7} {:>8} {:>8} {:>9}  {}",
+            "{:<5} {:<13} {:<7} {:>9} {:>9} {:>9} {:>9} {:>12} {:>8} {:>7} {:>8} {:>8} {:>9}  {}",
+            row.family,
             row.speaker,
             row.receiver,
             row.routes,
@@ -137,9 +145,9 @@ fn print_table(rows: &[Row]) {
     println!();
     println!("load: process start to Established; push: Established (the receiver's KEEPALIVE)");
     println!("to the last UPDATE (GoBGP: to its neighbor count showing every route accepted);");
-    println!(
-        "wire/min: UPDATE bytes over the minimum; RSS B/rt: (VmRSS - VmRSS with 1 route) / routes."
-    );
+    println!("total: process start to every route at the receiver; RSS: VmRSS after the push");
+    println!("(steady state); HWM: VmHWM (peak); wire/min: UPDATE bytes over the minimum (IPv4);");
+    println!("RSS B/rt: (VmRSS - VmRSS with 1 route) / routes.");
 }
 
 /// Which daemon to start on a generated configuration.
@@ -177,9 +185,26 @@ fn start_speaker(speaker: Speaker, binary: &Path, dir: &Path, config: &Path) -> 
     }
 }
 
-/// Starts `speaker` with `routes` routes towards a sink and measures the push.
-fn push_to_sink(speaker: Speaker, binary: &Path, routes: u32, name: &str, local: Ipv4Addr) -> Row {
+fn table_name(family: Family) -> &'static str {
+    if family == Family::IPV6_UNICAST {
+        "ipv6"
+    } else {
+        "ipv4"
+    }
+}
+
+/// Starts `speaker` with a table of `routes` routes of `family` towards a sink and
+/// measures the push.
+fn push_to_sink(
+    speaker: Speaker,
+    binary: &Path,
+    family: Family,
+    routes: u32,
+    name: &str,
+    local: Ipv4Addr,
+) -> Row {
     let mut row = Row {
+        family: table_name(family),
         speaker: match speaker {
             Speaker::Rexa => "rexa".to_owned(),
             Speaker::ExaBgp => "ExaBGP 5".to_owned(),
@@ -188,7 +213,7 @@ fn push_to_sink(speaker: Speaker, binary: &Path, routes: u32, name: &str, local:
         routes,
         ..Row::default()
     };
-    let dir = run_dir(&format!("table_push/{name}"));
+    let dir = run_dir(&format!("table_push/{}-{name}", table_name(family)));
     let peer = Ipv4Addr::from(u32::from(local) + 1);
     let listener = match SinkListener::bind(peer, None) {
         Ok(listener) => listener,
@@ -205,14 +230,15 @@ fn push_to_sink(speaker: Speaker, binary: &Path, routes: u32, name: &str, local:
         peer_as: 65001,
     };
     let config = dir.join("table.conf");
-    if let Err(e) = std::fs::write(&config, table_config(&[neighbor], routes, attributes)) {
+    let text = table_config_family(&[neighbor], family, routes, attributes);
+    if let Err(e) = std::fs::write(&config, text) {
         row.note = format!("cannot write the configuration: {e}");
         return row;
     }
     let started = Instant::now();
     let mut daemon = start_speaker(speaker, binary, &dir, &config);
     let limit = Duration::from_secs(env_u32("REXA_PUSH_LIMIT", 600).into());
-    let mut sink = match listener.accept(65001, peer, limit) {
+    let mut sink = match listener.accept_families(65001, peer, limit, &[family]) {
         Ok(sink) => sink,
         Err(e) => {
             row.note = format!("no session: {e}; log {}", dir.display());
@@ -228,8 +254,10 @@ fn push_to_sink(speaker: Speaker, binary: &Path, routes: u32, name: &str, local:
             row.push = Some(received.last_update);
             row.total = Some(sink.established - started + received.last_update);
             row.updates = Some(received.updates);
-            row.wire_ratio =
-                Some(received.update_bytes as f64 / minimum_bytes(routes, attribute_len) as f64);
+            if family == Family::IPV4_UNICAST {
+                let minimum = minimum_bytes(routes, attribute_len);
+                row.wire_ratio = Some(received.update_bytes as f64 / minimum as f64);
+            }
             if received.announced != u64::from(routes) {
                 row.note = format!("received {} prefixes, not {routes}", received.announced);
             }
@@ -247,15 +275,25 @@ fn push_to_sink(speaker: Speaker, binary: &Path, routes: u32, name: &str, local:
 }
 
 /// rexa → GoBGP: when GoBGP has accepted every route.
-fn push_to_gobgp(binary: &Path, routes: u32) -> Row {
+fn push_to_gobgp(binary: &Path, family: Family, routes: u32) -> Row {
     let mut row = Row {
+        family: table_name(family),
         speaker: "rexa".to_owned(),
         receiver: "GoBGP".to_owned(),
         routes,
         ..Row::default()
     };
-    let dir = run_dir("table_push/gobgp");
-    let (rexa_ip, gobgp_ip) = (Ipv4Addr::new(127, 0, 0, 86), Ipv4Addr::new(127, 0, 0, 87));
+    let dir = run_dir(&format!("table_push/{}-gobgp", table_name(family)));
+    let afi_safi = if family == Family::IPV6_UNICAST {
+        "ipv6-unicast"
+    } else {
+        "ipv4-unicast"
+    };
+    let v6 = u8::from(family == Family::IPV6_UNICAST);
+    let (rexa_ip, gobgp_ip) = (
+        Ipv4Addr::new(127, 0, 0, 86 + 20 * v6),
+        Ipv4Addr::new(127, 0, 0, 87 + 20 * v6),
+    );
     let port = match std::net::TcpListener::bind((gobgp_ip, 0)) {
         Ok(l) => l.local_addr().map(|a| a.port()).unwrap_or(17987),
         Err(_) => 17987,
@@ -279,10 +317,13 @@ fn push_to_gobgp(binary: &Path, routes: u32) -> Row {
   [neighbors.timers.config]
     hold-time = 180
     keepalive-interval = 60
+  [[neighbors.afi-safis]]
+    [neighbors.afi-safis.config]
+      afi-safi-name = "{afi_safi}"
 "#
         ),
         &gobgp_ip.to_string(),
-        50987,
+        50987 + u16::from(v6),
     );
     let neighbor = TableNeighbor {
         local: rexa_ip,
@@ -292,7 +333,8 @@ fn push_to_gobgp(binary: &Path, routes: u32) -> Row {
         peer_as: 65001,
     };
     let config = dir.join("table.conf");
-    if let Err(e) = std::fs::write(&config, table_config(&[neighbor], routes, attributes)) {
+    let text = table_config_family(&[neighbor], family, routes, attributes);
+    if let Err(e) = std::fs::write(&config, text) {
         row.note = format!("cannot write the configuration: {e}");
         return row;
     }
@@ -346,17 +388,43 @@ fn main() {
     let routes = env_u32("REXA_PUSH_ROUTES", 1_000_000);
     let small = env_u32("REXA_PUSH_SMALL_ROUTES", 100_000);
     let gobgp_routes = env_u32("REXA_PUSH_GOBGP_ROUTES", routes);
+    let tables = std::env::var("REXA_PUSH_FAMILIES").unwrap_or_else(|_| "ipv4,ipv6".to_owned());
     let binary = rexa_binary();
     println!("table_push: rexa {}", binary.display());
     let mut rows = Vec::new();
+    for (run, family) in [Family::IPV4_UNICAST, Family::IPV6_UNICAST]
+        .into_iter()
+        .filter(|f| tables.split(',').any(|t| t.trim() == table_name(*f)))
+        .enumerate()
+    {
+        // Each table's runs on their own addresses: 127.0.0.80.. then 127.0.0.100..
+        let base = 80 + 20 * run as u8;
+        let address = |offset: u8| Ipv4Addr::new(127, 0, 0, base + offset);
+        push_table(
+            &binary,
+            family,
+            routes,
+            small,
+            gobgp_routes,
+            address,
+            &mut rows,
+        );
+    }
+    print_table(&rows);
+}
 
-    let baseline = push_to_sink(
-        Speaker::Rexa,
-        &binary,
-        1,
-        "rexa-1",
-        Ipv4Addr::new(127, 0, 0, 80),
-    );
+/// The runs of one table: rexa with one route (the RSS baseline), rexa with `routes`,
+/// rexa and ExaBGP with `small` routes, rexa into GoBGP.
+fn push_table(
+    binary: &Path,
+    family: Family,
+    routes: u32,
+    small: u32,
+    gobgp_routes: u32,
+    address: impl Fn(u8) -> Ipv4Addr,
+    rows: &mut Vec<Row>,
+) {
+    let baseline = push_to_sink(Speaker::Rexa, binary, family, 1, "rexa-1", address(0));
     let baseline_rss = baseline.rss;
     rows.push(baseline);
     let per_route = |row: &mut Row| {
@@ -365,23 +433,18 @@ fn main() {
         }
     };
 
-    let mut main_row = push_to_sink(
-        Speaker::Rexa,
-        &binary,
-        routes,
-        "rexa-n",
-        Ipv4Addr::new(127, 0, 0, 80),
-    );
+    let mut main_row = push_to_sink(Speaker::Rexa, binary, family, routes, "rexa-n", address(0));
     per_route(&mut main_row);
     rows.push(main_row);
 
     if small > 0 {
         let mut row = push_to_sink(
             Speaker::Rexa,
-            &binary,
+            binary,
+            family,
             small,
             "rexa-small",
-            Ipv4Addr::new(127, 0, 0, 82),
+            address(2),
         );
         per_route(&mut row);
         rows.push(row);
@@ -394,9 +457,10 @@ fn main() {
             rows.push(push_to_sink(
                 Speaker::ExaBgp,
                 &exabgp,
+                family,
                 small,
                 "exabgp-small",
-                Ipv4Addr::new(127, 0, 0, 84),
+                address(4),
             ));
         }
     }
@@ -406,9 +470,8 @@ fn main() {
     } else if !interop::available("gobgpd") {
         println!("GoBGP skipped: gobgpd not installed");
     } else {
-        let mut row = push_to_gobgp(&binary, gobgp_routes);
+        let mut row = push_to_gobgp(binary, family, gobgp_routes);
         per_route(&mut row);
         rows.push(row);
     }
-    print_table(&rows);
 }

@@ -140,6 +140,13 @@ pub struct Prefix {
 }
 
 impl Prefix {
+    /// `0.0.0.0/0`.
+    pub const DEFAULT_V4: Prefix = Prefix {
+        bytes: [0; 16],
+        len: 0,
+        ipv6: false,
+    };
+
     /// An IPv4 prefix; `None` when `len > 32`. Bytes past `ceil(len / 8)` are dropped
     /// (they are never sent); host bits inside the last byte are kept, as on the wire.
     pub fn v4(addr: Ipv4Addr, len: u8) -> Option<Prefix> {

@@ -1,50 +1,59 @@
 //! The adj-rib-in: what a peer announced to us, stored by route (family, NLRI with its
 //! path-id), attributes interned. No policy, no best path: `show adj-rib in` reads it.
-//!
-//! IPv4 unicast prefixes without a path-id (the bulk of a full table) are kept in a B-tree of
-//! 12-byte entries (~25 bytes a route, no rehash spike); every other route by its whole NLRI.
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::Ipv4Addr;
+use std::collections::HashMap;
 
 use super::attributes::{AttrId, AttributeTable, PathAttributes};
+use super::keys::{arena_hash, compact_route, place_of, KeyHasherBuilder, Place, PrefixKey};
+use super::slab::{Record, Slab};
 use crate::bgp::family::Family;
 use crate::bgp::nlri::{Nlri, Prefix};
 use crate::bgp::update::Update;
 
-/// Routes received from one peer.
+/// A route of the prefix store (IPv6 prefixes, single-label labeled routes). 28 bytes.
+struct PrefixRoute {
+    attr: AttrId,
+    key: PrefixKey,
+}
+
+impl Record for PrefixRoute {
+    fn is_vacant(&self) -> bool {
+        self.key.kind == super::keys::KIND_VACANT
+    }
+    fn vacate(&mut self) {
+        self.key.kind = super::keys::KIND_VACANT;
+    }
+}
+
+/// Any other route, its NLRI held once.
+struct OtherRoute {
+    family: Family,
+    nlri: Nlri,
+    attr: Option<AttrId>,
+}
+
+impl Record for OtherRoute {
+    fn is_vacant(&self) -> bool {
+        self.attr.is_none()
+    }
+    fn vacate(&mut self) {
+        self.attr = None;
+        self.nlri = Nlri::prefix(Prefix::DEFAULT_V4);
+    }
+}
+
+/// Routes received from one peer, stored as the adj-rib-out stores them: IPv4
+/// unicast/multicast prefixes under a packed `u64`, IPv6 prefixes and single-label
+/// labeled routes as compact records, the others with their NLRI once.
 #[derive(Default)]
 pub struct AdjRibIn {
-    /// IPv4 unicast routes without a path-id, by [`compact_key`].
-    ipv4: BTreeMap<u64, AttrId>,
-    /// Every other route.
-    routes: HashMap<(Family, Nlri), AttrId>,
+    compact: HashMap<u64, AttrId, KeyHasherBuilder>,
+    prefixes: Slab<PrefixRoute>,
+    others: Slab<OtherRoute>,
+    /// Set once a prefix-store route went to `others` (prefix store full).
+    prefixes_in_others: bool,
+    hasher: KeyHasherBuilder,
     attributes: AttributeTable,
-}
-
-/// The compact key of an IPv4 unicast route without a path-id: address << 8 | length.
-/// `None` for any other route (or a prefix that would not read back the same).
-fn compact_key(family: Family, nlri: &Nlri) -> Option<u64> {
-    if family != Family::IPV4_UNICAST {
-        return None;
-    }
-    let Nlri::Prefix {
-        path_id: None,
-        prefix,
-    } = nlri
-    else {
-        return None;
-    };
-    let std::net::IpAddr::V4(addr) = prefix.addr() else {
-        return None;
-    };
-    let key = u64::from(u32::from(addr)) << 8 | u64::from(prefix.len());
-    (from_compact(key).as_ref() == Some(nlri)).then_some(key)
-}
-
-fn from_compact(key: u64) -> Option<Nlri> {
-    let addr = Ipv4Addr::from((key >> 8) as u32);
-    Prefix::v4(addr, (key & 0xFF) as u8).map(Nlri::prefix)
 }
 
 impl AdjRibIn {
@@ -58,57 +67,160 @@ impl AdjRibIn {
         self.put(family, nlri, id);
     }
 
-    /// Stores a route with an interned set whose reference it takes over.
+    /// Stores the route under `id`, whose reference it takes over.
     fn put(&mut self, family: Family, nlri: Nlri, id: AttrId) {
-        let previous = match compact_key(family, &nlri) {
-            Some(key) => self.ipv4.insert(key, id),
-            None => self.routes.insert((family, nlri), id),
-        };
-        if let Some(previous) = previous {
+        if let Some(previous) = self.set(family, nlri, id) {
             self.attributes.release(previous);
         }
+    }
+
+    /// Stores every route of `routes` under one interned copy of `attributes`: one hash of
+    /// the attribute set per UPDATE, not per route.
+    fn put_all(
+        &mut self,
+        family: Family,
+        routes: impl Iterator<Item = Nlri>,
+        attributes: &PathAttributes,
+    ) {
+        let id = self.attributes.intern(attributes);
+        for nlri in routes {
+            self.attributes.retain(id);
+            self.put(family, nlri, id);
+        }
+        self.attributes.release(id);
+    }
+
+    /// Stores `id` for the route; returns the id it replaces.
+    fn set(&mut self, family: Family, nlri: Nlri, id: AttrId) -> Option<AttrId> {
+        let place = place_of(family, &nlri);
+        let hasher = &self.hasher;
+        match place {
+            Place::Compact(key) => return self.compact.insert(key, id),
+            Place::Prefixes(key) => {
+                let hash = key.hash(hasher);
+                if let Some(index) = self.prefixes.find(hash, |r| r.key == key) {
+                    let route = self.prefixes.get_mut(index)?;
+                    return Some(std::mem::replace(&mut route.attr, id));
+                }
+                if !self.prefixes_in_others {
+                    let route = PrefixRoute { attr: id, key };
+                    let hash_of = |r: &PrefixRoute| r.key.hash(hasher);
+                    if self.prefixes.insert(hash, route, hash_of).is_some() {
+                        return None;
+                    }
+                    self.prefixes_in_others = true;
+                }
+            }
+            Place::Arena => {}
+        }
+        let hash = arena_hash(hasher, family, &nlri);
+        let same = |r: &OtherRoute| r.attr.is_some() && r.family == family && r.nlri == nlri;
+        if let Some(index) = self.others.find(hash, same) {
+            let route = self.others.get_mut(index)?;
+            return route.attr.replace(id);
+        }
+        let route = OtherRoute {
+            family,
+            nlri,
+            attr: Some(id),
+        };
+        let hash_of = |r: &OtherRoute| arena_hash(hasher, r.family, &r.nlri);
+        if self.others.insert(hash, route, hash_of).is_none() {
+            log::warn!("adj-rib-in: table full, {family} route not stored");
+            return Some(id);
+        }
+        None
     }
 
     /// Removes a withdrawn route (nothing if unknown).
     pub fn withdraw(&mut self, family: Family, nlri: &Nlri) {
-        let previous = match compact_key(family, nlri) {
-            Some(key) => self.ipv4.remove(&key),
-            None => self.routes.remove(&(family, nlri.clone())),
+        let hasher = &self.hasher;
+        let previous = match place_of(family, nlri) {
+            Place::Compact(key) => self.compact.remove(&key),
+            Place::Prefixes(key) => {
+                let hash = key.hash(hasher);
+                match self.prefixes.find(hash, |r| r.key == key) {
+                    Some(index) => {
+                        let attr = self.prefixes.get(index).map(|r| r.attr);
+                        self.prefixes
+                            .remove(index, hash, |r: &PrefixRoute| r.key.hash(hasher));
+                        attr
+                    }
+                    None if self.prefixes_in_others => self.withdraw_other(family, nlri),
+                    None => None,
+                }
+            }
+            Place::Arena => self.withdraw_other(family, nlri),
         };
         if let Some(previous) = previous {
             self.attributes.release(previous);
         }
     }
 
-    pub fn get(&self, family: Family, nlri: &Nlri) -> Option<&PathAttributes> {
-        let id = match compact_key(family, nlri) {
-            Some(key) => *self.ipv4.get(&key)?,
-            None => *self.routes.get(&(family, nlri.clone()))?,
+    fn withdraw_other(&mut self, family: Family, nlri: &Nlri) -> Option<AttrId> {
+        let hasher = &self.hasher;
+        let hash = arena_hash(hasher, family, nlri);
+        let same = |r: &OtherRoute| r.attr.is_some() && r.family == family && r.nlri == *nlri;
+        let index = self.others.find(hash, same)?;
+        let attr = self.others.get(index).and_then(|r| r.attr);
+        self.others.remove(index, hash, |r: &OtherRoute| {
+            arena_hash(hasher, r.family, &r.nlri)
+        });
+        attr
+    }
+
+    fn attr_of(&self, family: Family, nlri: &Nlri) -> Option<AttrId> {
+        let other = || {
+            let hash = arena_hash(&self.hasher, family, nlri);
+            let same = |r: &OtherRoute| r.attr.is_some() && r.family == family && r.nlri == *nlri;
+            self.others
+                .find(hash, same)
+                .and_then(|i| self.others.get(i)?.attr)
         };
-        self.attributes.get(id)
+        match place_of(family, nlri) {
+            Place::Compact(key) => self.compact.get(&key).copied(),
+            Place::Prefixes(key) => {
+                let found = self.prefixes.find(key.hash(&self.hasher), |r| r.key == key);
+                match found {
+                    Some(index) => self.prefixes.get(index).map(|r| r.attr),
+                    None if self.prefixes_in_others => other(),
+                    None => None,
+                }
+            }
+            Place::Arena => other(),
+        }
+    }
+
+    pub fn get(&self, family: Family, nlri: &Nlri) -> Option<&PathAttributes> {
+        self.attributes.get(self.attr_of(family, nlri)?)
     }
 
     /// Every stored route, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (Family, Nlri, &PathAttributes)> {
-        let compact = self.ipv4.iter().filter_map(|(key, id)| {
-            Some((
-                Family::IPV4_UNICAST,
-                from_compact(*key)?,
-                self.attributes.get(*id)?,
-            ))
+        let compact = self.compact.iter().filter_map(|(key, id)| {
+            let (family, nlri) = compact_route(*key)?;
+            Some((family, nlri, self.attributes.get(*id)?))
         });
-        let other = self.routes.iter().filter_map(|((family, nlri), id)| {
-            Some((*family, nlri.clone(), self.attributes.get(*id)?))
+        let prefixes = self.prefixes.places().filter_map(|(_, route)| {
+            if route.is_vacant() {
+                return None;
+            }
+            let (family, nlri) = route.key.route()?;
+            Some((family, nlri, self.attributes.get(route.attr)?))
         });
-        compact.chain(other)
+        let others = self.others.places().filter_map(|(_, route)| {
+            let attributes = self.attributes.get(route.attr?)?;
+            Some((route.family, route.nlri.clone(), attributes))
+        });
+        compact.chain(prefixes).chain(others)
     }
 
     pub fn len(&self) -> usize {
-        self.ipv4.len() + self.routes.len()
+        self.compact.len() + self.prefixes.len() + self.others.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ipv4.is_empty() && self.routes.is_empty()
+        self.len() == 0
     }
 
     /// Applies a received UPDATE: its withdrawals (IPv4 field and MP_UNREACH), then its
@@ -132,40 +244,34 @@ impl AdjRibIn {
         if !has_routes {
             return;
         }
-        // Each attribute set is interned once per UPDATE, not once per route.
-        let shared = PathAttributes::new(None, update.attributes.clone());
         if !update.announced.is_empty() {
-            let id = self.attributes.intern(&shared);
-            for nlri in &update.announced {
-                self.attributes.retain(id);
-                self.put(Family::IPV4_UNICAST, nlri.clone(), id);
-            }
-            self.attributes.release(id);
+            let shared = PathAttributes::new(None, update.attributes.clone());
+            self.put_all(
+                Family::IPV4_UNICAST,
+                update.announced.iter().cloned(),
+                &shared,
+            );
         }
         for mp in update.mp_reach() {
             if mp.nlri.routes().is_empty() && mp.nlri.flow_routes().is_empty() {
                 continue;
             }
             let attributes = PathAttributes::new(mp.next_hop.address(), update.attributes.clone());
-            let id = self.attributes.intern(&attributes);
-            for nlri in mp.nlri.routes() {
-                self.attributes.retain(id);
-                self.put(mp.family, nlri.clone(), id);
-            }
             // FlowSpec routes longer than the inline form (rare) are not stored.
-            for flow in mp.nlri.flow_routes().iter().filter_map(|f| f.inline()) {
-                self.attributes.retain(id);
-                self.put(mp.family, Nlri::flow(flow), id);
-            }
-            self.attributes.release(id);
+            let flows = mp.nlri.flow_routes().iter().filter_map(|f| f.inline());
+            let routes = mp
+                .nlri
+                .routes()
+                .iter()
+                .cloned()
+                .chain(flows.map(Nlri::flow));
+            self.put_all(mp.family, routes, &attributes);
         }
     }
 
     /// Forgets everything (at each ESTABLISHED, and `clear adj-rib in`).
     pub fn clear(&mut self) {
-        self.ipv4 = BTreeMap::new();
-        self.routes = HashMap::new();
-        self.attributes = AttributeTable::default();
+        *self = AdjRibIn::default();
     }
 }
 
@@ -206,59 +312,55 @@ mod tests {
         rib.apply_update(&withdraw);
         assert_eq!(rib.len(), 1);
         assert!(rib.get(Family::IPV4_UNICAST, &prefix(1)).is_none());
-        // Announced again (twice), then all withdrawn: no attribute set is left behind.
-        rib.apply_update(&update);
-        rib.apply_update(&update);
-        assert_eq!((rib.len(), rib.attributes.len()), (2, 1));
-        rib.apply_update(&Update {
-            withdrawn: vec![prefix(1), prefix(2)],
-            attributes: Vec::new(),
-            announced: Vec::new(),
-        });
-        assert!(rib.is_empty() && rib.attributes.is_empty());
         rib.clear();
         assert!(rib.is_empty());
     }
 
     #[test]
-    fn compact_and_other_routes_read_back_the_same() {
-        let attributes = PathAttributes::new(
-            Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
-            vec![Attribute::Origin(Origin::Igp)],
-        );
-        let host_bits = Nlri::prefix(Prefix::v4(Ipv4Addr::new(10, 10, 10, 255), 25).expect("ok"));
-        let with_path = prefix(3).with_path_id(Some(7));
-        let v6 = Nlri::prefix(Prefix::v6("2001:db8::".parse().expect("ip"), 32).expect("ok"));
+    fn routes_of_every_store_are_kept_replaced_listed_and_withdrawn() {
+        use crate::bgp::nlri::{Labels, RouteDistinguisher};
+        let v6 = |text: &str, len| Prefix::v6(text.parse().expect("address"), len).expect("ok");
+        let label = |values: &[u32]| Labels::from_values(values).expect("labels");
         let routes = [
             (Family::IPV4_UNICAST, prefix(1)),
-            (Family::IPV4_UNICAST, host_bits.clone()),
-            (Family::IPV4_UNICAST, with_path),
-            (Family::IPV4_MULTICAST, prefix(1)),
-            (Family::IPV6_UNICAST, v6),
+            (Family::IPV6_UNICAST, Nlri::prefix(v6("2001:db8::", 32))),
             (
-                Family::IPV4_UNICAST,
-                Nlri::prefix(Prefix::v4(Ipv4Addr::UNSPECIFIED, 0).expect("ok")),
+                Family::IPV6_UNICAST,
+                Nlri::prefix(v6("2001:db8::", 32)).with_path_id(Some(3)),
+            ),
+            (
+                Family::IPV6_NLRI_MPLS,
+                Nlri::labeled(None, label(&[16]), v6("2001:db8:1::", 48)),
+            ),
+            (
+                Family::IPV6_MPLS_VPN,
+                Nlri::vpn(
+                    None,
+                    label(&[17]),
+                    RouteDistinguisher::as2(65000, 1),
+                    v6("2001:db8:2::", 48),
+                ),
             ),
         ];
+        let first = PathAttributes::new(None, vec![Attribute::Origin(Origin::Igp)]);
+        let second = PathAttributes::new(None, vec![Attribute::Origin(Origin::Egp)]);
         let mut rib = AdjRibIn::new();
-        for (family, nlri) in routes.clone() {
-            rib.announce(family, nlri, &attributes);
+        for (family, nlri) in &routes {
+            rib.announce(*family, nlri.clone(), &first);
+            rib.announce(*family, nlri.clone(), &second);
         }
         assert_eq!(rib.len(), routes.len());
-        assert_eq!(rib.ipv4.len(), 3, "plain IPv4 unicast prefixes are compact");
-        for (family, nlri) in routes.clone() {
-            assert!(rib.get(family, &nlri).is_some(), "{family} {nlri}");
+        for (family, nlri) in &routes {
+            assert_eq!(rib.get(*family, nlri), Some(&second), "{family} {nlri}");
         }
-        let mut listed: Vec<String> = rib.iter().map(|(f, n, _)| format!("{f} {n}")).collect();
-        let mut expected: Vec<String> = routes.iter().map(|(f, n)| format!("{f} {n}")).collect();
+        let mut listed: Vec<(Family, Nlri)> = rib.iter().map(|(f, n, _)| (f, n)).collect();
+        let mut expected = routes.to_vec();
         listed.sort();
         expected.sort();
         assert_eq!(listed, expected);
-        // Replacing keeps one route; withdrawing removes it from the right map.
-        rib.announce(Family::IPV4_UNICAST, host_bits, &attributes);
-        assert_eq!(rib.len(), routes.len());
-        for (family, nlri) in routes {
-            rib.withdraw(family, &nlri);
+        for (family, nlri) in &routes {
+            rib.withdraw(*family, nlri);
+            assert!(rib.get(*family, nlri).is_none());
         }
         assert!(rib.is_empty());
     }

@@ -30,7 +30,9 @@
 pub mod adj_in;
 pub mod attributes;
 pub mod from_config;
+mod keys;
 pub mod out;
+mod slab;
 
 pub use adj_in::AdjRibIn;
 pub use attributes::{resolve_self, AttrId, AttributeTable, PathAttributes, SessionContext};

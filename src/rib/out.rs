@@ -1,12 +1,15 @@
 //! The per-peer adj-rib-out: pending changes coalesced by route, the announced table kept
 //! for re-sends, and the drain that packs them into UPDATE messages as ExaBGP does.
 //!
-//! Storage (per route, no heap allocation per route):
+//! Storage (per route, no heap allocation per route; bytes measured by `tests/table_memory.rs`):
 //! * IPv4 unicast/multicast prefixes without path-id — the bulk of any table — live in a
-//!   `HashMap<u64, Entry>` keyed by a packed (multicast, length, address) word;
-//! * every other route lives in an arena slot `(Family, Nlri, Entry)` found through a map.
+//!   `HashMap<u64, Entry>` keyed by a packed (multicast, length, address) word (≤ 40 B);
+//! * IPv6 unicast/multicast prefixes and IPv4/IPv6 labeled routes with one label, all
+//!   without path-id, live in a slab of 32-byte records with a `u32` index (≤ 56 B);
+//! * every other route lives in an arena slot `(Family, Nlri, Entry)`, in a slab too, so
+//!   its NLRI is held once.
 //!
-//! A route key is a `u64`: either the packed prefix or a tagged arena index. The pending
+//! A route key is a `u64`: either the packed prefix or a tagged slab index. The pending
 //! list holds each key at most once (the `PENDING` flag), so it is bounded by the number of
 //! distinct routes whatever the number of changes. A drain turns the pending list, in place,
 //! into sorted items `rank | action | key` and walks them lazily, a few messages per call.
@@ -15,6 +18,11 @@ use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 
 use super::attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
+use super::keys::{
+    arena_hash, compact_route, place_of, KeyHasherBuilder, Place, PrefixKey, BIT_MULTICAST,
+    KIND_VACANT,
+};
+use super::slab::{Record, Slab};
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::is_flow_family;
 use crate::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE};
@@ -96,54 +104,64 @@ impl Entry {
 }
 
 // Key layout (low 43 bits of an item):
-//   compact: bit 42 = 0, bit 40 = multicast, bits 32..40 = length, bits 0..32 = address
-//   arena:   bit 42 = 1, bits 0..32 = arena index
+//   compact:  bit 42 = 0, bit 40 = multicast, bits 32..40 = length, bits 0..32 = address
+//   prefixes: bit 42 = 1, bit 40 = 1, bits 0..32 = record index
+//   arena:    bit 42 = 1, bit 40 = 0, bits 0..32 = arena index
 // Items add bit 41 = announce (withdrawals sort first) and bits 43.. = rank.
 const TAG_ARENA: u64 = 1 << 42;
 const BIT_ANNOUNCE: u64 = 1 << 41;
-const BIT_MULTICAST: u64 = 1 << 40;
+const TAG_PREFIXES: u64 = TAG_ARENA | BIT_MULTICAST;
 const KEY_MASK: u64 = ((1 << 43) - 1) & !BIT_ANNOUNCE;
 const RANK_SHIFT: u32 = 43;
 const RANK_MAX: u64 = (1 << (64 - RANK_SHIFT)) - 1;
 
-fn compact_key(family: Family, nlri: &Nlri) -> Option<u64> {
-    if family.afi != Afi::IPV4 || !(family.safi == Safi::UNICAST || family.safi == Safi::MULTICAST)
-    {
-        return None;
-    }
-    let Nlri::Prefix {
-        path_id: None,
-        prefix,
-    } = nlri
-    else {
-        return None;
-    };
-    let IpAddr::V4(addr) = prefix.addr() else {
-        return None;
-    };
-    let multicast = if family.safi == Safi::MULTICAST {
-        BIT_MULTICAST
-    } else {
-        0
-    };
-    Some(multicast | u64::from(prefix.len()) << 32 | u64::from(u32::from(addr)))
+/// One route of the prefix store. 32 bytes.
+struct PrefixRecord {
+    entry: Entry,
+    key: PrefixKey,
 }
 
-fn compact_route(key: u64) -> Option<(Family, Nlri)> {
-    let family = if key & BIT_MULTICAST != 0 {
-        Family::IPV4_MULTICAST
-    } else {
-        Family::IPV4_UNICAST
-    };
-    let addr = std::net::Ipv4Addr::from((key & 0xFFFF_FFFF) as u32);
-    let len = ((key >> 32) & 0xFF) as u8;
-    Some((family, Nlri::prefix(Prefix::v4(addr, len)?)))
+impl Record for PrefixRecord {
+    fn is_vacant(&self) -> bool {
+        self.key.kind == KIND_VACANT
+    }
+    fn vacate(&mut self) {
+        self.key.kind = KIND_VACANT;
+    }
 }
 
 struct ArenaSlot {
     family: Family,
     nlri: Nlri,
     entry: Option<Entry>,
+}
+
+impl Record for ArenaSlot {
+    fn is_vacant(&self) -> bool {
+        self.entry.is_none()
+    }
+    fn vacate(&mut self) {
+        self.entry = None;
+        // Drops what the NLRI owns (FlowSpec and MUP bodies, label stacks).
+        self.nlri = Nlri::prefix(Prefix::DEFAULT_V4);
+    }
+}
+
+/// The entry stored under a slab key (prefix store or arena).
+fn slab_entry<'a>(
+    prefixes: &'a mut Slab<PrefixRecord>,
+    arena: &'a mut Slab<ArenaSlot>,
+    key: u64,
+) -> Option<&'a mut Entry> {
+    let index = (key & 0xFFFF_FFFF) as u32;
+    if key & TAG_PREFIXES == TAG_PREFIXES {
+        prefixes
+            .get_mut(index)
+            .filter(|r| !r.is_vacant())
+            .map(|r| &mut r.entry)
+    } else {
+        arena.get_mut(index).and_then(|s| s.entry.as_mut())
+    }
 }
 
 /// One unit of drain work.
@@ -190,66 +208,6 @@ impl Ranker {
     }
 }
 
-/// A fast, seeded hash for route keys (SplitMix64's finaliser per 8-byte word): the keys
-/// are route data from our own configuration and helpers, and SipHash costs more than the
-/// table work.
-#[derive(Clone)]
-struct KeyHasherBuilder(u64);
-
-impl Default for KeyHasherBuilder {
-    fn default() -> Self {
-        use std::hash::BuildHasher;
-        KeyHasherBuilder(std::collections::hash_map::RandomState::new().hash_one(0x5EED_u64))
-    }
-}
-
-impl std::hash::BuildHasher for KeyHasherBuilder {
-    type Hasher = KeyHasher;
-    fn build_hasher(&self) -> KeyHasher {
-        KeyHasher(self.0)
-    }
-}
-
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.write_u64(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
-        }
-    }
-    fn write_u8(&mut self, value: u8) {
-        self.write_u64(u64::from(value));
-    }
-    fn write_u16(&mut self, value: u16) {
-        self.write_u64(u64::from(value));
-    }
-    fn write_u32(&mut self, value: u32) {
-        self.write_u64(u64::from(value));
-    }
-    fn write_usize(&mut self, value: usize) {
-        self.write_u64(value as u64);
-    }
-    fn write_u64(&mut self, value: u64) {
-        let mut x = self.0 ^ value;
-        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        self.0 = x ^ (x >> 31);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 /// The adj-rib-out of one peer. See the module documentation.
 pub struct AdjRibOut {
     options: RibOptions,
@@ -257,9 +215,14 @@ pub struct AdjRibOut {
     compact: HashMap<u64, Entry, KeyHasherBuilder>,
     /// Bumped by every change to the table (see [`ItemsJob::epoch`]).
     epoch: u64,
-    arena: Vec<ArenaSlot>,
-    arena_index: HashMap<(Family, Nlri), u32, KeyHasherBuilder>,
-    arena_free: Vec<u32>,
+    /// IPv6 prefixes and labeled routes (see [`PrefixKey`]).
+    prefixes: Slab<PrefixRecord>,
+    /// Set once a prefix-store route went to the arena (prefix store full): lookups of
+    /// such routes then try the arena too.
+    prefixes_in_arena: bool,
+    arena: Slab<ArenaSlot>,
+    /// Hashes the keys of both slabs.
+    hasher: KeyHasherBuilder,
     pending: Vec<u64>,
     jobs: VecDeque<Job>,
     /// The established session, if any.
@@ -306,9 +269,10 @@ impl AdjRibOut {
             attributes: AttributeTable::default(),
             compact: HashMap::default(),
             epoch: 0,
-            arena: Vec::new(),
-            arena_index: HashMap::default(),
-            arena_free: Vec::new(),
+            prefixes: Slab::default(),
+            prefixes_in_arena: false,
+            arena: Slab::default(),
+            hasher: KeyHasherBuilder::default(),
             pending: Vec::new(),
             jobs: VecDeque::new(),
             session: None,
@@ -329,7 +293,7 @@ impl AdjRibOut {
 
     pub fn stats(&self) -> RibStats {
         RibStats {
-            routes: self.compact.len() + self.arena_index.len(),
+            routes: self.compact.len() + self.prefixes.len() + self.arena.len(),
             pending: self.pending.len(),
             attribute_sets: self.attributes.len(),
             unsendable: self.unsendable,
@@ -341,6 +305,13 @@ impl AdjRibOut {
     /// loaded at once then inserts without rehashing).
     pub fn reserve(&mut self, additional: usize) {
         self.compact.reserve(additional);
+    }
+
+    /// Makes room for `additional` more IPv6 unicast/multicast or labeled routes.
+    pub fn reserve_prefixes(&mut self, additional: usize) {
+        let hasher = &self.hasher;
+        self.prefixes
+            .reserve(additional, |r: &PrefixRecord| r.key.hash(hasher));
     }
 
     /// Interns an attribute set and returns its id with one reference taken; hand it to
@@ -414,10 +385,19 @@ impl AdjRibOut {
             }
             entry.flags &= !FLAG_SEEN;
         }
-        for (index, slot) in self.arena.iter_mut().enumerate() {
+        for (index, record) in self.prefixes.places_mut() {
+            if !record.is_vacant() {
+                let entry = &mut record.entry;
+                if entry.flags & (FLAG_CONFIGURED | FLAG_SEEN) == FLAG_CONFIGURED {
+                    stale.push(TAG_PREFIXES | u64::from(index));
+                }
+                entry.flags &= !FLAG_SEEN;
+            }
+        }
+        for (index, slot) in self.arena.places_mut() {
             if let Some(entry) = slot.entry.as_mut() {
                 if entry.flags & (FLAG_CONFIGURED | FLAG_SEEN) == FLAG_CONFIGURED {
-                    stale.push(TAG_ARENA | index as u64);
+                    stale.push(TAG_ARENA | u64::from(index));
                 }
                 entry.flags &= !FLAG_SEEN;
             }
@@ -451,7 +431,15 @@ impl AdjRibOut {
             let (family, nlri) = compact_route(*key)?;
             Some((family, nlri, self.announced_attributes(*entry)?))
         });
-        let arena = self.arena.iter().filter_map(|slot| {
+        let prefixes = self.prefixes.places().filter_map(|(_, record)| {
+            if record.is_vacant() {
+                return None;
+            }
+            let attributes = self.announced_attributes(record.entry)?;
+            let (family, nlri) = record.key.route()?;
+            Some((family, nlri, attributes))
+        });
+        let arena = self.arena.places().filter_map(|(_, slot)| {
             let entry = slot.entry?;
             Some((
                 slot.family,
@@ -459,7 +447,7 @@ impl AdjRibOut {
                 self.announced_attributes(entry)?,
             ))
         });
-        compact.chain(arena)
+        compact.chain(prefixes).chain(arena)
     }
 
     fn announced_attributes(&self, entry: Entry) -> Option<&PathAttributes> {
@@ -471,29 +459,67 @@ impl AdjRibOut {
     }
 
     fn entry(&self, family: Family, nlri: &Nlri) -> Option<Entry> {
-        match compact_key(family, nlri) {
-            Some(key) => self.compact.get(&key).copied(),
-            None => {
-                let index = *self.arena_index.get(&(family, nlri.clone()))?;
-                self.arena.get(index as usize)?.entry
-            }
+        let place = place_of(family, nlri);
+        if let Place::Compact(key) = place {
+            return self.compact.get(&key).copied();
         }
+        self.entry_at(self.find(place, family, nlri)?)
+    }
+
+    /// The key of a route held in a slab (prefix store or arena).
+    fn find(&self, place: Place, family: Family, nlri: &Nlri) -> Option<u64> {
+        match place {
+            Place::Compact(key) => self.compact.contains_key(&key).then_some(key),
+            Place::Prefixes(wanted) => {
+                let found = self
+                    .prefixes
+                    .find(wanted.hash(&self.hasher), |r| r.key == wanted)
+                    .map(|index| TAG_PREFIXES | u64::from(index));
+                if found.is_none() && self.prefixes_in_arena {
+                    self.find_in_arena(family, nlri)
+                } else {
+                    found
+                }
+            }
+            Place::Arena => self.find_in_arena(family, nlri),
+        }
+    }
+
+    fn find_in_arena(&self, family: Family, nlri: &Nlri) -> Option<u64> {
+        let hash = arena_hash(&self.hasher, family, nlri);
+        self.arena
+            .find(hash, |s| {
+                s.entry.is_some() && s.family == family && s.nlri == *nlri
+            })
+            .map(|index| TAG_ARENA | u64::from(index))
     }
 
     /// Records the latest change of a route; `mark` (flags) is added to an announcement.
     fn change(&mut self, family: Family, nlri: Nlri, id: AttrId, announce: bool, mark: u8) {
         self.epoch = self.epoch.wrapping_add(1);
         let up = self.session.is_some();
-        let (key, slot) = match compact_key(family, &nlri) {
-            Some(key) => (key, self.compact.get_mut(&key)),
-            None => match self.arena_index.get(&(family, nlri.clone())).copied() {
-                Some(index) => (
-                    TAG_ARENA | u64::from(index),
-                    self.arena
-                        .get_mut(index as usize)
-                        .and_then(|s| s.entry.as_mut()),
-                ),
-                None => (TAG_ARENA, None),
+        let place = place_of(family, &nlri);
+        if let Place::Compact(key) = place {
+            // A new IPv4 route (the bulk of a table load): one probe of the map.
+            if let std::collections::hash_map::Entry::Vacant(vacant) = self.compact.entry(key) {
+                if !announce && !up {
+                    self.attributes.release(id);
+                    return;
+                }
+                let flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
+                    | if up { FLAG_PENDING } else { 0 };
+                vacant.insert(Entry { attr: id, flags });
+                if up {
+                    self.pending.push(key);
+                }
+                return;
+            }
+        }
+        let (key, slot) = match place {
+            Place::Compact(key) => (key, self.compact.get_mut(&key)),
+            _ => match self.find(place, family, &nlri) {
+                Some(key) => (key, slab_entry(&mut self.prefixes, &mut self.arena, key)),
+                None => (0, None),
             },
         };
         match slot {
@@ -532,12 +558,10 @@ impl AdjRibOut {
                 let flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
                     | if up { FLAG_PENDING } else { 0 };
                 let entry = Entry { attr: id, flags };
-                let key = match compact_key(family, &nlri) {
-                    Some(key) => {
-                        self.compact.insert(key, entry);
-                        key
-                    }
-                    None => self.arena_insert(family, nlri, entry),
+                let Some(key) = self.insert(place, family, nlri, entry) else {
+                    log::warn!("adj-rib-out: table full, {family} route dropped");
+                    self.attributes.release(id);
+                    return;
                 };
                 if up {
                     self.pending.push(key);
@@ -546,26 +570,38 @@ impl AdjRibOut {
         }
     }
 
-    fn arena_insert(&mut self, family: Family, nlri: Nlri, entry: Entry) -> u64 {
+    /// Stores a route not held yet; `None` when its slab is full.
+    fn insert(&mut self, place: Place, family: Family, nlri: Nlri, entry: Entry) -> Option<u64> {
+        match place {
+            Place::Compact(key) => {
+                self.compact.insert(key, entry);
+                Some(key)
+            }
+            Place::Prefixes(key) => {
+                let hasher = &self.hasher;
+                let record = PrefixRecord { entry, key };
+                let hash_of = |r: &PrefixRecord| r.key.hash(hasher);
+                if let Some(index) = self.prefixes.insert(key.hash(hasher), record, hash_of) {
+                    return Some(TAG_PREFIXES | u64::from(index));
+                }
+                self.prefixes_in_arena = true;
+                self.arena_insert(family, nlri, entry)
+            }
+            Place::Arena => self.arena_insert(family, nlri, entry),
+        }
+    }
+
+    fn arena_insert(&mut self, family: Family, nlri: Nlri, entry: Entry) -> Option<u64> {
+        let hasher = &self.hasher;
+        let hash = arena_hash(hasher, family, &nlri);
         let slot = ArenaSlot {
             family,
-            nlri: nlri.clone(),
+            nlri,
             entry: Some(entry),
         };
-        let index = match self.arena_free.pop() {
-            Some(index) => {
-                if let Some(place) = self.arena.get_mut(index as usize) {
-                    *place = slot;
-                }
-                index
-            }
-            None => {
-                self.arena.push(slot);
-                (self.arena.len() - 1) as u32
-            }
-        };
-        self.arena_index.insert((family, nlri), index);
-        TAG_ARENA | u64::from(index)
+        let hash_of = |s: &ArenaSlot| arena_hash(hasher, s.family, &s.nlri);
+        let index = self.arena.insert(hash, slot, hash_of)?;
+        Some(TAG_ARENA | u64::from(index))
     }
 
     /// Removes a route's entry (its attribute reference must already be released).
@@ -575,23 +611,58 @@ impl AdjRibOut {
             return;
         }
         let index = (key & 0xFFFF_FFFF) as u32;
-        if let Some(slot) = self.arena.get_mut(index as usize) {
-            if slot.entry.take().is_some() {
-                self.arena_index.remove(&(slot.family, slot.nlri.clone()));
-                self.arena_free.push(index);
+        let hasher = &self.hasher;
+        if key & TAG_PREFIXES == TAG_PREFIXES {
+            let hash_of = |r: &PrefixRecord| r.key.hash(hasher);
+            if let Some(hash) = self.prefixes.get(index).map(hash_of) {
+                self.prefixes.remove(index, hash, hash_of);
+            }
+        } else {
+            let hash_of = |s: &ArenaSlot| arena_hash(hasher, s.family, &s.nlri);
+            if let Some(hash) = self.arena.get(index).map(hash_of) {
+                self.arena.remove(index, hash, hash_of);
             }
         }
     }
 
     fn lookup(&self, key: u64) -> Option<(Family, Nlri, Entry)> {
+        let index = (key & 0xFFFF_FFFF) as u32;
         if key & TAG_ARENA == 0 {
             let entry = *self.compact.get(&key)?;
             let (family, nlri) = compact_route(key)?;
             Some((family, nlri, entry))
+        } else if key & TAG_PREFIXES == TAG_PREFIXES {
+            let record = self.prefixes.get(index).filter(|r| !r.is_vacant())?;
+            let (family, nlri) = record.key.route()?;
+            Some((family, nlri, record.entry))
         } else {
-            let slot = self.arena.get((key & 0xFFFF_FFFF) as usize)?;
+            let slot = self.arena.get(index)?;
             Some((slot.family, slot.nlri.clone(), slot.entry?))
         }
+    }
+
+    /// The family and entry of a key (no NLRI built).
+    fn family_entry(&self, key: u64) -> Option<(Family, Entry)> {
+        let index = (key & 0xFFFF_FFFF) as u32;
+        if key & TAG_ARENA == 0 {
+            let entry = *self.compact.get(&key)?;
+            let family = if key & BIT_MULTICAST != 0 {
+                Family::IPV4_MULTICAST
+            } else {
+                Family::IPV4_UNICAST
+            };
+            Some((family, entry))
+        } else if key & TAG_PREFIXES == TAG_PREFIXES {
+            let record = self.prefixes.get(index).filter(|r| !r.is_vacant())?;
+            Some((record.key.family(), record.entry))
+        } else {
+            let slot = self.arena.get(index)?;
+            Some((slot.family, slot.entry?))
+        }
+    }
+
+    fn entry_at(&self, key: u64) -> Option<Entry> {
+        self.family_entry(key).map(|(_, entry)| entry)
     }
 
     fn set_flags(&mut self, key: u64, flags: u8) {
@@ -599,24 +670,59 @@ impl AdjRibOut {
             if let Some(entry) = self.compact.get_mut(&key) {
                 entry.flags = flags;
             }
-        } else if let Some(Some(entry)) = self
-            .arena
-            .get_mut((key & 0xFFFF_FFFF) as usize)
-            .map(|s| s.entry.as_mut())
-        {
+        } else if let Some(entry) = slab_entry(&mut self.prefixes, &mut self.arena, key) {
             entry.flags = flags;
         }
     }
 
     /// Every key currently in the table.
     fn all_keys(&self) -> impl Iterator<Item = u64> + '_ {
-        self.compact.keys().copied().chain(
-            self.arena
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.entry.is_some())
-                .map(|(i, _)| TAG_ARENA | i as u64),
-        )
+        let prefixes = self
+            .prefixes
+            .places()
+            .filter(|(_, r)| !r.is_vacant())
+            .map(|(i, _)| TAG_PREFIXES | u64::from(i));
+        let arena = self
+            .arena
+            .places()
+            .filter(|(_, s)| s.entry.is_some())
+            .map(|(i, _)| TAG_ARENA | u64::from(i));
+        self.compact.keys().copied().chain(prefixes).chain(arena)
+    }
+
+    /// Orders two items of one run as ExaBGP orders their routes (see [`nlri_order`]).
+    fn compare_routes(&self, a: u64, b: u64) -> std::cmp::Ordering {
+        let record = |x: u64| {
+            (x & TAG_PREFIXES == TAG_PREFIXES)
+                .then(|| self.prefixes.get((x & 0xFFFF_FFFF) as u32))
+                .flatten()
+                .filter(|r| !r.is_vacant())
+        };
+        if let (Some(ra), Some(rb)) = (record(a), record(b)) {
+            return ra.key.order().cmp(&rb.key.order());
+        }
+        self.with_route(a, |ra| {
+            self.with_route(b, |rb| {
+                let a = ra.map(|(f, n)| (f, nlri_order(n)));
+                let b = rb.map(|(f, n)| (f, nlri_order(n)));
+                a.cmp(&b)
+            })
+        })
+    }
+
+    /// Calls `f` with the route behind a slab key (built for the prefix store).
+    fn with_route<R>(&self, key: u64, f: impl FnOnce(Option<(Family, &Nlri)>) -> R) -> R {
+        let index = (key & 0xFFFF_FFFF) as u32;
+        if key & TAG_PREFIXES == TAG_PREFIXES {
+            let route = self
+                .prefixes
+                .get(index)
+                .filter(|r| !r.is_vacant())
+                .and_then(|r| r.key.route());
+            f(route.as_ref().map(|(family, nlri)| (*family, nlri)))
+        } else {
+            f(self.arena.get(index).map(|s| (s.family, &s.nlri)))
+        }
     }
 
     // -----------------------------------------------------------------------------------
@@ -700,7 +806,8 @@ impl AdjRibOut {
         self.pending = Vec::new();
         self.epoch = self.epoch.wrapping_add(1);
         let mut ranker = Ranker::default();
-        let mut items: Vec<u64> = Vec::with_capacity(self.compact.len() + self.arena_index.len());
+        let mut items: Vec<u64> =
+            Vec::with_capacity(self.compact.len() + self.prefixes.len() + self.arena.len());
         let attributes = &mut self.attributes;
         self.compact.retain(|_, entry| {
             if !entry.announced() {
@@ -711,10 +818,18 @@ impl AdjRibOut {
         // Rank attribute sets by id (their creation order), not by the hash map's
         // iteration order, which is random: the table is re-sent in a deterministic order.
         let mut used: Vec<bool> = Vec::new();
+        let prefix_entries = self
+            .prefixes
+            .places()
+            .filter(|(_, r)| !r.is_vacant())
+            .map(|(_, r)| &r.entry);
+        let arena_entries = self
+            .arena
+            .places()
+            .filter_map(|(_, slot)| slot.entry.as_ref());
         let announced_attrs = self.compact.values().map(|e| e.attr).chain(
-            self.arena
-                .iter()
-                .filter_map(|slot| slot.entry.as_ref())
+            prefix_entries
+                .chain(arena_entries)
                 .filter(|entry| entry.announced())
                 .map(|entry| entry.attr),
         );
@@ -734,19 +849,28 @@ impl AdjRibOut {
             entry.flags &= FLAG_ANNOUNCED | FLAG_CONFIGURED;
             items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | key);
         }
-        for (index, slot) in self.arena.iter_mut().enumerate() {
-            let Some(entry) = slot.entry.as_mut() else {
-                continue;
-            };
+        // Withdrawals are dropped (the new peer has nothing); removed after the walk.
+        let mut dropped: Vec<u64> = Vec::new();
+        let prefixes = self
+            .prefixes
+            .places_mut()
+            .filter(|(_, r)| !r.is_vacant())
+            .map(|(i, r)| (TAG_PREFIXES | u64::from(i), &mut r.entry));
+        let arena = self
+            .arena
+            .places_mut()
+            .filter_map(|(i, s)| Some((TAG_ARENA | u64::from(i), s.entry.as_mut()?)));
+        for (key, entry) in prefixes.chain(arena) {
             if entry.announced() {
                 entry.flags &= FLAG_ANNOUNCED | FLAG_CONFIGURED;
-                items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | TAG_ARENA | index as u64);
+                items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | key);
             } else {
                 attributes.release(entry.attr);
-                slot.entry = None;
-                self.arena_index.remove(&(slot.family, slot.nlri.clone()));
-                self.arena_free.push(index as u32);
+                dropped.push(key);
             }
+        }
+        for key in dropped {
+            self.remove_key(key);
         }
         self.push_items(items, ranker, false);
         self.skip_withdrawals = true;
@@ -777,11 +901,11 @@ impl AdjRibOut {
         self.queued_eors.clear();
         let keys: Vec<u64> = self.all_keys().collect();
         for key in keys {
-            match self.lookup(key) {
-                Some((_, _, entry)) if entry.announced() => {
+            match self.entry_at(key) {
+                Some(entry) if entry.announced() => {
                     self.set_flags(key, entry.flags & (FLAG_ANNOUNCED | FLAG_CONFIGURED))
                 }
-                Some((_, _, entry)) => {
+                Some(entry) => {
                     self.attributes.release(entry.attr);
                     self.remove_key(key);
                 }
@@ -812,7 +936,7 @@ impl AdjRibOut {
         let mut items = Vec::new();
         let keys: Vec<u64> = self.all_keys().collect();
         for key in keys {
-            if let Some((route_family, _, entry)) = self.lookup(key) {
+            if let Some((route_family, entry)) = self.family_entry(key) {
                 if entry.announced() && families.contains(&route_family) {
                     items.push(ranker.rank(entry.attr) | BIT_ANNOUNCE | key);
                 }
@@ -967,7 +1091,7 @@ impl AdjRibOut {
         let mut kept = 0;
         for i in 0..items.len() {
             let key = items[i];
-            let Some((_, _, entry)) = self.lookup(key) else {
+            let Some(entry) = self.entry_at(key) else {
                 continue;
             };
             self.set_flags(key, entry.flags & !FLAG_PENDING);
@@ -993,12 +1117,9 @@ impl AdjRibOut {
                 end += 1;
             }
             if head & TAG_ARENA != 0 && end - start > 1 {
-                let route = |x: &u64| {
-                    self.arena
-                        .get((x & 0xFFFF_FFFF) as usize)
-                        .map(|s| (s.family, nlri_order(&s.nlri)))
-                };
-                items[start..end].sort_unstable_by(|a, b| route(a).cmp(&route(b)));
+                if let Some(run) = items.get_mut(start..end) {
+                    run.sort_unstable_by(|a, b| self.compare_routes(*a, *b));
+                }
             }
             start = end;
         }
@@ -1086,7 +1207,7 @@ impl AdjRibOut {
 
     /// Removes a route and releases its attribute set.
     fn forget(&mut self, key: u64) {
-        if let Some((_, _, entry)) = self.lookup(key) {
+        if let Some(entry) = self.entry_at(key) {
             if entry.announced() {
                 // Other jobs may still list it (adj-rib-out off): they must look it up.
                 self.epoch = self.epoch.wrapping_add(1);

@@ -9,9 +9,10 @@ use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
+use rexa::bgp::family::{Afi, Family, Safi};
 use rexa::bgp::message::frame;
 use rexa::bgp::negotiated::Negotiated;
-use rexa::bgp::nlri::Nlri;
+use rexa::bgp::nlri::{Nlri, NlriIter, NlriKind};
 use rexa::bgp::update::UpdateView;
 
 const HEADER_LEN: usize = 19;
@@ -80,9 +81,22 @@ impl SinkListener {
     }
 
     /// Waits (at most `limit`) for the speaker to connect, then runs the OPEN exchange
-    /// as AS `asn` with router-id `id`: returns once the sink has sent its KEEPALIVE
-    /// (the speaker is then ESTABLISHED as soon as it reads it).
+    /// as AS `asn` with router-id `id`, offering IPv4 unicast: returns once the sink has
+    /// sent its KEEPALIVE (the speaker is then ESTABLISHED as soon as it reads it).
     pub fn accept(self, asn: u32, id: Ipv4Addr, limit: Duration) -> Result<Sink, SinkError> {
+        self.accept_families(asn, id, limit, &[Family::IPV4_UNICAST])
+    }
+
+    /// [`SinkListener::accept`] offering `families` (unicast or multicast families: the
+    /// sink counts their MP_REACH / MP_UNREACH routes). A reception ends once the
+    /// End-of-RIB of each of them arrived.
+    pub fn accept_families(
+        self,
+        asn: u32,
+        id: Ipv4Addr,
+        limit: Duration,
+        families: &[Family],
+    ) -> Result<Sink, SinkError> {
         self.listener.set_nonblocking(true)?;
         let start = Instant::now();
         let stream = loop {
@@ -106,6 +120,7 @@ impl SinkListener {
             end: 0,
             last_keepalive: Instant::now(),
             established: Instant::now(),
+            families: families.to_vec(),
         };
         // The speaker's OPEN first, then ours and our KEEPALIVE.
         let deadline = Instant::now() + limit;
@@ -115,7 +130,7 @@ impl SinkListener {
                 break;
             }
         }
-        let mut hello = open_message(asn, id);
+        let mut hello = open_message(asn, id, families);
         hello.extend_from_slice(&keepalive_message());
         sink.stream.write_all(&hello)?;
         sink.established = Instant::now();
@@ -125,14 +140,19 @@ impl SinkListener {
 }
 
 /// An OPEN as `asn` (4-octet ASN capability, AS_TRANS when it does not fit in 16 bits)
-/// offering IPv4 unicast only.
-fn open_message(asn: u32, id: Ipv4Addr) -> Vec<u8> {
+/// offering `families`.
+fn open_message(asn: u32, id: Ipv4Addr, families: &[Family]) -> Vec<u8> {
     let my_as = u16::try_from(asn).unwrap_or(23456);
     let mut body = vec![4];
     body.extend_from_slice(&my_as.to_be_bytes());
     body.extend_from_slice(&HOLD_TIME.to_be_bytes());
     body.extend_from_slice(&id.octets());
-    let mut capabilities = vec![1, 4, 0, 1, 0, 1, 65, 4];
+    let mut capabilities = Vec::new();
+    for family in families {
+        let [afi_high, afi_low] = family.afi.0.to_be_bytes();
+        capabilities.extend_from_slice(&[1, 4, afi_high, afi_low, 0, family.safi.0]);
+    }
+    capabilities.extend_from_slice(&[65, 4]);
     capabilities.extend_from_slice(&asn.to_be_bytes());
     body.push(capabilities.len() as u8 + 2);
     body.push(2);
@@ -176,6 +196,8 @@ pub struct Sink {
     last_keepalive: Instant,
     /// When the sink sent its KEEPALIVE.
     pub established: Instant,
+    /// The families offered: a reception ends at the End-of-RIB of the last of them.
+    families: Vec<Family>,
 }
 
 impl Sink {
@@ -241,24 +263,28 @@ impl Sink {
         Ok(())
     }
 
-    /// Reads until the IPv4 unicast End-of-RIB (at most `limit`), calling `on_update` for
-    /// every other UPDATE.
+    /// Reads until the End-of-RIB of every offered family (at most `limit`), calling
+    /// `on_update` for every other UPDATE.
     pub fn receive_until_eor(
         &mut self,
         limit: Duration,
         mut on_update: impl FnMut(&UpdateView<'_>),
     ) -> Result<Received, SinkError> {
+        let mut waiting = self.families.len();
         self.receive_until(limit, |update| match update {
             Some(view) => {
                 on_update(view);
                 false
             }
-            None => true,
+            None => {
+                waiting = waiting.saturating_sub(1);
+                waiting == 0
+            }
         })
     }
 
-    /// Reads UPDATEs for at most `limit`, calling `handle` with each (`None` for the IPv4
-    /// unicast End-of-RIB) until it returns true.
+    /// Reads UPDATEs for at most `limit`, calling `handle` with each (`None` for the
+    /// End-of-RIB of an offered family) until it returns true.
     pub fn receive_until(
         &mut self,
         limit: Duration,
@@ -287,7 +313,10 @@ impl Sink {
         }
         let bytes = self.buffer.get(body).unwrap_or(&[]);
         let view = UpdateView::new(bytes).map_err(|e| SinkError::Malformed(format!("{e}")))?;
-        if view.end_of_rib() == Some(rexa::bgp::family::Family::IPV4_UNICAST) {
+        if view
+            .end_of_rib()
+            .is_some_and(|family| self.families.contains(&family))
+        {
             totals.end_of_rib = self.established.elapsed();
             return Ok(handle(None));
         }
@@ -295,9 +324,38 @@ impl Sink {
         totals.update_bytes += (HEADER_LEN + bytes.len()) as u64;
         totals.announced += view.announced(&ctx).count() as u64;
         totals.withdrawn += view.withdrawn(&ctx).count() as u64;
+        for attribute in view.raw_attributes() {
+            match attribute {
+                Ok((_, 14, value)) => totals.announced += mp_route_count(value, true),
+                Ok((_, 15, value)) => totals.withdrawn += mp_route_count(value, false),
+                _ => {}
+            }
+        }
         totals.last_update = self.established.elapsed();
         Ok(handle(Some(&view)))
     }
+}
+
+/// Routes in an MP_REACH_NLRI (`reach`) or MP_UNREACH_NLRI value; 0 for families without
+/// a known layout.
+fn mp_route_count(value: &[u8], reach: bool) -> u64 {
+    let Some(&[afi_high, afi_low, safi]) = value.get(..3) else {
+        return 0;
+    };
+    let family = Family::new(Afi(u16::from_be_bytes([afi_high, afi_low])), Safi(safi));
+    let start = if reach {
+        // AFI, SAFI, next-hop length and next-hop, one reserved byte.
+        let next_hop = usize::from(value.get(3).copied().unwrap_or(0));
+        4 + next_hop + 1
+    } else {
+        3
+    };
+    let (Some(kind), Some(nlri)) = (NlriKind::of(family), value.get(start..)) else {
+        return 0;
+    };
+    NlriIter::new(nlri, kind, family, false, !reach)
+        .filter(Result::is_ok)
+        .count() as u64
 }
 
 /// The IPv4 address and length of a unicast route, as one `u64` key.
@@ -346,6 +404,11 @@ pub fn table_prefix(index: u32) -> Ipv4Addr {
     Ipv4Addr::from(0x0100_0000u32.wrapping_add(index << 8))
 }
 
+/// The `index`-th /64 of the generated IPv6 tables: 2001:db8::/64, 2001:db8:0:1::/64, ...
+pub fn table_prefix_v6(index: u32) -> std::net::Ipv6Addr {
+    std::net::Ipv6Addr::from((0x2001_0db8_u128 << 96) | (u128::from(index) << 64))
+}
+
 /// An ExaBGP configuration where every neighbor announces the same `routes` /24s, route
 /// `i` with `attributes(i)` appended (e.g. `med 5 community [65000:5]`).
 pub fn table_config(
@@ -353,23 +416,45 @@ pub fn table_config(
     routes: u32,
     attributes: impl Fn(u32) -> String,
 ) -> String {
+    table_config_family(neighbors, Family::IPV4_UNICAST, routes, attributes)
+}
+
+/// [`table_config`] for `family`: IPv4 unicast /24s ([`table_prefix`]) or IPv6 unicast
+/// /64s ([`table_prefix_v6`], next-hop 2001:db8::1).
+pub fn table_config_family(
+    neighbors: &[TableNeighbor],
+    family: Family,
+    routes: u32,
+    attributes: impl Fn(u32) -> String,
+) -> String {
     use std::fmt::Write as _;
-    let mut table = String::with_capacity(routes as usize * 72);
+    let ipv6 = family == Family::IPV6_UNICAST;
+    let mut table = String::with_capacity(routes as usize * 80);
     for i in 0..routes {
-        let _ = writeln!(
-            table,
-            "    route {}/24 next-hop 192.0.2.1 {};",
-            table_prefix(i),
-            attributes(i)
-        );
+        let _ = if ipv6 {
+            writeln!(
+                table,
+                "    route {}/64 next-hop 2001:db8::1 {};",
+                table_prefix_v6(i),
+                attributes(i)
+            )
+        } else {
+            writeln!(
+                table,
+                "    route {}/24 next-hop 192.0.2.1 {};",
+                table_prefix(i),
+                attributes(i)
+            )
+        };
     }
+    let family_line = if ipv6 { "ipv6 unicast" } else { "ipv4 unicast" };
     let mut text = String::with_capacity(neighbors.len() * (table.len() + 400));
     for n in neighbors {
         let _ = write!(
             text,
             "neighbor {peer} {{\n  router-id {local};\n  local-address {local};\n  \
              local-as {local_as};\n  peer-as {peer_as};\n  connect {port};\n  hold-time 180;\n  \
-             family {{\n    ipv4 unicast;\n  }}\n  static {{\n{table}  }}\n}}\n",
+             family {{\n    {family_line};\n  }}\n  static {{\n{table}  }}\n}}\n",
             peer = n.peer,
             local = n.local,
             local_as = n.local_as,
