@@ -354,10 +354,10 @@ pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                     let api = api_block(ctx, node, children)?;
                     draft.api.push(api);
                 }
-                "static" => static_block(ctx, children, draft)?,
-                "announce" => announce_block(ctx, children, draft)?,
-                "flow" => flow_block(ctx, children, draft)?,
-                "l2vpn" => l2vpn_block(ctx, children, draft)?,
+                "static" => static_block(ctx, children, &mut draft.routes)?,
+                "announce" => announce_block(ctx, children, &mut draft.routes)?,
+                "flow" => flow_block(ctx, children, &mut draft.routes)?,
+                "l2vpn" => l2vpn_block(ctx, children, &mut draft.routes)?,
                 _ => {
                     for child in children {
                         expect_leaf(ctx, child)?;
@@ -978,7 +978,11 @@ pub(crate) fn prefix_route(
     }
 }
 
-fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+fn static_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    routes: &mut Vec<Route>,
+) -> Result<(), ConfigError> {
     const KEYWORDS: &[&str] = &["route", "attributes", "attribute", "sr-policy"];
     for node in children {
         let location = ctx.node_loc(node);
@@ -995,7 +999,7 @@ fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(
                         block_attributes(ctx, inner, &mut rd, "route", &mut |_, _| Ok(false))?;
                     }
                 }
-                draft.routes.push(prefix_route(prefix, rd, None, location));
+                routes.push(prefix_route(prefix, rd, None, location));
             }
             "attributes" | "attribute" => {
                 expect_leaf(ctx, node)?;
@@ -1019,7 +1023,7 @@ fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(
                     }
                 }
                 if prefixes.is_empty() {
-                    draft.routes.push(Route {
+                    routes.push(Route {
                         nlri: Nlri::None {
                             family: Family::IPV4_UNICAST,
                         },
@@ -1029,16 +1033,14 @@ fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(
                     });
                 }
                 for prefix in prefixes {
-                    draft
-                        .routes
-                        .push(prefix_route(prefix, rd.clone(), None, location.clone()));
+                    routes.push(prefix_route(prefix, rd.clone(), None, location.clone()));
                 }
             }
             "sr-policy" => {
                 expect_leaf(ctx, node)?;
                 let mut rd = RouteDraft::default();
                 let (afi, policy) = nlri::sr_policy(&mut w, None, &mut rd)?;
-                draft.routes.push(Route {
+                routes.push(Route {
                     nlri: Nlri::SrPolicy {
                         afi,
                         policy: Box::new(policy),
@@ -1054,7 +1056,11 @@ fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(
     Ok(())
 }
 
-fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+fn announce_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    routes: &mut Vec<Route>,
+) -> Result<(), ConfigError> {
     const KEYWORDS: &[&str] = &["ipv4", "ipv6", "l2vpn"];
     const SAFI_KEYWORDS: &[&str] = &[
         "unicast",
@@ -1078,7 +1084,7 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                     if child.keyword() != "vpls" {
                         return Err(unknown(ctx, child, "announce l2vpn", &["vpls"]));
                     }
-                    vpls(ctx, child, draft)?;
+                    vpls(ctx, child, routes)?;
                 }
                 continue;
             }
@@ -1112,9 +1118,7 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                     }
                     flat_attributes(&mut w, &mut rd, "announce route")?;
                     let safi = Safi::from_name(k).unwrap_or(Safi::UNICAST);
-                    draft
-                        .routes
-                        .push(prefix_route(prefix, rd, Some(safi), location));
+                    routes.push(prefix_route(prefix, rd, Some(safi), location));
                     continue;
                 }
                 "flow" | "flow-vpn" => {
@@ -1160,7 +1164,7 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                     }
                 }
             };
-            draft.routes.push(Route {
+            routes.push(Route {
                 nlri,
                 attributes: rd.attributes,
                 control: rd.control,
@@ -1171,7 +1175,11 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
     Ok(())
 }
 
-fn flow_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+fn flow_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    routes: &mut Vec<Route>,
+) -> Result<(), ConfigError> {
     for node in children {
         if node.keyword() != "route" {
             return Err(unknown(ctx, node, "flow", &["route"]));
@@ -1190,7 +1198,7 @@ fn flow_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(),
                 flow_route_block(ctx, inner, &mut flow, &mut rd)?;
             }
         }
-        draft.routes.push(Route {
+        routes.push(Route {
             nlri: Nlri::Flow(Box::new(flow)),
             attributes: rd.attributes,
             control: rd.control,
@@ -1368,7 +1376,7 @@ pub(crate) fn vpls_inline(
     vpls_finish(fields, rd, require_next_hop, location)
 }
 
-fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError> {
+fn vpls(ctx: &mut Ctx, node: &Node, routes: &mut Vec<Route>) -> Result<(), ConfigError> {
     let location = ctx.node_loc(node);
     let mut w = words(ctx.file, node);
     let mut fields: VplsFields = [None; 4];
@@ -1383,18 +1391,57 @@ fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError
             })?;
         }
     }
-    draft.routes.push(vpls_finish(fields, rd, true, location)?);
+    routes.push(vpls_finish(fields, rd, true, location)?);
     Ok(())
 }
 
-fn l2vpn_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+fn l2vpn_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    routes: &mut Vec<Route>,
+) -> Result<(), ConfigError> {
     for node in children {
         if node.keyword() != "vpls" {
             return Err(unknown(ctx, node, "l2vpn", &["vpls"]));
         }
-        vpls(ctx, node, draft)?;
+        vpls(ctx, node, routes)?;
     }
     Ok(())
+}
+
+/// Reads one statement completed inside a route block of a neighbor or template while the
+/// file is read, appending its routes to `routes`. `blocks` are the open blocks below the
+/// neighbor (`static`, `flow`, `l2vpn`, or `announce` and its family block). `Ok(Some)`
+/// gives the node back when it is not a route statement.
+pub fn route_statement<'l>(
+    ctx: &mut Ctx,
+    blocks: &[&Node<'static>],
+    node: Node<'l>,
+    routes: &mut Vec<Route>,
+) -> Result<Option<Node<'l>>, ConfigError> {
+    let one = std::slice::from_ref(&node);
+    match blocks {
+        [block] => match block.keyword() {
+            "static" => static_block(ctx, one, routes)?,
+            "flow" => flow_block(ctx, one, routes)?,
+            "l2vpn" => l2vpn_block(ctx, one, routes)?,
+            _ => return Ok(Some(node)),
+        },
+        [announce, family]
+            if announce.keyword() == "announce"
+                && matches!(family.keyword(), "ipv4" | "ipv6" | "l2vpn") =>
+        {
+            let parent = Node {
+                tokens: family.tokens.clone(),
+                line: family.line,
+                col: family.col,
+                children: Some(vec![node]),
+            };
+            announce_block(ctx, std::slice::from_ref(&parent), routes)?;
+        }
+        _ => return Ok(Some(node)),
+    }
+    Ok(None)
 }
 
 /// Applies a template onto a neighbor draft: the template's scalars replace the
