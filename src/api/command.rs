@@ -1028,9 +1028,12 @@ fn family_route(
             let mut draft = RouteDraft::default();
             nlri::attributes_rest(&mut w, "mcast-vpn", &mut draft)?;
             Ok(Route {
-                nlri: Nlri::Mvpn { afi, route: mvpn },
-                attributes: draft.attributes,
-                control: draft.control,
+                nlri: Nlri::Mvpn {
+                    afi,
+                    route: Box::new(mvpn),
+                },
+                attributes: Arc::new(draft.attributes),
+                control: Arc::new(draft.control),
                 location,
             })
         }
@@ -1040,9 +1043,12 @@ fn family_route(
             let mut draft = RouteDraft::default();
             nlri::attributes_rest(&mut w, "mup", &mut draft)?;
             Ok(Route {
-                nlri: Nlri::Mup { afi, route: mup },
-                attributes: draft.attributes,
-                control: draft.control,
+                nlri: Nlri::Mup {
+                    afi,
+                    route: Box::new(mup),
+                },
+                attributes: Arc::new(draft.attributes),
+                control: Arc::new(draft.control),
                 location,
             })
         }
@@ -1056,8 +1062,8 @@ fn family_route(
                     afi,
                     policy: Box::new(policy),
                 },
-                attributes: draft.attributes,
-                control: draft.control,
+                attributes: Arc::new(draft.attributes),
+                control: Arc::new(draft.control),
                 location,
             })
         }
@@ -1187,8 +1193,8 @@ fn flow_route(
     }
     Ok(Route {
         nlri: Nlri::Flow(Box::new(flow)),
-        attributes: draft.attributes,
-        control: draft.control,
+        attributes: Arc::new(draft.attributes),
+        control: Arc::new(draft.control),
         location,
     })
 }
@@ -1673,7 +1679,7 @@ mod tests {
             .is_none());
         // Glued brackets are split: `[ 1 2 ]( 3 )` is a sequence then a set.
         let route = one_route("announce route 10.0.0.0/24 next-hop 1.2.3.4 as-path [1 2](3)");
-        let path = route.attributes.as_path.unwrap();
+        let path = route.attributes.as_path.clone().unwrap();
         assert_eq!(path.segments.len(), 2);
         assert_eq!(path.segments[1].asns, vec![3]);
         // The error names the column in the normalised line.

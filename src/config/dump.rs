@@ -286,7 +286,7 @@ pub fn route_line(route: &Route) -> String {
         }
         Nlri::Mup { route: m, .. } => mup_text(&mut s, m),
         Nlri::Mvpn { route: m, .. } => {
-            let _ = match m {
+            let _ = match &**m {
                 Mvpn::SourceAd { rd, source, group } => {
                     write!(s, "source-ad source {source} group {group} rd {rd}")
                 }

@@ -1,9 +1,11 @@
 //! The typed, validated configuration handed to the reactor: neighbors, processes, routes.
 //! Values carry their byte-level facts (numbers, addresses, 8-byte communities), not text.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::bgp::family::{Afi, Family};
 
@@ -340,7 +342,7 @@ impl fmt::Display for Prefix {
 }
 
 /// The next-hop of a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NextHop {
     Address(IpAddr),
     /// `next-hop self`: the local address (or router-id), resolved per session.
@@ -485,18 +487,18 @@ pub enum Nlri {
         family: Family,
         prefix: Prefix,
         path_id: Option<u32>,
-        labels: Vec<u32>,
+        labels: Box<[u32]>,
         rd: Option<RouteDistinguisher>,
     },
     Flow(Box<FlowRoute>),
     Vpls(Vpls),
     Mup {
         afi: Afi,
-        route: Mup,
+        route: Box<Mup>,
     },
     Mvpn {
         afi: Afi,
-        route: Mvpn,
+        route: Box<Mvpn>,
     },
     SrPolicy {
         afi: Afi,
@@ -524,7 +526,7 @@ impl Nlri {
 }
 
 /// Never sent on the wire: how rexa handles the route.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RouteControl {
     /// `name`: a label for logs and the API.
     pub name: Option<String>,
@@ -540,14 +542,40 @@ pub struct RouteControl {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     pub nlri: Nlri,
-    pub attributes: Attributes,
-    pub control: RouteControl,
+    /// Shared by the routes that have the same (see [`RouteInterner`]).
+    pub attributes: Arc<Attributes>,
+    pub control: Arc<RouteControl>,
     pub location: Location,
 }
 
 impl Route {
     pub fn family(&self) -> Family {
         self.nlri.family()
+    }
+}
+
+/// Makes routes with equal attributes (and equal controls) share one copy, so a large
+/// table costs its NLRI and two pointers per route.
+#[derive(Debug, Default)]
+pub struct RouteInterner {
+    attributes: HashSet<Arc<Attributes>>,
+    controls: HashSet<Arc<RouteControl>>,
+}
+
+impl RouteInterner {
+    pub fn intern(&mut self, route: &mut Route) {
+        route.attributes = share(&mut self.attributes, &route.attributes);
+        route.control = share(&mut self.controls, &route.control);
+    }
+}
+
+fn share<T: Eq + std::hash::Hash>(set: &mut HashSet<Arc<T>>, value: &Arc<T>) -> Arc<T> {
+    match set.get(&**value) {
+        Some(shared) => shared.clone(),
+        None => {
+            set.insert(value.clone());
+            value.clone()
+        }
     }
 }
 

@@ -969,11 +969,11 @@ pub(crate) fn prefix_route(
             family: Family::new(prefix.afi(), safi),
             prefix,
             path_id: draft.nlri.path_id,
-            labels: draft.nlri.labels.unwrap_or_default(),
+            labels: draft.nlri.labels.unwrap_or_default().into(),
             rd: draft.nlri.rd,
         },
-        attributes: draft.attributes,
-        control: draft.control,
+        attributes: Arc::new(draft.attributes),
+        control: Arc::new(draft.control),
         location,
     }
 }
@@ -1027,8 +1027,8 @@ fn static_block(
                         nlri: Nlri::None {
                             family: Family::IPV4_UNICAST,
                         },
-                        attributes: rd.attributes.clone(),
-                        control: rd.control.clone(),
+                        attributes: Arc::new(rd.attributes.clone()),
+                        control: Arc::new(rd.control.clone()),
                         location: location.clone(),
                     });
                 }
@@ -1045,8 +1045,8 @@ fn static_block(
                         afi,
                         policy: Box::new(policy),
                     },
-                    attributes: rd.attributes,
-                    control: rd.control,
+                    attributes: Arc::new(rd.attributes),
+                    control: Arc::new(rd.control),
                     location,
                 });
             }
@@ -1149,12 +1149,18 @@ fn announce_block(
                 "mcast-vpn" => {
                     let route = nlri::mvpn(&mut w, afi)?;
                     nlri::attributes_rest(&mut w, k, &mut rd)?;
-                    Nlri::Mvpn { afi, route }
+                    Nlri::Mvpn {
+                        afi,
+                        route: Box::new(route),
+                    }
                 }
                 "mup" => {
                     let route = nlri::mup(&mut w, afi)?;
                     nlri::attributes_rest(&mut w, k, &mut rd)?;
-                    Nlri::Mup { afi, route }
+                    Nlri::Mup {
+                        afi,
+                        route: Box::new(route),
+                    }
                 }
                 _ => {
                     let (afi, policy) = nlri::sr_policy(&mut w, Some(afi), &mut rd)?;
@@ -1166,8 +1172,8 @@ fn announce_block(
             };
             routes.push(Route {
                 nlri,
-                attributes: rd.attributes,
-                control: rd.control,
+                attributes: Arc::new(rd.attributes),
+                control: Arc::new(rd.control),
                 location,
             });
         }
@@ -1200,8 +1206,8 @@ fn flow_block(
         }
         routes.push(Route {
             nlri: Nlri::Flow(Box::new(flow)),
-            attributes: rd.attributes,
-            control: rd.control,
+            attributes: Arc::new(rd.attributes),
+            control: Arc::new(rd.control),
             location,
         });
     }
@@ -1357,8 +1363,8 @@ fn vpls_finish(
             offset: offset as u16,
             size: size as u16,
         }),
-        attributes: rd.attributes,
-        control: rd.control,
+        attributes: Arc::new(rd.attributes),
+        control: Arc::new(rd.control),
         location,
     })
 }

@@ -79,6 +79,8 @@ struct State {
     /// Routes read inside the neighbor (or template neighbor) block that starts at
     /// (line, col), waiting for that block to close.
     routes: Vec<((u32, u32), Vec<Route>)>,
+    /// Shares equal attribute sets among all the routes read.
+    interner: RouteInterner,
 }
 
 impl<'o> Loader<'o> {
@@ -200,11 +202,15 @@ impl lexer::TreeSink for Sink<'_> {
             }
         };
         let mut routes = std::mem::take(&mut self.state.routes[index].1);
+        let before = routes.len();
         let mut ctx = Ctx {
             file: self.file,
             warnings: &mut self.state.warnings,
         };
         let result = neighbor::route_statement(&mut ctx, &blocks, node, &mut routes);
+        for route in routes.iter_mut().skip(before) {
+            self.state.interner.intern(route);
+        }
         self.state.routes[index].1 = routes;
         result
     }
@@ -661,6 +667,9 @@ mod tests {
             ]
         );
         assert_eq!(routes[1].attributes.med, Some(5));
+        // Equal attributes are shared.
+        assert!(Arc::ptr_eq(&routes[0].attributes, &routes[2].attributes));
+        assert!(Arc::ptr_eq(&routes[0].control, &routes[1].control));
         assert_eq!((routes[2].location.line, routes[2].location.col), (13, 20));
         // A route error is reported where it is, as soon as it is read.
         let bad =

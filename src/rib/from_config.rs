@@ -603,7 +603,7 @@ fn convert_flow(
             error,
             location: location.clone(),
         })?;
-    let mut attributes = route.attributes.clone();
+    let mut attributes = (*route.attributes).clone();
     let mut extended: Vec<ExtendedCommunity> = attributes
         .extended_communities
         .iter()
