@@ -111,6 +111,7 @@ fn run(speaker: Speaker, binary: &Path, routes: u32, name: &str, local: Ipv4Addr
     command
         .arg(&conf)
         .env("exabgp_tcp_bind", "")
+        .env("exabgp_daemon_user", "root")
         .env("exabgp_api_ack", "false")
         .env("exabgp_api_cli", "false");
     let mut daemon = match speaker {

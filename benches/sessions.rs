@@ -381,6 +381,7 @@ fn spawn_rexa(dir: &Path, name: &str, config: &Path) -> io::Result<Daemon> {
         .arg(env!("CARGO_BIN_EXE_rexa"))
         .arg(config)
         .env("exabgp_tcp_bind", "")
+        .env("exabgp_daemon_user", "root")
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
         .stdout(out)

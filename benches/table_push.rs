@@ -157,6 +157,7 @@ fn start_speaker(speaker: Speaker, binary: &Path, dir: &Path, config: &Path) -> 
             Command::new(binary)
                 .arg(config)
                 .env("exabgp_tcp_bind", "")
+                .env("exabgp_daemon_user", "root")
                 .env(
                     "exabgp_log_level",
                     std::env::var("REXA_PUSH_LOG").unwrap_or_else(|_| "INFO".to_owned()),

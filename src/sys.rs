@@ -1,5 +1,6 @@
 //! sys: the only `unsafe` code in rexa — thin, checked wrappers over libc calls that std,
-//! mio and socket2 do not offer (TCP MD5, minimum TTL, raise, waitpid, clock, fd limit).
+//! mio and socket2 do not offer (TCP MD5, minimum TTL, raise, waitpid, clock, fd limit,
+//! privilege drop, umask, daemonising).
 
 use std::io;
 use std::mem;
@@ -307,4 +308,198 @@ mod tests {
         let b = monotonic_usec();
         assert!(a > 0 && b >= a);
     }
+}
+
+/// The process's real and effective user and group ids, as `(uid, euid, gid, egid)`.
+pub fn ids() -> (u32, u32, u32, u32) {
+    // SAFETY: these calls have no preconditions and cannot fail.
+    unsafe {
+        (
+            libc::getuid(),
+            libc::geteuid(),
+            libc::getgid(),
+            libc::getegid(),
+        )
+    }
+}
+
+/// Why [`drop_privileges`] failed: the step and the kernel's error, or a check after it.
+#[derive(Debug)]
+pub enum DropError {
+    /// `setgroups`, `setgid` or `setuid` failed.
+    Call {
+        call: &'static str,
+        error: io::Error,
+    },
+    /// The ids after the switch are not the ones asked for.
+    IdsDiffer {
+        expected: (u32, u32),
+        found: (u32, u32, u32, u32),
+    },
+    /// `setuid(0)` succeeded after the switch: root could be regained.
+    RootRegained,
+}
+
+impl std::fmt::Display for DropError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DropError::Call { call, error } => write!(f, "{call}: {error}"),
+            DropError::IdsDiffer { expected, found } => write!(
+                f,
+                "after the switch uid/euid/gid/egid are {}/{}/{}/{}, expected uid {} gid {}",
+                found.0, found.1, found.2, found.3, expected.0, expected.1
+            ),
+            DropError::RootRegained => {
+                write!(f, "root privileges could be regained after the switch")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DropError {}
+
+/// Switches the whole process to `uid`/`gid` for good: supplementary groups cleared, then the
+/// group, then the user (the order that leaves no privilege to drop the next one), then checks
+/// the real and effective ids and that `setuid(0)` is refused.
+pub fn drop_privileges(uid: u32, gid: u32) -> Result<(), DropError> {
+    let call = |name: &'static str, rc: libc::c_int| {
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(DropError::Call {
+                call: name,
+                error: io::Error::last_os_error(),
+            })
+        }
+    };
+    // SAFETY: setgroups with a zero count reads no memory; setgid/setuid have no
+    // memory-safety preconditions. rexa has one thread, so the switch covers the process.
+    call("setgroups", unsafe { libc::setgroups(0, std::ptr::null()) })?;
+    call("setgid", unsafe { libc::setgid(gid) })?;
+    call("setuid", unsafe { libc::setuid(uid) })?;
+    let found = ids();
+    if found != (uid, uid, gid, gid) {
+        return Err(DropError::IdsDiffer {
+            expected: (uid, gid),
+            found,
+        });
+    }
+    // SAFETY: as above; this call must fail for an unprivileged uid.
+    if uid != 0 && unsafe { libc::setuid(0) } == 0 {
+        return Err(DropError::RootRegained);
+    }
+    Ok(())
+}
+
+/// Sets the file-creation mask; returns the previous one.
+pub fn set_umask(mask: u32) -> u32 {
+    // SAFETY: umask has no preconditions and cannot fail.
+    unsafe { libc::umask((mask & 0o777) as libc::mode_t) as u32 }
+}
+
+/// Whether process `pid` exists (signal 0; a process we may not signal counts as alive).
+pub fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: kill with signal 0 only checks for existence and permission.
+    if unsafe { libc::kill(pid, 0) } == 0 {
+        return true;
+    }
+    io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// The parent's process id.
+pub fn parent_pid() -> u32 {
+    // SAFETY: getppid has no preconditions and cannot fail.
+    unsafe { libc::getppid() as u32 }
+}
+
+/// Whether descriptor `fd` is a socket (stdin under inetd or systemd socket activation).
+pub fn is_socket(fd: RawFd) -> bool {
+    // SAFETY: fstat writes into a zeroed, correctly sized stat buffer.
+    let mut stat: libc::stat = unsafe { mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut stat) } != 0 {
+        return false;
+    }
+    stat.st_mode & libc::S_IFMT == libc::S_IFSOCK
+}
+
+/// Detaches into the background: fork (the parent exits 0), `setsid`, fork again (so the
+/// daemon can never regain a terminal), `chdir("/")`, and stdin/stdout/stderr on /dev/null.
+/// Only the grandchild returns. Call it while the process has one thread.
+pub fn daemonize() -> io::Result<()> {
+    fn fork_and_leave() -> io::Result<()> {
+        // SAFETY: the process is single-threaded; the parent leaves with _exit, running no
+        // destructors or atexit handlers that the child still owns.
+        match unsafe { libc::fork() } {
+            -1 => Err(io::Error::last_os_error()),
+            0 => Ok(()),
+            _ => unsafe { libc::_exit(0) },
+        }
+    }
+    fork_and_leave()?;
+    // SAFETY: setsid has no preconditions; it fails only for a group leader, which the
+    // child of a fork is not.
+    if unsafe { libc::setsid() } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    fork_and_leave()?;
+    std::env::set_current_dir("/")?;
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    for fd in 0..3 {
+        // SAFETY: dup2 onto the standard descriptors of a file we hold open.
+        if unsafe { libc::dup2(null.as_raw_fd(), fd) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Sets or clears `FD_CLOEXEC` on `fd`: cleared only around the spawn of a child that must
+/// inherit the descriptor (the CLI bridge), then set again.
+/// A descriptor that is not open gives `EBADF`, nothing worse.
+pub fn set_cloexec(fd: RawFd, on: bool) -> io::Result<()> {
+    // SAFETY: fcntl F_GETFD/F_SETFD on a descriptor we own reads and writes only its flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFD) };
+    if flags == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    let flags = if on {
+        flags | libc::FD_CLOEXEC
+    } else {
+        flags & !libc::FD_CLOEXEC
+    };
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, flags) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Takes ownership of descriptor `fd`, inherited from the parent process, after checking
+/// that it is open (and marking it close-on-exec, as every descriptor of ours is).
+pub fn adopt_inherited_fd(fd: RawFd) -> io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    if fd < 3 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "descriptors 0-2 are stdio, not inherited pipes",
+        ));
+    }
+    // SAFETY: F_GETFD only queries the descriptor table; -1 means it is not open.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the descriptor is open, was handed to this process to own, and nothing else in
+    // it refers to it (the variable naming it is read once, at start).
+    let owned = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+    set_cloexec(owned.as_raw_fd(), true)?;
+    Ok(owned)
 }

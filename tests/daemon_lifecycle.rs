@@ -30,7 +30,12 @@ const LIMIT: Duration = Duration::from_secs(15);
 
 fn rexa() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rexa"));
-    command.env("exabgp_tcp_bind", "").env("RUST_LOG", "info");
+    // Running as root, rexa would drop to `nobody` (exabgp.daemon.user), which may not reach
+    // the test directories; tests/daemon_privileges.rs covers the drop.
+    command
+        .env("exabgp_tcp_bind", "")
+        .env("RUST_LOG", "info")
+        .env("exabgp_daemon_user", "root");
     command
 }
 

@@ -98,7 +98,9 @@ fn a_stalled_peer_neither_blocks_others_nor_grows_memory() {
         &dir,
         Command::new(env!("CARGO_BIN_EXE_rexa"))
             .arg(&path)
-            .env("exabgp_tcp_bind", ""),
+            .env("exabgp_tcp_bind", "")
+            // Stay root as the test is (tests/daemon_privileges.rs covers the drop).
+            .env("exabgp_daemon_user", "root"),
     );
 
     // The normal peer reads all the time, on its own thread.

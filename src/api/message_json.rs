@@ -951,7 +951,7 @@ fn write_withdraw(
 /// One NLRI object: `{ "nlri": "10.0.0.0/24", "path-information": "0.0.0.1", "label":
 /// [ [100] ], "rd": "65000:1" }` (keys present as the route has them).
 pub fn write_nlri(w: &mut JsonWriter<'_>, route: &Nlri) {
-    if let Some(flow) = route.flow() {
+    if let Some(flow) = route.as_flow() {
         write_flow_nlri(w, &flow.to_flow_nlri(), None);
         return;
     }

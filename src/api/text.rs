@@ -764,7 +764,7 @@ fn write_route(out: &mut Vec<u8>, route: Route<'_>, next_hop: NextHopText<'_>) {
             return;
         }
     };
-    if let Some(flow) = route.flow() {
+    if let Some(flow) = route.as_flow() {
         let mut text = String::new();
         let _ = flow.write_string(&mut text, next_hop_address(next_hop));
         out.extend_from_slice(text.as_bytes());

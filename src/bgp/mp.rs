@@ -371,7 +371,7 @@ mod tests {
             mp.next_hop.address(),
             Some(IpAddr::V6("cafe::1".parse::<Ipv6Addr>().unwrap()))
         );
-        let route = mp.nlri.routes()[0];
+        let route = &mp.nlri.routes()[0];
         assert_eq!(route.rd().unwrap().to_string(), "4:100");
         assert_eq!(route.get_prefix().to_string(), "10.1.0.0/24");
         assert_eq!(route.labels().unwrap().entries()[0].label(), 3);
@@ -521,8 +521,8 @@ mod tests {
                 let labels = Labels::from_values(&[16 + i as u32]).unwrap();
                 match safi {
                     Safi::UNICAST => Nlri::Prefix { path_id, prefix },
-                    Safi::NLRI_MPLS => Nlri::Labeled { path_id, labels, prefix },
-                    _ => Nlri::Vpn { path_id, labels, rd: RouteDistinguisher::as2(1, i as u32), prefix },
+                    Safi::NLRI_MPLS => Nlri::labeled(path_id, labels, prefix),
+                    _ => Nlri::vpn(path_id, labels, RouteDistinguisher::as2(1, i as u32), prefix),
                 }
             }).collect();
             let mp = MpReach::new(family, next_hop, routes);

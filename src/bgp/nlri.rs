@@ -499,9 +499,12 @@ impl NlriKind {
     }
 }
 
-/// One decoded route (Copy, no heap): what the family's NLRI carries plus the ADD-PATH
-/// path identifier when the session uses one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One decoded route: what the family's NLRI carries plus the ADD-PATH path identifier
+/// when the session uses one. At most 40 bytes (asserted below): prefixes, VPLS and SR
+/// Policy routes are inline; label stacks, VPN labels + RD, MUP and FlowSpec bodies sit
+/// behind a box, so build those through [`Nlri::labeled`], [`Nlri::vpn`], [`Nlri::mup`]
+/// and [`Nlri::flow`], and read them through the accessors.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Nlri {
     /// Unicast or multicast.
     Prefix {
@@ -511,14 +514,13 @@ pub enum Nlri {
     /// Labeled unicast (RFC 8277).
     Labeled {
         path_id: Option<u32>,
-        labels: Labels,
+        labels: Box<Labels>,
         prefix: Prefix,
     },
     /// VPN unicast (RFC 4364 / 4659).
     Vpn {
         path_id: Option<u32>,
-        labels: Labels,
-        rd: RouteDistinguisher,
+        labels: Box<VpnLabels>,
         prefix: Prefix,
     },
     /// VPLS (RFC 4761); it has no prefix (see [`Nlri::get_prefix`]).
@@ -533,16 +535,26 @@ pub enum Nlri {
     /// MUP (draft-mpmz-bess-mup-safi); it has no prefix either.
     Mup {
         path_id: Option<u32>,
-        route: MupNlri,
+        route: Box<MupNlri>,
     },
     /// SR Policy (RFC 9830); no prefix either.
     SrPolicy {
         path_id: Option<u32>,
         route: SrPolicyNlri,
     },
-    /// A FlowSpec route (configured or from the API), stored inline.
-    Flow(FlowInline),
+    /// A FlowSpec route (configured, from the API or received).
+    Flow(Box<FlowInline>),
 }
+
+/// The label stack and route distinguisher of a VPN route (boxed in [`Nlri::Vpn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VpnLabels {
+    pub labels: Labels,
+    pub rd: RouteDistinguisher,
+}
+
+// Tables hold millions of routes: keep the route value small (issue 9).
+const _: () = assert!(std::mem::size_of::<Nlri>() <= 40);
 
 /// What [`Nlri::get_prefix`] returns for routes without a prefix (VPLS, MUP, SR Policy,
 /// FlowSpec): `0.0.0.0/0`.
@@ -559,6 +571,42 @@ impl Nlri {
             path_id: None,
             prefix,
         }
+    }
+
+    /// A labeled unicast route.
+    pub fn labeled(path_id: Option<u32>, labels: Labels, prefix: Prefix) -> Nlri {
+        Nlri::Labeled {
+            path_id,
+            labels: Box::new(labels),
+            prefix,
+        }
+    }
+
+    /// A VPN route.
+    pub fn vpn(
+        path_id: Option<u32>,
+        labels: Labels,
+        rd: RouteDistinguisher,
+        prefix: Prefix,
+    ) -> Nlri {
+        Nlri::Vpn {
+            path_id,
+            labels: Box::new(VpnLabels { labels, rd }),
+            prefix,
+        }
+    }
+
+    /// A MUP route.
+    pub fn mup(path_id: Option<u32>, route: MupNlri) -> Nlri {
+        Nlri::Mup {
+            path_id,
+            route: Box::new(route),
+        }
+    }
+
+    /// A FlowSpec route.
+    pub fn flow(route: FlowInline) -> Nlri {
+        Nlri::Flow(Box::new(route))
     }
 
     pub fn path_id(&self) -> Option<u32> {
@@ -600,7 +648,7 @@ impl Nlri {
     }
 
     /// The FlowSpec route, for `Nlri::Flow`.
-    pub fn flow(&self) -> Option<&FlowInline> {
+    pub fn as_flow(&self) -> Option<&FlowInline> {
         match self {
             Nlri::Flow(flow) => Some(flow),
             _ => None,
@@ -614,13 +662,14 @@ impl Nlri {
             | Nlri::Mup { .. }
             | Nlri::SrPolicy { .. }
             | Nlri::Flow(_) => None,
-            Nlri::Labeled { labels, .. } | Nlri::Vpn { labels, .. } => Some(labels),
+            Nlri::Labeled { labels, .. } => Some(labels),
+            Nlri::Vpn { labels, .. } => Some(&labels.labels),
         }
     }
 
     pub fn rd(&self) -> Option<RouteDistinguisher> {
         match self {
-            Nlri::Vpn { rd, .. } => Some(*rd),
+            Nlri::Vpn { labels, .. } => Some(labels.rd),
             Nlri::Flow(flow) => flow.rd(),
             _ => None,
         }
@@ -650,7 +699,7 @@ impl Nlri {
         match self {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() * 8 + prefix,
-            Nlri::Vpn { labels, .. } => labels.wire_len() * 8 + 64 + prefix,
+            Nlri::Vpn { labels, .. } => labels.labels.wire_len() * 8 + 64 + prefix,
             Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } | Nlri::Flow(_) => 0,
         }
     }
@@ -680,7 +729,7 @@ impl Nlri {
         head + match self {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() + prefix,
-            Nlri::Vpn { labels, .. } => labels.wire_len() + 8 + prefix,
+            Nlri::Vpn { labels, .. } => labels.labels.wire_len() + 8 + prefix,
             Nlri::Flow(flow) => flow.encoded_len() - 1,
             Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => 0,
         }
@@ -719,9 +768,9 @@ impl Nlri {
             | Nlri::SrPolicy { .. }
             | Nlri::Flow(_) => {}
             Nlri::Labeled { labels, .. } => labels.encode(out),
-            Nlri::Vpn { labels, rd, .. } => {
-                labels.encode(out);
-                out.extend_from_slice(&rd.0);
+            Nlri::Vpn { labels, .. } => {
+                labels.labels.encode(out);
+                out.extend_from_slice(&labels.rd.0);
             }
         }
         out.extend_from_slice(self.get_prefix().wire_bytes());
@@ -745,7 +794,7 @@ impl Nlri {
                 family,
                 error: FlowError::TooLong,
             })?;
-            return Ok((Nlri::Flow(inline), used));
+            return Ok((Nlri::flow(inline), used));
         }
         let truncated = NlriError::Truncated { family };
         let (path_id, mut at) = if addpath {
@@ -769,7 +818,7 @@ impl Nlri {
         if let NlriKind::Mup { .. } = kind {
             let rest = bytes.get(at..).ok_or(truncated)?;
             let (route, used) = MupNlri::decode(rest, family)?;
-            return Ok((Nlri::Mup { path_id, route }, at + used));
+            return Ok((Nlri::mup(path_id, route), at + used));
         }
         if let NlriKind::SrPolicy { .. } = kind {
             let rest = bytes.get(at..).ok_or(truncated)?;
@@ -787,14 +836,7 @@ impl Nlri {
                 let (labels, after) = read_labels(bytes, at, bits, family, withdraw)?;
                 let rest = bits - (labels.wire_len() * 8) as u8;
                 let (prefix, used) = read_prefix(bytes, after, rest, ipv6, family)?;
-                Ok((
-                    Nlri::Labeled {
-                        path_id,
-                        labels,
-                        prefix,
-                    },
-                    used,
-                ))
+                Ok((Nlri::labeled(path_id, labels, prefix), used))
             }
             NlriKind::Flow { .. }
             | NlriKind::Vpls
@@ -812,12 +854,7 @@ impl Nlri {
                 // rest <= 255 because it is derived from a u8 by subtraction.
                 let (prefix, used) = read_prefix(bytes, after + 8, rest as u8, ipv6, family)?;
                 Ok((
-                    Nlri::Vpn {
-                        path_id,
-                        labels,
-                        rd: RouteDistinguisher(rd),
-                        prefix,
-                    },
+                    Nlri::vpn(path_id, labels, RouteDistinguisher(rd), prefix),
                     used,
                 ))
             }
@@ -1479,17 +1516,8 @@ mod tests {
             .prop_flat_map(|(path_id, ipv6, kind, labels, rd)| {
                 arb_prefix(ipv6).prop_map(move |prefix| match kind {
                     0 => Nlri::Prefix { path_id, prefix },
-                    1 => Nlri::Labeled {
-                        path_id,
-                        labels,
-                        prefix,
-                    },
-                    2 => Nlri::Vpn {
-                        path_id,
-                        labels,
-                        rd: RouteDistinguisher(rd),
-                        prefix,
-                    },
+                    1 => Nlri::labeled(path_id, labels, prefix),
+                    2 => Nlri::vpn(path_id, labels, RouteDistinguisher(rd), prefix),
                     _ => Nlri::Vpls {
                         path_id,
                         route: crate::bgp::vpls::VplsNlri::new(
@@ -1531,7 +1559,7 @@ mod tests {
             prop_assert_eq!(out.len(), nlri.encoded_len(addpath));
             let family = family_of(&nlri);
             let decoded = collect(&out, family, addpath, false).unwrap();
-            let expected = if addpath { nlri.with_path_id(Some(nlri.path_id().unwrap_or(0))) } else { nlri.with_path_id(None) };
+            let expected = if addpath { let id = nlri.path_id().unwrap_or(0); nlri.with_path_id(Some(id)) } else { nlri.with_path_id(None) };
             prop_assert_eq!(decoded, vec![expected]);
         }
 

@@ -21,6 +21,10 @@ use mio::{Events, Interest, Poll, Token};
 
 /// Set by the daemon for its CLI bridge: the directory holding the FIFOs.
 pub const CLI_PIPE_VAR: &str = "exabgp_cli_pipe";
+/// rexa's own addition for its bridge: `IN,OUT`, the descriptors of the two FIFOs, opened by
+/// the daemon before it dropped its privileges and inherited by the bridge (which may then
+/// run as a user that could not open them).
+pub const CLI_FDS_VAR: &str = "rexa_cli_pipe_fds";
 /// rexa's own override of the directory search: this directory is tried first (ExaBGP has no
 /// such setting; its installation-root variants of the search list are not supported).
 pub const CLI_DIR_VAR: &str = "REXA_CLI_DIR";
@@ -161,9 +165,85 @@ impl std::fmt::Display for BridgeError {
 
 impl std::error::Error for BridgeError {}
 
+/// The two FIFOs opened the way the bridge uses them: read-write and non-blocking.
+#[derive(Debug)]
+pub struct OpenFifos {
+    pub fifos: Fifos,
+    /// `.in`: commands from clients.
+    pub commands: OwnedFd,
+    /// `.out`: answers to clients.
+    pub answers: OwnedFd,
+}
+
+impl OpenFifos {
+    pub fn open(fifos: Fifos) -> Result<OpenFifos, BridgeError> {
+        let open = |path: &Path| {
+            open_fifo(path, true, true)
+                .map(OwnedFd::from)
+                .map_err(|error| BridgeError::Open {
+                    path: path.to_path_buf(),
+                    error,
+                })
+        };
+        let commands = open(&fifos.input)?;
+        let answers = open(&fifos.output)?;
+        Ok(OpenFifos {
+            fifos,
+            commands,
+            answers,
+        })
+    }
+
+    /// The value of [`CLI_FDS_VAR`] for a child that inherits both descriptors.
+    pub fn fds_value(&self) -> String {
+        use std::os::fd::AsRawFd;
+        format!("{},{}", self.commands.as_raw_fd(), self.answers.as_raw_fd())
+    }
+}
+
+/// The FIFOs handed down by the daemon through [`CLI_FDS_VAR`], if it set it.
+fn inherited_fifos(fifos: &Fifos) -> Option<Result<OpenFifos, BridgeError>> {
+    let value = std::env::var(CLI_FDS_VAR).ok().filter(|v| !v.is_empty())?;
+    let adopt = |text: Option<&str>, path: &Path| {
+        let invalid = || {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{CLI_FDS_VAR}={value}"),
+            )
+        };
+        text.and_then(|t| t.trim().parse::<i32>().ok())
+            .ok_or_else(invalid)
+            .and_then(crate::sys::adopt_inherited_fd)
+            .map_err(|error| BridgeError::Open {
+                path: path.to_path_buf(),
+                error,
+            })
+    };
+    let mut parts = value.split(',');
+    Some(adopt(parts.next(), &fifos.input).and_then(|commands| {
+        adopt(parts.next(), &fifos.output).map(|answers| OpenFifos {
+            fifos: fifos.clone(),
+            commands,
+            answers,
+        })
+    }))
+}
+
 /// `exabgp_cli_pipe=<dir> rexa ...`: runs the bridge until the daemon closes our stdin.
 pub fn bridge_main(dir: &Path) -> ExitCode {
     let fifos = Fifos::in_dir(dir, &bridge_pipename());
+    if let Some(inherited) = inherited_fifos(&fifos) {
+        return match inherited
+            .and_then(|open| Bridge::new(open, false))
+            .and_then(|mut b| b.run())
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("rexa cli bridge: {error}");
+                ExitCode::from(1)
+            }
+        };
+    }
     if !fifos.exist() {
         eprintln!(
             "rexa cli bridge: {} and {} must both be named pipes",
@@ -172,7 +252,10 @@ pub fn bridge_main(dir: &Path) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    match Bridge::new(fifos).and_then(|mut bridge| bridge.run()) {
+    match OpenFifos::open(fifos)
+        .and_then(|open| Bridge::new(open, true))
+        .and_then(|mut bridge| bridge.run())
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("rexa cli bridge: {error}");
@@ -211,6 +294,8 @@ struct Bridge {
     to_client: Vec<u8>,
     /// The answer to our `enable-ack` has not been dropped yet.
     skip_first_answer: bool,
+    /// `.in` may be opened again by path (false when the daemon handed it down).
+    may_reopen: bool,
 }
 
 fn open_fifo(path: &Path, read: bool, write: bool) -> io::Result<File> {
@@ -222,7 +307,12 @@ fn open_fifo(path: &Path, read: bool, write: bool) -> io::Result<File> {
 }
 
 impl Bridge {
-    fn new(fifos: Fifos) -> Result<Bridge, BridgeError> {
+    fn new(open: OpenFifos, may_reopen: bool) -> Result<Bridge, BridgeError> {
+        let OpenFifos {
+            fifos,
+            commands,
+            answers,
+        } = open;
         let stdio = |what: &'static str| move |error| BridgeError::Stdio { what, error };
         let stdin_fd = io::stdin()
             .as_fd()
@@ -236,18 +326,8 @@ impl Bridge {
         stdin.set_nonblocking(true).map_err(stdio("stdin"))?;
         let stdout = Sender::from(stdout_fd);
         stdout.set_nonblocking(true).map_err(stdio("stdout"))?;
-        let commands = open_fifo(&fifos.input, true, true)
-            .map(|file| Receiver::from(OwnedFd::from(file)))
-            .map_err(|error| BridgeError::Open {
-                path: fifos.input.clone(),
-                error,
-            })?;
-        let answers = open_fifo(&fifos.output, true, true)
-            .map(|file| Sender::from(OwnedFd::from(file)))
-            .map_err(|error| BridgeError::Open {
-                path: fifos.output.clone(),
-                error,
-            })?;
+        let commands = Receiver::from(commands);
+        let answers = Sender::from(answers);
         let poll = Poll::new().map_err(BridgeError::Poll)?;
         let mut bridge = Bridge {
             fifos,
@@ -260,6 +340,7 @@ impl Bridge {
             partial_command: ENABLE_ACK.len(),
             to_client: Vec::new(),
             skip_first_answer: true,
+            may_reopen,
         };
         let registry = bridge.poll.registry();
         registry
@@ -311,6 +392,14 @@ impl Bridge {
     }
 
     fn reopen_commands(&mut self) -> Result<(), BridgeError> {
+        if !self.may_reopen {
+            // Held read-write, `.in` never loses its writer; an error here ends this bridge
+            // and the daemon starts a new one on the same descriptors.
+            return Err(BridgeError::Open {
+                path: self.fifos.input.clone(),
+                error: io::Error::new(io::ErrorKind::BrokenPipe, "inherited pipe failed"),
+            });
+        }
         let _ = self.poll.registry().deregister(&mut self.commands);
         let file = open_fifo(&self.fifos.input, true, true).map_err(|error| BridgeError::Open {
             path: self.fifos.input.clone(),

@@ -495,7 +495,7 @@ impl Daemon {
                     if show::kind_matches(query.kind, nlri) {
                         routes.push(ShownRoute {
                             family,
-                            nlri: *nlri,
+                            nlri: nlri.clone(),
                             next_hop: attributes.next_hop().map(|hop| hop.to_string()),
                             attributes: attribute_texts(attributes),
                             raw: raw_attributes(query, attributes),
@@ -664,7 +664,7 @@ fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &ConfigRo
                 if !rib.add_watchdog_route(
                     name,
                     route.family,
-                    route.nlri,
+                    route.nlri.clone(),
                     &route.attributes,
                     !route.withdrawn,
                 ) {
@@ -673,8 +673,8 @@ fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &ConfigRo
             } else if route.withdrawn {
                 return;
             }
-            rib.announce(route.family, route.nlri, &route.attributes);
+            rib.announce(route.family, route.nlri.clone(), &route.attributes);
         }
-        Action::Withdraw => rib.withdraw(route.family, route.nlri, &route.attributes),
+        Action::Withdraw => rib.withdraw(route.family, route.nlri.clone(), &route.attributes),
     }
 }

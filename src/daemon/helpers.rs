@@ -2,6 +2,7 @@
 //! within their budget and stopped; the neighbors' events written to the processes that asked.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
 
 use crate::api::json::{self, Direction, Envelope, EventHead, NeighborIdentity, RawMessage};
@@ -37,6 +38,9 @@ pub(super) struct Helper {
     /// The daemon's own CLI bridge (api.md §9.1): it may drive every neighbor, hears no
     /// event and is not part of the configuration (a reload keeps it).
     pub internal: bool,
+    /// Descriptors the process inherits (the CLI bridge's FIFOs, opened before the
+    /// privilege drop); every other descriptor of the daemon is closed on exec.
+    inherit: Vec<RawFd>,
 }
 
 /// What the API keeps about one running neighbor.
@@ -231,10 +235,11 @@ impl Helpers {
         reactor: &mut Reactor<NeighborSession>,
         name: String,
         program: String,
-        dir: &Path,
+        fifos: &crate::cli::pipe::OpenFifos,
         pipename: &str,
         config_dir: &Path,
     ) -> Result<(), String> {
+        let dir = &fifos.fifos.dir;
         let mut dir_text = dir.to_string_lossy().into_owned();
         // ExaBGP's bridge is given the directory with its trailing slash.
         if !dir_text.ends_with('/') {
@@ -251,8 +256,10 @@ impl Helpers {
             env: vec![
                 (crate::cli::pipe::CLI_PIPE_VAR.to_owned(), dir_text),
                 ("exabgp_api_pipename".to_owned(), pipename.to_owned()),
+                (crate::cli::pipe::CLI_FDS_VAR.to_owned(), fifos.fds_value()),
             ],
             internal: true,
+            inherit: vec![fifos.commands.as_raw_fd(), fifos.answers.as_raw_fd()],
         });
         let index = self.list.len() - 1;
         let started = self.spawn(reactor, index, config_dir);
@@ -308,9 +315,19 @@ impl Helpers {
             argv,
             env: helper.env.clone(),
         };
-        let id = reactor
-            .spawn_process(&spec)
-            .map_err(|error| format!("process {}: {error}", helper.name))?;
+        // The inherited descriptors lose close-on-exec for this one spawn only (one thread:
+        // no other spawn can see them meanwhile).
+        let inherit = |on: bool| {
+            for fd in &helper.inherit {
+                if let Err(error) = crate::sys::set_cloexec(*fd, on) {
+                    log::warn!("process {}: descriptor {fd}: {error}", helper.name);
+                }
+            }
+        };
+        inherit(false);
+        let spawned = reactor.spawn_process(&spec);
+        inherit(true);
+        let id = spawned.map_err(|error| format!("process {}: {error}", helper.name))?;
         // Every spawn counts against the budget (ExaBGP counts them all).
         helper.budget.record_spawn(unix_seconds());
         helper.process = Some(id);
@@ -522,6 +539,7 @@ fn helper(process: &Process, ack: bool) -> Helper {
         ack,
         env: Vec::new(),
         internal: false,
+        inherit: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod commands;
 mod helpers;
+pub mod privileges;
 pub mod session;
 pub mod settings;
 mod show;
@@ -128,6 +129,18 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         env.bgp.passive = true;
     }
     init_logging(&env, options.debug);
+    crate::sys::set_umask(env.daemon.umask);
+    if env.daemon.daemonize {
+        match privileges::may_daemonize(&env.log.destination) {
+            Ok(()) => {
+                if let Err(error) = crate::sys::daemonize() {
+                    eprintln!("rexa: cannot fork into the background: {error}");
+                    return ExitCode::from(1);
+                }
+            }
+            Err(why) => log::warn!("exabgp.daemon.daemonize: staying in the foreground: {why}"),
+        }
+    }
     // A thousand sessions need more descriptors than the usual soft limit of 1024.
     match crate::sys::raise_fd_limit() {
         Ok((before, after)) if after > before => {
@@ -168,18 +181,47 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         stopping: false,
         failed: false,
         ribs_in: HashMap::new(),
+        cli_fifos: None,
     };
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
         return ExitCode::from(1);
     }
-    // Helpers first (api.md §2.1): their first commands may come before any session is up.
+    // What needs root is open (listeners; the PID file next); then the privilege drop, with
+    // the helpers started after it (`daemon.drop`, the default) or before it, as in ExaBGP.
+    let _pid_file = match daemon.env.daemon.pid.as_str() {
+        "" => None,
+        path => match privileges::PidFile::create(std::path::Path::new(path), std::process::id()) {
+            Ok(file) => Some(file),
+            Err(error) => {
+                eprintln!("rexa: {error}");
+                return ExitCode::from(1);
+            }
+        },
+    };
+    daemon.open_cli();
+    let drop_first = daemon.env.daemon.drop;
+    if drop_first {
+        if let Err(error) = daemon.drop_privileges() {
+            eprintln!("rexa: {error}");
+            return ExitCode::from(1);
+        }
+    }
+    // Helpers before sessions (api.md §2.1): their first commands may come before any
+    // session is up.
     if let Err(error) = daemon.helpers.start_all(&mut reactor, &daemon.config_dir) {
         eprintln!("rexa: {error}");
         reactor.stop_all_processes();
         return ExitCode::from(1);
     }
     daemon.start_cli(&mut reactor);
+    if !drop_first {
+        if let Err(error) = daemon.drop_privileges() {
+            eprintln!("rexa: {error}");
+            reactor.stop_all_processes();
+            return ExitCode::from(1);
+        }
+    }
     daemon.start(&mut reactor, &mut config);
     log::info!("rexa {} running {}", env!("CARGO_PKG_VERSION"), config.file);
     // The routes now live in the adj-rib-outs: the parsed configuration (hundreds of bytes
@@ -316,6 +358,9 @@ pub struct Daemon {
     failed: bool,
     /// What each peer announced, for neighbors configured with `adj-rib-in`.
     ribs_in: HashMap<SessionId, crate::rib::AdjRibIn>,
+    /// The CLI's FIFOs, opened at start (before the privilege drop) and kept open for
+    /// every bridge the daemon starts on them.
+    cli_fifos: Option<crate::cli::pipe::OpenFifos>,
 }
 
 impl Daemon {
@@ -365,6 +410,19 @@ impl Daemon {
     }
 
     /// Starts a session for every neighbor of `config` not already running.
+    /// Switches to `exabgp.daemon.user` when running as root (see [`privileges::drop_to`]).
+    fn drop_privileges(&self) -> Result<(), privileges::PrivilegeError> {
+        let user = &self.env.daemon.user;
+        if let Some(account) = privileges::drop_to(user)? {
+            log::info!(
+                "running as {user} (uid {}, gid {})",
+                account.uid,
+                account.gid
+            );
+        }
+        Ok(())
+    }
+
     fn start(&mut self, reactor: &mut Reactor<NeighborSession>, config: &mut Config) {
         let now = Instant::now();
         for neighbor in &mut config.neighbors {
@@ -413,7 +471,9 @@ impl Daemon {
     /// The CLI (api.md §9.1): unless `exabgp.api.cli` is false, the FIFO pair is looked
     /// for (never created) and, when found, the bridge helper started; otherwise the
     /// commands that make the FIFOs are logged and the daemon runs without a CLI.
-    fn start_cli(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    /// Finds and opens the CLI's FIFOs (before the privilege drop: they are often root's);
+    /// [`Daemon::start_cli`] then hands them to the bridge.
+    fn open_cli(&mut self) {
         if !self.env.api.cli {
             log::debug!("cli: disabled (exabgp.api.cli=false)");
             return;
@@ -442,6 +502,17 @@ impl Daemon {
             );
             return;
         }
+        match crate::cli::pipe::OpenFifos::open(fifos) {
+            Ok(open) => self.cli_fifos = Some(open),
+            Err(error) => log::error!("cli: {error}; running without a cli"),
+        }
+    }
+
+    /// Starts the CLI's pipe bridge on the FIFOs [`Daemon::open_cli`] opened.
+    fn start_cli(&mut self, reactor: &mut Reactor<NeighborSession>) {
+        let Some(open) = self.cli_fifos.as_ref() else {
+            return;
+        };
         let program = match std::env::current_exe() {
             Ok(path) => path.to_string_lossy().into_owned(),
             Err(error) => {
@@ -452,18 +523,17 @@ impl Daemon {
             }
         };
         let name = format!("api-internal-cli-pipe-{:x}", cli_bridge_tag());
-        let config_dir = self.config_dir.clone();
-        match self.helpers.add_cli_bridge(
-            reactor,
-            name,
-            program,
-            &fifos.dir,
-            &pipename,
-            &config_dir,
-        ) {
+        let pipename = self.env.api.pipename.clone();
+        match self
+            .helpers
+            .add_cli_bridge(reactor, name, program, open, &pipename, &self.config_dir)
+        {
             Ok(()) => {
-                log::info!("cli: commands are read from {}", fifos.input.display());
-                log::info!("cli: answers are written to {}", fifos.output.display());
+                log::info!("cli: commands are read from {}", open.fifos.input.display());
+                log::info!(
+                    "cli: answers are written to {}",
+                    open.fifos.output.display()
+                );
             }
             Err(error) => log::error!("cli: {error}; running without a cli"),
         }
@@ -916,6 +986,7 @@ mod tests {
             stopping: false,
             failed: false,
             ribs_in: HashMap::new(),
+            cli_fifos: None,
         };
         daemon.signal(&mut reactor, Signal::Shutdown(libc::SIGTERM));
         daemon.signal(&mut reactor, Signal::Reload);

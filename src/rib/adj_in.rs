@@ -30,13 +30,13 @@ impl AdjRibIn {
 
     /// Removes a withdrawn route (nothing if unknown).
     pub fn withdraw(&mut self, family: Family, nlri: &Nlri) {
-        if let Some(previous) = self.routes.remove(&(family, *nlri)) {
+        if let Some(previous) = self.routes.remove(&(family, nlri.clone())) {
             self.attributes.release(previous);
         }
     }
 
     pub fn get(&self, family: Family, nlri: &Nlri) -> Option<&PathAttributes> {
-        let id = *self.routes.get(&(family, *nlri))?;
+        let id = *self.routes.get(&(family, nlri.clone()))?;
         self.attributes.get(id)
     }
 
@@ -68,7 +68,7 @@ impl AdjRibIn {
                 self.withdraw(mp.family, nlri);
             }
             for flow in mp.nlri.flow_routes().iter().filter_map(|f| f.inline()) {
-                self.withdraw(mp.family, &Nlri::Flow(flow));
+                self.withdraw(mp.family, &Nlri::flow(flow));
             }
         }
         let has_routes =
@@ -78,7 +78,7 @@ impl AdjRibIn {
         }
         let shared = PathAttributes::new(None, update.attributes.clone());
         for nlri in &update.announced {
-            self.announce(Family::IPV4_UNICAST, *nlri, &shared);
+            self.announce(Family::IPV4_UNICAST, nlri.clone(), &shared);
         }
         for mp in update.mp_reach() {
             if mp.nlri.routes().is_empty() && mp.nlri.flow_routes().is_empty() {
@@ -86,11 +86,11 @@ impl AdjRibIn {
             }
             let attributes = PathAttributes::new(mp.next_hop.address(), update.attributes.clone());
             for nlri in mp.nlri.routes() {
-                self.announce(mp.family, *nlri, &attributes);
+                self.announce(mp.family, nlri.clone(), &attributes);
             }
             // FlowSpec routes longer than the inline form (rare) are not stored.
             for flow in mp.nlri.flow_routes().iter().filter_map(|f| f.inline()) {
-                self.announce(mp.family, Nlri::Flow(flow), &attributes);
+                self.announce(mp.family, Nlri::flow(flow), &attributes);
             }
         }
     }
@@ -158,7 +158,7 @@ mod tests {
             announced: Vec::new(),
         });
         assert_eq!(rib.len(), 1);
-        let key = Nlri::Flow(flow.inline().expect("short"));
+        let key = Nlri::flow(flow.inline().expect("short"));
         assert!(rib.get(Family::IPV4_FLOW, &key).is_some());
         let mut unreach = MpUnreach::new(Family::IPV4_FLOW, Vec::new());
         unreach.nlri = MpNlri::Flow(vec![flow]);

@@ -205,8 +205,13 @@ pub fn load_configured(neighbor: &Neighbor, rib: &mut AdjRibOut) -> LoadReport {
     report.errors = for_each_route(neighbor, None, |route| {
         let mut announce = !route.withdrawn;
         if let Some(name) = &route.watchdog {
-            announce =
-                rib.add_watchdog_route(name, route.family, route.nlri, &route.attributes, announce);
+            announce = rib.add_watchdog_route(
+                name,
+                route.family,
+                route.nlri.clone(),
+                &route.attributes,
+                announce,
+            );
         }
         if !announce {
             return;
@@ -257,10 +262,9 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
                 endpoint: policy.endpoint,
             },
         }),
-        config::Nlri::Mup { afi, route } => Some(Nlri::Mup {
-            path_id: None,
-            route: mup_nlri(*afi == Afi::IPV6, route)?,
-        }),
+        config::Nlri::Mup { afi, route } => {
+            Some(Nlri::mup(None, mup_nlri(*afi == Afi::IPV6, route)?))
+        }
         _ => None,
     }
 }
@@ -498,17 +502,13 @@ fn convert(
     let rd = rd.map(|rd| RouteDistinguisher(rd.bytes));
     let build = |prefix: Prefix| -> Nlri {
         match (labels, family.safi) {
-            (Some(labels), Safi::MPLS_VPN) => Nlri::Vpn {
-                path_id: *path_id,
+            (Some(labels), Safi::MPLS_VPN) => Nlri::vpn(
+                *path_id,
                 labels,
-                rd: rd.unwrap_or(RouteDistinguisher::ZERO),
+                rd.unwrap_or(RouteDistinguisher::ZERO),
                 prefix,
-            },
-            (Some(labels), _) => Nlri::Labeled {
-                path_id: *path_id,
-                labels,
-                prefix,
-            },
+            ),
+            (Some(labels), _) => Nlri::labeled(*path_id, labels, prefix),
             (None, _) => Nlri::Prefix {
                 path_id: *path_id,
                 prefix,
@@ -658,7 +658,7 @@ fn convert_flow(
     };
     out.push(ConfigRoute {
         family,
-        nlri: Nlri::Flow(inline),
+        nlri: Nlri::flow(inline),
         attributes: PathAttributes::new(None, list)
             .with_next_hop(next_hop)
             .with_mp_next_hop_only(),

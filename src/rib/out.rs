@@ -453,7 +453,11 @@ impl AdjRibOut {
         });
         let arena = self.arena.iter().filter_map(|slot| {
             let entry = slot.entry?;
-            Some((slot.family, slot.nlri, self.announced_attributes(entry)?))
+            Some((
+                slot.family,
+                slot.nlri.clone(),
+                self.announced_attributes(entry)?,
+            ))
         });
         compact.chain(arena)
     }
@@ -470,7 +474,7 @@ impl AdjRibOut {
         match compact_key(family, nlri) {
             Some(key) => self.compact.get(&key).copied(),
             None => {
-                let index = *self.arena_index.get(&(family, *nlri))?;
+                let index = *self.arena_index.get(&(family, nlri.clone()))?;
                 self.arena.get(index as usize)?.entry
             }
         }
@@ -482,7 +486,7 @@ impl AdjRibOut {
         let up = self.session.is_some();
         let (key, slot) = match compact_key(family, &nlri) {
             Some(key) => (key, self.compact.get_mut(&key)),
-            None => match self.arena_index.get(&(family, nlri)).copied() {
+            None => match self.arena_index.get(&(family, nlri.clone())).copied() {
                 Some(index) => (
                     TAG_ARENA | u64::from(index),
                     self.arena
@@ -545,7 +549,7 @@ impl AdjRibOut {
     fn arena_insert(&mut self, family: Family, nlri: Nlri, entry: Entry) -> u64 {
         let slot = ArenaSlot {
             family,
-            nlri,
+            nlri: nlri.clone(),
             entry: Some(entry),
         };
         let index = match self.arena_free.pop() {
@@ -573,7 +577,7 @@ impl AdjRibOut {
         let index = (key & 0xFFFF_FFFF) as u32;
         if let Some(slot) = self.arena.get_mut(index as usize) {
             if slot.entry.take().is_some() {
-                self.arena_index.remove(&(slot.family, slot.nlri));
+                self.arena_index.remove(&(slot.family, slot.nlri.clone()));
                 self.arena_free.push(index);
             }
         }
@@ -586,7 +590,7 @@ impl AdjRibOut {
             Some((family, nlri, entry))
         } else {
             let slot = self.arena.get((key & 0xFFFF_FFFF) as usize)?;
-            Some((slot.family, slot.nlri, slot.entry?))
+            Some((slot.family, slot.nlri.clone(), slot.entry?))
         }
     }
 
@@ -671,7 +675,7 @@ impl AdjRibOut {
         for route in group.iter_mut().filter(|r| r.announced != announce) {
             route.announced = announce;
             self.attributes.retain(route.attr);
-            self.change(route.family, route.nlri, route.attr, announce, 0);
+            self.change(route.family, route.nlri.clone(), route.attr, announce, 0);
             count += 1;
         }
         self.watchdogs.insert(name.to_string(), group);
@@ -740,7 +744,7 @@ impl AdjRibOut {
             } else {
                 attributes.release(entry.attr);
                 slot.entry = None;
-                self.arena_index.remove(&(slot.family, slot.nlri));
+                self.arena_index.remove(&(slot.family, slot.nlri.clone()));
                 self.arena_free.push(index as u32);
             }
         }
@@ -994,7 +998,7 @@ impl AdjRibOut {
                         .get((x & 0xFFFF_FFFF) as usize)
                         .map(|s| (s.family, nlri_order(&s.nlri)))
                 };
-                items[start..end].sort_unstable_by_key(route);
+                items[start..end].sort_unstable_by(|a, b| route(a).cmp(&route(b)));
             }
             start = end;
         }
@@ -1043,7 +1047,7 @@ impl AdjRibOut {
                 };
                 let addpath = ctx.addpath_send(family);
                 let room = limit(ctx).saturating_sub(HEADER_LEN + 4 + attr_len);
-                let mut used = nlri.encoded_len(addpath);
+                let mut used = self.scratch.first().map_or(0, |n| n.encoded_len(addpath));
                 while let Some(&next) = job.items.get(job.cursor) {
                     let Some((f, n, a, action)) = self.resolve(next, job) else {
                         job.cursor += 1;
@@ -1191,14 +1195,14 @@ fn rank_bits(rank: u64) -> u64 {
 
 /// ExaBGP's NLRI order: path-id, then the wire form (length first, then the bytes); the
 /// whole value breaks ties between labeled and VPN routes.
-fn nlri_order(nlri: &Nlri) -> (Option<u32>, usize, u8, Prefix, Nlri) {
+fn nlri_order(nlri: &Nlri) -> (Option<u32>, usize, u8, Prefix, &Nlri) {
     let prefix = nlri.get_prefix();
     (
         nlri.path_id(),
         nlri.encoded_len(false),
         prefix.len(),
         prefix,
-        *nlri,
+        nlri,
     )
 }
 

@@ -469,21 +469,24 @@ fn changes_during_a_drain_go_to_the_next_one() {
 #[test]
 fn labeled_and_vpn_withdrawals_carry_their_attributes() {
     let family = Family::IPV4_MPLS_VPN;
-    let nlri = Nlri::Vpn {
-        path_id: None,
-        labels: Labels::from_values(&[100]).unwrap(),
-        rd: RouteDistinguisher::as2(65000, 1),
-        prefix: Prefix::v4(Ipv4Addr::new(10, 0, 0, 0), 24).unwrap(),
-    };
+    let nlri = Nlri::vpn(
+        None,
+        Labels::from_values(&[100]).unwrap(),
+        RouteDistinguisher::as2(65000, 1),
+        Prefix::v4(Ipv4Addr::new(10, 0, 0, 0), 24).unwrap(),
+    );
     let mut rib = AdjRibOut::new(RibOptions::default());
-    rib.announce(family, nlri, &attrs([1, 1, 1, 1], 1));
+    rib.announce(family, nlri.clone(), &attrs([1, 1, 1, 1], 1));
     rib.session_up(session(&[family]));
     let announced = drain_all(&mut rib);
     assert_eq!(announced.len(), 2);
     let ctx = session(&[family]).negotiated;
     let update = decode(&announced[0], &ctx);
-    assert_eq!(update.mp_reach().next().unwrap().nlri.routes(), [nlri]);
-    rib.withdraw(family, nlri, &attrs([1, 1, 1, 1], 1));
+    assert_eq!(
+        update.mp_reach().next().unwrap().nlri.routes(),
+        std::slice::from_ref(&nlri)
+    );
+    rib.withdraw(family, nlri.clone(), &attrs([1, 1, 1, 1], 1));
     let withdrawn = drain_all(&mut rib);
     assert_eq!(withdrawn.len(), 1);
     let update = decode(&withdrawn[0], &ctx);
@@ -497,7 +500,7 @@ fn routes_of_families_not_negotiated_are_not_sent() {
     let v6 = Nlri::prefix(Prefix::v6(Ipv6Addr::LOCALHOST, 128).unwrap());
     rib.announce(
         Family::IPV6_UNICAST,
-        v6,
+        v6.clone(),
         &PathAttributes::new(Some(IpAddr::V6(Ipv6Addr::LOCALHOST)), Vec::new()),
     );
     rib.session_up(up_v4());
@@ -596,7 +599,7 @@ fn split_expands_into_sub_prefixes() {
         "192.0.2.1",
     );
     let set = neighbor_routes(&n, None);
-    let routes: Vec<Nlri> = set.routes.iter().map(|r| r.nlri).collect();
+    let routes: Vec<Nlri> = set.routes.iter().map(|r| r.nlri.clone()).collect();
     assert_eq!(
         routes,
         [
@@ -980,7 +983,7 @@ fn api_flow_route_is_announced_and_withdrawn_as_exabgp_sends_it() {
     convert_route(&routes[0], &ctx, &mut converted).unwrap();
     let route = &converted[0];
     let mut rib = AdjRibOut::new(RibOptions::default());
-    rib.announce(route.family, route.nlri, &route.attributes);
+    rib.announce(route.family, route.nlri.clone(), &route.attributes);
     rib.session_up(session(&[Family::IPV4_FLOW]));
     let messages = drain_all(&mut rib);
     // conf-flow-redirect.ci line 12: what ExaBGP sends for this route.
@@ -989,7 +992,7 @@ fn api_flow_route_is_announced_and_withdrawn_as_exabgp_sends_it() {
                     800E1200018500000C0120C0A8000102200A000001";
     let hex: String = messages[0].iter().map(|b| format!("{b:02X}")).collect();
     assert_eq!(hex, expected.replace(' ', ""));
-    rib.withdraw(route.family, route.nlri, &route.attributes);
+    rib.withdraw(route.family, route.nlri.clone(), &route.attributes);
     let messages = drain_all(&mut rib);
     let update = decode(&messages[0], &Negotiated::default());
     let unreach = update.mp_unreach().next().expect("MP_UNREACH_NLRI");

@@ -42,7 +42,13 @@ impl DaemonKind {
     /// The program and the arguments placed before the configuration files.
     fn command(self) -> Command {
         match self {
-            DaemonKind::Rexa => Command::new(env!("CARGO_BIN_EXE_rexa")),
+            DaemonKind::Rexa => {
+                let mut command = Command::new(env!("CARGO_BIN_EXE_rexa"));
+                // As root, stay root: the helpers write into the test directory
+                // (tests/daemon_privileges.rs covers the drop to exabgp.daemon.user).
+                command.env("exabgp_daemon_user", "root");
+                command
+            }
             DaemonKind::Exabgp => {
                 let mut command = Command::new(EXABGP);
                 command.arg("server");

@@ -299,7 +299,12 @@ impl Rexa {
         let conf = dir.join("rexa.conf");
         fs::write(&conf, config).expect("write rexa.conf");
         let mut command = Command::new(env!("CARGO_BIN_EXE_rexa"));
-        command.arg(&conf).current_dir(dir);
+        // As root, stay root: helpers write into the test directory, which the default
+        // exabgp.daemon.user (nobody) may not reach; tests/daemon_privileges.rs covers the drop.
+        command
+            .arg(&conf)
+            .current_dir(dir)
+            .env("exabgp_daemon_user", "root");
         for (key, value) in env {
             command.env(key, value);
         }
