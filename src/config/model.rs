@@ -554,6 +554,100 @@ impl Route {
     }
 }
 
+/// A neighbor's routes in file order, kept in fixed-size chunks: the list never holds
+/// spare room for more than one chunk, and a consumer that takes it by value (the daemon
+/// loading it into the adj-rib-out) gives the memory back chunk by chunk as it goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteList {
+    chunks: Vec<Vec<Route>>,
+    len: usize,
+}
+
+impl RouteList {
+    /// Routes per chunk.
+    const CHUNK: usize = 4096;
+
+    pub fn new() -> RouteList {
+        RouteList::default()
+    }
+
+    pub fn push(&mut self, route: Route) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(route),
+            _ => {
+                // Grown by doubling, so a short list stays small; CHUNK is a power of two,
+                // so a full chunk has no spare room.
+                self.chunks.push(vec![route]);
+            }
+        }
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, index: usize) -> Option<&Route> {
+        self.chunks
+            .get(index / Self::CHUNK)
+            .and_then(|c| c.get(index % Self::CHUNK))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Route> + '_ {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for RouteList {
+    type Output = Route;
+
+    fn index(&self, index: usize) -> &Route {
+        match self.get(index) {
+            Some(route) => route,
+            None => panic!("route {index} of a list of {}", self.len),
+        }
+    }
+}
+
+impl Extend<Route> for RouteList {
+    fn extend<I: IntoIterator<Item = Route>>(&mut self, routes: I) {
+        for route in routes {
+            self.push(route);
+        }
+    }
+}
+
+impl FromIterator<Route> for RouteList {
+    fn from_iter<I: IntoIterator<Item = Route>>(routes: I) -> RouteList {
+        let mut list = RouteList::new();
+        list.extend(routes);
+        list
+    }
+}
+
+impl<'a> IntoIterator for &'a RouteList {
+    type Item = &'a Route;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Route>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.iter().flatten()
+    }
+}
+
+/// Yields the routes by value; each chunk is freed once its routes are taken.
+impl IntoIterator for RouteList {
+    type Item = Route;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Route>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
+    }
+}
+
 /// Makes routes with equal attributes (and equal controls) share one copy, so a large
 /// table costs its NLRI and two pointers per route.
 #[derive(Debug, Default)]
@@ -649,7 +743,7 @@ pub struct Neighbor {
     pub nexthop: Vec<NextHopFamily>,
     pub api: Vec<Api>,
     /// Static, announce, flow, l2vpn routes, in file order (template routes after).
-    pub routes: Vec<Route>,
+    pub routes: RouteList,
     pub operational: Vec<OperationalMessage>,
     /// Templates applied, in order.
     pub inherited: Vec<String>,

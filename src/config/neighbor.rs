@@ -52,7 +52,7 @@ pub struct Draft {
     pub nexthop: Vec<NextHopFamily>,
     pub nexthop_block: bool,
     pub api: Vec<Api>,
-    pub routes: Vec<Route>,
+    pub routes: RouteList,
     pub operational: Vec<OperationalMessage>,
     pub inherit: Vec<(String, Location)>,
 }
@@ -354,10 +354,17 @@ pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                     let api = api_block(ctx, node, children)?;
                     draft.api.push(api);
                 }
-                "static" => static_block(ctx, children, &mut draft.routes)?,
-                "announce" => announce_block(ctx, children, &mut draft.routes)?,
-                "flow" => flow_block(ctx, children, &mut draft.routes)?,
-                "l2vpn" => l2vpn_block(ctx, children, &mut draft.routes)?,
+                "static" | "announce" | "flow" | "l2vpn" => {
+                    // Empty when the file is streamed: the routes were read as they came.
+                    let mut routes = Vec::new();
+                    match k {
+                        "static" => static_block(ctx, children, &mut routes)?,
+                        "announce" => announce_block(ctx, children, &mut routes)?,
+                        "flow" => flow_block(ctx, children, &mut routes)?,
+                        _ => l2vpn_block(ctx, children, &mut routes)?,
+                    }
+                    draft.routes.extend(routes);
+                }
                 _ => {
                     for child in children {
                         expect_leaf(ctx, child)?;

@@ -78,7 +78,7 @@ struct State {
     neighbors: Vec<Neighbor>,
     /// Routes read inside the neighbor (or template neighbor) block that starts at
     /// (line, col), waiting for that block to close.
-    routes: Vec<((u32, u32), Vec<Route>)>,
+    routes: Vec<((u32, u32), RouteList)>,
     /// Shares equal attribute sets among all the routes read.
     interner: RouteInterner,
 }
@@ -158,11 +158,11 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     /// The routes read so far inside the block starting at `node`'s position.
-    fn take_routes(&mut self, node: &Node) -> Vec<Route> {
+    fn take_routes(&mut self, node: &Node) -> RouteList {
         let at = (node.line, node.col);
         match self.state.routes.iter().position(|(p, _)| *p == at) {
             Some(i) => self.state.routes.swap_remove(i).1,
-            None => Vec::new(),
+            None => RouteList::new(),
         }
     }
 }
@@ -197,21 +197,21 @@ impl lexer::TreeSink for Sink<'_> {
         let index = match self.state.routes.iter().position(|(p, _)| *p == at) {
             Some(i) => i,
             None => {
-                self.state.routes.push((at, Vec::new()));
+                self.state.routes.push((at, RouteList::new()));
                 self.state.routes.len() - 1
             }
         };
-        let mut routes = std::mem::take(&mut self.state.routes[index].1);
-        let before = routes.len();
         let mut ctx = Ctx {
             file: self.file,
             warnings: &mut self.state.warnings,
         };
+        let mut routes = Vec::new();
         let result = neighbor::route_statement(&mut ctx, &blocks, node, &mut routes);
-        for route in routes.iter_mut().skip(before) {
-            self.state.interner.intern(route);
+        let list = &mut self.state.routes[index].1;
+        for mut route in routes {
+            self.state.interner.intern(&mut route);
+            list.push(route);
         }
-        self.state.routes[index].1 = routes;
         result
     }
 
@@ -391,7 +391,7 @@ fn process_block(ctx: &mut Ctx, node: &Node) -> Result<Process, ConfigError> {
 fn neighbor_block(
     ctx: &mut Ctx,
     node: &Node,
-    routes: Vec<Route>,
+    routes: RouteList,
     templates: &HashMap<String, Draft>,
     options: &ParseOptions,
 ) -> Result<Neighbor, ConfigError> {
