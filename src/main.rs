@@ -22,7 +22,8 @@ Options:
   -h, --help       this text
   -v, --version    the version
 
-Logging goes to stderr; set RUST_LOG (e.g. RUST_LOG=debug) for more detail.
+Logging goes to stderr, or where exabgp.log.destination says (syslog, host:ADDRESS, a
+file); set RUST_LOG (e.g. RUST_LOG=debug) for more detail.
 ";
 
 fn main() -> ExitCode {

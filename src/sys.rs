@@ -503,3 +503,17 @@ pub fn adopt_inherited_fd(fd: RawFd) -> io::Result<std::os::fd::OwnedFd> {
     set_cloexec(owned.as_raw_fd(), true)?;
     Ok(owned)
 }
+
+/// The local wall-clock time of day `(hours, minutes, seconds)`, for log lines; `None` if
+/// the C library cannot tell it.
+pub fn local_time_of_day() -> Option<(u8, u8, u8)> {
+    // SAFETY: time(NULL) has no preconditions; localtime_r writes only into `tm`, a zeroed,
+    // correctly sized struct we own.
+    let now = unsafe { libc::time(std::ptr::null_mut()) };
+    let mut tm: libc::tm = unsafe { mem::zeroed() };
+    if unsafe { libc::localtime_r(&now, &mut tm) }.is_null() {
+        return None;
+    }
+    let part = |v: libc::c_int| u8::try_from(v).ok();
+    Some((part(tm.tm_hour)?, part(tm.tm_min)?, part(tm.tm_sec)?))
+}

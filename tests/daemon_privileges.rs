@@ -273,3 +273,81 @@ fn as_root_an_unknown_user_is_refused_at_start() {
     );
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn daemonize_forks_into_the_background_when_logs_go_to_a_file() {
+    let dir = open_dir("privileges-daemonize");
+    let pid_path = dir.join("rexa.pid");
+    let log_path = dir.join("destination.log");
+    let config = write(
+        &dir,
+        "rexa.conf",
+        "neighbor 127.0.9.42 {\n  router-id 127.0.9.41;\n  local-address 127.0.9.41;\n  \
+         local-as 65000;\n  peer-as 65001;\n  passive;\n  family { ipv4 unicast; }\n}\n",
+    );
+    let pid_text = pid_path.display().to_string();
+    let log_text = log_path.display().to_string();
+    // The command returns at once (the parent exits 0); the daemon lives on elsewhere.
+    let status = Command::new(env!("CARGO_BIN_EXE_rexa"))
+        .arg(&config)
+        .env("exabgp_tcp_bind", "")
+        .env("exabgp_api_cli", "false")
+        .env("exabgp_daemon_user", "root")
+        .env("exabgp_daemon_daemonize", "true")
+        .env("exabgp_daemon_pid", &pid_text)
+        .env("exabgp_log_destination", &log_text)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run rexa");
+    assert!(status.success());
+    let pid: u32 = wait_for(LIMIT, || {
+        fs::read_to_string(&pid_path).ok()?.trim().parse().ok()
+    })
+    .expect("the daemon wrote its PID file");
+    let status = status_of(pid);
+    // A session leader's child (the second fork): its own session, not ours.
+    let own_session = fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let session = |stat: &str| {
+        stat.rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().nth(3))
+            .map(str::to_owned)
+    };
+    let daemon_stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(status.contains("rexa"), "{status}");
+    assert_ne!(
+        session(&daemon_stat),
+        session(&own_session),
+        "{daemon_stat}"
+    );
+    let logged = wait_for(LIMIT, || {
+        fs::read_to_string(&log_path)
+            .ok()
+            .filter(|t| t.contains("neighbor 127.0.9.42: started"))
+    });
+    // Stop it by the pid it wrote, and wait until it is gone.
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status();
+    // Gone, or a zombie waiting for whoever adopted it (init, or a subreaper) to reap it.
+    let gone = wait_for(LIMIT, || {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat
+            .rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().next());
+        matches!(state, None | Some("Z") | Some("X")).then_some(())
+    });
+    if gone.is_none() {
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg(pid.to_string())
+            .status();
+    }
+    assert!(logged.is_some(), "the daemon logged to its file");
+    assert!(gone.is_some(), "the daemon stopped on SIGTERM");
+    let _ = fs::remove_dir_all(&dir);
+}

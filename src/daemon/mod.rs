@@ -7,6 +7,7 @@
 
 mod commands;
 mod helpers;
+pub mod logging;
 pub mod privileges;
 pub mod session;
 pub mod settings;
@@ -128,7 +129,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     if options.passive {
         env.bgp.passive = true;
     }
-    init_logging(&env, options.debug);
+    if let Err(error) = init_logging(&env, options.debug) {
+        eprintln!("rexa: {error}");
+        return ExitCode::from(1);
+    }
     crate::sys::set_umask(env.daemon.umask);
     if env.daemon.daemonize {
         match privileges::may_daemonize(&env.log.destination) {
@@ -252,25 +256,13 @@ fn config_directory(path: &std::path::Path) -> PathBuf {
     }
 }
 
-fn init_logging(env: &Env, debug: bool) {
-    let level = if debug {
-        log::LevelFilter::Debug
-    } else if !env.log.enable {
-        log::LevelFilter::Warn
-    } else {
-        match env.log.level.to_ascii_uppercase().as_str() {
-            "DEBUG" => log::LevelFilter::Debug,
-            "WARNING" | "WARN" => log::LevelFilter::Warn,
-            "ERROR" | "CRITICAL" | "FATAL" => log::LevelFilter::Error,
-            _ => log::LevelFilter::Info,
-        }
-    };
-    let mut builder = env_logger::Builder::new();
-    builder.filter_level(level).format_target(false);
-    if let Ok(spec) = std::env::var("RUST_LOG") {
-        builder.parse_filters(&spec);
-    }
-    let _ = builder.try_init();
+/// Sets up logging from the `exabgp.log.*` settings (see [`logging`]); a destination that
+/// cannot be used is a start-up error.
+fn init_logging(env: &Env, debug: bool) -> Result<(), logging::LoggingError> {
+    let logger = logging::Logger::new(&env.log, debug)?;
+    // Only fails when a logger is already installed (tests): keep that one.
+    let _ = logger.install();
+    Ok(())
 }
 
 /// Reads and validates one configuration, rendering every error.
@@ -415,6 +407,7 @@ impl Daemon {
         let user = &self.env.daemon.user;
         if let Some(account) = privileges::drop_to(user)? {
             log::info!(
+                target: "daemon",
                 "running as {user} (uid {}, gid {})",
                 account.uid,
                 account.gid

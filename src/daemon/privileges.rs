@@ -144,7 +144,7 @@ impl PidFile {
                         });
                     }
                 }
-                log::info!("replacing the stale PID file {}", path.display());
+                log::info!(target: "daemon", "replacing the stale PID file {}", path.display());
                 file.set_len(0).map_err(io_error)?;
                 file.rewind().map_err(io_error)?;
                 file
@@ -153,7 +153,7 @@ impl PidFile {
         };
         file.write_all(format!("{pid}\n").as_bytes())
             .map_err(io_error)?;
-        log::info!("PID file {} holds {pid}", path.display());
+        log::info!(target: "daemon", "PID file {} holds {pid}", path.display());
         Ok(PidFile {
             path: path.to_path_buf(),
             file,
