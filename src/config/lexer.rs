@@ -105,6 +105,28 @@ impl<'s> WordBuf<'s> {
         }
     }
 
+    /// Appends `body[start..end]` (line `line`), a run of plain characters.
+    fn push_run(&mut self, body: &'s str, line: u32, start: usize, end: usize) {
+        match self {
+            WordBuf::Empty => {
+                *self = WordBuf::Slice {
+                    line,
+                    text: body,
+                    start,
+                    end,
+                }
+            }
+            WordBuf::Slice {
+                line: l, end: e, ..
+            } if *l == line && *e == start => *e = end,
+            other => {
+                let mut owned = other.as_str().to_string();
+                owned.push_str(body.get(start..end).unwrap_or(""));
+                *other = WordBuf::Owned(owned);
+            }
+        }
+    }
+
     /// Appends a character that is not in the text as such (decoded escape).
     fn push_owned(&mut self, c: char) {
         match self {
@@ -174,8 +196,8 @@ impl<'s> Scanner<'s> {
     fn terminate(&mut self, terminator: Terminator, line: u32, col: u32) {
         self.flush_word();
         self.statements.push(Statement {
-            // Exactly sized (the scratch list keeps its capacity for the next statement).
-            tokens: self.tokens.drain(..).collect(),
+            // Streamed: a statement lives until it is parsed (a route) or its block is.
+            tokens: std::mem::take(&mut self.tokens),
             terminator,
             end_line: line,
             end_col: col,
@@ -268,10 +290,16 @@ impl LineScanner {
         self.line_no = self.line_no.saturating_add(1);
         let line_no = self.line_no;
         let carry = std::mem::take(&mut self.carry);
+        let tokens = if carry.tokens.is_empty() {
+            // Room for a typical route statement's words.
+            Vec::with_capacity(16)
+        } else {
+            carry.tokens
+        };
         let mut s = Scanner {
             file: self.file.clone(),
             statements: std::mem::take(out),
-            tokens: carry.tokens,
+            tokens,
             word: carry.word.map_or(WordBuf::Empty, WordBuf::Owned),
             word_start: carry.word_start,
             quote: None,
@@ -334,13 +362,33 @@ fn scan_line<'s>(
         Some(rest) if !rest.ends_with('\\') || rest.ends_with("\\\\") => (rest, true),
         _ => (line, false),
     };
-    let mut chars = body.char_indices().peekable();
+    let bytes = body.as_bytes();
+    let mut i = 0usize;
     let mut col: u32 = 0;
-    while let Some((at, c)) = chars.next() {
+    // The next character of the body at byte `i`, moving past it.
+    let next = |i: &mut usize| -> Option<(usize, char)> {
+        let c = body.get(*i..)?.chars().next()?;
+        let at = *i;
+        *i += c.len_utf8();
+        Some((at, c))
+    };
+    while i < bytes.len() {
+        // Fast path: a run of plain ASCII word characters outside quotes.
+        if s.quote.is_none() && bytes.get(i).copied().is_some_and(plain) {
+            let start = i;
+            while bytes.get(i).copied().is_some_and(plain) {
+                i += 1;
+            }
+            s.start_word(line_no, col.saturating_add(1));
+            s.word.push_run(body, line_no, start, i);
+            col = col.saturating_add((i - start) as u32);
+            continue;
+        }
+        let Some((at, c)) = next(&mut i) else { break };
         col = col.saturating_add(1);
         if c == '\\' {
             let here = col;
-            let decoded = match chars.next() {
+            let decoded = match next(&mut i) {
                 None => {
                     return Err(ConfigError::new(
                         s.loc(line_no, here),
@@ -358,10 +406,10 @@ fn scan_line<'s>(
                         'u' => {
                             let mut hex = String::new();
                             for _ in 0..4 {
-                                match chars.peek() {
-                                    Some((_, h)) if h.is_ascii_hexdigit() => {
-                                        hex.push(*h);
-                                        chars.next();
+                                match bytes.get(i) {
+                                    Some(h) if h.is_ascii_hexdigit() => {
+                                        hex.push(char::from(*h));
+                                        i += 1;
                                         col = col.saturating_add(1);
                                     }
                                     _ => break,
@@ -440,6 +488,29 @@ fn scan_line<'s>(
         return Err(s.unterminated());
     }
     Ok(false)
+}
+
+/// An ASCII character that is part of a word as is (not a separator, quote, escape,
+/// comment or punctuation).
+fn plain(b: u8) -> bool {
+    b.is_ascii()
+        && !matches!(
+            b,
+            b' ' | b'\t'
+                | b'\r'
+                | 0x0b
+                | 0x0c
+                | b'"'
+                | b'\''
+                | b'['
+                | b']'
+                | b','
+                | b';'
+                | b'{'
+                | b'}'
+                | b'#'
+                | b'\\'
+        )
 }
 
 /// Splits a whole text into statements (config.md §1.1–1.2).
@@ -670,6 +741,32 @@ mod tests {
         let e = tokenize(&file, "a \"x;\n").unwrap_err();
         assert_eq!(e.kind, ErrorKind::UnterminatedQuote);
         assert_eq!(words("a \\u0041b;"), vec![vec!["a", "Ab"]]);
+    }
+
+    #[test]
+    fn words_keep_their_columns() {
+        let file: Arc<str> = "t".into();
+        let statements = tokenize(&file, "  route 10.0.0.0/24 x\\u0041y \"q r\" é1 a[b];").unwrap();
+        let found: Vec<(String, u32)> = statements[0]
+            .tokens
+            .iter()
+            .map(|t| (t.text.to_string(), t.col))
+            .collect();
+        let expected = [
+            ("route", 3),
+            ("10.0.0.0/24", 9),
+            ("xAy", 21),
+            ("q r", 30),
+            ("é1", 36),
+            ("a", 39),
+            ("[", 40),
+            ("b", 41),
+            ("]", 42),
+        ];
+        let expected: Vec<(String, u32)> =
+            expected.iter().map(|(w, c)| (w.to_string(), *c)).collect();
+        assert_eq!(found, expected);
+        assert!(matches!(statements[0].tokens[0].text, Cow::Borrowed(_)));
     }
 
     #[test]

@@ -52,8 +52,10 @@ pub fn parse_reader(
             break;
         }
         let line = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
-        let text = String::from_utf8_lossy(line);
-        loader.line(&text)?;
+        match std::str::from_utf8(line) {
+            Ok(text) => loader.line(text)?,
+            Err(_) => loader.line(&String::from_utf8_lossy(line))?,
+        }
     }
     loader.finish()
 }

@@ -220,7 +220,8 @@ fn load_routes<R: std::borrow::Borrow<config::Route>>(
     // Plain prefix routes (the bulk of a large table) with the same parsed attribute set
     // and family share one conversion and one interning. The key holds the set, so its
     // address is not reused while the key is in the map.
-    let mut shared: HashMap<(usize, Family), (Arc<config::Attributes>, AttrId)> = HashMap::new();
+    let mut shared: HashMap<(usize, Family), (Arc<config::Attributes>, AttrId), config::FastHash> =
+        HashMap::default();
     // The other routes: consecutive ones usually share their attributes (`split`, `nlri`
     // lists): intern once per run.
     let mut last: Option<(PathAttributes, AttrId)> = None;
