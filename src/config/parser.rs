@@ -83,6 +83,8 @@ struct State {
     routes: Vec<((u32, u32), RouteList)>,
     /// Shares equal attribute sets among all the routes read.
     interner: RouteInterner,
+    /// The routes of the statement being read (kept for its allocation).
+    scratch: Vec<Route>,
 }
 
 impl<'o> Loader<'o> {
@@ -190,9 +192,16 @@ impl lexer::TreeSink for Sink<'_> {
             }
             _ => return Ok(Some(node)),
         };
-        let blocks: Vec<&Node<'static>> = match blocks {
-            [a] => vec![&a.node],
-            [a, b] => vec![&a.node, &b.node],
+        let pair;
+        let blocks: &[&Node<'static>] = match blocks {
+            [a] => {
+                pair = [&a.node, &a.node];
+                &pair[..1]
+            }
+            [a, b] => {
+                pair = [&a.node, &b.node];
+                &pair[..]
+            }
             _ => return Ok(Some(node)),
         };
         let at = (owner.line, owner.col);
@@ -207,13 +216,14 @@ impl lexer::TreeSink for Sink<'_> {
             file: self.file,
             warnings: &mut self.state.warnings,
         };
-        let mut routes = Vec::new();
-        let result = neighbor::route_statement(&mut ctx, &blocks, node, &mut routes);
+        let mut routes = std::mem::take(&mut self.state.scratch);
+        let result = neighbor::route_statement(&mut ctx, blocks, node, &mut routes);
         let list = &mut self.state.routes[index].1;
-        for mut route in routes {
+        for mut route in routes.drain(..) {
             self.state.interner.intern(&mut route);
             list.push(route);
         }
+        self.state.scratch = routes;
         result
     }
 
