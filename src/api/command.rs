@@ -28,10 +28,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::bgp::family::{Afi, Family, Safi};
-use crate::config::error::{ConfigError, ErrorKind, Location};
+use crate::config::error::{ConfigError, Location};
 use crate::config::flow::{self, FlowRoute};
 use crate::config::lexer::Token;
-use crate::config::model::{Nlri, OperationalMessage, Prefix, Route};
+use crate::config::model::{Nlri, OperationalMessage, Route};
 use crate::config::neighbor::{prefix_route, vpls_inline};
 use crate::config::nlri;
 use crate::config::route::{self, RouteDraft};
@@ -1087,28 +1087,7 @@ fn family_route(
 /// with the same attributes and NLRI qualifiers (rd, label, path-information).
 fn bulk_routes(w: &mut Words) -> Result<Vec<Route>, CommandError> {
     let mut draft = RouteDraft::default();
-    let mut nlri_at = None;
-    while let Some(t) = w.advance() {
-        if !t.quoted && t.text == "nlri" {
-            nlri_at = Some(w.index);
-            break;
-        }
-        if !route::attribute(w, t, &mut draft)? {
-            return Err(w
-                .error_at(
-                    t,
-                    ErrorKind::UnknownKeyword {
-                        keyword: quote(&t.text),
-                        section: "attributes",
-                        suggestion: crate::config::error::suggest(
-                            &t.text,
-                            route::ATTRIBUTE_KEYWORDS,
-                        ),
-                    },
-                )
-                .into());
-        }
-    }
+    let nlri_at = route::attributes_until_nlri(w, &mut draft, quote)?.then_some(w.index);
     let Some(start) = nlri_at else {
         return Err(CommandError::MissingWord {
             command: "attributes",
@@ -1136,10 +1115,7 @@ fn bulk_routes(w: &mut Words) -> Result<Vec<Route>, CommandError> {
             prefixes: prefix_tokens.len(),
         });
     }
-    let mut prefixes: Vec<(Prefix, &Token)> = Vec::with_capacity(prefix_tokens.len());
-    for t in prefix_tokens {
-        prefixes.push((value::prefix(w, t, "nlri")?, t));
-    }
+    let prefixes = route::nlri_prefixes(w)?;
     let mut routes = Vec::with_capacity(prefixes.len());
     for (prefix, t) in prefixes {
         routes.push(prefix_route(prefix, draft.clone(), None, w.at(t)));
@@ -1423,6 +1399,27 @@ mod tests {
             assert_eq!(route.nlri, configured.nlri, "{statement}");
             assert_eq!(route.attributes, configured.attributes, "{statement}");
             assert_eq!(route.control, configured.control, "{statement}");
+        }
+    }
+
+    #[test]
+    fn api_and_configuration_read_attributes_nlri_alike() {
+        let statement =
+            "attributes next-hop 1.2.3.4 med 5 community [ 1:2 ] nlri 10.0.0.0/8 10.1.0.0/16";
+        let (_, api) = routes_of(&format!("announce {statement}"));
+        let text = format!(
+            "neighbor 127.0.0.1 {{\n router-id 1.2.3.4;\n local-as 1;\n peer-as 1;\n \
+             static {{\n {statement};\n }}\n}}\n"
+        );
+        let config = crate::config::parse(&text, "t.conf").unwrap();
+        let configured: Vec<&Route> = config.neighbors[0].routes.iter().collect();
+        assert_eq!(api.len(), 2);
+        assert_eq!(configured.len(), 2);
+        for (a, c) in api.iter().zip(configured) {
+            assert_eq!(
+                (&a.nlri, &a.attributes, &a.control),
+                (&c.nlri, &c.attributes, &c.control)
+            );
         }
     }
 

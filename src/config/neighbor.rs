@@ -1011,24 +1011,11 @@ fn static_block(
             "attributes" | "attribute" => {
                 expect_leaf(ctx, node)?;
                 let mut rd = RouteDraft::default();
-                let mut prefixes = Vec::new();
-                let mut in_nlri = false;
-                while let Some(t) = w.advance() {
-                    if in_nlri {
-                        prefixes.push(value::prefix(&w, t, "nlri")?);
-                    } else if t.text == "nlri" {
-                        in_nlri = true;
-                    } else if !route::attribute(&mut w, t, &mut rd)? {
-                        return Err(w.error_at(
-                            t,
-                            ErrorKind::UnknownKeyword {
-                                keyword: t.text.to_string(),
-                                section: "attributes",
-                                suggestion: suggest(&t.text, route::ATTRIBUTE_KEYWORDS),
-                            },
-                        ));
-                    }
-                }
+                let prefixes = if route::attributes_until_nlri(&mut w, &mut rd, str::to_string)? {
+                    route::nlri_prefixes(&mut w)?
+                } else {
+                    Vec::new()
+                };
                 if prefixes.is_empty() {
                     routes.push(Route {
                         nlri: Nlri::None {
@@ -1039,7 +1026,7 @@ fn static_block(
                         location: location.clone(),
                     });
                 }
-                for prefix in prefixes {
+                for (prefix, _) in prefixes {
                     routes.push(prefix_route(prefix, rd.clone(), None, location.clone()));
                 }
             }

@@ -188,6 +188,44 @@ pub struct RouteDraft {
     pub nlri: NlriFields,
 }
 
+/// Reads the attributes of `attribute(s) <attributes...> nlri <prefix>...` into `draft`, up
+/// to the word `nlri`; true when it was found (the prefixes follow, see [`nlri_prefixes`]).
+/// The one reader of this statement for the configuration (`static`) and the API; `name`
+/// shapes an unknown word in the error (the API shortens what a helper wrote).
+pub fn attributes_until_nlri(
+    w: &mut Words,
+    draft: &mut RouteDraft,
+    name: fn(&str) -> String,
+) -> Result<bool, ConfigError> {
+    while let Some(t) = w.advance() {
+        if t.text == "nlri" {
+            return Ok(true);
+        }
+        if !attribute(w, t, draft)? {
+            return Err(w.error_at(
+                t,
+                ErrorKind::UnknownKeyword {
+                    keyword: name(&t.text),
+                    section: "attributes",
+                    suggestion: super::error::suggest(&t.text, ATTRIBUTE_KEYWORDS),
+                },
+            ));
+        }
+    }
+    Ok(false)
+}
+
+/// The prefixes after `nlri` (to the end of the statement), each with its word.
+pub fn nlri_prefixes<'w>(
+    w: &mut Words<'w>,
+) -> Result<Vec<(super::model::Prefix, &'w Token<'w>)>, ConfigError> {
+    let mut prefixes = Vec::new();
+    while let Some(t) = w.advance() {
+        prefixes.push((value::prefix(w, t, "nlri")?, t));
+    }
+    Ok(prefixes)
+}
+
 /// Attribute keywords of static/announce routes (for "did you mean").
 pub const ATTRIBUTE_KEYWORDS: &[&str] = &[
     "next-hop",
