@@ -1193,7 +1193,7 @@ fn operational(w: &mut Words) -> Result<Command, CommandError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::NextHop;
+    use crate::config::model::{NextHop, PrefixExtra};
     use crate::config::route::Origin;
 
     fn ok(line: &str) -> ParsedCommand {
@@ -1369,7 +1369,7 @@ mod tests {
         assert!(route.control.withdraw);
         assert_eq!(route.family(), Family::IPV4_UNICAST);
         match &route.nlri {
-            Nlri::Prefix { path_id, .. } => assert_eq!(*path_id, Some(7)),
+            Nlri::Prefix { extra, .. } => assert_eq!(PrefixExtra::of(extra).0, Some(7)),
             other => panic!("{other:?}"),
         }
         // Identical to the configuration's reading of the same text.
@@ -1498,7 +1498,9 @@ mod tests {
             assert_eq!(route.attributes.communities, vec![(14 << 16) | 15]);
             assert_eq!(route.attributes.local_preference, Some(16));
             match &route.nlri {
-                Nlri::Prefix { path_id, .. } => assert_eq!(*path_id, Some(0x0102_0304)),
+                Nlri::Prefix { extra, .. } => {
+                    assert_eq!(PrefixExtra::of(extra).0, Some(0x0102_0304))
+                }
                 other => panic!("{other:?}"),
             }
         }

@@ -479,6 +479,41 @@ pub struct Segment {
     pub behavior: Option<EndpointBehavior>,
 }
 
+/// The NLRI qualifiers a prefix route may carry besides its prefix.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrefixExtra {
+    pub path_id: Option<u32>,
+    pub labels: Box<[u32]>,
+    pub rd: Option<RouteDistinguisher>,
+}
+
+impl PrefixExtra {
+    /// The qualifiers of a route (none when `extra` is `None`).
+    pub fn of(
+        extra: &Option<Box<PrefixExtra>>,
+    ) -> (Option<u32>, &[u32], Option<RouteDistinguisher>) {
+        match extra {
+            Some(e) => (e.path_id, &e.labels, e.rd),
+            None => (None, &[], None),
+        }
+    }
+
+    /// `None` when there is nothing to keep.
+    pub fn boxed(
+        path_id: Option<u32>,
+        labels: Vec<u32>,
+        rd: Option<RouteDistinguisher>,
+    ) -> Option<Box<PrefixExtra>> {
+        (path_id.is_some() || !labels.is_empty() || rd.is_some()).then(|| {
+            Box::new(PrefixExtra {
+                path_id,
+                labels: labels.into(),
+                rd,
+            })
+        })
+    }
+}
+
 /// What a route announces (the NLRI side).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Nlri {
@@ -486,9 +521,8 @@ pub enum Nlri {
     Prefix {
         family: Family,
         prefix: Prefix,
-        path_id: Option<u32>,
-        labels: Box<[u32]>,
-        rd: Option<RouteDistinguisher>,
+        /// Path id, labels and RD, boxed: most routes have none (see [`PrefixExtra::of`]).
+        extra: Option<Box<PrefixExtra>>,
     },
     Flow(Box<FlowRoute>),
     Vpls(Vpls),

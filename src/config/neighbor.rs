@@ -975,9 +975,11 @@ pub(crate) fn prefix_route(
         nlri: Nlri::Prefix {
             family: Family::new(prefix.afi(), safi),
             prefix,
-            path_id: draft.nlri.path_id,
-            labels: draft.nlri.labels.unwrap_or_default().into(),
-            rd: draft.nlri.rd,
+            extra: PrefixExtra::boxed(
+                draft.nlri.path_id,
+                draft.nlri.labels.unwrap_or_default(),
+                draft.nlri.rd,
+            ),
         },
         attributes: Arc::new(draft.attributes),
         control: Arc::new(draft.control),

@@ -577,14 +577,7 @@ fn prefix_family_supported(family: Family) -> bool {
 fn prefix_nlris(route: &config::Route, mut visit: impl FnMut(Nlri)) -> Result<(), ConversionError> {
     let family = route.family();
     let location = &route.location;
-    let config::Nlri::Prefix {
-        prefix,
-        path_id,
-        labels,
-        rd,
-        ..
-    } = &route.nlri
-    else {
+    let config::Nlri::Prefix { prefix, extra, .. } = &route.nlri else {
         return Err(ConversionError::Unsupported {
             family,
             location: location.clone(),
@@ -596,6 +589,8 @@ fn prefix_nlris(route: &config::Route, mut visit: impl FnMut(Nlri)) -> Result<()
             location: location.clone(),
         });
     }
+    let (path_id, labels, rd) = config::PrefixExtra::of(extra);
+    let path_id = &path_id;
     let labels = if family.safi == Safi::NLRI_MPLS || family.safi == Safi::MPLS_VPN {
         Some(
             Labels::from_values(labels).ok_or(ConversionError::TooManyLabels {
