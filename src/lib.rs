@@ -6,6 +6,7 @@ pub mod bgp;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod healthcheck;
 pub mod peer;
 pub mod reactor;
 pub mod rib;

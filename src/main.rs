@@ -16,6 +16,8 @@ Usage:
   rexa env                        print the effective exabgp.* environment settings
   rexa cli [OPTIONS] COMMAND...   send an API command to the running daemon through its
                                   named pipes and print the answer (see `rexa cli --help`)
+  rexa healthcheck [OPTIONS]      a helper process: run a check on an interval, announce or
+                                  withdraw service addresses (see `rexa healthcheck --help`)
   rexa version                    print the version
 
 Options:
@@ -43,6 +45,16 @@ fn main() -> ExitCode {
         Some("exabgpcli" | "exabgp-cli" | "rexa-cli" | "rexacli")
     ) {
         return cli::client::main(args);
+    }
+    // ExaBGP 4.2's separate healthcheck program, should rexa be installed under its name.
+    if matches!(
+        invoked_as.as_deref(),
+        Some("exabgp-healthcheck" | "rexa-healthcheck")
+    ) {
+        return rexa::healthcheck::main(args);
+    }
+    if let Some(rest) = healthcheck_arguments(&args) {
+        return rexa::healthcheck::main(args.split_off(rest));
     }
     if let Some(cli_args) = cli_arguments(&args) {
         return cli::client::main(cli_args);
@@ -98,6 +110,17 @@ fn cli_arguments(args: &[OsString]) -> Option<Vec<OsString>> {
     Some(env)
 }
 
+/// Where the healthcheck's own arguments start when the command line asks for it:
+/// `healthcheck ...` (`exabgp healthcheck`, 5.x) or `--run healthcheck ...` (4.x).
+fn healthcheck_arguments(args: &[OsString]) -> Option<usize> {
+    let text = |i: usize| args.get(i).and_then(|a| a.to_str());
+    match (text(0), text(1)) {
+        (Some("healthcheck"), _) => Some(1),
+        (Some("--run"), Some("healthcheck")) => Some(2),
+        _ => None,
+    }
+}
+
 fn run_daemon(args: Vec<OsString>) -> ExitCode {
     rexa::daemon::main(args)
 }
@@ -144,5 +167,19 @@ mod tests {
         assert_eq!(cli("rexa.conf"), None);
         assert_eq!(cli("-e x.env rexa.conf"), None);
         assert_eq!(cli("--run healthcheck"), None);
+    }
+
+    #[test]
+    fn both_spellings_of_the_healthcheck_reach_it() {
+        assert_eq!(
+            healthcheck_arguments(&args("healthcheck --ip 10.0.0.1")),
+            Some(1)
+        );
+        assert_eq!(
+            healthcheck_arguments(&args("--run healthcheck -h")),
+            Some(2)
+        );
+        assert_eq!(healthcheck_arguments(&args("rexa.conf")), None);
+        assert_eq!(healthcheck_arguments(&args("cli healthcheck")), None);
     }
 }

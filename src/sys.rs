@@ -1,6 +1,6 @@
 //! sys: the only `unsafe` code in rexa — thin, checked wrappers over libc calls that std,
-//! mio and socket2 do not offer (TCP MD5, minimum TTL, raise, waitpid, clock, fd limit,
-//! privilege drop, umask, daemonising).
+//! mio and socket2 do not offer (TCP MD5, minimum TTL, raise, waitpid, clock, fd limit, poll,
+//! user and group ids, privilege drop, umask, daemonising).
 
 use std::io;
 use std::mem;
@@ -261,9 +261,61 @@ pub fn release_free_memory() {
     }
 }
 
+/// Waits until one of `fds` is readable (or hung up), at most `timeout` (`None`: no limit).
+/// Returns which are; all false on timeout. A signal ends the wait with `Interrupted`
+/// (poll is never restarted). Level-triggered: the healthcheck's small blocking waits.
+pub fn wait_readable(fds: &[RawFd], timeout: Option<std::time::Duration>) -> io::Result<Vec<bool>> {
+    let mut polled: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd {
+            fd: *fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let millis = timeout.map_or(-1, |t| {
+        // Round up so a short positive wait does not become a busy zero-timeout poll.
+        let ms = t.as_micros().div_ceil(1000);
+        libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
+    });
+    let count = libc::nfds_t::try_from(polled.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "too many descriptors"))?;
+    // SAFETY: `polled` is a valid array of `count` initialised pollfd entries that poll may
+    // write `revents` into for the duration of the call.
+    let rc = unsafe { libc::poll(polled.as_mut_ptr(), count, millis) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(polled.iter().map(|p| p.revents != 0).collect())
+}
+
+/// Sets the real, effective and saved group id (`group`) or user id.
+pub fn set_ids(id: u32, group: bool) -> io::Result<()> {
+    // SAFETY: setresgid/setresuid have no memory-safety preconditions.
+    let rc = unsafe {
+        if group {
+            libc::setresgid(id, id, id)
+        } else {
+            libc::setresuid(id, id, id)
+        }
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waits_time_out() {
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let ready = wait_readable(&[a.as_raw_fd()], Some(std::time::Duration::ZERO)).unwrap();
+        assert_eq!(ready, [false]);
+    }
 
     #[test]
     fn md5_struct_has_the_kernel_layout() {

@@ -31,6 +31,10 @@ fn config(local: Ipv4Addr, peer: Ipv4Addr, port: u16, processes: &str, api: &str
     )
 }
 
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn write_script(dir: &Path, name: &str, body: &str) -> String {
     let path = dir.join(name);
     fs::write(&path, body).expect("write script");
@@ -282,7 +286,7 @@ fn a_missing_helper_program_is_a_start_error() {
 
 /// `0x` and uppercase hex, as the events write bytes.
 fn hex(bytes: &[u8]) -> String {
-    let digits: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    let digits: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("0x{digits}")
 }
 
@@ -546,7 +550,10 @@ fn commands_drive_watchdogs_flush_show_and_teardown() {
     let end = sink.receive_until(LIMIT, |_| false);
     match end {
         Err(support::sink::SinkError::Closed(Some(hex))) => {
-            assert!(hex.starts_with("0602"), "Cease 6/2: {hex}")
+            // ExaBGP 5.0.15's `teardown 2`: Cease 6/2 with the RFC 9003 communication
+            // "Administrative Shutdown" (length byte 0x17, then the text).
+            let text = hex_of(b"Administrative Shutdown");
+            assert_eq!(hex, format!("060217{text}"), "Cease 6/2: {hex}")
         }
         other => panic!(
             "expected the teardown's NOTIFICATION: {other:?}\n{}",
@@ -556,20 +563,13 @@ fn commands_drive_watchdogs_flush_show_and_teardown() {
     assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
 }
 
-/// The shipped example `conf/anycast.conf` with `conf/healthcheck.sh`, moved to loopback
-/// (no MD5 and TTL security there): the service prefix is announced while the probed TCP
-/// service answers and withdrawn once it stops.
+/// The shipped example `conf/anycast.conf`, whose helper is `rexa healthcheck`, moved to
+/// loopback (no MD5 and TTL security there) and quicker: the service prefix is announced
+/// while the probed TCP service answers and withdrawn once it stops.
 #[test]
 fn the_anycast_example_follows_its_health_check() {
     let dir = run_dir("api-anycast");
     let conf_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("conf");
-    let script = fs::read_to_string(conf_dir.join("healthcheck.sh")).expect("conf/healthcheck.sh");
-    let helper = dir.join("healthcheck.sh");
-    fs::write(&helper, script).expect("copy the health check");
-    let mut permissions = fs::metadata(&helper).expect("metadata").permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    fs::set_permissions(&helper, permissions).expect("make it executable");
-
     let service = std::net::TcpListener::bind("127.0.0.213:0").expect("the probed service");
     let service_port = service.local_addr().expect("address").port();
     let listener = SinkListener::bind(Ipv4Addr::new(127, 0, 0, 211), None).expect("bind the sink");
@@ -579,9 +579,11 @@ fn the_anycast_example_follows_its_health_check() {
         .filter(|l| !l.contains("md5-password") && !l.contains("incoming-ttl"))
         .map(|l| {
             l.replace(
-                "./healthcheck.sh 192.0.2.53/32 127.0.0.1 53",
-                &format!("./healthcheck.sh 192.0.2.53/32 127.0.0.213 {service_port} 1"),
+                "run rexa healthcheck",
+                &format!("run {} healthcheck", env!("CARGO_BIN_EXE_rexa")),
             )
+            .replace("127.0.0.1/53", &format!("127.0.0.213/{service_port}"))
+            .replace("--interval 5", "--interval 0.2 --fast-interval 0.1")
             .replace("neighbor 192.0.2.1 {", "neighbor 127.0.0.211 {")
             .replace("192.0.2.10", "127.0.0.210")
             .replace(

@@ -80,14 +80,28 @@ fn systemd_unit_is_hardened() {
 }
 
 #[test]
-fn health_check_program_resolves_next_to_the_configuration() {
+fn health_check_is_rexa_healthcheck() {
     let path = conf_dir().join("anycast.conf");
     let config = rexa::config::load(&path, &Default::default()).expect("valid");
     let process = config.process("dns-health").expect("process defined");
-    let program = process
-        .resolve_program(&path)
-        .expect("healthcheck.sh found");
-    assert!(program.ends_with("healthcheck.sh"), "{}", program.display());
+    // The quoted check command stays one argument.
+    assert_eq!(
+        process
+            .run
+            .iter()
+            .take(6)
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        [
+            "rexa",
+            "healthcheck",
+            "--name",
+            "dns",
+            "--cmd",
+            "bash -c '</dev/tcp/127.0.0.1/53'"
+        ]
+    );
+    assert!(process.run.iter().any(|a| a == "--withdraw-on-down"));
     // The corpus names helper programs that do not exist: parsing accepted them, and
     // resolution simply finds nothing.
     let mut missing = process.clone();

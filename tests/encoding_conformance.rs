@@ -19,11 +19,9 @@ mod support {
     pub mod interop;
 }
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
-use support::ci_runner::{run_ci_file, CiRun, DaemonKind};
+use support::ci_runner::{indent, run_all, run_ci_file, CiRun, DaemonKind};
 use support::conformance::{ci_files, CiFile};
 
 /// Files rexa must pass: a failure here fails `cargo test`. Each file is added as its
@@ -108,41 +106,6 @@ fn lookup(table: &[(&str, &'static str)], name: &str) -> Option<&'static str> {
         .iter()
         .find(|(file, _)| *file == name)
         .map(|(_, why)| *why)
-}
-
-/// Runs `files` with `jobs` workers; the result of file `i` is at index `i`.
-fn run_all(files: &[&CiFile], daemon: DaemonKind, jobs: usize) -> Vec<CiRun> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<CiRun>>> = Mutex::new((0..files.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, files.len().max(1)) {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::SeqCst);
-                let Some(file) = files.get(index) else {
-                    break;
-                };
-                let run = run_ci_file(file, daemon, 0);
-                if let Ok(mut results) = results.lock() {
-                    if let Some(slot) = results.get_mut(index) {
-                        *slot = Some(run);
-                    }
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|run| run.expect("every file was run"))
-        .collect()
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|line| format!("      {line}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

@@ -443,6 +443,16 @@ mod tests {
         let teardown = Notification::teardown(2);
         assert_eq!(teardown.data[0], 23);
         assert_eq!(&teardown.data[1..], b"Administrative Shutdown");
+        // `teardown 4` as ExaBGP 5.0.15 sends it (issue 10): length byte, then the text.
+        let mut out = Vec::new();
+        Notification::teardown(4).encode_body(&mut out);
+        assert_eq!(out, b"\x06\x04\x14Administrative Reset".to_vec());
+        // Other subcodes: the name alone (ExaBGP prefixes only 2 and 4).
+        assert_eq!(Notification::teardown(3).data, b"Peer De-configured");
+        assert_eq!(
+            Notification::teardown(99).data,
+            b"unknown notification type"
+        );
         assert_eq!(Notification::hold_timer_expired().data, b"");
         // encoding/unknown-message.ci
         let mut out = Vec::new();

@@ -502,8 +502,8 @@ pub fn write_mp_announce(
 }
 
 /// Writes one whole UPDATE withdrawing routes of `family` in an MP_UNREACH_NLRI (no other
-/// attribute, extended-length header as ExaBGP writes it), as many as fit; returns how
-/// many (nothing is appended when none).
+/// attribute; the one-byte length when the value fits in 255 bytes, as ExaBGP writes it),
+/// as many as fit; returns how many (nothing is appended when none).
 pub fn write_mp_withdraw(
     out: &mut Vec<u8>,
     family: Family,
@@ -540,12 +540,9 @@ fn write_mp(
         return 0;
     }
     let value_len = out.len() - value_start;
-    // ExaBGP writes MP_UNREACH_NLRI with the extended length always, MP_REACH_NLRI only
-    // when the value needs it.
-    let short = u8::try_from(value_len)
-        .ok()
-        .filter(|_| code == CODE_MP_REACH);
-    match short {
+    // ExaBGP (4.x to 6.0) writes both with the one-byte length when the value fits in 255
+    // bytes and the extended one otherwise; only its End-of-RIB is always extended.
+    match u8::try_from(value_len).ok() {
         Some(short) => {
             out[attribute_start] = FLAG_OPTIONAL;
             out[attribute_start + 2] = short;
@@ -944,6 +941,26 @@ mod tests {
             &routes[..n]
         );
         assert_eq!(&out[HEADER_LEN + 4..HEADER_LEN + 6], &[0x90, 0x0F]);
+    }
+
+    /// ExaBGP 5.0.15 (`Attribute._attribute`) writes MP_UNREACH_NLRI with the one-byte
+    /// length when the value fits in 255 bytes: flag 0x80, not 0x90.
+    #[test]
+    fn short_mp_unreach_uses_the_one_byte_length() {
+        let ctx = Negotiated::default();
+        let prefix = Prefix::new("2001:db8::".parse().unwrap(), 32).unwrap();
+        let mut out = Vec::new();
+        let n = write_mp_withdraw(
+            &mut out,
+            Family::IPV6_UNICAST,
+            &[Nlri::prefix(prefix)],
+            &ctx,
+        );
+        assert_eq!(n, 1);
+        assert_eq!(
+            out,
+            hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF 0022 02 0000 000B 800F08 0002 01 20 20010DB8")
+        );
     }
 
     proptest! {

@@ -213,9 +213,9 @@ impl Daemon {
             Command::Teardown { subcode } => {
                 for id in targets {
                     reactor.with_session(id, |session, _| {
-                        session
-                            .peer
-                            .reset(Notification::new(6, subcode, Vec::new()))
+                        // ExaBGP's Notify(6, code): the subcode's name, length-prefixed
+                        // (RFC 9003) for 2 and 4.
+                        session.peer.reset(Notification::teardown(subcode))
                     });
                 }
                 Ok(After::Nothing)

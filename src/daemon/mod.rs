@@ -645,11 +645,11 @@ impl Daemon {
         }
     }
 
+    /// SIGALRM / `restart`: every session reset as ExaBGP's `reestablish` does it, with
+    /// Cease 6/3 "Peer De-configured", then brought back up.
     fn restart_all(&mut self, reactor: &mut Reactor<NeighborSession>) {
         reactor.for_each_session(|_, session, _| {
-            session
-                .peer
-                .reset(Notification::cease_reset("restart requested (SIGALRM)"));
+            session.peer.reset(Notification::cease_peer_deconfigured());
         });
     }
 }

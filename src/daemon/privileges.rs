@@ -36,6 +36,32 @@ pub fn find_account(text: &str, user: &str) -> Option<Account> {
         })
 }
 
+/// The gid of the group named `group` in group-format `text` (`name:pw:gid:members`).
+pub fn find_group(text: &str, group: &str) -> Option<u32> {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .find_map(|line| {
+            let mut fields = line.split(':');
+            if fields.next()? != group {
+                return None;
+            }
+            let _password = fields.next()?;
+            fields.next()?.trim().parse().ok()
+        })
+}
+
+/// The uid of user `name` (or, with `group`, the gid of group `name`) from `/etc/passwd`
+/// or `/etc/group`; `None` when there is no such name.
+pub fn lookup_id(name: &str, group: bool) -> io::Result<Option<u32>> {
+    if group {
+        let text = std::fs::read_to_string("/etc/group")?;
+        Ok(find_group(&text, name))
+    } else {
+        let text = std::fs::read_to_string("/etc/passwd")?;
+        Ok(find_account(&text, name).map(|account| account.uid))
+    }
+}
+
 /// Why start-up could not set the process up as configured.
 #[derive(Debug)]
 pub enum PrivilegeError {
@@ -239,6 +265,18 @@ exa:x:1002:1003::/home/exa:/bin/sh
         assert_eq!(find_account(PASSWD, "nob"), None);
         assert_eq!(find_account(PASSWD, "missing"), None);
         assert_eq!(find_account("", "root"), None);
+    }
+
+    #[test]
+    fn groups_are_found_by_name() {
+        let group = "root:x:0:\nnogroup:x:65534:\nbgp:x:oops:\nexa:x:1003:alice,bob\n";
+        assert_eq!(find_group(group, "nogroup"), Some(65534));
+        assert_eq!(find_group(group, "exa"), Some(1003));
+        assert_eq!(find_group(group, "bgp"), None);
+        assert_eq!(find_group(group, "missing"), None);
+        assert_eq!(lookup_id("root", false).unwrap(), Some(0));
+        assert_eq!(lookup_id("root", true).unwrap(), Some(0));
+        assert_eq!(lookup_id("no-such-user-rexa", false).unwrap(), None);
     }
 
     #[test]

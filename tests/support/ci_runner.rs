@@ -213,7 +213,7 @@ pub fn run_ci_file(file: &CiFile, daemon: DaemonKind, port: u16) -> CiRun {
     };
     run.port = peer.port();
     let stem = file.name.trim_end_matches(".ci");
-    let dir = run_dir(&format!("encoding-{}-{stem}", daemon.name()));
+    let dir = run_dir(&format!("ci-{}-{stem}", daemon.name()));
     let mut command = daemon.command();
     command.args(&configurations).current_dir(&dir);
     for (key, _) in std::env::vars_os() {
@@ -226,6 +226,16 @@ pub fn run_ci_file(file: &CiFile, daemon: DaemonKind, port: u16) -> CiRun {
     }
     for (key, value) in harness_environment(run.port, peer.options().tcp_connections) {
         command.env(key, value);
+    }
+    // The API scenarios' helpers are Python 3 (`#!/usr/bin/env python3`); the health-check
+    // ones import ExaBGP's library, so ExaBGP's virtualenv comes first on the PATH.
+    if let Some(bin) = Path::new(EXABGP).parent().filter(|bin| bin.is_dir()) {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut dirs = vec![bin.to_path_buf()];
+        dirs.extend(std::env::split_paths(&path));
+        if let Ok(joined) = std::env::join_paths(dirs) {
+            command.env("PATH", joined);
+        }
     }
     // REXA_CI_LOG=1: let the daemon log everything, to read in the failure report.
     if std::env::var("REXA_CI_LOG").is_ok_and(|v| v == "1") {
@@ -250,4 +260,42 @@ pub fn run_ci_file(file: &CiFile, daemon: DaemonKind, port: u16) -> CiRun {
     }
     run.elapsed = started.elapsed();
     run
+}
+
+/// Runs `files` with `jobs` workers; the result of file `i` is at index `i`.
+pub fn run_all(files: &[&CiFile], daemon: DaemonKind, jobs: usize) -> Vec<CiRun> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<CiRun>>> = Mutex::new((0..files.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, files.len().max(1)) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::SeqCst);
+                let Some(file) = files.get(index) else {
+                    break;
+                };
+                let run = run_ci_file(file, daemon, 0);
+                if let Ok(mut results) = results.lock() {
+                    if let Some(slot) = results.get_mut(index) {
+                        *slot = Some(run);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|run| run.expect("every file was run"))
+        .collect()
+}
+
+/// `text` indented for a report.
+pub fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("      {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

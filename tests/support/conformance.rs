@@ -226,6 +226,14 @@ pub fn ci_files() -> Vec<CiFile> {
         .collect()
 }
 
+/// ExaBGP's API scenarios (`api/*.ci`): the same format, their helpers in `configs/run/`.
+pub fn api_ci_files() -> Vec<CiFile> {
+    files_in("api", |name| name.ends_with(".ci"))
+        .iter()
+        .map(|path| parse_ci_file(path))
+        .collect()
+}
+
 pub fn parse_ci_file(path: &Path) -> CiFile {
     let name = file_name(path);
     let text = std::fs::read_to_string(path)
