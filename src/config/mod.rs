@@ -40,7 +40,7 @@ pub use env::Env;
 pub use error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
 pub use flow::{FlowAction, FlowComponent, FlowRoute, FlowTerm, FlowValue};
 pub use model::*;
-pub use parser::ParseOptions;
+pub use parser::{parse_reader, ParseOptions};
 pub use route::{
     Aggregator, AsPath, AsPathSegment, Attributes, ExtendedCommunity, GenericAttribute,
     LargeCommunity, Origin, PrefixSid, RouteDistinguisher, SegmentKind, Srv6Service,
