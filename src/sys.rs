@@ -2,6 +2,8 @@
 //! mio and socket2 do not offer (TCP MD5, minimum TTL, raise, waitpid, clock, fd limit, poll,
 //! user and group ids, privilege drop, umask, daemonising).
 
+pub mod tcp_ao;
+
 use std::io;
 use std::mem;
 use std::net::{IpAddr, SocketAddr};

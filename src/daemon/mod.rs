@@ -397,6 +397,11 @@ impl Daemon {
                     log::warn!("neighbor {}: {error}", neighbor.peer_text());
                 }
             }
+            if let Some(key) = endpoints.options.ao {
+                if let Err(error) = reactor.set_listener_ao(neighbor.peer_address, &key) {
+                    log::warn!("neighbor {}: {error}", neighbor.peer_text());
+                }
+            }
         }
         Ok(())
     }

@@ -66,11 +66,13 @@ fn prefix_match(net: &[u8], address: &[u8], len: u8) -> bool {
 /// Builds the socket options of a neighbor from its configuration values.
 pub fn tcp_options(
     md5: Option<&[u8]>,
+    ao: Option<crate::sys::tcp_ao::AoKey>,
     outgoing_ttl: Option<u8>,
     incoming_ttl: Option<u8>,
 ) -> TcpOptions {
     TcpOptions {
         md5: md5.and_then(Md5Key::new),
+        ao,
         outgoing_ttl,
         incoming_min_ttl: incoming_ttl,
     }

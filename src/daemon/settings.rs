@@ -6,7 +6,9 @@ use std::net::IpAddr;
 
 use crate::bgp::capability::{AddPathMode, Capability, GracefulRestart, MultiSession};
 use crate::config::env::Env;
-use crate::config::model::{AddPathMode as ConfigAddPath, AsnSetting, Neighbor};
+use crate::config::model::{
+    AddPathMode as ConfigAddPath, AsnSetting, Neighbor, TcpAo, TcpAoAlgorithm,
+};
 use crate::peer::Settings;
 
 use super::session::{tcp_options, Endpoints, CONNECT_TIMEOUT};
@@ -20,6 +22,9 @@ pub enum NeighborError {
     NoRouterId { neighbor: String },
     /// The MD5 password is not valid base64 while `md5-base64` says it is.
     Md5Base64 { neighbor: String },
+    /// `tcp-ao` cannot be honoured (its password, or a kernel without TCP-AO): the neighbor
+    /// is refused rather than run unauthenticated.
+    TcpAo { neighbor: String, reason: String },
 }
 
 impl fmt::Display for NeighborError {
@@ -38,6 +43,11 @@ impl fmt::Display for NeighborError {
             NeighborError::Md5Base64 { neighbor } => {
                 write!(f, "neighbor {neighbor}: md5-password is not valid base64")
             }
+            NeighborError::TcpAo { neighbor, reason } => write!(
+                f,
+                "neighbor {neighbor}: tcp-ao: {reason}; refusing to run this session \
+                 unauthenticated"
+            ),
         }
     }
 }
@@ -179,6 +189,19 @@ pub fn session_settings(
             neighbor: neighbor.peer_text(),
         });
     }
+    let ao = match &neighbor.tcp_ao {
+        None => None,
+        Some(ao) => Some(tcp_ao_key(ao).and_then(|key| {
+            crate::sys::tcp_ao::probe(neighbor.peer_address, &key)
+                .map(|()| key)
+                .map_err(|error| error.to_string())
+        }))
+        .transpose()
+        .map_err(|reason| NeighborError::TcpAo {
+            neighbor: neighbor.peer_text(),
+            reason,
+        })?,
+    };
     let connect_port = if neighbor.connect != 0 {
         neighbor.connect
     } else {
@@ -195,9 +218,32 @@ pub fn session_settings(
         local: neighbor.local_address,
         connect_port,
         listen_port,
-        options: tcp_options(md5.as_deref(), neighbor.outgoing_ttl, neighbor.incoming_ttl),
+        options: tcp_options(
+            md5.as_deref(),
+            ao,
+            neighbor.outgoing_ttl,
+            neighbor.incoming_ttl,
+        ),
     };
     Ok((settings, endpoints))
+}
+
+/// The kernel's form of a configured `tcp-ao` key: its crypto algorithm name (RFC 5926's
+/// two, and HMAC-SHA-256 as Linux names it), the key id, the decoded password.
+pub fn tcp_ao_key(ao: &TcpAo) -> Result<crate::sys::tcp_ao::AoKey, String> {
+    let algorithm = match ao.algorithm {
+        TcpAoAlgorithm::HmacSha1_96 => "hmac(sha1)",
+        TcpAoAlgorithm::Aes128Cmac96 => "cmac(aes128)",
+        TcpAoAlgorithm::HmacSha256 => "hmac(sha256)",
+    };
+    let key = if ao.base64 {
+        crate::config::neighbor::decode_base64(&ao.password)
+            .ok_or_else(|| "the password is not valid base64".to_owned())?
+    } else {
+        ao.password.as_bytes().to_vec()
+    };
+    crate::sys::tcp_ao::AoKey::new(algorithm, ao.keyid, &key)
+        .ok_or_else(|| "the password must be 1 to 80 bytes".to_owned())
 }
 
 /// The IPv4 form of an address for logs when one exists.

@@ -500,6 +500,21 @@ impl<S: Session> Reactor<S> {
         Ok(())
     }
 
+    /// Sets the TCP-AO `key` for connections from `peer` on every listener of its address
+    /// family (call after `listen`, once per configured peer with `tcp-ao`).
+    pub fn set_listener_ao(
+        &mut self,
+        peer: IpAddr,
+        key: &crate::sys::tcp_ao::AoKey,
+    ) -> Result<(), SocketError> {
+        for slot in &self.tokens {
+            if let Some(Source::Listener(listener)) = &slot.source {
+                socket::set_listener_ao(listener, peer, key)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Bytes written to inbound connections no session accepts before they are closed
     /// (the daemon sets a NOTIFICATION Cease "peer de-configured" here; default: none).
     pub fn set_unmatched_reply(&mut self, bytes: Option<&'static [u8]>) {

@@ -50,6 +50,8 @@ impl std::fmt::Debug for Md5Key {
 pub struct TcpOptions {
     /// `md5-password`: sign every segment with this key.
     pub md5: Option<Md5Key>,
+    /// `tcp-ao`: authenticate every segment with this master key (RFC 5925).
+    pub ao: Option<sys::tcp_ao::AoKey>,
     /// `outgoing-ttl`: TTL / hop limit of the packets we send.
     pub outgoing_ttl: Option<u8>,
     /// `incoming-ttl`: drop packets arriving with a lower TTL / hop limit (GTSM).
@@ -109,6 +111,17 @@ fn option_failed(address: SocketAddr) -> impl FnOnce(sys::OptionError) -> Socket
     }
 }
 
+fn ao_failed(address: SocketAddr) -> impl FnOnce(sys::tcp_ao::AoError) -> SocketError {
+    move |error| SocketError {
+        address,
+        call: "setsockopt(TCP_AO_ADD_KEY)",
+        error: match error {
+            sys::tcp_ao::AoError::Kernel(error) => error,
+            other => io::Error::new(io::ErrorKind::Unsupported, other.to_string()),
+        },
+    }
+}
+
 fn domain_of(address: &SocketAddr) -> Domain {
     if address.is_ipv6() {
         Domain::IPV6
@@ -162,6 +175,22 @@ pub fn set_listener_md5(
         .map_err(option_failed(SocketAddr::new(peer, 0)))
 }
 
+/// Accepts connections from `peer` authenticated with `key` on this listener (RFC 5925):
+/// the connections it accepts inherit the key.
+pub fn set_listener_ao(
+    listener: &mio::net::TcpListener,
+    peer: IpAddr,
+    key: &sys::tcp_ao::AoKey,
+) -> Result<(), SocketError> {
+    let local = listener
+        .local_addr()
+        .map_err(failed(SocketAddr::new(peer, 0), "getsockname"))?;
+    if local.is_ipv6() != peer.is_ipv6() {
+        return Ok(());
+    }
+    sys::tcp_ao::add_key(listener, peer, key).map_err(ao_failed(SocketAddr::new(peer, 0)))
+}
+
 fn apply_options(
     socket: &Socket,
     remote: SocketAddr,
@@ -169,6 +198,9 @@ fn apply_options(
 ) -> Result<(), SocketError> {
     if let Some(key) = &options.md5 {
         sys::set_tcp_md5(socket, remote.ip(), key.as_bytes()).map_err(option_failed(remote))?;
+    }
+    if let Some(key) = &options.ao {
+        sys::tcp_ao::add_key(socket, remote.ip(), key).map_err(ao_failed(remote))?;
     }
     if let Some(ttl) = options.outgoing_ttl {
         if remote.is_ipv6() {
@@ -231,8 +263,10 @@ pub fn prepare_accepted(
         .set_nodelay(true)
         .map_err(failed(remote, "setsockopt(TCP_NODELAY)"))?;
     let socket = socket2::SockRef::from(stream);
+    // The keys came with the listener; only the TTL options are per connection.
     let ttl_only = TcpOptions {
         md5: None,
+        ao: None,
         ..*options
     };
     apply_options(&socket, remote, &ttl_only)
