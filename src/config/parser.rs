@@ -1,5 +1,5 @@
-//! Top level of a configuration file (config.md §2, §11.1): `process`, `template`, `neighbor`,
-//! template inheritance, and the checks that span blocks (duplicates, api process names).
+//! Top level of a configuration file (config.md §2, §11.1), read as a stream: `process`,
+//! `template`, `neighbor` blocks parsed as they close, route statements as they complete.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

@@ -9,9 +9,11 @@
 //! of whole UPDATE messages straight from the table. Nothing is materialised in advance.
 //!
 //! ```text
-//! daemon start / reload     load_configured(&neighbor, peer.rib_mut()) -> LoadReport
-//!                           (streams the routes in; on reload only the difference is
-//!                           queued, routes the new configuration lacks are withdrawn)
+//! daemon start / reload     load_configured_owned(&mut neighbor, peer.rib_mut())
+//!                           -> LoadReport (takes the routes out of the configuration,
+//!                           freeing them chunk by chunk as they enter the table; on
+//!                           reload only the difference is queued, routes the new
+//!                           configuration lacks are withdrawn)
 //! API                       announce / withdraw / announce_watchdog / withdraw_watchdog /
 //!                           queue_eor / clear / resend(None, borr)   (flush adj-rib out)
 //! peer                      session_up(SessionContext) at ESTABLISHED, session_down on
