@@ -14,7 +14,7 @@ use std::time::Duration;
 use rexa::bgp::negotiated::Negotiated;
 use rexa::bgp::nlri::{Nlri, Prefix};
 use support::interop::{run_dir, wait_for, Rexa};
-use support::sink::{med, SinkListener};
+use support::sink::{med, SinkError, SinkListener};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -801,5 +801,105 @@ fn show_adj_rib_json_v2_writes_one_route_dict_a_line() {
         "{}",
         rexa.log()
     );
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}
+
+/// SIGUSR1 beside a helper, as ExaBGP 5.0.15 does it (measured side by side with a real
+/// peer): the reload re-announces a configured route the helper had withdrawn, keeps the
+/// route the helper announced, and resets no session whose settings did not change.
+#[test]
+fn a_reload_restores_configured_routes_and_keeps_the_helpers() {
+    let dir = run_dir("api-reload");
+    let local = Ipv4Addr::new(127, 0, 5, 1);
+    let peer = Ipv4Addr::new(127, 0, 5, 2);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    let script = write_script(
+        &dir,
+        "helper.sh",
+        &stepped(
+            "step go\n\
+             echo 'withdraw route 10.5.1.0/24'\n\
+             echo 'announce route 10.5.9.0/24 next-hop 127.0.5.1 med 9'\n\
+             while true; do sleep 1; done\n",
+        ),
+    );
+    let text = config(
+        local,
+        peer,
+        listener.port(),
+        &format!("process helper {{ run /bin/sh {script}; encoder text; }}"),
+        "api { processes [ helper ]; }\n  static {\n    \
+         route 10.5.1.0/24 next-hop 127.0.5.1 med 1;\n    \
+         route 10.5.2.0/24 next-hop 127.0.5.1 med 2;\n  }",
+    );
+    let mut rexa = Rexa::start(&dir, &text, &[]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    let ctx = Negotiated::default();
+    let mut initial = Vec::new();
+    sink.receive_until_eor(LIMIT, |view| {
+        initial.extend(view.announced(&ctx).flatten().map(|n| (n, med(view))));
+    })
+    .unwrap_or_else(|e| panic!("no table: {e}\n{}", rexa.log()));
+    initial.sort();
+    assert_eq!(
+        initial,
+        [
+            (prefix(10, 5, 1, 24), Some(1)),
+            (prefix(10, 5, 2, 24), Some(2))
+        ]
+    );
+
+    // The helper withdraws a configured route and announces one of its own.
+    fs::write(dir.join("go"), "").expect("signal the helper");
+    let (mut announced, mut withdrawn) = (Vec::new(), Vec::new());
+    sink.receive_until(LIMIT, |view| {
+        if let Some(view) = view {
+            announced.extend(view.announced(&ctx).flatten().map(|n| (n, med(view))));
+            withdrawn.extend(view.withdrawn(&ctx).flatten());
+        }
+        !announced.is_empty() && !withdrawn.is_empty()
+    })
+    .unwrap_or_else(|e| panic!("no helper routes: {e}\n{}", rexa.log()));
+    assert_eq!(announced, [(prefix(10, 5, 9, 24), Some(9))]);
+    assert_eq!(withdrawn, [prefix(10, 5, 1, 24)]);
+
+    // The same file again: only the route the helper withdrew comes back.
+    assert!(rexa.daemon.signal("USR1"));
+    let (mut announced, mut withdrawn) = (Vec::new(), Vec::new());
+    sink.receive_until(LIMIT, |view| {
+        if let Some(view) = view {
+            announced.extend(view.announced(&ctx).flatten().map(|n| (n, med(view))));
+            withdrawn.extend(view.withdrawn(&ctx).flatten());
+        }
+        !announced.is_empty()
+    })
+    .unwrap_or_else(|e| panic!("nothing re-announced: {e}\n{}", rexa.log()));
+    // Anything else the reload sent would come right behind it; the session stays up.
+    let quiet = sink.receive_until(Duration::from_millis(500), |view| {
+        if let Some(view) = view {
+            announced.extend(view.announced(&ctx).flatten().map(|n| (n, med(view))));
+            withdrawn.extend(view.withdrawn(&ctx).flatten());
+        }
+        false
+    });
+    assert!(
+        matches!(quiet, Err(SinkError::Timeout)),
+        "the session did not stay up: {:?}\n{}",
+        quiet.err().map(|e| e.to_string()),
+        rexa.log()
+    );
+    assert_eq!(
+        announced,
+        [(prefix(10, 5, 1, 24), Some(1))],
+        "{}",
+        rexa.log()
+    );
+    assert!(
+        withdrawn.is_empty(),
+        "the helper's route stays: {withdrawn:?}"
+    );
+    assert_eq!(rexa.count("session established"), 1, "{}", rexa.log());
     assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
 }

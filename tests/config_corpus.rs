@@ -32,3 +32,30 @@ fn every_corpus_file_parses() {
         failures.join("\n")
     );
 }
+
+/// The streaming reader (`config::load`) and the whole-text parser agree on every file of
+/// the corpus: the same routes in the same order, the same `--dump`.
+#[test]
+fn streaming_and_whole_text_parses_agree() {
+    let options = rexa::config::ParseOptions::default();
+    for path in support::conformance::config_files() {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let whole = rexa::config::parse_with(&text, &name, &options);
+        let streamed = rexa::config::load(&path, &options);
+        match (whole, streamed) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(
+                    rexa::config::dump::dump(&a),
+                    rexa::config::dump::dump(&b),
+                    "{name}"
+                );
+                for (x, y) in a.neighbors.iter().zip(&b.neighbors) {
+                    assert_eq!(x.routes, y.routes, "{name}");
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+            (a, b) => panic!("{name}: {:?} / {:?}", a.err(), b.err()),
+        }
+    }
+}

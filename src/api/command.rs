@@ -28,10 +28,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::bgp::family::{Afi, Family, Safi};
-use crate::config::error::{ConfigError, ErrorKind, Location};
+use crate::config::error::{ConfigError, Location};
 use crate::config::flow::{self, FlowRoute};
 use crate::config::lexer::Token;
-use crate::config::model::{Nlri, OperationalMessage, Prefix, Route};
+use crate::config::model::{Nlri, OperationalMessage, Route};
 use crate::config::neighbor::{prefix_route, vpls_inline};
 use crate::config::nlri;
 use crate::config::route::{self, RouteDraft};
@@ -1028,9 +1028,12 @@ fn family_route(
             let mut draft = RouteDraft::default();
             nlri::attributes_rest(&mut w, "mcast-vpn", &mut draft)?;
             Ok(Route {
-                nlri: Nlri::Mvpn { afi, route: mvpn },
-                attributes: draft.attributes,
-                control: draft.control,
+                nlri: Nlri::Mvpn {
+                    afi,
+                    route: Box::new(mvpn),
+                },
+                attributes: Arc::new(draft.attributes),
+                control: Arc::new(draft.control),
                 location,
             })
         }
@@ -1040,9 +1043,12 @@ fn family_route(
             let mut draft = RouteDraft::default();
             nlri::attributes_rest(&mut w, "mup", &mut draft)?;
             Ok(Route {
-                nlri: Nlri::Mup { afi, route: mup },
-                attributes: draft.attributes,
-                control: draft.control,
+                nlri: Nlri::Mup {
+                    afi,
+                    route: Box::new(mup),
+                },
+                attributes: Arc::new(draft.attributes),
+                control: Arc::new(draft.control),
                 location,
             })
         }
@@ -1056,8 +1062,8 @@ fn family_route(
                     afi,
                     policy: Box::new(policy),
                 },
-                attributes: draft.attributes,
-                control: draft.control,
+                attributes: Arc::new(draft.attributes),
+                control: Arc::new(draft.control),
                 location,
             })
         }
@@ -1081,28 +1087,7 @@ fn family_route(
 /// with the same attributes and NLRI qualifiers (rd, label, path-information).
 fn bulk_routes(w: &mut Words) -> Result<Vec<Route>, CommandError> {
     let mut draft = RouteDraft::default();
-    let mut nlri_at = None;
-    while let Some(t) = w.advance() {
-        if !t.quoted && t.text == "nlri" {
-            nlri_at = Some(w.index);
-            break;
-        }
-        if !route::attribute(w, t, &mut draft)? {
-            return Err(w
-                .error_at(
-                    t,
-                    ErrorKind::UnknownKeyword {
-                        keyword: quote(&t.text),
-                        section: "attributes",
-                        suggestion: crate::config::error::suggest(
-                            &t.text,
-                            route::ATTRIBUTE_KEYWORDS,
-                        ),
-                    },
-                )
-                .into());
-        }
-    }
+    let nlri_at = route::attributes_until_nlri(w, &mut draft, quote)?.then_some(w.index);
     let Some(start) = nlri_at else {
         return Err(CommandError::MissingWord {
             command: "attributes",
@@ -1130,10 +1115,7 @@ fn bulk_routes(w: &mut Words) -> Result<Vec<Route>, CommandError> {
             prefixes: prefix_tokens.len(),
         });
     }
-    let mut prefixes: Vec<(Prefix, &Token)> = Vec::with_capacity(prefix_tokens.len());
-    for t in prefix_tokens {
-        prefixes.push((value::prefix(w, t, "nlri")?, t));
-    }
+    let prefixes = route::nlri_prefixes(w)?;
     let mut routes = Vec::with_capacity(prefixes.len());
     for (prefix, t) in prefixes {
         routes.push(prefix_route(prefix, draft.clone(), None, w.at(t)));
@@ -1187,8 +1169,8 @@ fn flow_route(
     }
     Ok(Route {
         nlri: Nlri::Flow(Box::new(flow)),
-        attributes: draft.attributes,
-        control: draft.control,
+        attributes: Arc::new(draft.attributes),
+        control: Arc::new(draft.control),
         location,
     })
 }
@@ -1211,7 +1193,7 @@ fn operational(w: &mut Words) -> Result<Command, CommandError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::NextHop;
+    use crate::config::model::{NextHop, PrefixExtra};
     use crate::config::route::Origin;
 
     fn ok(line: &str) -> ParsedCommand {
@@ -1387,7 +1369,7 @@ mod tests {
         assert!(route.control.withdraw);
         assert_eq!(route.family(), Family::IPV4_UNICAST);
         match &route.nlri {
-            Nlri::Prefix { path_id, .. } => assert_eq!(*path_id, Some(7)),
+            Nlri::Prefix { extra, .. } => assert_eq!(PrefixExtra::of(extra).0, Some(7)),
             other => panic!("{other:?}"),
         }
         // Identical to the configuration's reading of the same text.
@@ -1417,6 +1399,27 @@ mod tests {
             assert_eq!(route.nlri, configured.nlri, "{statement}");
             assert_eq!(route.attributes, configured.attributes, "{statement}");
             assert_eq!(route.control, configured.control, "{statement}");
+        }
+    }
+
+    #[test]
+    fn api_and_configuration_read_attributes_nlri_alike() {
+        let statement =
+            "attributes next-hop 1.2.3.4 med 5 community [ 1:2 ] nlri 10.0.0.0/8 10.1.0.0/16";
+        let (_, api) = routes_of(&format!("announce {statement}"));
+        let text = format!(
+            "neighbor 127.0.0.1 {{\n router-id 1.2.3.4;\n local-as 1;\n peer-as 1;\n \
+             static {{\n {statement};\n }}\n}}\n"
+        );
+        let config = crate::config::parse(&text, "t.conf").unwrap();
+        let configured: Vec<&Route> = config.neighbors[0].routes.iter().collect();
+        assert_eq!(api.len(), 2);
+        assert_eq!(configured.len(), 2);
+        for (a, c) in api.iter().zip(configured) {
+            assert_eq!(
+                (&a.nlri, &a.attributes, &a.control),
+                (&c.nlri, &c.attributes, &c.control)
+            );
         }
     }
 
@@ -1495,7 +1498,9 @@ mod tests {
             assert_eq!(route.attributes.communities, vec![(14 << 16) | 15]);
             assert_eq!(route.attributes.local_preference, Some(16));
             match &route.nlri {
-                Nlri::Prefix { path_id, .. } => assert_eq!(*path_id, Some(0x0102_0304)),
+                Nlri::Prefix { extra, .. } => {
+                    assert_eq!(PrefixExtra::of(extra).0, Some(0x0102_0304))
+                }
                 other => panic!("{other:?}"),
             }
         }
@@ -1673,7 +1678,7 @@ mod tests {
             .is_none());
         // Glued brackets are split: `[ 1 2 ]( 3 )` is a sequence then a set.
         let route = one_route("announce route 10.0.0.0/24 next-hop 1.2.3.4 as-path [1 2](3)");
-        let path = route.attributes.as_path.unwrap();
+        let path = route.attributes.as_path.clone().unwrap();
         assert_eq!(path.segments.len(), 2);
         assert_eq!(path.segments[1].asns, vec![3]);
         // The error names the column in the normalised line.

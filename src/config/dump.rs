@@ -257,13 +257,8 @@ fn selection(s: &MessageSelection) -> String {
 pub fn route_line(route: &Route) -> String {
     let mut s = format!("route {} ", route.family());
     match &route.nlri {
-        Nlri::Prefix {
-            prefix,
-            path_id,
-            labels,
-            rd,
-            ..
-        } => {
+        Nlri::Prefix { prefix, extra, .. } => {
+            let (path_id, labels, rd) = PrefixExtra::of(extra);
             let _ = write!(s, "{prefix}");
             if let Some(rd) = rd {
                 let _ = write!(s, " rd {rd} ({})", hex(&rd.bytes));
@@ -286,7 +281,7 @@ pub fn route_line(route: &Route) -> String {
         }
         Nlri::Mup { route: m, .. } => mup_text(&mut s, m),
         Nlri::Mvpn { route: m, .. } => {
-            let _ = match m {
+            let _ = match &**m {
                 Mvpn::SourceAd { rd, source, group } => {
                     write!(s, "source-ad source {source} group {group} rd {rd}")
                 }

@@ -40,7 +40,7 @@ pub use env::Env;
 pub use error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
 pub use flow::{FlowAction, FlowComponent, FlowRoute, FlowTerm, FlowValue};
 pub use model::*;
-pub use parser::ParseOptions;
+pub use parser::{parse_reader, ParseOptions};
 pub use route::{
     Aggregator, AsPath, AsPathSegment, Attributes, ExtendedCommunity, GenericAttribute,
     LargeCommunity, Origin, PrefixSid, RouteDistinguisher, SegmentKind, Srv6Service,
@@ -63,10 +63,12 @@ pub fn parse_with(
     parser::parse(text, file_name, options)
 }
 
-/// Reads and parses a configuration file. Invalid UTF-8 is replaced, not rejected.
+/// Reads and parses a configuration file as a stream (a route statement becomes its
+/// route as it is read; the file is never held whole). Invalid UTF-8 is replaced, not
+/// rejected.
 pub fn load(path: &Path, options: &ParseOptions) -> Result<Config, ConfigError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
+    let file = std::fs::File::open(path).map_err(|e| {
         ConfigError::new(
             Location::new(Arc::from(name.as_str()), 0, 0),
             ErrorKind::Io {
@@ -74,6 +76,5 @@ pub fn load(path: &Path, options: &ParseOptions) -> Result<Config, ConfigError> 
             },
         )
     })?;
-    let text = String::from_utf8_lossy(&bytes);
-    parser::parse(&text, &name, options)
+    parser::parse_reader(std::io::BufReader::new(file), &name, options)
 }

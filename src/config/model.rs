@@ -1,9 +1,11 @@
 //! The typed, validated configuration handed to the reactor: neighbors, processes, routes.
 //! Values carry their byte-level facts (numbers, addresses, 8-byte communities), not text.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::bgp::family::{Afi, Family};
 
@@ -340,7 +342,7 @@ impl fmt::Display for Prefix {
 }
 
 /// The next-hop of a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NextHop {
     Address(IpAddr),
     /// `next-hop self`: the local address (or router-id), resolved per session.
@@ -477,6 +479,41 @@ pub struct Segment {
     pub behavior: Option<EndpointBehavior>,
 }
 
+/// The NLRI qualifiers a prefix route may carry besides its prefix.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrefixExtra {
+    pub path_id: Option<u32>,
+    pub labels: Box<[u32]>,
+    pub rd: Option<RouteDistinguisher>,
+}
+
+impl PrefixExtra {
+    /// The qualifiers of a route (none when `extra` is `None`).
+    pub fn of(
+        extra: &Option<Box<PrefixExtra>>,
+    ) -> (Option<u32>, &[u32], Option<RouteDistinguisher>) {
+        match extra {
+            Some(e) => (e.path_id, &e.labels, e.rd),
+            None => (None, &[], None),
+        }
+    }
+
+    /// `None` when there is nothing to keep.
+    pub fn boxed(
+        path_id: Option<u32>,
+        labels: Vec<u32>,
+        rd: Option<RouteDistinguisher>,
+    ) -> Option<Box<PrefixExtra>> {
+        (path_id.is_some() || !labels.is_empty() || rd.is_some()).then(|| {
+            Box::new(PrefixExtra {
+                path_id,
+                labels: labels.into(),
+                rd,
+            })
+        })
+    }
+}
+
 /// What a route announces (the NLRI side).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Nlri {
@@ -484,19 +521,18 @@ pub enum Nlri {
     Prefix {
         family: Family,
         prefix: Prefix,
-        path_id: Option<u32>,
-        labels: Vec<u32>,
-        rd: Option<RouteDistinguisher>,
+        /// Path id, labels and RD, boxed: most routes have none (see [`PrefixExtra::of`]).
+        extra: Option<Box<PrefixExtra>>,
     },
     Flow(Box<FlowRoute>),
     Vpls(Vpls),
     Mup {
         afi: Afi,
-        route: Mup,
+        route: Box<Mup>,
     },
     Mvpn {
         afi: Afi,
-        route: Mvpn,
+        route: Box<Mvpn>,
     },
     SrPolicy {
         afi: Afi,
@@ -524,7 +560,7 @@ impl Nlri {
 }
 
 /// Never sent on the wire: how rexa handles the route.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RouteControl {
     /// `name`: a label for logs and the API.
     pub name: Option<String>,
@@ -540,14 +576,192 @@ pub struct RouteControl {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     pub nlri: Nlri,
-    pub attributes: Attributes,
-    pub control: RouteControl,
+    /// Shared by the routes that have the same (see [`RouteInterner`]).
+    pub attributes: Arc<Attributes>,
+    pub control: Arc<RouteControl>,
     pub location: Location,
 }
 
 impl Route {
     pub fn family(&self) -> Family {
         self.nlri.family()
+    }
+}
+
+/// A neighbor's routes in file order, kept in fixed-size chunks: the list never holds
+/// spare room for more than one chunk, and a consumer that takes it by value (the daemon
+/// loading it into the adj-rib-out) gives the memory back chunk by chunk as it goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteList {
+    chunks: Vec<Vec<Route>>,
+    len: usize,
+}
+
+impl RouteList {
+    /// Routes per chunk.
+    const CHUNK: usize = 4096;
+
+    pub fn new() -> RouteList {
+        RouteList::default()
+    }
+
+    pub fn push(&mut self, route: Route) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(route),
+            _ => {
+                // Grown by doubling, so a short list stays small; CHUNK is a power of two,
+                // so a full chunk has no spare room.
+                self.chunks.push(vec![route]);
+            }
+        }
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn get(&self, index: usize) -> Option<&Route> {
+        self.chunks
+            .get(index / Self::CHUNK)
+            .and_then(|c| c.get(index % Self::CHUNK))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Route> + '_ {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for RouteList {
+    type Output = Route;
+
+    fn index(&self, index: usize) -> &Route {
+        match self.get(index) {
+            Some(route) => route,
+            None => panic!("route {index} of a list of {}", self.len),
+        }
+    }
+}
+
+impl Extend<Route> for RouteList {
+    fn extend<I: IntoIterator<Item = Route>>(&mut self, routes: I) {
+        for route in routes {
+            self.push(route);
+        }
+    }
+}
+
+impl FromIterator<Route> for RouteList {
+    fn from_iter<I: IntoIterator<Item = Route>>(routes: I) -> RouteList {
+        let mut list = RouteList::new();
+        list.extend(routes);
+        list
+    }
+}
+
+impl<'a> IntoIterator for &'a RouteList {
+    type Item = &'a Route;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Route>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.iter().flatten()
+    }
+}
+
+/// Yields the routes by value; each chunk is freed once its routes are taken.
+impl IntoIterator for RouteList {
+    type Item = Route;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Route>>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
+    }
+}
+
+/// Makes routes with equal attributes (and equal controls) share one copy, so a large
+/// table costs its NLRI and two pointers per route.
+#[derive(Debug, Default)]
+pub struct RouteInterner {
+    attributes: HashSet<Arc<Attributes>, FastHash>,
+    controls: HashSet<Arc<RouteControl>, FastHash>,
+}
+
+/// A multiply-rotate hash (the Fx hash's scheme) for maps keyed by what a configuration
+/// file says, looked up once per route: several times cheaper than SipHash. Only for keys
+/// that come from the configuration (trusted), not from peers or helpers.
+pub type FastHash = std::hash::BuildHasherDefault<FastHasher>;
+
+/// See [`FastHash`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl FastHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, value: u8) {
+        self.add(u64::from(value));
+    }
+
+    fn write_u16(&mut self, value: u16) {
+        self.add(u64::from(value));
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.add(u64::from(value));
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl RouteInterner {
+    pub fn intern(&mut self, route: &mut Route) {
+        route.attributes = share(&mut self.attributes, &route.attributes);
+        route.control = share(&mut self.controls, &route.control);
+    }
+}
+
+fn share<T: Eq + std::hash::Hash>(set: &mut HashSet<Arc<T>, FastHash>, value: &Arc<T>) -> Arc<T> {
+    match set.get(&**value) {
+        Some(shared) => shared.clone(),
+        None => {
+            set.insert(value.clone());
+            value.clone()
+        }
     }
 }
 
@@ -621,7 +835,7 @@ pub struct Neighbor {
     pub nexthop: Vec<NextHopFamily>,
     pub api: Vec<Api>,
     /// Static, announce, flow, l2vpn routes, in file order (template routes after).
-    pub routes: Vec<Route>,
+    pub routes: RouteList,
     pub operational: Vec<OperationalMessage>,
     /// Templates applied, in order.
     pub inherited: Vec<String>,

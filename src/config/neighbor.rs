@@ -52,7 +52,7 @@ pub struct Draft {
     pub nexthop: Vec<NextHopFamily>,
     pub nexthop_block: bool,
     pub api: Vec<Api>,
-    pub routes: Vec<Route>,
+    pub routes: RouteList,
     pub operational: Vec<OperationalMessage>,
     pub inherit: Vec<(String, Location)>,
 }
@@ -354,10 +354,17 @@ pub fn parse_body(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                     let api = api_block(ctx, node, children)?;
                     draft.api.push(api);
                 }
-                "static" => static_block(ctx, children, draft)?,
-                "announce" => announce_block(ctx, children, draft)?,
-                "flow" => flow_block(ctx, children, draft)?,
-                "l2vpn" => l2vpn_block(ctx, children, draft)?,
+                "static" | "announce" | "flow" | "l2vpn" => {
+                    // Empty when the file is streamed: the routes were read as they came.
+                    let mut routes = Vec::new();
+                    match k {
+                        "static" => static_block(ctx, children, &mut routes)?,
+                        "announce" => announce_block(ctx, children, &mut routes)?,
+                        "flow" => flow_block(ctx, children, &mut routes)?,
+                        _ => l2vpn_block(ctx, children, &mut routes)?,
+                    }
+                    draft.routes.extend(routes);
+                }
                 _ => {
                     for child in children {
                         expect_leaf(ctx, child)?;
@@ -968,17 +975,23 @@ pub(crate) fn prefix_route(
         nlri: Nlri::Prefix {
             family: Family::new(prefix.afi(), safi),
             prefix,
-            path_id: draft.nlri.path_id,
-            labels: draft.nlri.labels.unwrap_or_default(),
-            rd: draft.nlri.rd,
+            extra: PrefixExtra::boxed(
+                draft.nlri.path_id,
+                draft.nlri.labels.unwrap_or_default(),
+                draft.nlri.rd,
+            ),
         },
-        attributes: draft.attributes,
-        control: draft.control,
+        attributes: Arc::new(draft.attributes),
+        control: Arc::new(draft.control),
         location,
     }
 }
 
-fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+fn static_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    routes: &mut Vec<Route>,
+) -> Result<(), ConfigError> {
     const KEYWORDS: &[&str] = &["route", "attributes", "attribute", "sr-policy"];
     for node in children {
         let location = ctx.node_loc(node);
@@ -995,56 +1008,41 @@ fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(
                         block_attributes(ctx, inner, &mut rd, "route", &mut |_, _| Ok(false))?;
                     }
                 }
-                draft.routes.push(prefix_route(prefix, rd, None, location));
+                routes.push(prefix_route(prefix, rd, None, location));
             }
             "attributes" | "attribute" => {
                 expect_leaf(ctx, node)?;
                 let mut rd = RouteDraft::default();
-                let mut prefixes = Vec::new();
-                let mut in_nlri = false;
-                while let Some(t) = w.advance() {
-                    if in_nlri {
-                        prefixes.push(value::prefix(&w, t, "nlri")?);
-                    } else if t.text == "nlri" {
-                        in_nlri = true;
-                    } else if !route::attribute(&mut w, t, &mut rd)? {
-                        return Err(w.error_at(
-                            t,
-                            ErrorKind::UnknownKeyword {
-                                keyword: t.text.to_string(),
-                                section: "attributes",
-                                suggestion: suggest(&t.text, route::ATTRIBUTE_KEYWORDS),
-                            },
-                        ));
-                    }
-                }
+                let prefixes = if route::attributes_until_nlri(&mut w, &mut rd, str::to_string)? {
+                    route::nlri_prefixes(&mut w)?
+                } else {
+                    Vec::new()
+                };
                 if prefixes.is_empty() {
-                    draft.routes.push(Route {
+                    routes.push(Route {
                         nlri: Nlri::None {
                             family: Family::IPV4_UNICAST,
                         },
-                        attributes: rd.attributes.clone(),
-                        control: rd.control.clone(),
+                        attributes: Arc::new(rd.attributes.clone()),
+                        control: Arc::new(rd.control.clone()),
                         location: location.clone(),
                     });
                 }
-                for prefix in prefixes {
-                    draft
-                        .routes
-                        .push(prefix_route(prefix, rd.clone(), None, location.clone()));
+                for (prefix, _) in prefixes {
+                    routes.push(prefix_route(prefix, rd.clone(), None, location.clone()));
                 }
             }
             "sr-policy" => {
                 expect_leaf(ctx, node)?;
                 let mut rd = RouteDraft::default();
                 let (afi, policy) = nlri::sr_policy(&mut w, None, &mut rd)?;
-                draft.routes.push(Route {
+                routes.push(Route {
                     nlri: Nlri::SrPolicy {
                         afi,
                         policy: Box::new(policy),
                     },
-                    attributes: rd.attributes,
-                    control: rd.control,
+                    attributes: Arc::new(rd.attributes),
+                    control: Arc::new(rd.control),
                     location,
                 });
             }
@@ -1054,7 +1052,11 @@ fn static_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(
     Ok(())
 }
 
-fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+fn announce_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    routes: &mut Vec<Route>,
+) -> Result<(), ConfigError> {
     const KEYWORDS: &[&str] = &["ipv4", "ipv6", "l2vpn"];
     const SAFI_KEYWORDS: &[&str] = &[
         "unicast",
@@ -1078,7 +1080,7 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                     if child.keyword() != "vpls" {
                         return Err(unknown(ctx, child, "announce l2vpn", &["vpls"]));
                     }
-                    vpls(ctx, child, draft)?;
+                    vpls(ctx, child, routes)?;
                 }
                 continue;
             }
@@ -1112,9 +1114,7 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                     }
                     flat_attributes(&mut w, &mut rd, "announce route")?;
                     let safi = Safi::from_name(k).unwrap_or(Safi::UNICAST);
-                    draft
-                        .routes
-                        .push(prefix_route(prefix, rd, Some(safi), location));
+                    routes.push(prefix_route(prefix, rd, Some(safi), location));
                     continue;
                 }
                 "flow" | "flow-vpn" => {
@@ -1145,12 +1145,18 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                 "mcast-vpn" => {
                     let route = nlri::mvpn(&mut w, afi)?;
                     nlri::attributes_rest(&mut w, k, &mut rd)?;
-                    Nlri::Mvpn { afi, route }
+                    Nlri::Mvpn {
+                        afi,
+                        route: Box::new(route),
+                    }
                 }
                 "mup" => {
                     let route = nlri::mup(&mut w, afi)?;
                     nlri::attributes_rest(&mut w, k, &mut rd)?;
-                    Nlri::Mup { afi, route }
+                    Nlri::Mup {
+                        afi,
+                        route: Box::new(route),
+                    }
                 }
                 _ => {
                     let (afi, policy) = nlri::sr_policy(&mut w, Some(afi), &mut rd)?;
@@ -1160,10 +1166,10 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
                     }
                 }
             };
-            draft.routes.push(Route {
+            routes.push(Route {
                 nlri,
-                attributes: rd.attributes,
-                control: rd.control,
+                attributes: Arc::new(rd.attributes),
+                control: Arc::new(rd.control),
                 location,
             });
         }
@@ -1171,7 +1177,11 @@ fn announce_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result
     Ok(())
 }
 
-fn flow_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+fn flow_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    routes: &mut Vec<Route>,
+) -> Result<(), ConfigError> {
     for node in children {
         if node.keyword() != "route" {
             return Err(unknown(ctx, node, "flow", &["route"]));
@@ -1190,10 +1200,10 @@ fn flow_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(),
                 flow_route_block(ctx, inner, &mut flow, &mut rd)?;
             }
         }
-        draft.routes.push(Route {
+        routes.push(Route {
             nlri: Nlri::Flow(Box::new(flow)),
-            attributes: rd.attributes,
-            control: rd.control,
+            attributes: Arc::new(rd.attributes),
+            control: Arc::new(rd.control),
             location,
         });
     }
@@ -1349,8 +1359,8 @@ fn vpls_finish(
             offset: offset as u16,
             size: size as u16,
         }),
-        attributes: rd.attributes,
-        control: rd.control,
+        attributes: Arc::new(rd.attributes),
+        control: Arc::new(rd.control),
         location,
     })
 }
@@ -1368,7 +1378,7 @@ pub(crate) fn vpls_inline(
     vpls_finish(fields, rd, require_next_hop, location)
 }
 
-fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError> {
+fn vpls(ctx: &mut Ctx, node: &Node, routes: &mut Vec<Route>) -> Result<(), ConfigError> {
     let location = ctx.node_loc(node);
     let mut w = words(ctx.file, node);
     let mut fields: VplsFields = [None; 4];
@@ -1383,18 +1393,57 @@ fn vpls(ctx: &mut Ctx, node: &Node, draft: &mut Draft) -> Result<(), ConfigError
             })?;
         }
     }
-    draft.routes.push(vpls_finish(fields, rd, true, location)?);
+    routes.push(vpls_finish(fields, rd, true, location)?);
     Ok(())
 }
 
-fn l2vpn_block(ctx: &mut Ctx, children: &[Node], draft: &mut Draft) -> Result<(), ConfigError> {
+fn l2vpn_block(
+    ctx: &mut Ctx,
+    children: &[Node],
+    routes: &mut Vec<Route>,
+) -> Result<(), ConfigError> {
     for node in children {
         if node.keyword() != "vpls" {
             return Err(unknown(ctx, node, "l2vpn", &["vpls"]));
         }
-        vpls(ctx, node, draft)?;
+        vpls(ctx, node, routes)?;
     }
     Ok(())
+}
+
+/// Reads one statement completed inside a route block of a neighbor or template while the
+/// file is read, appending its routes to `routes`. `blocks` are the open blocks below the
+/// neighbor (`static`, `flow`, `l2vpn`, or `announce` and its family block). `Ok(Some)`
+/// gives the node back when it is not a route statement.
+pub fn route_statement<'l>(
+    ctx: &mut Ctx,
+    blocks: &[&Node<'static>],
+    node: Node<'l>,
+    routes: &mut Vec<Route>,
+) -> Result<Option<Node<'l>>, ConfigError> {
+    let one = std::slice::from_ref(&node);
+    match blocks {
+        [block] => match block.keyword() {
+            "static" => static_block(ctx, one, routes)?,
+            "flow" => flow_block(ctx, one, routes)?,
+            "l2vpn" => l2vpn_block(ctx, one, routes)?,
+            _ => return Ok(Some(node)),
+        },
+        [announce, family]
+            if announce.keyword() == "announce"
+                && matches!(family.keyword(), "ipv4" | "ipv6" | "l2vpn") =>
+        {
+            let parent = Node {
+                tokens: family.tokens.clone(),
+                line: family.line,
+                col: family.col,
+                children: Some(vec![node]),
+            };
+            announce_block(ctx, std::slice::from_ref(&parent), routes)?;
+        }
+        _ => return Ok(Some(node)),
+    }
+    Ok(None)
 }
 
 /// Applies a template onto a neighbor draft: the template's scalars replace the

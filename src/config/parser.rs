@@ -1,5 +1,5 @@
-//! Top level of a configuration file (config.md §2, §11.1): `process`, `template`, `neighbor`,
-//! template inheritance, and the checks that span blocks (duplicates, api process names).
+//! Top level of a configuration file (config.md §2, §11.1), read as a stream: `process`,
+//! `template`, `neighbor` blocks parsed as they close, route statements as they complete.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -21,103 +21,320 @@ pub struct ParseOptions {
 const ROOT_KEYWORDS: &[&str] = &["process", "template", "neighbor"];
 
 pub fn parse(text: &str, file_name: &str, options: &ParseOptions) -> Result<Config, ConfigError> {
-    let file: Arc<str> = Arc::from(file_name);
-    let mut warnings: Vec<Warning> = Vec::new();
-    let statements = lexer::tokenize(&file, text)?;
-    if statements.is_empty() {
-        return Err(ConfigError::new(
-            Location::new(file.clone(), 1, 1),
-            ErrorKind::Empty,
-        ));
+    let mut loader = Loader::new(file_name, options);
+    for line in text.split('\n') {
+        loader.line(line)?;
     }
-    let tree = lexer::build_tree(&file, statements, &mut warnings)?;
-    let mut ctx = Ctx {
-        file: &file,
-        warnings: &mut warnings,
-    };
-    let mut processes: Vec<Process> = Vec::new();
-    let mut templates: HashMap<String, Draft> = HashMap::new();
-    let mut neighbors: Vec<Neighbor> = Vec::new();
-    // Each top-level block is dropped once parsed, so only one block's words are held.
-    for node in tree {
-        let node = &node;
-        match node.keyword() {
-            "process" => {
-                let process = process_block(&mut ctx, node)?;
-                if processes.iter().any(|p| p.name == process.name) {
-                    return Err(ConfigError::new(
-                        ctx.node_loc(node),
-                        ErrorKind::DuplicateName {
-                            what: "process",
-                            name: process.name,
+    loader.finish()
+}
+
+/// Reads a configuration from a stream, one line at a time: each route statement becomes
+/// its route as it is read, so only the routes and the statement being read are held.
+/// Invalid UTF-8 is replaced, not rejected.
+pub fn parse_reader(
+    mut reader: impl std::io::BufRead,
+    file_name: &str,
+    options: &ParseOptions,
+) -> Result<Config, ConfigError> {
+    let mut loader = Loader::new(file_name, options);
+    let mut buffer: Vec<u8> = Vec::new();
+    loop {
+        buffer.clear();
+        let read = reader.read_until(b'\n', &mut buffer).map_err(|e| {
+            ConfigError::new(
+                Location::new(loader.file.clone(), loader.lines, 0),
+                ErrorKind::Io {
+                    reason: e.to_string(),
+                },
+            )
+        })?;
+        if read == 0 {
+            break;
+        }
+        let line = buffer.strip_suffix(b"\n").unwrap_or(&buffer);
+        match std::str::from_utf8(line) {
+            Ok(text) => loader.line(text)?,
+            Err(_) => loader.line(&String::from_utf8_lossy(line))?,
+        }
+    }
+    loader.finish()
+}
+
+/// The streaming reader: lines → statements → blocks; top-level blocks are parsed when
+/// they close, and route statements when they complete (see [`TreeSink`]).
+struct Loader<'o> {
+    file: Arc<str>,
+    options: &'o ParseOptions,
+    lines: u32,
+    scanner: lexer::LineScanner,
+    builder: Option<lexer::TreeBuilder>,
+    state: State,
+}
+
+/// What the top-level blocks read so far produced.
+#[derive(Default)]
+struct State {
+    warnings: Vec<Warning>,
+    processes: Vec<Process>,
+    templates: HashMap<String, Draft>,
+    neighbors: Vec<Neighbor>,
+    /// Routes read inside the neighbor (or template neighbor) block that starts at
+    /// (line, col), waiting for that block to close.
+    routes: Vec<((u32, u32), RouteList)>,
+    /// Shares equal attribute sets among all the routes read.
+    interner: RouteInterner,
+    /// The routes of the statement being read (kept for its allocation).
+    scratch: Vec<Route>,
+}
+
+impl<'o> Loader<'o> {
+    fn new(file_name: &str, options: &'o ParseOptions) -> Loader<'o> {
+        let file: Arc<str> = Arc::from(file_name);
+        Loader {
+            scanner: lexer::LineScanner::new(&file),
+            builder: Some(lexer::TreeBuilder::new(&file)),
+            file,
+            options,
+            lines: 0,
+            state: State::default(),
+        }
+    }
+
+    fn line(&mut self, line: &str) -> Result<(), ConfigError> {
+        self.lines = self.lines.saturating_add(1);
+        let mut statements: Vec<lexer::Statement<'_>> = Vec::new();
+        self.scanner.line(line, &mut statements)?;
+        let mut builder = self
+            .builder
+            .take()
+            .unwrap_or_else(|| lexer::TreeBuilder::new(&self.file));
+        let mut sink = Sink {
+            file: &self.file,
+            options: self.options,
+            state: &mut self.state,
+        };
+        let mut result = Ok(());
+        for statement in statements.drain(..) {
+            result = builder.statement(statement, &mut sink);
+            if result.is_err() {
+                break;
+            }
+        }
+        self.builder = Some(builder);
+        result
+    }
+
+    fn finish(mut self) -> Result<Config, ConfigError> {
+        self.scanner.finish()?;
+        let mut builder = self
+            .builder
+            .take()
+            .unwrap_or_else(|| lexer::TreeBuilder::new(&self.file));
+        if builder.statements() == 0 {
+            return Err(ConfigError::new(
+                Location::new(self.file.clone(), 1, 1),
+                ErrorKind::Empty,
+            ));
+        }
+        builder.finish()?;
+        let State {
+            warnings,
+            processes,
+            mut neighbors,
+            ..
+        } = self.state;
+        check_duplicates(&neighbors)?;
+        resolve_api(&mut neighbors, &processes)?;
+        Ok(Config {
+            file: self.file.to_string(),
+            processes,
+            neighbors,
+            warnings,
+        })
+    }
+}
+
+struct Sink<'a> {
+    file: &'a Arc<str>,
+    options: &'a ParseOptions,
+    state: &'a mut State,
+}
+
+impl Sink<'_> {
+    /// The routes read so far inside the block starting at `node`'s position.
+    fn take_routes(&mut self, node: &Node) -> RouteList {
+        let at = (node.line, node.col);
+        match self.state.routes.iter().position(|(p, _)| *p == at) {
+            Some(i) => self.state.routes.swap_remove(i).1,
+            None => RouteList::new(),
+        }
+    }
+}
+
+impl lexer::TreeSink for Sink<'_> {
+    fn top(&mut self, node: Node<'_>) -> Result<(), ConfigError> {
+        top_level(self, &node)
+    }
+
+    fn inner<'l>(
+        &mut self,
+        path: &[lexer::Open],
+        node: Node<'l>,
+    ) -> Result<Option<Node<'l>>, ConfigError> {
+        // The route blocks: neighbor > {static, flow, l2vpn, announce > family}, and the
+        // same inside template > neighbor.
+        let (owner, blocks) = match path {
+            [n, rest @ ..] if n.node.keyword() == "neighbor" => (&n.node, rest),
+            [t, n, rest @ ..]
+                if t.node.keyword() == "template" && n.node.keyword() == "neighbor" =>
+            {
+                (&n.node, rest)
+            }
+            _ => return Ok(Some(node)),
+        };
+        let pair;
+        let blocks: &[&Node<'static>] = match blocks {
+            [a] => {
+                pair = [&a.node, &a.node];
+                &pair[..1]
+            }
+            [a, b] => {
+                pair = [&a.node, &b.node];
+                &pair[..]
+            }
+            _ => return Ok(Some(node)),
+        };
+        let at = (owner.line, owner.col);
+        let index = match self.state.routes.iter().position(|(p, _)| *p == at) {
+            Some(i) => i,
+            None => {
+                self.state.routes.push((at, RouteList::new()));
+                self.state.routes.len() - 1
+            }
+        };
+        let mut ctx = Ctx {
+            file: self.file,
+            warnings: &mut self.state.warnings,
+        };
+        let mut routes = std::mem::take(&mut self.state.scratch);
+        let result = neighbor::route_statement(&mut ctx, blocks, node, &mut routes);
+        let list = &mut self.state.routes[index].1;
+        for mut route in routes.drain(..) {
+            self.state.interner.intern(&mut route);
+            list.push(route);
+        }
+        self.state.scratch = routes;
+        result
+    }
+
+    fn warn(&mut self, warning: Warning) {
+        self.state.warnings.push(warning);
+    }
+}
+
+/// One top-level statement or block: `process`, `template` or `neighbor`.
+fn top_level(sink: &mut Sink, node: &Node) -> Result<(), ConfigError> {
+    let file = sink.file;
+    let options = sink.options;
+    match node.keyword() {
+        "process" => {
+            let mut ctx = Ctx {
+                file,
+                warnings: &mut sink.state.warnings,
+            };
+            let process = process_block(&mut ctx, node)?;
+            if sink.state.processes.iter().any(|p| p.name == process.name) {
+                return Err(ConfigError::new(
+                    ctx.node_loc(node),
+                    ErrorKind::DuplicateName {
+                        what: "process",
+                        name: process.name,
+                    },
+                ));
+            }
+            sink.state.processes.push(process);
+        }
+        "template" => {
+            let children = {
+                let ctx = Ctx {
+                    file,
+                    warnings: &mut sink.state.warnings,
+                };
+                expect_block(&ctx, node)?
+            };
+            for child in children {
+                let routes = sink.take_routes(child);
+                let state = &mut *sink.state;
+                let mut ctx = Ctx {
+                    file,
+                    warnings: &mut state.warnings,
+                };
+                if child.keyword() != "neighbor" {
+                    return Err(unknown(&ctx, child, "template", &["neighbor"]));
+                }
+                let inner = expect_block(&ctx, child)?;
+                let mut w = words(ctx.file, child);
+                let name_token = w.value("neighbor", "a template name")?;
+                w.end("neighbor")?;
+                if !value::is_valid_name(&name_token.text) {
+                    return Err(w.error_at(
+                        name_token,
+                        ErrorKind::InvalidName {
+                            what: "template",
+                            name: name_token.text.to_string(),
                         },
                     ));
                 }
-                processes.push(process);
-            }
-            "template" => {
-                for child in expect_block(&ctx, node)? {
-                    if child.keyword() != "neighbor" {
-                        return Err(unknown(&ctx, child, "template", &["neighbor"]));
-                    }
-                    let inner = expect_block(&ctx, child)?;
-                    let mut w = words(ctx.file, child);
-                    let name_token = w.value("neighbor", "a template name")?;
-                    w.end("neighbor")?;
-                    if !value::is_valid_name(&name_token.text) {
-                        return Err(w.error_at(
-                            name_token,
-                            ErrorKind::InvalidName {
-                                what: "template",
-                                name: name_token.text.to_string(),
-                            },
-                        ));
-                    }
-                    if templates.contains_key(&*name_token.text) {
-                        return Err(w.error_at(
-                            name_token,
-                            ErrorKind::DuplicateName {
-                                what: "template",
-                                name: name_token.text.to_string(),
-                            },
-                        ));
-                    }
-                    let mut draft = Draft::default();
-                    neighbor::parse_body(&mut ctx, inner, &mut draft)?;
-                    // A template may inherit templates defined above it.
-                    for (name, at) in std::mem::take(&mut draft.inherit) {
-                        match templates.get(&name) {
-                            Some(parent) => {
-                                neighbor::merge_template(&mut ctx, &mut draft, parent, &name, &at)
-                            }
-                            None if name == "," => {}
-                            None => ctx.warn(at, WarningKind::UnknownTemplate { name }),
+                if state.templates.contains_key(&*name_token.text) {
+                    return Err(w.error_at(
+                        name_token,
+                        ErrorKind::DuplicateName {
+                            what: "template",
+                            name: name_token.text.to_string(),
+                        },
+                    ));
+                }
+                let mut draft = Draft {
+                    routes,
+                    ..Draft::default()
+                };
+                neighbor::parse_body(&mut ctx, inner, &mut draft)?;
+                // A template may inherit templates defined above it.
+                for (name, at) in std::mem::take(&mut draft.inherit) {
+                    match state.templates.get(&name) {
+                        Some(parent) => {
+                            neighbor::merge_template(&mut ctx, &mut draft, parent, &name, &at)
                         }
+                        None if name == "," => {}
+                        None => ctx.warn(at, WarningKind::UnknownTemplate { name }),
                     }
-                    templates.insert(name_token.text.to_string(), draft);
                 }
-            }
-            "neighbor" => {
-                let n = neighbor_block(&mut ctx, node, &templates, options)?;
-                neighbors.push(n);
-            }
-            _ => {
-                if node.children.is_none() {
-                    // A stray leaf statement at the top level.
-                    expect_block(&ctx, node).map(|_| ())?;
-                }
-                return Err(unknown(&ctx, node, "the top level", ROOT_KEYWORDS));
+                state.templates.insert(name_token.text.to_string(), draft);
             }
         }
+        "neighbor" => {
+            let routes = sink.take_routes(node);
+            let state = &mut *sink.state;
+            let mut ctx = Ctx {
+                file,
+                warnings: &mut state.warnings,
+            };
+            let n = neighbor_block(&mut ctx, node, routes, &state.templates, options)?;
+            state.neighbors.push(n);
+        }
+        _ => {
+            let ctx = Ctx {
+                file,
+                warnings: &mut sink.state.warnings,
+            };
+            if node.children.is_none() {
+                // A stray leaf statement at the top level.
+                expect_block(&ctx, node).map(|_| ())?;
+            }
+            return Err(unknown(&ctx, node, "the top level", ROOT_KEYWORDS));
+        }
     }
-    check_duplicates(&neighbors)?;
-    resolve_api(&mut neighbors, &processes)?;
-    Ok(Config {
-        file: file_name.to_string(),
-        processes,
-        neighbors,
-        warnings,
-    })
+    Ok(())
 }
 
 fn process_block(ctx: &mut Ctx, node: &Node) -> Result<Process, ConfigError> {
@@ -186,6 +403,7 @@ fn process_block(ctx: &mut Ctx, node: &Node) -> Result<Process, ConfigError> {
 fn neighbor_block(
     ctx: &mut Ctx,
     node: &Node,
+    routes: RouteList,
     templates: &HashMap<String, Draft>,
     options: &ParseOptions,
 ) -> Result<Neighbor, ConfigError> {
@@ -211,7 +429,10 @@ fn neighbor_block(
         })?,
     };
     w.end("neighbor")?;
-    let mut draft = Draft::default();
+    let mut draft = Draft {
+        routes,
+        ..Draft::default()
+    };
     neighbor::parse_body(ctx, children, &mut draft)?;
     let mut inherited = Vec::new();
     for (name, at) in std::mem::take(&mut draft.inherit) {
@@ -432,6 +653,42 @@ mod tests {
     }
 
     const BASE: &str = "router-id 1.1.1.1; local-address 10.0.0.2; local-as 1; peer-as 2;";
+
+    #[test]
+    fn stream_reads_routes_as_they_come() {
+        let text = format!(
+            "template {{\n neighbor t {{\n  static {{ route 10.9.0.0/16 next-hop 1.1.1.1; }}\n }}\n}}\n\
+             neighbor 10.0.0.1 {{\n {BASE}\n inherit t;\n static {{\n  route 10.0.0.0/24 next-hop 1.1.1.1;\n  \
+             route 10.0.1.0/24 {{ next-hop 1.1.1.1; med 5; }}\n }}\n announce {{ ipv4 {{ unicast 10.0.2.0/24 next-hop \\\n 1.1.1.1; }} }}\n\
+             flow {{ route {{ match {{ destination 10.0.3.0/24; }} then {{ discard; }} }} }}\n}}\n"
+        );
+        let whole = parse_ok(&text);
+        let streamed = parse_reader(text.as_bytes(), "t.conf", &ParseOptions::default()).unwrap();
+        let routes = &whole.neighbors[0].routes;
+        assert_eq!(routes, &streamed.neighbors[0].routes);
+        let shown: Vec<String> = routes.iter().map(neighbor::route_text).collect();
+        // File order, then the template's routes.
+        assert_eq!(
+            shown,
+            [
+                "10.0.0.0/24",
+                "10.0.1.0/24",
+                "10.0.2.0/24",
+                "flow",
+                "10.9.0.0/16"
+            ]
+        );
+        assert_eq!(routes[1].attributes.med, Some(5));
+        // Equal attributes are shared.
+        assert!(Arc::ptr_eq(&routes[0].attributes, &routes[2].attributes));
+        assert!(Arc::ptr_eq(&routes[0].control, &routes[1].control));
+        assert_eq!((routes[2].location.line, routes[2].location.col), (13, 20));
+        // A route error is reported where it is, as soon as it is read.
+        let bad =
+            format!("neighbor 10.0.0.1 {{\n {BASE}\n static {{\n  route 10.0.0.0/24 med x;\n");
+        let e = parse_reader(bad.as_bytes(), "t.conf", &ParseOptions::default()).unwrap_err();
+        assert_eq!((e.location.line, e.location.col), (4, 25), "{e}");
+    }
 
     #[test]
     fn templates_merge_like_exabgp() {

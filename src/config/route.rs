@@ -9,7 +9,7 @@ use super::lexer::Token;
 use super::model::{NextHop, RouteControl};
 use super::value::{self, number, Words};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
     Igp = 0,
     Egp = 1,
@@ -26,7 +26,7 @@ impl Origin {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SegmentKind {
     /// AS_SET (type 1).
     Set = 1,
@@ -34,14 +34,14 @@ pub enum SegmentKind {
     Sequence = 2,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AsPathSegment {
     pub kind: SegmentKind,
     pub asns: Vec<u32>,
 }
 
 /// AS_PATH as written: segments in order (`[ ]` sequence, `( )` set).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct AsPath {
     pub segments: Vec<AsPathSegment>,
 }
@@ -71,14 +71,14 @@ impl fmt::Display for AsPath {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Aggregator {
     pub asn: u32,
     pub address: Ipv4Addr,
 }
 
 /// An extended community: its 8 wire bytes and the text it was written as.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExtendedCommunity {
     pub bytes: [u8; 8],
     pub text: String,
@@ -125,14 +125,14 @@ impl fmt::Display for RouteDistinguisher {
 }
 
 /// BGP Prefix-SID (RFC 8669): label index and optional SRGB ranges (base, range).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PrefixSid {
     pub label_index: u32,
     pub srgbs: Vec<(u32, u32)>,
 }
 
 /// SRv6 service TLV (RFC 9252) from `bgp-prefix-sid-srv6`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Srv6Service {
     /// true = L3 service (TLV 5), false = L2 service (TLV 6).
     pub l3: bool,
@@ -144,7 +144,7 @@ pub struct Srv6Service {
 }
 
 /// `attribute [ 0xCODE 0xFLAGS 0xDATA ]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GenericAttribute {
     pub code: u8,
     pub flags: u8,
@@ -152,7 +152,7 @@ pub struct GenericAttribute {
 }
 
 /// Path attributes of a configured route.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Attributes {
     pub next_hop: Option<NextHop>,
     pub origin: Option<Origin>,
@@ -186,6 +186,44 @@ pub struct RouteDraft {
     pub attributes: Attributes,
     pub control: RouteControl,
     pub nlri: NlriFields,
+}
+
+/// Reads the attributes of `attribute(s) <attributes...> nlri <prefix>...` into `draft`, up
+/// to the word `nlri`; true when it was found (the prefixes follow, see [`nlri_prefixes`]).
+/// The one reader of this statement for the configuration (`static`) and the API; `name`
+/// shapes an unknown word in the error (the API shortens what a helper wrote).
+pub fn attributes_until_nlri(
+    w: &mut Words,
+    draft: &mut RouteDraft,
+    name: fn(&str) -> String,
+) -> Result<bool, ConfigError> {
+    while let Some(t) = w.advance() {
+        if t.text == "nlri" {
+            return Ok(true);
+        }
+        if !attribute(w, t, draft)? {
+            return Err(w.error_at(
+                t,
+                ErrorKind::UnknownKeyword {
+                    keyword: name(&t.text),
+                    section: "attributes",
+                    suggestion: super::error::suggest(&t.text, ATTRIBUTE_KEYWORDS),
+                },
+            ));
+        }
+    }
+    Ok(false)
+}
+
+/// The prefixes after `nlri` (to the end of the statement), each with its word.
+pub fn nlri_prefixes<'w>(
+    w: &mut Words<'w>,
+) -> Result<Vec<(super::model::Prefix, &'w Token<'w>)>, ConfigError> {
+    let mut prefixes = Vec::new();
+    while let Some(t) = w.advance() {
+        prefixes.push((value::prefix(w, t, "nlri")?, t));
+    }
+    Ok(prefixes)
 }
 
 /// Attribute keywords of static/announce routes (for "did you mean").

@@ -440,7 +440,6 @@ impl Daemon {
                 continue;
             }
             let print = definition_fingerprint(neighbor);
-            let neighbor = &*neighbor;
             match session_settings(neighbor, &self.env) {
                 Ok((mut settings, endpoints)) => {
                     let name = neighbor.peer_text();
@@ -453,7 +452,8 @@ impl Daemon {
                     settings.report_packets = api.wants_received_packets();
                     settings.report_sent = api.wants_sent();
                     let mut peer = Peer::new(settings, now);
-                    let report = crate::rib::load_configured(neighbor, peer.rib_mut());
+                    // The routes leave the configuration as they enter the table.
+                    let report = crate::rib::load_configured_owned(neighbor, peer.rib_mut());
                     for error in &report.errors {
                         log::error!("neighbor {name}: {error}");
                     }
@@ -655,11 +655,12 @@ impl Daemon {
             .iter_mut()
             .map(definition_fingerprint)
             .collect();
-        let wanted: HashMap<NeighborKey, (&Neighbor, u64)> = config
+        let wanted: HashMap<NeighborKey, (usize, u64)> = config
             .neighbors
             .iter()
             .zip(prints)
-            .map(|(n, print)| (NeighborKey::of(n), (n, print)))
+            .enumerate()
+            .map(|(index, (n, print))| (NeighborKey::of(n), (index, print)))
             .collect();
         let keys: Vec<NeighborKey> = self.running.keys().cloned().collect();
         for key in keys {
@@ -667,10 +668,15 @@ impl Daemon {
                 continue;
             };
             let id = running.id;
-            match wanted.get(&key) {
-                Some((neighbor, print)) if *print == running.definition => {
+            let same = wanted
+                .get(&key)
+                .filter(|(_, print)| *print == running.definition)
+                .and_then(|(index, _)| config.neighbors.get_mut(*index));
+            match same {
+                Some(neighbor) => {
+                    // The routes leave the configuration as they enter the table.
                     let report = reactor.with_session(id, |session, _| {
-                        crate::rib::load_configured(neighbor, session.peer.rib_mut())
+                        crate::rib::load_configured_owned(neighbor, session.peer.rib_mut())
                     });
                     let name = neighbor.peer_text();
                     for error in report.iter().flat_map(|r| &r.errors) {
@@ -684,8 +690,8 @@ impl Daemon {
                         );
                     }
                 }
-                other => {
-                    let what = if other.is_some() {
+                None => {
+                    let what = if wanted.contains_key(&key) {
                         "changed"
                     } else {
                         "removed"

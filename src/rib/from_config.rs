@@ -1,8 +1,10 @@
 //! Configured routes turned into adj-rib-out routes (wire NLRI, typed attributes, `next-hop
 //! self`, `split` expanded), streamed into the table at start and as a diff on reload.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use super::attributes::{resolve_self, AttrId, PathAttributes};
 use super::out::AdjRibOut;
@@ -198,41 +200,115 @@ pub fn for_each_route(
 /// (the table remembers which routes the configuration owns, so no copy of the previous
 /// configuration is kept). Watchdog routes keep the state the API last gave their group.
 pub fn load_configured(neighbor: &Neighbor, rib: &mut AdjRibOut) -> LoadReport {
+    load_routes(&RouteContext::of(neighbor), &neighbor.routes, rib)
+}
+
+/// [`load_configured`], taking the routes out of `neighbor`: each chunk of the parsed
+/// routes is freed once it is in the table, so the configuration and the table are never
+/// both whole in memory.
+pub fn load_configured_owned(neighbor: &mut Neighbor, rib: &mut AdjRibOut) -> LoadReport {
+    let routes = std::mem::take(&mut neighbor.routes);
+    load_routes(&RouteContext::of(neighbor), routes, rib)
+}
+
+fn load_routes<R: std::borrow::Borrow<config::Route>>(
+    ctx: &RouteContext,
+    routes: impl IntoIterator<Item = R>,
+    rib: &mut AdjRibOut,
+) -> LoadReport {
     let mut report = LoadReport::default();
-    // Consecutive routes usually share their attributes (`split`, `nlri` lists, generated
-    // tables): intern once per run.
+    // Plain prefix routes (the bulk of a large table) with the same parsed attribute set
+    // and family share one conversion and one interning. The key holds the set, so its
+    // address is not reused while the key is in the map.
+    let mut shared: HashMap<(usize, Family), (Arc<config::Attributes>, AttrId), config::FastHash> =
+        HashMap::default();
+    // The other routes: consecutive ones usually share their attributes (`split`, `nlri`
+    // lists): intern once per run.
     let mut last: Option<(PathAttributes, AttrId)> = None;
-    report.errors = for_each_route(neighbor, None, |route| {
-        let mut announce = !route.withdrawn;
-        if let Some(name) = &route.watchdog {
-            announce = rib.add_watchdog_route(
-                name,
-                route.family,
-                route.nlri.clone(),
-                &route.attributes,
-                announce,
-            );
-        }
-        if !announce {
-            return;
-        }
-        let id = match &last {
-            Some((attributes, id)) if *attributes == route.attributes => *id,
-            _ => {
-                if let Some((_, id)) = last.take() {
-                    rib.release(id);
+    let mut scratch = Vec::new();
+    for route in routes {
+        let route = route.borrow();
+        let family = route.family();
+        let plain = !route.control.withdraw
+            && route.control.watchdog.is_none()
+            && matches!(route.nlri, config::Nlri::Prefix { .. })
+            && prefix_family_supported(family);
+        if plain {
+            let key = (Arc::as_ptr(&route.attributes) as usize, family);
+            let id = match shared.get(&key) {
+                Some((_, id)) => *id,
+                None => {
+                    match next_hop_attributes(
+                        route,
+                        family,
+                        ctx.local,
+                        ctx.transport,
+                        ctx.router_id,
+                        None,
+                    ) {
+                        Ok(attributes) => {
+                            let id = rib.intern(&attributes);
+                            shared.insert(key, (route.attributes.clone(), id));
+                            id
+                        }
+                        Err(error) => {
+                            report.errors.push(error);
+                            continue;
+                        }
+                    }
                 }
-                let id = rib.intern(&route.attributes);
-                last = Some((route.attributes, id));
-                id
+            };
+            let result = prefix_nlris(route, |nlri| {
+                rib.retain(id);
+                if rib.announce_configured(family, nlri, id) {
+                    report.announced += 1;
+                }
+            });
+            if let Err(error) = result {
+                report.errors.push(error);
             }
-        };
-        rib.retain(id);
-        if rib.announce_configured(route.family, route.nlri, id) {
-            report.announced += 1;
+            continue;
         }
-    });
+        if let Err(error) = convert_route(route, ctx, &mut scratch) {
+            scratch.clear();
+            report.errors.push(error);
+            continue;
+        }
+        for route in scratch.drain(..) {
+            let mut announce = !route.withdrawn;
+            if let Some(name) = &route.watchdog {
+                announce = rib.add_watchdog_route(
+                    name,
+                    route.family,
+                    route.nlri.clone(),
+                    &route.attributes,
+                    announce,
+                );
+            }
+            if !announce {
+                continue;
+            }
+            let id = match &last {
+                Some((attributes, id)) if *attributes == route.attributes => *id,
+                _ => {
+                    if let Some((_, id)) = last.take() {
+                        rib.release(id);
+                    }
+                    let id = rib.intern(&route.attributes);
+                    last = Some((route.attributes, id));
+                    id
+                }
+            };
+            rib.retain(id);
+            if rib.announce_configured(route.family, route.nlri, id) {
+                report.announced += 1;
+            }
+        }
+    }
     if let Some((_, id)) = last {
+        rib.release(id);
+    }
+    for (_, (_, id)) in shared {
         rib.release(id);
     }
     report.withdrawn = rib.withdraw_unconfigured();
@@ -471,24 +547,50 @@ fn convert(
         });
         return Ok(());
     }
-    let config::Nlri::Prefix {
-        prefix,
-        path_id,
-        labels,
-        rd,
-        ..
-    } = &route.nlri
-    else {
-        return Err(ConversionError::Unsupported { family, location });
-    };
-    let supported_safi = matches!(
-        family.safi,
-        Safi::UNICAST | Safi::MULTICAST | Safi::NLRI_MPLS | Safi::MPLS_VPN
-    );
-    if !supported_safi || !(family.afi == Afi::IPV4 || family.afi == Afi::IPV6) {
+    if !matches!(route.nlri, config::Nlri::Prefix { .. }) || !prefix_family_supported(family) {
         return Err(ConversionError::Unsupported { family, location });
     }
     let attributes = next_hop_attributes(route, family, local, transport, router_id, None)?;
+    prefix_nlris(route, |nlri| {
+        out.push(ConfigRoute {
+            family,
+            nlri,
+            attributes: attributes.clone(),
+            watchdog: route.control.watchdog.clone(),
+            withdrawn: route.control.withdraw,
+            name: route.control.name.clone(),
+            location: location.clone(),
+        })
+    })
+}
+
+/// Unicast, multicast, labeled and VPN routes of IPv4 and IPv6.
+fn prefix_family_supported(family: Family) -> bool {
+    matches!(
+        family.safi,
+        Safi::UNICAST | Safi::MULTICAST | Safi::NLRI_MPLS | Safi::MPLS_VPN
+    ) && (family.afi == Afi::IPV4 || family.afi == Afi::IPV6)
+}
+
+/// The wire NLRI of a configured prefix route (several with `split`), given to `visit` in
+/// address order.
+fn prefix_nlris(route: &config::Route, mut visit: impl FnMut(Nlri)) -> Result<(), ConversionError> {
+    let family = route.family();
+    let location = &route.location;
+    let config::Nlri::Prefix { prefix, extra, .. } = &route.nlri else {
+        return Err(ConversionError::Unsupported {
+            family,
+            location: location.clone(),
+        });
+    };
+    if !prefix_family_supported(family) {
+        return Err(ConversionError::Unsupported {
+            family,
+            location: location.clone(),
+        });
+    }
+    let (path_id, labels, rd) = config::PrefixExtra::of(extra);
+    let path_id = &path_id;
     let labels = if family.safi == Safi::NLRI_MPLS || family.safi == Safi::MPLS_VPN {
         Some(
             Labels::from_values(labels).ok_or(ConversionError::TooManyLabels {
@@ -525,17 +627,6 @@ fn convert(
     let bad_prefix = || ConversionError::BadPrefix {
         location: location.clone(),
     };
-    let push = |out: &mut Vec<ConfigRoute>, nlri: Nlri| {
-        out.push(ConfigRoute {
-            family,
-            nlri,
-            attributes: attributes.clone(),
-            watchdog: route.control.watchdog.clone(),
-            withdrawn: route.control.withdraw,
-            name: route.control.name.clone(),
-            location: location.clone(),
-        })
-    };
     match route.control.split {
         Some(split) if split > prefix.len && split <= prefix.max_len() => {
             let count = 1u64
@@ -549,13 +640,12 @@ fn convert(
                 })?;
             for index in 0..count {
                 let addr = sub_prefix(prefix.addr, split, index);
-                push(out, build(wire_prefix(addr, split).ok_or_else(bad_prefix)?));
+                visit(build(wire_prefix(addr, split).ok_or_else(bad_prefix)?));
             }
         }
-        _ => push(
-            out,
-            build(wire_prefix(prefix.addr, prefix.len).ok_or_else(bad_prefix)?),
-        ),
+        _ => visit(build(
+            wire_prefix(prefix.addr, prefix.len).ok_or_else(bad_prefix)?,
+        )),
     }
     Ok(())
 }
@@ -603,7 +693,7 @@ fn convert_flow(
             error,
             location: location.clone(),
         })?;
-    let mut attributes = route.attributes.clone();
+    let mut attributes = (*route.attributes).clone();
     let mut extended: Vec<ExtendedCommunity> = attributes
         .extended_communities
         .iter()

@@ -9,9 +9,11 @@
 //! of whole UPDATE messages straight from the table. Nothing is materialised in advance.
 //!
 //! ```text
-//! daemon start / reload     load_configured(&neighbor, peer.rib_mut()) -> LoadReport
-//!                           (streams the routes in; on reload only the difference is
-//!                           queued, routes the new configuration lacks are withdrawn)
+//! daemon start / reload     load_configured_owned(&mut neighbor, peer.rib_mut())
+//!                           -> LoadReport (takes the routes out of the configuration,
+//!                           freeing them chunk by chunk as they enter the table; on
+//!                           reload only the difference is queued, routes the new
+//!                           configuration lacks are withdrawn)
 //! API                       announce / withdraw / announce_watchdog / withdraw_watchdog /
 //!                           queue_eor / clear / resend(None, borr)   (flush adj-rib out)
 //! peer                      session_up(SessionContext) at ESTABLISHED, session_down on
@@ -37,8 +39,8 @@ mod slab;
 pub use adj_in::AdjRibIn;
 pub use attributes::{resolve_self, AttrId, AttributeTable, PathAttributes, SessionContext};
 pub use from_config::{
-    convert_route, for_each_route, load_configured, neighbor_routes, ConfigRoute, ConversionError,
-    LoadReport, RouteContext, RouteSet,
+    convert_route, for_each_route, load_configured, load_configured_owned, neighbor_routes,
+    ConfigRoute, ConversionError, LoadReport, RouteContext, RouteSet,
 };
 pub use out::{mp_next_hop, AdjRibOut, Drained, RibOptions, RibStats};
 
