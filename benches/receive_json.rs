@@ -261,6 +261,8 @@ fn run(
         .env("exabgp_tcp_bind", receiver_address.to_string())
         .env("exabgp_tcp_port", port.to_string())
         .env("exabgp_api_cli", "false")
+        // The helper writes into the run directory: stay root (ExaBGP is told the same).
+        .env("exabgp_daemon_user", "root")
         .env("exabgp_log_level", "WARNING");
     let mut daemon = match receiver {
         Receiver::Rexa => Daemon::spawn("receiver", &dir, &mut command),
@@ -290,6 +292,7 @@ fn run(
                 .arg(&sender_conf)
                 .env("exabgp_tcp_bind", "")
                 .env("exabgp_api_cli", "false")
+                .env("exabgp_daemon_user", "root")
                 .env("exabgp_log_level", "WARNING"),
         ),
         Sender::Bird => Daemon::spawn(
