@@ -13,11 +13,6 @@ mod support {
 use std::time::Duration;
 use support::interop::{available, bird_route, run_dir, wait_for, Bird, Rexa};
 
-/// Routes announced by rexa (static routes in its configuration) reach the peer only once
-/// the adj-rib-out is wired into the daemon. While this is false the assertions on the
-/// peer's RIB are skipped (and say so); everything else is checked.
-const REXA_ANNOUNCES_ROUTES: bool = true;
-
 /// Generous bounds: BIRD retries every 2 s, rexa backs off 0, 1, 2, 3... s.
 const SESSION_UP: Duration = Duration::from_secs(30);
 const ROUTES_IN: Duration = Duration::from_secs(15);
@@ -167,29 +162,25 @@ fn run(case: &Case, rexa_routes: &[InBird], bird_routes: &[InRexa]) {
 
     // 2. BIRD's RIB holds rexa's routes with the configured attributes.
     let show = format!("show route protocol {} all", case.name);
-    if REXA_ANNOUNCES_ROUTES {
-        for expected in rexa_routes {
-            let found = wait_for(ROUTES_IN, || {
-                bird_route(&bird.birdc(&show), expected.prefix)
-            });
-            let block = found.unwrap_or_else(|| {
-                panic!(
-                    "BIRD never received {}{}",
-                    expected.prefix,
-                    diagnose(&bird, &rexa, case)
-                )
-            });
-            for line in expected.lines {
-                assert!(
-                    block.lines().any(|l| l.trim() == *line),
-                    "BIRD's route {} lacks `{line}`:\n{block}{}",
-                    expected.prefix,
-                    diagnose(&bird, &rexa, case)
-                );
-            }
+    for expected in rexa_routes {
+        let found = wait_for(ROUTES_IN, || {
+            bird_route(&bird.birdc(&show), expected.prefix)
+        });
+        let block = found.unwrap_or_else(|| {
+            panic!(
+                "BIRD never received {}{}",
+                expected.prefix,
+                diagnose(&bird, &rexa, case)
+            )
+        });
+        for line in expected.lines {
+            assert!(
+                block.lines().any(|l| l.trim() == *line),
+                "BIRD's route {} lacks `{line}`:\n{block}{}",
+                expected.prefix,
+                diagnose(&bird, &rexa, case)
+            );
         }
-    } else {
-        eprintln!("REXA_ANNOUNCES_ROUTES = false: not checking rexa's routes in BIRD's RIB");
     }
 
     // 3. rexa logs BIRD's routes with their attributes.
@@ -224,19 +215,17 @@ fn run(case: &Case, rexa_routes: &[InBird], bird_routes: &[InRexa]) {
         "no session after BIRD's restart{}",
         diagnose(&bird, &rexa, case)
     );
-    if REXA_ANNOUNCES_ROUTES {
-        for expected in rexa_routes {
-            assert!(
-                wait_for(ROUTES_IN, || bird_route(
-                    &bird.birdc(&show),
-                    expected.prefix
-                ))
-                .is_some(),
-                "BIRD did not get {} again after its restart{}",
-                expected.prefix,
-                diagnose(&bird, &rexa, case)
-            );
-        }
+    for expected in rexa_routes {
+        assert!(
+            wait_for(ROUTES_IN, || bird_route(
+                &bird.birdc(&show),
+                expected.prefix
+            ))
+            .is_some(),
+            "BIRD did not get {} again after its restart{}",
+            expected.prefix,
+            diagnose(&bird, &rexa, case)
+        );
     }
 
     // 5. rexa stops (SIGTERM): it exits cleanly and BIRD got a CEASE with its message.
@@ -523,35 +512,34 @@ protocol bgp mixed {
         )
     };
     assert!(established.is_some(), "no session{}", context(&bird, &rexa));
-    if REXA_ANNOUNCES_ROUTES {
-        let block = wait_for(ROUTES_IN, || {
-            bird_route(
-                &bird.birdc("show route protocol mixed all"),
-                "2001:db8:61::/48",
-            )
-        });
-        let block = block.unwrap_or_else(|| {
-            panic!(
-                "BIRD never received 2001:db8:61::/48{}",
-                context(&bird, &rexa)
-            )
-        });
-        for line in [
-            "BGP.as_path: 65061",
-            "BGP.next_hop: 2001:db8::61",
-            "BGP.med: 61",
-        ] {
-            assert!(
-                block.lines().any(|l| l.trim() == line),
-                "BIRD's IPv6 route lacks `{line}`:\n{block}"
-            );
-        }
-        assert!(
-            bird_route(&bird.birdc("show route protocol mixed all"), "10.61.0.0/24").is_some(),
-            "BIRD lacks rexa's IPv4 route{}",
+    let block = wait_for(ROUTES_IN, || {
+        bird_route(
+            &bird.birdc("show route protocol mixed all"),
+            "2001:db8:61::/48",
+        )
+    });
+    let block = block.unwrap_or_else(|| {
+        panic!(
+            "BIRD never received 2001:db8:61::/48{}",
             context(&bird, &rexa)
+        )
+    });
+    for line in [
+        "BGP.as_path: 65061",
+        "BGP.next_hop: 2001:db8::61",
+        "BGP.med: 61",
+    ] {
+        assert!(
+            block.lines().any(|l| l.trim() == line),
+            "BIRD's IPv6 route lacks `{line}`:\n{block}"
         );
     }
+    assert!(
+        bird_route(&bird.birdc("show route protocol mixed all"), "10.61.0.0/24").is_some(),
+        "BIRD lacks rexa's IPv4 route{}",
+        context(&bird, &rexa)
+    );
+
     for needles in [
         [
             "announced ipv6 unicast 2001:db8:62::/48",

@@ -13,11 +13,6 @@ mod support {
 use std::time::Duration;
 use support::interop::{available, run_dir, wait_for, Gobgp, Rexa};
 
-/// Routes announced by rexa (static routes in its configuration) reach the peer only once
-/// the adj-rib-out is wired into the daemon. While this is false the assertions on the
-/// peer's RIB are skipped (and say so); everything else is checked.
-const REXA_ANNOUNCES_ROUTES: bool = true;
-
 /// Generous bounds: GoBGP retries every 2 s, rexa backs off 0, 1, 2, 3... s.
 const SESSION_UP: Duration = Duration::from_secs(30);
 const ROUTES_IN: Duration = Duration::from_secs(15);
@@ -215,11 +210,7 @@ fn run(case: &Case, rexa_routes: &[InGobgp], gobgp_routes: &[InRexa]) {
             }
         }
     };
-    if REXA_ANNOUNCES_ROUTES {
-        check_rib(&gobgp, &rexa, "first session");
-    } else {
-        eprintln!("REXA_ANNOUNCES_ROUTES = false: not checking rexa's routes in GoBGP's RIB");
-    }
+    check_rib(&gobgp, &rexa, "first session");
 
     // 3. rexa logs GoBGP's routes with their attributes.
     for expected in gobgp_routes {
@@ -253,9 +244,7 @@ fn run(case: &Case, rexa_routes: &[InGobgp], gobgp_routes: &[InRexa]) {
         "no session after GoBGP's restart{}",
         diagnose(&gobgp, &rexa, case)
     );
-    if REXA_ANNOUNCES_ROUTES {
-        check_rib(&gobgp, &rexa, "after GoBGP's restart");
-    }
+    check_rib(&gobgp, &rexa, "after GoBGP's restart");
 
     // 5. rexa stops (SIGTERM): it exits cleanly and GoBGP got a CEASE 6/2 with its message.
     let status = rexa.terminate();

@@ -1,7 +1,7 @@
-//! Throughput and memory of the adj-rib-out on a large table (ignored by default; run with
-//! `cargo test --release --test rib_table_push -- --ignored --nocapture`): 1,000,000
-//! distinct IPv4 /24 (or IPv6 /64) routes over 2,000 attribute sets, drained as a peer
-//! would.
+//! Throughput and memory of the adj-rib-out alone, without the daemon: 1,000,000 distinct
+//! IPv4 /24 and IPv6 /64 routes over 2,000 attribute sets, loaded then drained as for a
+//! peer. Run: `cargo bench --bench rib_push` (`REXA_RIB_ROUTES` changes the count). Prints
+//! one row per family with the load and drain times and the process's RSS and VmHWM.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
@@ -22,22 +22,39 @@ fn resident_bytes() -> usize {
     pages * 4096
 }
 
-#[test]
-#[ignore]
-fn one_million_routes() {
-    push(false);
+fn peak_bytes() -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        .map_or(0, |kb| kb * 1024)
 }
 
-/// The same with IPv6 /64 routes (stored in the general arena, one UPDATE per route as
-/// ExaBGP sends them).
-#[test]
-#[ignore]
-fn one_million_ipv6_routes() {
-    push(true);
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("rib_push: run with `cargo bench --bench rib_push`");
+        return;
+    }
+    let routes: u32 = std::env::var("REXA_RIB_ROUTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    println!(
+        "{:<9} {:>9} {:>8} {:>10} {:>13} {:>9} {:>10} {:>10}",
+        "family", "routes", "load s", "drain s", "prefixes/s", "B/prefix", "RSS B/rt", "HWM MiB"
+    );
+    push(false, routes);
+    // IPv6 /64 routes: one UPDATE per route, as ExaBGP sends them.
+    push(true, routes);
+    println!(
+        "\nload: announcing every route into the table; drain: session_up to the last UPDATE \
+         (packed into 4096-byte messages); RSS B/rt: resident growth per route after the \
+         load; HWM: the process's VmHWM so far (cumulative over the rows)."
+    );
 }
 
-fn push(ipv6: bool) {
-    const ROUTES: u32 = 1_000_000;
+fn push(ipv6: bool, routes: u32) {
     const SETS: u32 = 2_000;
     let before = resident_bytes();
     let mut rib = AdjRibOut::new(RibOptions::default());
@@ -58,7 +75,7 @@ fn push(ipv6: bool) {
         .collect();
     let ids: Vec<u32> = sets.iter().map(|s| rib.intern(s)).collect();
     let start = Instant::now();
-    for i in 0..ROUTES {
+    for i in 0..routes {
         let (family, prefix) = if ipv6 {
             let address = Ipv6Addr::from((0x2001_0db8_u128 << 96) | (u128::from(i) << 64));
             (Family::IPV6_UNICAST, Prefix::v6(address, 64).unwrap())
@@ -78,10 +95,8 @@ fn push(ipv6: bool) {
     };
     let start = Instant::now();
     rib.session_up(SessionContext::new(negotiated, 65000, 65001));
-    let queued = start.elapsed();
     let mut out = Vec::with_capacity(512 * 1024);
     let mut bytes = 0usize;
-    let mut peak = resident_bytes().saturating_sub(before);
     loop {
         let done = rib.drain(&mut out, 25) == Drained::Done;
         bytes += out.len();
@@ -89,20 +104,18 @@ fn push(ipv6: bool) {
         if done {
             break;
         }
-        peak = peak.max(resident_bytes().saturating_sub(before));
     }
     let pushed = start.elapsed();
+    assert!(rib.stats().updates_sent > 0, "nothing was sent");
     println!(
-        "{}: load {ROUTES} routes: {:?}; table RSS {} B/route; session_up {queued:?}; \
-         established to last UPDATE: {:?} = {:.0} prefixes/s, \
-         {bytes} bytes ({:.2} B/prefix); peak RSS during drain {} B/route; {:?}",
-        if ipv6 { "IPv6 /64" } else { "IPv4 /24" },
-        loaded,
-        table / ROUTES as usize,
-        pushed,
-        f64::from(ROUTES) / pushed.as_secs_f64(),
-        bytes as f64 / f64::from(ROUTES),
-        peak / ROUTES as usize,
-        rib.stats(),
+        "{:<9} {:>9} {:>8.3} {:>10.3} {:>13.0} {:>9.2} {:>10} {:>10.1}",
+        if ipv6 { "ipv6 /64" } else { "ipv4 /24" },
+        routes,
+        loaded.as_secs_f64(),
+        pushed.as_secs_f64(),
+        f64::from(routes) / pushed.as_secs_f64(),
+        bytes as f64 / f64::from(routes),
+        table / routes as usize,
+        peak_bytes() as f64 / 1048576.0,
     );
 }
