@@ -1,6 +1,9 @@
 //! rexa: a BGP speaker compatible with ExaBGP 4.x/5.x — configuration, API and wire bytes.
 //! Layers (see DESIGN.md): `bgp` (wire format) ← `config`, `api`; `cli` holds the sub-commands.
 
+// Every `unsafe` block lives in `sys` (thin, checked libc wrappers), which alone allows it.
+#![deny(unsafe_code)]
+
 pub mod api;
 pub mod bgp;
 pub mod cli;

@@ -2,6 +2,8 @@
 //! mio and socket2 do not offer (TCP MD5, TCP-AO, minimum TTL, raise, waitpid, clock, fd limit,
 //! poll, user and group ids, privilege drop, umask, daemonising, unix-socket peer credentials).
 
+#![allow(unsafe_code)]
+
 pub mod tcp_ao;
 
 use std::io;
