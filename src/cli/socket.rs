@@ -268,7 +268,7 @@ pub enum Tagged<'a> {
 
 /// Splits `@ID COMMAND` (see the module documentation); identifiers are 1 to [`MAX_ID`]
 /// printable ASCII characters without spaces.
-pub(crate) fn split_id(line: &str) -> Tagged<'_> {
+pub fn split_id(line: &str) -> Tagged<'_> {
     let Some(rest) = line.trim_start().strip_prefix('@') else {
         return Tagged::Plain(line);
     };
@@ -285,7 +285,7 @@ pub(crate) fn split_id(line: &str) -> Tagged<'_> {
 }
 
 /// Whether a line of the daemon ends the answer to a command.
-pub(crate) fn is_terminal(line: &str) -> bool {
+pub fn is_terminal(line: &str) -> bool {
     matches!(line, "done" | "error")
         || line.starts_with(r#"{ "answer": "done""#)
         || line.starts_with(r#"{ "answer": "error""#)
@@ -293,7 +293,7 @@ pub(crate) fn is_terminal(line: &str) -> bool {
 
 /// What the bridge does with one command of a client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Action {
+pub enum Action {
     /// Sent to the daemon, which answers it with lines ending in `done` / `error`.
     Forward,
     /// Sent to the daemon, which never answers it (`debug ...`).
@@ -309,7 +309,7 @@ pub(crate) enum Action {
 }
 
 /// What the bridge does with `command` (the line without its identifier).
-pub(crate) fn action_of(command: &str) -> Option<Action> {
+pub fn action_of(command: &str) -> Option<Action> {
     use crate::api::command::{self, Command};
     // The daemon's own tests, on the line as written (daemon/commands.rs).
     if command.starts_with("debug ") {
