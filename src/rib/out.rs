@@ -86,6 +86,10 @@ const FLAG_PENDING: u8 = 2;
 const FLAG_CONFIGURED: u8 = 4;
 /// Named by the configuration being (re)loaded (see [`AdjRibOut::announce_configured`]).
 const FLAG_SEEN: u8 = 8;
+/// The peer of the current session was sent this route's announcement (or may hold it): a
+/// withdrawal of a route without it is dropped, as ExaBGP sends nothing for a route the peer
+/// never had. Cleared when a session starts or ends.
+const FLAG_SENT: u8 = 16;
 
 /// One route's state: the attribute set of its latest change and what that change is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +104,9 @@ impl Entry {
     }
     fn pending(self) -> bool {
         self.flags & FLAG_PENDING != 0
+    }
+    fn sent(self) -> bool {
+        self.flags & FLAG_SENT != 0
     }
 }
 
@@ -506,8 +513,11 @@ impl AdjRibOut {
                     self.attributes.release(id);
                     return;
                 }
-                let flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
-                    | if up { FLAG_PENDING } else { 0 };
+                let flags = if announce {
+                    FLAG_ANNOUNCED | mark
+                } else {
+                    FLAG_SENT
+                } | if up { FLAG_PENDING } else { 0 };
                 vacant.insert(Entry { attr: id, flags });
                 if up {
                     self.pending.push(key);
@@ -539,8 +549,8 @@ impl AdjRibOut {
                     return;
                 }
                 entry.attr = id;
-                entry.flags =
-                    if announce { FLAG_ANNOUNCED | mark } else { 0 } | (entry.flags & FLAG_PENDING);
+                entry.flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
+                    | (entry.flags & (FLAG_PENDING | FLAG_SENT));
                 let queue = up && !entry.pending();
                 if queue {
                     entry.flags |= FLAG_PENDING;
@@ -555,8 +565,13 @@ impl AdjRibOut {
                     self.attributes.release(id);
                     return;
                 }
-                let flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
-                    | if up { FLAG_PENDING } else { 0 };
+                // A withdrawal of a route this table does not hold: the peer may have it
+                // (sent before a table without adj-rib-out forgot it), so it is sent.
+                let flags = if announce {
+                    FLAG_ANNOUNCED | mark
+                } else {
+                    FLAG_SENT
+                } | if up { FLAG_PENDING } else { 0 };
                 let entry = Entry { attr: id, flags };
                 let Some(key) = self.insert(place, family, nlri, entry) else {
                     log::warn!("adj-rib-out: table full, {family} route dropped");
@@ -1148,7 +1163,8 @@ impl AdjRibOut {
             if !ctx.families.contains(&family) {
                 continue;
             }
-            if !announce && self.skip_withdrawals {
+            if !announce && (self.skip_withdrawals || !self.peer_has(key)) {
+                // Nothing to tell the peer: it never had the route.
                 self.forget(key);
                 continue;
             }
@@ -1174,6 +1190,11 @@ impl AdjRibOut {
                         job.cursor += 1;
                         continue;
                     };
+                    if !action && !self.peer_has(next & KEY_MASK) {
+                        self.forget(next & KEY_MASK);
+                        job.cursor += 1;
+                        continue;
+                    }
                     if f != family || a != attr || action != announce {
                         break;
                     }
@@ -1190,6 +1211,11 @@ impl AdjRibOut {
             if self.write(session, out, family, attr, announce, classic) {
                 written += 1;
                 self.updates_sent += 1;
+                if announce && self.options.adj_rib_out {
+                    for &key in &keys {
+                        self.mark_sent(key);
+                    }
+                }
             } else {
                 self.unsendable += keys.len() as u64;
             }
@@ -1203,6 +1229,21 @@ impl AdjRibOut {
         }
         self.scratch_keys = keys;
         written
+    }
+
+    /// True when the peer may hold the route under `key` (its announcement was sent).
+    fn peer_has(&self, key: u64) -> bool {
+        self.entry_at(key).is_some_and(Entry::sent)
+    }
+
+    fn mark_sent(&mut self, key: u64) {
+        if key & TAG_ARENA == 0 {
+            if let Some(entry) = self.compact.get_mut(&key) {
+                entry.flags |= FLAG_SENT;
+            }
+        } else if let Some(entry) = slab_entry(&mut self.prefixes, &mut self.arena, key) {
+            entry.flags |= FLAG_SENT;
+        }
     }
 
     /// Removes a route and releases its attribute set.

@@ -75,7 +75,8 @@ fn established(options: RibOptions) -> AdjRibOut {
 }
 
 #[test]
-fn announce_then_withdraw_sends_only_the_withdrawal() {
+fn announce_then_withdraw_before_sending_sends_nothing() {
+    // ExaBGP sends nothing for a route the peer never had (issue 10, point 1).
     let mut rib = established(RibOptions::default());
     rib.announce(
         Family::IPV4_UNICAST,
@@ -87,13 +88,82 @@ fn announce_then_withdraw_sends_only_the_withdrawal() {
         v4(10, 0, 0, 24),
         &PathAttributes::empty(),
     );
+    assert!(drain_all(&mut rib).is_empty());
+    assert_eq!(rib.stats().routes, 0, "the withdrawn route is forgotten");
+}
+
+#[test]
+fn announce_a_announce_b_withdraw_a_sends_only_b() {
+    for group_updates in [true, false] {
+        let mut rib = established(RibOptions {
+            group_updates,
+            ..RibOptions::default()
+        });
+        let a = attrs([1, 1, 1, 1], 1);
+        rib.announce(Family::IPV4_UNICAST, v4(10, 0, 0, 24), &a);
+        rib.announce(Family::IPV4_UNICAST, v4(10, 0, 1, 24), &a);
+        rib.withdraw(
+            Family::IPV4_UNICAST,
+            v4(10, 0, 0, 24),
+            &PathAttributes::empty(),
+        );
+        let messages = drain_all(&mut rib);
+        assert_eq!(messages.len(), 1, "group-updates {group_updates}");
+        let update = decode(&messages[0], &Negotiated::default());
+        assert!(update.withdrawn.is_empty());
+        assert_eq!(update.announced, [v4(10, 0, 1, 24)]);
+    }
+}
+
+#[test]
+fn a_sent_route_is_withdrawn() {
+    for adj_rib_out in [true, false] {
+        let mut rib = established(RibOptions {
+            adj_rib_out,
+            ..RibOptions::default()
+        });
+        rib.announce(
+            Family::IPV4_UNICAST,
+            v4(10, 0, 0, 24),
+            &attrs([1, 1, 1, 1], 1),
+        );
+        assert_eq!(drain_all(&mut rib).len(), 1);
+        rib.withdraw(
+            Family::IPV4_UNICAST,
+            v4(10, 0, 0, 24),
+            &PathAttributes::empty(),
+        );
+        let messages = drain_all(&mut rib);
+        assert_eq!(messages.len(), 1, "adj-rib-out {adj_rib_out}");
+        let update = decode(&messages[0], &Negotiated::default());
+        assert_eq!(update.withdrawn, [v4(10, 0, 0, 24)]);
+        assert!(update.announced.is_empty());
+        assert_eq!(rib.stats().routes, 0, "a sent withdrawal is forgotten");
+    }
+}
+
+#[test]
+fn a_sent_route_changed_then_withdrawn_is_withdrawn() {
+    let mut rib = established(RibOptions::default());
+    let nlri = v4(10, 0, 0, 24);
+    rib.announce(Family::IPV4_UNICAST, nlri.clone(), &attrs([1, 1, 1, 1], 1));
+    assert_eq!(drain_all(&mut rib).len(), 1);
+    rib.announce(Family::IPV4_UNICAST, nlri.clone(), &attrs([1, 1, 1, 1], 2));
+    rib.withdraw(Family::IPV4_UNICAST, nlri, &PathAttributes::empty());
     let messages = drain_all(&mut rib);
     assert_eq!(messages.len(), 1);
-    let update = decode(&messages[0], &Negotiated::default());
-    assert_eq!(update.withdrawn, [v4(10, 0, 0, 24)]);
-    assert!(update.announced.is_empty());
-    assert!(update.attributes.is_empty());
-    assert_eq!(rib.stats().routes, 0, "a sent withdrawal is forgotten");
+}
+
+#[test]
+fn clear_before_sending_sends_nothing() {
+    let mut rib = established(RibOptions::default());
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 0, 24),
+        &attrs([1, 1, 1, 1], 1),
+    );
+    rib.clear();
+    assert!(drain_all(&mut rib).is_empty());
 }
 
 #[test]
