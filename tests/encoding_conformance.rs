@@ -46,6 +46,7 @@ const EXPECTED_PASS_REXA: &[&str] = &[
     "conf-ipv46routes4family.ci",
     "conf-ipv46routes6family.ci",
     "conf-l2vpn.ci",
+    "conf-mvpn.ci",
     "conf-llnh-lla-only.ci",
     "conf-name.ci",
     "conf-new-v4.ci",

@@ -30,7 +30,7 @@ use crate::bgp::nlri::{NextHop, Nlri, Prefix};
 use crate::bgp::refresh::{RefreshSubtype, RouteRefresh};
 use crate::bgp::update::{
     write_end_of_rib, write_ipv4_announce, write_ipv4_withdraw, write_mp_announce,
-    write_mp_withdraw, HEADER_LEN,
+    write_mp_withdraw, write_mp_withdraw_after, HEADER_LEN,
 };
 
 /// How the neighbor is configured to send (config: `group-updates`, `manual-eor`,
@@ -1174,7 +1174,9 @@ impl AdjRibOut {
             self.scratch.push(nlri);
             keys.clear();
             keys.push(key);
-            if classic && self.options.group_updates {
+            // ExaBGP groups IPv4 unicast and MVPN routes sharing attributes (reactor.md).
+            let grouped = classic || (announce && family.safi == Safi::MCAST_VPN);
+            if grouped && self.options.group_updates {
                 // Gather the following routes of the same group that fit this message;
                 // superseded items on the way are skipped.
                 let attr_len = if announce {
@@ -1183,7 +1185,10 @@ impl AdjRibOut {
                     0
                 };
                 let addpath = ctx.addpath_send(family);
-                let room = limit(ctx).saturating_sub(HEADER_LEN + 4 + attr_len);
+                // MP_REACH_NLRI's own header: flags, code, 2-byte length, AFI, SAFI, next-hop
+                // length, a next-hop of up to 32 bytes, reserved.
+                let mp_header = if classic { 0 } else { 4 + 3 + 1 + 32 + 1 };
+                let room = limit(ctx).saturating_sub(HEADER_LEN + 4 + attr_len + mp_header);
                 let mut used = self.scratch.first().map_or(0, |n| n.encoded_len(addpath));
                 while let Some(&next) = job.items.get(job.cursor) {
                     let Some((f, n, a, action)) = self.resolve(next, job) else {
@@ -1334,6 +1339,11 @@ impl AdjRibOut {
             }
         } else if family.safi == Safi::UNICAST || family.safi == Safi::MULTICAST {
             write_mp_withdraw(out, family, &routes, ctx)
+        } else if family.safi == Safi::MCAST_VPN {
+            // ExaBGP 5.0.15 withdraws MVPN routes with their attributes and a one-byte
+            // MP_UNREACH_NLRI length (api/api-mvpn.ci).
+            let attributes = self.attributes.encoded(attr, session);
+            write_mp_withdraw_after(out, attributes, family, &routes, ctx)
         } else {
             let attributes = self.attributes.encoded(attr, session);
             write_mp_withdraw_with_attributes(out, attributes, family, &routes, ctx)
@@ -1378,7 +1388,12 @@ fn limit(ctx: &Negotiated) -> usize {
 /// IPv4-mapped IPv6 address.
 pub fn mp_next_hop(family: Family, address: IpAddr, ctx: &Negotiated) -> NextHop {
     let address = match address {
-        IpAddr::V4(v4) if family.afi == Afi::IPV6 && !ctx.extended_nexthop(family, Afi::IPV4) => {
+        // ExaBGP sends an IPv6 MVPN route's IPv4 next-hop as its 4 bytes (conf-mvpn.ci).
+        IpAddr::V4(v4)
+            if family.afi == Afi::IPV6
+                && family.safi != Safi::MCAST_VPN
+                && !ctx.extended_nexthop(family, Afi::IPV4) =>
+        {
             IpAddr::V6(v4.to_ipv6_mapped())
         }
         other => other,
