@@ -15,7 +15,7 @@
 //! into sorted items `rank | action | key` and walks them lazily, a few messages per call.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use super::attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
 use super::keys::{
@@ -44,6 +44,10 @@ pub struct RibOptions {
     /// Keep the announced table (for refresh and re-establishment). When false, routes are
     /// forgotten once sent, as ExaBGP does.
     pub adj_rib_out: bool,
+    /// `local-link-local` of a neighbor with `capability { link-local-nexthop enable; }`:
+    /// when the peer sent that capability too, a global IPv6 next-hop goes with this
+    /// address after it (32 bytes in MP_REACH_NLRI, 48 for VPN), as ExaBGP 6 sends it.
+    pub local_link_local: Option<Ipv6Addr>,
 }
 
 impl Default for RibOptions {
@@ -52,6 +56,7 @@ impl Default for RibOptions {
             group_updates: true,
             manual_eor: false,
             adj_rib_out: true,
+            local_link_local: None,
         }
     }
 }
@@ -1236,6 +1241,36 @@ impl AdjRibOut {
         written
     }
 
+    /// `next_hop` with our link-local address after a global IPv6 one, when both sides
+    /// sent the link-local next-hop capability and `local-link-local` is configured
+    /// (draft-ietf-idr-linklocal-capability; ExaBGP 6's encoding/conf-llnh-update.ci).
+    fn with_link_local(
+        &self,
+        next_hop: NextHop,
+        family: Family,
+        session: &SessionContext,
+    ) -> NextHop {
+        let Some(link_local) = self.options.local_link_local else {
+            return next_hop;
+        };
+        if !session.link_local_nexthop || family.afi != Afi::IPV6 {
+            return next_hop;
+        }
+        let is_global = |a: &Ipv6Addr| a.segments()[0] & 0xffc0 != 0xfe80 && !a.is_unspecified();
+        match next_hop {
+            NextHop::Ipv6(global) if is_global(&global) => {
+                NextHop::Ipv6LinkLocal { global, link_local }
+            }
+            NextHop::VpnIpv6 { rd, addr } if is_global(&addr) => NextHop::VpnIpv6LinkLocal {
+                rd,
+                global: addr,
+                link_local_rd: rd,
+                link_local,
+            },
+            other => other,
+        }
+    }
+
     /// True when the peer may hold the route under `key` (its announcement was sent).
     fn peer_has(&self, key: u64) -> bool {
         self.entry_at(key).is_some_and(Entry::sent)
@@ -1325,6 +1360,7 @@ impl AdjRibOut {
                 .get(attr)
                 .and_then(|a| a.next_hop_on(session))
                 .map(|address| mp_next_hop(family, address, ctx))
+                .map(|next_hop| self.with_link_local(next_hop, family, session))
                 // FlowSpec needs none (RFC 8955 §4): an empty next-hop field.
                 .or_else(|| is_flow_family(family).then_some(NextHop::None));
             match next_hop {

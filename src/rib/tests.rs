@@ -1240,3 +1240,49 @@ fn prefix_store_removals_keep_the_other_routes() {
     let sent = mp_routes(&drain_all(&mut rib), &ctx, true);
     assert_eq!(sent.len(), 2_000 - 667 + 500);
 }
+
+/// The next-hop field of the MP_REACH_NLRI in an UPDATE written with MP_REACH last (its
+/// bytes after the 2-byte AFI and the SAFI).
+fn mp_reach_next_hop(message: &[u8]) -> Vec<u8> {
+    let at = message
+        .windows(2)
+        .position(|w| w == [0x80, 14])
+        .expect("MP_REACH_NLRI");
+    let len = usize::from(message[at + 6]);
+    message[at + 7..at + 7 + len].to_vec()
+}
+
+#[test]
+fn a_global_ipv6_next_hop_goes_with_the_link_local_one_when_negotiated() {
+    let link_local: Ipv6Addr = "fe80::1".parse().unwrap();
+    let global: Ipv6Addr = "2001:db8::ffff".parse().unwrap();
+    let route = Nlri::prefix(Prefix::v6("2001:db8:1::1".parse().unwrap(), 128).unwrap());
+    let cases = [
+        (Some(link_local), true, global, 32),
+        (Some(link_local), false, global, 16),
+        (None, true, global, 16),
+        (Some(link_local), true, "fe80::cafe".parse().unwrap(), 16),
+    ];
+    for (configured, negotiated, next_hop, len) in cases {
+        let mut rib = AdjRibOut::new(RibOptions {
+            local_link_local: configured,
+            ..RibOptions::default()
+        });
+        let attributes = PathAttributes::new(
+            Some(IpAddr::V6(next_hop)),
+            vec![Attribute::Origin(Origin::Igp)],
+        )
+        .with_mp_next_hop_only();
+        rib.announce(Family::IPV6_UNICAST, route.clone(), &attributes);
+        let mut up = session(&[Family::IPV6_UNICAST]);
+        up.link_local_nexthop = negotiated;
+        rib.session_up(up);
+        let messages = drain_all(&mut rib);
+        let field = mp_reach_next_hop(&messages[0]);
+        assert_eq!(field.len(), len, "{configured:?} {negotiated} {next_hop}");
+        assert_eq!(field[..16], next_hop.octets());
+        if len == 32 {
+            assert_eq!(field[16..], link_local.octets(), "global, then link-local");
+        }
+    }
+}
