@@ -903,3 +903,72 @@ fn a_reload_restores_configured_routes_and_keeps_the_helpers() {
     assert_eq!(rexa.count("session established"), 1, "{}", rexa.log());
     assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
 }
+
+/// Issue 10, point 1: a route withdrawn before rexa sent it is never withdrawn on the wire,
+/// as with ExaBGP — announced then withdrawn before the session is up, and `announce A;
+/// announce B; withdraw A` in one burst (only B is sent); `clear adj-rib out` of a route
+/// not sent yet sends nothing either.
+#[test]
+fn routes_withdrawn_before_they_are_sent_never_reach_the_wire() {
+    let dir = run_dir("api-never-sent");
+    let local = Ipv4Addr::new(127, 0, 0, 231);
+    let peer = Ipv4Addr::new(127, 0, 0, 232);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    let script = write_script(
+        &dir,
+        "helper.sh",
+        &stepped(
+            "printf 'announce route 10.3.0.0/24 next-hop self\\nwithdraw route 10.3.0.0/24\\n'\n\
+             step up\n\
+             printf 'announce route 10.3.1.0/24 next-hop self\\nannounce route 10.3.2.0/24 next-hop self\\nwithdraw route 10.3.1.0/24\\n'\n\
+             step more\n\
+             printf 'announce route 10.3.4.0/24 next-hop self\\nclear adj-rib out\\nannounce route 10.3.3.0/24 next-hop self\\n'\n\
+             exec sleep 60\n",
+        ),
+    );
+    let text = config(
+        local,
+        peer,
+        listener.port(),
+        &format!("process driver {{ run /bin/sh {script}; encoder text; }}"),
+        "api { processes [ driver ]; }",
+    );
+    let mut rexa = Rexa::start(&dir, &text, &[]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    let ctx = Negotiated::default();
+    let mut announced: Vec<Nlri> = Vec::new();
+    let mut withdrawn: Vec<Nlri> = Vec::new();
+    sink.receive_until_eor(LIMIT, |view| {
+        announced.extend(view.announced(&ctx).flatten());
+        withdrawn.extend(view.withdrawn(&ctx).flatten());
+    })
+    .unwrap_or_else(|e| panic!("no End-of-RIB: {e}\n{}", rexa.log()));
+    fs::write(dir.join("up"), "").expect("signal the helper");
+    sink.receive_until(LIMIT, |view| {
+        if let Some(view) = view {
+            announced.extend(view.announced(&ctx).flatten());
+            withdrawn.extend(view.withdrawn(&ctx).flatten());
+        }
+        announced.contains(&prefix(10, 3, 2, 24))
+    })
+    .unwrap_or_else(|e| panic!("B not announced: {e}\n{}", rexa.log()));
+    fs::write(dir.join("more"), "").expect("signal the helper");
+    sink.receive_until(LIMIT, |view| {
+        if let Some(view) = view {
+            announced.extend(view.announced(&ctx).flatten());
+            withdrawn.extend(view.withdrawn(&ctx).flatten());
+        }
+        announced.contains(&prefix(10, 3, 3, 24))
+    })
+    .unwrap_or_else(|e| panic!("the last route not announced: {e}\n{}", rexa.log()));
+    assert_eq!(
+        announced,
+        [prefix(10, 3, 2, 24), prefix(10, 3, 3, 24)],
+        "only B and the last route"
+    );
+    // `clear adj-rib out` withdrew B, which the peer had, and nothing else.
+    assert_eq!(withdrawn, [prefix(10, 3, 2, 24)]);
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}

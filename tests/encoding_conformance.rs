@@ -46,7 +46,9 @@ const EXPECTED_PASS_REXA: &[&str] = &[
     "conf-ipv46routes4family.ci",
     "conf-ipv46routes6family.ci",
     "conf-l2vpn.ci",
+    "conf-mvpn.ci",
     "conf-llnh-lla-only.ci",
+    "conf-llnh-update.ci",
     "conf-name.ci",
     "conf-new-v4.ci",
     "conf-new-v6.ci",
@@ -80,6 +82,11 @@ const EXABGP_5_DIFFERENCES: &[(&str, &str)] = &[
     (
         "conf-llnh-lla-only.ci",
         "5.0.15 rejects the configuration: `capability { link-local-nexthop enable; }` is 6.0",
+    ),
+    (
+        "conf-llnh-update.ci",
+        "5.0.15 rejects the configuration: `local-link-local` and `capability { \
+         link-local-nexthop enable; }` are 6.0",
     ),
     (
         "conf-sr-policy.ci",

@@ -78,7 +78,11 @@ fn echoed_session(neighbor: &Neighbor, peer_asn: Option<u32>) -> SessionContext 
         AsnSetting::Asn(n) => n,
         AsnSetting::Auto => 0,
     };
-    SessionContext::new(negotiated, local_as, peer_asn.unwrap_or(local_as))
+    let mut session = SessionContext::new(negotiated, local_as, peer_asn.unwrap_or(local_as));
+    // The test peer echoes the OPEN, so the link-local next-hop capability is negotiated
+    // when configured.
+    session.link_local_nexthop = caps.link_local_nexthop == Some(true);
+    session
 }
 
 /// Splits concatenated messages.
@@ -146,6 +150,9 @@ fn run(file: &CiFile) -> Outcome {
         group_updates: neighbor.group_updates,
         manual_eor: neighbor.manual_eor,
         adj_rib_out: neighbor.adj_rib_out,
+        local_link_local: neighbor
+            .local_link_local
+            .filter(|_| neighbor.capabilities.link_local_nexthop == Some(true)),
     });
     let report = load_configured(neighbor, &mut rib);
     if let Some(error) = report.errors.first() {

@@ -963,6 +963,10 @@ pub fn write_nlri(w: &mut JsonWriter<'_>, route: &Nlri) {
         write_mup(w, route);
         return;
     }
+    if let Nlri::Mvpn { route, .. } = route {
+        write_mvpn(w, route);
+        return;
+    }
     if let Nlri::SrPolicy { route, .. } = route {
         w.raw("{ \"distinguisher\": ").u32(route.distinguisher);
         w.raw(", \"color\": ").u32(route.color);
@@ -1112,6 +1116,57 @@ fn write_mup(w: &mut JsonWriter<'_>, route: &crate::bgp::mup::MupNlri) {
         }
     }
     raw(w);
+}
+
+/// ExaBGP 5's MVPN objects, key for key and space for space: `{ "code": 6, "parsed": true,
+/// "raw": "06...", "name": "...", "rd": "65000:1", "source-as": "65000", "source": "...",
+/// "group": "..."}` (no space before the closing brace); a type it does not decode is
+/// `{ "code": 1, "parsed": false, "raw": "..." }`.
+fn write_mvpn(w: &mut JsonWriter<'_>, route: &crate::bgp::mvpn::MvpnNlri) {
+    use crate::bgp::mvpn::MvpnRoute;
+    let fields = route.fields();
+    w.raw("{ \"code\": ").u32(route.code.into());
+    let parsed = !matches!(fields, MvpnRoute::Other);
+    w.raw(if parsed {
+        ", \"parsed\": true"
+    } else {
+        ", \"parsed\": false"
+    });
+    let body = route.body();
+    // The body is at most MVPN_MAX_BODY bytes, so its length fits the byte.
+    w.raw(", \"raw\": \"")
+        .hex_upper(&[route.code, body.len() as u8]);
+    w.hex_upper(body).raw("\"");
+    let name = MvpnRoute::name(route.code);
+    match fields {
+        MvpnRoute::SourceAd { rd, source, group } => {
+            w.raw(", \"name\": \"").raw(name).raw("\"");
+            w.raw(", \"rd\": ").display_string(rd);
+            w.raw(", \"source\": ").ip_string(source);
+            w.raw(", \"group\": ").ip_string(group).raw("}");
+        }
+        MvpnRoute::SharedJoin {
+            rd,
+            source_as,
+            rp: source,
+            group,
+        }
+        | MvpnRoute::SourceJoin {
+            rd,
+            source_as,
+            source,
+            group,
+        } => {
+            w.raw(", \"name\": \"").raw(name).raw("\"");
+            w.raw(", \"rd\": ").display_string(rd);
+            w.raw(", \"source-as\": \"").u32(source_as).raw("\"");
+            w.raw(", \"source\": ").ip_string(source);
+            w.raw(", \"group\": ").ip_string(group).raw("}");
+        }
+        MvpnRoute::Other => {
+            w.raw(" }");
+        }
+    }
 }
 
 /// `10.0.0.0/24`, unquoted.

@@ -775,8 +775,9 @@ fn write_route(out: &mut Vec<u8>, route: Route<'_>, next_hop: NextHopText<'_>) {
         write_next_hop(out, next_hop);
         return;
     }
-    if let Nlri::Mup { .. } = route {
-        // ExaBGP shows only the family (`afi ipv4 safi mup`), without the next-hop.
+    if let Nlri::Mup { .. } | Nlri::Mvpn { .. } = route {
+        // ExaBGP shows only the family (`afi ipv4 safi mup`, `afi ipv6 safi mcast-vpn`),
+        // without the next-hop.
         let _ = write!(out, "{route}");
         return;
     }

@@ -11,6 +11,7 @@ pub mod linkstate;
 pub mod message;
 pub mod mp;
 pub mod mup;
+pub mod mvpn;
 pub mod negotiated;
 pub mod nlri;
 pub mod notification;

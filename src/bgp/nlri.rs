@@ -20,6 +20,7 @@ use super::error::ErrorAction;
 use super::family::{Afi, Family, Safi};
 use super::flow::{FlowError, FlowInline};
 use super::mup::MupNlri;
+use super::mvpn::MvpnNlri;
 use super::notification::Notification;
 use super::sr_policy::SrPolicyNlri;
 use super::vpls::VplsNlri;
@@ -55,6 +56,8 @@ pub enum NlriError {
     MupRoute { family: Family, code: u16 },
     /// An SR Policy NLRI whose length is neither 96 nor 192 bits.
     SrPolicyLength { family: Family, bits: u8 },
+    /// An MVPN route longer than [`super::mvpn::MVPN_MAX_BODY`] bytes.
+    MvpnLength { family: Family, len: u8 },
 }
 
 impl NlriError {
@@ -117,6 +120,9 @@ impl fmt::Display for NlriError {
             }
             NlriError::SrPolicyLength { family, bits } => {
                 write!(f, "{family} NLRI length {bits} is neither 96 nor 192 bits")
+            }
+            NlriError::MvpnLength { family, len } => {
+                write!(f, "{family} NLRI route of {len} bytes is too long")
             }
         }
     }
@@ -476,6 +482,8 @@ pub enum NlriKind {
     Vpls,
     /// MUP (SAFI 85): architecture, route type, 1-byte length + route.
     Mup { ipv6: bool },
+    /// MVPN (SAFI 5, RFC 6514): route type, 1-byte length + route.
+    Mvpn { ipv6: bool },
     /// SR Policy (SAFI 73): length + distinguisher + color + endpoint.
     SrPolicy { ipv6: bool },
     /// FlowSpec (SAFI 133/134) routes of the adj-rib-out; never returned by
@@ -497,6 +505,7 @@ impl NlriKind {
         };
         match family.safi {
             Safi::MUP => Some(NlriKind::Mup { ipv6 }),
+            Safi::MCAST_VPN => Some(NlriKind::Mvpn { ipv6 }),
             Safi::SR_POLICY => Some(NlriKind::SrPolicy { ipv6 }),
             Safi::UNICAST | Safi::MULTICAST => Some(NlriKind::Prefix { ipv6 }),
             Safi::NLRI_MPLS => Some(NlriKind::Labeled { ipv6 }),
@@ -543,6 +552,11 @@ pub enum Nlri {
     Mup {
         path_id: Option<u32>,
         route: Box<MupNlri>,
+    },
+    /// MVPN (RFC 6514); no prefix.
+    Mvpn {
+        path_id: Option<u32>,
+        route: Box<MvpnNlri>,
     },
     /// SR Policy (RFC 9830); no prefix either.
     SrPolicy {
@@ -611,6 +625,14 @@ impl Nlri {
         }
     }
 
+    /// An MVPN route.
+    pub fn mvpn(path_id: Option<u32>, route: MvpnNlri) -> Nlri {
+        Nlri::Mvpn {
+            path_id,
+            route: Box::new(route),
+        }
+    }
+
     /// A FlowSpec route.
     pub fn flow(route: FlowInline) -> Nlri {
         Nlri::Flow(Box::new(route))
@@ -623,6 +645,7 @@ impl Nlri {
             | Nlri::Vpn { path_id, .. }
             | Nlri::Vpls { path_id, .. }
             | Nlri::Mup { path_id, .. }
+            | Nlri::Mvpn { path_id, .. }
             | Nlri::SrPolicy { path_id, .. } => *path_id,
             Nlri::Flow(_) => None,
         }
@@ -635,6 +658,7 @@ impl Nlri {
             | Nlri::Vpn { path_id, .. }
             | Nlri::Vpls { path_id, .. }
             | Nlri::Mup { path_id, .. }
+            | Nlri::Mvpn { path_id, .. }
             | Nlri::SrPolicy { path_id, .. } => *path_id = id,
             Nlri::Flow(_) => {}
         }
@@ -648,9 +672,11 @@ impl Nlri {
             Nlri::Prefix { prefix, .. }
             | Nlri::Labeled { prefix, .. }
             | Nlri::Vpn { prefix, .. } => *prefix,
-            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } | Nlri::Flow(_) => {
-                NO_PREFIX
-            }
+            Nlri::Vpls { .. }
+            | Nlri::Mup { .. }
+            | Nlri::Mvpn { .. }
+            | Nlri::SrPolicy { .. }
+            | Nlri::Flow(_) => NO_PREFIX,
         }
     }
 
@@ -667,6 +693,7 @@ impl Nlri {
             Nlri::Prefix { .. }
             | Nlri::Vpls { .. }
             | Nlri::Mup { .. }
+            | Nlri::Mvpn { .. }
             | Nlri::SrPolicy { .. }
             | Nlri::Flow(_) => None,
             Nlri::Labeled { labels, .. } => Some(labels),
@@ -691,6 +718,7 @@ impl Nlri {
             Nlri::Vpn { .. } => NlriKind::Vpn { ipv6 },
             Nlri::Vpls { .. } => NlriKind::Vpls,
             Nlri::Mup { route, .. } => NlriKind::Mup { ipv6: route.ipv6 },
+            Nlri::Mvpn { route, .. } => NlriKind::Mvpn { ipv6: route.ipv6 },
             Nlri::SrPolicy { route, .. } => NlriKind::SrPolicy {
                 ipv6: route.endpoint.is_ipv6(),
             },
@@ -707,7 +735,11 @@ impl Nlri {
             Nlri::Prefix { .. } => prefix,
             Nlri::Labeled { labels, .. } => labels.wire_len() * 8 + prefix,
             Nlri::Vpn { labels, .. } => labels.labels.wire_len() * 8 + 64 + prefix,
-            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } | Nlri::Flow(_) => 0,
+            Nlri::Vpls { .. }
+            | Nlri::Mup { .. }
+            | Nlri::Mvpn { .. }
+            | Nlri::SrPolicy { .. }
+            | Nlri::Flow(_) => 0,
         }
     }
 
@@ -728,6 +760,9 @@ impl Nlri {
         if let Nlri::Mup { route, .. } = self {
             return if addpath { 4 } else { 0 } + route.encoded_len();
         }
+        if let Nlri::Mvpn { route, .. } = self {
+            return if addpath { 4 } else { 0 } + route.encoded_len();
+        }
         if let Nlri::SrPolicy { route, .. } = self {
             return if addpath { 4 } else { 0 } + route.encoded_len();
         }
@@ -738,7 +773,7 @@ impl Nlri {
             Nlri::Labeled { labels, .. } => labels.wire_len() + prefix,
             Nlri::Vpn { labels, .. } => labels.labels.wire_len() + 8 + prefix,
             Nlri::Flow(flow) => flow.encoded_len() - 1,
-            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::SrPolicy { .. } => 0,
+            Nlri::Vpls { .. } | Nlri::Mup { .. } | Nlri::Mvpn { .. } | Nlri::SrPolicy { .. } => 0,
         }
     }
 
@@ -763,6 +798,10 @@ impl Nlri {
             route.encode(out);
             return;
         }
+        if let Nlri::Mvpn { route, .. } = self {
+            route.encode(out);
+            return;
+        }
         if let Nlri::SrPolicy { route, .. } = self {
             route.encode(out);
             return;
@@ -772,6 +811,7 @@ impl Nlri {
             Nlri::Prefix { .. }
             | Nlri::Vpls { .. }
             | Nlri::Mup { .. }
+            | Nlri::Mvpn { .. }
             | Nlri::SrPolicy { .. }
             | Nlri::Flow(_) => {}
             Nlri::Labeled { labels, .. } => labels.encode(out),
@@ -827,6 +867,11 @@ impl Nlri {
             let (route, used) = MupNlri::decode(rest, family)?;
             return Ok((Nlri::mup(path_id, route), at + used));
         }
+        if let NlriKind::Mvpn { .. } = kind {
+            let rest = bytes.get(at..).ok_or(truncated)?;
+            let (route, used) = MvpnNlri::decode(rest, family)?;
+            return Ok((Nlri::mvpn(path_id, route), at + used));
+        }
         if let NlriKind::SrPolicy { .. } = kind {
             let rest = bytes.get(at..).ok_or(truncated)?;
             let (route, used) = SrPolicyNlri::decode(rest, family)?;
@@ -848,6 +893,7 @@ impl Nlri {
             NlriKind::Flow { .. }
             | NlriKind::Vpls
             | NlriKind::Mup { .. }
+            | NlriKind::Mvpn { .. }
             | NlriKind::SrPolicy { .. } => Err(truncated),
             NlriKind::Vpn { ipv6 } => {
                 let (labels, after) = read_labels(bytes, at, bits, family, withdraw)?;
@@ -880,6 +926,10 @@ impl fmt::Display for Nlri {
         if let Nlri::Mup { route, .. } = self {
             let afi = if route.ipv6 { "ipv6" } else { "ipv4" };
             return write!(f, "afi {afi} safi mup");
+        }
+        if let Nlri::Mvpn { route, .. } = self {
+            let afi = if route.ipv6 { "ipv6" } else { "ipv4" };
+            return write!(f, "afi {afi} safi mcast-vpn");
         }
         if let Nlri::SrPolicy { route, .. } = self {
             return write!(f, "{route}");
@@ -1553,6 +1603,7 @@ mod tests {
             NlriKind::Flow { .. } => Safi::FLOW,
             NlriKind::Vpls => Safi::VPLS,
             NlriKind::Mup { .. } => Safi::MUP,
+            NlriKind::Mvpn { .. } => Safi::MCAST_VPN,
             NlriKind::SrPolicy { .. } => Safi::SR_POLICY,
         };
         Family::new(afi, safi)

@@ -516,6 +516,30 @@ pub fn write_mp_withdraw(
     })
 }
 
+/// An UPDATE withdrawing `routes` in MP_UNREACH_NLRI after the path attributes
+/// `attributes` (already encoded), as ExaBGP withdraws MVPN routes: the attribute's length
+/// is one byte when the value fits. Returns how many routes fit.
+pub fn write_mp_withdraw_after(
+    out: &mut Vec<u8>,
+    attributes: &[u8],
+    family: Family,
+    routes: &[Nlri],
+    ctx: &Negotiated,
+) -> usize {
+    write_mp(
+        out,
+        attributes,
+        CODE_MP_UNREACH,
+        routes,
+        ctx,
+        family,
+        |out| {
+            out.extend_from_slice(&family.afi.0.to_be_bytes());
+            out.push(family.safi.0);
+        },
+    )
+}
+
 fn write_mp(
     out: &mut Vec<u8>,
     attributes: &[u8],

@@ -181,6 +181,9 @@ pub fn session_settings(
         group_updates: neighbor.group_updates,
         manual_eor: neighbor.manual_eor,
         adj_rib_out: neighbor.adj_rib_out,
+        local_link_local: neighbor
+            .local_link_local
+            .filter(|_| neighbor.capabilities.link_local_nexthop == Some(true)),
     };
 
     let md5 = neighbor.md5_key();

@@ -709,6 +709,14 @@ impl Peer {
                 context.enhanced_refresh = self.enhanced_refresh(&session.peer_open);
                 context.local_address = self.local_address;
                 context.router_id = self.settings.router_id;
+                context.link_local_nexthop = session
+                    .peer_open
+                    .has_capability(crate::bgp::capability::code::LINK_LOCAL_NEXTHOP)
+                    && self
+                        .settings
+                        .capabilities
+                        .iter()
+                        .any(|c| matches!(c, Capability::LinkLocalNextHop));
                 self.rib.session_up(context);
                 self.state = State::Established { direction, session };
                 self.events.push(PeerEvent::Fsm(FsmLabel::Established));

@@ -214,6 +214,8 @@ pub struct SessionContext {
     /// The connection's local address and our router-id: what `next-hop self` becomes.
     pub local_address: Option<IpAddr>,
     pub router_id: Ipv4Addr,
+    /// The peer sent the link-local next-hop capability (77) and so did we.
+    pub link_local_nexthop: bool,
 }
 
 impl SessionContext {
@@ -225,6 +227,7 @@ impl SessionContext {
             enhanced_refresh: false,
             local_address: None,
             router_id: Ipv4Addr::UNSPECIFIED,
+            link_local_nexthop: false,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::bgp::attribute::{
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{self as flow_wire, FlowError};
 use crate::bgp::mup::{MupNlri, MupRoute};
+use crate::bgp::mvpn::{MvpnNlri, MvpnRoute};
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::sr_policy::SrPolicyNlri;
 use crate::bgp::vpls::VplsNlri;
@@ -341,6 +342,9 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
         config::Nlri::Mup { afi, route } => {
             Some(Nlri::mup(None, mup_nlri(*afi == Afi::IPV6, route)?))
         }
+        config::Nlri::Mvpn { afi, route } => {
+            Some(Nlri::mvpn(None, mvpn_nlri(*afi == Afi::IPV6, route)?))
+        }
         _ => None,
     }
 }
@@ -430,6 +434,39 @@ const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
 
 /// A configured MUP route on the wire; `None` when its fields do not fit (an address of
 /// the other family, a TEID wider than 32 bits).
+fn mvpn_nlri(ipv6: bool, route: &config::Mvpn) -> Option<MvpnNlri> {
+    let fields = match *route {
+        config::Mvpn::SourceAd { rd, source, group } => MvpnRoute::SourceAd {
+            rd: RouteDistinguisher(rd.bytes),
+            source,
+            group,
+        },
+        config::Mvpn::SharedJoin {
+            rd,
+            source_as,
+            rp,
+            group,
+        } => MvpnRoute::SharedJoin {
+            rd: RouteDistinguisher(rd.bytes),
+            source_as,
+            rp,
+            group,
+        },
+        config::Mvpn::SourceJoin {
+            rd,
+            source_as,
+            source,
+            group,
+        } => MvpnRoute::SourceJoin {
+            rd: RouteDistinguisher(rd.bytes),
+            source_as,
+            source,
+            group,
+        },
+    };
+    MvpnNlri::build(ipv6, &fields)
+}
+
 fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
     let bits = |address: &IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
     let fields = match route {
@@ -530,8 +567,10 @@ fn convert(
         let attributes = next_hop_attributes(route, family, local, transport, router_id, extra)?;
         // ExaBGP sends no NEXT_HOP attribute with VPLS, SR Policy and IPv6 MUP routes, even
         // for an IPv4 next-hop (it goes IPv4-mapped in MP_REACH_NLRI).
+        // MVPN routes have it in both families (ExaBGP 5.0.15, encoding/conf-mvpn.ci).
         let mp_only = matches!(family.safi, Safi::VPLS | Safi::SR_POLICY);
-        let attributes = if mp_only || family.afi == Afi::IPV6 {
+        let mp_only = mp_only || (family.afi == Afi::IPV6 && family.safi != Safi::MCAST_VPN);
+        let attributes = if mp_only {
             attributes.with_mp_next_hop_only()
         } else {
             attributes

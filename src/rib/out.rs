@@ -15,7 +15,7 @@
 //! into sorted items `rank | action | key` and walks them lazily, a few messages per call.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use super::attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
 use super::keys::{
@@ -30,7 +30,7 @@ use crate::bgp::nlri::{NextHop, Nlri, Prefix};
 use crate::bgp::refresh::{RefreshSubtype, RouteRefresh};
 use crate::bgp::update::{
     write_end_of_rib, write_ipv4_announce, write_ipv4_withdraw, write_mp_announce,
-    write_mp_withdraw, HEADER_LEN,
+    write_mp_withdraw, write_mp_withdraw_after, HEADER_LEN,
 };
 
 /// How the neighbor is configured to send (config: `group-updates`, `manual-eor`,
@@ -44,6 +44,10 @@ pub struct RibOptions {
     /// Keep the announced table (for refresh and re-establishment). When false, routes are
     /// forgotten once sent, as ExaBGP does.
     pub adj_rib_out: bool,
+    /// `local-link-local` of a neighbor with `capability { link-local-nexthop enable; }`:
+    /// when the peer sent that capability too, a global IPv6 next-hop goes with this
+    /// address after it (32 bytes in MP_REACH_NLRI, 48 for VPN), as ExaBGP 6 sends it.
+    pub local_link_local: Option<Ipv6Addr>,
 }
 
 impl Default for RibOptions {
@@ -52,6 +56,7 @@ impl Default for RibOptions {
             group_updates: true,
             manual_eor: false,
             adj_rib_out: true,
+            local_link_local: None,
         }
     }
 }
@@ -86,6 +91,15 @@ const FLAG_PENDING: u8 = 2;
 const FLAG_CONFIGURED: u8 = 4;
 /// Named by the configuration being (re)loaded (see [`AdjRibOut::announce_configured`]).
 const FLAG_SEEN: u8 = 8;
+/// The peer of the current session was sent this route's announcement (or may hold it): a
+/// withdrawal of a route without it is dropped, so the peer never gets a WITHDRAW for a
+/// route it never had (issue 10). Cleared when a session starts or ends.
+///
+/// ExaBGP 5.0.15, measured (api `.ci` against `/opt/exabgp5`), does worse: for `announce X;
+/// withdraw X` in one burst it sends X's announcement and never its withdrawal, and `clear
+/// adj-rib out` withdraws a route announced but not sent yet. A withdrawal of a route never
+/// announced is sent by both.
+const FLAG_SENT: u8 = 16;
 
 /// One route's state: the attribute set of its latest change and what that change is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +114,9 @@ impl Entry {
     }
     fn pending(self) -> bool {
         self.flags & FLAG_PENDING != 0
+    }
+    fn sent(self) -> bool {
+        self.flags & FLAG_SENT != 0
     }
 }
 
@@ -506,8 +523,11 @@ impl AdjRibOut {
                     self.attributes.release(id);
                     return;
                 }
-                let flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
-                    | if up { FLAG_PENDING } else { 0 };
+                let flags = if announce {
+                    FLAG_ANNOUNCED | mark
+                } else {
+                    FLAG_SENT
+                } | if up { FLAG_PENDING } else { 0 };
                 vacant.insert(Entry { attr: id, flags });
                 if up {
                     self.pending.push(key);
@@ -539,8 +559,8 @@ impl AdjRibOut {
                     return;
                 }
                 entry.attr = id;
-                entry.flags =
-                    if announce { FLAG_ANNOUNCED | mark } else { 0 } | (entry.flags & FLAG_PENDING);
+                entry.flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
+                    | (entry.flags & (FLAG_PENDING | FLAG_SENT));
                 let queue = up && !entry.pending();
                 if queue {
                     entry.flags |= FLAG_PENDING;
@@ -555,8 +575,13 @@ impl AdjRibOut {
                     self.attributes.release(id);
                     return;
                 }
-                let flags = if announce { FLAG_ANNOUNCED | mark } else { 0 }
-                    | if up { FLAG_PENDING } else { 0 };
+                // A withdrawal of a route this table does not hold: the peer may have it
+                // (sent before a table without adj-rib-out forgot it), so it is sent.
+                let flags = if announce {
+                    FLAG_ANNOUNCED | mark
+                } else {
+                    FLAG_SENT
+                } | if up { FLAG_PENDING } else { 0 };
                 let entry = Entry { attr: id, flags };
                 let Some(key) = self.insert(place, family, nlri, entry) else {
                     log::warn!("adj-rib-out: table full, {family} route dropped");
@@ -1148,7 +1173,8 @@ impl AdjRibOut {
             if !ctx.families.contains(&family) {
                 continue;
             }
-            if !announce && self.skip_withdrawals {
+            if !announce && (self.skip_withdrawals || !self.peer_has(key)) {
+                // Nothing to tell the peer: it never had the route.
                 self.forget(key);
                 continue;
             }
@@ -1158,7 +1184,9 @@ impl AdjRibOut {
             self.scratch.push(nlri);
             keys.clear();
             keys.push(key);
-            if classic && self.options.group_updates {
+            // ExaBGP groups IPv4 unicast and MVPN routes sharing attributes (reactor.md).
+            let grouped = classic || (announce && family.safi == Safi::MCAST_VPN);
+            if grouped && self.options.group_updates {
                 // Gather the following routes of the same group that fit this message;
                 // superseded items on the way are skipped.
                 let attr_len = if announce {
@@ -1167,13 +1195,21 @@ impl AdjRibOut {
                     0
                 };
                 let addpath = ctx.addpath_send(family);
-                let room = limit(ctx).saturating_sub(HEADER_LEN + 4 + attr_len);
+                // MP_REACH_NLRI's own header: flags, code, 2-byte length, AFI, SAFI, next-hop
+                // length, a next-hop of up to 32 bytes, reserved.
+                let mp_header = if classic { 0 } else { 4 + 3 + 1 + 32 + 1 };
+                let room = limit(ctx).saturating_sub(HEADER_LEN + 4 + attr_len + mp_header);
                 let mut used = self.scratch.first().map_or(0, |n| n.encoded_len(addpath));
                 while let Some(&next) = job.items.get(job.cursor) {
                     let Some((f, n, a, action)) = self.resolve(next, job) else {
                         job.cursor += 1;
                         continue;
                     };
+                    if !action && !self.peer_has(next & KEY_MASK) {
+                        self.forget(next & KEY_MASK);
+                        job.cursor += 1;
+                        continue;
+                    }
                     if f != family || a != attr || action != announce {
                         break;
                     }
@@ -1190,6 +1226,11 @@ impl AdjRibOut {
             if self.write(session, out, family, attr, announce, classic) {
                 written += 1;
                 self.updates_sent += 1;
+                if announce && self.options.adj_rib_out {
+                    for &key in &keys {
+                        self.mark_sent(key);
+                    }
+                }
             } else {
                 self.unsendable += keys.len() as u64;
             }
@@ -1203,6 +1244,51 @@ impl AdjRibOut {
         }
         self.scratch_keys = keys;
         written
+    }
+
+    /// `next_hop` with our link-local address after a global IPv6 one, when both sides
+    /// sent the link-local next-hop capability and `local-link-local` is configured
+    /// (draft-ietf-idr-linklocal-capability; ExaBGP 6's encoding/conf-llnh-update.ci).
+    fn with_link_local(
+        &self,
+        next_hop: NextHop,
+        family: Family,
+        session: &SessionContext,
+    ) -> NextHop {
+        let Some(link_local) = self.options.local_link_local else {
+            return next_hop;
+        };
+        if !session.link_local_nexthop || family.afi != Afi::IPV6 {
+            return next_hop;
+        }
+        let is_global = |a: &Ipv6Addr| a.segments()[0] & 0xffc0 != 0xfe80 && !a.is_unspecified();
+        match next_hop {
+            NextHop::Ipv6(global) if is_global(&global) => {
+                NextHop::Ipv6LinkLocal { global, link_local }
+            }
+            NextHop::VpnIpv6 { rd, addr } if is_global(&addr) => NextHop::VpnIpv6LinkLocal {
+                rd,
+                global: addr,
+                link_local_rd: rd,
+                link_local,
+            },
+            other => other,
+        }
+    }
+
+    /// True when the peer may hold the route under `key` (its announcement was sent).
+    fn peer_has(&self, key: u64) -> bool {
+        self.entry_at(key).is_some_and(Entry::sent)
+    }
+
+    fn mark_sent(&mut self, key: u64) {
+        if key & TAG_ARENA == 0 {
+            if let Some(entry) = self.compact.get_mut(&key) {
+                entry.flags |= FLAG_SENT;
+            }
+        } else if let Some(entry) = slab_entry(&mut self.prefixes, &mut self.arena, key) {
+            entry.flags |= FLAG_SENT;
+        }
     }
 
     /// Removes a route and releases its attribute set.
@@ -1279,6 +1365,7 @@ impl AdjRibOut {
                 .get(attr)
                 .and_then(|a| a.next_hop_on(session))
                 .map(|address| mp_next_hop(family, address, ctx))
+                .map(|next_hop| self.with_link_local(next_hop, family, session))
                 // FlowSpec needs none (RFC 8955 §4): an empty next-hop field.
                 .or_else(|| is_flow_family(family).then_some(NextHop::None));
             match next_hop {
@@ -1293,6 +1380,11 @@ impl AdjRibOut {
             }
         } else if family.safi == Safi::UNICAST || family.safi == Safi::MULTICAST {
             write_mp_withdraw(out, family, &routes, ctx)
+        } else if family.safi == Safi::MCAST_VPN {
+            // ExaBGP 5.0.15 withdraws MVPN routes with their attributes and a one-byte
+            // MP_UNREACH_NLRI length (api/api-mvpn.ci).
+            let attributes = self.attributes.encoded(attr, session);
+            write_mp_withdraw_after(out, attributes, family, &routes, ctx)
         } else {
             let attributes = self.attributes.encoded(attr, session);
             write_mp_withdraw_with_attributes(out, attributes, family, &routes, ctx)
@@ -1337,7 +1429,12 @@ fn limit(ctx: &Negotiated) -> usize {
 /// IPv4-mapped IPv6 address.
 pub fn mp_next_hop(family: Family, address: IpAddr, ctx: &Negotiated) -> NextHop {
     let address = match address {
-        IpAddr::V4(v4) if family.afi == Afi::IPV6 && !ctx.extended_nexthop(family, Afi::IPV4) => {
+        // ExaBGP sends an IPv6 MVPN route's IPv4 next-hop as its 4 bytes (conf-mvpn.ci).
+        IpAddr::V4(v4)
+            if family.afi == Afi::IPV6
+                && family.safi != Safi::MCAST_VPN
+                && !ctx.extended_nexthop(family, Afi::IPV4) =>
+        {
             IpAddr::V6(v4.to_ipv6_mapped())
         }
         other => other,

@@ -75,7 +75,8 @@ fn established(options: RibOptions) -> AdjRibOut {
 }
 
 #[test]
-fn announce_then_withdraw_sends_only_the_withdrawal() {
+fn announce_then_withdraw_before_sending_sends_nothing() {
+    // ExaBGP sends nothing for a route the peer never had (issue 10, point 1).
     let mut rib = established(RibOptions::default());
     rib.announce(
         Family::IPV4_UNICAST,
@@ -87,13 +88,82 @@ fn announce_then_withdraw_sends_only_the_withdrawal() {
         v4(10, 0, 0, 24),
         &PathAttributes::empty(),
     );
+    assert!(drain_all(&mut rib).is_empty());
+    assert_eq!(rib.stats().routes, 0, "the withdrawn route is forgotten");
+}
+
+#[test]
+fn announce_a_announce_b_withdraw_a_sends_only_b() {
+    for group_updates in [true, false] {
+        let mut rib = established(RibOptions {
+            group_updates,
+            ..RibOptions::default()
+        });
+        let a = attrs([1, 1, 1, 1], 1);
+        rib.announce(Family::IPV4_UNICAST, v4(10, 0, 0, 24), &a);
+        rib.announce(Family::IPV4_UNICAST, v4(10, 0, 1, 24), &a);
+        rib.withdraw(
+            Family::IPV4_UNICAST,
+            v4(10, 0, 0, 24),
+            &PathAttributes::empty(),
+        );
+        let messages = drain_all(&mut rib);
+        assert_eq!(messages.len(), 1, "group-updates {group_updates}");
+        let update = decode(&messages[0], &Negotiated::default());
+        assert!(update.withdrawn.is_empty());
+        assert_eq!(update.announced, [v4(10, 0, 1, 24)]);
+    }
+}
+
+#[test]
+fn a_sent_route_is_withdrawn() {
+    for adj_rib_out in [true, false] {
+        let mut rib = established(RibOptions {
+            adj_rib_out,
+            ..RibOptions::default()
+        });
+        rib.announce(
+            Family::IPV4_UNICAST,
+            v4(10, 0, 0, 24),
+            &attrs([1, 1, 1, 1], 1),
+        );
+        assert_eq!(drain_all(&mut rib).len(), 1);
+        rib.withdraw(
+            Family::IPV4_UNICAST,
+            v4(10, 0, 0, 24),
+            &PathAttributes::empty(),
+        );
+        let messages = drain_all(&mut rib);
+        assert_eq!(messages.len(), 1, "adj-rib-out {adj_rib_out}");
+        let update = decode(&messages[0], &Negotiated::default());
+        assert_eq!(update.withdrawn, [v4(10, 0, 0, 24)]);
+        assert!(update.announced.is_empty());
+        assert_eq!(rib.stats().routes, 0, "a sent withdrawal is forgotten");
+    }
+}
+
+#[test]
+fn a_sent_route_changed_then_withdrawn_is_withdrawn() {
+    let mut rib = established(RibOptions::default());
+    let nlri = v4(10, 0, 0, 24);
+    rib.announce(Family::IPV4_UNICAST, nlri.clone(), &attrs([1, 1, 1, 1], 1));
+    assert_eq!(drain_all(&mut rib).len(), 1);
+    rib.announce(Family::IPV4_UNICAST, nlri.clone(), &attrs([1, 1, 1, 1], 2));
+    rib.withdraw(Family::IPV4_UNICAST, nlri, &PathAttributes::empty());
     let messages = drain_all(&mut rib);
     assert_eq!(messages.len(), 1);
-    let update = decode(&messages[0], &Negotiated::default());
-    assert_eq!(update.withdrawn, [v4(10, 0, 0, 24)]);
-    assert!(update.announced.is_empty());
-    assert!(update.attributes.is_empty());
-    assert_eq!(rib.stats().routes, 0, "a sent withdrawal is forgotten");
+}
+
+#[test]
+fn clear_before_sending_sends_nothing() {
+    let mut rib = established(RibOptions::default());
+    rib.announce(
+        Family::IPV4_UNICAST,
+        v4(10, 0, 0, 24),
+        &attrs([1, 1, 1, 1], 1),
+    );
+    rib.clear();
+    assert!(drain_all(&mut rib).is_empty());
 }
 
 #[test]
@@ -1169,4 +1239,50 @@ fn prefix_store_removals_keep_the_other_routes() {
     let ctx = session(&[Family::IPV6_UNICAST]).negotiated;
     let sent = mp_routes(&drain_all(&mut rib), &ctx, true);
     assert_eq!(sent.len(), 2_000 - 667 + 500);
+}
+
+/// The next-hop field of the MP_REACH_NLRI in an UPDATE written with MP_REACH last (its
+/// bytes after the 2-byte AFI and the SAFI).
+fn mp_reach_next_hop(message: &[u8]) -> Vec<u8> {
+    let at = message
+        .windows(2)
+        .position(|w| w == [0x80, 14])
+        .expect("MP_REACH_NLRI");
+    let len = usize::from(message[at + 6]);
+    message[at + 7..at + 7 + len].to_vec()
+}
+
+#[test]
+fn a_global_ipv6_next_hop_goes_with_the_link_local_one_when_negotiated() {
+    let link_local: Ipv6Addr = "fe80::1".parse().unwrap();
+    let global: Ipv6Addr = "2001:db8::ffff".parse().unwrap();
+    let route = Nlri::prefix(Prefix::v6("2001:db8:1::1".parse().unwrap(), 128).unwrap());
+    let cases = [
+        (Some(link_local), true, global, 32),
+        (Some(link_local), false, global, 16),
+        (None, true, global, 16),
+        (Some(link_local), true, "fe80::cafe".parse().unwrap(), 16),
+    ];
+    for (configured, negotiated, next_hop, len) in cases {
+        let mut rib = AdjRibOut::new(RibOptions {
+            local_link_local: configured,
+            ..RibOptions::default()
+        });
+        let attributes = PathAttributes::new(
+            Some(IpAddr::V6(next_hop)),
+            vec![Attribute::Origin(Origin::Igp)],
+        )
+        .with_mp_next_hop_only();
+        rib.announce(Family::IPV6_UNICAST, route.clone(), &attributes);
+        let mut up = session(&[Family::IPV6_UNICAST]);
+        up.link_local_nexthop = negotiated;
+        rib.session_up(up);
+        let messages = drain_all(&mut rib);
+        let field = mp_reach_next_hop(&messages[0]);
+        assert_eq!(field.len(), len, "{configured:?} {negotiated} {next_hop}");
+        assert_eq!(field[..16], next_hop.octets());
+        if len == 32 {
+            assert_eq!(field[16..], link_local.octets(), "global, then link-local");
+        }
+    }
 }

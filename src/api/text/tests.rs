@@ -372,3 +372,26 @@ fn one_line_helpers() {
     write_python_bytes_repr(&mut out, b"\"'");
     assert_eq!(out, b"b'\"\\''");
 }
+
+#[test]
+fn mvpn_routes_show_their_family() {
+    // encoding/conf-mvpn.ci line 4 (ExaBGP's MVPN `extensive()` is the family's).
+    let body = hex(concat!(
+        "00000040400101004002004003040A0A060440050400000064C010080002FDE80001869F",
+        "800E1D000105040A0A06040005120000FDE80001869F200A630C0420EFFBFFE4"
+    ));
+    let mut ctx = Negotiated::default();
+    ctx.families.push(Family::new(
+        crate::bgp::family::Afi::IPV4,
+        crate::bgp::family::Safi::MCAST_VPN,
+    ));
+    let (update, error) = decode_update_for_report(&body, &ctx, false).unwrap();
+    assert_eq!(
+        update_text(&update, error),
+        concat!(
+            "neighbor 10.0.0.1 receive update start\n",
+            "neighbor 10.0.0.1 receive update announced afi ipv4 safi mcast-vpn origin igp local-preference 100 extended-community target:65000:99999\n",
+            "neighbor 10.0.0.1 receive update end\n\n"
+        )
+    );
+}
