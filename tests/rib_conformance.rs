@@ -279,4 +279,4 @@ fn rib_matches_exabgp_encoding_vectors() {
 
 /// Files that must come out byte-identical (the count when this test last grew; raise it
 /// as families land, never lower it).
-const MINIMUM_IDENTICAL: usize = 27;
+const MINIMUM_IDENTICAL: usize = 29;
