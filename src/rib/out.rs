@@ -1380,14 +1380,12 @@ impl AdjRibOut {
             }
         } else if family.safi == Safi::UNICAST || family.safi == Safi::MULTICAST {
             write_mp_withdraw(out, family, &routes, ctx)
-        } else if family.safi == Safi::MCAST_VPN {
-            // ExaBGP 5.0.15 withdraws MVPN routes with their attributes and a one-byte
-            // MP_UNREACH_NLRI length (api/api-mvpn.ci).
+        } else {
+            // ExaBGP 5.0.15 withdraws the other families (labeled, VPN, FlowSpec, VPLS, MUP,
+            // MVPN ...) with their attributes, and writes MP_UNREACH_NLRI with the one-byte
+            // length whenever the value fits in 255 bytes (api/api-mvpn.ci; issue 10.3).
             let attributes = self.attributes.encoded(attr, session);
             write_mp_withdraw_after(out, attributes, family, &routes, ctx)
-        } else {
-            let attributes = self.attributes.encoded(attr, session);
-            write_mp_withdraw_with_attributes(out, attributes, family, &routes, ctx)
         };
         self.scratch = routes;
         if written < count {
@@ -1444,45 +1442,6 @@ pub fn mp_next_hop(family: Family, address: IpAddr, ctx: &Negotiated) -> NextHop
 
 /// An UPDATE carrying `attributes` and an MP_UNREACH_NLRI (ExaBGP's form for labeled and
 /// VPN withdrawals), as many routes as fit; returns how many.
-fn write_mp_withdraw_with_attributes(
-    out: &mut Vec<u8>,
-    attributes: &[u8],
-    family: Family,
-    routes: &[Nlri],
-    ctx: &Negotiated,
-) -> usize {
-    let start = out.len();
-    out.extend_from_slice(&[0xFF; 16]);
-    out.extend_from_slice(&[0, 0, 2, 0, 0, 0, 0]);
-    out.extend_from_slice(attributes);
-    // MP_UNREACH_NLRI, extended length as ExaBGP writes it.
-    out.extend_from_slice(&[0x90, 15, 0, 0]);
-    let value_at = out.len();
-    out.extend_from_slice(&family.afi.0.to_be_bytes());
-    out.push(family.safi.0);
-    let addpath = ctx.addpath_send(family);
-    let mut written = 0;
-    for route in routes {
-        if out.len() - start + route.encoded_len(addpath) > limit(ctx) {
-            break;
-        }
-        route.encode(out, addpath);
-        written += 1;
-    }
-    if written == 0 {
-        out.truncate(start);
-        return 0;
-    }
-    let value_len = (out.len() - value_at) as u16;
-    let attributes_len = (out.len() - start - HEADER_LEN - 4) as u16;
-    let message_len = (out.len() - start) as u16;
-    out[value_at - 2..value_at].copy_from_slice(&value_len.to_be_bytes());
-    out[start + HEADER_LEN + 2..start + HEADER_LEN + 4]
-        .copy_from_slice(&attributes_len.to_be_bytes());
-    out[start + 16..start + 18].copy_from_slice(&message_len.to_be_bytes());
-    written
-}
-
 fn write_refresh(out: &mut Vec<u8>, family: Family, subtype: RefreshSubtype) {
     let start = out.len();
     out.extend_from_slice(&[0xFF; 16]);

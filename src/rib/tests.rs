@@ -562,6 +562,15 @@ fn labeled_and_vpn_withdrawals_carry_their_attributes() {
     let update = decode(&withdrawn[0], &ctx);
     assert!(update.attributes.contains(&Attribute::Med(1)));
     assert_eq!(update.mp_unreach().next().unwrap().nlri.routes(), [nlri]);
+    // MP_UNREACH_NLRI with the one-byte length (flags 0x80), as ExaBGP 5.0.15 writes a
+    // value of up to 255 bytes (issue 10 point 3): 0x80 0x0F, then 18 value bytes.
+    let body = &withdrawn[0][19..];
+    let at = body
+        .windows(2)
+        .position(|w| w == [0x80, 0x0F])
+        .expect("a short-form MP_UNREACH_NLRI");
+    assert_eq!(body[at + 2], 18, "AFI, SAFI and one VPN route");
+    assert!(!body.windows(2).any(|w| w == [0x90, 0x0F]));
 }
 
 #[test]
