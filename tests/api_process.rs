@@ -154,6 +154,114 @@ fn a_helper_announces_and_withdraws_routes_and_reads_its_acks() {
     assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
 }
 
+/// RFC 7606 applied (issue 11 point 5): a crafted eBGP peer sends one UPDATE per error
+/// class. Treat-as-withdraw (a malformed ORIGIN) reaches the helper as the withdrawal of the
+/// route and takes it out of the adj-rib-in; attribute-discard (a 1-byte ATOMIC_AGGREGATE)
+/// drops the attribute and keeps the route; LOCAL_PREF from an external peer is discarded.
+#[test]
+fn malformed_updates_are_withdrawn_or_lose_the_bad_attribute() {
+    let dir = run_dir("api-rfc7606");
+    let local = Ipv4Addr::new(127, 0, 0, 191);
+    let peer = Ipv4Addr::new(127, 0, 0, 192);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    let script = write_script(
+        &dir,
+        "helper.sh",
+        &stepped("step show\necho 'show adj-rib in'\nwhile read line; do :; done\n")
+            .replace("> answers", "> events"),
+    );
+    let conf = config(
+        local,
+        peer,
+        listener.port(),
+        &format!("process watcher {{ run /bin/sh {script}; encoder json; }}"),
+        "api { processes [ watcher ]; receive { parsed; update; } }",
+    );
+    let mut rexa = Rexa::start(&dir, &conf, &[("exabgp_log_routes", "false")]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    sink.receive_until_eor(LIMIT, |_| {})
+        .unwrap_or_else(|e| panic!("no EOR: {e}\n{}", rexa.log()));
+    // ORIGIN IGP, AS_PATH [65001], NEXT_HOP 127.0.0.192.
+    let common = [
+        0x40, 1, 1, 0, 0x40, 2, 6, 2, 1, 0, 0, 0xFD, 0xE9, 0x40, 3, 4, 127, 0, 0, 192,
+    ];
+    let update = |attributes: &[u8], nlri: &[u8]| {
+        let mut body = vec![0, 0];
+        body.extend_from_slice(&(attributes.len() as u16).to_be_bytes());
+        body.extend_from_slice(attributes);
+        body.extend_from_slice(nlri);
+        body
+    };
+    // 1. LOCAL_PREF 200 and MED 5 on 10.20.0.0/16 and 10.21.0.0/16.
+    let mut first = common.to_vec();
+    first.extend_from_slice(&[0x80, 4, 4, 0, 0, 0, 5, 0x40, 5, 4, 0, 0, 0, 200]);
+    sink.send_update(&update(&first, &[16, 10, 20, 16, 10, 21]))
+        .expect("send");
+    // 2. ATOMIC_AGGREGATE of length 1 (malformed: attribute-discard) on 10.22.0.0/16.
+    let mut second = common.to_vec();
+    second.extend_from_slice(&[0x40, 6, 1, 0]);
+    sink.send_update(&update(&second, &[16, 10, 22]))
+        .expect("send");
+    // 3. ORIGIN 5 (malformed: treat-as-withdraw) on 10.20.0.0/16.
+    let mut third = common.to_vec();
+    third[3] = 5;
+    sink.send_update(&update(&third, &[16, 10, 20]))
+        .expect("send");
+
+    let events = lines_of(&dir, "events", 3);
+    let updates: Vec<serde_json::Value> = events
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "update")
+        .map(|v| v["neighbor"]["message"]["update"].clone())
+        .collect();
+    assert_eq!(updates.len(), 3, "{events:?}\n{}", rexa.log());
+    assert_eq!(updates[0]["attribute"]["med"], 5, "{}", updates[0]);
+    assert!(
+        updates[0]["attribute"].get("local-preference").is_none(),
+        "LOCAL_PREF from an eBGP peer is discarded: {}",
+        updates[0]
+    );
+    let announced = &updates[1]["announce"]["ipv4 unicast"]["127.0.0.192"];
+    assert_eq!(announced[0]["nlri"], "10.22.0.0/16", "{}", updates[1]);
+    assert!(
+        updates[1]["attribute"].get("atomic-aggregate").is_none(),
+        "{}",
+        updates[1]
+    );
+    assert_eq!(
+        updates[2]["withdraw"]["ipv4 unicast"][0]["nlri"], "10.20.0.0/16",
+        "treat-as-withdraw reaches the helper as a withdrawal: {}",
+        updates[2]
+    );
+    assert!(updates[2].get("announce").is_none(), "{}", updates[2]);
+    assert!(rexa.log().contains("malformed UPDATE treated as withdraw"));
+
+    fs::write(dir.join("show"), "").expect("step");
+    let answer = wait_for(LIMIT, || {
+        let text = fs::read_to_string(dir.join("events")).ok()?;
+        text.lines().any(|l| l == "done").then(|| {
+            text.lines()
+                .filter(|l| !l.starts_with('{'))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+    })
+    .unwrap_or_else(|| panic!("no answer to show adj-rib in\n{}", rexa.log()));
+    let rib = answer.join("\n");
+    assert!(
+        rib.contains("10.21.0.0/16") && rib.contains("10.22.0.0/16"),
+        "{rib}"
+    );
+    assert!(
+        !rib.contains("10.20.0.0/16"),
+        "withdrawn from the adj-rib-in: {rib}"
+    );
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}
+
 #[test]
 fn subscribed_helpers_get_json_and_text_events() {
     let dir = run_dir("api-events");

@@ -645,7 +645,7 @@ impl Peer {
                 _ => Some(self.fail(now, self.unexpected(), output)),
             };
         }
-        let message = match Message::decode(kind, body, &ctx) {
+        let mut message = match Message::decode(kind, body, &ctx) {
             Ok(message) => message,
             Err(DecodeError::Message(MessageError::UnknownType(kind))) => {
                 // ExaBGP answers an unknown type with 1/0 and a sentence, not RFC 4271's
@@ -654,19 +654,36 @@ impl Peer {
             }
             Err(error) => {
                 if kind == message::UPDATE && matches!(self.state, State::Established { .. }) {
-                    use crate::bgp::ErrorAction;
-                    if matches!(
-                        error.action(),
-                        ErrorAction::TreatAsWithdraw | ErrorAction::AttributeDiscard
-                    ) {
+                    // RFC 7606 treat-as-withdraw: the UPDATE's routes, announced or
+                    // withdrawn, reach the daemon as withdrawals (adj-rib-in, helpers).
+                    if let Ok(crate::bgp::update::Decoded::TreatAsWithdraw { withdraw, .. }) =
+                        crate::bgp::update::Update::decode_lenient(body, &ctx)
+                    {
                         self.events
                             .push(PeerEvent::TreatAsWithdraw(error.to_string()));
+                        self.events
+                            .push(PeerEvent::Received(Box::new(Message::Update(withdraw))));
                         return None;
                     }
                 }
                 return Some(self.fail(now, error.notification(), output));
             }
         };
+        // RFC 7606 §7.5, §7.9, §7.10: from an external peer, LOCAL_PREF, ORIGINATOR_ID and
+        // CLUSTER_LIST are discarded (the route is kept).
+        use crate::bgp::attribute::{CODE_CLUSTER_LIST, CODE_LOCAL_PREF, CODE_ORIGINATOR_ID};
+        if let (Message::Update(update), State::Established { session, .. }) =
+            (&mut message, &self.state)
+        {
+            if session.peer_open.asn() != self.settings.local_as {
+                update.attributes.retain(|a| {
+                    !matches!(
+                        a.code(),
+                        CODE_LOCAL_PREF | CODE_ORIGINATOR_ID | CODE_CLUSTER_LIST
+                    )
+                });
+            }
+        }
         if let Message::Notification(notification) = &message {
             let reason = CloseReason::NotificationReceived(notification.clone());
             self.events.push(PeerEvent::Received(Box::new(message)));
