@@ -356,6 +356,9 @@ pub struct Reactor<S: Session> {
     unmatched_reply: Option<&'static [u8]>,
     stats: Stats,
     processes: process::ProcessTable,
+    /// How often `WATCHDOG=1` goes to systemd (`None`: no watchdog asked for); armed in the
+    /// timer heap under [`timers::WATCHDOG`] while `run` runs.
+    watchdog: Option<Duration>,
 }
 
 impl<S: Session> Reactor<S> {
@@ -384,6 +387,7 @@ impl<S: Session> Reactor<S> {
             unmatched_reply: None,
             stats: Stats::default(),
             processes: process::ProcessTable::default(),
+            watchdog: None,
         };
         if let Some(mut signals) = signals {
             let index = reactor.allocate_token();
@@ -838,6 +842,11 @@ impl<S: Session> Reactor<S> {
     /// callbacks between them. Only a failing `poll` itself is an error.
     pub fn run(&mut self, owner: &mut impl Owner<S>) -> io::Result<()> {
         notify::notify(Status::Ready);
+        self.watchdog = notify::watchdog_from_env();
+        if let Some(period) = self.watchdog {
+            log::debug!("sd_notify: WATCHDOG=1 every {period:?}");
+            self.feed_watchdog(Instant::now());
+        }
         loop {
             self.dispatch(owner);
             if self.is_done() {
@@ -1010,8 +1019,21 @@ impl<S: Session> Reactor<S> {
         self.queue.push_now(slot);
     }
 
+    /// Sends `WATCHDOG=1` and arms the next one (from the timer heap: a loop that stops
+    /// turning stops feeding the watchdog, which is what systemd must notice).
+    fn feed_watchdog(&mut self, now: Instant) {
+        if let Some(period) = self.watchdog {
+            notify::notify(Status::Watchdog);
+            self.timers.set(timers::WATCHDOG, Some(now + period));
+        }
+    }
+
     fn fire_timers(&mut self, now: Instant) {
         while let Some(slot) = self.timers.pop_expired(now) {
+            if slot == timers::WATCHDOG {
+                self.feed_watchdog(now);
+                continue;
+            }
             let id = self.id_of(slot);
             let Some(body) = self
                 .sessions

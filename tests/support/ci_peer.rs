@@ -1011,8 +1011,20 @@ impl CiPeer {
                 return self.closed("write failed");
             }
             if self.completed() {
+                if self.options.send_unknown_message {
+                    return self.expect_close(&mut stream);
+                }
                 return Ok(ConnectionEnd::Done);
             }
+        }
+    }
+
+    /// After the NOTIFICATION that refuses the unknown message, the daemon must send
+    /// nothing more (no UPDATE, no End-of-RIB, no KEEPALIVE) and close the connection.
+    fn expect_close(&mut self, stream: &mut TcpStream) -> Result<ConnectionEnd, PeerFailure> {
+        match self.read_message(stream) {
+            Ok(received) => Err(PeerFailure::ExtraMessage { received }),
+            Err(end) => self.read_ended(end),
         }
     }
 
