@@ -17,6 +17,8 @@
 //!   a shorter one puts more keepalive rounds into the idle window);
 //! * `REXA_BENCH_SHUTDOWN_DEADLINE` — the daemon's shutdown deadline in seconds (default 5),
 //!   asserted from SIGTERM to exit (with `SHUTDOWN_SLACK` for the bench's own polling);
+//! * `REXA_BENCH_STOP=helper` — stop with a helper process's `shutdown` command instead
+//!   of SIGTERM (the same Cease 6/2, deadline and exit code are asserted);
 //! * `REXA_BENCH_RELOAD=1` — before the SIGTERM, reload a configuration without the second
 //!   half of the neighbors: each of them must get a Cease 6/3 within the deadline.
 //!
@@ -83,6 +85,44 @@ fn write_config(path: &Path, sessions: usize, port: u16, hold_time: u16) -> io::
         ));
     }
     fs::write(path, text)
+}
+
+/// `REXA_BENCH_STOP=helper`: the stop is a helper process's `shutdown` command, not SIGTERM.
+fn stop_by_helper() -> bool {
+    std::env::var("REXA_BENCH_STOP").as_deref() == Ok("helper")
+}
+
+/// With [`stop_by_helper`], appends a helper to the configuration that writes `shutdown`
+/// once a line arrives on `dir/stop.fifo` (made here).
+fn append_stopper(config: &Path, dir: &Path) -> io::Result<()> {
+    if !stop_by_helper() {
+        return Ok(());
+    }
+    let fifo = dir.join("stop.fifo");
+    if !fifo.exists() {
+        let made = Command::new("mkfifo").arg(&fifo).status()?;
+        if !made.success() {
+            return Err(io::Error::other("mkfifo failed"));
+        }
+    }
+    let script = dir.join("stop.sh");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nread line < '{}'\necho shutdown\nexec sleep 60\n",
+            fifo.display()
+        ),
+    )?;
+    let made = Command::new("chmod").arg("+x").arg(&script).status()?;
+    if !made.success() {
+        return Err(io::Error::other("chmod failed"));
+    }
+    let mut text = fs::read_to_string(config)?;
+    text.push_str(&format!(
+        "process stopper {{\n  run {};\n  encoder text;\n}}\n",
+        script.display()
+    ));
+    fs::write(config, text)
 }
 
 /// The active side of the rexa↔rexa scenario: one neighbor 127.1.0.1 per local address.
@@ -489,6 +529,7 @@ fn scenario(sessions: usize, port: u16, idle: Duration, hold_time: u16) -> io::R
     fs::create_dir_all(&dir)?;
     let config = dir.join("rexa.conf");
     write_config(&config, sessions, port, hold_time)?;
+    append_stopper(&config, &dir)?;
 
     let spawned = Instant::now();
     let mut daemon = spawn_rexa(&dir, "rexa", &config)?;
@@ -558,11 +599,12 @@ fn scenario(sessions: usize, port: u16, idle: Duration, hold_time: u16) -> io::R
     // With REXA_BENCH_RELOAD=1, a reload removing the second half of the neighbors: each
     // of them gets a Cease 6/3 within the shutdown deadline, the first half stays up.
     if !reload_half() {
-        return stop_all(figures, daemon, peer);
+        return stop_all(figures, daemon, peer, &dir);
     }
     let kept = sessions - sessions / 2;
     figures.reload_removed = sessions - kept;
     write_config(&config, kept, port, hold_time)?;
+    append_stopper(&config, &dir)?;
     let reload_start = Instant::now();
     daemon.signal("USR1");
     peer.run(shutdown_deadline() + SHUTDOWN_SLACK, |p| {
@@ -578,7 +620,7 @@ fn scenario(sessions: usize, port: u16, idle: Duration, hold_time: u16) -> io::R
         .skip(kept)
         .filter(|c| c.phase == Phase::Notified(6, 3))
         .count();
-    stop_all(figures, daemon, peer)
+    stop_all(figures, daemon, peer, &dir)
 }
 
 /// `REXA_BENCH_RELOAD=1`: reload away half the neighbors before the SIGTERM.
@@ -587,10 +629,26 @@ fn reload_half() -> bool {
 }
 
 /// SIGTERM and what it ended.
-fn stop_all(mut figures: Figures, mut daemon: Daemon, mut peer: TestPeer) -> io::Result<Figures> {
-    // SIGTERM: every session should get a Cease 6/2 with the shutdown text, rexa exit 0.
+fn stop_all(
+    mut figures: Figures,
+    mut daemon: Daemon,
+    mut peer: TestPeer,
+    dir: &Path,
+) -> io::Result<Figures> {
+    // SIGTERM (or a helper's `shutdown`): every session should get a Cease 6/2 with the
+    // shutdown text, rexa exit 0.
     let stop_start = Instant::now();
-    daemon.signal("TERM");
+    if stop_by_helper() {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking: without the helper reading, this fails (ENXIO) instead of hanging.
+        let mut fifo = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(dir.join("stop.fifo"))?;
+        fifo.write_all(b"go\n")?;
+    } else {
+        daemon.signal("TERM");
+    }
     peer.run(EXIT_LIMIT, |p| {
         p.connections
             .iter()
