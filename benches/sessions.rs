@@ -3,7 +3,9 @@
 //!
 //! Measures the time until every session is Established (seen from the peer side), the
 //! daemon's RSS once established, its idle CPU over a quiet window, and how fast a SIGTERM
-//! ends them all with a Cease 6/2. Run with `cargo bench --bench sessions`.
+//! ends them all with a Cease 6/2: every session must get its Cease and the daemon exit 0
+//! within the shutdown deadline (`exabgp.reactor.shutdown_deadline`), or the bench fails
+//! (exit code 1). Run with `cargo bench --bench sessions`.
 //!
 //! Environment:
 //! * `REXA_BENCH_IDLE_SECS` — length of each idle-CPU window (default 60);
@@ -12,7 +14,13 @@
 //! * `REXA_BENCH_REXA_PAIR=0` — skip the rexa↔rexa scenario (a second rexa with one active
 //!   neighbor per address 127.2.x.y instead of the test peer);
 //! * `REXA_BENCH_HOLD_TIME` — hold time of both sides (default 180: keepalives every 60 s;
-//!   a shorter one puts more keepalive rounds into the idle window).
+//!   a shorter one puts more keepalive rounds into the idle window);
+//! * `REXA_BENCH_SHUTDOWN_DEADLINE` — the daemon's shutdown deadline in seconds (default 5),
+//!   asserted from SIGTERM to exit (with `SHUTDOWN_SLACK` for the bench's own polling);
+//! * `REXA_BENCH_STOP=helper` — stop with a helper process's `shutdown` command instead
+//!   of SIGTERM (the same Cease 6/2, deadline and exit code are asserted);
+//! * `REXA_BENCH_RELOAD=1` — before the SIGTERM, reload a configuration without the second
+//!   half of the neighbors: each of them must get a Cease 6/3 within the deadline.
 //!
 //! rexa listens on 127.1.0.1 with one passive neighbor per peer address 127.2.x.y; the
 //! test peer opens one connection from each of these addresses.
@@ -44,6 +52,14 @@ const DEFAULT_HOLD_TIME: u16 = 180;
 const ESTABLISH_LIMIT: Duration = Duration::from_secs(60);
 /// Longest wait for the daemon to exit after SIGTERM.
 const EXIT_LIMIT: Duration = Duration::from_secs(10);
+/// What the bench's own measurement may add to the daemon's shutdown deadline (signal
+/// delivery, the 10 ms exit polling).
+const SHUTDOWN_SLACK: Duration = Duration::from_millis(500);
+
+/// The daemon's shutdown deadline this run sets and asserts.
+fn shutdown_deadline() -> Duration {
+    Duration::from_secs(env_number("REXA_BENCH_SHUTDOWN_DEADLINE", 5).clamp(1, 3600))
+}
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -69,6 +85,44 @@ fn write_config(path: &Path, sessions: usize, port: u16, hold_time: u16) -> io::
         ));
     }
     fs::write(path, text)
+}
+
+/// `REXA_BENCH_STOP=helper`: the stop is a helper process's `shutdown` command, not SIGTERM.
+fn stop_by_helper() -> bool {
+    std::env::var("REXA_BENCH_STOP").as_deref() == Ok("helper")
+}
+
+/// With [`stop_by_helper`], appends a helper to the configuration that writes `shutdown`
+/// once a line arrives on `dir/stop.fifo` (made here).
+fn append_stopper(config: &Path, dir: &Path) -> io::Result<()> {
+    if !stop_by_helper() {
+        return Ok(());
+    }
+    let fifo = dir.join("stop.fifo");
+    if !fifo.exists() {
+        let made = Command::new("mkfifo").arg(&fifo).status()?;
+        if !made.success() {
+            return Err(io::Error::other("mkfifo failed"));
+        }
+    }
+    let script = dir.join("stop.sh");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nread line < '{}'\necho shutdown\nexec sleep 60\n",
+            fifo.display()
+        ),
+    )?;
+    let made = Command::new("chmod").arg("+x").arg(&script).status()?;
+    if !made.success() {
+        return Err(io::Error::other("chmod failed"));
+    }
+    let mut text = fs::read_to_string(config)?;
+    text.push_str(&format!(
+        "process stopper {{\n  run {};\n  encoder text;\n}}\n",
+        script.display()
+    ));
+    fs::write(config, text)
 }
 
 /// The active side of the rexa↔rexa scenario: one neighbor 127.1.0.1 per local address.
@@ -382,6 +436,10 @@ fn spawn_rexa(dir: &Path, name: &str, config: &Path) -> io::Result<Daemon> {
         .arg(config)
         .env("exabgp_tcp_bind", "")
         .env("exabgp_daemon_user", "root")
+        .env(
+            "exabgp_reactor_shutdown_deadline",
+            shutdown_deadline().as_secs().to_string(),
+        )
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
         .stdout(out)
@@ -449,6 +507,12 @@ struct Figures {
     load_during_idle: String,
     still_established_after_idle: usize,
     ceases_with_text: usize,
+    /// Neighbors the reload (SIGUSR1) removed: the second half.
+    reload_removed: usize,
+    /// Of those, sessions ended with a Cease 6/3 (peer de-configured).
+    reload_ceases: usize,
+    /// From SIGUSR1 until every removed session had its answer.
+    reload_time: Option<Duration>,
     stop_time: Option<Duration>,
     exit_code: Option<i32>,
     problems: Vec<String>,
@@ -465,6 +529,7 @@ fn scenario(sessions: usize, port: u16, idle: Duration, hold_time: u16) -> io::R
     fs::create_dir_all(&dir)?;
     let config = dir.join("rexa.conf");
     write_config(&config, sessions, port, hold_time)?;
+    append_stopper(&config, &dir)?;
 
     let spawned = Instant::now();
     let mut daemon = spawn_rexa(&dir, "rexa", &config)?;
@@ -531,9 +596,59 @@ fn scenario(sessions: usize, port: u16, idle: Duration, hold_time: u16) -> io::R
     }
     figures.still_established_after_idle = peer.count(Phase::Established);
 
-    // SIGTERM: every session should get a Cease 6/2 with the shutdown text, rexa exit 0.
+    // With REXA_BENCH_RELOAD=1, a reload removing the second half of the neighbors: each
+    // of them gets a Cease 6/3 within the shutdown deadline, the first half stays up.
+    if !reload_half() {
+        return stop_all(figures, daemon, peer, &dir);
+    }
+    let kept = sessions - sessions / 2;
+    figures.reload_removed = sessions - kept;
+    write_config(&config, kept, port, hold_time)?;
+    append_stopper(&config, &dir)?;
+    let reload_start = Instant::now();
+    daemon.signal("USR1");
+    peer.run(shutdown_deadline() + SHUTDOWN_SLACK, |p| {
+        p.connections
+            .iter()
+            .skip(kept)
+            .all(|c| matches!(c.phase, Phase::Closed | Phase::Notified(..)))
+    })?;
+    figures.reload_time = Some(reload_start.elapsed());
+    figures.reload_ceases = peer
+        .connections
+        .iter()
+        .skip(kept)
+        .filter(|c| c.phase == Phase::Notified(6, 3))
+        .count();
+    stop_all(figures, daemon, peer, &dir)
+}
+
+/// `REXA_BENCH_RELOAD=1`: reload away half the neighbors before the SIGTERM.
+fn reload_half() -> bool {
+    std::env::var("REXA_BENCH_RELOAD").as_deref() == Ok("1")
+}
+
+/// SIGTERM and what it ended.
+fn stop_all(
+    mut figures: Figures,
+    mut daemon: Daemon,
+    mut peer: TestPeer,
+    dir: &Path,
+) -> io::Result<Figures> {
+    // SIGTERM (or a helper's `shutdown`): every session should get a Cease 6/2 with the
+    // shutdown text, rexa exit 0.
     let stop_start = Instant::now();
-    daemon.signal("TERM");
+    if stop_by_helper() {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking: without the helper reading, this fails (ENXIO) instead of hanging.
+        let mut fifo = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(dir.join("stop.fifo"))?;
+        fifo.write_all(b"go\n")?;
+    } else {
+        daemon.signal("TERM");
+    }
     peer.run(EXIT_LIMIT, |p| {
         p.connections
             .iter()
@@ -709,6 +824,19 @@ fn verdict(ok: bool) -> &'static str {
     }
 }
 
+/// Every removed session got its Cease 6/3 at the reload, every other one its Cease 6/2 at
+/// SIGTERM, and the daemon exited 0, each within the shutdown deadline.
+fn shutdown_ok(f: &Figures) -> bool {
+    f.ceases_with_text == f.sessions - f.reload_removed
+        && f.reload_ceases == f.reload_removed
+        && (!reload_half()
+            || f.reload_time
+                .is_some_and(|d| d <= shutdown_deadline() + SHUTDOWN_SLACK))
+        && f.exit_code == Some(0)
+        && f.stop_time
+            .is_some_and(|d| d <= shutdown_deadline() + SHUTDOWN_SLACK)
+}
+
 fn report(all: &[Figures]) {
     println!();
     println!(
@@ -728,6 +856,9 @@ fn report(all: &[Figures]) {
         "idle CPU (window)",
         "SIGTERM 6/2, exit"
     );
+    if reload_half() {
+        println!("(SIGTERM 6/2: the sessions left after a reload removed half of them with 6/3)");
+    }
     println!("{rule}");
     for f in all {
         println!(
@@ -766,14 +897,20 @@ fn report(all: &[Figures]) {
         println!(
             "{:>5} sessions: all established within 5 s {}, RSS < 20 MB {}, idle CPU < 1% {}; \
              load average during the idle window {}; {} still established after it; \
-             all closed {} after SIGTERM",
+             reload removing {}: {} Cease 6/3 in {}; all closed {} after SIGTERM; \
+             every Cease and exit 0 within the {} s shutdown deadline {}",
             f.sessions,
             verdict(in_time && f.established == f.sessions),
             verdict(rss_ok),
             verdict(cpu_ok),
             f.load_during_idle,
             f.still_established_after_idle,
-            seconds(f.stop_time)
+            f.reload_removed,
+            f.reload_ceases,
+            seconds(f.reload_time),
+            seconds(f.stop_time),
+            shutdown_deadline().as_secs(),
+            verdict(shutdown_ok(f))
         );
         for problem in &f.problems {
             println!("      problem: {problem}");
@@ -810,6 +947,7 @@ fn main() {
         }
     }
     report(&all);
+    let shutdown_missed = all.iter().any(|f| !shutdown_ok(f));
     if std::env::var("REXA_BENCH_REXA_PAIR").as_deref() != Ok("0") {
         println!();
         println!(
@@ -820,5 +958,13 @@ fn main() {
             Ok(figures) => report_pair(&figures),
             Err(error) => println!("rexa↔rexa: bench error: {error}"),
         }
+    }
+    if shutdown_missed || all.len() < 2 {
+        println!(
+            "FAILED: a scenario did not end every session with a Cease 6/2 and exit 0 within \
+             the {} s shutdown deadline",
+            shutdown_deadline().as_secs()
+        );
+        std::process::exit(1);
     }
 }

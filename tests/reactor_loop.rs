@@ -975,3 +975,56 @@ fn a_removed_session_id_goes_stale_when_its_slot_is_reused() {
     );
     assert!(reactor.command(new, Step::Wait).is_ok());
 }
+
+#[test]
+fn shutdown_writes_every_sessions_last_words_at_once_however_many() {
+    // 200 connected sessions: begin_shutdown itself steps each one, so every peer can read
+    // its last words before the loop runs another pass (no pass budget, no event bound).
+    const SESSIONS: usize = 200;
+    let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
+    let mut owner = Collector::default();
+    let listener = std::net::TcpListener::bind("127.0.0.74:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let remote = listener.local_addr().unwrap();
+    let ids: Vec<SessionId> = (0..SESSIONS)
+        .map(|_| {
+            reactor.add_session(Probe {
+                connect: Some(ConnectRequest {
+                    local: None,
+                    remote,
+                    options: TcpOptions::default(),
+                }),
+                ..Probe::default()
+            })
+        })
+        .collect();
+    let mut peers = Vec::new();
+    assert!(run_until(&mut reactor, &mut owner, |_, owner| {
+        while let Ok((stream, _)) = listener.accept() {
+            peers.push(stream);
+        }
+        peers.len() == SESSIONS
+            && ids
+                .iter()
+                .all(|id| owner.of(*id).iter().any(|e| matches!(e, Ev::Connected(..))))
+    }));
+    reactor.begin_shutdown();
+    for peer in &mut peers {
+        peer.set_nonblocking(false).unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut words = [0u8; 4];
+        peer.read_exact(&mut words).unwrap();
+        assert_eq!(&words[..], &frame(b"bye")[..]);
+    }
+    // The peers close their side: the connections end and `run` returns before the grace.
+    for peer in &peers {
+        let _ = peer.shutdown(std::net::Shutdown::Write);
+    }
+    reactor.run(&mut owner).unwrap();
+    assert!(ids.iter().all(|id| reactor.session(*id).is_none()));
+    for peer in &mut peers {
+        let mut rest = Vec::new();
+        peer.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty());
+    }
+}

@@ -52,6 +52,9 @@ pub struct Bgp {
     pub passive: bool,
     pub openwait: u32,
     pub paths_limit_audit: bool,
+    /// rexa's own (`exabgp.bgp.send_hold_time`, seconds; 0: off): RFC 9687's send hold
+    /// time is max(this, 2 × the hold time).
+    pub send_hold_time: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +83,9 @@ pub struct ApiEnv {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reactor {
     pub speed: f64,
+    /// rexa's own (`exabgp.reactor.shutdown_deadline`, seconds): how long a stop (signal,
+    /// `shutdown`) may take to send every session its Cease and flush it before exiting.
+    pub shutdown_deadline: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,6 +163,7 @@ impl Default for Env {
                 passive: false,
                 openwait: 60,
                 paths_limit_audit: true,
+                send_hold_time: DEFAULT_SEND_HOLD_TIME,
             },
             cache: Cache {
                 attributes: true,
@@ -175,7 +182,10 @@ impl Default for Env {
                 socketname: "exabgp".into(),
                 buffer: DEFAULT_API_BUFFER,
             },
-            reactor: Reactor { speed: 1.0 },
+            reactor: Reactor {
+                speed: 1.0,
+                shutdown_deadline: DEFAULT_SHUTDOWN_DEADLINE,
+            },
             profile: Profile {
                 enable: false,
                 file: String::new(),
@@ -185,6 +195,11 @@ impl Default for Env {
         }
     }
 }
+
+/// `exabgp.bgp.send_hold_time`'s default: RFC 9687's 8 minutes.
+pub const DEFAULT_SEND_HOLD_TIME: u32 = 480;
+/// `exabgp.reactor.shutdown_deadline`'s default, in seconds.
+pub const DEFAULT_SHUTDOWN_DEADLINE: f64 = 5.0;
 
 /// `exabgp.api.buffer`'s default: 4 MiB of unread events per helper.
 pub const DEFAULT_API_BUFFER: usize = 4 * 1024 * 1024;
@@ -304,6 +319,8 @@ const EXTRA_SETTINGS: &[(&str, &str)] = &[
     ("api", "socketname"),
     ("api", "version"),
     ("api", "buffer"),
+    ("bgp", "send_hold_time"),
+    ("reactor", "shutdown_deadline"),
     ("debug", "pdb"),
     ("debug", "memory"),
     ("debug", "configuration"),
@@ -461,6 +478,14 @@ impl Env {
             ("api", "version") => {
                 int(6)?;
             }
+            ("bgp", "send_hold_time") => self.bgp.send_hold_time = int(u64::from(u32::MAX))? as u32,
+            ("reactor", "shutdown_deadline") => {
+                self.reactor.shutdown_deadline = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+                    .ok_or_else(|| invalid("a positive number of seconds, at most 3600"))?
+            }
             ("reactor", "speed") => {
                 self.reactor.speed = value
                     .parse::<f64>()
@@ -541,7 +566,9 @@ impl Env {
             ("api", "cli") => b(self.api.cli),
             ("api", "pipename") => quoted(&self.api.pipename),
             ("api", "buffer") => self.api.buffer.to_string(),
+            ("bgp", "send_hold_time") => self.bgp.send_hold_time.to_string(),
             ("reactor", "speed") => format!("{:?}", self.reactor.speed),
+            ("reactor", "shutdown_deadline") => format!("{:?}", self.reactor.shutdown_deadline),
             _ => return None,
         })
     }
@@ -737,5 +764,25 @@ mod tests {
         env.apply_vars(&|name: &str| (name == "exabgp_api_buffer").then(|| "65536".to_string()))
             .unwrap();
         assert_eq!(env.api.buffer, MIN_API_BUFFER);
+    }
+
+    #[test]
+    fn send_hold_time_and_shutdown_deadline_are_rexas_own() {
+        let mut env = Env::default();
+        assert_eq!(env.bgp.send_hold_time, DEFAULT_SEND_HOLD_TIME);
+        assert_eq!(env.reactor.shutdown_deadline, DEFAULT_SHUTDOWN_DEADLINE);
+        env.set("bgp", "send_hold_time", "0", "t").unwrap();
+        assert_eq!(env.bgp.send_hold_time, 0);
+        assert_eq!(env.get("bgp", "send_hold_time").as_deref(), Some("0"));
+        assert!(env.set("bgp", "send_hold_time", "-1", "t").is_err());
+        env.set("reactor", "shutdown_deadline", "2.5", "t").unwrap();
+        assert_eq!(env.reactor.shutdown_deadline, 2.5);
+        assert!(env.set("reactor", "shutdown_deadline", "0", "t").is_err());
+        assert!(env.set("reactor", "shutdown_deadline", "nan", "t").is_err());
+        env.apply_vars(&|name: &str| {
+            (name == "exabgp_reactor_shutdown_deadline").then(|| "10".to_string())
+        })
+        .unwrap();
+        assert_eq!(env.reactor.shutdown_deadline, 10.0);
     }
 }

@@ -191,6 +191,9 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         feeds_dirty: true,
     };
     reactor.set_process_buffer(daemon.env.api.buffer);
+    reactor.set_shutdown_grace(std::time::Duration::from_secs_f64(
+        daemon.env.reactor.shutdown_deadline,
+    ));
     if let Err(error) = daemon.listen(&mut reactor, &config) {
         eprintln!("rexa: {error}");
         return ExitCode::from(1);

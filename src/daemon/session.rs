@@ -93,6 +93,9 @@ pub struct NeighborSession {
     pub local_address: Option<SocketAddr>,
     events: VecDeque<PeerEvent>,
     scratch: Vec<u8>,
+    /// Output bytes left in the connection's write buffer after the last step: fewer at
+    /// the next step means the socket took some (the send hold timer's progress).
+    output_left: usize,
 }
 
 impl NeighborSession {
@@ -106,6 +109,7 @@ impl NeighborSession {
             local_address: None,
             events: VecDeque::new(),
             scratch: Vec::new(),
+            output_left: 0,
         }
     }
 
@@ -191,6 +195,7 @@ impl Session for NeighborSession {
         self.local_address = Some(local);
         self.peer.set_local_address(Some(local.ip()));
         self.just_connected = Some(direction);
+        self.output_left = 0;
         self.collect_events();
     }
 
@@ -211,6 +216,7 @@ impl Session for NeighborSession {
         }
         self.just_connected = None;
         self.local_address = None;
+        self.output_left = 0;
         self.collect_events();
     }
 
@@ -233,6 +239,11 @@ impl Session for NeighborSession {
         if let Some(direction) = self.just_connected.take() {
             self.peer.connected(now, direction, &mut self.scratch);
         }
+        // Only this session appends to the write buffer and only the reactor drains it:
+        // less than what the last step left means the socket took some.
+        let pending = link.output.pending();
+        self.peer
+            .output_report(now, pending, pending < self.output_left);
         let (used, step) = self.peer.step(
             now,
             link.input.data(),
@@ -243,6 +254,8 @@ impl Session for NeighborSession {
         if !self.scratch.is_empty() {
             link.output.push(&self.scratch);
         }
+        self.output_left = link.output.pending();
+        self.peer.output_report(now, self.output_left, false);
         self.collect_events();
         match step {
             crate::peer::Step::Now => Step::Now,

@@ -175,6 +175,7 @@ pub fn session_settings(
     settings.passive = neighbor.passive || env.bgp.passive;
     settings.capabilities = capabilities(neighbor, local_as);
     settings.open_wait = std::time::Duration::from_secs(env.bgp.openwait.into());
+    settings.send_hold = std::time::Duration::from_secs(env.bgp.send_hold_time.into());
     settings.connect_timeout = CONNECT_TIMEOUT;
     settings.connect_attempts = if env.tcp.once { 1 } else { env.tcp.attempts };
     settings.rib = crate::rib::RibOptions {

@@ -31,6 +31,9 @@ pub const UPDATES_PER_STEP: usize = 25;
 pub const OUTPUT_HIGH_WATER: usize = 256 * 1024;
 /// RFC 4271 §8: the hold timer used while waiting for the peer's OPEN.
 pub const DEFAULT_OPEN_WAIT: Duration = Duration::from_secs(240);
+/// RFC 9687: the send hold time is at least this (8 minutes), and at least twice the
+/// hold time.
+pub const DEFAULT_SEND_HOLD: Duration = Duration::from_secs(480);
 
 /// What the run queue does with the peer after a step (see DESIGN.md, "The run queue").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +157,9 @@ pub struct Settings {
     /// Report each message written to the peer ([`PeerEvent::Sent`]); off unless a helper
     /// process asked for sent messages.
     pub report_sent: bool,
+    /// RFC 9687's send hold time, at least: the session ends when the peer accepted none of
+    /// the bytes waiting for it for max(this, 2 × hold time). Zero: no send hold timer.
+    pub send_hold: Duration,
 }
 
 impl Settings {
@@ -176,6 +182,7 @@ impl Settings {
             rib: RibOptions::default(),
             report_packets: false,
             report_sent: false,
+            send_hold: DEFAULT_SEND_HOLD,
         }
     }
 
@@ -306,6 +313,9 @@ pub struct Peer {
     /// A helper that hears the messages sent to this peer is full: the adj-rib-out is not
     /// drained (KEEPALIVEs and NOTIFICATIONs still go out).
     output_held: bool,
+    /// Since when bytes have waited for the peer without the socket taking any (RFC 9687's
+    /// send hold timer runs from here); `None` while nothing waits.
+    send_stalled_since: Option<Instant>,
 }
 
 impl Peer {
@@ -329,7 +339,44 @@ impl Peer {
             sent_messages: MessageCounts::default(),
             input_held: false,
             output_held: false,
+            send_stalled_since: None,
         }
+    }
+
+    /// The connection's write buffer, as the reactor sees it before a step (and after it):
+    /// `pending` bytes wait for the socket, and `accepted` tells whether the socket took
+    /// any since the last report. While bytes wait and none are taken, the send hold timer
+    /// (RFC 9687) runs; any progress restarts it, an empty buffer stops it.
+    pub fn output_report(&mut self, now: Instant, pending: usize, accepted: bool) {
+        if pending == 0 || !self.state.has_connection() {
+            self.send_stalled_since = None;
+        } else if accepted || self.send_stalled_since.is_none() {
+            self.send_stalled_since = Some(now);
+        }
+    }
+
+    /// RFC 9687's send hold time for the current connection: max(the setting, 2 × the
+    /// hold time — negotiated once known, else ours); `None` when disabled.
+    pub fn send_hold_time(&self) -> Option<Duration> {
+        if self.settings.send_hold.is_zero() {
+            return None;
+        }
+        let hold = match &self.state {
+            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
+                session.hold_time
+            }
+            _ => self.settings.hold_time,
+        };
+        Some(
+            self.settings
+                .send_hold
+                .max(Duration::from_secs(2 * u64::from(hold))),
+        )
+    }
+
+    fn send_hold_deadline(&self) -> Option<Instant> {
+        let since = self.send_stalled_since?;
+        Some(since + self.send_hold_time()?)
     }
 
     /// rexa stops (`true`) or resumes (`false`) reading this peer's connection. While held,
@@ -511,6 +558,14 @@ impl Peer {
 
     /// The earliest instant at which `tick` has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
+        let timers = self.protocol_deadline();
+        match (timers, self.send_hold_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn protocol_deadline(&self) -> Option<Instant> {
         match &self.state {
             State::Idle { retry_at } => Some(*retry_at),
             State::Active | State::Stopped => None,
@@ -530,6 +585,18 @@ impl Peer {
     /// Returns `Close` when a timer ended the connection.
     pub fn tick(&mut self, now: Instant, output: &mut Vec<u8>) -> Option<Step> {
         let expired = |deadline: Option<Instant>| deadline.is_some_and(|d| d <= now);
+        if self.state.has_connection() && expired(self.send_hold_deadline()) {
+            let waited = self
+                .send_stalled_since
+                .map_or(Duration::ZERO, |since| now.saturating_duration_since(since));
+            log::warn!(
+                "send hold timer expired: the peer took none of our output for {}s (RFC 9687), closing",
+                waited.as_secs()
+            );
+            // Behind what is stuck: written only if the peer starts reading again within
+            // the reactor's linger.
+            return Some(self.fail(now, Notification::send_hold_timer_expired(), output));
+        }
         match &mut self.state {
             State::Connect { deadline } if *deadline <= now => {
                 self.connect_failed(now);
@@ -615,10 +682,13 @@ impl Peer {
             ),
             Ok(Some(_))
         );
-        let more_output = self.send_table(output, queued);
         if more_input {
-            (consumed, Step::Now)
-        } else if more_output {
+            // Input before output: every message already read is handled (a refusal ends
+            // the session with only its NOTIFICATION) before any of the table is sent.
+            return (consumed, Step::Now);
+        }
+        let more_output = self.send_table(output, queued);
+        if more_output {
             (consumed, Step::Later)
         } else {
             (consumed, Step::Wait)
@@ -902,6 +972,7 @@ impl Peer {
 
     /// Every exit path: report `down` when past CONNECT, back off, maybe stop.
     fn close(&mut self, now: Instant, reason: CloseReason) {
+        self.send_stalled_since = None;
         if matches!(self.state, State::Stopped) {
             return;
         }

@@ -900,3 +900,148 @@ fn sent_updates_and_notifications_are_reported_frame_by_frame() {
     assert_eq!(sent.len(), 6);
     assert!(matches!(sent.last(), Some(PeerEvent::Sent(b)) if b[18] == message::NOTIFICATION));
 }
+
+#[test]
+fn a_refused_message_read_with_the_keepalive_gets_only_the_notification() {
+    // The peer's KEEPALIVE (completing the session) and an unknown message type arrive in
+    // one read: the NOTIFICATION is the only thing sent, no UPDATE and no End-of-RIB.
+    let (mut side, now) = open_sent(65001, 65002);
+    announce_routes(&mut side.peer, 3);
+    let (_, out) = feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    assert_eq!(messages(&out), vec![Message::Keepalive]);
+    let mut bytes = encoded(Message::Keepalive);
+    let mut unknown = vec![0xFF; 16];
+    unknown.extend_from_slice(&[0, 19, 9]);
+    bytes.extend_from_slice(&unknown);
+    let (step, out) = feed(&mut side, now, &bytes);
+    assert!(matches!(
+        step,
+        Step::Close(CloseReason::NotificationSent(_))
+    ));
+    let sent = messages(&out);
+    assert_eq!(sent.len(), 1, "only the NOTIFICATION: {sent:?}");
+    assert!(matches!(sent[0], Message::Notification(_)));
+}
+
+#[test]
+fn the_table_waits_until_every_message_read_is_handled() {
+    // More complete messages than one step handles: the step that stops early sends
+    // nothing of the table; the refusal behind them is still the only thing sent.
+    let (mut side, now) = open_sent(65001, 65002);
+    announce_routes(&mut side.peer, 3);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    let mut bytes = Vec::new();
+    for _ in 0..MESSAGES_PER_STEP + 5 {
+        bytes.extend(encoded(Message::Keepalive));
+    }
+    bytes.extend_from_slice(&[0xFF; 16]);
+    bytes.extend_from_slice(&[0, 19, 9]);
+    side.inbox.extend(bytes);
+    let mut out = Vec::new();
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
+    side.inbox.drain(..used);
+    assert_eq!(step, Step::Now);
+    assert!(out.is_empty(), "nothing sent while input is unhandled");
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+    let step = side.run(now, &mut out);
+    assert!(matches!(
+        step,
+        Step::Close(CloseReason::NotificationSent(_))
+    ));
+    let sent = messages(&out);
+    assert_eq!(sent.len(), 1, "only the NOTIFICATION: {sent:?}");
+}
+
+#[test]
+fn send_hold_timer_closes_a_peer_that_reads_nothing() {
+    // RFC 9687 with the fake clock: bytes wait, the socket takes none for max(8 min,
+    // 2 × 90 s) = 480 s: NOTIFICATION 8/0 and the session closes.
+    let (mut side, mut now) = established_side();
+    assert_eq!(side.peer.send_hold_time(), Some(Duration::from_secs(480)));
+    side.peer.output_report(now, 4096, false);
+    assert_eq!(
+        side.peer
+            .next_deadline()
+            .map(|d| d <= now + Duration::from_secs(480)),
+        Some(true)
+    );
+    let mut out = Vec::new();
+    // The peer keeps sending KEEPALIVEs (its hold timer is fine) but reads nothing.
+    for _ in 0..15 {
+        now += Duration::from_secs(30);
+        side.inbox.extend(encoded(Message::Keepalive));
+        side.peer.output_report(now, 4096, false);
+        assert_eq!(side.run(now, &mut out), Step::Wait);
+    }
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+    now += Duration::from_secs(31);
+    side.peer.output_report(now, 4096, false);
+    out.clear();
+    let step = side.run(now, &mut out);
+    assert_eq!(sent_notification(&step), Some((8, 0)));
+    assert!(matches!(messages(&out).as_slice(), [Message::Notification(n)] if n.code == 8));
+    assert!(side
+        .peer
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, PeerEvent::Down(CloseReason::NotificationSent(n)) if n.code == 8)));
+}
+
+#[test]
+fn send_hold_timer_restarts_on_progress_and_stops_when_drained() {
+    let (mut side, mut now) = established_side();
+    let mut out = Vec::new();
+    side.peer.output_report(now, 4096, false);
+    // Some bytes taken every minute for 20 minutes: never expires.
+    for _ in 0..20 {
+        now += Duration::from_secs(60);
+        side.inbox.extend(encoded(Message::Keepalive));
+        side.peer.output_report(now, 2048, true);
+        assert_eq!(side.run(now, &mut out), Step::Wait);
+    }
+    // Stuck from here on, then drained before 480 s: the timer stops.
+    for _ in 0..7 {
+        now += Duration::from_secs(60);
+        side.inbox.extend(encoded(Message::Keepalive));
+        side.peer.output_report(now, 2048, false);
+        assert_eq!(side.run(now, &mut out), Step::Wait);
+    }
+    side.peer.output_report(now, 0, true);
+    for _ in 0..20 {
+        now += Duration::from_secs(60);
+        side.inbox.extend(encoded(Message::Keepalive));
+        assert_eq!(side.run(now, &mut out), Step::Wait);
+    }
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+}
+
+#[test]
+fn send_hold_time_is_twice_a_long_hold_time_and_zero_disables_it() {
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.settings.hold_time = 600;
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 600, B_ID))),
+    );
+    assert_eq!(side.peer.send_hold_time(), Some(Duration::from_secs(1200)));
+    side.peer.settings.send_hold = Duration::ZERO;
+    assert_eq!(side.peer.send_hold_time(), None);
+    side.peer.output_report(now, 4096, false);
+    let mut out = Vec::new();
+    let later = now + Duration::from_secs(100_000);
+    assert_eq!(
+        side.peer
+            .tick(later, &mut out)
+            .map(|s| sent_notification(&s)),
+        Some(Some((4, 0)))
+    );
+}

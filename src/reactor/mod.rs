@@ -217,8 +217,9 @@ pub struct SessionId {
 
 /// How long a closing connection may take to flush its output (a NOTIFICATION).
 pub const LINGER: Duration = Duration::from_secs(1);
-/// How long shutdown waits for sessions to send their CEASE and flush.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
+/// How long shutdown waits, by default, for sessions to send their CEASE and flush (the
+/// daemon sets `exabgp.reactor.shutdown_deadline` with [`Reactor::set_shutdown_grace`]).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Session steps per pass before timers and sockets are looked at again.
 pub const STEP_BUDGET: usize = 256;
 /// Wall-clock budget of the steps of one pass.
@@ -308,6 +309,14 @@ enum Source {
     },
 }
 
+/// One entry of the linger queue: the connection's token index and generation.
+#[derive(Debug, Clone, Copy)]
+struct Draining {
+    index: usize,
+    generation: u32,
+    until: Instant,
+}
+
 struct TokenSlot {
     generation: u32,
     source: Option<Source>,
@@ -346,7 +355,16 @@ pub struct Reactor<S: Session> {
     timers: Timers,
     limits: BufferLimits,
     accept_backlog: Vec<usize>,
-    draining: Vec<usize>,
+    /// Closing connections by linger deadline (pushed in deadline order: `LINGER` is a
+    /// constant); entries whose token was released since are skipped. Progress is driven
+    /// by readiness; this only serves the deadline.
+    draining: VecDeque<Draining>,
+    /// Closing connections whose input was not read down to WouldBlock: looked at again
+    /// next pass (edge-triggered: no new event would come).
+    drain_again: Vec<usize>,
+    /// Open connections (a count, so the shutdown check costs nothing per pass).
+    conn_count: usize,
+    shutdown_grace: Duration,
     signals_pending: VecDeque<Signal>,
     signal_scratch: Vec<Signal>,
     session_events: VecDeque<(SessionId, S::Event)>,
@@ -356,6 +374,9 @@ pub struct Reactor<S: Session> {
     unmatched_reply: Option<&'static [u8]>,
     stats: Stats,
     processes: process::ProcessTable,
+    /// How often `WATCHDOG=1` goes to systemd (`None`: no watchdog asked for); armed in the
+    /// timer heap under [`timers::WATCHDOG`] while `run` runs.
+    watchdog: Option<Duration>,
 }
 
 impl<S: Session> Reactor<S> {
@@ -374,7 +395,10 @@ impl<S: Session> Reactor<S> {
             timers: Timers::default(),
             limits: BufferLimits::default(),
             accept_backlog: Vec::new(),
-            draining: Vec::new(),
+            draining: VecDeque::new(),
+            drain_again: Vec::new(),
+            conn_count: 0,
+            shutdown_grace: SHUTDOWN_GRACE,
             signals_pending: VecDeque::new(),
             signal_scratch: Vec::new(),
             session_events: VecDeque::new(),
@@ -384,6 +408,7 @@ impl<S: Session> Reactor<S> {
             unmatched_reply: None,
             stats: Stats::default(),
             processes: process::ProcessTable::default(),
+            watchdog: None,
         };
         if let Some(mut signals) = signals {
             let index = reactor.allocate_token();
@@ -469,6 +494,7 @@ impl<S: Session> Reactor<S> {
 
     fn close_conn(&mut self, index: usize) {
         if let Some(Source::Conn(mut conn)) = self.release_token(index) {
+            self.conn_count = self.conn_count.saturating_sub(1);
             let _ = self.poll.registry().deregister(&mut conn.stream);
             let _ = conn.stream.shutdown(std::net::Shutdown::Both);
         }
@@ -768,16 +794,23 @@ impl<S: Session> Reactor<S> {
 
     // ----- shutdown -----
 
-    /// Starts the shutdown: STOPPING=1, listeners closed, every session asked to close
-    /// (each queues its CEASE); the loop ends when all connections are gone or after
-    /// [`SHUTDOWN_GRACE`].
+    /// How long [`Reactor::begin_shutdown`] waits for every CEASE to be flushed before the
+    /// loop ends anyway (default [`SHUTDOWN_GRACE`]).
+    pub fn set_shutdown_grace(&mut self, grace: Duration) {
+        self.shutdown_grace = grace;
+    }
+
+    /// Starts the shutdown: STOPPING=1, listeners closed, every session asked to close and
+    /// stepped at once (each writes its CEASE to its socket now, whatever the number of
+    /// sessions: no pass budget applies); the loop ends when all connections are gone or
+    /// after the shutdown grace.
     pub fn begin_shutdown(&mut self) {
         if self.shutdown_deadline.is_some() {
             return;
         }
         let now = Instant::now();
         notify::notify(Status::Stopping);
-        self.shutdown_deadline = Some(now + SHUTDOWN_GRACE);
+        self.shutdown_deadline = Some(now + self.shutdown_grace);
         self.close_listeners();
         for slot in 0..self.sessions.len() as u32 {
             let Some(body) = self.slot_mut(slot) else {
@@ -786,7 +819,10 @@ impl<S: Session> Reactor<S> {
             body.must_step = true;
             body.session.shutdown(now);
             self.after_call(slot);
-            self.queue.push_now(slot);
+            // Stepped here, not queued: 10,000 sessions would otherwise wait many passes
+            // (their events end each pass early) while the grace runs.
+            self.queue.remove(slot);
+            self.run_session(slot, now);
         }
     }
 
@@ -796,12 +832,7 @@ impl<S: Session> Reactor<S> {
         let Some(deadline) = self.shutdown_deadline else {
             return false;
         };
-        Instant::now() >= deadline
-            || self.processes.is_empty()
-                && !self
-                    .tokens
-                    .iter()
-                    .any(|slot| matches!(slot.source, Some(Source::Conn(_))))
+        Instant::now() >= deadline || self.processes.is_empty() && self.conn_count == 0
     }
 
     // ----- the loop -----
@@ -819,14 +850,13 @@ impl<S: Session> Reactor<S> {
         let mut consider = |at: Instant| {
             earliest = Some(earliest.map_or(at, |current: Instant| current.min(at)));
         };
-        for index in &self.draining {
-            if let Some(Source::Conn(conn)) =
-                self.tokens.get(*index).and_then(|s| s.source.as_ref())
-            {
-                if let Phase::Draining { until } = conn.phase {
-                    consider(until);
-                }
-            }
+        if !self.drain_again.is_empty() {
+            return Some(Duration::ZERO);
+        }
+        // In deadline order: the first live entry is the earliest (a stale one only wakes
+        // the loop early once).
+        if let Some(first) = self.draining.front() {
+            consider(first.until);
         }
         if let Some(deadline) = self.shutdown_deadline {
             consider(deadline);
@@ -838,6 +868,11 @@ impl<S: Session> Reactor<S> {
     /// callbacks between them. Only a failing `poll` itself is an error.
     pub fn run(&mut self, owner: &mut impl Owner<S>) -> io::Result<()> {
         notify::notify(Status::Ready);
+        self.watchdog = notify::watchdog_from_env();
+        if let Some(period) = self.watchdog {
+            log::debug!("sd_notify: WATCHDOG=1 every {period:?}");
+            self.feed_watchdog(Instant::now());
+        }
         loop {
             self.dispatch(owner);
             if self.is_done() {
@@ -1010,8 +1045,21 @@ impl<S: Session> Reactor<S> {
         self.queue.push_now(slot);
     }
 
+    /// Sends `WATCHDOG=1` and arms the next one (from the timer heap: a loop that stops
+    /// turning stops feeding the watchdog, which is what systemd must notice).
+    fn feed_watchdog(&mut self, now: Instant) {
+        if let Some(period) = self.watchdog {
+            notify::notify(Status::Watchdog);
+            self.timers.set(timers::WATCHDOG, Some(now + period));
+        }
+    }
+
     fn fire_timers(&mut self, now: Instant) {
         while let Some(slot) = self.timers.pop_expired(now) {
+            if slot == timers::WATCHDOG {
+                self.feed_watchdog(now);
+                continue;
+            }
             let id = self.id_of(slot);
             let Some(body) = self
                 .sessions
@@ -1043,6 +1091,7 @@ impl<S: Session> Reactor<S> {
         };
         let overdue = matches!(conn.phase, Phase::Draining { until } if now >= until);
         let mut finished = false;
+        let mut read_again = false;
         match conn.output.flush_to(&mut conn.stream) {
             Ok(true) if !conn.write_shut => {
                 conn.write_shut = true;
@@ -1057,21 +1106,52 @@ impl<S: Session> Reactor<S> {
             }
         }
         if conn.write_shut && !finished {
-            finished = discard_input(&mut conn.stream);
+            match discard_input(&mut conn.stream) {
+                Discarded::Closed => finished = true,
+                Discarded::WouldBlock => {}
+                Discarded::More => read_again = true,
+            }
         }
         if finished || overdue || conn.session.is_none() && conn.phase == Phase::Connecting {
-            self.draining.retain(|i| *i != index);
+            // Its linger entry goes stale with the token.
             self.close_conn(index);
+        } else if read_again && !self.drain_again.contains(&index) {
+            self.drain_again.push(index);
         }
     }
 
+    /// Queues a closing connection for its linger deadline.
+    fn push_draining(&mut self, index: usize, until: Instant) {
+        let generation = self.tokens.get(index).map_or(0, |slot| slot.generation);
+        self.draining.push_back(Draining {
+            index,
+            generation,
+            until,
+        });
+    }
+
+    /// Closes the connections whose linger ended and drops stale entries; looks again at
+    /// those whose input was not read to the end. Cost: what expired, not what lingers.
     fn check_draining(&mut self, now: Instant) {
-        let mut i = 0;
-        while let Some(index) = self.draining.get(i).copied() {
-            let before = self.draining.len();
-            self.drain_conn(index, now);
-            if self.draining.len() == before {
-                i += 1;
+        for index in std::mem::take(&mut self.drain_again) {
+            if matches!(
+                self.conn(index).map(|c| c.phase),
+                Some(Phase::Draining { .. })
+            ) {
+                self.drain_conn(index, now);
+            }
+        }
+        while let Some(first) = self.draining.front().copied() {
+            let live = self.tokens.get(first.index).is_some_and(|slot| {
+                slot.generation == first.generation
+                    && matches!(&slot.source, Some(Source::Conn(c)) if matches!(c.phase, Phase::Draining { .. }))
+            });
+            if live && first.until > now {
+                break;
+            }
+            self.draining.pop_front();
+            if live {
+                self.drain_conn(first.index, now);
             }
         }
     }
@@ -1238,7 +1318,7 @@ impl<S: Session> Reactor<S> {
         if let Some(conn) = self.conn_mut(index) {
             conn.output.push(bytes);
         }
-        self.draining.push(index);
+        self.push_draining(index, now + LINGER);
         self.drain_conn(index, now);
     }
 
@@ -1271,6 +1351,7 @@ impl<S: Session> Reactor<S> {
             write_shut: false,
         };
         self.put_source(index, Source::Conn(Box::new(conn)));
+        self.conn_count += 1;
         Some(index)
     }
 
@@ -1507,7 +1588,7 @@ impl<S: Session> Reactor<S> {
             conn.phase = Phase::Draining {
                 until: now + LINGER,
             };
-            self.draining.push(index);
+            self.push_draining(index, now + LINGER);
             self.drain_conn(index, now);
         }
     }
@@ -1528,19 +1609,31 @@ impl<S: Session> Reactor<S> {
     }
 }
 
-/// Reads and drops what the peer still sends on a half-closed connection. True once the
-/// peer has closed its side (or the socket failed): the connection can be closed cleanly.
-fn discard_input(stream: &mut mio::net::TcpStream) -> bool {
+/// What [`discard_input`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Discarded {
+    /// The peer closed its side (or the socket failed): the connection can be closed.
+    Closed,
+    /// Everything read; readiness will tell when more comes.
+    WouldBlock,
+    /// The read bound was reached before WouldBlock: look again next pass.
+    More,
+}
+
+/// Reads and drops what the peer still sends on a half-closed connection (bounded).
+fn discard_input(stream: &mut mio::net::TcpStream) -> Discarded {
     use std::io::Read;
     let mut scratch = [0u8; 4096];
     for _ in 0..64 {
         match stream.read(&mut scratch) {
-            Ok(0) => return true,
+            Ok(0) => return Discarded::Closed,
             Ok(_) => continue,
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => return false,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                return Discarded::WouldBlock
+            }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => return true,
+            Err(_) => return Discarded::Closed,
         }
     }
-    false
+    Discarded::More
 }

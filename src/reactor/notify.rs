@@ -1,8 +1,10 @@
 //! notify: systemd's `sd_notify` protocol by hand — one datagram to `$NOTIFY_SOCKET`
 //! (a path, or an abstract name starting with '@'); nothing happens when it is unset.
+//! Also the watchdog period from `$WATCHDOG_USEC`/`$WATCHDOG_PID` (the reactor sends it).
 
 use std::io;
 use std::os::unix::net::UnixDatagram;
+use std::time::Duration;
 
 /// The life-cycle states rexa reports to systemd (`Type=notify`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +15,34 @@ pub enum Status {
     Reloading,
     /// Shutting down: `STOPPING=1`.
     Stopping,
+    /// Alive (`WatchdogSec=`): `WATCHDOG=1`.
+    Watchdog,
+}
+
+/// How often `WATCHDOG=1` is sent for the service manager's `WATCHDOG_USEC` and
+/// `WATCHDOG_PID` values (`our_pid`: this process): half the interval, as sd_watchdog_enabled(3)
+/// advises; `None` when no watchdog is asked for, it is meant for another process, or the
+/// values are not numbers (a zero interval included).
+pub fn watchdog_period(usec: Option<&str>, pid: Option<&str>, our_pid: u32) -> Option<Duration> {
+    if let Some(pid) = pid {
+        if pid.trim().parse::<u32>().ok()? != our_pid {
+            return None;
+        }
+    }
+    let usec = usec?.trim().parse::<u64>().ok().filter(|u| *u > 0)?;
+    Some(Duration::from_micros(usec / 2).max(Duration::from_millis(1)))
+}
+
+/// [`watchdog_period`] of this process's environment; `None` without `$NOTIFY_SOCKET`.
+pub fn watchdog_from_env() -> Option<Duration> {
+    std::env::var_os("NOTIFY_SOCKET")?;
+    let usec = std::env::var("WATCHDOG_USEC").ok();
+    let pid = std::env::var("WATCHDOG_PID").ok();
+    let period = watchdog_period(usec.as_deref(), pid.as_deref(), std::process::id());
+    if usec.is_some() && period.is_none() {
+        log::debug!("sd_notify: WATCHDOG_USEC set but not for this process: no watchdog");
+    }
+    period
 }
 
 /// Writes the datagram for `status` into `out` (reused, no allocation once grown).
@@ -29,6 +59,7 @@ pub fn format_status(status: Status, out: &mut String) {
             );
         }
         Status::Stopping => out.push_str("STOPPING=1"),
+        Status::Watchdog => out.push_str("WATCHDOG=1"),
     }
 }
 
@@ -102,5 +133,23 @@ mod tests {
         assert!(text.starts_with("RELOADING=1\nMONOTONIC_USEC="), "{text}");
         format_status(Status::Stopping, &mut message);
         assert_eq!(message, "STOPPING=1");
+        format_status(Status::Watchdog, &mut message);
+        assert_eq!(message, "WATCHDOG=1");
+    }
+
+    #[test]
+    fn the_watchdog_runs_at_half_the_interval_for_this_process_only() {
+        let half = Some(Duration::from_secs(15));
+        assert_eq!(watchdog_period(Some("30000000"), None, 42), half);
+        assert_eq!(watchdog_period(Some("30000000"), Some("42"), 42), half);
+        assert_eq!(watchdog_period(Some("30000000"), Some("41"), 42), None);
+        assert_eq!(watchdog_period(Some("30000000"), Some("x"), 42), None);
+        assert_eq!(watchdog_period(None, Some("42"), 42), None);
+        assert_eq!(watchdog_period(Some("0"), None, 42), None);
+        assert_eq!(watchdog_period(Some("-5"), None, 42), None);
+        assert_eq!(
+            watchdog_period(Some("1"), None, 42),
+            Some(Duration::from_millis(1))
+        );
     }
 }

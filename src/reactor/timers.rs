@@ -1,5 +1,5 @@
-//! timers: one deadline per session slot in a binary heap with lazy deletion — re-arming
-//! or cancelling bumps the slot's generation and the old heap entry is skipped when seen.
+//! timers: one deadline per session slot (and the systemd watchdog's, [`WATCHDOG`]) in a
+//! binary heap with lazy deletion — re-arming bumps the key's generation, stale entries are skipped.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -12,11 +12,17 @@ struct Armed {
     generation: u32,
 }
 
+/// The key of the reactor's own periodic deadline (systemd's `WATCHDOG=1`), beside the
+/// session slots (which never reach it).
+pub const WATCHDOG: u32 = u32::MAX;
+
 /// Deadlines keyed by slot number; the earliest gives the poll timeout.
 #[derive(Debug, Default)]
 pub struct Timers {
     heap: BinaryHeap<Reverse<(Instant, u32, u32)>>,
     armed: Vec<Armed>,
+    /// The deadline keyed [`WATCHDOG`].
+    watchdog: Armed,
     live: usize,
 }
 
@@ -24,24 +30,25 @@ impl Timers {
     /// Sets (or with `None` cancels) the deadline of `slot`. Unchanged deadlines cost nothing.
     pub fn set(&mut self, slot: u32, at: Option<Instant>) {
         let index = slot as usize;
-        if index >= self.armed.len() {
+        if slot != WATCHDOG && index >= self.armed.len() {
             self.armed.resize(index + 1, Armed::default());
         }
-        let Some(armed) = self.armed.get_mut(index) else {
+        let Some(armed) = self.armed_mut(slot) else {
             return;
         };
         if armed.at == at {
             return;
         }
         armed.generation = armed.generation.wrapping_add(1);
-        match (armed.at.is_some(), at.is_some()) {
+        let (was, generation) = (armed.at.is_some(), armed.generation);
+        armed.at = at;
+        match (was, at.is_some()) {
             (false, true) => self.live += 1,
             (true, false) => self.live = self.live.saturating_sub(1),
             _ => {}
         }
-        armed.at = at;
         if let Some(at) = at {
-            self.heap.push(Reverse((at, slot, armed.generation)));
+            self.heap.push(Reverse((at, slot, generation)));
         }
         self.compact_if_bloated();
     }
@@ -53,12 +60,27 @@ impl Timers {
 
     /// The deadline currently armed for `slot`.
     pub fn deadline_of(&self, slot: u32) -> Option<Instant> {
-        self.armed.get(slot as usize).and_then(|armed| armed.at)
+        self.armed_ref(slot).and_then(|armed| armed.at)
+    }
+
+    fn armed_ref(&self, slot: u32) -> Option<&Armed> {
+        if slot == WATCHDOG {
+            Some(&self.watchdog)
+        } else {
+            self.armed.get(slot as usize)
+        }
+    }
+
+    fn armed_mut(&mut self, slot: u32) -> Option<&mut Armed> {
+        if slot == WATCHDOG {
+            Some(&mut self.watchdog)
+        } else {
+            self.armed.get_mut(slot as usize)
+        }
     }
 
     fn is_live(&self, slot: u32, generation: u32) -> bool {
-        self.armed
-            .get(slot as usize)
+        self.armed_ref(slot)
             .is_some_and(|armed| armed.at.is_some() && armed.generation == generation)
     }
 
@@ -85,7 +107,7 @@ impl Timers {
             return None;
         }
         self.heap.pop();
-        if let Some(armed) = self.armed.get_mut(slot as usize) {
+        if let Some(armed) = self.armed_mut(slot) {
             armed.at = None;
             self.live = self.live.saturating_sub(1);
         }
@@ -99,12 +121,9 @@ impl Timers {
 
     fn compact_if_bloated(&mut self) {
         if self.heap.len() > 2 * self.live + 64 {
-            let armed = &self.armed;
-            self.heap.retain(|Reverse((_, slot, generation))| {
-                armed
-                    .get(*slot as usize)
-                    .is_some_and(|a| a.at.is_some() && a.generation == *generation)
-            });
+            let mut heap = std::mem::take(&mut self.heap);
+            heap.retain(|Reverse((_, slot, generation))| self.is_live(*slot, *generation));
+            self.heap = heap;
         }
     }
 }
@@ -145,6 +164,25 @@ mod tests {
             vec![1],
             "slot 1 fires once, at its new deadline; slot 2 never"
         );
+    }
+
+    #[test]
+    fn the_watchdog_key_shares_the_heap_with_the_slots() {
+        let base = Instant::now();
+        let mut timers = Timers::default();
+        timers.set(WATCHDOG, Some(base + Duration::from_secs(2)));
+        timers.set(0, Some(base + Duration::from_secs(1)));
+        assert_eq!(
+            timers.deadline_of(WATCHDOG),
+            Some(base + Duration::from_secs(2))
+        );
+        let later = base + Duration::from_secs(5);
+        let order: Vec<u32> = std::iter::from_fn(|| timers.pop_expired(later)).collect();
+        assert_eq!(order, vec![0, WATCHDOG]);
+        assert_eq!(timers.deadline_of(WATCHDOG), None);
+        timers.set(WATCHDOG, Some(later));
+        timers.cancel(WATCHDOG);
+        assert_eq!(timers.next_deadline(), None);
     }
 
     #[test]

@@ -1011,8 +1011,20 @@ impl CiPeer {
                 return self.closed("write failed");
             }
             if self.completed() {
+                if self.options.send_unknown_message {
+                    return self.expect_close(&mut stream);
+                }
                 return Ok(ConnectionEnd::Done);
             }
+        }
+    }
+
+    /// After the NOTIFICATION that refuses the unknown message, the daemon must send
+    /// nothing more (no UPDATE, no End-of-RIB, no KEEPALIVE) and close the connection.
+    fn expect_close(&mut self, stream: &mut TcpStream) -> Result<ConnectionEnd, PeerFailure> {
+        match self.read_message(stream) {
+            Ok(received) => Err(PeerFailure::ExtraMessage { received }),
+            Err(end) => self.read_ended(end),
         }
     }
 
@@ -1394,6 +1406,62 @@ mod self_tests {
             let _ = stream.read_to_end(&mut received);
             received
         })
+    }
+
+    /// Like [`scripted_daemon`], then closes its side (as a daemon does after a
+    /// NOTIFICATION).
+    fn scripted_daemon_then_close(
+        port: u16,
+        messages: Vec<Vec<u8>>,
+    ) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            stream.write_all(&bytes(OPEN)).unwrap();
+            for message in messages {
+                stream.write_all(&message).unwrap();
+            }
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+            let mut received = Vec::new();
+            let _ = stream.read_to_end(&mut received);
+            received
+        })
+    }
+
+    /// unknown-message.ci's NOTIFICATION (1/0 with ExaBGP's sentence).
+    const REFUSAL: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0040:03:010063616E206E6F74206465636F646520757064617465206D657373616765206F662074797065202232353522";
+
+    fn unknown_message_run(messages: Vec<Vec<u8>>) -> (Result<PeerSuccess, PeerFailure>, Vec<u8>) {
+        let text = format!("option:open:send-unknown-message\n1:raw:{REFUSAL}\n");
+        let file = parse_ci_text("t.ci", &text);
+        let peer = CiPeer::bind(&file, 0).unwrap();
+        let daemon = scripted_daemon_then_close(peer.port(), messages);
+        let report = peer.run(&mut NoDaemon);
+        let received = daemon.join().unwrap();
+        (report.outcome, received)
+    }
+
+    #[test]
+    fn the_unknown_message_is_sent_with_the_keepalive_and_only_the_notification_may_follow() {
+        let (outcome, received) = unknown_message_run(vec![keepalive(), bytes(REFUSAL)]);
+        assert!(outcome.is_ok(), "{outcome:?}");
+        // The peer's OPEN reply, its KEEPALIVE and the unknown message came in one write,
+        // before anything else.
+        assert_eq!(received.get(41..60), Some(&keepalive()[..]));
+        assert_eq!(received.get(60..79), Some(&unknown_message()[..]));
+
+        let (outcome, _) = unknown_message_run(vec![keepalive(), bytes(REFUSAL), bytes(EOR)]);
+        assert!(
+            matches!(outcome, Err(PeerFailure::ExtraMessage { .. })),
+            "an End-of-RIB after the NOTIFICATION: {outcome:?}"
+        );
+        let (outcome, _) = unknown_message_run(vec![keepalive(), bytes(EOR), bytes(REFUSAL)]);
+        assert!(
+            matches!(outcome, Err(PeerFailure::Mismatch { .. })),
+            "an End-of-RIB before the NOTIFICATION: {outcome:?}"
+        );
     }
 
     const UPDATE_1: &str = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF:0031:02:00000015400101004002004003047F00000140050400000064200A000000";

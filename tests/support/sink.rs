@@ -257,6 +257,12 @@ impl Sink {
         Ok(())
     }
 
+    /// Sends a KEEPALIVE now: a sink that reads nothing keeps its session alive with it.
+    pub fn send_keepalive(&mut self) -> Result<(), SinkError> {
+        self.stream.write_all(&keepalive_message())?;
+        Ok(())
+    }
+
     /// Sends an UPDATE with this body to the speaker.
     pub fn send_update(&mut self, body: &[u8]) -> Result<(), SinkError> {
         self.stream.write_all(&message(UPDATE, body))?;
