@@ -238,6 +238,12 @@ fn malformed_updates_are_withdrawn_or_lose_the_bad_attribute() {
     );
     assert!(updates[2].get("announce").is_none(), "{}", updates[2]);
     assert!(rexa.log().contains("malformed UPDATE treated as withdraw"));
+    // exabgp.log.routes=false (ExaBGP's default): no line per received route.
+    assert!(
+        !rexa.log().contains("announced ipv4 unicast 10.21.0.0/16"),
+        "{}",
+        rexa.log()
+    );
 
     fs::write(dir.join("show"), "").expect("step");
     let answer = wait_for(LIMIT, || {
