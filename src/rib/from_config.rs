@@ -171,6 +171,31 @@ pub fn convert_route(
     convert(route, ctx.local, ctx.transport, ctx.router_id, out)
 }
 
+/// The pieces of [`convert_route`] for a plain prefix route (no `withdraw`, no `watchdog`;
+/// unicast, multicast, labeled or VPN), for callers that intern the attributes once and
+/// reuse them for many prefixes: its attribute set for `ctx` ([`convert_route`]'s, exactly).
+/// `None` for a route that is not plain.
+pub fn plain_route_attributes(
+    route: &config::Route,
+    ctx: &RouteContext,
+) -> Option<Result<PathAttributes, ConversionError>> {
+    let family = route.family();
+    let plain = !route.control.withdraw
+        && route.control.watchdog.is_none()
+        && matches!(route.nlri, config::Nlri::Prefix { .. })
+        && prefix_family_supported(family);
+    plain.then(|| next_hop_attributes(route, family, ctx.local, ctx.transport, ctx.router_id, None))
+}
+
+/// The wire NLRI [`convert_route`] gives a plain prefix route (several with `split`), in
+/// address order; they do not depend on the neighbor.
+pub fn plain_route_nlris(
+    route: &config::Route,
+    visit: impl FnMut(Nlri),
+) -> Result<(), ConversionError> {
+    prefix_nlris(route, visit)
+}
+
 /// Streams the converted routes of `neighbor` to `visit`, one at a time (a `split` route
 /// gives each of its sub-prefixes), and returns the routes that could not be converted.
 pub fn for_each_route(
