@@ -1287,7 +1287,7 @@ mod tests {
             let line = format!("announce route {text} next-hop 192.0.2.1");
             let full = parse(&line).ok().and_then(|p| match p.command {
                 Command::Routes { routes, .. } => match &routes.first()?.nlri {
-                    Nlri::Prefix { prefix, .. } => Some(prefix.clone()),
+                    Nlri::Prefix { prefix, .. } => Some(*prefix),
                     _ => None,
                 },
                 _ => None,
