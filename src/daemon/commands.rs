@@ -38,8 +38,11 @@ const ROUTE_CACHE_ENTRIES: usize = 4096;
 /// `split` that does not fit) takes the full path.
 #[derive(Default)]
 pub(super) struct RouteCache {
-    /// Keyed by helper index, action, address family and REST (see [`RouteCache::key`]).
-    entries: HashMap<Box<str>, CachedRoute, FastHash>,
+    /// Per helper index, keyed by action, address family and REST (see
+    /// [`RouteCache::key`]; SipHash, randomly keyed: the keys come from helpers).
+    entries: HashMap<usize, HashMap<Box<str>, CachedRoute>, FastHash>,
+    /// How many entries in all.
+    count: usize,
     /// Per helper index: the sessions its route commands reach and their names, in the
     /// full path's order.
     targets: HashMap<usize, Vec<(SessionId, String)>, FastHash>,
@@ -65,28 +68,34 @@ impl RouteCache {
     }
 
     /// Fills `self.key` for a line.
-    fn key(&mut self, index: usize, action: Action, ipv6: bool, rest: &str) {
+    fn key(&mut self, action: Action, ipv6: bool, rest: &str) {
         self.key.clear();
-        let _ = write!(
-            self.key,
-            "{index} {} {} ",
-            action.name(),
-            if ipv6 { 6 } else { 4 }
-        );
+        self.key.push(match action {
+            Action::Announce => 'a',
+            Action::Withdraw => 'w',
+        });
+        self.key.push(if ipv6 { '6' } else { '4' });
         self.key.push_str(rest);
+    }
+
+    /// The entry of helper `index` under the key at hand.
+    fn get(&self, index: usize) -> Option<&CachedRoute> {
+        self.entries.get(&index)?.get(self.key.as_str())
     }
 
     /// Forgets everything, giving back the references held in the adj-rib-outs.
     fn clear(&mut self, reactor: &mut Reactor<NeighborSession>) {
-        for (key, entry) in self.entries.drain() {
-            let index = key.split(' ').next().and_then(|i| i.parse::<usize>().ok());
-            let Some(targets) = index.and_then(|i| self.targets.get(&i)) else {
+        for (index, entries) in self.entries.drain() {
+            let Some(targets) = self.targets.get(&index) else {
                 continue;
             };
-            for ((id, _), attr) in targets.iter().zip(&entry.ids) {
-                reactor.with_session(*id, |session, _| session.peer.rib_mut().release(*attr));
+            for entry in entries.into_values() {
+                for ((id, _), attr) in targets.iter().zip(&entry.ids) {
+                    reactor.with_session(*id, |session, _| session.peer.rib_mut().release(*attr));
+                }
             }
         }
+        self.count = 0;
         self.targets.clear();
         self.stale = false;
     }
@@ -190,23 +199,19 @@ impl Daemon {
         let Some(prefix) = command::route_prefix(prefix) else {
             return Fast::Slow(None);
         };
-        self.route_cache
-            .key(index, action, prefix.addr.is_ipv6(), rest);
-        if !self
-            .route_cache
-            .entries
-            .contains_key(self.route_cache.key.as_str())
-        {
+        self.route_cache.key(action, prefix.addr.is_ipv6(), rest);
+        if self.route_cache.get(index).is_none() {
             match self.fill_route_cache(reactor, index, line) {
                 Ok(()) => {}
                 Err(parsed) => return Fast::Slow(parsed),
             }
         }
         let cache = &mut self.route_cache;
-        let (Some(entry), Some(targets)) = (
-            cache.entries.get(cache.key.as_str()),
-            cache.targets.get(&index),
-        ) else {
+        let entry = cache
+            .entries
+            .get(&index)
+            .and_then(|entries| entries.get(cache.key.as_str()));
+        let (Some(entry), Some(targets)) = (entry, cache.targets.get(&index)) else {
             return Fast::Slow(None);
         };
         // The cached route with this line's prefix: its NLRI (several with `split`).
@@ -312,7 +317,7 @@ impl Daemon {
             };
             ids.push(interned);
         }
-        if self.route_cache.entries.len() >= ROUTE_CACHE_ENTRIES {
+        if self.route_cache.count >= ROUTE_CACHE_ENTRIES {
             // Starting afresh drops the targets too: keep this entry's.
             let targets = self.route_cache.targets.get(&index).cloned();
             self.route_cache.clear(reactor);
@@ -326,7 +331,12 @@ impl Daemon {
             ids,
         };
         let key: Box<str> = self.route_cache.key.as_str().into();
-        self.route_cache.entries.insert(key, entry);
+        self.route_cache
+            .entries
+            .entry(index)
+            .or_default()
+            .insert(key, entry);
+        self.route_cache.count += 1;
         Ok(())
     }
 
