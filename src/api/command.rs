@@ -417,7 +417,10 @@ pub fn split_route_line(line: &str) -> Option<(Action, &str, &str)> {
     } else {
         (Action::Withdraw, line.strip_prefix("withdraw route ")?)
     };
-    let (prefix, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    let (prefix, rest) = match rest.bytes().position(|b| b == b' ') {
+        Some(at) => (rest.get(..at)?, rest.get(at + 1..)?),
+        None => (rest, ""),
+    };
     let address_text = |b: u8| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'/');
     (!prefix.is_empty() && prefix.bytes().all(address_text)).then_some((action, prefix, rest))
 }

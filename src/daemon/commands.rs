@@ -215,22 +215,9 @@ impl Daemon {
             return Fast::Slow(None);
         };
         // The cached route with this line's prefix: its NLRI (several with `split`).
-        let crate::config::model::Nlri::Prefix { family, extra, .. } = &entry.route.nlri else {
-            return Fast::Slow(None);
-        };
-        let route = crate::config::model::Route {
-            nlri: crate::config::model::Nlri::Prefix {
-                family: *family,
-                prefix,
-                extra: extra.clone(),
-            },
-            attributes: entry.route.attributes.clone(),
-            control: entry.route.control.clone(),
-            location: entry.route.location.clone(),
-        };
         cache.nlris.clear();
         let nlris = &mut cache.nlris;
-        if plain_route_nlris(&route, |nlri| nlris.push(nlri)).is_err() {
+        if plain_route_nlris(&entry.route, prefix, |nlri| nlris.push(nlri)).is_err() {
             return Fast::Slow(None);
         }
         let family = entry.family;

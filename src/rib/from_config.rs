@@ -188,12 +188,14 @@ pub fn plain_route_attributes(
 }
 
 /// The wire NLRI [`convert_route`] gives a plain prefix route (several with `split`), in
-/// address order; they do not depend on the neighbor.
+/// address order, with `prefix` (of the route's address family) in place of the route's
+/// own; they do not depend on the neighbor.
 pub fn plain_route_nlris(
     route: &config::Route,
+    prefix: config::Prefix,
     visit: impl FnMut(Nlri),
 ) -> Result<(), ConversionError> {
-    prefix_nlris(route, visit)
+    prefix_nlris_of(route, Some(prefix), visit)
 }
 
 /// Streams the converted routes of `neighbor` to `visit`, one at a time (a `split` route
@@ -599,10 +601,23 @@ fn prefix_family_supported(family: Family) -> bool {
 
 /// The wire NLRI of a configured prefix route (several with `split`), given to `visit` in
 /// address order.
-fn prefix_nlris(route: &config::Route, mut visit: impl FnMut(Nlri)) -> Result<(), ConversionError> {
+fn prefix_nlris(route: &config::Route, visit: impl FnMut(Nlri)) -> Result<(), ConversionError> {
+    prefix_nlris_of(route, None, visit)
+}
+
+/// [`prefix_nlris`], with `prefix` (of the route's address family) in place of the route's
+/// own when given.
+fn prefix_nlris_of(
+    route: &config::Route,
+    prefix: Option<config::Prefix>,
+    mut visit: impl FnMut(Nlri),
+) -> Result<(), ConversionError> {
     let family = route.family();
     let location = &route.location;
-    let config::Nlri::Prefix { prefix, extra, .. } = &route.nlri else {
+    let config::Nlri::Prefix {
+        prefix: own, extra, ..
+    } = &route.nlri
+    else {
         return Err(ConversionError::Unsupported {
             family,
             location: location.clone(),
@@ -614,6 +629,7 @@ fn prefix_nlris(route: &config::Route, mut visit: impl FnMut(Nlri)) -> Result<()
             location: location.clone(),
         });
     }
+    let prefix = &prefix.unwrap_or(*own);
     let (path_id, labels, rd) = config::PrefixExtra::of(extra);
     let path_id = &path_id;
     let labels = if family.safi == Safi::NLRI_MPLS || family.safi == Safi::MPLS_VPN {
