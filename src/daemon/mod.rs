@@ -630,6 +630,8 @@ impl Daemon {
         }
         let path = self.configs[self.active].clone();
         log::info!("reloading {}", path.display());
+        // Helpers and neighbors may change: the route lines' cache starts afresh.
+        self.route_cache.neighbors_changed();
         match load(&path, &self.env) {
             Err(errors) => {
                 log::error!("reload refused, the running configuration is kept:\n{errors}");
