@@ -41,6 +41,8 @@ struct Row {
     /// Process start to every prefix at the receiver.
     total: Option<Duration>,
     rss: Option<u64>,
+    /// Peak resident set (VmHWM) of the daemon.
+    peak: Option<u64>,
     note: String,
 }
 
@@ -67,6 +69,7 @@ fn run(speaker: Speaker, binary: &Path, routes: u32, name: &str, local: Ipv4Addr
         routes,
         total: None,
         rss: None,
+        peak: None,
         note: String::new(),
     };
     let dir = run_dir(&format!("api_push/{name}"));
@@ -144,7 +147,10 @@ fn run(speaker: Speaker, binary: &Path, routes: u32, name: &str, local: Ipv4Addr
         Err(e) => row.note = format!("no session: {e}"),
     }
     std::thread::sleep(Duration::from_millis(300));
-    row.rss = memory_of(daemon.pid()).map(|(rss, _)| rss);
+    if let Some((rss, peak)) = memory_of(daemon.pid()) {
+        row.rss = Some(rss);
+        row.peak = Some(peak);
+    }
     daemon.stop();
     row
 }
@@ -189,12 +195,14 @@ fn main() {
     }
     println!();
     println!(
-        "{:<10} {:>9} {:>10} {:>12} {:>9}  note",
-        "speaker", "routes", "total s", "routes/s", "RSS MiB"
+        "{:<10} {:>9} {:>10} {:>12} {:>9} {:>9}  note",
+        "speaker", "routes", "total s", "routes/s", "RSS MiB", "peak MiB"
     );
+    let mib =
+        |bytes: Option<u64>| bytes.map_or("-".into(), |b| format!("{:.1}", b as f64 / 1048576.0));
     for row in &rows {
         println!(
-            "{:<10} {:>9} {:>10} {:>12} {:>9}  {}",
+            "{:<10} {:>9} {:>10} {:>12} {:>9} {:>9}  {}",
             row.speaker,
             row.routes,
             row.total
@@ -203,12 +211,13 @@ fn main() {
                 "{:.0}",
                 f64::from(row.routes) / d.as_secs_f64()
             )),
-            row.rss
-                .map_or("-".into(), |r| format!("{:.1}", r as f64 / 1048576.0)),
+            mib(row.rss),
+            mib(row.peak),
             row.note
         );
     }
     println!();
     println!("total: process start to the receiver holding every prefix (the helper writes");
-    println!("one `announce route` line per prefix; 2,000 attribute sets; acks off).");
+    println!("one `announce route` line per prefix; 2,000 attribute sets; acks off); RSS: after");
+    println!("the last prefix arrived; peak: VmHWM, the daemon's peak resident set.");
 }

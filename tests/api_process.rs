@@ -401,6 +401,96 @@ fn a_missing_helper_program_is_a_start_error() {
 }
 
 /// `0x` and uppercase hex, as the events write bytes.
+/// Route lines that share their attributes text take rexa's hot path (parsed once, then
+/// only the prefix): each must still give its own route, and what the full parse refuses
+/// (host bits set, a `split` into too many routes) is still an `error`.
+#[test]
+fn route_lines_sharing_attributes_give_their_own_routes() {
+    let dir = run_dir("api-shared-rest");
+    let local = Ipv4Addr::new(127, 0, 0, 175);
+    let peer = Ipv4Addr::new(127, 0, 0, 176);
+    let listener = SinkListener::bind(peer, None).expect("bind the sink");
+    let script = write_script(
+        &dir,
+        "helper.sh",
+        "for line in \
+           'announce route 10.2.0.0/24 next-hop 127.0.0.1 med 3' \
+           'announce route 10.2.1.0/24 next-hop 127.0.0.1 med 3' \
+           'announce route 10.2.2.1/24 next-hop 127.0.0.1 med 3' \
+           'announce route 10.2.3.0/24 next-hop self med 4' \
+           'announce route 10.2.6.0/24 next-hop self med 4' \
+           'announce route 10.2.4.0/25 next-hop 127.0.0.1 split /26' \
+           'announce route 0.0.0.0/0 next-hop 127.0.0.1 split /26' \
+           'announce route 10.2.7.0/24 next-hop 127.0.0.1 med 3 json'; do\n\
+           echo \"$line\"; read ack; echo \"$ack\" >> acks\n\
+         done\n\
+         for i in $(seq 400); do [ -e go ] && break; sleep 0.05; done\n\
+         for p in 10.2.0.0/24 10.2.1.0/24; do\n\
+           echo \"withdraw route $p next-hop 127.0.0.1 med 3\"; read ack; echo \"$ack\" >> acks\n\
+         done\n\
+         while read line; do :; done\n",
+    );
+    let text = config(
+        local,
+        peer,
+        listener.port(),
+        &format!("process announcer {{ run /bin/sh {script}; encoder text; }}"),
+        "api { processes [ announcer ]; }",
+    );
+    let mut rexa = Rexa::start(&dir, &text, &[]);
+    let mut sink = listener
+        .accept(65001, peer, LIMIT)
+        .unwrap_or_else(|e| panic!("no session: {e}\n{}", rexa.log()));
+    let ctx = Negotiated::default();
+    let mut announced: Vec<(Nlri, Option<u32>)> = Vec::new();
+    let mut self_hops = 0;
+    sink.receive_until(LIMIT, |view| {
+        if let Some(view) = view {
+            let routes: Vec<Nlri> = view.announced(&ctx).flatten().collect();
+            let self_hop = view.raw_attributes().any(
+                |a| matches!(a, Ok((_, 3, [a, b, c, d])) if Ipv4Addr::new(*a, *b, *c, *d) == local),
+            );
+            if self_hop {
+                self_hops += routes.len();
+            }
+            announced.extend(routes.into_iter().map(|nlri| (nlri, med(view))));
+        }
+        announced.len() >= 6
+    })
+    .unwrap_or_else(|e| panic!("no routes: {e}\n{}", rexa.log()));
+    announced.sort();
+    let quarter = |d: u8| Nlri::prefix(Prefix::v4(Ipv4Addr::new(10, 2, 4, d), 26).expect("prefix"));
+    assert_eq!(
+        announced,
+        [
+            (prefix(10, 2, 0, 24), Some(3)),
+            (prefix(10, 2, 1, 24), Some(3)),
+            (prefix(10, 2, 3, 24), Some(4)),
+            (quarter(0), None),
+            (quarter(64), None),
+            (prefix(10, 2, 6, 24), Some(4)),
+        ]
+    );
+    assert_eq!(self_hops, 2, "next-hop self on both routes that ask for it");
+    assert_eq!(
+        lines_of(&dir, "acks", 8),
+        ["done", "done", "error", "done", "done", "done", "error", "error"]
+    );
+    fs::write(dir.join("go"), "").expect("signal the helper");
+    let mut withdrawn = Vec::new();
+    sink.receive_until(LIMIT, |view| {
+        if let Some(view) = view {
+            withdrawn.extend(view.withdrawn(&ctx).flatten());
+        }
+        withdrawn.len() >= 2
+    })
+    .unwrap_or_else(|e| panic!("no withdrawal: {e}\n{}", rexa.log()));
+    withdrawn.sort();
+    assert_eq!(withdrawn, [prefix(10, 2, 0, 24), prefix(10, 2, 1, 24)]);
+    assert_eq!(lines_of(&dir, "acks", 10).len(), 10);
+    assert_eq!(rexa.terminate().and_then(|s| s.code()), Some(0));
+}
+
 fn hex(bytes: &[u8]) -> String {
     let digits: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
     format!("0x{digits}")

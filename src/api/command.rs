@@ -401,6 +401,49 @@ pub fn normalise(line: &str) -> String {
     out
 }
 
+/// The shape of the commonest helper lines, `announce route PREFIX REST` and `withdraw
+/// route PREFIX REST` (single spaces, nothing before), split without allocating: the action,
+/// the prefix text and the rest. [`parse`] gives two such lines with the same action, the
+/// same rest and prefixes of the same address family the same route but for its prefix
+/// (the prefix text holds only address characters: no quote, bracket or space to change
+/// how the rest is read), which lets a caller parse a rest once and reuse it. `None` for
+/// any other line (parse it).
+pub fn split_route_line(line: &str) -> Option<(Action, &str, &str)> {
+    if line.len() > MAX_COMMAND_LEN {
+        return None;
+    }
+    let (action, rest) = if let Some(rest) = line.strip_prefix("announce route ") {
+        (Action::Announce, rest)
+    } else {
+        (Action::Withdraw, line.strip_prefix("withdraw route ")?)
+    };
+    let (prefix, rest) = match rest.bytes().position(|b| b == b' ') {
+        Some(at) => (rest.get(..at)?, rest.get(at + 1..)?),
+        None => (rest, ""),
+    };
+    let address_text = |b: u8| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'/');
+    (!prefix.is_empty() && prefix.bytes().all(address_text)).then_some((action, prefix, rest))
+}
+
+/// The prefix of a [`split_route_line`] line, read as [`parse`] reads it; `None` where
+/// `parse` would refuse it (it then says why).
+pub fn route_prefix(text: &str) -> Option<crate::config::model::Prefix> {
+    let (addr_text, len_text) = match text.split_once('/') {
+        Some((a, l)) => (a, Some(l)),
+        None => (text, None),
+    };
+    let addr: IpAddr = addr_text.parse().ok()?;
+    let max: u8 = if addr.is_ipv4() { 32 } else { 128 };
+    let len = match len_text {
+        None => max,
+        Some(l) => match l.parse::<u8>() {
+            Ok(n) if n <= max && l.bytes().all(|b| b.is_ascii_digit()) => n,
+            _ => return None,
+        },
+    };
+    (value::mask(addr, len) == addr).then_some(crate::config::model::Prefix { addr, len })
+}
+
 /// Parses one line written by a helper (without its `\n`).
 pub fn parse(line: &str) -> Result<ParsedCommand, CommandError> {
     if line.len() > MAX_COMMAND_LEN {
@@ -1200,6 +1243,94 @@ mod tests {
         match parse(line) {
             Ok(parsed) => parsed,
             Err(error) => panic!("{line:?}: {error}"),
+        }
+    }
+
+    #[test]
+    fn route_lines_split_without_parsing() {
+        assert_eq!(
+            split_route_line("announce route 10.0.0.0/24 next-hop 1.2.3.4 med 5"),
+            Some((Action::Announce, "10.0.0.0/24", "next-hop 1.2.3.4 med 5"))
+        );
+        assert_eq!(
+            split_route_line("withdraw route 2001:db8::/32"),
+            Some((Action::Withdraw, "2001:db8::/32", ""))
+        );
+        for other in [
+            "announce  route 10.0.0.0/24 next-hop 1.2.3.4",
+            " announce route 10.0.0.0/24 next-hop 1.2.3.4",
+            "announce route [10.0.0.0/24] next-hop 1.2.3.4",
+            "announce route \"10.0.0.0/24\" next-hop 1.2.3.4",
+            "announce route  10.0.0.0/24 next-hop 1.2.3.4",
+            "neighbor 1.2.3.4 announce route 10.0.0.0/24 next-hop 1.2.3.4",
+            "announce ipv4 unicast 10.0.0.0/24 next-hop 1.2.3.4",
+            "announce route-refresh ipv4 unicast",
+        ] {
+            assert_eq!(split_route_line(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn route_prefixes_read_as_parse_reads_them() {
+        for text in [
+            "10.0.0.0/24",
+            "10.0.0.1",
+            "0.0.0.0/0",
+            "2001:db8::/32",
+            "::/0",
+            "10.0.0.1/24",
+            "10.0.0.0/33",
+            "10.0.0.0/+8",
+            "10.0.0.0/",
+            "010.0.0.0/8",
+            "2001:db8::1/32",
+            "abc",
+            "1.2.3/8",
+        ] {
+            let line = format!("announce route {text} next-hop 192.0.2.1");
+            let full = parse(&line).ok().and_then(|p| match p.command {
+                Command::Routes { routes, .. } => match &routes.first()?.nlri {
+                    Nlri::Prefix { prefix, .. } => Some(*prefix),
+                    _ => None,
+                },
+                _ => None,
+            });
+            assert_eq!(route_prefix(text), full, "{text}");
+        }
+    }
+
+    /// What a caller of [`split_route_line`] relies on: lines with the same rest give the
+    /// same route but for the prefix.
+    #[test]
+    fn route_lines_with_the_same_rest_differ_only_by_prefix() {
+        for rest in [
+            "next-hop 192.0.2.1 med 7 community [65000:1 65000:2]",
+            "next-hop self as-path [ 1 2 3 ] local-preference 200",
+            "next-hop 192.0.2.1 path-information 1.2.3.4 label 100 rd 1:1",
+            "next-hop 192.0.2.1 split /26",
+            "next-hop 192.0.2.1 watchdog w withdraw",
+            "next-hop 2001:db8::1 extended-community [target:1:1]",
+        ] {
+            for action in ["announce", "withdraw"] {
+                let route_of = |prefix: &str| {
+                    let line = format!("{action} route {prefix} {rest}");
+                    match ok(&line).command {
+                        Command::Routes { mut routes, .. } if routes.len() == 1 => {
+                            routes.pop().map(|mut route| {
+                                if let Nlri::Prefix { prefix, .. } = &mut route.nlri {
+                                    prefix.len = 0;
+                                    prefix.addr = IpAddr::from([0u8; 4]);
+                                }
+                                route.location = Location::new(Arc::from(""), 0, 0);
+                                route
+                            })
+                        }
+                        _ => None,
+                    }
+                };
+                assert!(route_of("10.0.0.0/24").is_some(), "{rest}");
+                assert_eq!(route_of("10.0.0.0/24"), route_of("172.16.0.0/16"), "{rest}");
+            }
         }
     }
 

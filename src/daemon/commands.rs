@@ -5,17 +5,109 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::time::Instant;
 
+use std::collections::HashMap;
+
 use crate::api::command::{
-    self, matches_any, Action, Command, NeighborView, ParsedCommand, RibDirection, RibKind,
+    self, matches_any, Action, Command, CommandError, NeighborView, ParsedCommand, RibDirection,
+    RibKind,
 };
+use crate::bgp::family::Family;
+use crate::bgp::nlri::Nlri;
 use crate::bgp::notification::Notification;
+use crate::config::model::FastHash;
 use crate::peer::FsmLabel;
 use crate::reactor::{Reactor, SessionId};
-use crate::rib::{convert_route, ConfigRoute};
+use crate::rib::{convert_route, plain_route_attributes, plain_route_nlris, AttrId, ConfigRoute};
 
 use super::session::NeighborSession;
 use super::show;
 use super::Daemon;
+
+/// Most distinct route lines (rests) kept by [`RouteCache`]; when full it starts afresh.
+const ROUTE_CACHE_ENTRIES: usize = 4096;
+
+/// The hot path of helper route lines. A helper pushing routes writes `announce route
+/// PREFIX REST` lines where REST (the attributes) repeats across prefixes. The first line of
+/// each (helper, action, address family, REST) is parsed and converted in full, for every
+/// neighbor it reaches; its attribute set is interned once in each neighbor's adj-rib-out,
+/// the cache holding one reference so the id stays valid. Later lines with that REST parse
+/// only their prefix (no allocation) and go straight into the adj-rib-outs with the
+/// interned id: no normalised line, tokens, `Route`, conversion, hashing of the attribute
+/// set, or target list per line. Answers and log lines are those of the full path; any
+/// line the fast path cannot vouch for (another shape, a prefix `parse` would refuse, a
+/// `split` that does not fit) takes the full path.
+#[derive(Default)]
+pub(super) struct RouteCache {
+    /// Per helper index, keyed by action, address family and REST (see
+    /// [`RouteCache::key`]; SipHash, randomly keyed: the keys come from helpers).
+    entries: HashMap<usize, HashMap<Box<str>, CachedRoute>, FastHash>,
+    /// How many entries in all.
+    count: usize,
+    /// Per helper index: the sessions its route commands reach and their names, in the
+    /// full path's order.
+    targets: HashMap<usize, Vec<(SessionId, String)>, FastHash>,
+    /// The neighbors changed since the cache was filled: it must start afresh.
+    stale: bool,
+    /// Scratch: the key of the line at hand, its NLRI.
+    key: String,
+    nlris: Vec<Nlri>,
+}
+
+/// One parsed REST: the route (with the prefix it was first seen with) and its attribute
+/// set's id in each target's adj-rib-out (the same order as [`RouteCache::targets`]).
+struct CachedRoute {
+    route: crate::config::model::Route,
+    family: Family,
+    ids: Vec<AttrId>,
+}
+
+impl RouteCache {
+    /// The neighbors were added or removed: targets and ids are rebuilt from the next line.
+    pub(super) fn neighbors_changed(&mut self) {
+        self.stale = true;
+    }
+
+    /// Fills `self.key` for a line.
+    fn key(&mut self, action: Action, ipv6: bool, rest: &str) {
+        self.key.clear();
+        self.key.push(match action {
+            Action::Announce => 'a',
+            Action::Withdraw => 'w',
+        });
+        self.key.push(if ipv6 { '6' } else { '4' });
+        self.key.push_str(rest);
+    }
+
+    /// The entry of helper `index` under the key at hand.
+    fn get(&self, index: usize) -> Option<&CachedRoute> {
+        self.entries.get(&index)?.get(self.key.as_str())
+    }
+
+    /// Forgets everything, giving back the references held in the adj-rib-outs.
+    fn clear(&mut self, reactor: &mut Reactor<NeighborSession>) {
+        for (index, entries) in self.entries.drain() {
+            let Some(targets) = self.targets.get(&index) else {
+                continue;
+            };
+            for entry in entries.into_values() {
+                for ((id, _), attr) in targets.iter().zip(&entry.ids) {
+                    reactor.with_session(*id, |session, _| session.peer.rib_mut().release(*attr));
+                }
+            }
+        }
+        self.count = 0;
+        self.targets.clear();
+        self.stale = false;
+    }
+}
+
+/// What the fast path did with a line.
+enum Fast {
+    /// Run and answered.
+    Done,
+    /// Not for the fast path: the full path runs it (with the parse already made, if any).
+    Slow(Option<Result<ParsedCommand, CommandError>>),
+}
 
 /// What a command asks of the daemon once it has answered.
 enum After {
@@ -34,6 +126,13 @@ impl Daemon {
         index: usize,
         line: &str,
     ) {
+        let mut parsed = None;
+        if let Some((action, prefix, rest)) = command::split_route_line(line) {
+            match self.fast_route(reactor, index, line, action, prefix, rest) {
+                Fast::Done => return,
+                Fast::Slow(done) => parsed = done,
+            }
+        }
         let process = self
             .helpers
             .list
@@ -46,7 +145,7 @@ impl Daemon {
         if line.trim().is_empty() {
             return;
         }
-        let parsed = match command::parse(line) {
+        let parsed = match parsed.unwrap_or_else(|| command::parse(line)) {
             Ok(parsed) => parsed,
             Err(error) => {
                 log::warn!("process {process}: {error} (line: {line:?})");
@@ -82,6 +181,150 @@ impl Daemon {
                 self.restart_all(reactor);
             }
         }
+    }
+
+    /// A `announce|withdraw route PREFIX REST` line through the [`RouteCache`].
+    fn fast_route(
+        &mut self,
+        reactor: &mut Reactor<NeighborSession>,
+        index: usize,
+        line: &str,
+        action: Action,
+        prefix: &str,
+        rest: &str,
+    ) -> Fast {
+        if self.route_cache.stale {
+            self.route_cache.clear(reactor);
+        }
+        let Some(prefix) = command::route_prefix(prefix) else {
+            return Fast::Slow(None);
+        };
+        self.route_cache.key(action, prefix.addr.is_ipv6(), rest);
+        if self.route_cache.get(index).is_none() {
+            match self.fill_route_cache(reactor, index, line) {
+                Ok(()) => {}
+                Err(parsed) => return Fast::Slow(parsed),
+            }
+        }
+        let cache = &mut self.route_cache;
+        let entry = cache
+            .entries
+            .get(&index)
+            .and_then(|entries| entries.get(cache.key.as_str()));
+        let (Some(entry), Some(targets)) = (entry, cache.targets.get(&index)) else {
+            return Fast::Slow(None);
+        };
+        // The cached route with this line's prefix: its NLRI (several with `split`).
+        cache.nlris.clear();
+        let nlris = &mut cache.nlris;
+        if plain_route_nlris(&entry.route, prefix, |nlri| nlris.push(nlri)).is_err() {
+            return Fast::Slow(None);
+        }
+        let family = entry.family;
+        let process = self.helpers.list.get(index).map_or("", |h| h.name.as_str());
+        log::debug!("process {process}: {line}");
+        for ((id, name), attr) in targets.iter().zip(&entry.ids) {
+            reactor.with_session(*id, |session, _| {
+                let rib = session.peer.rib_mut();
+                for nlri in nlris.iter() {
+                    rib.retain(*attr);
+                    match action {
+                        Action::Announce => rib.announce_id(family, nlri.clone(), *attr),
+                        Action::Withdraw => rib.withdraw_id(family, nlri.clone(), *attr),
+                    }
+                }
+            });
+            log::info!(
+                "neighbor {name}: {} {} route(s) from process {process}",
+                action.name(),
+                nlris.len()
+            );
+        }
+        self.helpers.ack(reactor, index, true);
+        Fast::Done
+    }
+
+    /// Parses `line` in full and, when it is one plain prefix route for the neighbors
+    /// helper `index` drives, caches it under the key at hand. Otherwise gives back the
+    /// parse for the full path.
+    fn fill_route_cache(
+        &mut self,
+        reactor: &mut Reactor<NeighborSession>,
+        index: usize,
+        line: &str,
+    ) -> Result<(), Option<Result<ParsedCommand, CommandError>>> {
+        let parsed = command::parse(line);
+        let route = match &parsed {
+            Ok(ParsedCommand {
+                selectors: None,
+                json: false,
+                command: Command::Routes { routes, .. },
+            }) if routes.len() == 1 => routes.first(),
+            _ => None,
+        };
+        let Some(route) = route else {
+            return Err(Some(parsed));
+        };
+        if !self.route_cache.targets.contains_key(&index) {
+            let Ok(command) = &parsed else {
+                return Err(Some(parsed));
+            };
+            let targets: Vec<(SessionId, String)> = self
+                .targets(reactor, index, command)
+                .into_iter()
+                .filter_map(|id| Some((id, self.apis.get(&id)?.name.clone())))
+                .collect();
+            self.route_cache.targets.insert(index, targets);
+        }
+        let targets = self.route_cache.targets.get(&index).map_or(&[][..], |t| t);
+        if targets.is_empty() {
+            return Err(Some(parsed));
+        }
+        // Every target's attribute set, before any is interned (a failure leaves nothing).
+        let mut sets = Vec::with_capacity(targets.len());
+        for (id, _) in targets {
+            let Some(api) = self.apis.get(id) else {
+                return Err(Some(parsed));
+            };
+            match plain_route_attributes(route, &api.routes) {
+                Some(Ok(attributes)) => sets.push(attributes),
+                _ => return Err(Some(parsed)),
+            }
+        }
+        let mut ids = Vec::with_capacity(targets.len());
+        for ((id, _), attributes) in targets.iter().zip(&sets) {
+            let interned =
+                reactor.with_session(*id, |session, _| session.peer.rib_mut().intern(attributes));
+            let Some(interned) = interned else {
+                // A session gone without notice: give back what was taken.
+                for ((id, _), attr) in targets.iter().zip(&ids) {
+                    reactor.with_session(*id, |session, _| session.peer.rib_mut().release(*attr));
+                }
+                return Err(Some(parsed));
+            };
+            ids.push(interned);
+        }
+        if self.route_cache.count >= ROUTE_CACHE_ENTRIES {
+            // Starting afresh drops the targets too: keep this entry's.
+            let targets = self.route_cache.targets.get(&index).cloned();
+            self.route_cache.clear(reactor);
+            if let Some(targets) = targets {
+                self.route_cache.targets.insert(index, targets);
+            }
+        }
+        let entry = CachedRoute {
+            family: route.family(),
+            route: route.clone(),
+            ids,
+        };
+        let key: Box<str> = self.route_cache.key.as_str().into();
+        self.route_cache
+            .entries
+            .entry(index)
+            .or_default()
+            .insert(key, entry);
+        self.route_cache.count += 1;
+        Ok(())
     }
 
     /// The sessions command `parsed` reaches: neighbors process `index` may drive (all of

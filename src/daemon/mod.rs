@@ -189,6 +189,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         cli_socket: None,
         feeds_of: Vec::new(),
         feeds_dirty: true,
+        route_cache: commands::RouteCache::default(),
     };
     reactor.set_process_buffer(daemon.env.api.buffer);
     reactor.set_shutdown_grace(std::time::Duration::from_secs_f64(
@@ -367,6 +368,8 @@ pub struct Daemon {
     feeds_of: Vec<Option<ProcessId>>,
     /// Sessions were added since: the reactor must be told their feeds.
     feeds_dirty: bool,
+    /// Helper route lines parsed once per attribute text (see `commands::RouteCache`).
+    route_cache: commands::RouteCache,
 }
 
 impl Daemon {
@@ -464,6 +467,7 @@ impl Daemon {
                         reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
                     log::info!("neighbor {name}: started");
                     self.apis.insert(id, api);
+                    self.route_cache.neighbors_changed();
                     self.feeds_dirty = true;
                     if neighbor.adj_rib_in {
                         self.ribs_in.insert(id, crate::rib::AdjRibIn::new());
@@ -629,6 +633,8 @@ impl Daemon {
         }
         let path = self.configs[self.active].clone();
         log::info!("reloading {}", path.display());
+        // Helpers and neighbors may change: the route lines' cache starts afresh.
+        self.route_cache.neighbors_changed();
         match load(&path, &self.env) {
             Err(errors) => {
                 log::error!("reload refused, the running configuration is kept:\n{errors}");
@@ -941,6 +947,7 @@ impl Owner<NeighborSession> for Daemon {
         _value: NeighborSession,
     ) {
         self.apis.remove(&id);
+        self.route_cache.neighbors_changed();
         self.ribs_in.remove(&id);
     }
 }
@@ -1093,6 +1100,7 @@ mod tests {
             cli_socket: None,
             feeds_of: Vec::new(),
             feeds_dirty: true,
+            route_cache: commands::RouteCache::default(),
         };
         daemon.signal(&mut reactor, Signal::Shutdown(libc::SIGTERM));
         daemon.signal(&mut reactor, Signal::Reload);

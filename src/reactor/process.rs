@@ -5,7 +5,7 @@
 //!
 //! * [`Reactor::spawn_process`] starts a helper (stdin/stdout piped, stderr inherited,
 //!   `TERM=dumb`, its own process group). Its stdout is read in chunks of at most 16 KiB,
-//!   [`PROCESS_READ_QUOTA`] per pass, split on `\n`; each line, trailing whitespace removed
+//!   [`PROCESS_READ_QUOTA`] per pass (none while that much waits in complete lines), split on `\n`; each line, trailing whitespace removed
 //!   (invalid UTF-8 replaced), goes to [`Owner::process_line`], at most [`LINES_PER_PASS`]
 //!   per process and pass. A partial line longer than [`MAX_LINE_LEN`] breaks the helper.
 //! * [`Reactor::write_process`] appends to the helper's output buffer, flushed without
@@ -48,8 +48,9 @@ use crate::sys;
 pub const MAX_LINE_LEN: usize = 1024 * 1024;
 /// Bytes read from one helper's stdout per pass.
 pub const PROCESS_READ_QUOTA: usize = 64 * 1024;
-/// Lines handed to the owner per helper and pass (the rest waits for the next pass).
-pub const LINES_PER_PASS: usize = 256;
+/// Lines handed to the owner per helper and pass (the rest waits for the next pass): about
+/// a millisecond of route commands, with the other work of the loop between two slices.
+pub const LINES_PER_PASS: usize = 1024;
 /// Default bound of one helper's unwritten output: above it the helper is congested.
 pub const OUTPUT_HIGH_WATER: usize = 4 * 1024 * 1024;
 /// A congested helper with the default bound recovers below this (a quarter of the bound).
@@ -781,9 +782,13 @@ impl<S: Session> Reactor<S> {
         let Some((receiver, _)) = process.stdout.as_mut() else {
             return;
         };
-        if process.input.is_full() {
+        if process.input.is_full()
+            || process.newline_at < process.input.len() && process.input.len() >= PROCESS_READ_QUOTA
+        {
             // Only complete lines fill the buffer (a full partial line broke the helper
-            // already): wait for the owner to take them, then read again.
+            // already): wait for the owner to take them, then read again. A quota of
+            // lines waiting is enough too: the rest waits in the pipe, so the buffer stays
+            // small and making room at its front (once per read) moves little.
             return;
         }
         let before = process.input.len();

@@ -172,6 +172,33 @@ pub fn convert_route(
     convert(route, ctx.local, ctx.transport, ctx.router_id, out)
 }
 
+/// The pieces of [`convert_route`] for a plain prefix route (no `withdraw`, no `watchdog`;
+/// unicast, multicast, labeled or VPN), for callers that intern the attributes once and
+/// reuse them for many prefixes: its attribute set for `ctx` ([`convert_route`]'s, exactly).
+/// `None` for a route that is not plain.
+pub fn plain_route_attributes(
+    route: &config::Route,
+    ctx: &RouteContext,
+) -> Option<Result<PathAttributes, ConversionError>> {
+    let family = route.family();
+    let plain = !route.control.withdraw
+        && route.control.watchdog.is_none()
+        && matches!(route.nlri, config::Nlri::Prefix { .. })
+        && prefix_family_supported(family);
+    plain.then(|| next_hop_attributes(route, family, ctx.local, ctx.transport, ctx.router_id, None))
+}
+
+/// The wire NLRI [`convert_route`] gives a plain prefix route (several with `split`), in
+/// address order, with `prefix` (of the route's address family) in place of the route's
+/// own; they do not depend on the neighbor.
+pub fn plain_route_nlris(
+    route: &config::Route,
+    prefix: config::Prefix,
+    visit: impl FnMut(Nlri),
+) -> Result<(), ConversionError> {
+    prefix_nlris_of(route, Some(prefix), visit)
+}
+
 /// Streams the converted routes of `neighbor` to `visit`, one at a time (a `split` route
 /// gives each of its sub-prefixes), and returns the routes that could not be converted.
 pub fn for_each_route(
@@ -613,10 +640,23 @@ fn prefix_family_supported(family: Family) -> bool {
 
 /// The wire NLRI of a configured prefix route (several with `split`), given to `visit` in
 /// address order.
-fn prefix_nlris(route: &config::Route, mut visit: impl FnMut(Nlri)) -> Result<(), ConversionError> {
+fn prefix_nlris(route: &config::Route, visit: impl FnMut(Nlri)) -> Result<(), ConversionError> {
+    prefix_nlris_of(route, None, visit)
+}
+
+/// [`prefix_nlris`], with `prefix` (of the route's address family) in place of the route's
+/// own when given.
+fn prefix_nlris_of(
+    route: &config::Route,
+    prefix: Option<config::Prefix>,
+    mut visit: impl FnMut(Nlri),
+) -> Result<(), ConversionError> {
     let family = route.family();
     let location = &route.location;
-    let config::Nlri::Prefix { prefix, extra, .. } = &route.nlri else {
+    let config::Nlri::Prefix {
+        prefix: own, extra, ..
+    } = &route.nlri
+    else {
         return Err(ConversionError::Unsupported {
             family,
             location: location.clone(),
@@ -628,6 +668,7 @@ fn prefix_nlris(route: &config::Route, mut visit: impl FnMut(Nlri)) -> Result<()
             location: location.clone(),
         });
     }
+    let prefix = &prefix.unwrap_or(*own);
     let (path_id, labels, rd) = config::PrefixExtra::of(extra);
     let path_id = &path_id;
     let labels = if family.safi == Safi::NLRI_MPLS || family.safi == Safi::MPLS_VPN {

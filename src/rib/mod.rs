@@ -40,7 +40,8 @@ pub use adj_in::AdjRibIn;
 pub use attributes::{resolve_self, AttrId, AttributeTable, PathAttributes, SessionContext};
 pub use from_config::{
     convert_route, for_each_route, load_configured, load_configured_owned, neighbor_routes,
-    ConfigRoute, ConversionError, LoadReport, RouteContext, RouteSet,
+    plain_route_attributes, plain_route_nlris, ConfigRoute, ConversionError, LoadReport,
+    RouteContext, RouteSet,
 };
 pub use out::{mp_next_hop, AdjRibOut, Drained, RibOptions, RibStats};
 
