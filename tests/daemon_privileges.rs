@@ -147,11 +147,15 @@ fn as_root_the_daemon_and_its_helpers_run_as_the_configured_user() {
         "{status}"
     );
 
-    // Its helper too.
-    let helper = wait_for(LIMIT, || children(pid).first().copied())
-        .unwrap_or_else(|| panic!("no helper process\n{}", daemon.log()));
-    let helper_status = status_of(helper);
-    assert!(helper_status.contains("sleep"), "{helper_status}");
+    // Its helper too, once it has become `sleep` (between fork and exec the child is still
+    // a copy of rexa).
+    let helper_status = wait_for(LIMIT, || {
+        children(pid)
+            .into_iter()
+            .map(status_of)
+            .find(|status| status_field(status, "Name:").as_deref() == Some("sleep"))
+    })
+    .unwrap_or_else(|| panic!("no helper process\n{}", daemon.log()));
     assert_eq!(status_ids(&helper_status, "Uid:"), Some(vec![uid; 4]));
     assert_eq!(status_ids(&helper_status, "Gid:"), Some(vec![gid; 4]));
 
