@@ -1,4 +1,4 @@
-//! Every configuration of ExaBGP's corpus (../shared/conformance/configs) must parse.
+//! Every configuration of ExaBGP's corpus (tests/data/exabgp/configs) must parse.
 //! The `api-*` files name helper programs that are absent: parsing must not need them.
 
 mod support;
