@@ -286,6 +286,24 @@ fn inherited_fifos(fifos: &Fifos) -> Option<Result<OpenFifos, BridgeError>> {
     }))
 }
 
+/// Splits what a reader returned into lines, for both bridges: `partial` holds the line begun
+/// by earlier reads; `each` gets every line completed, without its `\n` and a `\r` before it.
+pub(crate) fn complete_lines(partial: &mut Vec<u8>, bytes: &[u8], mut each: impl FnMut(&str)) {
+    for piece in bytes.split_inclusive(|b| *b == b'\n') {
+        match piece.strip_suffix(b"\n") {
+            Some(body) => {
+                partial.extend_from_slice(body);
+                {
+                    let text = String::from_utf8_lossy(partial);
+                    each(text.strip_suffix('\r').unwrap_or(&text));
+                }
+                partial.clear();
+            }
+            None => partial.extend_from_slice(piece),
+        }
+    }
+}
+
 /// `exabgp_cli_pipe=<dir> rexa ...`: runs the bridge until the daemon closes our stdin.
 pub fn bridge_main(dir: &Path) -> ExitCode {
     let fifos = Fifos::in_dir(dir, &bridge_pipename());
@@ -651,17 +669,9 @@ impl Bridge {
                 Ok(0) => return Ok(false),
                 Ok(n) => {
                     let bytes = chunk.get(..n).unwrap_or_default();
-                    for piece in bytes.split_inclusive(|b| *b == b'\n') {
-                        match piece.strip_suffix(b"\n") {
-                            Some(body) => {
-                                self.from_daemon.extend_from_slice(body);
-                                let line = std::mem::take(&mut self.from_daemon);
-                                let text = String::from_utf8_lossy(&line);
-                                self.route(text.strip_suffix('\r').unwrap_or(&text));
-                            }
-                            None => self.from_daemon.extend_from_slice(piece),
-                        }
-                    }
+                    let mut partial = std::mem::take(&mut self.from_daemon);
+                    complete_lines(&mut partial, bytes, |line| self.route(line));
+                    self.from_daemon = partial;
                 }
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(true),
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -732,6 +742,18 @@ mod tests {
             Some("/var/run/exabgp")
         );
         assert_eq!(text.last().map(String::as_str), Some("/var/run"));
+    }
+
+    #[test]
+    fn answers_are_cut_into_lines_across_reads() {
+        let mut partial = Vec::new();
+        let mut lines = Vec::new();
+        complete_lines(&mut partial, b"first\r\nsec", |l| lines.push(l.to_owned()));
+        assert_eq!(lines, ["first"]);
+        assert_eq!(partial, b"sec");
+        complete_lines(&mut partial, b"ond\n\ndone\n", |l| lines.push(l.to_owned()));
+        assert_eq!(lines, ["first", "second", "", "done"]);
+        assert!(partial.is_empty());
     }
 
     #[test]

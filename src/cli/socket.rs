@@ -27,6 +27,8 @@ use mio::net::{UnixListener, UnixStream};
 use mio::unix::pipe::{Receiver, Sender};
 use mio::{Events, Interest, Poll, Token};
 
+use super::pipe::complete_lines;
+
 use super::pipe;
 
 /// Set by the daemon for its socket bridge: the directory holding the socket (ExaBGP 6's
@@ -781,17 +783,9 @@ impl Bridge {
                 Ok(0) => return Ok(false),
                 Ok(n) => {
                     let bytes = chunk.get(..n).unwrap_or_default();
-                    for piece in bytes.split_inclusive(|b| *b == b'\n') {
-                        match piece.strip_suffix(b"\n") {
-                            Some(body) => {
-                                self.from_daemon.extend_from_slice(body);
-                                let line = std::mem::take(&mut self.from_daemon);
-                                let text = String::from_utf8_lossy(&line);
-                                self.route(text.strip_suffix('\r').unwrap_or(&text));
-                            }
-                            None => self.from_daemon.extend_from_slice(piece),
-                        }
-                    }
+                    let mut partial = std::mem::take(&mut self.from_daemon);
+                    complete_lines(&mut partial, bytes, |line| self.route(line));
+                    self.from_daemon = partial;
                 }
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(true),
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
