@@ -286,6 +286,19 @@ fn inherited_fifos(fifos: &Fifos) -> Option<Result<OpenFifos, BridgeError>> {
     }))
 }
 
+/// A bridge's two pipes to the daemon, its stdin (answers) and stdout (commands), as
+/// non-blocking `mio` pipes; on failure, which one and why.
+pub(crate) fn daemon_pipes() -> Result<(Receiver, Sender), (&'static str, io::Error)> {
+    let owned = |fd: std::os::fd::BorrowedFd<'_>, what| {
+        fd.try_clone_to_owned().map_err(|error| (what, error))
+    };
+    let stdin = Receiver::from(owned(io::stdin().as_fd(), "stdin")?);
+    stdin.set_nonblocking(true).map_err(|e| ("stdin", e))?;
+    let stdout = Sender::from(owned(io::stdout().as_fd(), "stdout")?);
+    stdout.set_nonblocking(true).map_err(|e| ("stdout", e))?;
+    Ok((stdin, stdout))
+}
+
 /// Splits what a reader returned into lines, for both bridges: `partial` holds the line begun
 /// by earlier reads; `each` gets every line completed, without its `\n` and a `\r` before it.
 pub(crate) fn complete_lines(partial: &mut Vec<u8>, bytes: &[u8], mut each: impl FnMut(&str)) {
@@ -406,19 +419,8 @@ impl Bridge {
             commands,
             answers,
         } = open;
-        let stdio = |what: &'static str| move |error| BridgeError::Stdio { what, error };
-        let stdin_fd = io::stdin()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(stdio("stdin"))?;
-        let stdout_fd = io::stdout()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(stdio("stdout"))?;
-        let stdin = Receiver::from(stdin_fd);
-        stdin.set_nonblocking(true).map_err(stdio("stdin"))?;
-        let stdout = Sender::from(stdout_fd);
-        stdout.set_nonblocking(true).map_err(stdio("stdout"))?;
+        let (stdin, stdout) =
+            daemon_pipes().map_err(|(what, error)| BridgeError::Stdio { what, error })?;
         let commands = Receiver::from(commands);
         let answers = Sender::from(answers);
         let poll = Poll::new().map_err(BridgeError::Poll)?;

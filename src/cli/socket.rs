@@ -17,7 +17,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixListener as StdUnixListener;
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ use mio::net::{UnixListener, UnixStream};
 use mio::unix::pipe::{Receiver, Sender};
 use mio::{Events, Interest, Poll, Token};
 
-use super::pipe::complete_lines;
+use super::pipe::{complete_lines, daemon_pipes};
 
 use super::pipe;
 
@@ -449,19 +449,8 @@ struct Bridge {
 
 impl Bridge {
     fn new(listener: OwnedFd, allowed_uid: u32) -> Result<Bridge, BridgeError> {
-        let stdio = |what: &'static str| move |error| BridgeError::Stdio { what, error };
-        let stdin_fd = io::stdin()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(stdio("stdin"))?;
-        let stdout_fd = io::stdout()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(stdio("stdout"))?;
-        let stdin = Receiver::from(stdin_fd);
-        stdin.set_nonblocking(true).map_err(stdio("stdin"))?;
-        let stdout = Sender::from(stdout_fd);
-        stdout.set_nonblocking(true).map_err(stdio("stdout"))?;
+        let (stdin, stdout) =
+            daemon_pipes().map_err(|(what, error)| BridgeError::Stdio { what, error })?;
         let listener = StdUnixListener::from(listener);
         listener
             .set_nonblocking(true)
