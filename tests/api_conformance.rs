@@ -18,7 +18,9 @@ mod support {
 use std::path::Path;
 use std::time::Instant;
 
-use support::ci_runner::{indent, run_all, run_ci_file, CiRun, DaemonKind, EXABGP};
+use support::ci_runner::{
+    indent, jobs_from_env, reason, retry_alone, run_all, CiRun, DaemonKind, EXABGP,
+};
 use support::conformance::{api_ci_files, CiFile};
 
 /// Scenarios rexa must pass.
@@ -63,21 +65,11 @@ const NEEDS_EXABGP_LIBRARY: &[&str] = &["api-healthcheck-module.ci", "api-health
 const MINIMUM_PASS_REXA: usize = 18;
 const DEFAULT_JOBS: usize = 3;
 
-fn lookup(table: &[(&str, &'static str)], name: &str) -> Option<&'static str> {
-    table
-        .iter()
-        .find(|(file, _)| *file == name)
-        .map(|(_, why)| *why)
-}
-
 #[test]
 fn api_conformance() {
     let daemon = DaemonKind::from_env();
     let filter = std::env::var("REXA_CI_FILTER").unwrap_or_default();
-    let jobs = std::env::var("REXA_CI_JOBS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(DEFAULT_JOBS);
+    let jobs = jobs_from_env(DEFAULT_JOBS);
     let have_exabgp = Path::new(EXABGP).is_file();
     let require = std::env::var("REXA_REQUIRE_INTEROP").is_ok_and(|v| v == "1");
     if !have_exabgp {
@@ -99,28 +91,12 @@ fn api_conformance() {
         .collect();
     let must_pass = |name: &str| match daemon {
         DaemonKind::Rexa => EXPECTED_PASS_REXA.contains(&name),
-        DaemonKind::Exabgp => lookup(EXABGP_5_DIFFERENCES, name).is_none(),
+        DaemonKind::Exabgp => reason(EXABGP_5_DIFFERENCES, name).is_none(),
     };
 
     let started = Instant::now();
     let mut runs = run_all(&files, daemon, jobs);
-    // What failed under load and should pass is retried alone.
-    for index in 0..runs.len() {
-        if runs[index].passed() || !must_pass(&runs[index].name) {
-            continue;
-        }
-        let first = runs[index].report();
-        let again = run_ci_file(files[index], daemon, 0);
-        println!(
-            "{}: failed in the parallel run, retried alone: {}",
-            again.name,
-            if again.passed() { "pass" } else { "fail" }
-        );
-        if !again.passed() {
-            println!("{}", indent(&first));
-        }
-        runs[index] = again;
-    }
+    retry_alone(&files, &mut runs, daemon, must_pass);
     let passed = runs.iter().filter(|r| r.passed()).count();
     println!(
         "\napi conformance ({}): {passed}/{} pass in {:.1}s",
@@ -139,8 +115,8 @@ fn api_conformance() {
     }
     for run in runs.iter().filter(|r| !r.passed()) {
         let known = match daemon {
-            DaemonKind::Rexa => lookup(PENDING_REXA, &run.name),
-            DaemonKind::Exabgp => lookup(EXABGP_5_DIFFERENCES, &run.name),
+            DaemonKind::Rexa => reason(PENDING_REXA, &run.name),
+            DaemonKind::Exabgp => reason(EXABGP_5_DIFFERENCES, &run.name),
         };
         match known {
             Some(reason) => println!("  {}: {reason}", run.name),

@@ -21,7 +21,7 @@ mod support {
 
 use std::time::Instant;
 
-use support::ci_runner::{indent, run_all, run_ci_file, CiRun, DaemonKind};
+use support::ci_runner::{indent, jobs_from_env, reason, retry_alone, run_all, CiRun, DaemonKind};
 use support::conformance::{ci_files, CiFile};
 
 /// Files rexa must pass: a failure here fails `cargo test`. Each file is added as its
@@ -108,49 +108,22 @@ const EXABGP_5_DIFFERENCES: &[(&str, &str)] = &[
 /// Files run at once unless `REXA_CI_JOBS` says otherwise.
 const DEFAULT_JOBS: usize = 4;
 
-fn lookup(table: &[(&str, &'static str)], name: &str) -> Option<&'static str> {
-    table
-        .iter()
-        .find(|(file, _)| *file == name)
-        .map(|(_, why)| *why)
-}
-
 #[test]
 fn encoding_conformance() {
     let daemon = DaemonKind::from_env();
     let filter = std::env::var("REXA_CI_FILTER").unwrap_or_default();
-    let jobs = std::env::var("REXA_CI_JOBS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(DEFAULT_JOBS);
+    let jobs = jobs_from_env(DEFAULT_JOBS);
     let all = ci_files();
     assert!(!all.is_empty(), "no .ci files found");
     let files: Vec<&CiFile> = all.iter().filter(|f| f.name.contains(&filter)).collect();
     let must_pass = |name: &str| match daemon {
         DaemonKind::Rexa => EXPECTED_PASS_REXA.contains(&name),
-        DaemonKind::Exabgp => lookup(EXABGP_5_DIFFERENCES, name).is_none(),
+        DaemonKind::Exabgp => reason(EXABGP_5_DIFFERENCES, name).is_none(),
     };
 
     let started = Instant::now();
     let mut runs = run_all(&files, daemon, jobs);
-    // As ExaBGP's harness does: what failed in the parallel run and should pass is retried
-    // alone, so that load on a small machine cannot fail a file.
-    let retry: Vec<usize> = (0..runs.len())
-        .filter(|&i| !runs[i].passed() && must_pass(&runs[i].name))
-        .collect();
-    for index in retry {
-        let first = runs[index].report();
-        let again = run_ci_file(files[index], daemon, 0);
-        println!(
-            "{}: failed in the parallel run, retried alone: {}",
-            again.name,
-            if again.passed() { "pass" } else { "fail" }
-        );
-        if !again.passed() {
-            println!("{}", indent(&first));
-        }
-        runs[index] = again;
-    }
+    retry_alone(&files, &mut runs, daemon, must_pass);
     let elapsed = started.elapsed();
 
     let passed = runs.iter().filter(|r| r.passed()).count();
@@ -194,8 +167,8 @@ fn encoding_conformance() {
     let mut unexpected = Vec::new();
     for run in failing {
         let known = match daemon {
-            DaemonKind::Rexa => lookup(PENDING_FAMILIES, &run.name),
-            DaemonKind::Exabgp => lookup(EXABGP_5_DIFFERENCES, &run.name),
+            DaemonKind::Rexa => reason(PENDING_FAMILIES, &run.name),
+            DaemonKind::Exabgp => reason(EXABGP_5_DIFFERENCES, &run.name),
         };
         match known {
             Some(reason) => println!("  {}: {reason}", run.name),

@@ -299,3 +299,45 @@ pub fn indent(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The reason `table` gives for file `name`, if it lists it.
+pub fn reason(table: &[(&str, &'static str)], name: &str) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(file, _)| *file == name)
+        .map(|(_, why)| *why)
+}
+
+/// Files run at once: `REXA_CI_JOBS`, else `default`.
+pub fn jobs_from_env(default: usize) -> usize {
+    std::env::var("REXA_CI_JOBS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+/// As ExaBGP's harness does: what failed in the parallel run and should pass is run again
+/// alone, so that load on a small machine cannot fail a file. Prints each retry.
+pub fn retry_alone(
+    files: &[&CiFile],
+    runs: &mut [CiRun],
+    daemon: DaemonKind,
+    must_pass: impl Fn(&str) -> bool,
+) {
+    for (file, run) in files.iter().zip(runs.iter_mut()) {
+        if run.passed() || !must_pass(&run.name) {
+            continue;
+        }
+        let first = run.report();
+        let again = run_ci_file(file, daemon, 0);
+        println!(
+            "{}: failed in the parallel run, retried alone: {}",
+            again.name,
+            if again.passed() { "pass" } else { "fail" }
+        );
+        if !again.passed() {
+            println!("{}", indent(&first));
+        }
+        *run = again;
+    }
+}
