@@ -2,44 +2,15 @@
 //! shutdown, received on a test datagram socket named by $NOTIFY_SOCKET.
 //! Its own test binary: it sets a process-wide environment variable.
 
-use std::net::SocketAddr;
-use std::os::unix::net::UnixDatagram;
-use std::time::{Duration, Instant};
-
-use rexa::reactor::{
-    ConnectRequest, Disconnect, Incoming, Link, Owner, Reactor, SessionId, Signal, Step,
-};
-
-struct Idle;
-
-impl rexa::reactor::Session for Idle {
-    type Reason = &'static str;
-    type Command = ();
-    type Event = ();
-    fn wants_connection(&self, _: Instant) -> Option<ConnectRequest> {
-        None
-    }
-    fn incoming(&self, _: Instant, _: SocketAddr, _: SocketAddr) -> Incoming {
-        Incoming::Refuse
-    }
-    fn connected(&mut self, _: Instant, _: SocketAddr, _: SocketAddr) {}
-    fn closed(&mut self, _: Instant, _: &Disconnect) {}
-    fn tick(&mut self, _: Instant) {}
-    fn step(&mut self, _: Instant, _: Option<Link<'_>>) -> Step<&'static str> {
-        Step::Wait
-    }
-    fn next_deadline(&self) -> Option<Instant> {
-        None
-    }
-    fn command(&mut self, _: Instant, _: ()) {}
-    fn take_event(&mut self) -> Option<()> {
-        None
-    }
-    fn shutdown(&mut self, _: Instant) {}
-    fn is_finished(&self) -> bool {
-        false
-    }
+mod support {
+    pub mod idle;
 }
+
+use std::os::unix::net::UnixDatagram;
+use std::time::Duration;
+
+use rexa::reactor::{Owner, Reactor, SessionId, Signal};
+use support::idle::Idle;
 
 /// Begins the shutdown after the first pass.
 struct StopAtOnce;

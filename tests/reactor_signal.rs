@@ -2,45 +2,14 @@
 //! the handlers were installed but before the loop existed (start-up queueing).
 //! Its own test binary: the handlers are process-wide.
 
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
-
-use rexa::reactor::{
-    ConnectRequest, Disconnect, Incoming, Link, Owner, Reactor, SessionId, Signal, SignalSource,
-    Step,
-};
-
-/// A session that never does anything: the test is about signals only.
-struct Idle;
-
-impl rexa::reactor::Session for Idle {
-    type Reason = &'static str;
-    type Command = ();
-    type Event = ();
-    fn wants_connection(&self, _: Instant) -> Option<ConnectRequest> {
-        None
-    }
-    fn incoming(&self, _: Instant, _: SocketAddr, _: SocketAddr) -> Incoming {
-        Incoming::Refuse
-    }
-    fn connected(&mut self, _: Instant, _: SocketAddr, _: SocketAddr) {}
-    fn closed(&mut self, _: Instant, _: &Disconnect) {}
-    fn tick(&mut self, _: Instant) {}
-    fn step(&mut self, _: Instant, _: Option<Link<'_>>) -> Step<&'static str> {
-        Step::Wait
-    }
-    fn next_deadline(&self) -> Option<Instant> {
-        None
-    }
-    fn command(&mut self, _: Instant, _: ()) {}
-    fn take_event(&mut self) -> Option<()> {
-        None
-    }
-    fn shutdown(&mut self, _: Instant) {}
-    fn is_finished(&self) -> bool {
-        false
-    }
+mod support {
+    pub mod idle;
 }
+
+use std::time::Duration;
+
+use rexa::reactor::{Owner, Reactor, SessionId, Signal, SignalSource};
+use support::idle::Idle;
 
 #[derive(Default)]
 struct Recorder {

@@ -2,44 +2,15 @@
 //! `$NOTIFY_SOCKET` from its timer heap, every half interval, until it stops.
 //! Its own test binary: it sets process-wide environment variables.
 
-use std::net::SocketAddr;
+mod support {
+    pub mod idle;
+}
+
 use std::os::unix::net::UnixDatagram;
 use std::time::{Duration, Instant};
 
-use rexa::reactor::{
-    ConnectRequest, Disconnect, Incoming, Link, Owner, Reactor, SessionId, Signal, Step,
-};
-
-struct Idle;
-
-impl rexa::reactor::Session for Idle {
-    type Reason = &'static str;
-    type Command = ();
-    type Event = ();
-    fn wants_connection(&self, _: Instant) -> Option<ConnectRequest> {
-        None
-    }
-    fn incoming(&self, _: Instant, _: SocketAddr, _: SocketAddr) -> Incoming {
-        Incoming::Refuse
-    }
-    fn connected(&mut self, _: Instant, _: SocketAddr, _: SocketAddr) {}
-    fn closed(&mut self, _: Instant, _: &Disconnect) {}
-    fn tick(&mut self, _: Instant) {}
-    fn step(&mut self, _: Instant, _: Option<Link<'_>>) -> Step<&'static str> {
-        Step::Wait
-    }
-    fn next_deadline(&self) -> Option<Instant> {
-        None
-    }
-    fn command(&mut self, _: Instant, _: ()) {}
-    fn take_event(&mut self) -> Option<()> {
-        None
-    }
-    fn shutdown(&mut self, _: Instant) {}
-    fn is_finished(&self) -> bool {
-        false
-    }
-}
+use rexa::reactor::{Owner, Reactor, SessionId, Signal};
+use support::idle::Idle;
 
 /// Collects the datagrams after each pass; stops the reactor once it has seen `wanted`
 /// `WATCHDOG=1` (or after `limit`, a bound for a broken build, never reached otherwise).
