@@ -411,6 +411,20 @@ pub struct Envelope<'a> {
     pub ppid: u32,
 }
 
+impl<'a> Envelope<'a> {
+    /// The ExaBGP 5 envelope of an event written now by process `pid` (child of `ppid`) on
+    /// `host`.
+    pub fn now(host: &'a str, pid: u32, ppid: u32) -> Envelope<'a> {
+        Envelope {
+            version: FORMAT_VERSION_5,
+            time: now_seconds(),
+            host,
+            pid,
+            ppid,
+        }
+    }
+}
+
 /// Who an event is about: the `neighbor` object's identity keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NeighborIdentity {

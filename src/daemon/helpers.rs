@@ -545,13 +545,7 @@ impl Helpers {
                     continue;
                 }
             }
-            let envelope = Envelope {
-                version: json::FORMAT_VERSION_5,
-                time: json::now_seconds(),
-                host: &self.host,
-                pid: self.pid,
-                ppid: self.ppid,
-            };
+            let envelope = Envelope::now(&self.host, self.pid, self.ppid);
             self.scratch.clear();
             render_deferred(&mut self.scratch, &envelope, encoder, index, neighbor);
             render(
@@ -604,13 +598,7 @@ impl Helpers {
                     left = true;
                     continue;
                 }
-                let envelope = Envelope {
-                    version: json::FORMAT_VERSION_5,
-                    time: json::now_seconds(),
-                    host: &self.host,
-                    pid: self.pid,
-                    ppid: self.ppid,
-                };
+                let envelope = Envelope::now(&self.host, self.pid, self.ppid);
                 self.scratch.clear();
                 render_deferred(&mut self.scratch, &envelope, encoder, index, neighbor);
                 reactor.write_process(id, &self.scratch);
@@ -622,13 +610,7 @@ impl Helpers {
     /// The last event of every helper (`{ ..., "type": "notification", "notification":
     /// "shutdown" }` or its text form), then their end.
     pub fn shut_down(&mut self, reactor: &mut Reactor<NeighborSession>) {
-        let envelope = Envelope {
-            version: json::FORMAT_VERSION_5,
-            time: json::now_seconds(),
-            host: &self.host,
-            pid: self.pid,
-            ppid: self.ppid,
-        };
+        let envelope = Envelope::now(&self.host, self.pid, self.ppid);
         for helper in &mut self.list {
             let Some(id) = helper.process else { continue };
             self.scratch.clear();
