@@ -459,7 +459,8 @@ impl Daemon {
                     settings.report_sent = api.wants_sent();
                     let mut peer = Peer::new(settings, now);
                     // The routes leave the configuration as they enter the table.
-                    let report = crate::rib::load_configured_owned(neighbor, peer.rib_mut());
+                    let report =
+                        crate::config::to_rib::load_configured_owned(neighbor, peer.rib_mut());
                     for error in &report.errors {
                         log::error!("neighbor {name}: {error}");
                     }
@@ -685,7 +686,10 @@ impl Daemon {
                 Some(neighbor) => {
                     // The routes leave the configuration as they enter the table.
                     let report = reactor.with_session(id, |session, _| {
-                        crate::rib::load_configured_owned(neighbor, session.peer.rib_mut())
+                        crate::config::to_rib::load_configured_owned(
+                            neighbor,
+                            session.peer.rib_mut(),
+                        )
                     });
                     let name = neighbor.peer_text();
                     for error in report.iter().flat_map(|r| &r.errors) {
