@@ -32,7 +32,7 @@ use crate::config::error::{ConfigError, Location};
 use crate::config::flow::{self, FlowRoute};
 use crate::config::lexer::Token;
 use crate::config::model::{Nlri, OperationalMessage, Route};
-use crate::config::neighbor::{prefix_route, vpls_inline};
+use crate::config::neighbor::vpls_inline;
 use crate::config::nlri;
 use crate::config::route::{self, RouteDraft};
 use crate::config::value::{self, Words};
@@ -1033,7 +1033,7 @@ fn prefix_route_line(
             expected: "a next-hop",
         });
     }
-    Ok(prefix_route(prefix, draft, safi, w.at(t)))
+    Ok(draft.into_prefix_route(prefix, safi, w.at(t)))
 }
 
 /// `announce|withdraw ipv4|ipv6 <safi> ...` (5.0+); `tokens` starts at `<safi>`.
@@ -1126,44 +1126,20 @@ fn family_route(
     }
 }
 
-/// `attribute(s) <attributes...> nlri <prefix> [<prefix>...]`: one route per prefix, all
-/// with the same attributes and NLRI qualifiers (rd, label, path-information).
+/// `attribute(s) <attributes...> nlri <prefix> [<prefix>...]`: the configuration's
+/// statement ([`route::attributes_nlri`]), after a bound on what it may expand to.
 fn bulk_routes(w: &mut Words) -> Result<Vec<Route>, CommandError> {
-    let mut draft = RouteDraft::default();
-    let nlri_at = route::attributes_until_nlri(w, &mut draft, quote)?.then_some(w.index);
-    let Some(start) = nlri_at else {
-        return Err(CommandError::MissingWord {
-            command: "attributes",
-            expected: "`nlri` followed by prefixes",
-        });
-    };
-    let prefix_tokens = w.tokens.get(start..).unwrap_or(&[]);
-    if prefix_tokens.is_empty() {
-        return Err(CommandError::MissingWord {
-            command: "attributes nlri",
-            expected: "at least one prefix",
-        });
+    let rest = w.tokens.get(w.index..).unwrap_or(&[]);
+    if let Some(at) = rest.iter().position(|t| t.text == "nlri") {
+        let attribute_text: usize = rest[..at].iter().map(|t| t.text.len() + 1).sum();
+        let prefixes = rest.len() - at - 1;
+        // Bound the product of the attributes and the prefixes, not just the line.
+        let per_route = std::mem::size_of::<Route>() + 4 * attribute_text;
+        if prefixes.saturating_mul(per_route) > MAX_BULK_BYTES {
+            return Err(CommandError::TooManyRoutes { prefixes });
+        }
     }
-    // Every route owns a copy of the attributes: bound the product, not just the line.
-    let attribute_text: usize = w
-        .tokens
-        .get(..start)
-        .unwrap_or(&[])
-        .iter()
-        .map(|t| t.text.len() + 1)
-        .sum();
-    let per_route = std::mem::size_of::<Route>() + 4 * attribute_text;
-    if prefix_tokens.len().saturating_mul(per_route) > MAX_BULK_BYTES {
-        return Err(CommandError::TooManyRoutes {
-            prefixes: prefix_tokens.len(),
-        });
-    }
-    let prefixes = route::nlri_prefixes(w)?;
-    let mut routes = Vec::with_capacity(prefixes.len());
-    for (prefix, t) in prefixes {
-        routes.push(prefix_route(prefix, draft.clone(), None, w.at(t)));
-    }
-    Ok(routes)
+    Ok(route::attributes_nlri(w, quote)?)
 }
 
 /// A FlowSpec route, inline (`destination 10.0.0.0/8 discard`) or braced
@@ -1238,6 +1214,7 @@ mod tests {
     use super::*;
     use crate::config::model::{NextHop, PrefixExtra};
     use crate::config::route::Origin;
+    use crate::config::ErrorKind;
 
     fn ok(line: &str) -> ParsedCommand {
         match parse(line) {
@@ -1638,14 +1615,19 @@ mod tests {
         let (action, routes) = routes_of("withdraw attribute nlri 10.0.0.0/8 2001:db8::/32");
         assert_eq!(action, Action::Withdraw);
         assert_eq!(routes[1].family(), Family::IPV6_UNICAST);
-        assert!(matches!(
-            err("announce attributes next-hop 1.1.1.1"),
-            CommandError::MissingWord { .. }
-        ));
-        assert!(matches!(
-            err("announce attributes next-hop 1.1.1.1 nlri"),
-            CommandError::MissingWord { .. }
-        ));
+        // The configuration's reader of the statement: its errors are route errors.
+        for line in [
+            "announce attributes next-hop 1.1.1.1",
+            "announce attributes next-hop 1.1.1.1 nlri",
+        ] {
+            let CommandError::Route(error) = err(line) else {
+                panic!("{line}: not a route error");
+            };
+            assert!(
+                matches!(error.kind, ErrorKind::MissingValue { .. }),
+                "{line}"
+            );
+        }
         assert!(matches!(
             err("announce attributes next-hop 1.1.1.1 nlri 10.0.0.1/8"),
             CommandError::Route(_)
