@@ -261,7 +261,7 @@ pub fn route_line(route: &Route) -> String {
             let (path_id, labels, rd) = PrefixExtra::of(extra);
             let _ = write!(s, "{prefix}");
             if let Some(rd) = rd {
-                let _ = write!(s, " rd {rd} ({})", hex(&rd.bytes));
+                let _ = write!(s, " rd {rd} ({})", hex(&rd.0));
             }
             if !labels.is_empty() {
                 let l: Vec<String> = labels.iter().map(u32::to_string).collect();

@@ -8,8 +8,9 @@ use crate::bgp::family::{Afi, Family, Safi};
 use super::error::{ConfigError, ErrorKind, Warning, WarningKind};
 use super::lexer::Token;
 use super::model::Prefix;
-use super::route::{self, RouteDistinguisher, RouteDraft};
+use super::route::{self, RouteDraft};
 use super::value::{self, Words};
+use crate::bgp::nlri::RouteDistinguisher;
 
 /// Numeric operator bits (RFC 8955 §4.2.1.1).
 pub const OP_EQ: u8 = 0x01;

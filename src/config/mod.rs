@@ -44,7 +44,7 @@ pub use model::*;
 pub use parser::{parse_reader, ParseOptions};
 pub use route::{
     Aggregator, AsPath, AsPathSegment, Attributes, ExtendedCommunity, GenericAttribute,
-    LargeCommunity, Origin, PrefixSid, RouteDistinguisher, SegmentKind, Srv6Service,
+    LargeCommunity, Origin, PrefixSid, SegmentKind, Srv6Service,
 };
 
 use std::path::Path;

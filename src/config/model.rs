@@ -11,7 +11,8 @@ use crate::bgp::family::{Afi, Family};
 
 use super::error::{Location, Warning};
 use super::flow::FlowRoute;
-use super::route::{Attributes, RouteDistinguisher};
+use super::route::Attributes;
+use crate::bgp::nlri::RouteDistinguisher;
 
 /// Everything one configuration file says.
 #[derive(Debug, Clone)]

@@ -11,6 +11,7 @@ use super::lexer::Token;
 use super::model::{NextHop, Nlri, Prefix, PrefixExtra, Route, RouteControl};
 use super::value::{self, number, Words};
 use crate::bgp::family::{Family, Safi};
+use crate::bgp::nlri::RouteDistinguisher;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
@@ -93,38 +94,6 @@ pub struct LargeCommunity {
     pub global: u32,
     pub local1: u32,
     pub local2: u32,
-}
-
-/// Route distinguisher (RFC 4364 §4.2): type and 6 value bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RouteDistinguisher {
-    pub bytes: [u8; 8],
-}
-
-impl fmt::Display for RouteDistinguisher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = self.bytes;
-        match u16::from_be_bytes([b[0], b[1]]) {
-            0 => write!(
-                f,
-                "{}:{}",
-                u16::from_be_bytes([b[2], b[3]]),
-                u32::from_be_bytes([b[4], b[5], b[6], b[7]])
-            ),
-            1 => write!(
-                f,
-                "{}:{}",
-                Ipv4Addr::new(b[2], b[3], b[4], b[5]),
-                u16::from_be_bytes([b[6], b[7]])
-            ),
-            _ => write!(
-                f,
-                "{}:{}",
-                u32::from_be_bytes([b[2], b[3], b[4], b[5]]),
-                u16::from_be_bytes([b[6], b[7]])
-            ),
-        }
-    }
 }
 
 /// BGP Prefix-SID (RFC 8669): label index and optional SRGB ranges (base, range).
@@ -754,7 +723,7 @@ pub fn parse_rd_text(text: &str) -> Option<RouteDistinguisher> {
         bytes[1] = 1;
         bytes[2..6].copy_from_slice(&ip.octets());
         bytes[6..8].copy_from_slice(&u16::try_from(n).ok()?.to_be_bytes());
-        return Some(RouteDistinguisher { bytes });
+        return Some(RouteDistinguisher(bytes));
     }
     let ga = value::parse_u64_text(ga.trim_end_matches('L'))?;
     if ga <= 0xFFFF && n <= 0xFFFF_FFFF {
@@ -768,7 +737,7 @@ pub fn parse_rd_text(text: &str) -> Option<RouteDistinguisher> {
     } else {
         return None;
     }
-    Some(RouteDistinguisher { bytes })
+    Some(RouteDistinguisher(bytes))
 }
 
 pub fn route_distinguisher(
@@ -1069,11 +1038,11 @@ mod tests {
 
     #[test]
     fn route_distinguishers() {
-        assert_eq!(parse_rd_text("65000:1").map(|r| r.bytes[1]), Some(0));
-        assert_eq!(parse_rd_text("1.2.3.4:5").map(|r| r.bytes[1]), Some(1));
+        assert_eq!(parse_rd_text("65000:1").map(|r| r.0[1]), Some(0));
+        assert_eq!(parse_rd_text("1.2.3.4:5").map(|r| r.0[1]), Some(1));
         let rd = parse_rd_text("65535:65536").unwrap();
-        assert_eq!(rd.bytes, [0, 0, 0xFF, 0xFF, 0, 1, 0, 0]);
-        assert_eq!(parse_rd_text("4200000000:7").map(|r| r.bytes[1]), Some(2));
+        assert_eq!(rd.0, [0, 0, 0xFF, 0xFF, 0, 1, 0, 0]);
+        assert_eq!(parse_rd_text("4200000000:7").map(|r| r.0[1]), Some(2));
         assert_eq!(parse_rd_text("4200000000:70000"), None);
         assert_eq!(rd.to_string(), "65535:65536");
     }

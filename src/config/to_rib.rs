@@ -326,13 +326,7 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
     match nlri {
         config::Nlri::Vpls(vpls) => Some(Nlri::Vpls {
             path_id: None,
-            route: VplsNlri::new(
-                RouteDistinguisher(vpls.rd.bytes),
-                vpls.endpoint,
-                vpls.offset,
-                vpls.size,
-                vpls.base,
-            ),
+            route: VplsNlri::new(vpls.rd, vpls.endpoint, vpls.offset, vpls.size, vpls.base),
             config_line,
         }),
         config::Nlri::SrPolicy { policy, .. } => Some(Nlri::SrPolicy {
@@ -440,18 +434,14 @@ const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
 /// the other family, a TEID wider than 32 bits).
 fn mvpn_nlri(ipv6: bool, route: &config::Mvpn) -> Option<MvpnNlri> {
     let fields = match *route {
-        config::Mvpn::SourceAd { rd, source, group } => MvpnRoute::SourceAd {
-            rd: RouteDistinguisher(rd.bytes),
-            source,
-            group,
-        },
+        config::Mvpn::SourceAd { rd, source, group } => MvpnRoute::SourceAd { rd, source, group },
         config::Mvpn::SharedJoin {
             rd,
             source_as,
             rp,
             group,
         } => MvpnRoute::SharedJoin {
-            rd: RouteDistinguisher(rd.bytes),
+            rd,
             source_as,
             rp,
             group,
@@ -462,7 +452,7 @@ fn mvpn_nlri(ipv6: bool, route: &config::Mvpn) -> Option<MvpnNlri> {
             source,
             group,
         } => MvpnRoute::SourceJoin {
-            rd: RouteDistinguisher(rd.bytes),
+            rd,
             source_as,
             source,
             group,
@@ -475,12 +465,12 @@ fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
     let bits = |address: &IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
     let fields = match route {
         config::Mup::Isd { rd, prefix } => MupRoute::Isd {
-            rd: RouteDistinguisher(rd.bytes),
+            rd: *rd,
             prefix_len: prefix.len,
             prefix: prefix.addr,
         },
         config::Mup::Dsd { rd, address } => MupRoute::Dsd {
-            rd: RouteDistinguisher(rd.bytes),
+            rd: *rd,
             address: *address,
         },
         config::Mup::T1st {
@@ -491,7 +481,7 @@ fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
             endpoint,
             source,
         } => MupRoute::T1st {
-            rd: RouteDistinguisher(rd.bytes),
+            rd: *rd,
             prefix_len: prefix.len,
             prefix: prefix.addr,
             teid: *teid,
@@ -506,7 +496,7 @@ fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
             teid,
             teid_bits,
         } => MupRoute::T2st {
-            rd: RouteDistinguisher(rd.bytes),
+            rd: *rd,
             endpoint_len: bits(endpoint).checked_add(*teid_bits)?,
             endpoint: *endpoint,
             teid: *teid,
@@ -656,7 +646,6 @@ fn prefix_nlris_of(
     } else {
         None
     };
-    let rd = rd.map(|rd| RouteDistinguisher(rd.bytes));
     let build = |prefix: Prefix| -> Nlri {
         match (labels, family.safi) {
             (Some(labels), Safi::MPLS_VPN) => Nlri::vpn(
@@ -742,7 +731,7 @@ fn convert_flow(
             }
         }
     }
-    let rd = flow.rd.map(|rd| RouteDistinguisher(rd.bytes));
+    let rd = flow.rd;
     let inline =
         flow_wire::FlowInline::new(ipv6, rd, &bytes).map_err(|error| ConversionError::Flow {
             error,
