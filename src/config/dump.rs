@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::flow::{FlowAction, FlowRoute, FlowValue, OP_EQ, OP_GT, OP_LT, OP_MATCH, OP_NOT};
 use super::model::*;
 use super::route::Attributes;
+use crate::bgp::attribute::{AsPath, SegmentKind};
 
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(2 + bytes.len() * 2);
@@ -333,7 +334,8 @@ fn attributes(s: &mut String, a: &Attributes) {
         let _ = write!(s, " origin {}", o.name());
     }
     if let Some(p) = &a.as_path {
-        let _ = write!(s, " as-path {p}");
+        s.push_str(" as-path ");
+        as_path_text(s, p);
     }
     if let Some(m) = a.med {
         let _ = write!(s, " med {m}");
@@ -351,7 +353,7 @@ fn attributes(s: &mut String, a: &Attributes) {
         let c: Vec<String> = a
             .communities
             .iter()
-            .map(|c| format!("{}:{}", c >> 16, c & 0xFFFF))
+            .map(|c| format!("{}:{}", c.0 >> 16, c.0 & 0xFFFF))
             .collect();
         let _ = write!(s, " community [ {} ]", c.join(" "));
     }
@@ -416,6 +418,28 @@ fn attributes(s: &mut String, a: &Attributes) {
             g.flags,
             hex(&g.data)
         );
+    }
+}
+
+/// An AS path in the configuration's syntax: `[ a b ]` sequences, `( c d )` sets.
+fn as_path_text(s: &mut String, path: &AsPath) {
+    if path.segments.is_empty() {
+        s.push_str("[ ]");
+    }
+    for (i, segment) in path.segments.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        let (open, close) = match segment.kind {
+            SegmentKind::Set | SegmentKind::ConfedSet => ('(', ')'),
+            SegmentKind::Sequence | SegmentKind::ConfedSequence => ('[', ']'),
+        };
+        s.push(open);
+        for asn in &segment.asns {
+            let _ = write!(s, " {asn}");
+        }
+        s.push(' ');
+        s.push(close);
     }
 }
 

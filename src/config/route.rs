@@ -1,7 +1,6 @@
 //! Route attributes as configured (config.md §6): typed values with their wire-level facts,
 //! and the parser for every attribute keyword shared by static, announce, flow and vpls routes.
 
-use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use std::sync::Arc;
@@ -10,90 +9,17 @@ use super::error::{ConfigError, ErrorKind, Location};
 use super::lexer::Token;
 use super::model::{NextHop, Nlri, Prefix, PrefixExtra, Route, RouteControl};
 use super::value::{self, number, Words};
+use crate::bgp::attribute::{
+    Aggregator, AsPath, Community, LargeCommunity, Origin, Segment, SegmentKind,
+};
 use crate::bgp::family::{Family, Safi};
 use crate::bgp::nlri::RouteDistinguisher;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Origin {
-    Igp = 0,
-    Egp = 1,
-    Incomplete = 2,
-}
-
-impl Origin {
-    pub fn name(self) -> &'static str {
-        match self {
-            Origin::Igp => "igp",
-            Origin::Egp => "egp",
-            Origin::Incomplete => "incomplete",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SegmentKind {
-    /// AS_SET (type 1).
-    Set = 1,
-    /// AS_SEQUENCE (type 2).
-    Sequence = 2,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AsPathSegment {
-    pub kind: SegmentKind,
-    pub asns: Vec<u32>,
-}
-
-/// AS_PATH as written: segments in order (`[ ]` sequence, `( )` set).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct AsPath {
-    pub segments: Vec<AsPathSegment>,
-}
-
-impl fmt::Display for AsPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        for segment in &self.segments {
-            if !first {
-                f.write_str(" ")?;
-            }
-            first = false;
-            let (open, close) = match segment.kind {
-                SegmentKind::Sequence => ("[", "]"),
-                SegmentKind::Set => ("(", ")"),
-            };
-            f.write_str(open)?;
-            for asn in &segment.asns {
-                write!(f, " {asn}")?;
-            }
-            write!(f, " {close}")?;
-        }
-        if first {
-            f.write_str("[ ]")?;
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Aggregator {
-    pub asn: u32,
-    pub address: Ipv4Addr,
-}
 
 /// An extended community: its 8 wire bytes and the text it was written as.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExtendedCommunity {
     pub bytes: [u8; 8],
     pub text: String,
-}
-
-/// A large community (RFC 8092).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LargeCommunity {
-    pub global: u32,
-    pub local1: u32,
-    pub local2: u32,
 }
 
 /// BGP Prefix-SID (RFC 8669): label index and optional SRGB ranges (base, range).
@@ -133,7 +59,7 @@ pub struct Attributes {
     pub local_preference: Option<u32>,
     pub atomic_aggregate: bool,
     pub aggregator: Option<Aggregator>,
-    pub communities: Vec<u32>,
+    pub communities: Vec<Community>,
     pub large_communities: Vec<LargeCommunity>,
     pub extended_communities: Vec<ExtendedCommunity>,
     pub originator_id: Option<Ipv4Addr>,
@@ -327,12 +253,10 @@ pub fn attribute(
         }
         "origin" => {
             let t = w.value(k, "igp, egp or incomplete")?;
-            a.origin = Some(match t.text.to_ascii_lowercase().as_str() {
-                "igp" => Origin::Igp,
-                "egp" => Origin::Egp,
-                "incomplete" => Origin::Incomplete,
-                _ => return Err(w.invalid(t, k, "igp, egp or incomplete")),
-            });
+            a.origin = Some(
+                Origin::from_name(&t.text)
+                    .ok_or_else(|| w.invalid(t, k, "igp, egp or incomplete"))?,
+            );
         }
         "as-path" => a.as_path = Some(as_path(w, k)?),
         "med" => a.med = Some(value::next_number(w, k, 0, u64::from(u32::MAX))? as u32),
@@ -343,7 +267,7 @@ pub fn attribute(
         "aggregator" => a.aggregator = Some(aggregator(w, k)?),
         "community" => {
             for t in w.list(k, "a community")? {
-                a.communities.push(community(w, t, k)?);
+                a.communities.push(Community(community(w, t, k)?));
             }
         }
         "large-community" => {
@@ -422,7 +346,7 @@ fn as_path(w: &mut Words, k: &str) -> Result<AsPath, ConfigError> {
     let first = w.value(k, "an AS number, [ sequence ] or ( set )")?;
     let mut path = AsPath::default();
     if !first.is_punct("[") && first.text != "(" {
-        path.segments.push(AsPathSegment {
+        path.segments.push(Segment {
             kind: SegmentKind::Sequence,
             asns: vec![value::asn(w, first, k)?],
         });
@@ -476,7 +400,7 @@ fn as_path(w: &mut Words, k: &str) -> Result<AsPath, ConfigError> {
             }
             asns.push(value::asn(w, t, k)?);
         }
-        path.segments.push(AsPathSegment {
+        path.segments.push(Segment {
             kind: if is_sequence {
                 SegmentKind::Sequence
             } else {
@@ -485,7 +409,7 @@ fn as_path(w: &mut Words, k: &str) -> Result<AsPath, ConfigError> {
             asns,
         });
         if let Some(set) = inner_set {
-            path.segments.push(AsPathSegment {
+            path.segments.push(Segment {
                 kind: SegmentKind::Set,
                 asns: set,
             });

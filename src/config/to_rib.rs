@@ -11,9 +11,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use crate::bgp::attribute::{
-    self as wire, Aggregator, Aigp, Attribute, Community, ExtendedCommunity, Ipv6ExtendedCommunity,
-    LargeCommunity, PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidInformation, SidStructure,
-    Srv6SubSubTlv, Srv6SubTlv,
+    self as wire, Aigp, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity, PrefixSid,
+    PrefixSidTlv, SidInformation, SidStructure, Srv6SubSubTlv, Srv6SubTlv,
 };
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{self as flow_wire, FlowError};
@@ -823,24 +822,14 @@ fn sub_prefix(base: IpAddr, len: u8, index: u64) -> IpAddr {
 pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
     let mut list = Vec::new();
     if let Some(origin) = a.origin {
-        list.push(Attribute::Origin(match origin {
-            config::Origin::Igp => wire::Origin::Igp,
-            config::Origin::Egp => wire::Origin::Egp,
-            config::Origin::Incomplete => wire::Origin::Incomplete,
-        }));
+        list.push(Attribute::Origin(origin));
     }
     if let Some(path) = &a.as_path {
         list.push(Attribute::AsPath(wire::AsPath::new(
             path.segments
                 .iter()
                 .filter(|s| !s.asns.is_empty())
-                .map(|s| Segment {
-                    kind: match s.kind {
-                        config::SegmentKind::Set => SegmentKind::Set,
-                        config::SegmentKind::Sequence => SegmentKind::Sequence,
-                    },
-                    asns: s.asns.clone(),
-                })
+                .cloned()
                 .collect(),
         )));
     }
@@ -854,15 +843,10 @@ pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
         list.push(Attribute::AtomicAggregate);
     }
     if let Some(aggregator) = a.aggregator {
-        list.push(Attribute::Aggregator(Aggregator::new(
-            aggregator.asn,
-            aggregator.address,
-        )));
+        list.push(Attribute::Aggregator(aggregator));
     }
     if !a.communities.is_empty() {
-        list.push(Attribute::Communities(
-            a.communities.iter().map(|c| Community(*c)).collect(),
-        ));
+        list.push(Attribute::Communities(a.communities.clone()));
     }
     if let Some(id) = a.originator_id {
         list.push(Attribute::OriginatorId(id));
@@ -882,12 +866,7 @@ pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
         list.push(Attribute::Aigp(Aigp::metric(metric)));
     }
     if !a.large_communities.is_empty() {
-        list.push(Attribute::LargeCommunities(
-            a.large_communities
-                .iter()
-                .map(|c| LargeCommunity::new(c.global, c.local1, c.local2))
-                .collect(),
-        ));
+        list.push(Attribute::LargeCommunities(a.large_communities.clone()));
     }
     let mut tlvs = Vec::new();
     if let Some(sid) = &a.prefix_sid {
