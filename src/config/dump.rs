@@ -6,7 +6,9 @@ use std::fmt::Write;
 use super::flow::{FlowAction, FlowRoute, FlowValue, OP_EQ, OP_GT, OP_LT, OP_MATCH, OP_NOT};
 use super::model::*;
 use super::route::Attributes;
-use crate::bgp::attribute::{AsPath, SegmentKind};
+use crate::bgp::attribute::{
+    AsPath, PrefixSid, PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv,
+};
 
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(2 + bytes.len() * 2);
@@ -384,31 +386,7 @@ fn attributes(s: &mut String, a: &Attributes) {
         let _ = write!(s, " aigp {v}");
     }
     if let Some(sid) = &a.prefix_sid {
-        let srgbs: Vec<String> = sid
-            .srgbs
-            .iter()
-            .map(|(b, r)| format!("( {b},{r} )"))
-            .collect();
-        let _ = write!(
-            s,
-            " bgp-prefix-sid [ {}, [ {} ] ]",
-            sid.label_index,
-            srgbs.join(", ")
-        );
-    }
-    if let Some(srv6) = &a.srv6_service {
-        let _ = write!(
-            s,
-            " bgp-prefix-sid-srv6 ( {} {} 0x{:x}",
-            if srv6.l3 { "l3-service" } else { "l2-service" },
-            srv6.sid,
-            srv6.behavior
-        );
-        if let Some(st) = srv6.structure {
-            let parts: Vec<String> = st.iter().map(u8::to_string).collect();
-            let _ = write!(s, " [{}]", parts.join(","));
-        }
-        s.push_str(" )");
+        prefix_sid_text(s, sid);
     }
     for g in &a.generic {
         let _ = write!(
@@ -418,6 +396,60 @@ fn attributes(s: &mut String, a: &Attributes) {
             g.flags,
             hex(&g.data)
         );
+    }
+}
+
+/// `bgp-prefix-sid [ index, [ ( base,range ) ... ] ]` and `bgp-prefix-sid-srv6 ( ... )`.
+fn prefix_sid_text(s: &mut String, sid: &PrefixSid) {
+    for tlv in &sid.tlvs {
+        if let PrefixSidTlv::LabelIndex { index, .. } = tlv {
+            let srgbs: Vec<String> = sid
+                .tlvs
+                .iter()
+                .filter_map(|t| match t {
+                    PrefixSidTlv::OriginatorSrgb { ranges, .. } => Some(ranges),
+                    _ => None,
+                })
+                .flatten()
+                .map(|(b, r)| format!("( {b},{r} )"))
+                .collect();
+            let _ = write!(s, " bgp-prefix-sid [ {index}, [ {} ] ]", srgbs.join(", "));
+        }
+    }
+    for tlv in &sid.tlvs {
+        let PrefixSidTlv::Srv6Service { kind, sub_tlvs, .. } = tlv else {
+            continue;
+        };
+        for sub in sub_tlvs {
+            let Srv6SubTlv::SidInformation(info) = sub else {
+                continue;
+            };
+            let service = if *kind == 5 {
+                "l3-service"
+            } else {
+                "l2-service"
+            };
+            let _ = write!(
+                s,
+                " bgp-prefix-sid-srv6 ( {service} {} 0x{:x}",
+                info.sid, info.endpoint_behavior
+            );
+            for subsub in &info.sub_sub_tlvs {
+                if let Srv6SubSubTlv::Structure(st) = subsub {
+                    let _ = write!(
+                        s,
+                        " [{},{},{},{},{},{}]",
+                        st.locator_block_length,
+                        st.locator_node_length,
+                        st.function_length,
+                        st.argument_length,
+                        st.transposition_length,
+                        st.transposition_offset
+                    );
+                }
+            }
+            s.push_str(" )");
+        }
     }
 }
 

@@ -10,7 +10,8 @@ use super::lexer::Token;
 use super::model::{NextHop, Nlri, Prefix, PrefixExtra, Route, RouteControl};
 use super::value::{self, number, Words};
 use crate::bgp::attribute::{
-    Aggregator, AsPath, Community, LargeCommunity, Origin, Segment, SegmentKind,
+    Aggregator, AsPath, Community, LargeCommunity, Origin, PrefixSid, PrefixSidTlv, Segment,
+    SegmentKind, SidInformation, SidStructure, Srv6SubSubTlv, Srv6SubTlv,
 };
 use crate::bgp::family::{Family, Safi};
 use crate::bgp::nlri::RouteDistinguisher;
@@ -20,25 +21,6 @@ use crate::bgp::nlri::RouteDistinguisher;
 pub struct ExtendedCommunity {
     pub bytes: [u8; 8],
     pub text: String,
-}
-
-/// BGP Prefix-SID (RFC 8669): label index and optional SRGB ranges (base, range).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PrefixSid {
-    pub label_index: u32,
-    pub srgbs: Vec<(u32, u32)>,
-}
-
-/// SRv6 service TLV (RFC 9252) from `bgp-prefix-sid-srv6`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Srv6Service {
-    /// true = L3 service (TLV 5), false = L2 service (TLV 6).
-    pub l3: bool,
-    pub sid: Ipv6Addr,
-    /// Endpoint behavior, 0xFFFF when not given.
-    pub behavior: u16,
-    /// Block, node, function, argument, transposition length, transposition offset.
-    pub structure: Option<[u8; 6]>,
 }
 
 /// `attribute [ 0xCODE 0xFLAGS 0xDATA ]`.
@@ -65,8 +47,8 @@ pub struct Attributes {
     pub originator_id: Option<Ipv4Addr>,
     pub cluster_list: Vec<Ipv4Addr>,
     pub aigp: Option<u64>,
+    /// `bgp-prefix-sid` and `bgp-prefix-sid-srv6` together, TLVs in type order.
     pub prefix_sid: Option<PrefixSid>,
-    pub srv6_service: Option<Srv6Service>,
     pub generic: Vec<GenericAttribute>,
 }
 
@@ -297,8 +279,21 @@ pub fn attribute(
             }
         }
         "aigp" => a.aigp = Some(value::next_number(w, k, 0, u64::MAX)?),
-        "bgp-prefix-sid" => a.prefix_sid = Some(prefix_sid(w, k)?),
-        "bgp-prefix-sid-srv6" => a.srv6_service = Some(srv6_service(w, k)?),
+        "bgp-prefix-sid" => put_prefix_sid(
+            &mut a.prefix_sid,
+            |t| {
+                matches!(
+                    t,
+                    PrefixSidTlv::LabelIndex { .. } | PrefixSidTlv::OriginatorSrgb { .. }
+                )
+            },
+            prefix_sid(w, k)?,
+        ),
+        "bgp-prefix-sid-srv6" => put_prefix_sid(
+            &mut a.prefix_sid,
+            |t| matches!(t, PrefixSidTlv::Srv6Service { .. }),
+            vec![srv6_service(w, k)?],
+        ),
         "attribute" => a.generic.push(generic_attribute(w, k)?),
         "label" => {
             let mut labels = Vec::new();
@@ -728,7 +723,26 @@ fn bracket_atoms(
     Ok(atoms)
 }
 
-fn prefix_sid(w: &mut Words, k: &str) -> Result<PrefixSid, ConfigError> {
+/// Replaces the TLVs `replaced` selects with `tlvs` (a later keyword wins), keeping them in
+/// type order: label index, originator SRGB, SRv6 services, as they are sent.
+fn put_prefix_sid(
+    sid: &mut Option<PrefixSid>,
+    replaced: fn(&PrefixSidTlv) -> bool,
+    tlvs: Vec<PrefixSidTlv>,
+) {
+    let sid = sid.get_or_insert_with(PrefixSid::default);
+    sid.tlvs.retain(|t| !replaced(t));
+    sid.tlvs.extend(tlvs);
+    sid.tlvs.sort_by_key(|t| match t {
+        PrefixSidTlv::LabelIndex { .. } => 1,
+        PrefixSidTlv::OriginatorSrgb { .. } => 3,
+        PrefixSidTlv::Srv6Service { kind, .. } | PrefixSidTlv::Unknown { kind, .. } => *kind,
+    });
+}
+
+/// `bgp-prefix-sid [ index ]` or `[ index, [ ( base,range ) ... ] ]`: the label index TLV
+/// and, with ranges, the originator SRGB TLV.
+fn prefix_sid(w: &mut Words, k: &str) -> Result<Vec<PrefixSidTlv>, ConfigError> {
     let open = w.value(
         k,
         "[ label-index ] or [ label-index, [ ( base,range ) ... ] ]",
@@ -773,10 +787,23 @@ fn prefix_sid(w: &mut Words, k: &str) -> Result<PrefixSid, ConfigError> {
             _ => return Err(fail(w)),
         }
     }
-    Ok(PrefixSid { label_index, srgbs })
+    let mut tlvs = vec![PrefixSidTlv::LabelIndex {
+        reserved: 0,
+        flags: 0,
+        index: label_index,
+    }];
+    if !srgbs.is_empty() {
+        tlvs.push(PrefixSidTlv::OriginatorSrgb {
+            flags: 0,
+            ranges: srgbs,
+        });
+    }
+    Ok(tlvs)
 }
 
-fn srv6_service(w: &mut Words, k: &str) -> Result<Srv6Service, ConfigError> {
+/// `bgp-prefix-sid-srv6 ( l3-service|l2-service SID [behavior] [ [structure] ] )`: an SRv6
+/// service TLV (RFC 9252) with one SID information sub-TLV.
+fn srv6_service(w: &mut Words, k: &str) -> Result<PrefixSidTlv, ConfigError> {
     const EXPECTED: &str = "( l3-service|l2-service SID [behavior] [ [LBL,LNL,FL,AL,TL,TO] ] )";
     let open = w.value(k, EXPECTED)?;
     if !open.text.starts_with('(') {
@@ -796,7 +823,7 @@ fn srv6_service(w: &mut Words, k: &str) -> Result<Srv6Service, ConfigError> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| fail(w))?;
     let mut behavior = 0xFFFF;
-    let mut structure = None;
+    let mut sub_sub_tlvs = Vec::new();
     let mut rest: Vec<&String> = it.collect();
     if let Some(b) = rest.first() {
         if b.as_str() != "[" {
@@ -821,13 +848,26 @@ fn srv6_service(w: &mut Words, k: &str) -> Result<Srv6Service, ConfigError> {
                 .and_then(|v| u8::try_from(v).ok())
                 .ok_or_else(|| fail(w))?;
         }
-        structure = Some(s);
+        sub_sub_tlvs.push(Srv6SubSubTlv::Structure(SidStructure {
+            locator_block_length: s[0],
+            locator_node_length: s[1],
+            function_length: s[2],
+            argument_length: s[3],
+            transposition_length: s[4],
+            transposition_offset: s[5],
+        }));
     }
-    Ok(Srv6Service {
-        l3,
-        sid,
-        behavior,
-        structure,
+    Ok(PrefixSidTlv::Srv6Service {
+        kind: if l3 { 5 } else { 6 },
+        reserved: 0,
+        sub_tlvs: vec![Srv6SubTlv::SidInformation(SidInformation {
+            reserved1: 0,
+            sid,
+            flags: 0,
+            endpoint_behavior: behavior,
+            reserved2: 0,
+            sub_sub_tlvs,
+        })],
     })
 }
 
@@ -953,8 +993,23 @@ mod tests {
             srv6_service(&mut w, "bgp-prefix-sid-srv6")
         };
         let ok = parse("( l3-service 2001:db8::1 0x48 [64,24,16,0,0,0] );").unwrap();
-        assert_eq!(ok.behavior, 0x48);
-        assert_eq!(ok.structure, Some([64, 24, 16, 0, 0, 0]));
+        let PrefixSidTlv::Srv6Service {
+            kind: 5, sub_tlvs, ..
+        } = ok
+        else {
+            panic!("{ok:?}");
+        };
+        let [Srv6SubTlv::SidInformation(info)] = sub_tlvs.as_slice() else {
+            panic!("{sub_tlvs:?}");
+        };
+        assert_eq!(info.endpoint_behavior, 0x48);
+        let structure = SidStructure {
+            locator_block_length: 64,
+            locator_node_length: 24,
+            function_length: 16,
+            ..SidStructure::default()
+        };
+        assert_eq!(info.sub_sub_tlvs, [Srv6SubSubTlv::Structure(structure)]);
         // Found by fuzzing: a doubled closing parenthesis underflowed the depth counter.
         assert!(parse("( l3-service 2001:db8::1 0x48 [0X,24,16,0,0,0] ));").is_err());
         assert!(parse("( l3-service 2001:db8::1 ));").is_err());

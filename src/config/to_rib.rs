@@ -11,8 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 use crate::bgp::attribute::{
-    self as wire, Aigp, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity, PrefixSid,
-    PrefixSidTlv, SidInformation, SidStructure, Srv6SubSubTlv, Srv6SubTlv,
+    self as wire, Aigp, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity,
 };
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{self as flow_wire, FlowError};
@@ -868,49 +867,8 @@ pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
     if !a.large_communities.is_empty() {
         list.push(Attribute::LargeCommunities(a.large_communities.clone()));
     }
-    let mut tlvs = Vec::new();
     if let Some(sid) = &a.prefix_sid {
-        tlvs.push(PrefixSidTlv::LabelIndex {
-            reserved: 0,
-            flags: 0,
-            index: sid.label_index,
-        });
-        if !sid.srgbs.is_empty() {
-            tlvs.push(PrefixSidTlv::OriginatorSrgb {
-                flags: 0,
-                ranges: sid.srgbs.clone(),
-            });
-        }
-    }
-    if let Some(service) = &a.srv6_service {
-        let sub_sub_tlvs = service
-            .structure
-            .map(|s| {
-                vec![Srv6SubSubTlv::Structure(SidStructure {
-                    locator_block_length: s[0],
-                    locator_node_length: s[1],
-                    function_length: s[2],
-                    argument_length: s[3],
-                    transposition_length: s[4],
-                    transposition_offset: s[5],
-                })]
-            })
-            .unwrap_or_default();
-        tlvs.push(PrefixSidTlv::Srv6Service {
-            kind: if service.l3 { 5 } else { 6 },
-            reserved: 0,
-            sub_tlvs: vec![Srv6SubTlv::SidInformation(SidInformation {
-                reserved1: 0,
-                sid: service.sid,
-                flags: 0,
-                endpoint_behavior: service.behavior,
-                reserved2: 0,
-                sub_sub_tlvs,
-            })],
-        });
-    }
-    if !tlvs.is_empty() {
-        list.push(Attribute::PrefixSid(PrefixSid { tlvs }));
+        list.push(Attribute::PrefixSid(sid.clone()));
     }
     // Raw attributes last, so that they replace a typed one with the same code.
     for generic in &a.generic {
