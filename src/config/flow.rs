@@ -528,10 +528,8 @@ pub fn match_component(
                 .split_once('/')
                 .and_then(|(a, l)| Some((a.parse::<IpAddr>().ok()?, l.parse::<u8>().ok()?)))
                 .ok_or_else(|| w.invalid(t, k, "a prefix"))?;
-            let masked = Prefix {
-                addr: value::mask(addr, len),
-                len,
-            };
+            let masked = Prefix::new(value::mask(addr, len), len)
+                .ok_or_else(|| w.invalid(t, k, "a prefix"))?;
             warnings.push(Warning {
                 location: w.at(t),
                 kind: WarningKind::HostBitsMasked {
@@ -546,7 +544,7 @@ pub fn match_component(
     let offset = match offset_text {
         None => 0,
         Some(o) => match o.parse::<u8>() {
-            Ok(v) if prefix.afi() == Afi::IPV6 && v <= prefix.len => v,
+            Ok(v) if prefix.afi() == Afi::IPV6 && v <= prefix.len() => v,
             _ => {
                 return Err(w.invalid(
                     t,

@@ -155,7 +155,7 @@ pub fn prefix_route(
         Safi::MPLS_VPN
     } else if nlri.labels.is_some() {
         Safi::NLRI_MPLS
-    } else if prefix.is_multicast() {
+    } else if super::model::is_multicast(&prefix) {
         Safi::MULTICAST
     } else {
         Safi::UNICAST

@@ -464,8 +464,8 @@ fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
     let fields = match route {
         config::Mup::Isd { rd, prefix } => MupRoute::Isd {
             rd: *rd,
-            prefix_len: prefix.len,
-            prefix: prefix.addr,
+            prefix_len: prefix.len(),
+            prefix: prefix.addr(),
         },
         config::Mup::Dsd { rd, address } => MupRoute::Dsd {
             rd: *rd,
@@ -480,8 +480,8 @@ fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
             source,
         } => MupRoute::T1st {
             rd: *rd,
-            prefix_len: prefix.len,
-            prefix: prefix.addr,
+            prefix_len: prefix.len(),
+            prefix: prefix.addr(),
             teid: *teid,
             qfi: *qfi,
             endpoint_len: bits(endpoint),
@@ -670,23 +670,23 @@ fn prefix_nlris_of(
         location: location.clone(),
     };
     match route.control.split {
-        Some(split) if split > prefix.len && split <= prefix.max_len() => {
+        Some(split) if split > prefix.len() && split <= if prefix.is_ipv6() { 128 } else { 32 } => {
             let count = 1u64
-                .checked_shl(u32::from(split - prefix.len))
+                .checked_shl(u32::from(split - prefix.len()))
                 .filter(|n| *n <= MAX_SPLIT_ROUTES)
                 .ok_or(ConversionError::SplitTooLarge {
                     routes: 1u64
-                        .checked_shl(u32::from(split - prefix.len))
+                        .checked_shl(u32::from(split - prefix.len()))
                         .unwrap_or(u64::MAX),
                     location: location.clone(),
                 })?;
             for index in 0..count {
-                let addr = sub_prefix(prefix.addr, split, index);
+                let addr = sub_prefix(prefix.addr(), split, index);
                 visit(build(wire_prefix(addr, split).ok_or_else(bad_prefix)?));
             }
         }
         _ => visit(build(
-            wire_prefix(prefix.addr, prefix.len).ok_or_else(bad_prefix)?,
+            wire_prefix(prefix.addr(), prefix.len()).ok_or_else(bad_prefix)?,
         )),
     }
     Ok(())
@@ -711,8 +711,8 @@ fn convert_flow(
             config::FlowValue::Prefix { prefix, offset } => flow_wire::encode_prefix(
                 &mut bytes,
                 component.kind,
-                prefix.addr,
-                prefix.len,
+                prefix.addr(),
+                prefix.len(),
                 *offset,
             ),
             config::FlowValue::Terms(terms) => {

@@ -88,8 +88,7 @@ fn route_lines_with_the_same_rest_differ_only_by_prefix() {
                     Command::Routes { mut routes, .. } if routes.len() == 1 => {
                         routes.pop().map(|mut route| {
                             if let Nlri::Prefix { prefix, .. } = &mut route.nlri {
-                                prefix.len = 0;
-                                prefix.addr = IpAddr::from([0u8; 4]);
+                                *prefix = crate::config::model::Prefix::DEFAULT_V4;
                             }
                             route.location = Location::new(Arc::from(""), 0, 0);
                             route
