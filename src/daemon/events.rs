@@ -176,8 +176,7 @@ fn decode_sent(name: &str, packet: &[u8], context: &Negotiated) -> Option<Messag
     let kind = packet.get(message::HEADER_LEN - 1).copied().unwrap_or(0);
     let body = packet.get(message::HEADER_LEN..).unwrap_or_default();
     let decoded = if kind == message::UPDATE {
-        crate::api::message_json::decode_update_for_report(body, context, false)
-            .map(|(update, _)| Message::Update(update))
+        Update::decode_rfc7606(body, context).map(|decoded| Message::Update(decoded.update))
     } else {
         Message::decode(kind, body, context)
     };
