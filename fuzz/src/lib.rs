@@ -271,7 +271,7 @@ pub fn with_header(kind: u8, body: &[u8]) -> Vec<u8> {
 /// The JSON entry and names of every attribute (what the API writes for an UPDATE).
 pub fn exercise_attributes(attributes: &[rexa::bgp::attribute::Attribute]) {
     for attribute in attributes {
-        let _ = attribute.json_entry();
+        let _ = rexa::api::attribute::json_entry(attribute);
         let code = attribute.code();
         let _ = rexa::bgp::attribute::json_key(code);
         let _ = rexa::bgp::attribute::code_name(code);

@@ -550,7 +550,7 @@ fn write_attribute_object(
         .iter()
         .filter(|a| options.aigp || !matches!(a, Attribute::Aigp(_)))
         .filter_map(|a| {
-            let (key, value) = a.json_entry()?;
+            let (key, value) = super::attribute::json_entry(a)?;
             Some((a.code(), key, value))
         })
         .collect();

@@ -816,7 +816,7 @@ fn write_attributes(
         .collect();
     shown.sort_by_key(|a| a.code());
     for attribute in shown {
-        if let Some(entry) = attribute.text_entry() {
+        if let Some(entry) = crate::api::attribute::text_entry(attribute) {
             out.push(b' ');
             out.extend_from_slice(entry.as_bytes());
         }

@@ -223,7 +223,7 @@ fn log_update(name: &str, update: &Update, routes: bool) {
     }
     let mut attributes = String::new();
     for attribute in &update.attributes {
-        if let Some(text) = attribute.text_entry() {
+        if let Some(text) = crate::api::attribute::text_entry(attribute) {
             let _ = write!(attributes, " {text}");
         }
     }
