@@ -3,6 +3,7 @@
 
 pub mod attribute;
 pub mod command;
+pub mod event;
 pub mod json;
 pub mod message_json;
 pub mod names;
