@@ -134,7 +134,10 @@ impl Daemon {
                 Some(neighbor) => {
                     // The routes leave the configuration as they enter the table.
                     let report = reactor.with_session(id, |session, _| {
-                        crate::rib::load_configured_owned(neighbor, session.peer.rib_mut())
+                        crate::config::to_rib::load_configured_owned(
+                            neighbor,
+                            session.peer.rib_mut(),
+                        )
                     });
                     let name = neighbor.peer_text();
                     for error in report.iter().flat_map(|r| &r.errors) {
