@@ -897,7 +897,7 @@ fn attribute_texts(attributes: &crate::rib::PathAttributes) -> Vec<String> {
     attributes
         .attributes()
         .iter()
-        .filter_map(|a| a.text_entry())
+        .filter_map(crate::api::attribute::text_entry)
         .collect()
 }
 
