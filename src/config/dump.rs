@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::flow::{FlowAction, FlowRoute, FlowValue, OP_EQ, OP_GT, OP_LT, OP_MATCH, OP_NOT};
 use super::model::*;
 use super::route::Attributes;
+use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::attribute::{
     AsPath, PrefixSid, PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv,
 };
@@ -285,10 +286,10 @@ pub fn route_line(route: &Route) -> String {
         Nlri::Mup { route: m, .. } => mup_text(&mut s, m),
         Nlri::Mvpn { route: m, .. } => {
             let _ = match &**m {
-                Mvpn::SourceAd { rd, source, group } => {
+                MvpnRoute::SourceAd { rd, source, group } => {
                     write!(s, "source-ad source {source} group {group} rd {rd}")
                 }
-                Mvpn::SharedJoin {
+                MvpnRoute::SharedJoin {
                     rd,
                     source_as,
                     rp,
@@ -297,7 +298,7 @@ pub fn route_line(route: &Route) -> String {
                     s,
                     "shared-join rp {rp} group {group} rd {rd} source-as {source_as}"
                 ),
-                Mvpn::SourceJoin {
+                MvpnRoute::SourceJoin {
                     rd,
                     source_as,
                     source,
@@ -306,6 +307,7 @@ pub fn route_line(route: &Route) -> String {
                     s,
                     "source-join source {source} group {group} rd {rd} source-as {source_as}"
                 ),
+                MvpnRoute::Other => Ok(()),
             };
         }
         Nlri::SrPolicy { policy, .. } => sr_policy_text(&mut s, policy),

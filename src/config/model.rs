@@ -12,6 +12,7 @@ use crate::bgp::family::{Afi, Family};
 use super::error::{Location, Warning};
 use super::flow::FlowRoute;
 use super::route::Attributes;
+use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
 
 /// Everything one configuration file says.
@@ -306,31 +307,6 @@ pub enum Mup {
     },
 }
 
-/// MVPN route types used by ExaBGP (RFC 6514).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mvpn {
-    /// Type 5.
-    SourceAd {
-        rd: RouteDistinguisher,
-        source: IpAddr,
-        group: IpAddr,
-    },
-    /// Type 6 (C-multicast shared tree join).
-    SharedJoin {
-        rd: RouteDistinguisher,
-        source_as: u32,
-        rp: IpAddr,
-        group: IpAddr,
-    },
-    /// Type 7 (C-multicast source tree join).
-    SourceJoin {
-        rd: RouteDistinguisher,
-        source_as: u32,
-        source: IpAddr,
-        group: IpAddr,
-    },
-}
-
 /// SR Policy (RFC 9256 / 9830) as configured (6.0 syntax).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SrPolicy {
@@ -439,7 +415,8 @@ pub enum Nlri {
     },
     Mvpn {
         afi: Afi,
-        route: Box<Mvpn>,
+        /// Source-AD (type 5), shared or source tree join (types 6, 7).
+        route: Box<MvpnRoute>,
     },
     SrPolicy {
         afi: Afi,

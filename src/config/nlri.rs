@@ -8,10 +8,11 @@ use crate::bgp::family::{Afi, Family};
 use super::error::{ConfigError, ErrorKind};
 use super::lexer::Token;
 use super::model::{
-    EndpointBehavior, Mup, Mvpn, OperationalMessage, Segment, SegmentList, SegmentSid, SrPolicy,
+    EndpointBehavior, Mup, OperationalMessage, Segment, SegmentList, SegmentSid, SrPolicy,
 };
 use super::route::{self, RouteDraft};
 use super::value::{self, Words};
+use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
 
 /// Reads the next word and checks it is exactly `expected`.
@@ -136,7 +137,7 @@ pub fn mup(w: &mut Words, afi: Afi) -> Result<Mup, ConfigError> {
 }
 
 /// `mcast-vpn <type> ...` after the `mcast-vpn` keyword.
-pub fn mvpn(w: &mut Words, afi: Afi) -> Result<Mvpn, ConfigError> {
+pub fn mvpn(w: &mut Words, afi: Afi) -> Result<MvpnRoute, ConfigError> {
     let kind = w.value("mcast-vpn", "source-ad, shared-join or source-join")?;
     match &*kind.text {
         "source-ad" => {
@@ -145,7 +146,7 @@ pub fn mvpn(w: &mut Words, afi: Afi) -> Result<Mvpn, ConfigError> {
             keyword(w, "source-ad", "group")?;
             let group = ip_of(w, "group", afi)?;
             let rd = rd(w, "source-ad")?;
-            Ok(Mvpn::SourceAd { rd, source, group })
+            Ok(MvpnRoute::SourceAd { rd, source, group })
         }
         "shared-join" | "source-join" => {
             let shared = kind.text == "shared-join";
@@ -158,14 +159,14 @@ pub fn mvpn(w: &mut Words, afi: Afi) -> Result<Mvpn, ConfigError> {
             let t = w.value("source-as", "an AS number")?;
             let source_as = value::asn(w, t, "source-as")?;
             Ok(if shared {
-                Mvpn::SharedJoin {
+                MvpnRoute::SharedJoin {
                     rd,
                     source_as,
                     rp: address,
                     group,
                 }
             } else {
-                Mvpn::SourceJoin {
+                MvpnRoute::SourceJoin {
                     rd,
                     source_as,
                     source: address,

@@ -16,7 +16,7 @@ use crate::bgp::attribute::{
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{self as flow_wire, FlowError};
 use crate::bgp::mup::{MupNlri, MupRoute};
-use crate::bgp::mvpn::{MvpnNlri, MvpnRoute};
+use crate::bgp::mvpn::MvpnNlri;
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::sr_policy::SrPolicyNlri;
 use crate::bgp::vpls::VplsNlri;
@@ -339,7 +339,7 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
             Some(Nlri::mup(None, mup_nlri(*afi == Afi::IPV6, route)?))
         }
         config::Nlri::Mvpn { afi, route } => {
-            Some(Nlri::mvpn(None, mvpn_nlri(*afi == Afi::IPV6, route)?))
+            Some(Nlri::mvpn(None, MvpnNlri::build(*afi == Afi::IPV6, route)?))
         }
         _ => None,
     }
@@ -430,34 +430,6 @@ const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
 
 /// A configured MUP route on the wire; `None` when its fields do not fit (an address of
 /// the other family, a TEID wider than 32 bits).
-fn mvpn_nlri(ipv6: bool, route: &config::Mvpn) -> Option<MvpnNlri> {
-    let fields = match *route {
-        config::Mvpn::SourceAd { rd, source, group } => MvpnRoute::SourceAd { rd, source, group },
-        config::Mvpn::SharedJoin {
-            rd,
-            source_as,
-            rp,
-            group,
-        } => MvpnRoute::SharedJoin {
-            rd,
-            source_as,
-            rp,
-            group,
-        },
-        config::Mvpn::SourceJoin {
-            rd,
-            source_as,
-            source,
-            group,
-        } => MvpnRoute::SourceJoin {
-            rd,
-            source_as,
-            source,
-            group,
-        },
-    };
-    MvpnNlri::build(ipv6, &fields)
-}
 
 fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
     let bits = |address: &IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
