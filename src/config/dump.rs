@@ -6,10 +6,11 @@ use std::fmt::Write;
 use super::flow::{FlowAction, FlowRoute, FlowValue, OP_EQ, OP_GT, OP_LT, OP_MATCH, OP_NOT};
 use super::model::*;
 use super::route::Attributes;
-use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::attribute::{
     AsPath, PrefixSid, PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv,
 };
+use crate::bgp::mup::MupRoute;
+use crate::bgp::mvpn::MvpnRoute;
 
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(2 + bytes.len() * 2);
@@ -594,33 +595,45 @@ fn flow_text(s: &mut String, flow: &FlowRoute) {
     }
 }
 
-fn mup_text(s: &mut String, m: &Mup) {
+fn mup_text(s: &mut String, m: &MupRoute) {
+    let bits = |address: &std::net::IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
     let _ = match m {
-        Mup::Isd { rd, prefix } => write!(s, "mup-isd {prefix} rd {rd}"),
-        Mup::Dsd { rd, address } => write!(s, "mup-dsd {address} rd {rd}"),
-        Mup::T1st {
+        MupRoute::Isd {
             rd,
+            prefix_len,
+            prefix,
+        } => write!(s, "mup-isd {prefix}/{prefix_len} rd {rd}"),
+        MupRoute::Dsd { rd, address } => write!(s, "mup-dsd {address} rd {rd}"),
+        MupRoute::T1st {
+            rd,
+            prefix_len,
             prefix,
             teid,
             qfi,
             endpoint,
             source,
+            ..
         } => {
             let _ = write!(
                 s,
-                "mup-t1st {prefix} rd {rd} teid {teid} qfi {qfi} endpoint {endpoint}"
+                "mup-t1st {prefix}/{prefix_len} rd {rd} teid {teid} qfi {qfi} endpoint {endpoint}"
             );
             match source {
-                Some(src) => write!(s, " source {src}"),
+                Some((_, src)) => write!(s, " source {src}"),
                 None => Ok(()),
             }
         }
-        Mup::T2st {
+        MupRoute::T2st {
             rd,
+            endpoint_len,
             endpoint,
             teid,
-            teid_bits,
-        } => write!(s, "mup-t2st {endpoint} rd {rd} teid {teid}/{teid_bits}"),
+        } => write!(
+            s,
+            "mup-t2st {endpoint} rd {rd} teid {teid}/{}",
+            endpoint_len.saturating_sub(bits(endpoint))
+        ),
+        MupRoute::Other => Ok(()),
     };
 }
 

@@ -12,6 +12,7 @@ use crate::bgp::family::{Afi, Family};
 use super::error::{Location, Warning};
 use super::flow::FlowRoute;
 use super::route::Attributes;
+use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
 
@@ -276,37 +277,6 @@ pub struct Vpls {
     pub size: u16,
 }
 
-/// MUP route types (draft-mpmz-bess-mup-safi).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mup {
-    /// Interwork segment discovery: type 1.
-    Isd {
-        rd: RouteDistinguisher,
-        prefix: Prefix,
-    },
-    /// Direct segment discovery: type 2.
-    Dsd {
-        rd: RouteDistinguisher,
-        address: IpAddr,
-    },
-    /// Type 1 session transformed: type 3.
-    T1st {
-        rd: RouteDistinguisher,
-        prefix: Prefix,
-        teid: u32,
-        qfi: u8,
-        endpoint: IpAddr,
-        source: Option<IpAddr>,
-    },
-    /// Type 2 session transformed: type 4; `teid_bits` significant bits of `teid`.
-    T2st {
-        rd: RouteDistinguisher,
-        endpoint: IpAddr,
-        teid: u32,
-        teid_bits: u8,
-    },
-}
-
 /// SR Policy (RFC 9256 / 9830) as configured (6.0 syntax).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SrPolicy {
@@ -411,7 +381,8 @@ pub enum Nlri {
     Vpls(Vpls),
     Mup {
         afi: Afi,
-        route: Box<Mup>,
+        /// ISD, DSD, type 1 or type 2 session transformed route.
+        route: Box<MupRoute>,
     },
     Mvpn {
         afi: Afi,

@@ -15,7 +15,7 @@ use crate::bgp::attribute::{
 };
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{self as flow_wire, FlowError};
-use crate::bgp::mup::{MupNlri, MupRoute};
+use crate::bgp::mup::MupNlri;
 use crate::bgp::mvpn::MvpnNlri;
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::sr_policy::SrPolicyNlri;
@@ -336,7 +336,7 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
             },
         }),
         config::Nlri::Mup { afi, route } => {
-            Some(Nlri::mup(None, mup_nlri(*afi == Afi::IPV6, route)?))
+            Some(Nlri::mup(None, MupNlri::build(*afi == Afi::IPV6, route)?))
         }
         config::Nlri::Mvpn { afi, route } => {
             Some(Nlri::mvpn(None, MvpnNlri::build(*afi == Afi::IPV6, route)?))
@@ -427,53 +427,6 @@ fn sr_policy_tunnel(policy: &config::SrPolicy) -> Option<Attribute> {
 
 /// Path attribute code of the Tunnel Encapsulation attribute (RFC 9012).
 const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
-
-/// A configured MUP route on the wire; `None` when its fields do not fit (an address of
-/// the other family, a TEID wider than 32 bits).
-
-fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
-    let bits = |address: &IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
-    let fields = match route {
-        config::Mup::Isd { rd, prefix } => MupRoute::Isd {
-            rd: *rd,
-            prefix_len: prefix.len(),
-            prefix: prefix.addr(),
-        },
-        config::Mup::Dsd { rd, address } => MupRoute::Dsd {
-            rd: *rd,
-            address: *address,
-        },
-        config::Mup::T1st {
-            rd,
-            prefix,
-            teid,
-            qfi,
-            endpoint,
-            source,
-        } => MupRoute::T1st {
-            rd: *rd,
-            prefix_len: prefix.len(),
-            prefix: prefix.addr(),
-            teid: *teid,
-            qfi: *qfi,
-            endpoint_len: bits(endpoint),
-            endpoint: *endpoint,
-            source: source.map(|address| (bits(&address), address)),
-        },
-        config::Mup::T2st {
-            rd,
-            endpoint,
-            teid,
-            teid_bits,
-        } => MupRoute::T2st {
-            rd: *rd,
-            endpoint_len: bits(endpoint).checked_add(*teid_bits)?,
-            endpoint: *endpoint,
-            teid: *teid,
-        },
-    };
-    MupNlri::build(ipv6, &fields)
-}
 
 /// The route's wire attributes with its next-hop (an address, or `next-hop self` resolved
 /// now or left for the session).
