@@ -281,7 +281,11 @@ pub fn route_line(route: &Route) -> String {
             let _ = write!(
                 s,
                 "vpls endpoint {} base {} offset {} size {} rd {}",
-                v.endpoint, v.base, v.offset, v.size, v.rd
+                v.endpoint,
+                v.base(),
+                v.offset,
+                v.size,
+                v.rd
             );
         }
         Nlri::Mup { route: m, .. } => mup_text(&mut s, m),

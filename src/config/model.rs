@@ -15,6 +15,7 @@ use super::route::Attributes;
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
+use crate::bgp::vpls::VplsNlri;
 
 /// Everything one configuration file says.
 #[derive(Debug, Clone)]
@@ -267,16 +268,6 @@ impl fmt::Display for NextHop {
     }
 }
 
-/// VPLS (RFC 4761) NLRI fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Vpls {
-    pub rd: RouteDistinguisher,
-    pub endpoint: u16,
-    pub base: u32,
-    pub offset: u16,
-    pub size: u16,
-}
-
 /// SR Policy (RFC 9256 / 9830) as configured (6.0 syntax).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SrPolicy {
@@ -378,7 +369,7 @@ pub enum Nlri {
         extra: Option<Box<PrefixExtra>>,
     },
     Flow(Box<FlowRoute>),
-    Vpls(Vpls),
+    Vpls(VplsNlri),
     Mup {
         afi: Afi,
         /// ISD, DSD, type 1 or type 2 session transformed route.

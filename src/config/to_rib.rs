@@ -19,7 +19,6 @@ use crate::bgp::mup::MupNlri;
 use crate::bgp::mvpn::MvpnNlri;
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::sr_policy::SrPolicyNlri;
-use crate::bgp::vpls::VplsNlri;
 use crate::config::{self, Location, Neighbor};
 use crate::rib::{resolve_self, AdjRibOut, AttrId, PathAttributes, Route, RouteContext};
 
@@ -324,7 +323,7 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
     match nlri {
         config::Nlri::Vpls(vpls) => Some(Nlri::Vpls {
             path_id: None,
-            route: VplsNlri::new(vpls.rd, vpls.endpoint, vpls.offset, vpls.size, vpls.base),
+            route: *vpls,
             config_line,
         }),
         config::Nlri::SrPolicy { policy, .. } => Some(Nlri::SrPolicy {
