@@ -11,7 +11,7 @@ use super::model::{NextHop, Nlri, Prefix, PrefixExtra, Route, RouteControl};
 use super::value::{self, number, Words};
 use crate::bgp::attribute::{
     Aggregator, AsPath, Community, LargeCommunity, Origin, PrefixSid, PrefixSidTlv, Segment,
-    SegmentKind, SidInformation, SidStructure, Srv6SubSubTlv, Srv6SubTlv,
+    SegmentKind, SidStructure,
 };
 use crate::bgp::family::{Family, Safi};
 use crate::bgp::nlri::RouteDistinguisher;
@@ -292,7 +292,7 @@ pub fn attribute(
         "bgp-prefix-sid-srv6" => put_prefix_sid(
             &mut a.prefix_sid,
             |t| matches!(t, PrefixSidTlv::Srv6Service { .. }),
-            vec![srv6_service(w, k)?],
+            srv6_service(w, k)?,
         ),
         "attribute" => a.generic.push(generic_attribute(w, k)?),
         "label" => {
@@ -787,23 +787,12 @@ fn prefix_sid(w: &mut Words, k: &str) -> Result<Vec<PrefixSidTlv>, ConfigError> 
             _ => return Err(fail(w)),
         }
     }
-    let mut tlvs = vec![PrefixSidTlv::LabelIndex {
-        reserved: 0,
-        flags: 0,
-        index: label_index,
-    }];
-    if !srgbs.is_empty() {
-        tlvs.push(PrefixSidTlv::OriginatorSrgb {
-            flags: 0,
-            ranges: srgbs,
-        });
-    }
-    Ok(tlvs)
+    Ok(PrefixSid::label_index(label_index, &srgbs).tlvs)
 }
 
 /// `bgp-prefix-sid-srv6 ( l3-service|l2-service SID [behavior] [ [structure] ] )`: an SRv6
 /// service TLV (RFC 9252) with one SID information sub-TLV.
-fn srv6_service(w: &mut Words, k: &str) -> Result<PrefixSidTlv, ConfigError> {
+fn srv6_service(w: &mut Words, k: &str) -> Result<Vec<PrefixSidTlv>, ConfigError> {
     const EXPECTED: &str = "( l3-service|l2-service SID [behavior] [ [LBL,LNL,FL,AL,TL,TO] ] )";
     let open = w.value(k, EXPECTED)?;
     if !open.text.starts_with('(') {
@@ -823,7 +812,7 @@ fn srv6_service(w: &mut Words, k: &str) -> Result<PrefixSidTlv, ConfigError> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| fail(w))?;
     let mut behavior = 0xFFFF;
-    let mut sub_sub_tlvs = Vec::new();
+    let mut structure = None;
     let mut rest: Vec<&String> = it.collect();
     if let Some(b) = rest.first() {
         if b.as_str() != "[" {
@@ -848,27 +837,16 @@ fn srv6_service(w: &mut Words, k: &str) -> Result<PrefixSidTlv, ConfigError> {
                 .and_then(|v| u8::try_from(v).ok())
                 .ok_or_else(|| fail(w))?;
         }
-        sub_sub_tlvs.push(Srv6SubSubTlv::Structure(SidStructure {
+        structure = Some(SidStructure {
             locator_block_length: s[0],
             locator_node_length: s[1],
             function_length: s[2],
             argument_length: s[3],
             transposition_length: s[4],
             transposition_offset: s[5],
-        }));
+        });
     }
-    Ok(PrefixSidTlv::Srv6Service {
-        kind: if l3 { 5 } else { 6 },
-        reserved: 0,
-        sub_tlvs: vec![Srv6SubTlv::SidInformation(SidInformation {
-            reserved1: 0,
-            sid,
-            flags: 0,
-            endpoint_behavior: behavior,
-            reserved2: 0,
-            sub_sub_tlvs,
-        })],
-    })
+    Ok(PrefixSid::srv6_service(!l3, sid, behavior, structure).tlvs)
 }
 
 /// Like `bracket_atoms` but the opening `(` may be glued to the first word.
@@ -949,6 +927,7 @@ fn generic_attribute(w: &mut Words, k: &str) -> Result<GenericAttribute, ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bgp::attribute::{Srv6SubSubTlv, Srv6SubTlv};
 
     #[test]
     fn communities() {
@@ -993,9 +972,9 @@ mod tests {
             srv6_service(&mut w, "bgp-prefix-sid-srv6")
         };
         let ok = parse("( l3-service 2001:db8::1 0x48 [64,24,16,0,0,0] );").unwrap();
-        let PrefixSidTlv::Srv6Service {
+        let [PrefixSidTlv::Srv6Service {
             kind: 5, sub_tlvs, ..
-        } = ok
+        }] = ok.as_slice()
         else {
             panic!("{ok:?}");
         };
