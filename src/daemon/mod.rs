@@ -6,10 +6,10 @@
 //! protocol.
 
 mod commands;
+pub mod endpoint;
 mod helpers;
 pub mod logging;
 pub mod privileges;
-pub mod session;
 pub mod settings;
 mod show;
 
@@ -31,9 +31,9 @@ use crate::config::model::{Config, Neighbor};
 use crate::config::ParseOptions;
 use crate::peer::{CloseReason, Peer, PeerEvent};
 use crate::reactor::notify::{self, Status};
-use crate::reactor::{Owner, ProcessExit, ProcessId, Reactor, SessionId, Signal, SignalSource};
+use crate::reactor::{EndpointId, Owner, ProcessExit, ProcessId, Reactor, Signal, SignalSource};
 
-use session::NeighborSession;
+use endpoint::NeighborEndpoint;
 use settings::session_settings;
 
 const HELP: &str = "\
@@ -299,43 +299,31 @@ impl NeighborKey {
     }
 }
 
-/// A 64-bit fingerprint of a neighbor's whole definition (every field, through its
-/// `Debug` form, hashed as it is written): a thousand neighbors keep 8 bytes each, not
-/// a kilobyte of text, to tell a changed definition on reload.
-fn fingerprint(neighbor: &Neighbor) -> u64 {
-    use std::hash::Hasher;
-    struct HashWriter(std::collections::hash_map::DefaultHasher);
-    impl std::fmt::Write for HashWriter {
-        fn write_str(&mut self, text: &str) -> std::fmt::Result {
-            self.0.write(text.as_bytes());
-            Ok(())
-        }
-    }
-    let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
-    let _ = write!(writer, "{neighbor:?}");
-    writer.0.finish()
-}
-
 struct Running {
-    id: SessionId,
-    /// A fingerprint of the definition it runs with, routes and source positions left
-    /// out, compared on reload.
-    definition: u64,
+    id: EndpointId,
+    /// The definition it runs with, routes and source position left out (see
+    /// [`definition`]), compared on reload.
+    definition: Box<Neighbor>,
 }
 
-/// The fingerprint of a neighbor's definition without its routes and source position:
-/// two neighbors with the same one differ at most in their routes, which a reload
-/// applies as a diff. Borrows the routes out instead of cloning them.
-fn definition_fingerprint(neighbor: &mut Neighbor) -> u64 {
+/// Runs `f` on `neighbor` without its routes and source position (put back after): what
+/// a reload compares. Two neighbors equal this way differ at most in their routes, which a
+/// reload applies as a diff. Borrows the routes out instead of cloning them.
+fn without_routes<T>(neighbor: &mut Neighbor, f: impl FnOnce(&Neighbor) -> T) -> T {
     let routes = std::mem::take(&mut neighbor.routes);
     let location = std::mem::replace(
         &mut neighbor.location,
         crate::config::error::Location::new(std::sync::Arc::from(""), 0, 0),
     );
-    let print = fingerprint(neighbor);
+    let result = f(neighbor);
     neighbor.routes = routes;
     neighbor.location = location;
-    print
+    result
+}
+
+/// The definition a running neighbor keeps (see [`without_routes`]).
+fn definition(neighbor: &mut Neighbor) -> Box<Neighbor> {
+    without_routes(neighbor, |bare| Box::new(bare.clone()))
 }
 
 /// The reactor's owner.
@@ -345,7 +333,7 @@ pub struct Daemon {
     active: usize,
     running: HashMap<NeighborKey, Running>,
     /// What the API (and the log) knows of each session, kept until the session is gone.
-    apis: HashMap<SessionId, helpers::NeighborApi>,
+    apis: HashMap<EndpointId, helpers::NeighborApi>,
     /// The configured helper processes.
     helpers: helpers::Helpers,
     /// The directory of the configuration file (helper programs are looked up there).
@@ -357,7 +345,7 @@ pub struct Daemon {
     /// Stopping because of an error (a helper that cannot be kept running): exit 1.
     failed: bool,
     /// What each peer announced, for neighbors configured with `adj-rib-in`.
-    ribs_in: HashMap<SessionId, crate::rib::AdjRibIn>,
+    ribs_in: HashMap<EndpointId, crate::rib::AdjRibIn>,
     /// The CLI's FIFOs, opened at start (before the privilege drop) and kept open for
     /// every bridge the daemon starts on them.
     cli_fifos: Option<crate::cli::pipe::OpenFifos>,
@@ -377,7 +365,7 @@ impl Daemon {
     /// `listen` port on its local address (at start-up, and on reload for added neighbors).
     fn listen(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         config: &Config,
     ) -> Result<(), String> {
         let mut addresses: Vec<SocketAddr> = Vec::new();
@@ -406,15 +394,15 @@ impl Daemon {
         }
         // MD5 keys must be on the listening sockets before a peer connects.
         for neighbor in &config.neighbors {
-            let Ok((_, endpoints)) = session_settings(neighbor, &self.env) else {
+            let Ok((_, transport)) = session_settings(neighbor, &self.env) else {
                 continue;
             };
-            if let Some(key) = endpoints.options.md5 {
+            if let Some(key) = transport.options.md5 {
                 if let Err(error) = reactor.set_listener_md5(neighbor.peer_address, &key) {
                     log::warn!("neighbor {}: {error}", neighbor.peer_text());
                 }
             }
-            if let Some(key) = endpoints.options.ao {
+            if let Some(key) = transport.options.ao {
                 if let Err(error) = reactor.set_listener_ao(neighbor.peer_address, &key) {
                     log::warn!("neighbor {}: {error}", neighbor.peer_text());
                 }
@@ -438,16 +426,16 @@ impl Daemon {
         Ok(())
     }
 
-    fn start(&mut self, reactor: &mut Reactor<NeighborSession>, config: &mut Config) {
+    fn start(&mut self, reactor: &mut Reactor<NeighborEndpoint>, config: &mut Config) {
         let now = Instant::now();
         for neighbor in &mut config.neighbors {
             let key = NeighborKey::of(neighbor);
             if self.running.contains_key(&key) {
                 continue;
             }
-            let print = definition_fingerprint(neighbor);
+            let kept = definition(neighbor);
             match session_settings(neighbor, &self.env) {
-                Ok((mut settings, endpoints)) => {
+                Ok((mut settings, transport)) => {
                     let name = neighbor.peer_text();
                     let api = helpers::NeighborApi::new(
                         neighbor,
@@ -464,7 +452,7 @@ impl Daemon {
                         log::error!("neighbor {name}: {error}");
                     }
                     let id =
-                        reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
+                        reactor.add_endpoint(NeighborEndpoint::new(name.clone(), peer, transport));
                     log::info!("neighbor {name}: started");
                     self.apis.insert(id, api);
                     self.route_cache.neighbors_changed();
@@ -476,7 +464,7 @@ impl Daemon {
                         key,
                         Running {
                             id,
-                            definition: print,
+                            definition: kept,
                         },
                     );
                 }
@@ -562,7 +550,7 @@ impl Daemon {
 
     /// Starts the CLI's bridges on what [`Daemon::open_cli`] opened: the pipe bridge on the
     /// FIFOs, the socket bridge on the listening socket.
-    fn start_cli(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    fn start_cli(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         if self.cli_fifos.is_none() && self.cli_socket.is_none() {
             return;
         }
@@ -626,7 +614,7 @@ impl Daemon {
     /// their sessions and get the difference of their routes (deleted routes withdrawn,
     /// new or changed ones announced, nothing else re-sent); removed neighbors get a Cease;
     /// changed ones restart; new ones start. An invalid file changes nothing.
-    fn reload(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    fn reload(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         notify::notify(Status::Reloading);
         if self.env.debug.rotate && self.configs.len() > 1 {
             self.active = (self.active + 1) % self.configs.len();
@@ -658,19 +646,16 @@ impl Daemon {
     }
 
     /// Moves the running neighbors to `config` (see [`Daemon::reload`]).
-    fn apply(&mut self, reactor: &mut Reactor<NeighborSession>, config: &mut Config) {
-        let prints: Vec<u64> = config
-            .neighbors
-            .iter_mut()
-            .map(definition_fingerprint)
-            .collect();
-        let wanted: HashMap<NeighborKey, (usize, u64)> = config
-            .neighbors
-            .iter()
-            .zip(prints)
-            .enumerate()
-            .map(|(index, (n, print))| (NeighborKey::of(n), (index, print)))
-            .collect();
+    fn apply(&mut self, reactor: &mut Reactor<NeighborEndpoint>, config: &mut Config) {
+        // Where each wanted neighbor is, and whether it runs already with the same definition.
+        let mut wanted: HashMap<NeighborKey, (usize, bool)> = HashMap::new();
+        for (index, neighbor) in config.neighbors.iter_mut().enumerate() {
+            let key = NeighborKey::of(neighbor);
+            let same = self.running.get(&key).is_some_and(|running| {
+                without_routes(neighbor, |bare| *bare == *running.definition)
+            });
+            wanted.insert(key, (index, same));
+        }
         let keys: Vec<NeighborKey> = self.running.keys().cloned().collect();
         for key in keys {
             let Some(running) = self.running.get_mut(&key) else {
@@ -679,12 +664,12 @@ impl Daemon {
             let id = running.id;
             let same = wanted
                 .get(&key)
-                .filter(|(_, print)| *print == running.definition)
+                .filter(|(_, same)| *same)
                 .and_then(|(index, _)| config.neighbors.get_mut(*index));
             match same {
                 Some(neighbor) => {
                     // The routes leave the configuration as they enter the table.
-                    let report = reactor.with_session(id, |session, _| {
+                    let report = reactor.with_endpoint(id, |session, _| {
                         crate::rib::load_configured_owned(neighbor, session.peer.rib_mut())
                     });
                     let name = neighbor.peer_text();
@@ -706,7 +691,7 @@ impl Daemon {
                         "removed"
                     };
                     log::info!("neighbor {}: {what}, stopping it", key.peer);
-                    reactor.with_session(id, |session, _| {
+                    reactor.with_endpoint(id, |session, _| {
                         session
                             .peer
                             .shutdown(Notification::cease_peer_deconfigured())
@@ -720,7 +705,7 @@ impl Daemon {
 
     /// Shutdown: the helpers get their last event and are stopped, every session ends
     /// with a Cease.
-    fn stop(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    fn stop(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         if self.stopping {
             return;
         }
@@ -731,7 +716,7 @@ impl Daemon {
     }
 
     /// Writes `event` to the helpers of every neighbor that asked for it.
-    fn emit_all(&mut self, reactor: &mut Reactor<NeighborSession>, event: &helpers::Event<'_>) {
+    fn emit_all(&mut self, reactor: &mut Reactor<NeighborEndpoint>, event: &helpers::Event<'_>) {
         for api in self.apis.values_mut() {
             self.helpers.emit(reactor, api, event);
         }
@@ -739,15 +724,15 @@ impl Daemon {
 
     /// SIGALRM / `restart`: every session reset as ExaBGP's `reestablish` does it, with
     /// Cease 6/3 "Peer De-configured", then brought back up.
-    fn restart_all(&mut self, reactor: &mut Reactor<NeighborSession>) {
-        reactor.for_each_session(|_, session, _| {
+    fn restart_all(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
+        reactor.for_each_endpoint(|_, session, _| {
             session.peer.reset(Notification::cease_peer_deconfigured());
         });
     }
 }
 
-impl Owner<NeighborSession> for Daemon {
-    fn after_pass(&mut self, reactor: &mut Reactor<NeighborSession>) {
+impl Owner<NeighborEndpoint> for Daemon {
+    fn after_pass(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         // Back-pressure: the reactor holds a session while a helper hearing it is full.
         if self.feeds_dirty || self.helpers.changed_since(&self.feeds_of) {
             self.feeds_dirty = false;
@@ -759,7 +744,7 @@ impl Owner<NeighborSession> for Daemon {
         self.helpers.flush_deferred(reactor, &mut self.apis);
     }
 
-    fn signal(&mut self, reactor: &mut Reactor<NeighborSession>, signal: Signal) {
+    fn signal(&mut self, reactor: &mut Reactor<NeighborEndpoint>, signal: Signal) {
         log::info!("received {signal:?}");
         if self.stopping && !matches!(signal, Signal::ChildExited) {
             log::info!("shutting down already: {signal} ignored");
@@ -781,7 +766,7 @@ impl Owner<NeighborSession> for Daemon {
         }
     }
 
-    fn process_line(&mut self, reactor: &mut Reactor<NeighborSession>, id: ProcessId, line: &str) {
+    fn process_line(&mut self, reactor: &mut Reactor<NeighborEndpoint>, id: ProcessId, line: &str) {
         if let Some(index) = self.helpers.index_of(id) {
             self.helper_line(reactor, index, line);
         }
@@ -789,7 +774,7 @@ impl Owner<NeighborSession> for Daemon {
 
     fn process_exited(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         id: ProcessId,
         how: ProcessExit,
     ) {
@@ -805,7 +790,7 @@ impl Owner<NeighborSession> for Daemon {
         }
     }
 
-    fn event(&mut self, reactor: &mut Reactor<NeighborSession>, id: SessionId, event: PeerEvent) {
+    fn event(&mut self, reactor: &mut Reactor<NeighborEndpoint>, id: EndpointId, event: PeerEvent) {
         let Daemon {
             apis,
             helpers,
@@ -825,7 +810,7 @@ impl Owner<NeighborSession> for Daemon {
             }
             PeerEvent::Connected => {
                 log::debug!("neighbor {name}: TCP connected");
-                if let Some(local) = reactor.session(id).and_then(|s| s.local_address) {
+                if let Some(local) = reactor.endpoint(id).and_then(|s| s.local_address) {
                     api.identity.local_address = local.ip();
                 }
                 api.show.connected = true;
@@ -942,9 +927,9 @@ impl Owner<NeighborSession> for Daemon {
 
     fn finished(
         &mut self,
-        _reactor: &mut Reactor<NeighborSession>,
-        id: SessionId,
-        _value: NeighborSession,
+        _reactor: &mut Reactor<NeighborEndpoint>,
+        id: EndpointId,
+        _value: NeighborEndpoint,
     ) {
         self.apis.remove(&id);
         self.route_cache.neighbors_changed();
@@ -1083,7 +1068,7 @@ mod tests {
              local-as 65001; peer-as 65002; passive; family { ipv4 unicast; } }",
         )
         .expect("write config");
-        let mut reactor: Reactor<NeighborSession> = Reactor::new(None).expect("reactor");
+        let mut reactor: Reactor<NeighborEndpoint> = Reactor::new(None).expect("reactor");
         let mut daemon = Daemon {
             env: Env::default(),
             configs: vec![path],
@@ -1117,19 +1102,24 @@ mod tests {
     }
 
     #[test]
-    fn fingerprints_tell_changed_definitions() {
-        let text = |hold: u16| {
+    fn definitions_tell_changed_neighbors_but_not_moved_routes() {
+        let text = |hold: u16, route: &str| {
             format!(
                 "neighbor 127.0.0.2 {{ router-id 10.0.0.1; local-address 127.0.0.1; \
-                 local-as 65001; peer-as 65002; hold-time {hold}; family {{ ipv4 unicast; }} }}"
+                 local-as 65001; peer-as 65002; hold-time {hold}; family {{ ipv4 unicast; }} \
+                 static {{ route {route} next-hop 127.0.0.1; }} }}"
             )
         };
         let parse = |text: &str| crate::config::parse(text, "t.conf").expect("valid");
-        let a = parse(&text(180));
-        let b = parse(&text(180));
-        let c = parse(&text(90));
-        assert_eq!(fingerprint(&a.neighbors[0]), fingerprint(&b.neighbors[0]));
-        assert_ne!(fingerprint(&a.neighbors[0]), fingerprint(&c.neighbors[0]));
+        let mut a = parse(&text(180, "10.0.0.0/24"));
+        // Other routes, two lines further down: the same definition.
+        let mut b = parse(&format!("\n\n{}", text(180, "10.0.1.0/24")));
+        let mut c = parse(&text(90, "10.0.0.0/24"));
+        let kept = definition(&mut a.neighbors[0]);
+        assert!(without_routes(&mut b.neighbors[0], |bare| *bare == *kept));
+        assert!(!without_routes(&mut c.neighbors[0], |bare| *bare == *kept));
+        assert!(kept.routes.is_empty());
+        assert!(!a.neighbors[0].routes.is_empty(), "the routes are put back");
     }
 
     #[test]

@@ -34,7 +34,7 @@ impl Side {
     /// Runs steps until the peer waits or closes, bounded.
     fn run(&mut self, now: Instant, out: &mut Vec<u8>) -> Step {
         for _ in 0..1000 {
-            let (used, step) = self.peer.step(now, &self.inbox, out, 0);
+            let (used, step) = self.peer.step(now, &self.inbox, out);
             self.inbox.drain(..used);
             match step {
                 Step::Now | Step::Later => continue,
@@ -65,10 +65,9 @@ impl Pair {
             now,
         };
         let (mut to_b, mut to_a) = (Vec::new(), Vec::new());
-        assert!(pair.a.peer.wants_connect(now));
-        pair.a.peer.connecting(now);
-        pair.a.peer.connected(now, Direction::Outgoing, &mut to_b);
-        pair.b.peer.connected(now, Direction::Incoming, &mut to_a);
+        assert!(pair.a.peer.connect(now));
+        pair.a.peer.connected(now, Initiator::Local, &mut to_b);
+        pair.b.peer.connected(now, Initiator::Remote, &mut to_a);
         pair.b.inbox.extend(to_b);
         pair.a.inbox.extend(to_a);
         pair
@@ -169,10 +168,10 @@ fn hold_time_is_the_minimum_and_keepalives_follow_a_third_of_it() {
     b.hold_time = 30;
     let mut pair = Pair::new(a, b);
     pair.settle();
-    let State::Established { session, .. } = pair.a.peer.state() else {
+    let State::Established { agreement, .. } = pair.a.peer.state() else {
         panic!("not up")
     };
-    assert_eq!(session.hold_time, 30);
+    assert_eq!(agreement.hold_time, 30);
     // Nothing due before 10 s.
     let mut out = Vec::new();
     pair.advance(Duration::from_secs(9));
@@ -301,8 +300,8 @@ fn the_open_wait_does_not_run_while_input_is_held() {
     let now = Instant::now();
     let mut side = Side::new(settings(65001, 65002, A_ID), now);
     let mut out = Vec::new();
-    side.peer.connecting(now);
-    side.peer.connected(now, Direction::Outgoing, &mut out);
+    assert!(side.peer.connect(now));
+    side.peer.connected(now, Initiator::Local, &mut out);
     side.peer.hold_input(now, true);
     assert_eq!(side.peer.next_deadline(), None);
     let later = now + DEFAULT_OPEN_WAIT * 2;
@@ -353,8 +352,8 @@ fn open_wait_expiry_sends_4_0() {
     let now = Instant::now();
     let mut side = Side::new(settings(65001, 65002, A_ID), now);
     let mut out = Vec::new();
-    side.peer.connecting(now);
-    side.peer.connected(now, Direction::Outgoing, &mut out);
+    assert!(side.peer.connect(now));
+    side.peer.connected(now, Initiator::Local, &mut out);
     assert_eq!(side.peer.label(), FsmLabel::OpenSent);
     let deadline = side.peer.next_deadline().expect("open wait");
     assert_eq!(deadline, now + DEFAULT_OPEN_WAIT);
@@ -369,9 +368,8 @@ fn connect_timeout_and_failures_back_off_like_exabgp() {
     let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
     let mut waits = Vec::new();
     for _ in 0..6 {
-        assert!(peer.wants_connect(now));
-        peer.connecting(now);
-        assert!(!peer.wants_connect(now));
+        assert!(peer.connect(now));
+        assert!(!peer.connect(now));
         peer.connect_failed(now);
         let State::Idle { retry_at } = *peer.state() else {
             panic!("not idle")
@@ -381,7 +379,7 @@ fn connect_timeout_and_failures_back_off_like_exabgp() {
     }
     assert_eq!(waits, [0, 1, 2, 3, 4, 5]);
     // A pending connect that never completes times out.
-    peer.connecting(now);
+    assert!(peer.connect(now));
     let mut out = Vec::new();
     let deadline = peer.next_deadline().expect("connect timeout");
     assert_eq!(
@@ -396,16 +394,16 @@ fn attempts_limit_stops_the_peer() {
     let mut s = settings(65001, 65002, A_ID);
     s.connect_attempts = 2;
     let mut peer = Peer::new(s, now);
-    peer.connecting(now);
+    assert!(peer.connect(now));
     peer.connect_failed(now);
     assert!(matches!(peer.state(), State::Idle { .. }));
     let State::Idle { retry_at } = *peer.state() else {
         unreachable!()
     };
-    peer.connecting(retry_at);
+    assert!(peer.connect(retry_at));
     peer.connect_failed(retry_at);
     assert!(matches!(peer.state(), State::Stopped));
-    assert!(!peer.wants_connect(retry_at + Duration::from_secs(3600)));
+    assert!(!peer.connect(retry_at + Duration::from_secs(3600)));
     assert!(peer.take_events().contains(&PeerEvent::Stopped));
 }
 
@@ -416,9 +414,9 @@ fn passive_peer_never_connects_and_returns_to_active() {
     s.passive = true;
     let mut peer = Peer::new(s, now);
     assert_eq!(peer.label(), FsmLabel::Active);
-    assert!(!peer.wants_connect(now + Duration::from_secs(100)));
+    assert!(!peer.connect(now + Duration::from_secs(100)));
     let mut out = Vec::new();
-    peer.connected(now, Direction::Incoming, &mut out);
+    peer.connected(now, Initiator::Remote, &mut out);
     assert_eq!(peer.label(), FsmLabel::OpenSent);
     peer.closed(now);
     assert_eq!(peer.label(), FsmLabel::Active);
@@ -429,8 +427,8 @@ fn open_sent(local_as: u32, peer_as: u32) -> (Side, Instant) {
     let now = Instant::now();
     let mut side = Side::new(settings(local_as, peer_as, A_ID), now);
     let mut out = Vec::new();
-    side.peer.connecting(now);
-    side.peer.connected(now, Direction::Outgoing, &mut out);
+    assert!(side.peer.connect(now));
+    side.peer.connected(now, Initiator::Local, &mut out);
     (side, now)
 }
 
@@ -640,7 +638,7 @@ fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
     );
     side.inbox.extend(encoded(Message::Keepalive));
     let mut out = Vec::new();
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
     side.inbox.drain(..used);
     assert_eq!(step, Step::Later, "yields after one slice");
     assert_eq!(out.len(), update.len() * UPDATES_PER_STEP);
@@ -661,7 +659,7 @@ fn a_full_output_buffer_stops_encoding() {
     );
     side.inbox.extend(encoded(Message::Keepalive));
     let mut out = vec![0; OUTPUT_HIGH_WATER];
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
     side.inbox.drain(..used);
     assert_eq!(
         out.len(),
@@ -695,7 +693,7 @@ fn collisions_are_resolved_by_router_id_both_ways() {
     // The current connection is inbound: a higher peer id keeps it.
     let now = Instant::now();
     let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
-    peer.connected(now, Direction::Incoming, &mut Vec::new());
+    peer.connected(now, Initiator::Remote, &mut Vec::new());
     assert!(matches!(peer.collision(B_ID), Collision::RefuseNew(_)));
     assert!(matches!(
         peer.collision(Ipv4Addr::new(1, 1, 1, 1)),
@@ -713,14 +711,13 @@ fn reconnects_after_a_lost_connection_and_resends_the_table() {
     let State::Idle { retry_at } = *pair.a.peer.state() else {
         panic!("not idle")
     };
-    assert!(pair.a.peer.wants_connect(retry_at));
+    assert!(pair.a.peer.connect(retry_at));
     // Reconnect with a fresh peer on the other side.
     let now = retry_at;
     let mut b = Side::new(settings(65002, 65001, B_ID), now);
     let (mut to_b, mut to_a) = (Vec::new(), Vec::new());
-    pair.a.peer.connecting(now);
-    pair.a.peer.connected(now, Direction::Outgoing, &mut to_b);
-    b.peer.connected(now, Direction::Incoming, &mut to_a);
+    pair.a.peer.connected(now, Initiator::Local, &mut to_b);
+    b.peer.connected(now, Initiator::Remote, &mut to_a);
     pair.b = b;
     pair.b.inbox.extend(to_b);
     pair.a.inbox = to_a;
@@ -781,12 +778,12 @@ fn shutdown_stops_for_good_and_reset_reconnects() {
     side.peer.shutdown(Notification::cease_shutdown("bye"));
     side.run(now, &mut Vec::new());
     assert!(side.peer.is_stopped());
-    assert!(!side.peer.wants_connect(now + Duration::from_secs(3600)));
+    assert!(!side.peer.connect(now + Duration::from_secs(3600)));
 
     // Shutdown without a connection stops at once.
     let mut idle = Peer::new(settings(65001, 65002, A_ID), now);
     idle.shutdown(Notification::cease_shutdown("bye"));
-    let (_, step) = idle.step(now, &[], &mut Vec::new(), 0);
+    let (_, step) = idle.step(now, &[], &mut Vec::new());
     assert_eq!(step, Step::Wait);
     assert!(idle.is_stopped());
 }
@@ -828,8 +825,8 @@ fn capability_mismatches_are_refused() {
     s.capabilities.push(Capability::Role(Role::PROVIDER));
     let mut side = Side::new(s, now);
     let mut out = Vec::new();
-    side.peer.connecting(now);
-    side.peer.connected(now, Direction::Outgoing, &mut out);
+    assert!(side.peer.connect(now));
+    side.peer.connected(now, Initiator::Local, &mut out);
     let mut open = open_from(65002, 90, B_ID);
     if let Some(crate::bgp::open::Parameter::Capabilities(list)) = open.parameters.first_mut() {
         list.push(Capability::Role(Role::PROVIDER));
@@ -946,7 +943,7 @@ fn the_table_waits_until_every_message_read_is_handled() {
     bytes.extend_from_slice(&[0, 19, 9]);
     side.inbox.extend(bytes);
     let mut out = Vec::new();
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
     side.inbox.drain(..used);
     assert_eq!(step, Step::Now);
     assert!(out.is_empty(), "nothing sent while input is unhandled");

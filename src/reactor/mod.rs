@@ -1,17 +1,17 @@
 //! reactor: the only mio code — one `Poll`, a token slab (listeners, connections, pipes,
 //! signals), the NOW/LATER run queue, the timer heap, connection buffers and back-pressure.
 //!
-//! The reactor holds no protocol logic. It drives values implementing [`Session`] (the BGP
+//! The reactor holds no protocol logic. It drives values implementing [`Endpoint`] (the BGP
 //! FSM in `peer` is one) through a small contract:
 //!
 //! * time enters only as `now: Instant` arguments; a session reports its single earliest
-//!   deadline with [`Session::next_deadline`] and is told [`Session::tick`] once it passes;
+//!   deadline with [`Endpoint::next_deadline`] and is stepped once it passes;
 //! * bytes enter through [`Link::input`] (a [`ReadBuffer`] that keeps partial messages) and
 //!   leave through [`Link::output`] (a [`WriteBuffer`], the only path to the socket), both
-//!   handed to [`Session::step`], which does a bounded amount of work and answers a [`Step`];
-//! * connections are asked for with [`Session::wants_connection`] and offered with
-//!   [`Session::incoming`]; their start and end are reported with [`Session::connected`] and
-//!   [`Session::closed`].
+//!   handed to [`Endpoint::step`], which does a bounded amount of work and answers a [`Step`];
+//! * connections are asked for with [`Endpoint::wants_connection`] and offered with
+//!   [`Endpoint::incoming`]; their start and end are reported with [`Endpoint::connected`] and
+//!   [`Endpoint::closed`].
 //!
 //! The owner (the daemon) builds a [`Reactor`], adds listeners and sessions, then calls
 //! [`Reactor::run`] with an [`Owner`] that receives signals and session events between passes.
@@ -24,12 +24,12 @@
 //! for n in neighbors_with_md5 { reactor.set_listener_md5(n.peer_ip, &n.key)?; }
 //! reactor.set_unmatched_reply(Some(CEASE_PEER_DECONFIGURED));
 //! for p in processes { helpers.insert(reactor.spawn_process(&spec_of(p))?, p.name); }
-//! for n in neighbors { ids.insert(n.key(), reactor.add_session(Peer::new(n))); }
+//! for n in neighbors { ids.insert(n.key(), reactor.add_endpoint(Peer::new(n))); }
 //! reactor.run(&mut daemon)?;                         // READY=1, then passes until shutdown
 //! // Daemon as Owner: Shutdown → write the shutdown event to each helper,
 //! // reactor.stop_all_processes(), reactor.begin_shutdown(); Reload → notify(Reloading),
-//! // re-parse, add/remove/with_session per neighbor, notify(Ready); RestartPeers →
-//! // for_each_session(..); ChildExited → nothing: the reactor reaps its helpers by pid
+//! // re-parse, add/remove/with_endpoint per neighbor, notify(Ready); RestartPeers →
+//! // for_each_endpoint(..); ChildExited → nothing: the reactor reaps its helpers by pid
 //! // (see `process`) and reports them with `process_exited`; lines arrive in `process_line`.
 //! ```
 
@@ -50,6 +50,7 @@ use std::time::{Duration, Instant};
 
 use mio::{Events, Interest, Poll, Token};
 
+pub use crate::peer::{Initiator, Step};
 pub use buffer::{Filled, ReadBuffer, WriteBuffer};
 pub use notify::Status;
 pub use process::{
@@ -60,21 +61,6 @@ pub use runqueue::RunQueue;
 pub use signals::{Signal, SignalSource};
 pub use socket::{ConnectRequest, Md5Key, SocketError, TcpOptions, BGP_PORT};
 pub use timers::Timers;
-
-/// What a session wants after one bounded [`Session::step`] (DESIGN.md, "The run queue").
-#[must_use]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step<R> {
-    /// More to do right away (ExaBGP's NOW): run again in this pass, after the others.
-    Now,
-    /// More to do, but yield (ExaBGP's LATER): run in the next pass, after a zero-timeout poll.
-    Later,
-    /// Nothing to do until readiness, new input, a command or the deadline wakes it.
-    Wait,
-    /// End the connection: the reactor writes what is already in the output buffer (for at
-    /// most [`LINGER`]), then closes the socket. [`Session::closed`] is not called for it.
-    Close(R),
-}
 
 /// Why the reactor ended (or failed to make) a session's connection on its own.
 #[derive(Debug)]
@@ -128,68 +114,67 @@ pub struct Link<'a> {
     pub remote: SocketAddr,
 }
 
-/// The contract between the reactor and one configured peer (implemented by `peer`).
+/// The contract between the reactor and one configured peer (implemented by the daemon's
+/// `NeighborEndpoint` around the `peer` FSM).
 ///
-/// Call order: `wants_connection`/`incoming` → `connected` → `step`* (with `tick` whenever
-/// `next_deadline` passes, `command` whenever the owner delivers one) → either `step` returns
-/// `Close` or the reactor calls `closed`. After every call the reactor drains `take_event`,
-/// re-reads `next_deadline`, and (without a connection) asks `wants_connection`.
-pub trait Session {
-    /// Why a session closes a connection (logged with `Display`).
+/// Call order: `wants_connection`/`incoming` → `connected` → `step`* (whenever input,
+/// writability, an owner call or `next_deadline` wakes it) → either `step` returns `Close` or
+/// the reactor calls `closed`. After every call the reactor drains `take_event`, re-reads
+/// `next_deadline`, and (without a connection) asks `wants_connection`.
+pub trait Endpoint {
+    /// Why an endpoint closes a connection (logged with `Display`).
     type Reason: fmt::Display;
-    /// Commands from the API, delivered with [`Reactor::command`].
-    type Command;
     /// Events for the API, handed to [`Owner::event`].
     type Event;
 
     /// Without a connection: the outgoing connection to open now, if any (back-off is the
-    /// session's business: answer `None` until its retry deadline).
-    fn wants_connection(&self, now: Instant) -> Option<ConnectRequest>;
+    /// endpoint's business: answer `None` until its retry deadline). Answering a request
+    /// means the attempt has begun: its outcome is reported with `connected` or `closed`.
+    fn wants_connection(&mut self, now: Instant) -> Option<ConnectRequest>;
     /// An inbound connection from `remote` arrived on a listener at `local`.
     fn incoming(&self, now: Instant, local: SocketAddr, remote: SocketAddr) -> Incoming;
-    /// The one remote address this session takes inbound connections from, if it is a
-    /// single address (fixed for the session's life): the reactor then asks it only about
+    /// The one remote address this endpoint takes inbound connections from, if it is a
+    /// single address (fixed for the endpoint's life): the reactor then asks it only about
     /// connections from that address. `None` (a range, or any): asked about every one.
     fn accepts_from(&self) -> Option<IpAddr> {
         None
     }
-    /// A connection (outgoing or accepted) is established.
-    fn connected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr);
-    /// The connection ended without the session asking (see [`Disconnect`]); back off.
+    /// A connection is established: ours (`Initiator::Local`, the one asked for with
+    /// `wants_connection`) or an accepted one (`Initiator::Remote`).
+    fn connected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, by: Initiator);
+    /// The connection (or the connect attempt) ended without the endpoint asking (see
+    /// [`Disconnect`]); back off.
     fn closed(&mut self, now: Instant, why: &Disconnect);
-    /// The deadline from `next_deadline` has passed; the session will be stepped next.
-    fn tick(&mut self, now: Instant);
-    /// Bounded work: consume some input, append some output. `link` is `None` while the
-    /// session has no established connection.
+    /// Bounded work: run timers, consume some input, append some output. `link` is `None`
+    /// while the endpoint has no established connection.
     fn step(&mut self, now: Instant, link: Option<Link<'_>>) -> Step<Self::Reason>;
-    /// The earliest moment the session needs `tick` (hold, keepalive, retry, open wait...).
+    /// The earliest moment the endpoint needs a step for its timers (hold, keepalive,
+    /// retry, open wait...).
     fn next_deadline(&self) -> Option<Instant>;
-    /// A command from the API; the session is stepped afterwards.
-    fn command(&mut self, now: Instant, command: Self::Command);
     /// The next event for the API, if any.
     fn take_event(&mut self) -> Option<Self::Event>;
     /// Shutdown: queue a CEASE if connected and answer `Close` soon; never reconnect.
     fn shutdown(&mut self, now: Instant);
     /// Back-pressure from helpers (see [`Reactor::set_feeds`]): `input` — the reactor stops
-    /// reading this session's connection (what the peer sends is unread, not missing: its
+    /// reading this endpoint's connection (what the peer sends is unread, not missing: its
     /// hold timer should not run); `output` — stop producing bulk output (keep the
-    /// protocol alive). Called on every change; the session is stepped afterwards.
+    /// protocol alive). Called on every change; the endpoint is stepped afterwards.
     fn hold(&mut self, _now: Instant, _input: bool, _output: bool) {}
-    /// True when the session is over for good: the reactor removes it.
+    /// True when the endpoint is over for good: the reactor removes it.
     fn is_finished(&self) -> bool;
 }
 
 /// The daemon side: receives what the reactor surfaces between passes and may act on the
 /// reactor in return (add/remove sessions, deliver commands, begin shutdown, ...).
-pub trait Owner<S: Session> {
+pub trait Owner<S: Endpoint> {
     /// A process signal arrived (signals are queued, never lost, from `SignalSource::install`).
     fn signal(&mut self, reactor: &mut Reactor<S>, signal: Signal);
     /// A session produced an event for the API.
-    fn event(&mut self, reactor: &mut Reactor<S>, session: SessionId, event: S::Event);
+    fn event(&mut self, reactor: &mut Reactor<S>, session: EndpointId, event: S::Event);
     /// A file descriptor registered with [`Reactor::register_fd`] is ready.
     fn fd_ready(&mut self, _reactor: &mut Reactor<S>, _tag: u64, _readiness: Readiness) {}
     /// A session reported `is_finished` and was removed.
-    fn finished(&mut self, _reactor: &mut Reactor<S>, _session: SessionId, _value: S) {}
+    fn finished(&mut self, _reactor: &mut Reactor<S>, _session: EndpointId, _value: S) {}
     /// A helper process wrote this line (trailing whitespace removed, invalid UTF-8
     /// replaced); lines of one process arrive in order.
     fn process_line(&mut self, _reactor: &mut Reactor<S>, _id: ProcessId, _line: &str) {}
@@ -210,7 +195,7 @@ pub struct Readiness {
 
 /// Identifies a session; stale after removal (the slot's generation changes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SessionId {
+pub struct EndpointId {
     slot: u32,
     generation: u32,
 }
@@ -220,11 +205,11 @@ pub const LINGER: Duration = Duration::from_secs(1);
 /// How long shutdown waits, by default, for sessions to send their CEASE and flush (the
 /// daemon sets `exabgp.reactor.shutdown_deadline` with [`Reactor::set_shutdown_grace`]).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// Session steps per pass before timers and sockets are looked at again.
+/// Endpoint steps per pass before timers and sockets are looked at again.
 pub const STEP_BUDGET: usize = 256;
 /// Wall-clock budget of the steps of one pass.
 pub const TIME_BUDGET: Duration = Duration::from_millis(5);
-/// Session events waiting for the owner at which a pass ends early: what is decoded but
+/// Endpoint events waiting for the owner at which a pass ends early: what is decoded but
 /// not yet handed on (received UPDATEs on their way to helpers) stays bounded.
 pub const EVENTS_PER_PASS: usize = 64;
 /// Bytes read from one connection per run of its session.
@@ -255,9 +240,9 @@ impl Default for BufferLimits {
 pub struct Stats {
     /// Calls to `poll`.
     pub polls: u64,
-    /// Calls to `Session::step`.
+    /// Calls to `Endpoint::step`.
     pub steps: u64,
-    /// Calls to `Session::tick`.
+    /// Deadlines that passed (each one steps its endpoint).
     pub ticks: u64,
     /// Steps skipped because the session's output was congested.
     pub congested_skips: u64,
@@ -340,7 +325,7 @@ struct SessionEntry<S> {
 }
 
 /// The event loop. `S` is the session type (the `peer` FSM in the daemon).
-pub struct Reactor<S: Session> {
+pub struct Reactor<S: Endpoint> {
     poll: Poll,
     events: Option<Events>,
     tokens: Vec<TokenSlot>,
@@ -367,9 +352,9 @@ pub struct Reactor<S: Session> {
     shutdown_grace: Duration,
     signals_pending: VecDeque<Signal>,
     signal_scratch: Vec<Signal>,
-    session_events: VecDeque<(SessionId, S::Event)>,
+    session_events: VecDeque<(EndpointId, S::Event)>,
     fd_events: VecDeque<(u64, Readiness)>,
-    finished: VecDeque<(SessionId, S)>,
+    finished: VecDeque<(EndpointId, S)>,
     shutdown_deadline: Option<Instant>,
     unmatched_reply: Option<&'static [u8]>,
     stats: Stats,
@@ -379,7 +364,7 @@ pub struct Reactor<S: Session> {
     watchdog: Option<Duration>,
 }
 
-impl<S: Session> Reactor<S> {
+impl<S: Endpoint> Reactor<S> {
     /// A reactor polling `signals` (install them first thing at start-up; `None` in tests).
     pub fn new(signals: Option<SignalSource>) -> io::Result<Reactor<S>> {
         let mut reactor = Reactor {
@@ -612,7 +597,7 @@ impl<S: Session> Reactor<S> {
     // ----- sessions -----
 
     /// Adds a session; it is stepped in the next pass.
-    pub fn add_session(&mut self, session: S) -> SessionId {
+    pub fn add_endpoint(&mut self, session: S) -> EndpointId {
         let accepts_from = session.accepts_from().map(|a| a.to_canonical());
         let body = SessionSlot {
             session,
@@ -629,7 +614,7 @@ impl<S: Session> Reactor<S> {
         let id = match reused {
             Some((slot, entry)) => {
                 entry.body = Some(body);
-                SessionId {
+                EndpointId {
                     slot,
                     generation: entry.generation,
                 }
@@ -639,7 +624,7 @@ impl<S: Session> Reactor<S> {
                     generation: 0,
                     body: Some(body),
                 });
-                SessionId {
+                EndpointId {
                     slot: (self.sessions.len() - 1) as u32,
                     generation: 0,
                 }
@@ -656,7 +641,7 @@ impl<S: Session> Reactor<S> {
         id
     }
 
-    fn live_slot(&self, id: SessionId) -> Option<u32> {
+    fn live_slot(&self, id: EndpointId) -> Option<u32> {
         let entry = self.sessions.get(id.slot as usize)?;
         (entry.generation == id.generation && entry.body.is_some()).then_some(id.slot)
     }
@@ -665,16 +650,16 @@ impl<S: Session> Reactor<S> {
         self.sessions.get_mut(slot as usize)?.body.as_mut()
     }
 
-    fn id_of(&self, slot: u32) -> SessionId {
+    fn id_of(&self, slot: u32) -> EndpointId {
         let generation = self
             .sessions
             .get(slot as usize)
             .map_or(0, |entry| entry.generation);
-        SessionId { slot, generation }
+        EndpointId { slot, generation }
     }
 
     /// The session behind `id`, if still present.
-    pub fn session(&self, id: SessionId) -> Option<&S> {
+    pub fn endpoint(&self, id: EndpointId) -> Option<&S> {
         let slot = self.live_slot(id)?;
         self.sessions
             .get(slot as usize)?
@@ -684,7 +669,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Removes a session at once, dropping its connection without flushing.
-    pub fn remove_session(&mut self, id: SessionId) -> Option<S> {
+    pub fn remove_endpoint(&mut self, id: EndpointId) -> Option<S> {
         let slot = self.live_slot(id)?;
         self.take_slot(slot)
     }
@@ -713,27 +698,11 @@ impl<S: Session> Reactor<S> {
         Some(body.session)
     }
 
-    /// Delivers an API command; the session is stepped in this or the next pass.
-    /// Gives the command back when the session no longer exists.
-    pub fn command(&mut self, id: SessionId, command: S::Command) -> Result<(), S::Command> {
-        let Some(slot) = self.live_slot(id) else {
-            return Err(command);
-        };
-        let now = Instant::now();
-        if let Some(body) = self.slot_mut(slot) {
-            body.session.command(now, command);
-            body.must_step = true;
-        }
-        self.after_call(slot);
-        self.queue.push_now(slot);
-        Ok(())
-    }
-
     /// Runs `f` on one session (e.g. a reload that changed it), then steps it.
     /// Returns `None` when the session no longer exists.
-    pub fn with_session<T>(
+    pub fn with_endpoint<T>(
         &mut self,
-        id: SessionId,
+        id: EndpointId,
         f: impl FnOnce(&mut S, Instant) -> T,
     ) -> Option<T> {
         let slot = self.live_slot(id)?;
@@ -747,7 +716,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Runs `f` on every session (e.g. for SIGALRM), then steps them all.
-    pub fn for_each_session(&mut self, mut f: impl FnMut(SessionId, &mut S, Instant)) {
+    pub fn for_each_endpoint(&mut self, mut f: impl FnMut(EndpointId, &mut S, Instant)) {
         let now = Instant::now();
         for slot in 0..self.sessions.len() as u32 {
             let id = self.id_of(slot);
@@ -762,7 +731,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Output bytes pending and input bytes buffered on the session's connection.
-    pub fn buffered(&self, id: SessionId) -> Option<(usize, usize)> {
+    pub fn buffered(&self, id: EndpointId) -> Option<(usize, usize)> {
         let slot = self.live_slot(id)?;
         let conn_index = self.sessions.get(slot as usize)?.body.as_ref()?.conn?;
         let conn = self.conn(conn_index)?;
@@ -1017,7 +986,7 @@ impl<S: Session> Reactor<S> {
                 }
                 log::debug!("{remote}: connected from {local}");
                 if let Some(body) = self.slot_mut(slot) {
-                    body.session.connected(now, local, remote);
+                    body.session.connected(now, local, remote, Initiator::Local);
                 }
                 self.after_call(slot);
                 self.queue.push_now(slot);
@@ -1060,7 +1029,6 @@ impl<S: Session> Reactor<S> {
                 self.feed_watchdog(now);
                 continue;
             }
-            let id = self.id_of(slot);
             let Some(body) = self
                 .sessions
                 .get_mut(slot as usize)
@@ -1069,14 +1037,10 @@ impl<S: Session> Reactor<S> {
                 continue;
             };
             body.must_step = true;
-            body.session.tick(now);
             // Not `after_call`: the timer stays disarmed until the step that follows
-            // re-arms it. A session whose deadline only moves in `step` (the protocol's
-            // timers run there) would otherwise be re-armed with the same passed deadline
-            // and popped again, forever, within this loop.
-            while let Some(event) = body.session.take_event() {
-                self.session_events.push_back((id, event));
-            }
+            // re-arms it. An endpoint's deadline only moves in `step` (its timers run
+            // there): re-armed now, the same passed deadline would pop again, forever,
+            // within this loop.
             self.stats.ticks += 1;
             self.queue.push_now(slot);
         }
@@ -1245,7 +1209,8 @@ impl<S: Session> Reactor<S> {
         if let Some(index) = self.register_conn(stream, remote, local, Phase::Open, Some(slot)) {
             if let Some(body) = self.slot_mut(slot) {
                 body.conn = Some(index);
-                body.session.connected(now, local, remote);
+                body.session
+                    .connected(now, local, remote, Initiator::Remote);
             }
             log::debug!("{remote}: accepted on {local}");
             self.after_call(slot);

@@ -25,15 +25,15 @@ fn attrs(next_hop: [u8; 4], med: u32) -> PathAttributes {
     )
 }
 
-fn session(families: &[Family]) -> SessionContext {
+fn session(families: &[Family]) -> SendContext {
     let negotiated = Negotiated {
         families: families.to_vec(),
         ..Negotiated::default()
     };
-    SessionContext::new(negotiated, 65000, 65000)
+    SendContext::new(negotiated, 65000, 65000)
 }
 
-fn up_v4() -> SessionContext {
+fn up_v4() -> SendContext {
     session(&[Family::IPV4_UNICAST])
 }
 
