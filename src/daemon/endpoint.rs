@@ -301,4 +301,80 @@ mod tests {
         assert!(e.matches_peer("2001:db8:7fff::1".parse().expect("ip")));
         assert!(!e.matches_peer("2001:db8:8000::1".parse().expect("ip")));
     }
+
+    fn neighbor(now: Instant) -> NeighborEndpoint {
+        let settings = crate::peer::Settings::new(65001, Some(65002), Ipv4Addr::new(10, 0, 0, 1));
+        NeighborEndpoint::new(
+            "127.0.0.2".to_string(),
+            Peer::new(settings, now),
+            transport("127.0.0.2", 32),
+        )
+    }
+
+    fn step_with_link(endpoint: &mut NeighborEndpoint, now: Instant) -> (Step<CloseReason>, usize) {
+        let mut input = crate::reactor::ReadBuffer::new(4096);
+        let mut output = crate::reactor::WriteBuffer::new(4096);
+        let address: SocketAddr = "127.0.0.1:179".parse().expect("address");
+        let step = endpoint.step(
+            now,
+            Some(Link {
+                input: &mut input,
+                output: &mut output,
+                local: address,
+                remote: address,
+            }),
+        );
+        (step, output.pending())
+    }
+
+    #[test]
+    fn asking_for_a_connection_puts_the_peer_in_connect() {
+        let now = Instant::now();
+        let mut endpoint = neighbor(now);
+        let request = endpoint.wants_connection(now).expect("a connect request");
+        assert_eq!(request.remote, "127.0.0.2:179".parse().expect("address"));
+        assert_eq!(endpoint.peer.label(), crate::peer::FsmLabel::Connect);
+        assert!(
+            endpoint.wants_connection(now).is_none(),
+            "one attempt at a time"
+        );
+        assert_eq!(
+            endpoint.next_deadline(),
+            Some(now + endpoint.peer.settings.connect_timeout),
+            "one connect deadline, the peer's"
+        );
+    }
+
+    #[test]
+    fn a_timed_out_connect_ends_the_attempt_and_the_next_one_follows() {
+        let now = Instant::now();
+        let mut endpoint = neighbor(now);
+        assert!(endpoint.wants_connection(now).is_some());
+        let deadline = endpoint.next_deadline().expect("connect deadline");
+        assert_eq!(
+            endpoint.step(deadline, None),
+            Step::Close(CloseReason::ConnectFailed)
+        );
+        let retry = endpoint.next_deadline().expect("retry deadline");
+        assert!(endpoint.wants_connection(retry).is_some());
+    }
+
+    #[test]
+    fn an_inbound_connection_replacing_our_attempt_sends_the_open_on_it() {
+        let now = Instant::now();
+        let mut endpoint = neighbor(now);
+        assert!(endpoint.wants_connection(now).is_some());
+        endpoint.closed(now, &Disconnect::Replaced);
+        assert_eq!(endpoint.peer.label(), crate::peer::FsmLabel::Connect);
+        let address: SocketAddr = "127.0.0.1:179".parse().expect("address");
+        endpoint.connected(now, address, address, Initiator::Remote);
+        let (step, written) = step_with_link(&mut endpoint, now);
+        assert_eq!(step, Step::Wait);
+        assert!(written > 19, "our OPEN is in the connection's write buffer");
+        assert_eq!(endpoint.peer.label(), crate::peer::FsmLabel::OpenSent);
+        assert_eq!(
+            endpoint.peer.state().connection().map(|c| c.initiator),
+            Some(Initiator::Remote)
+        );
+    }
 }

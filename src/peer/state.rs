@@ -230,3 +230,83 @@ impl Stage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Stage::{self, *};
+
+    const ALL: [Stage; 7] = [
+        Idle,
+        Active,
+        Connect,
+        OpenSent,
+        OpenConfirm,
+        Established,
+        Stopped,
+    ];
+
+    /// The diagram, written out: every edge it draws, and nothing else.
+    const EDGES: [(Stage, Stage); 19] = [
+        (Idle, Connect),
+        (Idle, Stopped),
+        (Active, Connect),
+        (Active, Stopped),
+        (Connect, OpenSent),
+        (Connect, Idle),
+        (Connect, Active),
+        (Connect, Stopped),
+        (OpenSent, OpenConfirm),
+        (OpenSent, Idle),
+        (OpenSent, Active),
+        (OpenSent, Stopped),
+        (OpenConfirm, Established),
+        (OpenConfirm, Idle),
+        (OpenConfirm, Active),
+        (OpenConfirm, Stopped),
+        (Established, Idle),
+        (Established, Active),
+        (Established, Stopped),
+    ];
+
+    #[test]
+    fn the_fence_allows_exactly_the_edges_of_the_diagram() {
+        for from in ALL {
+            for to in ALL {
+                let drawn = EDGES.contains(&(from, to));
+                assert_eq!(
+                    from.may_become(to),
+                    drawn,
+                    "{from:?} -> {to:?}: the fence and the diagram disagree"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn stopped_is_final_and_no_stage_is_skipped() {
+        for to in ALL {
+            assert!(!Stopped.may_become(to), "Stopped -> {to:?}");
+        }
+        // The OPEN exchange is never skipped, nor walked backwards.
+        for (from, to) in [
+            (Idle, OpenSent),
+            (Idle, Established),
+            (Active, OpenSent),
+            (Connect, OpenConfirm),
+            (Connect, Established),
+            (OpenSent, Established),
+            (OpenSent, Connect),
+            (OpenConfirm, OpenSent),
+            (Established, OpenConfirm),
+            (Established, Connect),
+            (Idle, Active),
+            (Active, Idle),
+        ] {
+            assert!(!from.may_become(to), "{from:?} -> {to:?} must be refused");
+        }
+        // No stage becomes itself through the fence (timers move within a stage).
+        for stage in ALL {
+            assert!(!stage.may_become(stage), "{stage:?} -> {stage:?}");
+        }
+    }
+}

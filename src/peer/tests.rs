@@ -1042,3 +1042,370 @@ fn send_hold_time_is_twice_a_long_hold_time_and_zero_disables_it() {
         Some(Some((4, 0)))
     );
 }
+
+// ----- the fence: every transition through the peer's own calls, allowed and refused -----
+
+fn labels(events: &[PeerEvent]) -> Vec<FsmLabel> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            PeerEvent::Fsm(label) => Some(*label),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn idle_to_connect_happens_before_the_connect_call_and_counts_the_attempt() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    assert!(
+        matches!(peer.state(), State::Connect { deadline } if *deadline == now + peer.settings.connect_timeout)
+    );
+    assert_eq!(labels(&peer.take_events()), [FsmLabel::Connect]);
+    assert_eq!(peer.attempts, 1);
+    // Refused: a second connect while one is in flight.
+    assert!(!peer.connect(now));
+    assert_eq!(peer.attempts, 1);
+    assert!(peer.take_events().is_empty());
+}
+
+#[test]
+fn idle_refuses_to_connect_before_its_retry_deadline() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.connect_failed(now);
+    assert!(
+        peer.connect(now + Duration::from_secs(1)),
+        "the first back-off is 0 s"
+    );
+    peer.connect_failed(now);
+    let State::Idle { retry_at } = *peer.state() else {
+        panic!("not idle")
+    };
+    assert!(retry_at > now);
+    assert!(!peer.connect(now), "refused before the retry deadline");
+    assert!(matches!(peer.state(), State::Idle { .. }));
+    assert!(peer.connect(retry_at));
+}
+
+#[test]
+fn connect_to_open_sent_writes_our_open() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    let mut out = Vec::new();
+    peer.connected(now, Initiator::Local, &mut out);
+    assert!(matches!(messages(&out).as_slice(), [Message::Open(_)]));
+    let events = peer.take_events();
+    assert_eq!(events.first(), Some(&PeerEvent::Connected));
+    assert_eq!(labels(&events), [FsmLabel::OpenSent]);
+    let Some(connection) = peer.state().connection() else {
+        panic!("no connection")
+    };
+    assert_eq!(connection.initiator, Initiator::Local);
+}
+
+#[test]
+fn an_inbound_connection_while_idle_goes_through_connect() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now + Duration::from_secs(60));
+    peer.connected(now, Initiator::Remote, &mut Vec::new());
+    assert_eq!(
+        labels(&peer.take_events()),
+        [FsmLabel::Connect, FsmLabel::OpenSent]
+    );
+    assert_eq!(
+        peer.state().connection().map(|c| c.initiator),
+        Some(Initiator::Remote)
+    );
+}
+
+#[test]
+fn an_inbound_connection_replacing_our_attempt_goes_on_from_connect() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    peer.connected(now, Initiator::Remote, &mut Vec::new());
+    assert_eq!(labels(&peer.take_events()), [FsmLabel::OpenSent]);
+    assert_eq!(peer.attempts, 1);
+}
+
+#[test]
+fn connect_timeout_returns_to_idle_and_the_peer_connects_again() {
+    // Regression: the connect timeout once lived outside the peer, which stayed idle,
+    // never reconnected, and had its passed deadline re-armed on every pass.
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    let deadline = peer.next_deadline().expect("the connect deadline");
+    assert_eq!(deadline, now + peer.settings.connect_timeout);
+    // Nothing before the deadline: still connecting.
+    let (_, step) = peer.step(deadline - Duration::from_millis(1), &[], &mut Vec::new());
+    assert_eq!(step, Step::Wait);
+    assert!(matches!(peer.state(), State::Connect { .. }));
+    let (_, step) = peer.step(deadline, &[], &mut Vec::new());
+    assert_eq!(step, Step::Close(CloseReason::ConnectFailed));
+    let State::Idle { retry_at } = *peer.state() else {
+        panic!("not idle")
+    };
+    assert_eq!(labels(&peer.take_events()), [FsmLabel::Idle]);
+    assert_eq!(
+        peer.next_deadline(),
+        Some(retry_at),
+        "the deadline moved on"
+    );
+    assert!(retry_at >= deadline);
+    assert!(peer.connect(retry_at));
+}
+
+#[test]
+fn connect_failures_outside_connect_are_ignored() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    peer.connect_failed(now);
+    peer.closed(now);
+    assert!(matches!(peer.state(), State::Idle { retry_at } if *retry_at == now));
+    assert!(peer.take_events().is_empty());
+    let (mut side, now) = established_side();
+    side.peer.connect_failed(now);
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+}
+
+#[test]
+fn every_connected_stage_falls_back_to_idle_when_the_connection_is_lost() {
+    // OPENSENT
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.take_events();
+    side.peer.closed(now);
+    let events = side.peer.take_events();
+    assert_eq!(labels(&events), [FsmLabel::Idle]);
+    assert!(events.contains(&PeerEvent::Down(CloseReason::ConnectionLost)));
+    // OPENCONFIRM
+    let (mut side, now) = open_sent(65001, 65002);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    assert_eq!(side.peer.label(), FsmLabel::OpenConfirm);
+    side.peer.take_events();
+    side.peer.closed(now);
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::Idle]);
+    // ESTABLISHED
+    let (mut side, now) = established_side();
+    side.peer.closed(now);
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::Idle]);
+    assert!(matches!(side.peer.state(), State::Idle { .. }));
+}
+
+#[test]
+fn a_passive_peer_falls_back_to_active_from_every_connected_stage() {
+    let mut s = settings(65001, 65002, A_ID);
+    s.passive = true;
+    let now = Instant::now();
+    let mut side = Side::new(s, now);
+    assert!(!side.peer.connect(now), "passive: never connects out");
+    side.peer.connected(now, Initiator::Remote, &mut Vec::new());
+    assert_eq!(
+        labels(&side.peer.take_events()),
+        [FsmLabel::Connect, FsmLabel::OpenSent]
+    );
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    feed(&mut side, now, &encoded(Message::Keepalive));
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+    side.peer.take_events();
+    side.peer.closed(now);
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::Active]);
+    assert!(matches!(side.peer.state(), State::Active));
+}
+
+#[test]
+fn open_sent_accepts_only_an_open_and_open_confirm_only_a_keepalive() {
+    // OPENSENT → OPENCONFIRM on the OPEN, with our KEEPALIVE.
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.take_events();
+    let (step, out) = feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    assert_eq!(step, Step::Wait);
+    assert_eq!(messages(&out), [Message::Keepalive]);
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::OpenConfirm]);
+    // OPENCONFIRM → ESTABLISHED on the KEEPALIVE, reported once, then Up.
+    let (step, _) = feed(&mut side, now, &encoded(Message::Keepalive));
+    assert_eq!(step, Step::Wait);
+    let events = side.peer.take_events();
+    assert_eq!(labels(&events), [FsmLabel::Established]);
+    let up = events.iter().position(|e| *e == PeerEvent::Up);
+    let fsm = events
+        .iter()
+        .position(|e| *e == PeerEvent::Fsm(FsmLabel::Established));
+    assert!(fsm < up, "fsm established, then up: {events:?}");
+
+    // Refused: a KEEPALIVE in OPENSENT is 5/1, with no state skipped.
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.take_events();
+    let (step, _) = feed(&mut side, now, &encoded(Message::Keepalive));
+    assert_eq!(sent_notification(&step), Some((5, 1)));
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::Idle]);
+}
+
+#[test]
+fn shutdown_stops_from_every_stage() {
+    let bye = || Notification::cease_shutdown("bye");
+    // IDLE: at once, no fsm event (Stopped reports as IDLE).
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    peer.shutdown(bye());
+    assert!(peer.is_stopped());
+    assert_eq!(peer.take_events(), [PeerEvent::Stopped]);
+    // ACTIVE: at once.
+    let mut s = settings(65001, 65002, A_ID);
+    s.passive = true;
+    let mut peer = Peer::new(s, now);
+    peer.shutdown(bye());
+    assert!(peer.is_stopped());
+    assert_eq!(
+        peer.take_events(),
+        [PeerEvent::Fsm(FsmLabel::Idle), PeerEvent::Stopped]
+    );
+    // CONNECT: at once (the reactor drops the attempt with the finished endpoint).
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    peer.shutdown(bye());
+    assert!(peer.is_stopped());
+    assert_eq!(
+        peer.take_events(),
+        [PeerEvent::Fsm(FsmLabel::Idle), PeerEvent::Stopped]
+    );
+    // OPENSENT: kept in the connection, sent at the next step, then stopped.
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.shutdown(bye());
+    assert!(side
+        .peer
+        .state()
+        .connection()
+        .is_some_and(|c| c.ending.is_some()));
+    assert_eq!(
+        side.peer.label(),
+        FsmLabel::OpenSent,
+        "nothing happens before the step"
+    );
+    let mut out = Vec::new();
+    let step = side.run(now, &mut out);
+    assert_eq!(sent_notification(&step), Some((6, 2)));
+    assert!(side.peer.is_stopped());
+    // Stopped refuses everything: no connect, no connection, no second stop.
+    side.peer.take_events();
+    assert!(!side.peer.connect(now + Duration::from_secs(3600)));
+    side.peer.connected(now, Initiator::Remote, &mut out);
+    side.peer.shutdown(bye());
+    side.peer.closed(now);
+    assert!(side.peer.is_stopped());
+    assert!(side.peer.take_events().is_empty());
+}
+
+#[test]
+fn a_connection_lost_after_shutdown_still_stops() {
+    let (mut side, now) = established_side();
+    side.peer.shutdown(Notification::cease_shutdown("bye"));
+    side.peer.closed(now);
+    assert!(side.peer.is_stopped());
+    let events = side.peer.take_events();
+    assert!(events.contains(&PeerEvent::Down(CloseReason::ConnectionLost)));
+    assert_eq!(events.last(), Some(&PeerEvent::Stopped));
+}
+
+#[test]
+fn reset_without_a_connection_does_nothing_and_does_not_undo_a_shutdown() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    peer.reset(Notification::cease_reset("again"));
+    assert!(matches!(peer.state(), State::Idle { .. }));
+    assert!(peer.take_events().is_empty());
+    // A reset after a shutdown sends the reset's Cease but still stops.
+    let (mut side, now) = established_side();
+    side.peer.shutdown(Notification::cease_shutdown("bye"));
+    side.peer.reset(Notification::cease_reset("again"));
+    let step = side.run(now, &mut Vec::new());
+    assert_eq!(sent_notification(&step), Some((6, 4)));
+    assert!(side.peer.is_stopped());
+}
+
+#[test]
+fn out_of_attempts_stops_from_connect() {
+    let now = Instant::now();
+    let mut s = settings(65001, 65002, A_ID);
+    s.connect_attempts = 1;
+    let mut peer = Peer::new(s, now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    let deadline = peer.next_deadline().expect("connect deadline");
+    let (_, step) = peer.step(deadline, &[], &mut Vec::new());
+    assert_eq!(step, Step::Close(CloseReason::ConnectFailed));
+    assert!(peer.is_stopped());
+    assert_eq!(
+        peer.take_events(),
+        [PeerEvent::Fsm(FsmLabel::Idle), PeerEvent::Stopped]
+    );
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "is not a transition")]
+fn the_fence_refuses_an_edge_the_diagram_does_not_draw() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    peer.transition(State::OpenSent {
+        connection: Connection::new(Initiator::Local),
+        deadline: now,
+    });
+}
+
+#[test]
+fn the_peer_appends_after_what_waits_and_counts_it_against_the_mark() {
+    // An Output whose head was already sent: the peer appends after the waiting bytes and
+    // counts only those against the high-water mark.
+    struct Sent {
+        bytes: Vec<u8>,
+        start: usize,
+    }
+    impl Output for Sent {
+        fn tail(&mut self) -> &mut Vec<u8> {
+            &mut self.bytes
+        }
+        fn queued(&self) -> usize {
+            self.bytes.len() - self.start
+        }
+    }
+    let (mut side, now) = open_sent(65001, 65002);
+    announce_routes(&mut side.peer, 10);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    side.inbox.extend(encoded(Message::Keepalive));
+    // A whole buffer's worth already written to the socket, nothing waiting.
+    let mut out = Sent {
+        bytes: vec![0; OUTPUT_HIGH_WATER],
+        start: OUTPUT_HIGH_WATER,
+    };
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
+    side.inbox.drain(..used);
+    assert_eq!(step, Step::Wait);
+    let written = out.bytes.get(OUTPUT_HIGH_WATER..).unwrap_or_default();
+    assert_eq!(messages(written).len(), 11, "ten UPDATEs and End-of-RIB");
+}
