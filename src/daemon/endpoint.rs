@@ -314,14 +314,11 @@ mod tests {
     fn step_with_link(endpoint: &mut NeighborEndpoint, now: Instant) -> (Step<CloseReason>, usize) {
         let mut input = crate::reactor::ReadBuffer::new(4096);
         let mut output = crate::reactor::WriteBuffer::new(4096);
-        let address: SocketAddr = "127.0.0.1:179".parse().expect("address");
         let step = endpoint.step(
             now,
             Some(Link {
                 input: &mut input,
                 output: &mut output,
-                local: address,
-                remote: address,
             }),
         );
         (step, output.pending())

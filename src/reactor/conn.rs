@@ -20,10 +20,8 @@ pub enum Disconnect {
     PeerClosed,
     /// Reading or writing failed (ECONNRESET, EPIPE, ...).
     Io(SocketError),
-    /// The session accepted an incoming connection that replaces this one.
+    /// The endpoint accepted an incoming connection that replaces this one.
     Replaced,
-    /// The reactor dropped it: shutdown deadline or session removal.
-    Dropped,
 }
 
 impl fmt::Display for Disconnect {
@@ -32,7 +30,6 @@ impl fmt::Display for Disconnect {
             Disconnect::ConnectFailed(error) | Disconnect::Io(error) => error.fmt(f),
             Disconnect::PeerClosed => f.write_str("connection closed by peer"),
             Disconnect::Replaced => f.write_str("replaced by an incoming connection"),
-            Disconnect::Dropped => f.write_str("connection dropped by the reactor"),
         }
     }
 }

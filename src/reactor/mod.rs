@@ -77,10 +77,6 @@ pub struct Link<'a> {
     pub input: &'a mut ReadBuffer,
     /// Append whole messages; check [`WriteBuffer::has_room`] before encoding bulk data.
     pub output: &'a mut WriteBuffer,
-    /// Our address on this connection.
-    pub local: SocketAddr,
-    /// The peer's address on this connection.
-    pub remote: SocketAddr,
 }
 
 /// The contract between the reactor and one configured peer (implemented by the daemon's
@@ -1026,8 +1022,6 @@ impl<S: Endpoint> Reactor<S> {
         let link = conn.map(|conn| Link {
             input: &mut conn.input,
             output: &mut conn.output,
-            local: conn.local,
-            remote: conn.remote,
         });
         body.session.step(now, link)
     }
