@@ -9,8 +9,9 @@ mod support;
 use std::collections::BTreeMap;
 
 use rexa::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSAGE};
+use rexa::config::to_rib::load_configured;
 use rexa::config::{self, AddPathMode, AsnSetting, Neighbor, ParseOptions};
-use rexa::rib::{load_configured, AdjRibOut, Drained, RibOptions, SendContext};
+use rexa::rib::{AdjRibOut, Drained, RibOptions, SendContext};
 use support::conformance::{ci_files, CiEntry, CiFile};
 
 /// What happened to one file.

@@ -53,6 +53,27 @@ impl<'a> JsonWriter<'a> {
         self
     }
 
+    /// Writes an AFI's name, unquoted (see [`super::names`]).
+    pub fn afi(&mut self, afi: crate::bgp::Afi) -> &mut Self {
+        super::names::write_afi(self.out, afi);
+        self
+    }
+
+    /// Writes a SAFI's name, unquoted.
+    pub fn safi(&mut self, safi: crate::bgp::Safi) -> &mut Self {
+        super::names::write_safi(self.out, safi);
+        self
+    }
+
+    /// Writes a family's name, quoted: `"ipv4 unicast"` (update maps) or `"ipv4/unicast"`
+    /// (OPEN capabilities).
+    pub fn family(&mut self, family: crate::bgp::Family, separator: &str) -> &mut Self {
+        self.out.push(b'"');
+        super::names::write_family(self.out, family, separator);
+        self.out.push(b'"');
+        self
+    }
+
     /// Writes `"key": ` (the usual ExaBGP spacing: none before the colon, one after).
     pub fn key(&mut self, key: &str) -> &mut Self {
         self.string(key).raw(": ")

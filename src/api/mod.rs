@@ -4,6 +4,7 @@
 pub mod command;
 pub mod json;
 pub mod message_json;
+pub mod names;
 pub mod neighbor_match;
 pub mod respawn;
 pub mod subscriptions;

@@ -24,6 +24,7 @@ use std::ops::Range;
 
 use super::json::{Direction, Envelope, EventHead, JsonWriter, RawMessage};
 use super::message_json::{AttributeErrorNote, UpdateJsonOptions};
+use super::names::{write_afi, write_family, write_safi};
 use crate::bgp::attribute::Attribute;
 use crate::bgp::capability::{iana_class, Capability};
 use crate::bgp::flow::FlowNlri;
@@ -33,7 +34,7 @@ use crate::bgp::open::Open;
 use crate::bgp::operational::Operational;
 use crate::bgp::refresh::RouteRefresh;
 use crate::bgp::update::Update;
-use crate::bgp::{Afi, Family, Negotiation, Notification, Safi};
+use crate::bgp::{Negotiation, Notification};
 
 // ---------------------------------------------------------------------------------------
 // Small writers
@@ -87,33 +88,6 @@ fn write_header_body(out: &mut Vec<u8>, raw: Option<RawMessage<'_>>) {
         out.extend_from_slice(b" body ");
         write_hex_string(out, raw.body);
     }
-}
-
-/// An AFI as ExaBGP names it (`ipv4`, or `unknown-afi-0x99` for codes it lacks).
-fn write_afi(out: &mut Vec<u8>, afi: Afi) {
-    match afi.name() {
-        Some(name) => out.extend_from_slice(name.as_bytes()),
-        None => {
-            let _ = write!(out, "unknown-afi-{:#x}", afi.0);
-        }
-    }
-}
-
-/// A SAFI as ExaBGP names it (`unicast`, or `unknown safi 99`).
-fn write_safi(out: &mut Vec<u8>, safi: Safi) {
-    match safi.name() {
-        Some(name) => out.extend_from_slice(name.as_bytes()),
-        None => {
-            let _ = write!(out, "unknown safi {}", safi.0);
-        }
-    }
-}
-
-/// `<afi> <safi>` (or `<afi>/<safi>` with another separator).
-fn write_family(out: &mut Vec<u8>, family: Family, separator: &str) {
-    write_afi(out, family.afi);
-    out.extend_from_slice(separator.as_bytes());
-    write_safi(out, family.safi);
 }
 
 /// Whether Python's `str.isprintable` holds for `c`: false for control, format and

@@ -306,7 +306,6 @@ pub fn route_line(route: &Route) -> String {
             };
         }
         Nlri::SrPolicy { policy, .. } => sr_policy_text(&mut s, policy),
-        Nlri::None { .. } => s.push_str("(attributes only)"),
     }
     attributes(&mut s, &route.attributes);
     let c = &route.control;

@@ -34,6 +34,7 @@ pub mod neighbor;
 pub mod nlri;
 pub mod parser;
 pub mod route;
+pub mod to_rib;
 pub mod value;
 
 pub use env::Env;

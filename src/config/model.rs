@@ -538,10 +538,6 @@ pub enum Nlri {
         afi: Afi,
         policy: Box<SrPolicy>,
     },
-    /// `attributes ...;` without `nlri` (6.0): an attributes-only UPDATE.
-    None {
-        family: Family,
-    },
 }
 
 impl Nlri {
@@ -554,7 +550,6 @@ impl Nlri {
             Nlri::Mup { afi, .. } => Family::new(*afi, Safi::MUP),
             Nlri::Mvpn { afi, .. } => Family::new(*afi, Safi::MCAST_VPN),
             Nlri::SrPolicy { afi, .. } => Family::new(*afi, Safi::SR_POLICY),
-            Nlri::None { family } => *family,
         }
     }
 }

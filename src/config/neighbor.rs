@@ -955,38 +955,6 @@ fn block_attributes(
     Ok(())
 }
 
-/// Builds a prefix route, deciding its SAFI from its content unless `safi` is given.
-pub(crate) fn prefix_route(
-    prefix: Prefix,
-    draft: RouteDraft,
-    safi: Option<Safi>,
-    location: Location,
-) -> Route {
-    let safi = safi.unwrap_or(if draft.nlri.rd.is_some() {
-        Safi::MPLS_VPN
-    } else if draft.nlri.labels.is_some() {
-        Safi::NLRI_MPLS
-    } else if prefix.is_multicast() {
-        Safi::MULTICAST
-    } else {
-        Safi::UNICAST
-    });
-    Route {
-        nlri: Nlri::Prefix {
-            family: Family::new(prefix.afi(), safi),
-            prefix,
-            extra: PrefixExtra::boxed(
-                draft.nlri.path_id,
-                draft.nlri.labels.unwrap_or_default(),
-                draft.nlri.rd,
-            ),
-        },
-        attributes: Arc::new(draft.attributes),
-        control: Arc::new(draft.control),
-        location,
-    }
-}
-
 fn static_block(
     ctx: &mut Ctx,
     children: &[Node],
@@ -1008,29 +976,11 @@ fn static_block(
                         block_attributes(ctx, inner, &mut rd, "route", &mut |_, _| Ok(false))?;
                     }
                 }
-                routes.push(prefix_route(prefix, rd, None, location));
+                routes.push(rd.into_prefix_route(prefix, None, location));
             }
             "attributes" | "attribute" => {
                 expect_leaf(ctx, node)?;
-                let mut rd = RouteDraft::default();
-                let prefixes = if route::attributes_until_nlri(&mut w, &mut rd, str::to_string)? {
-                    route::nlri_prefixes(&mut w)?
-                } else {
-                    Vec::new()
-                };
-                if prefixes.is_empty() {
-                    routes.push(Route {
-                        nlri: Nlri::None {
-                            family: Family::IPV4_UNICAST,
-                        },
-                        attributes: Arc::new(rd.attributes.clone()),
-                        control: Arc::new(rd.control.clone()),
-                        location: location.clone(),
-                    });
-                }
-                for (prefix, _) in prefixes {
-                    routes.push(prefix_route(prefix, rd.clone(), None, location.clone()));
-                }
+                routes.extend(route::attributes_nlri(&mut w, str::to_string)?);
             }
             "sr-policy" => {
                 expect_leaf(ctx, node)?;
@@ -1114,7 +1064,7 @@ fn announce_block(
                     }
                     flat_attributes(&mut w, &mut rd, "announce route")?;
                     let safi = Safi::from_name(k).unwrap_or(Safi::UNICAST);
-                    routes.push(prefix_route(prefix, rd, Some(safi), location));
+                    routes.push(rd.into_prefix_route(prefix, Some(safi), location));
                     continue;
                 }
                 "flow" | "flow-vpn" => {
@@ -1762,7 +1712,6 @@ pub fn route_text(route: &Route) -> String {
         Nlri::Mup { .. } => "mup".into(),
         Nlri::Mvpn { .. } => "mcast-vpn".into(),
         Nlri::SrPolicy { policy, .. } => format!("sr-policy color {}", policy.color),
-        Nlri::None { .. } => "attributes".into(),
     }
 }
 

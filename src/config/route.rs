@@ -4,10 +4,13 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::error::{ConfigError, ErrorKind};
+use std::sync::Arc;
+
+use super::error::{ConfigError, ErrorKind, Location};
 use super::lexer::Token;
-use super::model::{NextHop, RouteControl};
+use super::model::{NextHop, Nlri, Prefix, PrefixExtra, Route, RouteControl};
 use super::value::{self, number, Words};
+use crate::bgp::family::{Family, Safi};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
@@ -188,20 +191,20 @@ pub struct RouteDraft {
     pub nlri: NlriFields,
 }
 
-/// Reads the attributes of `attribute(s) <attributes...> nlri <prefix>...` into `draft`, up
-/// to the word `nlri`; true when it was found (the prefixes follow, see [`nlri_prefixes`]).
-/// The one reader of this statement for the configuration (`static`) and the API; `name`
-/// shapes an unknown word in the error (the API shortens what a helper wrote).
-pub fn attributes_until_nlri(
-    w: &mut Words,
-    draft: &mut RouteDraft,
-    name: fn(&str) -> String,
-) -> Result<bool, ConfigError> {
+/// One `attribute(s) <attributes...> nlri <prefix> [<prefix>...]` statement, read the same
+/// way for the configuration (`static`) and the API: one route per prefix, all sharing one
+/// attribute set and the NLRI qualifiers (rd, label, path-information), each located at its
+/// prefix. `nlri` and at least one prefix are required, as ExaBGP 5.0.15 requires them.
+/// `name` shapes an unknown word in the error (the API shortens what a helper wrote).
+pub fn attributes_nlri(w: &mut Words, name: fn(&str) -> String) -> Result<Vec<Route>, ConfigError> {
+    let mut draft = RouteDraft::default();
+    let mut found_nlri = false;
     while let Some(t) = w.advance() {
         if t.text == "nlri" {
-            return Ok(true);
+            found_nlri = true;
+            break;
         }
-        if !attribute(w, t, draft)? {
+        if !attribute(w, t, &mut draft)? {
             return Err(w.error_at(
                 t,
                 ErrorKind::UnknownKeyword {
@@ -212,18 +215,88 @@ pub fn attributes_until_nlri(
             ));
         }
     }
-    Ok(false)
+    if w.is_empty() {
+        return Err(ConfigError::new(
+            w.here(),
+            ErrorKind::MissingValue {
+                keyword: if found_nlri { "nlri" } else { "attributes" }.to_string(),
+                expected: if found_nlri {
+                    "at least one prefix"
+                } else {
+                    "`nlri` followed by prefixes"
+                },
+            },
+        ));
+    }
+    let attributes = Arc::new(draft.attributes);
+    let control = Arc::new(draft.control);
+    let mut routes = Vec::with_capacity(w.tokens.len().saturating_sub(w.index));
+    while let Some(t) = w.advance() {
+        let prefix = value::prefix(w, t, "nlri")?;
+        routes.push(prefix_route(
+            prefix,
+            &draft.nlri,
+            attributes.clone(),
+            control.clone(),
+            None,
+            w.at(t),
+        ));
+    }
+    Ok(routes)
 }
 
-/// The prefixes after `nlri` (to the end of the statement), each with its word.
-pub fn nlri_prefixes<'w>(
-    w: &mut Words<'w>,
-) -> Result<Vec<(super::model::Prefix, &'w Token<'w>)>, ConfigError> {
-    let mut prefixes = Vec::new();
-    while let Some(t) = w.advance() {
-        prefixes.push((value::prefix(w, t, "nlri")?, t));
+impl RouteDraft {
+    /// The route of one prefix with this draft's attributes (see [`prefix_route`]).
+    pub fn into_prefix_route(
+        self,
+        prefix: Prefix,
+        safi: Option<Safi>,
+        location: Location,
+    ) -> Route {
+        prefix_route(
+            prefix,
+            &self.nlri,
+            Arc::new(self.attributes),
+            Arc::new(self.control),
+            safi,
+            location,
+        )
     }
-    Ok(prefixes)
+}
+
+/// A prefix route: its family from `safi`, else from the qualifiers (`rd`: VPN, `label`:
+/// labeled unicast) and the prefix (multicast or unicast), as ExaBGP infers it.
+pub fn prefix_route(
+    prefix: Prefix,
+    nlri: &NlriFields,
+    attributes: Arc<Attributes>,
+    control: Arc<RouteControl>,
+    safi: Option<Safi>,
+    location: Location,
+) -> Route {
+    let safi = safi.unwrap_or(if nlri.rd.is_some() {
+        Safi::MPLS_VPN
+    } else if nlri.labels.is_some() {
+        Safi::NLRI_MPLS
+    } else if prefix.is_multicast() {
+        Safi::MULTICAST
+    } else {
+        Safi::UNICAST
+    });
+    Route {
+        nlri: Nlri::Prefix {
+            family: Family::new(prefix.afi(), safi),
+            prefix,
+            extra: PrefixExtra::boxed(
+                nlri.path_id,
+                nlri.labels.clone().unwrap_or_default(),
+                nlri.rd,
+            ),
+        },
+        attributes,
+        control,
+        location,
+    }
 }
 
 /// Attribute keywords of static/announce routes (for "did you mean").

@@ -15,9 +15,10 @@ use crate::bgp::family::Family;
 use crate::bgp::nlri::Nlri;
 use crate::bgp::notification::Notification;
 use crate::config::model::FastHash;
+use crate::config::to_rib::{convert_route, plain_route_attributes, plain_route_nlris};
 use crate::peer::FsmLabel;
 use crate::reactor::{EndpointId, Reactor};
-use crate::rib::{convert_route, plain_route_attributes, plain_route_nlris, AttrId, ConfigRoute};
+use crate::rib::{AttrId, Route};
 
 use super::endpoint::NeighborEndpoint;
 use super::show;
@@ -381,7 +382,7 @@ impl Daemon {
         };
         match parsed.command {
             Command::Routes { action, routes } => {
-                let mut converted: Vec<ConfigRoute> = Vec::new();
+                let mut converted: Vec<Route> = Vec::new();
                 for id in targets {
                     let Some(api) = self.apis.get(&id) else {
                         continue;
@@ -901,7 +902,7 @@ fn attribute_texts(attributes: &crate::rib::PathAttributes) -> Vec<String> {
         .collect()
 }
 
-fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &ConfigRoute) {
+fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &Route) {
     match action {
         Action::Announce => {
             if let Some(name) = &route.watchdog {

@@ -6,7 +6,7 @@ use crate::api::json::NeighborIdentity;
 use crate::api::message_json::decode_update_for_report;
 use crate::bgp::operational::{AdvisoryKind, CountKind};
 use crate::bgp::refresh::RefreshSubtype;
-use crate::bgp::Negotiated;
+use crate::bgp::{Family, Negotiated};
 
 const ENVELOPE: Envelope<'static> = Envelope {
     version: crate::api::json::FORMAT_VERSION_5,

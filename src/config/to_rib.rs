@@ -1,13 +1,15 @@
 //! Configured routes turned into adj-rib-out routes (wire NLRI, typed attributes, `next-hop
 //! self`, `split` expanded), streamed into the table at start and as a diff on reload.
+//!
+//! This is the conversion layer between `config`'s own route types and `bgp`'s that issue 9
+//! point 1 removes (the parser is to build `bgp` values directly); it lives here so that `rib`
+//! does not depend on `config`.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use super::attributes::{resolve_self, AttrId, PathAttributes};
-use super::out::AdjRibOut;
 use crate::bgp::attribute::{
     self as wire, Aggregator, Aigp, Attribute, Community, ExtendedCommunity, Ipv6ExtendedCommunity,
     LargeCommunity, PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidInformation, SidStructure,
@@ -21,24 +23,10 @@ use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::sr_policy::SrPolicyNlri;
 use crate::bgp::vpls::VplsNlri;
 use crate::config::{self, Location, Neighbor};
+use crate::rib::{resolve_self, AdjRibOut, AttrId, PathAttributes, Route, RouteContext};
 
 /// Largest number of routes one `split` may produce.
 pub const MAX_SPLIT_ROUTES: u64 = 1 << 24;
-
-/// One configured route ready for the adj-rib-out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigRoute {
-    pub family: Family,
-    pub nlri: Nlri,
-    pub attributes: PathAttributes,
-    /// `watchdog NAME`: the group the API toggles with `announce|withdraw watchdog NAME`.
-    pub watchdog: Option<String>,
-    /// `withdraw`: the route starts withdrawn (announced later through its watchdog).
-    pub withdrawn: bool,
-    /// `name`: a label for logs and the API.
-    pub name: Option<String>,
-    pub location: Location,
-}
 
 /// Why a configured route cannot be put in the adj-rib-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +95,7 @@ impl std::error::Error for ConversionError {}
 /// The routes of one neighbor, and the configured routes that could not be converted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouteSet {
-    pub routes: Vec<ConfigRoute>,
+    pub routes: Vec<Route>,
     pub errors: Vec<ConversionError>,
 }
 
@@ -138,17 +126,6 @@ pub fn neighbor_routes(neighbor: &Neighbor, local_address: Option<IpAddr>) -> Ro
     set
 }
 
-/// What converting a route needs to know about its neighbor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RouteContext {
-    /// The configured local address; `None` (auto): `next-hop self` of the transport's
-    /// AFI is left for each session to resolve.
-    pub local: Option<IpAddr>,
-    /// The AFI of the peer address (the TCP session's).
-    pub transport: Afi,
-    pub router_id: Ipv4Addr,
-}
-
 impl RouteContext {
     pub fn of(neighbor: &Neighbor) -> RouteContext {
         RouteContext {
@@ -167,7 +144,7 @@ impl RouteContext {
 pub fn convert_route(
     route: &config::Route,
     ctx: &RouteContext,
-    out: &mut Vec<ConfigRoute>,
+    out: &mut Vec<Route>,
 ) -> Result<(), ConversionError> {
     convert(route, ctx.local, ctx.transport, ctx.router_id, out)
 }
@@ -204,7 +181,7 @@ pub fn plain_route_nlris(
 pub fn for_each_route(
     neighbor: &Neighbor,
     local_address: Option<IpAddr>,
-    mut visit: impl FnMut(ConfigRoute),
+    mut visit: impl FnMut(Route),
 ) -> Vec<ConversionError> {
     let mut ctx = RouteContext::of(neighbor);
     ctx.local = local_address.or(ctx.local);
@@ -574,7 +551,7 @@ fn convert(
     local: Option<IpAddr>,
     transport: Afi,
     router_id: Ipv4Addr,
-    out: &mut Vec<ConfigRoute>,
+    out: &mut Vec<Route>,
 ) -> Result<(), ConversionError> {
     let location = route.location.clone();
     let family = route.family();
@@ -602,14 +579,13 @@ fn convert(
         } else {
             attributes
         };
-        out.push(ConfigRoute {
+        out.push(Route {
             family,
             nlri,
             attributes,
             watchdog: route.control.watchdog.clone(),
             withdrawn: route.control.withdraw,
             name: route.control.name.clone(),
-            location,
         });
         return Ok(());
     }
@@ -618,14 +594,13 @@ fn convert(
     }
     let attributes = next_hop_attributes(route, family, local, transport, router_id, None)?;
     prefix_nlris(route, |nlri| {
-        out.push(ConfigRoute {
+        out.push(Route {
             family,
             nlri,
             attributes: attributes.clone(),
             watchdog: route.control.watchdog.clone(),
             withdrawn: route.control.withdraw,
             name: route.control.name.clone(),
-            location: location.clone(),
         })
     })
 }
@@ -737,7 +712,7 @@ fn convert_flow(
     route: &config::Route,
     flow: &config::FlowRoute,
     location: Location,
-    out: &mut Vec<ConfigRoute>,
+    out: &mut Vec<Route>,
 ) -> Result<(), ConversionError> {
     let family = flow.family();
     let ipv6 = family.afi == Afi::IPV6;
@@ -826,7 +801,7 @@ fn convert_flow(
         Some(config::NextHop::Address(address)) => Some(address),
         _ => redirect_ip,
     };
-    out.push(ConfigRoute {
+    out.push(Route {
         family,
         nlri: Nlri::flow(inline),
         attributes: PathAttributes::new(None, list)
@@ -835,7 +810,6 @@ fn convert_flow(
         watchdog: route.control.watchdog.clone(),
         withdrawn: route.control.withdraw,
         name: route.control.name.clone().or_else(|| flow.name.clone()),
-        location,
     });
     Ok(())
 }
@@ -980,3 +954,6 @@ pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
     }
     list
 }
+
+#[cfg(test)]
+mod tests;
