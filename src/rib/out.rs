@@ -17,7 +17,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv6Addr};
 
-use super::attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
+use super::attributes::{AttrId, AttributeTable, PathAttributes, SendContext};
 use super::keys::{
     arena_hash, compact_route, place_of, KeyHasherBuilder, Place, PrefixKey, BIT_MULTICAST,
     KIND_VACANT,
@@ -243,7 +243,7 @@ pub struct AdjRibOut {
     pending: Vec<u64>,
     jobs: VecDeque<Job>,
     /// The established session, if any.
-    session: Option<SessionContext>,
+    session: Option<SendContext>,
     /// The first drain after establishment sends no withdrawals (the peer has nothing).
     skip_withdrawals: bool,
     /// End-of-RIB for each negotiated family is owed after the initial table.
@@ -824,7 +824,7 @@ impl AdjRibOut {
 
     /// The session reached ESTABLISHED: forget what was in flight, drop withdrawals (the
     /// new peer has nothing), and queue the whole table, then End-of-RIB unless manual.
-    pub fn session_up(&mut self, session: SessionContext) {
+    pub fn session_up(&mut self, session: SendContext) {
         self.session = Some(session);
         self.attributes.forget_encodings();
         self.jobs.clear();
@@ -1052,7 +1052,7 @@ impl AdjRibOut {
 
     fn drain_with(
         &mut self,
-        session: &SessionContext,
+        session: &SendContext,
         out: &mut Vec<u8>,
         max_messages: usize,
     ) -> Drained {
@@ -1153,7 +1153,7 @@ impl AdjRibOut {
     /// Sends messages from the job's items; returns how many were written.
     fn pump(
         &mut self,
-        session: &SessionContext,
+        session: &SendContext,
         out: &mut Vec<u8>,
         job: &mut ItemsJob,
         budget: usize,
@@ -1249,12 +1249,7 @@ impl AdjRibOut {
     /// `next_hop` with our link-local address after a global IPv6 one, when both sides
     /// sent the link-local next-hop capability and `local-link-local` is configured
     /// (draft-ietf-idr-linklocal-capability; ExaBGP 6's encoding/conf-llnh-update.ci).
-    fn with_link_local(
-        &self,
-        next_hop: NextHop,
-        family: Family,
-        session: &SessionContext,
-    ) -> NextHop {
+    fn with_link_local(&self, next_hop: NextHop, family: Family, session: &SendContext) -> NextHop {
         let Some(link_local) = self.options.local_link_local else {
             return next_hop;
         };
@@ -1332,7 +1327,7 @@ impl AdjRibOut {
         ok.then_some((family, nlri, entry))
     }
 
-    fn next_hop_is_ipv4(&self, id: AttrId, session: &SessionContext) -> bool {
+    fn next_hop_is_ipv4(&self, id: AttrId, session: &SendContext) -> bool {
         matches!(
             self.attributes.get(id).and_then(|a| a.next_hop_on(session)),
             Some(IpAddr::V4(_))
@@ -1342,7 +1337,7 @@ impl AdjRibOut {
     /// Writes one UPDATE for the routes in `scratch`; false when it could not be built.
     fn write(
         &mut self,
-        session: &SessionContext,
+        session: &SendContext,
         out: &mut Vec<u8>,
         family: Family,
         attr: AttrId,

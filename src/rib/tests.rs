@@ -25,15 +25,15 @@ pub(crate) fn attrs(next_hop: [u8; 4], med: u32) -> PathAttributes {
     )
 }
 
-pub(crate) fn session(families: &[Family]) -> SessionContext {
+pub(crate) fn session(families: &[Family]) -> SendContext {
     let negotiated = Negotiated {
         families: families.to_vec(),
         ..Negotiated::default()
     };
-    SessionContext::new(negotiated, 65000, 65000)
+    SendContext::new(negotiated, 65000, 65000)
 }
 
-pub(crate) fn up_v4() -> SessionContext {
+pub(crate) fn up_v4() -> SendContext {
     session(&[Family::IPV4_UNICAST])
 }
 
