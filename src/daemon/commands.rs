@@ -200,7 +200,7 @@ impl Daemon {
         let Some(prefix) = command::route_prefix(prefix) else {
             return Fast::Slow(None);
         };
-        self.route_cache.key(action, prefix.addr.is_ipv6(), rest);
+        self.route_cache.key(action, prefix.is_ipv6(), rest);
         if self.route_cache.get(index).is_none() {
             match self.fill_route_cache(reactor, index, line) {
                 Ok(()) => {}
