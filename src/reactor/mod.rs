@@ -326,6 +326,9 @@ struct SessionSlot<S> {
     session: S,
     conn: Option<usize>,
     must_step: bool,
+    /// Changed by [`Reactor::with_session_batched`] and not settled yet (listed in
+    /// `Reactor::touched`).
+    touched: bool,
     /// The helpers that hear it (set by the owner).
     feeds: Feeds,
     /// Its connection is not read: a helper its received messages go to is congested.
@@ -368,6 +371,8 @@ pub struct Reactor<S: Session> {
     signals_pending: VecDeque<Signal>,
     signal_scratch: Vec<Signal>,
     session_events: VecDeque<(SessionId, S::Event)>,
+    /// Sessions changed by [`Reactor::with_session_batched`], to settle.
+    touched: Vec<u32>,
     fd_events: VecDeque<(u64, Readiness)>,
     finished: VecDeque<(SessionId, S)>,
     shutdown_deadline: Option<Instant>,
@@ -402,6 +407,7 @@ impl<S: Session> Reactor<S> {
             signals_pending: VecDeque::new(),
             signal_scratch: Vec::new(),
             session_events: VecDeque::new(),
+            touched: Vec::new(),
             fd_events: VecDeque::new(),
             finished: VecDeque::new(),
             shutdown_deadline: None,
@@ -618,6 +624,7 @@ impl<S: Session> Reactor<S> {
             session,
             conn: None,
             must_step: false,
+            touched: false,
             feeds: Feeds::default(),
             held_input: false,
             held_output: false,
@@ -744,6 +751,39 @@ impl<S: Session> Reactor<S> {
         self.after_call(slot);
         self.queue.push_now(slot);
         Some(result)
+    }
+
+    /// [`Reactor::with_session`] for the many small changes of one burst of helper lines
+    /// (routes into an adj-rib-out): no clock read, and the session is settled (its events
+    /// taken, its deadline re-armed, queued to step) once when the burst's lines are
+    /// dispatched, not once per call. `f` must not need the time.
+    pub fn with_session_batched<T>(
+        &mut self,
+        id: SessionId,
+        f: impl FnOnce(&mut S) -> T,
+    ) -> Option<T> {
+        let slot = self.live_slot(id)?;
+        let body = self.slot_mut(slot)?;
+        body.must_step = true;
+        let result = f(&mut body.session);
+        if !std::mem::replace(&mut body.touched, true) {
+            self.touched.push(slot);
+        }
+        Some(result)
+    }
+
+    /// Settles the sessions [`Reactor::with_session_batched`] changed.
+    fn settle_touched(&mut self) {
+        let mut touched = std::mem::take(&mut self.touched);
+        for slot in touched.drain(..) {
+            let Some(body) = self.slot_mut(slot) else {
+                continue;
+            };
+            body.touched = false;
+            self.after_call(slot);
+            self.queue.push_now(slot);
+        }
+        self.touched = touched;
     }
 
     /// Runs `f` on every session (e.g. for SIGALRM), then steps them all.
