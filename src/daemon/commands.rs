@@ -225,7 +225,7 @@ impl Daemon {
         let process = self.helpers.list.get(index).map_or("", |h| h.name.as_str());
         log::debug!("process {process}: {line}");
         for ((id, name), attr) in targets.iter().zip(&entry.ids) {
-            reactor.with_endpoint(*id, |session, _| {
+            reactor.with_endpoint_batched(*id, |session| {
                 let rib = session.peer.rib_mut();
                 for nlri in nlris.iter() {
                     rib.retain(*attr);
