@@ -631,7 +631,7 @@ pub enum OperationalMessage {
 }
 
 /// A BGP peer after inheritance, defaults and checks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Neighbor {
     /// The peer address; with `peer_prefix_len` below the maximum, a range of accepted peers.
     pub peer_address: IpAddr,
