@@ -10,9 +10,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use crate::bgp::attribute::{
-    self as wire, Aigp, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity,
-};
+use crate::bgp::attribute::{self as wire, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity};
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{self as flow_wire, FlowError};
 use crate::bgp::mup::MupNlri;
@@ -659,12 +657,12 @@ fn convert_flow(
             error,
             location: location.clone(),
         })?;
-    let mut attributes = (*route.attributes).clone();
-    let mut extended: Vec<ExtendedCommunity> = attributes
-        .extended_communities
-        .iter()
-        .map(|c| ExtendedCommunity(c.bytes))
-        .collect();
+    let attributes = &route.attributes;
+    let mut extended: Vec<ExtendedCommunity> = match attributes.get(wire::CODE_EXTENDED_COMMUNITIES)
+    {
+        Some(Attribute::ExtendedCommunities(list)) => list.clone(),
+        _ => Vec::new(),
+    };
     let mut extended_v6 = Vec::new();
     let mut redirect_ip = None;
     for action in &flow.actions {
@@ -700,8 +698,13 @@ fn convert_flow(
         extended.push(ExtendedCommunity(b));
     }
     extended.sort();
-    attributes.extended_communities.clear();
-    let mut list = wire_attributes(&attributes);
+    let mut list: Vec<Attribute> = attributes
+        .typed()
+        .iter()
+        .filter(|a| !matches!(a, Attribute::ExtendedCommunities(_)))
+        .chain(attributes.raw())
+        .cloned()
+        .collect();
     if !extended.is_empty() {
         list.push(Attribute::ExtendedCommunities(extended));
     }
@@ -741,68 +744,10 @@ fn sub_prefix(base: IpAddr, len: u8, index: u64) -> IpAddr {
     }
 }
 
-/// The wire attributes a configured route carries (next-hop apart).
+/// The wire attributes a configured route carries (next-hop apart): the typed ones, then
+/// the raw ones, so that a raw attribute replaces a typed one of its code.
 pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
-    let mut list = Vec::new();
-    if let Some(origin) = a.origin {
-        list.push(Attribute::Origin(origin));
-    }
-    if let Some(path) = &a.as_path {
-        list.push(Attribute::AsPath(wire::AsPath::new(
-            path.segments
-                .iter()
-                .filter(|s| !s.asns.is_empty())
-                .cloned()
-                .collect(),
-        )));
-    }
-    if let Some(med) = a.med {
-        list.push(Attribute::Med(med));
-    }
-    if let Some(preference) = a.local_preference {
-        list.push(Attribute::LocalPref(preference));
-    }
-    if a.atomic_aggregate {
-        list.push(Attribute::AtomicAggregate);
-    }
-    if let Some(aggregator) = a.aggregator {
-        list.push(Attribute::Aggregator(aggregator));
-    }
-    if !a.communities.is_empty() {
-        list.push(Attribute::Communities(a.communities.clone()));
-    }
-    if let Some(id) = a.originator_id {
-        list.push(Attribute::OriginatorId(id));
-    }
-    if !a.cluster_list.is_empty() {
-        list.push(Attribute::ClusterList(a.cluster_list.clone()));
-    }
-    if !a.extended_communities.is_empty() {
-        list.push(Attribute::ExtendedCommunities(
-            a.extended_communities
-                .iter()
-                .map(|c| ExtendedCommunity(c.bytes))
-                .collect(),
-        ));
-    }
-    if let Some(metric) = a.aigp {
-        list.push(Attribute::Aigp(Aigp::metric(metric)));
-    }
-    if !a.large_communities.is_empty() {
-        list.push(Attribute::LargeCommunities(a.large_communities.clone()));
-    }
-    if let Some(sid) = &a.prefix_sid {
-        list.push(Attribute::PrefixSid(sid.clone()));
-    }
-    // Raw attributes last, so that they replace a typed one with the same code.
-    for generic in &a.generic {
-        list.push(Attribute::Unknown {
-            flags: generic.flags,
-            code: generic.code,
-            value: generic.data.clone(),
-        });
-    }
-    list
+    a.typed().iter().chain(a.raw()).cloned().collect()
 }
 
 #[cfg(test)]
