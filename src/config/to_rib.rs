@@ -607,8 +607,11 @@ fn prefix_nlris_of(
                 visit(build(wire_prefix(addr, split).ok_or_else(bad_prefix)?));
             }
         }
+        // The prefix is already a wire prefix: it only has to be of the family's AFI.
         _ => visit(build(
-            wire_prefix(prefix.addr(), prefix.len()).ok_or_else(bad_prefix)?,
+            Some(*prefix)
+                .filter(|p| p.afi() == family.afi)
+                .ok_or_else(bad_prefix)?,
         )),
     }
     Ok(())
