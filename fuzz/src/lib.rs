@@ -457,7 +457,7 @@ pub fn check_event_text(bytes: &[u8], message: &Message, ctx: &Negotiated, varia
             text::write_operational(&mut out, &head, direction, operational)
         }
     }
-    text::write_raw_message_event(&mut out, &head, direction, header, body, None);
+    text::write_raw_message_event(&mut out, &head, direction, header, body);
     let text = std::str::from_utf8(&out).expect("text events are UTF-8");
     for line in text.split('\n').filter(|line| !line.is_empty()) {
         assert!(
