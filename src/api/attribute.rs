@@ -3,7 +3,17 @@
 
 use std::fmt::Write as _;
 
-use crate::bgp::attribute::{json_key, Attribute, FLAG_PARTIAL, FLAG_TRANSITIVE};
+use std::net::Ipv6Addr;
+
+use crate::bgp::attribute::{
+    json_key, Attribute, PrefixSid, PrefixSidTlv, Srv6SubSubTlv, Srv6SubTlv, FLAG_PARTIAL,
+    FLAG_TRANSITIVE, TLV_SRV6_L2_SERVICE,
+};
+use crate::bgp::sr_policy::{
+    sub_tlvs, SEG_TYPE_A, SEG_TYPE_B, SEG_WEIGHT, SUB_BINDING_SID, SUB_CANDIDATE_PATH_NAME,
+    SUB_POLICY_NAME, SUB_PREFERENCE, SUB_PRIORITY, SUB_SEGMENT_LIST, SUB_SRV6_BINDING_SID,
+    TUNNEL_SR_POLICY,
+};
 
 fn quoted(text: impl std::fmt::Display) -> String {
     format!("\"{text}\"")
@@ -92,7 +102,7 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
         }
         Attribute::PmsiTunnel(pmsi) => quoted(pmsi),
         Attribute::Aigp(aigp) => quoted(aigp),
-        Attribute::PrefixSid(sid) => sid.json(),
+        Attribute::PrefixSid(sid) => prefix_sid_json(sid),
         Attribute::Unknown { flags, code, value } => {
             if *code == 29 {
                 if let Some(json) = crate::bgp::linkstate::attribute_json(value) {
@@ -103,7 +113,7 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
                 return None;
             }
             if *code == 23 {
-                if let Some(json) = crate::bgp::sr_policy::tunnel_json(value) {
+                if let Some(json) = tunnel_json(value) {
                     return Some(("tunnel-encap".to_owned(), json));
                 }
             }
@@ -193,9 +203,169 @@ pub fn text_entry(attribute: &Attribute) -> Option<String> {
     Some(format!("{} {value}", json_key(attribute.code())?))
 }
 
+/// The JSON object ExaBGP prints for a `bgp-prefix-sid`, e.g. `{ "sr-label-index": 777 }`.
+pub fn prefix_sid_json(sid: &PrefixSid) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for tlv in &sid.tlvs {
+        match tlv {
+            PrefixSidTlv::LabelIndex { index, .. } => {
+                parts.push(format!("\"sr-label-index\": {index}"))
+            }
+            PrefixSidTlv::OriginatorSrgb { ranges, .. } => {
+                let list: Vec<String> = ranges.iter().map(|(b, r)| format!("[{b}, {r}]")).collect();
+                parts.push(format!("\"sr-srgbs\": [{}]", list.join(", ")));
+            }
+            PrefixSidTlv::Srv6Service { kind, sub_tlvs, .. } => {
+                let name = if *kind == TLV_SRV6_L2_SERVICE {
+                    "l2-service"
+                } else {
+                    "l3-service"
+                };
+                let subs: Vec<String> = sub_tlvs.iter().map(sub_tlv_json).collect();
+                parts.push(format!("\"{name}\": [ {} ]", subs.join(", ")));
+            }
+            PrefixSidTlv::Unknown { kind, value } => {
+                let mut hex = String::from("0x");
+                for b in value {
+                    let _ = write!(hex, "{b:02X}");
+                }
+                parts.push(format!("\"attribute-not-implemented-{kind}\": \"{hex}\""));
+            }
+        }
+    }
+    format!("{{ {} }}", parts.join(", "))
+}
+
+/// ExaBGP prints `"flags": 0` whatever the SID flags are.
+fn sub_tlv_json(sub: &Srv6SubTlv) -> String {
+    match sub {
+        Srv6SubTlv::SidInformation(info) => {
+            let mut s = format!(
+                "{{ \"sid\": \"{}\", \"flags\": 0, \"endpoint_behavior\": {}",
+                info.sid, info.endpoint_behavior
+            );
+            for subsub in &info.sub_sub_tlvs {
+                if let Srv6SubSubTlv::Structure(st) = subsub {
+                    let _ = write!(
+                        s,
+                        ", \"structure\": {{\"locator-block-length\": {}, \"locator-node-length\": {}, \"function-length\": {}, \"argument-length\": {}, \"transposition-length\": {}, \"transposition-offset\": {}}}",
+                        st.locator_block_length,
+                        st.locator_node_length,
+                        st.function_length,
+                        st.argument_length,
+                        st.transposition_length,
+                        st.transposition_offset
+                    );
+                }
+            }
+            s.push_str(" }");
+            s
+        }
+        // ExaBGP 5.0.15 prints nothing here, leaving `[ , ]` (invalid JSON); rexa keeps
+        // its JSON valid and shows the sub-TLV.
+        Srv6SubTlv::Unknown { kind, value } => {
+            let mut s = format!("{{ \"sub-tlv\": {kind}, \"value\": \"0x");
+            for b in value {
+                let _ = write!(s, "{b:02X}");
+            }
+            s.push_str("\" }");
+            s
+        }
+    }
+}
+
+/// The JSON ExaBGP 6 shows for a Tunnel Encapsulation attribute holding one SR Policy
+/// tunnel: `{"sr-policy": {"preference": .., "binding-sid": {..}, "segment-lists": [..]}}`.
+/// `None` for anything else (other tunnel types, unknown or malformed sub-TLVs), which the
+/// caller shows as an unknown attribute.
+pub fn tunnel_json(value: &[u8]) -> Option<String> {
+    let (head, rest) = (value.get(..4)?, value.get(4..)?);
+    let tunnel = u16::from_be_bytes([head[0], head[1]]);
+    let len = usize::from(u16::from_be_bytes([head[2], head[3]]));
+    if tunnel != TUNNEL_SR_POLICY || len != rest.len() {
+        return None;
+    }
+    let u32_of = |b: &[u8]| -> Option<u32> { Some(u32::from_be_bytes(b.try_into().ok()?)) };
+    let mut fields: Vec<String> = Vec::new();
+    let mut lists: Vec<String> = Vec::new();
+    for tlv in sub_tlvs(rest) {
+        let tlv = tlv.ok()?;
+        match (tlv.kind, tlv.value) {
+            (SUB_PREFERENCE, [_, _, p @ ..]) => {
+                fields.push(format!("\"preference\": {}", u32_of(p)?));
+            }
+            (SUB_PRIORITY, [priority, _]) => fields.push(format!("\"priority\": {priority}")),
+            (SUB_BINDING_SID, [_, _, sid @ ..]) if sid.len() == 4 => {
+                let label = u32_of(sid)? >> 12;
+                fields.push(format!(
+                    "\"binding-sid\": {{\"type\": \"mpls\", \"label\": {label}}}"
+                ));
+            }
+            (SUB_SRV6_BINDING_SID, [_, _, sid @ ..]) if sid.len() == 16 => {
+                let sid: [u8; 16] = sid.try_into().ok()?;
+                fields.push(format!("\"srv6-binding-sid\": \"{}\"", Ipv6Addr::from(sid)));
+            }
+            (SUB_POLICY_NAME | SUB_CANDIDATE_PATH_NAME, [_, name @ ..]) => {
+                let key = if tlv.kind == SUB_POLICY_NAME {
+                    "policy-name"
+                } else {
+                    "candidate-path-name"
+                };
+                let name = std::str::from_utf8(name).ok()?;
+                if name
+                    .chars()
+                    .any(|c| c == '"' || c == '\\' || c.is_control())
+                {
+                    return None;
+                }
+                fields.push(format!("\"{key}\": \"{name}\""));
+            }
+            (SUB_SEGMENT_LIST, [_, inner @ ..]) => {
+                let mut weight = None;
+                let mut segments: Vec<String> = Vec::new();
+                for sub in sub_tlvs(inner) {
+                    let sub = sub.ok()?;
+                    match (sub.kind, sub.value) {
+                        (SEG_WEIGHT, [_, _, w @ ..]) => weight = Some(u32_of(w)?),
+                        (SEG_TYPE_A, [_, _, entry @ ..]) => {
+                            let entry = u32_of(entry)?;
+                            segments.push(format!(
+                                "{{\"type\": \"A\", \"label\": {}, \"tc\": {}, \"s\": {}, \"ttl\": {}}}",
+                                entry >> 12,
+                                (entry >> 9) & 7,
+                                entry & 0x100 != 0,
+                                entry & 0xFF
+                            ));
+                        }
+                        (SEG_TYPE_B, [_, _, sid @ ..]) if sid.len() == 16 || sid.len() == 24 => {
+                            let address: [u8; 16] = sid.get(..16)?.try_into().ok()?;
+                            segments.push(format!(
+                                "{{\"type\": \"B\", \"sid\": \"{}\"}}",
+                                Ipv6Addr::from(address)
+                            ));
+                        }
+                        _ => return None,
+                    }
+                }
+                let mut list = String::from("{");
+                if let Some(weight) = weight {
+                    let _ = write!(list, "\"weight\": {weight}, ");
+                }
+                let _ = write!(list, "\"segments\": [{}]}}", segments.join(", "));
+                lists.push(list);
+            }
+            _ => return None,
+        }
+    }
+    if !lists.is_empty() {
+        fields.push(format!("\"segment-lists\": [{}]", lists.join(", ")));
+    }
+    Some(format!("{{\"sr-policy\": {{{}}}}}", fields.join(", ")))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{json_entry, text_entry};
+    use super::{json_entry, text_entry, tunnel_json};
     use crate::bgp::attribute::decode_attributes;
     use crate::bgp::negotiated::Negotiated;
 
@@ -252,5 +422,23 @@ mod tests {
             json_entry(&attribute),
             Some(("attribute-0x11-0xC0".to_string(), "\"( 1 7 )\"".to_string()))
         );
+    }
+
+    #[test]
+    fn tunnel_json_as_exabgp6() {
+        let hex =
+            "000F00240C060000000000640D06100005DC01008000110009060000000000010106000003E81100";
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(
+            tunnel_json(&bytes).unwrap(),
+            "{\"sr-policy\": {\"preference\": 100, \"binding-sid\": {\"type\": \"mpls\", \"label\": 24000}, \"segment-lists\": [{\"weight\": 1, \"segments\": [{\"type\": \"A\", \"label\": 16001, \"tc\": 0, \"s\": true, \"ttl\": 0}]}]}}"
+        );
+        for cut in 0..bytes.len() {
+            let _ = tunnel_json(&bytes[..cut]);
+        }
+        assert!(tunnel_json(&bytes[..bytes.len() - 1]).is_none());
     }
 }

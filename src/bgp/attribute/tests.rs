@@ -433,7 +433,7 @@ fn conformance_strings() {
         panic!("{attrs:?}")
     };
     assert_eq!(
-        sid.json(),
+        crate::api::attribute::prefix_sid_json(sid),
         r#"{ "l3-service": [ { "sid": "2001:1::", "flags": 0, "endpoint_behavior": 0 } ] }"#
     );
 }
@@ -576,7 +576,7 @@ proptest! {
                 if let Attribute::ExtendedCommunities(list) = &attribute {
                     for e in list { let _ = (e.to_string(), e.json_string()); }
                 }
-                if let Attribute::PrefixSid(sid) = &attribute { let _ = sid.json(); }
+                if let Attribute::PrefixSid(sid) = &attribute { let _ = crate::api::attribute::prefix_sid_json(sid); }
                 if let Attribute::PmsiTunnel(p) = &attribute { let _ = p.to_string(); }
             }
         }
