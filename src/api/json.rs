@@ -422,25 +422,7 @@ fn write_big_unsigned(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Which way a message went, as the event's `direction` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Received from the peer (`"receive"`).
-    Receive,
-    /// Sent to the peer (`"send"`).
-    Send,
-    /// What ExaBGP's offline `decode` command reports (`"in"`).
-    In,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Receive => "receive",
-            Direction::Send => "send",
-            Direction::In => "in",
-        }
-    }
-}
+pub use crate::peer::Direction;
 
 /// The daemon-wide part of every event: format version, clock and process identity.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -11,14 +11,14 @@ use crate::bgp::negotiated::Negotiated;
 use crate::bgp::notification::Notification;
 use crate::bgp::update::Update;
 use crate::peer::{CloseReason, PeerEvent};
-use crate::reactor::{Reactor, SessionId};
+use crate::reactor::{EndpointId, Reactor};
 
-use super::session::NeighborSession;
+use super::endpoint::NeighborEndpoint;
 use super::{show, Daemon};
 
 impl Daemon {
     /// Writes `event` to the helpers of every neighbor that asked for it.
-    pub(super) fn emit_all(&mut self, reactor: &mut Reactor<NeighborSession>, event: &Event<'_>) {
+    pub(super) fn emit_all(&mut self, reactor: &mut Reactor<NeighborEndpoint>, event: &Event<'_>) {
         for api in self.apis.values_mut() {
             self.helpers.emit(reactor, api, event);
         }
@@ -28,8 +28,8 @@ impl Daemon {
     /// the helpers' events.
     pub(super) fn session_event(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
-        id: SessionId,
+        reactor: &mut Reactor<NeighborEndpoint>,
+        id: EndpointId,
         event: PeerEvent,
     ) {
         let Daemon {
@@ -51,7 +51,7 @@ impl Daemon {
             }
             PeerEvent::Connected => {
                 log::debug!("neighbor {name}: TCP connected");
-                if let Some(local) = reactor.session(id).and_then(|s| s.local_address) {
+                if let Some(local) = reactor.endpoint(id).and_then(|s| s.local_address) {
                     api.identity.local_address = local.ip();
                 }
                 api.show.connected = true;

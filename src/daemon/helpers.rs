@@ -17,7 +17,7 @@ use crate::reactor::process::{Feeds, ProcessExit, ProcessId, ProcessSpec};
 use crate::reactor::Reactor;
 use crate::rib::RouteContext;
 
-use super::session::NeighborSession;
+use super::endpoint::NeighborEndpoint;
 
 /// One configured helper process.
 pub(super) struct Helper {
@@ -213,7 +213,7 @@ impl Helpers {
     /// `inherit`, text encoder, respawned like any helper. On error nothing is added.
     pub fn add_cli_bridge(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         name: String,
         program: String,
         env: Vec<(String, String)>,
@@ -277,7 +277,7 @@ impl Helpers {
     /// error: the daemon refuses to run without it (as ExaBGP does).
     pub fn start_all(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         config_dir: &Path,
     ) -> Result<(), String> {
         for index in 0..self.list.len() {
@@ -288,7 +288,7 @@ impl Helpers {
 
     fn spawn(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         index: usize,
         config_dir: &Path,
     ) -> Result<(), String> {
@@ -339,7 +339,7 @@ impl Helpers {
     /// removed ones stop. Entries are never removed, so indices stay valid.
     pub fn reconcile(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         processes: &[Process],
         config_dir: &Path,
     ) {
@@ -388,7 +388,7 @@ impl Helpers {
 
     /// SIGUSR2: every running helper is stopped (the reload that follows starts them
     /// again).
-    pub fn stop_running(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    pub fn stop_running(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         for helper in &mut self.list {
             if let Some(id) = helper.process.take() {
                 log::info!("process {}: restarting", helper.name);
@@ -401,7 +401,7 @@ impl Helpers {
     /// stops, as ExaBGP does: "problem with helper program").
     pub fn exited(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         id: ProcessId,
         how: &ProcessExit,
         stopping: bool,
@@ -448,7 +448,12 @@ impl Helpers {
     }
 
     /// Writes `line` (a newline is added) to helper `index`.
-    pub fn write_line(&mut self, reactor: &mut Reactor<NeighborSession>, index: usize, line: &str) {
+    pub fn write_line(
+        &mut self,
+        reactor: &mut Reactor<NeighborEndpoint>,
+        index: usize,
+        line: &str,
+    ) {
         let Some(id) = self.list.get(index).and_then(|h| h.process) else {
             return;
         };
@@ -459,7 +464,7 @@ impl Helpers {
     }
 
     /// Acknowledges a command of helper `index` when its acks are on.
-    pub fn ack(&mut self, reactor: &mut Reactor<NeighborSession>, index: usize, ok: bool) {
+    pub fn ack(&mut self, reactor: &mut Reactor<NeighborEndpoint>, index: usize, ok: bool) {
         if self.list.get(index).is_some_and(|h| h.ack) {
             self.write_line(reactor, index, if ok { "done" } else { "error" });
         }
@@ -473,7 +478,7 @@ impl Helpers {
     /// not rendered, until the helper recovers or another event for it follows.
     pub fn emit(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         neighbor: &mut NeighborApi,
         event: &Event<'_>,
     ) {
@@ -528,7 +533,7 @@ impl Helpers {
     /// (or that ended: the count goes with them). Called after every pass.
     pub fn flush_deferred<K>(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         neighbors: &mut std::collections::HashMap<K, NeighborApi>,
     ) {
         if !self.deferred {
@@ -571,7 +576,7 @@ impl Helpers {
 
     /// The last event of every helper (`{ ..., "type": "notification", "notification":
     /// "shutdown" }` or its text form), then their end.
-    pub fn shut_down(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    pub fn shut_down(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         let envelope = Envelope::now(&self.host, self.pid, self.ppid);
         for helper in &mut self.list {
             let Some(id) = helper.process else { continue };
@@ -846,7 +851,7 @@ mod tests {
             go = go.display(),
             out = out.display()
         );
-        let mut reactor: Reactor<NeighborSession> = Reactor::new(None).expect("reactor");
+        let mut reactor: Reactor<NeighborEndpoint> = Reactor::new(None).expect("reactor");
         reactor.set_process_buffer(64 * 1024);
         let id = reactor
             .spawn_process(&ProcessSpec {

@@ -7,12 +7,12 @@
 
 mod args;
 mod commands;
+pub mod endpoint;
 mod events;
 mod helpers;
 pub mod logging;
 pub mod privileges;
 mod reload;
-pub mod session;
 pub mod settings;
 mod show;
 
@@ -28,11 +28,11 @@ use crate::config::env::Env;
 use crate::config::model::Config;
 use crate::config::ParseOptions;
 use crate::peer::{Peer, PeerEvent};
-use crate::reactor::{Owner, ProcessExit, ProcessId, Reactor, SessionId, Signal, SignalSource};
+use crate::reactor::{EndpointId, Owner, ProcessExit, ProcessId, Reactor, Signal, SignalSource};
 
 use args::{parse_args, HELP};
-use reload::{definition_fingerprint, NeighborKey, Running};
-use session::NeighborSession;
+use endpoint::NeighborEndpoint;
+use reload::{definition, NeighborKey, Running};
 use settings::session_settings;
 
 /// `rexa [server] CONFIG...`: runs until a stop signal.
@@ -232,7 +232,7 @@ pub struct Daemon {
     active: usize,
     running: HashMap<NeighborKey, Running>,
     /// What the API (and the log) knows of each session, kept until the session is gone.
-    apis: HashMap<SessionId, helpers::NeighborApi>,
+    apis: HashMap<EndpointId, helpers::NeighborApi>,
     /// The configured helper processes.
     helpers: helpers::Helpers,
     /// The directory of the configuration file (helper programs are looked up there).
@@ -244,7 +244,7 @@ pub struct Daemon {
     /// Stopping because of an error (a helper that cannot be kept running): exit 1.
     failed: bool,
     /// What each peer announced, for neighbors configured with `adj-rib-in`.
-    ribs_in: HashMap<SessionId, crate::rib::AdjRibIn>,
+    ribs_in: HashMap<EndpointId, crate::rib::AdjRibIn>,
     /// The CLI's FIFOs, opened at start (before the privilege drop) and kept open for
     /// every bridge the daemon starts on them.
     cli_fifos: Option<crate::cli::pipe::OpenFifos>,
@@ -264,7 +264,7 @@ impl Daemon {
     /// `listen` port on its local address (at start-up, and on reload for added neighbors).
     fn listen(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         config: &Config,
     ) -> Result<(), String> {
         let mut addresses: Vec<SocketAddr> = Vec::new();
@@ -293,15 +293,15 @@ impl Daemon {
         }
         // MD5 keys must be on the listening sockets before a peer connects.
         for neighbor in &config.neighbors {
-            let Ok((_, endpoints)) = session_settings(neighbor, &self.env) else {
+            let Ok((_, transport)) = session_settings(neighbor, &self.env) else {
                 continue;
             };
-            if let Some(key) = endpoints.options.md5 {
+            if let Some(key) = transport.options.md5 {
                 if let Err(error) = reactor.set_listener_md5(neighbor.peer_address, &key) {
                     log::warn!("neighbor {}: {error}", neighbor.peer_text());
                 }
             }
-            if let Some(key) = endpoints.options.ao {
+            if let Some(key) = transport.options.ao {
                 if let Err(error) = reactor.set_listener_ao(neighbor.peer_address, &key) {
                     log::warn!("neighbor {}: {error}", neighbor.peer_text());
                 }
@@ -325,16 +325,16 @@ impl Daemon {
     }
 
     /// Starts a session for every neighbor of `config` not already running.
-    fn start(&mut self, reactor: &mut Reactor<NeighborSession>, config: &mut Config) {
+    fn start(&mut self, reactor: &mut Reactor<NeighborEndpoint>, config: &mut Config) {
         let now = Instant::now();
         for neighbor in &mut config.neighbors {
             let key = NeighborKey::of(neighbor);
             if self.running.contains_key(&key) {
                 continue;
             }
-            let print = definition_fingerprint(neighbor);
+            let kept = definition(neighbor);
             match session_settings(neighbor, &self.env) {
-                Ok((mut settings, endpoints)) => {
+                Ok((mut settings, transport)) => {
                     let name = neighbor.peer_text();
                     let api = helpers::NeighborApi::new(
                         neighbor,
@@ -352,7 +352,7 @@ impl Daemon {
                         log::error!("neighbor {name}: {error}");
                     }
                     let id =
-                        reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
+                        reactor.add_endpoint(NeighborEndpoint::new(name.clone(), peer, transport));
                     log::info!("neighbor {name}: started");
                     self.apis.insert(id, api);
                     self.route_cache.neighbors_changed();
@@ -364,7 +364,7 @@ impl Daemon {
                         key,
                         Running {
                             id,
-                            definition: print,
+                            definition: kept,
                         },
                     );
                 }
@@ -450,7 +450,7 @@ impl Daemon {
 
     /// Starts the CLI's bridges on what [`Daemon::open_cli`] opened: the pipe bridge on the
     /// FIFOs, the socket bridge on the listening socket.
-    fn start_cli(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    fn start_cli(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         if self.cli_fifos.is_none() && self.cli_socket.is_none() {
             return;
         }
@@ -512,7 +512,7 @@ impl Daemon {
 
     /// Shutdown: the helpers get their last event and are stopped, every session ends
     /// with a Cease.
-    fn stop(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    fn stop(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         if self.stopping {
             return;
         }
@@ -524,15 +524,15 @@ impl Daemon {
 
     /// SIGALRM / `restart`: every session reset as ExaBGP's `reestablish` does it, with
     /// Cease 6/3 "Peer De-configured", then brought back up.
-    fn restart_all(&mut self, reactor: &mut Reactor<NeighborSession>) {
-        reactor.for_each_session(|_, session, _| {
+    fn restart_all(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
+        reactor.for_each_endpoint(|_, session, _| {
             session.peer.reset(Notification::cease_peer_deconfigured());
         });
     }
 }
 
-impl Owner<NeighborSession> for Daemon {
-    fn after_pass(&mut self, reactor: &mut Reactor<NeighborSession>) {
+impl Owner<NeighborEndpoint> for Daemon {
+    fn after_pass(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         // Back-pressure: the reactor holds a session while a helper hearing it is full.
         if self.feeds_dirty || self.helpers.changed_since(&self.feeds_of) {
             self.feeds_dirty = false;
@@ -544,7 +544,7 @@ impl Owner<NeighborSession> for Daemon {
         self.helpers.flush_deferred(reactor, &mut self.apis);
     }
 
-    fn signal(&mut self, reactor: &mut Reactor<NeighborSession>, signal: Signal) {
+    fn signal(&mut self, reactor: &mut Reactor<NeighborEndpoint>, signal: Signal) {
         log::info!("received {signal:?}");
         if self.stopping && !matches!(signal, Signal::ChildExited) {
             log::info!("shutting down already: {signal} ignored");
@@ -566,7 +566,7 @@ impl Owner<NeighborSession> for Daemon {
         }
     }
 
-    fn process_line(&mut self, reactor: &mut Reactor<NeighborSession>, id: ProcessId, line: &str) {
+    fn process_line(&mut self, reactor: &mut Reactor<NeighborEndpoint>, id: ProcessId, line: &str) {
         if let Some(index) = self.helpers.index_of(id) {
             self.helper_line(reactor, index, line);
         }
@@ -574,7 +574,7 @@ impl Owner<NeighborSession> for Daemon {
 
     fn process_exited(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         id: ProcessId,
         how: ProcessExit,
     ) {
@@ -589,15 +589,15 @@ impl Owner<NeighborSession> for Daemon {
             self.stop(reactor);
         }
     }
-    fn event(&mut self, reactor: &mut Reactor<NeighborSession>, id: SessionId, event: PeerEvent) {
+    fn event(&mut self, reactor: &mut Reactor<NeighborEndpoint>, id: EndpointId, event: PeerEvent) {
         self.session_event(reactor, id, event);
     }
 
     fn finished(
         &mut self,
-        _reactor: &mut Reactor<NeighborSession>,
-        id: SessionId,
-        _value: NeighborSession,
+        _reactor: &mut Reactor<NeighborEndpoint>,
+        id: EndpointId,
+        _value: NeighborEndpoint,
     ) {
         self.apis.remove(&id);
         self.route_cache.neighbors_changed();
@@ -647,7 +647,7 @@ mod tests {
              local-as 65001; peer-as 65002; passive; family { ipv4 unicast; } }",
         )
         .expect("write config");
-        let mut reactor: Reactor<NeighborSession> = Reactor::new(None).expect("reactor");
+        let mut reactor: Reactor<NeighborEndpoint> = Reactor::new(None).expect("reactor");
         let mut daemon = Daemon {
             env: Env::default(),
             configs: vec![path],

@@ -1,16 +1,15 @@
 //! Reload (SIGUSR1, SIGUSR2, `reload`): the configuration read again and the running
-//! neighbors moved to it, by key and definition fingerprint, routes applied as a diff.
+//! neighbors moved to it, by key and typed definition, routes applied as a diff.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use crate::bgp::notification::Notification;
 use crate::config::model::{Config, Neighbor};
 use crate::reactor::notify::{self, Status};
-use crate::reactor::{Reactor, SessionId};
+use crate::reactor::{EndpointId, Reactor};
 
-use super::session::NeighborSession;
+use super::endpoint::NeighborEndpoint;
 use super::{config_directory, load, Daemon};
 
 /// How a neighbor is recognised across reloads.
@@ -31,43 +30,31 @@ impl NeighborKey {
     }
 }
 
-/// A 64-bit fingerprint of a neighbor's whole definition (every field, through its
-/// `Debug` form, hashed as it is written): a thousand neighbors keep 8 bytes each, not
-/// a kilobyte of text, to tell a changed definition on reload.
-fn fingerprint(neighbor: &Neighbor) -> u64 {
-    use std::hash::Hasher;
-    struct HashWriter(std::collections::hash_map::DefaultHasher);
-    impl std::fmt::Write for HashWriter {
-        fn write_str(&mut self, text: &str) -> std::fmt::Result {
-            self.0.write(text.as_bytes());
-            Ok(())
-        }
-    }
-    let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
-    let _ = write!(writer, "{neighbor:?}");
-    writer.0.finish()
-}
-
 pub(super) struct Running {
-    pub(super) id: SessionId,
-    /// A fingerprint of the definition it runs with, routes and source positions left
-    /// out, compared on reload.
-    pub(super) definition: u64,
+    pub(super) id: EndpointId,
+    /// The definition it runs with, routes and source position left out (see
+    /// [`definition`]), compared on reload.
+    pub(super) definition: Box<Neighbor>,
 }
 
-/// The fingerprint of a neighbor's definition without its routes and source position:
-/// two neighbors with the same one differ at most in their routes, which a reload
-/// applies as a diff. Borrows the routes out instead of cloning them.
-pub(super) fn definition_fingerprint(neighbor: &mut Neighbor) -> u64 {
+/// Runs `f` on `neighbor` without its routes and source position (put back after): what
+/// a reload compares. Two neighbors equal this way differ at most in their routes, which a
+/// reload applies as a diff. Borrows the routes out instead of cloning them.
+pub(super) fn without_routes<T>(neighbor: &mut Neighbor, f: impl FnOnce(&Neighbor) -> T) -> T {
     let routes = std::mem::take(&mut neighbor.routes);
     let location = std::mem::replace(
         &mut neighbor.location,
         crate::config::error::Location::new(std::sync::Arc::from(""), 0, 0),
     );
-    let print = fingerprint(neighbor);
+    let result = f(neighbor);
     neighbor.routes = routes;
     neighbor.location = location;
-    print
+    result
+}
+
+/// The definition a running neighbor keeps (see [`without_routes`]).
+pub(super) fn definition(neighbor: &mut Neighbor) -> Box<Neighbor> {
+    without_routes(neighbor, |bare| Box::new(bare.clone()))
 }
 
 impl Daemon {
@@ -75,7 +62,7 @@ impl Daemon {
     /// their sessions and get the difference of their routes (deleted routes withdrawn,
     /// new or changed ones announced, nothing else re-sent); removed neighbors get a Cease;
     /// changed ones restart; new ones start. An invalid file changes nothing.
-    pub(super) fn reload(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    pub(super) fn reload(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         notify::notify(Status::Reloading);
         if self.env.debug.rotate && self.configs.len() > 1 {
             self.active = (self.active + 1) % self.configs.len();
@@ -107,19 +94,16 @@ impl Daemon {
     }
 
     /// Moves the running neighbors to `config` (see [`Daemon::reload`]).
-    fn apply(&mut self, reactor: &mut Reactor<NeighborSession>, config: &mut Config) {
-        let prints: Vec<u64> = config
-            .neighbors
-            .iter_mut()
-            .map(definition_fingerprint)
-            .collect();
-        let wanted: HashMap<NeighborKey, (usize, u64)> = config
-            .neighbors
-            .iter()
-            .zip(prints)
-            .enumerate()
-            .map(|(index, (n, print))| (NeighborKey::of(n), (index, print)))
-            .collect();
+    fn apply(&mut self, reactor: &mut Reactor<NeighborEndpoint>, config: &mut Config) {
+        // Where each wanted neighbor is, and whether it runs already with the same definition.
+        let mut wanted: HashMap<NeighborKey, (usize, bool)> = HashMap::new();
+        for (index, neighbor) in config.neighbors.iter_mut().enumerate() {
+            let key = NeighborKey::of(neighbor);
+            let same = self.running.get(&key).is_some_and(|running| {
+                without_routes(neighbor, |bare| *bare == *running.definition)
+            });
+            wanted.insert(key, (index, same));
+        }
         let keys: Vec<NeighborKey> = self.running.keys().cloned().collect();
         for key in keys {
             let Some(running) = self.running.get_mut(&key) else {
@@ -128,12 +112,12 @@ impl Daemon {
             let id = running.id;
             let same = wanted
                 .get(&key)
-                .filter(|(_, print)| *print == running.definition)
+                .filter(|(_, same)| *same)
                 .and_then(|(index, _)| config.neighbors.get_mut(*index));
             match same {
                 Some(neighbor) => {
                     // The routes leave the configuration as they enter the table.
-                    let report = reactor.with_session(id, |session, _| {
+                    let report = reactor.with_endpoint(id, |session, _| {
                         crate::config::to_rib::load_configured_owned(
                             neighbor,
                             session.peer.rib_mut(),
@@ -158,7 +142,7 @@ impl Daemon {
                         "removed"
                     };
                     log::info!("neighbor {}: {what}, stopping it", key.peer);
-                    reactor.with_session(id, |session, _| {
+                    reactor.with_endpoint(id, |session, _| {
                         session
                             .peer
                             .shutdown(Notification::cease_peer_deconfigured())
@@ -176,18 +160,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fingerprints_tell_changed_definitions() {
-        let text = |hold: u16| {
+    fn definitions_tell_changed_neighbors_but_not_moved_routes() {
+        let text = |hold: u16, route: &str| {
             format!(
                 "neighbor 127.0.0.2 {{ router-id 10.0.0.1; local-address 127.0.0.1; \
-                 local-as 65001; peer-as 65002; hold-time {hold}; family {{ ipv4 unicast; }} }}"
+                 local-as 65001; peer-as 65002; hold-time {hold}; family {{ ipv4 unicast; }} \
+                 static {{ route {route} next-hop 127.0.0.1; }} }}"
             )
         };
         let parse = |text: &str| crate::config::parse(text, "t.conf").expect("valid");
-        let a = parse(&text(180));
-        let b = parse(&text(180));
-        let c = parse(&text(90));
-        assert_eq!(fingerprint(&a.neighbors[0]), fingerprint(&b.neighbors[0]));
-        assert_ne!(fingerprint(&a.neighbors[0]), fingerprint(&c.neighbors[0]));
+        let mut a = parse(&text(180, "10.0.0.0/24"));
+        // Other routes, two lines further down: the same definition.
+        let mut b = parse(&format!("\n\n{}", text(180, "10.0.1.0/24")));
+        let mut c = parse(&text(90, "10.0.0.0/24"));
+        let kept = definition(&mut a.neighbors[0]);
+        assert!(without_routes(&mut b.neighbors[0], |bare| *bare == *kept));
+        assert!(!without_routes(&mut c.neighbors[0], |bare| *bare == *kept));
+        assert!(kept.routes.is_empty());
+        assert!(!a.neighbors[0].routes.is_empty(), "the routes are put back");
     }
 }

@@ -16,7 +16,7 @@
 //!                           configuration lacks are withdrawn)
 //! API                       announce / withdraw / announce_watchdog / withdraw_watchdog /
 //!                           queue_eor / clear / resend(None, borr)   (flush adj-rib out)
-//! peer                      session_up(SessionContext) at ESTABLISHED, session_down on
+//! peer                      session_up(SendContext) at ESTABLISHED, session_down on
 //!                           close, resend(Some(family), enhanced) on ROUTE-REFRESH,
 //!                           drain(out, n) while the output is under its high-water mark
 //! ```
@@ -37,7 +37,7 @@ pub mod route;
 mod slab;
 
 pub use adj_in::AdjRibIn;
-pub use attributes::{resolve_self, AttrId, AttributeTable, PathAttributes, SessionContext};
+pub use attributes::{resolve_self, AttrId, AttributeTable, PathAttributes, SendContext};
 pub use out::{mp_next_hop, AdjRibOut, Drained, RibOptions, RibStats};
 pub use route::{Route, RouteContext};
 

@@ -17,7 +17,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv6Addr};
 
-use super::attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
+use super::attributes::{AttrId, AttributeTable, PathAttributes, SendContext};
 use super::keys::{
     arena_hash, compact_route, place_of, KeyHasherBuilder, Place, PrefixKey, BIT_MULTICAST,
     KIND_VACANT,
@@ -243,7 +243,7 @@ pub struct AdjRibOut {
     pending: Vec<u64>,
     jobs: VecDeque<Job>,
     /// The established session, if any.
-    session: Option<SessionContext>,
+    session: Option<SendContext>,
     /// The first drain after establishment sends no withdrawals (the peer has nothing).
     skip_withdrawals: bool,
     /// End-of-RIB for each negotiated family is owed after the initial table.
@@ -512,8 +512,10 @@ impl AdjRibOut {
     }
 
     /// Records the latest change of a route; `mark` (flags) is added to an announcement.
+    ///
+    /// Only a change of a route already held moves [`Self::epoch`]: a new route is in no
+    /// job yet, and a key that left the table moved it when it left ([`Self::remove_key`]).
     fn change(&mut self, family: Family, nlri: Nlri, id: AttrId, announce: bool, mark: u8) {
-        self.epoch = self.epoch.wrapping_add(1);
         let up = self.session.is_some();
         let place = place_of(family, &nlri);
         if let Place::Compact(key) = place {
@@ -550,6 +552,7 @@ impl AdjRibOut {
                     self.attributes.release(id);
                     return;
                 }
+                self.epoch = self.epoch.wrapping_add(1);
                 let previous = entry.attr;
                 if !announce && !up {
                     // No peer to tell: forget the route.
@@ -631,6 +634,8 @@ impl AdjRibOut {
 
     /// Removes a route's entry (its attribute reference must already be released).
     fn remove_key(&mut self, key: u64) {
+        // Jobs listing the key must look it up from now on (see `change`).
+        self.epoch = self.epoch.wrapping_add(1);
         if key & TAG_ARENA == 0 {
             self.compact.remove(&key);
             return;
@@ -690,12 +695,17 @@ impl AdjRibOut {
         self.family_entry(key).map(|(_, entry)| entry)
     }
 
-    fn set_flags(&mut self, key: u64, flags: u8) {
+    /// The entry of a key, to change its flags (one probe).
+    fn entry_mut(&mut self, key: u64) -> Option<&mut Entry> {
         if key & TAG_ARENA == 0 {
-            if let Some(entry) = self.compact.get_mut(&key) {
-                entry.flags = flags;
-            }
-        } else if let Some(entry) = slab_entry(&mut self.prefixes, &mut self.arena, key) {
+            self.compact.get_mut(&key)
+        } else {
+            slab_entry(&mut self.prefixes, &mut self.arena, key)
+        }
+    }
+
+    fn set_flags(&mut self, key: u64, flags: u8) {
+        if let Some(entry) = self.entry_mut(key) {
             entry.flags = flags;
         }
     }
@@ -824,7 +834,7 @@ impl AdjRibOut {
 
     /// The session reached ESTABLISHED: forget what was in flight, drop withdrawals (the
     /// new peer has nothing), and queue the whole table, then End-of-RIB unless manual.
-    pub fn session_up(&mut self, session: SessionContext) {
+    pub fn session_up(&mut self, session: SendContext) {
         self.session = Some(session);
         self.attributes.forget_encodings();
         self.jobs.clear();
@@ -1052,7 +1062,7 @@ impl AdjRibOut {
 
     fn drain_with(
         &mut self,
-        session: &SessionContext,
+        session: &SendContext,
         out: &mut Vec<u8>,
         max_messages: usize,
     ) -> Drained {
@@ -1116,10 +1126,11 @@ impl AdjRibOut {
         let mut kept = 0;
         for i in 0..items.len() {
             let key = items[i];
-            let Some(entry) = self.entry_at(key) else {
+            let Some(entry) = self.entry_mut(key) else {
                 continue;
             };
-            self.set_flags(key, entry.flags & !FLAG_PENDING);
+            entry.flags &= !FLAG_PENDING;
+            let entry = *entry;
             let action = if entry.announced() { BIT_ANNOUNCE } else { 0 };
             items[kept] = ranker.rank(entry.attr) | action | key;
             kept += 1;
@@ -1153,7 +1164,7 @@ impl AdjRibOut {
     /// Sends messages from the job's items; returns how many were written.
     fn pump(
         &mut self,
-        session: &SessionContext,
+        session: &SendContext,
         out: &mut Vec<u8>,
         job: &mut ItemsJob,
         budget: usize,
@@ -1249,12 +1260,7 @@ impl AdjRibOut {
     /// `next_hop` with our link-local address after a global IPv6 one, when both sides
     /// sent the link-local next-hop capability and `local-link-local` is configured
     /// (draft-ietf-idr-linklocal-capability; ExaBGP 6's encoding/conf-llnh-update.ci).
-    fn with_link_local(
-        &self,
-        next_hop: NextHop,
-        family: Family,
-        session: &SessionContext,
-    ) -> NextHop {
+    fn with_link_local(&self, next_hop: NextHop, family: Family, session: &SendContext) -> NextHop {
         let Some(link_local) = self.options.local_link_local else {
             return next_hop;
         };
@@ -1282,11 +1288,7 @@ impl AdjRibOut {
     }
 
     fn mark_sent(&mut self, key: u64) {
-        if key & TAG_ARENA == 0 {
-            if let Some(entry) = self.compact.get_mut(&key) {
-                entry.flags |= FLAG_SENT;
-            }
-        } else if let Some(entry) = slab_entry(&mut self.prefixes, &mut self.arena, key) {
+        if let Some(entry) = self.entry_mut(key) {
             entry.flags |= FLAG_SENT;
         }
     }
@@ -1294,10 +1296,8 @@ impl AdjRibOut {
     /// Removes a route and releases its attribute set.
     fn forget(&mut self, key: u64) {
         if let Some(entry) = self.entry_at(key) {
-            if entry.announced() {
-                // Other jobs may still list it (adj-rib-out off): they must look it up.
-                self.epoch = self.epoch.wrapping_add(1);
-            }
+            // Other jobs may still list it (adj-rib-out off): `remove_key` moves the epoch
+            // so that they look it up.
             self.attributes.release(entry.attr);
             self.remove_key(key);
         }
@@ -1332,7 +1332,7 @@ impl AdjRibOut {
         ok.then_some((family, nlri, entry))
     }
 
-    fn next_hop_is_ipv4(&self, id: AttrId, session: &SessionContext) -> bool {
+    fn next_hop_is_ipv4(&self, id: AttrId, session: &SendContext) -> bool {
         matches!(
             self.attributes.get(id).and_then(|a| a.next_hop_on(session)),
             Some(IpAddr::V4(_))
@@ -1342,7 +1342,7 @@ impl AdjRibOut {
     /// Writes one UPDATE for the routes in `scratch`; false when it could not be built.
     fn write(
         &mut self,
-        session: &SessionContext,
+        session: &SendContext,
         out: &mut Vec<u8>,
         family: Family,
         attr: AttrId,
