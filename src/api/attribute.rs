@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::net::Ipv6Addr;
 
 use crate::bgp::attribute::{
-    json_key, Attribute, PrefixSid, PrefixSidTlv, Srv6SubSubTlv, Srv6SubTlv, FLAG_PARTIAL,
-    FLAG_TRANSITIVE, TLV_SRV6_L2_SERVICE,
+    json_key, Attribute, ExtendedCommunity, ExtendedKind, Ipv6ExtendedCommunity, PrefixSid,
+    PrefixSidTlv, Srv6SubSubTlv, Srv6SubTlv, FLAG_PARTIAL, FLAG_TRANSITIVE, TLV_SRV6_L2_SERVICE,
 };
 use crate::bgp::sr_policy::{
     sub_tlvs, SEG_TYPE_A, SEG_TYPE_B, SEG_WEIGHT, SUB_BINDING_SID, SUB_CANDIDATE_PATH_NAME,
@@ -74,8 +74,8 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
             list(sorted.iter().map(|c| {
                 format!(
                     "{{ \"value\": {}, \"string\": \"{}\" }}",
-                    c.json_value(),
-                    c.json_string()
+                    extended_json_value(c),
+                    extended_json_string(c)
                 )
             }))
         }
@@ -86,7 +86,7 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
                 format!(
                     "{{ \"value\": {}, \"string\": \"{}\" }}",
                     c.value_decimal(),
-                    c.json_string()
+                    ipv6_extended_json_string(c)
                 )
             }))
         }
@@ -201,6 +201,36 @@ pub fn text_entry(attribute: &Attribute) -> Option<String> {
         Attribute::NextHop(_) | Attribute::MpReach(_) | Attribute::MpUnreach(_) => return None,
     };
     Some(format!("{} {value}", json_key(attribute.code())?))
+}
+
+/// An extended community's JSON `value` as ExaBGP prints it: the received bytes, except
+/// for MAC mobility, which ExaBGP rebuilds (type 0x06, sticky byte 0/1, reserved 0).
+pub fn extended_json_value(community: &ExtendedCommunity) -> u64 {
+    match community.kind() {
+        ExtendedKind::MacMobility { sequence, sticky } => {
+            (0x06u64 << 56) | (u64::from(sticky) << 40) | u64::from(sequence)
+        }
+        _ => community.value(),
+    }
+}
+
+/// An extended community's JSON `string`: the rendering of a recognised type, `0x<HEX>`
+/// for a recognised type without one, and the empty string for an unrecognised type.
+pub fn extended_json_string(community: &ExtendedCommunity) -> String {
+    match community.kind() {
+        ExtendedKind::Opaque => String::new(),
+        _ => community.to_string(),
+    }
+}
+
+/// An IPv6 extended community's JSON `string`: empty for a type ExaBGP does not recognise
+/// (it knows redirect-to-nexthop-ietf and the route target, by low nibble of type and
+/// sub-type).
+pub fn ipv6_extended_json_string(community: &Ipv6ExtendedCommunity) -> String {
+    match (community.0[0] & 0x0F, community.0[1]) {
+        (0, 0x0C) | (0, 0x0B) => community.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// The JSON object ExaBGP prints for a `bgp-prefix-sid`, e.g. `{ "sr-label-index": 777 }`.
@@ -365,8 +395,12 @@ pub fn tunnel_json(value: &[u8]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{json_entry, text_entry, tunnel_json};
+    use super::{
+        extended_json_string, extended_json_value, ipv6_extended_json_string, json_entry,
+        text_entry, tunnel_json,
+    };
     use crate::bgp::attribute::decode_attributes;
+    use crate::bgp::attribute::{ExtendedCommunity, Ipv6ExtendedCommunity};
     use crate::bgp::negotiated::Negotiated;
 
     fn hex(s: &str) -> Vec<u8> {
@@ -440,5 +474,47 @@ mod tests {
             let _ = tunnel_json(&bytes[..cut]);
         }
         assert!(tunnel_json(&bytes[..bytes.len() - 1]).is_none());
+    }
+
+    #[test]
+    fn matches_exabgp_rendering_table() {
+        let table = include_str!("../bgp/attribute/testdata/extended_communities.txt");
+        let mut checked = 0;
+        for line in table.lines().filter(|l| !l.starts_with('#')) {
+            let mut parts = line.splitn(3, ' ');
+            let bytes = parts.next().unwrap_or_default();
+            let value = parts.next().unwrap_or_default();
+            let text = parts.next().unwrap_or_default();
+            let community = ExtendedCommunity(<[u8; 8]>::try_from(hex(bytes)).expect("8 bytes"));
+            if value == "ERROR" {
+                assert!(community.has_unusable_rate(), "{bytes} should be refused");
+                continue;
+            }
+            assert!(!community.has_unusable_rate(), "{bytes}");
+            assert_eq!(
+                extended_json_value(&community).to_string(),
+                value,
+                "{bytes}"
+            );
+            assert_eq!(extended_json_string(&community), text, "{bytes}");
+            checked += 1;
+        }
+        assert!(checked > 1000);
+    }
+
+    #[test]
+    fn extended_community_strings() {
+        assert_eq!(
+            extended_json_string(&ExtendedCommunity::link_bandwidth(1, 1.0)),
+            ""
+        );
+        let c = Ipv6ExtendedCommunity::redirect_to_nexthop_ietf(
+            "2a02:b80:0:1::1".parse().expect("ip"),
+            false,
+        );
+        assert_eq!(
+            ipv6_extended_json_string(&c),
+            "redirect-to-nexthop-ietf 2a02:b80:0:1::1"
+        );
     }
 }
