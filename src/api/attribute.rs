@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use std::net::Ipv6Addr;
 
 use crate::bgp::attribute::{
-    json_key, Attribute, ExtendedCommunity, ExtendedKind, Ipv6ExtendedCommunity, PrefixSid,
-    PrefixSidTlv, Srv6SubSubTlv, Srv6SubTlv, FLAG_PARTIAL, FLAG_TRANSITIVE, TLV_SRV6_L2_SERVICE,
+    json_key, AsPath, Attribute, ExtendedCommunity, ExtendedKind, Ipv6ExtendedCommunity, PrefixSid,
+    PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv, FLAG_PARTIAL, FLAG_TRANSITIVE,
+    TLV_SRV6_L2_SERVICE,
 };
 use crate::bgp::sr_policy::{
     sub_tlvs, SEG_TYPE_A, SEG_TYPE_B, SEG_WEIGHT, SUB_BINDING_SID, SUB_CANDIDATE_PATH_NAME,
@@ -47,7 +48,7 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
                 let _ = write!(
                     out,
                     "\"{index}\": {{\"element\": \"{}\", \"value\": [{}]}}",
-                    segment.kind.json_name_v5(),
+                    segment_element_v5(segment.kind),
                     asns.join(", ")
                 );
             }
@@ -201,6 +202,49 @@ pub fn text_entry(attribute: &Attribute) -> Option<String> {
         Attribute::NextHop(_) | Attribute::MpReach(_) | Attribute::MpUnreach(_) => return None,
     };
     Some(format!("{} {value}", json_key(attribute.code())?))
+}
+
+/// ExaBGP 5.0's JSON `element` name of an AS_PATH segment (confederation segments print
+/// as `as-sequence`).
+pub fn segment_element_v5(kind: SegmentKind) -> &'static str {
+    match kind {
+        SegmentKind::Set => "as-set",
+        _ => "as-sequence",
+    }
+}
+
+/// An AS_PATH in ExaBGP 4.2's JSON shape: `as-path` (all AS_SEQUENCE members), `as-set` (only if
+/// non-empty), `confederation-path` (always), `confederation-set` (only if non-empty),
+/// as (key, value) pairs in that order, e.g. `("as-path", "[ 65001, 65002 ]")`.
+pub fn as_path_json_v4(path: &AsPath) -> Vec<(&'static str, String)> {
+    let collect = |kind: SegmentKind| -> Vec<String> {
+        path.segments
+            .iter()
+            .filter(|s| s.kind == kind)
+            .flat_map(|s| s.asns.iter().map(u32::to_string))
+            .collect()
+    };
+    let render = |items: Vec<String>| {
+        if items.is_empty() {
+            "[]".to_string()
+        } else {
+            format!("[ {} ]", items.join(", "))
+        }
+    };
+    let mut entries = vec![("as-path", render(collect(SegmentKind::Sequence)))];
+    let set = collect(SegmentKind::Set);
+    if !set.is_empty() {
+        entries.push(("as-set", render(set)));
+    }
+    entries.push((
+        "confederation-path",
+        render(collect(SegmentKind::ConfedSequence)),
+    ));
+    let confed_set = collect(SegmentKind::ConfedSet);
+    if !confed_set.is_empty() {
+        entries.push(("confederation-set", render(confed_set)));
+    }
+    entries
 }
 
 /// An extended community's JSON `value` as ExaBGP prints it: the received bytes, except
@@ -395,12 +439,13 @@ pub fn tunnel_json(value: &[u8]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::as_path_json_v4;
     use super::{
         extended_json_string, extended_json_value, ipv6_extended_json_string, json_entry,
         text_entry, tunnel_json,
     };
     use crate::bgp::attribute::decode_attributes;
-    use crate::bgp::attribute::{ExtendedCommunity, Ipv6ExtendedCommunity};
+    use crate::bgp::attribute::{AsPath, ExtendedCommunity, Ipv6ExtendedCommunity, SegmentKind};
     use crate::bgp::negotiated::Negotiated;
 
     fn hex(s: &str) -> Vec<u8> {
@@ -515,6 +560,21 @@ mod tests {
         assert_eq!(
             ipv6_extended_json_string(&c),
             "redirect-to-nexthop-ietf 2a02:b80:0:1::1"
+        );
+    }
+
+    #[test]
+    fn json_v4_shape() {
+        let mut p = AsPath::default();
+        p.push(SegmentKind::Sequence, &[65001, 65002]);
+        p.push(SegmentKind::Set, &[7]);
+        assert_eq!(
+            as_path_json_v4(&p),
+            vec![
+                ("as-path", "[ 65001, 65002 ]".to_string()),
+                ("as-set", "[ 7 ]".to_string()),
+                ("confederation-path", "[]".to_string()),
+            ]
         );
     }
 }

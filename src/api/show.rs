@@ -404,7 +404,7 @@ fn v2_attributes(attributes: &[Attribute], out: &mut String) {
                 for (index, segment) in path.segments.iter().enumerate() {
                     separator(out, &mut inner);
                     let _ = write!(out, "\"{index}\": {{\"element\": ");
-                    json_string(out, segment.kind.json_name_v5());
+                    json_string(out, super::attribute::segment_element_v5(segment.kind));
                     out.push_str(", \"value\": [");
                     let mut asns = true;
                     for asn in &segment.asns {
