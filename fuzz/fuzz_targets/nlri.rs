@@ -103,7 +103,7 @@ fuzz_target!(|data: &[u8]| {
                 let mut again = Vec::new();
                 for route in &routes {
                     route.encode(&mut again);
-                    let json = route.json(None);
+                    let json = rexa::api::message_json::linkstate_nlri_json(route, None);
                     assert!(json.starts_with('{') && json.ends_with('}'), "{json}");
                 }
                 assert_eq!(again, bytes);
