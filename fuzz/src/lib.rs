@@ -280,9 +280,9 @@ pub fn exercise_attributes(attributes: &[rexa::bgp::attribute::Attribute]) {
 
 use rexa::api::json::{Direction, Envelope, EventHead, NeighborIdentity, RawMessage};
 use rexa::api::message_json::{
-    write_keepalive, write_negotiated_event, write_notification,
-    write_open_event, write_operational, write_raw_message_event, write_refresh,
-    write_update_event, UpdateJsonOptions,
+    write_keepalive, write_negotiated_event, write_notification, write_open_event,
+    write_operational, write_raw_message_event, write_refresh, write_update_event,
+    UpdateJsonOptions,
 };
 
 /// An UPDATE decoded for a report (`rexa decode`), with `withdraw` as a live session shows

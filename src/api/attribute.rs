@@ -106,7 +106,7 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
         Attribute::PrefixSid(sid) => prefix_sid_json(sid),
         Attribute::Unknown { flags, code, value } => {
             if *code == 29 {
-                if let Some(json) = crate::bgp::linkstate::attribute_json(value) {
+                if let Some(json) = super::message_json::linkstate_attribute_json(value) {
                     return Some(("bgp-ls".to_owned(), json));
                 }
             }

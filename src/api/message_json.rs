@@ -854,6 +854,6 @@ mod nlri;
 #[cfg(test)]
 mod tests;
 
-pub use linkstate::nlri_json as linkstate_nlri_json;
+pub use linkstate::{attribute_json as linkstate_attribute_json, nlri_json as linkstate_nlri_json};
 use nlri::{write_evpn, write_opaque_nlri, write_prefix};
 pub use nlri::{write_flow_nlri, write_nlri, write_nlri_lines};

@@ -1,9 +1,10 @@
-//! BGP-LS NLRI as ExaBGP 5's JSON objects (node, link and prefix descriptors).
+//! BGP-LS as ExaBGP 5's JSON: NLRI objects (node, link and prefix descriptors) and the
+//! BGP-LS attribute (type 29) object, from `bgp::linkstate`'s parsed TLVs.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::bgp::linkstate::{address, all_tlvs, push_hex, LinkStateNlri};
+use crate::bgp::linkstate::{address, all_tlvs, attribute_tlv, AttributeTlv, LinkStateNlri};
 use crate::bgp::wire::Reader;
 
 /// ExaBGP 5's JSON object for a BGP-LS NLRI; node and prefix NLRI also show the
@@ -162,6 +163,215 @@ fn node_descriptors(out: &mut String, value: &[u8]) -> Option<()> {
     Some(())
 }
 
+/// `text` as a JSON string: quotes, backslashes and control characters (as `\u00xx`)
+/// escaped, other characters as they are. Not [`crate::api::json::escape_into`]: the
+/// BGP-LS node name has always been written this way, and its bytes are kept.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    for byte in bytes {
+        let _ = write!(out, "{byte:02X}");
+    }
+}
+
+/// `{"X": 0, ...}`: one key per named bit from the most significant, then RSV.
+fn flags_text(byte: u8, names: &[&str]) -> String {
+    let mut out = String::from("{");
+    for (index, name) in names.iter().enumerate() {
+        let bit = (byte >> (7 - index)) & 1;
+        let _ = write!(out, "\"{name}\": {bit}, ");
+    }
+    out.push_str("\"RSV\": 0}");
+    out
+}
+
+/// A bandwidth as Python prints the float (`1e+17` with its sign).
+fn float_text(value: f32) -> String {
+    let text = format!("{:?}", f64::from(value));
+    if text.contains('e') && !text.contains("e-") {
+        return text.replace('e', "e+");
+    }
+    text
+}
+
+/// How an attribute TLV is shown: its own key (repeated when the TLV is), or an item of
+/// a list under the first key of its kind (`spaced`: `[ a, b ]` rather than `[a, b]`).
+enum Shown {
+    Key(&'static str, String),
+    Item(String, String, bool),
+}
+
+/// One key of the attribute object: a single value, or a list (`spaced` as in [`Shown`]).
+enum Entry {
+    Single(String),
+    List(Vec<String>, bool),
+}
+
+/// One parsed attribute TLV as ExaBGP 5 shows it.
+fn shown(tlv: &AttributeTlv<'_>) -> Vec<Shown> {
+    let key = |name: &'static str, text: String| vec![Shown::Key(name, text)];
+    match tlv {
+        AttributeTlv::NodeName(name) => {
+            key("node-name", json_string(&String::from_utf8_lossy(name)))
+        }
+        AttributeTlv::AreaId(id) => key("area-id", format!("\"{id}\"")),
+        AttributeTlv::LocalTeRouterId(ip) => vec![Shown::Item(
+            "local-te-router-ids".to_owned(),
+            format!("\"{ip}\""),
+            false,
+        )],
+        AttributeTlv::RemoteTeRouterId(ip) => key("remote-te-router-id", format!("\"{ip}\"")),
+        AttributeTlv::SrCapabilities { flags, ranges } => {
+            let ranges: Vec<String> = ranges
+                .iter()
+                .map(|(range, sid)| format!("[{range}, {sid}]"))
+                .collect();
+            vec![
+                Shown::Key("sr-capability-flags", flags_text(*flags, &["I", "V"])),
+                Shown::Key("sids", format!("[{}]", ranges.join(", "))),
+            ]
+        }
+        AttributeTlv::SrAlgorithms(algorithms) => {
+            let algorithms: Vec<String> = algorithms.iter().map(u8::to_string).collect();
+            key("sr-algorithms", format!("[{}]", algorithms.join(", ")))
+        }
+        AttributeTlv::AdminGroupMask(mask) => key("admin-group-mask", mask.to_string()),
+        AttributeTlv::MaxLinkBandwidth(b) => key("maximum-link-bandwidth", float_text(*b)),
+        AttributeTlv::MaxReservableBandwidth(b) => {
+            key("maximum-reservable-link-bandwidth", float_text(*b))
+        }
+        AttributeTlv::UnreservedBandwidth(list) => {
+            let floats: Vec<String> = list.iter().map(|b| float_text(*b)).collect();
+            key("unreserved-bandwidth", format!("[{}]", floats.join(", ")))
+        }
+        AttributeTlv::TeMetric(metric) => key("te-metric", metric.to_string()),
+        AttributeTlv::IgpMetric(metric) => key("igp-metric", metric.to_string()),
+        AttributeTlv::SrAdjacency {
+            flags,
+            weight,
+            sids,
+            undecoded,
+        } => {
+            let sids: Vec<String> = sids.iter().map(u32::to_string).collect();
+            let undecoded = undecoded.map_or_else(String::new, |rest| {
+                let mut hex = String::from("\"");
+                push_hex(&mut hex, rest);
+                hex.push('"');
+                hex
+            });
+            key(
+                "sr-adj",
+                format!(
+                    "{{\"flags\": {}, \"sids\": [{}], \"weight\": {weight}, \"undecoded-sids\": [{undecoded}]}}",
+                    flags_text(*flags, &["F", "B", "V", "L", "S", "P"]),
+                    sids.join(", "),
+                ),
+            )
+        }
+        AttributeTlv::Srv6EndX {
+            behavior,
+            flags,
+            algorithm,
+            weight,
+            lan_neighbor,
+            sid,
+            structure,
+        } => {
+            let flags = flags_text(*flags, &["B", "S", "P"]);
+            let neighbor = lan_neighbor.map_or_else(String::new, |id| {
+                let mut hex = String::new();
+                push_hex(&mut hex, id);
+                format!(", \"neighbor-id\": \"{hex}\"")
+            });
+            let structure = structure.map_or_else(String::new, |[block, node, function, argument]| {
+                format!(
+                    ", \"srv6-sid-structure\": {{\"loc_block_len\": {block}, \"loc_node_len\": {node}, \"func_len\": {function}, \"arg_len\": {argument}}}"
+                )
+            });
+            let text = format!(
+                "{{\"flags\": {flags}{neighbor}, \"behavior\": {behavior}, \"algorithm\": {algorithm}, \"weight\": {weight}, \"sid\": \"{sid}\"{structure}}}"
+            );
+            let name = if lan_neighbor.is_some() {
+                "srv6-lan-endx-isis"
+            } else {
+                "srv6-endx"
+            };
+            vec![Shown::Item(name.to_owned(), text, true)]
+        }
+        AttributeTlv::PrefixMetric(metric) => key("prefix-metric", metric.to_string()),
+        AttributeTlv::SrPrefixFlags(flags) => key(
+            "sr-prefix-attribute-flags",
+            flags_text(*flags, &["X", "R", "N"]),
+        ),
+    }
+}
+
+/// ExaBGP 5's JSON object for a BGP-LS attribute value (`{ "igp-metric": 1 }`), or None
+/// when its TLVs do not parse. Keys follow the TLVs' order; TLVs without a rendering are
+/// shown as `"generic-lsid-<code>": ["0x<HEX>"]`, repeated ones gathered in one list.
+pub fn attribute_json(value: &[u8]) -> Option<String> {
+    // Keys in first-seen order.
+    let mut entries: Vec<(String, Entry)> = Vec::new();
+    for (code, v) in all_tlvs(value)? {
+        let shown = attribute_tlv(code, v)
+            .map(|tlv| shown(&tlv))
+            .unwrap_or_else(|| {
+                let mut hex = String::from("\"0x");
+                push_hex(&mut hex, v);
+                hex.push('"');
+                vec![Shown::Item(format!("generic-lsid-{code}"), hex, false)]
+            });
+        for item in shown {
+            match item {
+                Shown::Key(key, text) => entries.push((key.to_owned(), Entry::Single(text))),
+                Shown::Item(key, text, spaced) => {
+                    let list = entries.iter_mut().find_map(|(k, e)| match e {
+                        Entry::List(items, _) if *k == key => Some(items),
+                        _ => None,
+                    });
+                    match list {
+                        Some(items) => items.push(text),
+                        None => entries.push((key, Entry::List(vec![text], spaced))),
+                    }
+                }
+            }
+        }
+    }
+    let mut out = String::from("{ ");
+    for (index, (key, entry)) in entries.iter().enumerate() {
+        if index > 0 {
+            out.push_str(", ");
+        }
+        let _ = write!(out, "\"{key}\": ");
+        match entry {
+            Entry::Single(text) => out.push_str(text),
+            Entry::List(items, true) => {
+                let _ = write!(out, "[ {} ]", items.join(", "));
+            }
+            Entry::List(items, false) => {
+                let _ = write!(out, "[{}]", items.join(", "));
+            }
+        }
+    }
+    out.push_str(" }");
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +401,42 @@ mod tests {
             nlri_json(&routes[0], None),
             r#"{ "code": 1, "parsed": false, "raw": "0001000109" }"#
         );
+    }
+
+    #[test]
+    fn node_name_is_a_json_string() {
+        assert_eq!(
+            attribute_json(&hex("04020004613C225C")).as_deref(),
+            Some(r#"{ "node-name": "a<\"\\" }"#)
+        );
+        assert_eq!(
+            attribute_json(&hex("0402000101")).as_deref(),
+            Some(r#"{ "node-name": "\u0001" }"#)
+        );
+    }
+
+    #[test]
+    fn bandwidths_are_finite_json_numbers() {
+        assert_eq!(
+            attribute_json(&hex("044100044CEE6B28")).as_deref(),
+            Some(r#"{ "maximum-link-bandwidth": 125000000.0 }"#)
+        );
+        assert_eq!(
+            attribute_json(&hex("044100045C000000")).as_deref(),
+            Some(r#"{ "maximum-link-bandwidth": 1.4411518807585587e+17 }"#)
+        );
+    }
+
+    #[test]
+    fn attribute_metrics_and_unknown() {
+        assert_eq!(
+            attribute_json(&hex("04470003000001")).as_deref(),
+            Some(r#"{ "igp-metric": 1 }"#)
+        );
+        assert_eq!(
+            attribute_json(&hex("010A0002010A")).as_deref(),
+            Some(r#"{ "generic-lsid-266": ["0x010A"] }"#)
+        );
+        assert_eq!(attribute_json(&hex("0447")), None);
     }
 }
