@@ -8,21 +8,21 @@
 //! connection's write buffer (an [`Output`]).
 //!
 //! Every state change goes through `Peer::transition`, which checks the edge against the
-//! diagram below (`State::may_become`, a `debug_assert!`) and emits the `fsm` event. As in
-//! OpenBGPD's `bgp_fsm()`:
+//! diagram below (`Stage::may_become` in `state.rs`, a `debug_assert!`) and emits the `fsm`
+//! event. As in OpenBGPD's `bgp_fsm()`:
 //!
 //! ```text
-//!            connect()              connected()            OPEN ok              KEEPALIVE
-//!   Idle ─────────────▶ Connect ───────────────▶ OpenSent ─────────▶ OpenConfirm ─────────▶ Established
-//!    ▲ ▲  inbound        │ ▲                          │                    │                       │
-//!    │ └─────────────────┼─┘                          │                    │                       │
-//!    │   connect failed, │  Active ── inbound ────────┘ (via Connect)      │                       │
-//!    │   connect timeout │    ▲                                            │                       │
-//!    ├───────────────────┘    │ (passive)                                  │                       │
-//!    └────────────────────────┴── NOTIFICATION sent or received, hold or send hold timer, ─────────┘
-//!                                 OPEN wait, EOF, socket error, reset (Cease)
+//!          connect()            connected()             OPEN ok              KEEPALIVE
+//!   Idle ─────────────▶ Connect ─────────────▶ OpenSent ─────────▶ OpenConfirm ─────────▶ Established
+//!   Idle, Active ─────▶ Connect   (an inbound connection: on to OpenSent at once)
+//!     ▲                    │                      │                    │                      │
+//!     │   connect failed,  │                      │                    │                      │
+//!     │   connect timeout  │                      │                    │                      │
+//!     └────────────────────┴──────────────────────┴────────────────────┴──────────────────────┘
+//!       back to Idle with a back-off (Active when passive): NOTIFICATION sent or received,
+//!       hold, send hold or OPEN-wait timer, EOF, socket error, reset
 //!
-//!   any state but Stopped ── shutdown (Cease, then), tcp.attempts used up ──▶ Stopped
+//!   every state but Stopped ── shutdown, tcp.attempts used up ──▶ Stopped (final)
 //! ```
 //!
 //! A shutdown or reset asked for while connected is kept in the connection
@@ -605,13 +605,7 @@ impl Peer {
                     agreement.keepalive_at = agreement.keepalive_interval().map(|i| now + i);
                     let from = output.len();
                     Message::Keepalive.encode(output, &agreement.negotiated);
-                    report_sent(
-                        &mut self.events,
-                        &mut self.sent_messages,
-                        self.settings.report_sent,
-                        output,
-                        from,
-                    );
+                    self.report_sent(output, from);
                 }
                 None
             }
@@ -909,7 +903,7 @@ impl Peer {
     /// only while what waits in `output` past its `sent` head is under
     /// [`OUTPUT_HIGH_WATER`]), End-of-RIB markers included. Returns true while more remains.
     fn send_table(&mut self, output: &mut Vec<u8>, sent: usize) -> bool {
-        let State::Established { agreement, .. } = &mut self.state else {
+        let State::Established { agreement, .. } = &self.state else {
             return false;
         };
         if self.output_held {
@@ -927,15 +921,11 @@ impl Peer {
             let batch = ((OUTPUT_HIGH_WATER - used) / largest).clamp(1, budget);
             let from = output.len();
             let drained = self.rib.drain(output, batch);
-            report_sent(
-                &mut self.events,
-                &mut self.sent_messages,
-                self.settings.report_sent,
-                output,
-                from,
-            );
+            self.report_sent(output, from);
             if drained == Drained::Done {
-                agreement.table_sent = true;
+                if let Some(agreement) = self.state.agreement_mut() {
+                    agreement.table_sent = true;
+                }
                 return false;
             }
             budget -= batch;
