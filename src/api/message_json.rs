@@ -10,16 +10,17 @@ use super::json::{
     write_direction, write_keepalive_event, write_neighbor_event, write_notification_event,
     Direction, EventHead, JsonWriter,
 };
-use crate::bgp::attribute::{decode_attributes_detailed, Attribute};
+use super::names::error_note_name;
+use crate::bgp::attribute::Attribute;
 use crate::bgp::capability::{code_name, iana_class, Capability};
 use crate::bgp::flow::FlowNlri;
-use crate::bgp::mp::{MpNlri, MpUnreach};
-use crate::bgp::nlri::{decode_all, NextHop, Nlri};
+use crate::bgp::mp::MpNlri;
+use crate::bgp::nlri::{NextHop, Nlri};
 use crate::bgp::open::Open;
 use crate::bgp::operational::Operational;
 use crate::bgp::refresh::RouteRefresh;
-use crate::bgp::update::{Update, UpdateView};
-use crate::bgp::{DecodeError, Family, Negotiated, Negotiation, Notification};
+use crate::bgp::update::{AttributeErrorNote, Update};
+use crate::bgp::{Family, Negotiation, Notification};
 
 // ---------------------------------------------------------------------------------------
 // Simple message events
@@ -495,68 +496,6 @@ pub struct UpdateJsonOptions {
     pub compact: bool,
 }
 
-/// The RFC 7606 outcome reported as the last key of `attribute`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttributeErrorNote {
-    TreatAsWithdraw,
-    Discard,
-}
-
-impl AttributeErrorNote {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AttributeErrorNote::TreatAsWithdraw => "treat-as-withdraw",
-            AttributeErrorNote::Discard => "discard",
-        }
-    }
-}
-
-/// Decodes an UPDATE the way ExaBGP reports one: every attribute that decodes is kept,
-/// a malformed one is noted (the `"error"` key) rather than failing the message, and routes
-/// stay where they were received, as `rexa decode` shows them. With
-/// `withdraw_on_treat_as_withdraw` (the live daemon), an UPDATE that RFC 7606 treats as a
-/// withdrawal reports every route under `withdraw`. Framing, NLRI and MP_REACH/MP_UNREACH
-/// errors still fail: they reset the session.
-pub fn decode_update_for_report(
-    body: &[u8],
-    ctx: &Negotiated,
-    withdraw_on_treat_as_withdraw: bool,
-) -> Result<(Update, Option<AttributeErrorNote>), DecodeError> {
-    let view = UpdateView::new(body)?;
-    let mut withdrawn = Vec::new();
-    decode_all(view.withdrawn(ctx), &mut withdrawn)?;
-    let mut announced = Vec::new();
-    decode_all(view.announced(ctx), &mut announced)?;
-    let decoded = decode_attributes_detailed(view.attribute_bytes(), ctx)?;
-    let error = if decoded.treat_as_withdraw.is_some() {
-        Some(AttributeErrorNote::TreatAsWithdraw)
-    } else if !decoded.discarded.is_empty() {
-        Some(AttributeErrorNote::Discard)
-    } else {
-        None
-    };
-    let mut attributes = decoded.attributes;
-    if withdraw_on_treat_as_withdraw && error == Some(AttributeErrorNote::TreatAsWithdraw) {
-        withdrawn.append(&mut announced);
-        for attribute in &mut attributes {
-            if let Attribute::MpReach(reach) = attribute {
-                let nlri = std::mem::replace(&mut reach.nlri, MpNlri::Decoded(Vec::new()));
-                *attribute = Attribute::MpUnreach(MpUnreach {
-                    family: reach.family,
-                    nlri,
-                    extended_length: true,
-                });
-            }
-        }
-    }
-    let update = Update {
-        withdrawn,
-        attributes,
-        announced,
-    };
-    Ok((update, error))
-}
-
 /// An UPDATE event: `"message": { "update": { ... } }`, or `"message": { "eor": ... }`
 /// for an End-of-RIB marker.
 pub fn write_update_event(
@@ -611,7 +550,7 @@ fn write_attribute_object(
         .iter()
         .filter(|a| options.aigp || !matches!(a, Attribute::Aigp(_)))
         .filter_map(|a| {
-            let (key, value) = a.json_entry()?;
+            let (key, value) = super::attribute::json_entry(a)?;
             Some((a.code(), key, value))
         })
         .collect();
@@ -633,7 +572,7 @@ fn write_attribute_object(
         if !entries.is_empty() {
             w.raw(", ");
         }
-        w.key("error").string(error.as_str());
+        w.key("error").string(error_note_name(error));
     }
     w.raw(" }");
     true

@@ -1,7 +1,9 @@
 //! The helper-process API: command grammar and selectors, JSON/text event encoders,
 //! subscriptions and the respawn policy (the daemon wires them to the reactor's processes).
 
+pub mod attribute;
 pub mod command;
+pub mod event;
 pub mod json;
 pub mod message_json;
 pub mod names;

@@ -1,8 +1,10 @@
 //! ExaBGP's names of AFIs, SAFIs and families (`ipv4`, `flow-vpn`, `unknown-afi-0x99`,
-//! `unknown safi 99`), written the same way by the JSON and the text encoders.
+//! `unknown safi 99`) and of RFC 7606 outcomes, written the same way by the JSON and the
+//! text encoders.
 
 use std::io::Write as _;
 
+use crate::bgp::update::AttributeErrorNote;
 use crate::bgp::{Afi, Family, Safi};
 
 /// An AFI as ExaBGP names it (`ipv4`, or `unknown-afi-0x99` for codes it lacks).
@@ -31,6 +33,15 @@ pub fn write_family(out: &mut Vec<u8>, family: Family, separator: &str) {
     write_afi(out, family.afi);
     out.extend_from_slice(separator.as_bytes());
     write_safi(out, family.safi);
+}
+
+/// ExaBGP's word for what RFC 7606 did to an UPDATE's attributes (its `error` key / text
+/// attribute): `treat-as-withdraw` or `discard`.
+pub fn error_note_name(note: AttributeErrorNote) -> &'static str {
+    match note {
+        AttributeErrorNote::TreatAsWithdraw => "treat-as-withdraw",
+        AttributeErrorNote::Discard => "discard",
+    }
 }
 
 #[cfg(test)]

@@ -23,8 +23,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::ops::Range;
 
 use super::json::{Direction, Envelope, EventHead, JsonWriter, RawMessage};
-use super::message_json::{AttributeErrorNote, UpdateJsonOptions};
-use super::names::{write_afi, write_family, write_safi};
+use super::message_json::UpdateJsonOptions;
+use super::names::{error_note_name, write_afi, write_family, write_safi};
 use crate::bgp::attribute::Attribute;
 use crate::bgp::capability::{iana_class, Capability};
 use crate::bgp::flow::FlowNlri;
@@ -33,6 +33,7 @@ use crate::bgp::nlri::{NextHop, Nlri};
 use crate::bgp::open::Open;
 use crate::bgp::operational::Operational;
 use crate::bgp::refresh::RouteRefresh;
+use crate::bgp::update::AttributeErrorNote;
 use crate::bgp::update::Update;
 use crate::bgp::{Negotiation, Notification};
 
@@ -815,14 +816,14 @@ fn write_attributes(
         .collect();
     shown.sort_by_key(|a| a.code());
     for attribute in shown {
-        if let Some(entry) = attribute.text_entry() {
+        if let Some(entry) = crate::api::attribute::text_entry(attribute) {
             out.push(b' ');
             out.extend_from_slice(entry.as_bytes());
         }
     }
     if let Some(error) = error {
         out.extend_from_slice(b" error ");
-        out.extend_from_slice(error.as_str().as_bytes());
+        out.extend_from_slice(error_note_name(error).as_bytes());
     }
 }
 

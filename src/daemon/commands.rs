@@ -200,7 +200,7 @@ impl Daemon {
         let Some(prefix) = command::route_prefix(prefix) else {
             return Fast::Slow(None);
         };
-        self.route_cache.key(action, prefix.addr.is_ipv6(), rest);
+        self.route_cache.key(action, prefix.is_ipv6(), rest);
         if self.route_cache.get(index).is_none() {
             match self.fill_route_cache(reactor, index, line) {
                 Ok(()) => {}
@@ -225,7 +225,7 @@ impl Daemon {
         let process = self.helpers.list.get(index).map_or("", |h| h.name.as_str());
         log::debug!("process {process}: {line}");
         for ((id, name), attr) in targets.iter().zip(&entry.ids) {
-            reactor.with_endpoint(*id, |session, _| {
+            reactor.with_endpoint_batched(*id, |session| {
                 let rib = session.peer.rib_mut();
                 for nlri in nlris.iter() {
                     rib.retain(*attr);
@@ -898,7 +898,7 @@ fn attribute_texts(attributes: &crate::rib::PathAttributes) -> Vec<String> {
     attributes
         .attributes()
         .iter()
-        .filter_map(|a| a.text_entry())
+        .filter_map(crate::api::attribute::text_entry)
         .collect()
 }
 

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use crate::api::event::{Event, MessageReport};
 use crate::api::json::Direction;
 use crate::bgp::message::{self, Message};
 use crate::bgp::negotiated::Negotiated;
@@ -13,15 +14,11 @@ use crate::peer::{CloseReason, PeerEvent};
 use crate::reactor::{EndpointId, Reactor};
 
 use super::endpoint::NeighborEndpoint;
-use super::{helpers, show, Daemon};
+use super::{show, Daemon};
 
 impl Daemon {
     /// Writes `event` to the helpers of every neighbor that asked for it.
-    pub(super) fn emit_all(
-        &mut self,
-        reactor: &mut Reactor<NeighborEndpoint>,
-        event: &helpers::Event<'_>,
-    ) {
+    pub(super) fn emit_all(&mut self, reactor: &mut Reactor<NeighborEndpoint>, event: &Event<'_>) {
         for api in self.apis.values_mut() {
             self.helpers.emit(reactor, api, event);
         }
@@ -50,7 +47,7 @@ impl Daemon {
         match event {
             PeerEvent::Fsm(label) => {
                 log::debug!("neighbor {name}: {}", label.name());
-                helpers.emit(reactor, api, &helpers::Event::Fsm(label));
+                helpers.emit(reactor, api, &Event::Fsm(label.name()));
             }
             PeerEvent::Connected => {
                 log::debug!("neighbor {name}: TCP connected");
@@ -58,7 +55,7 @@ impl Daemon {
                     api.identity.local_address = local.ip();
                 }
                 api.show.connected = true;
-                helpers.emit(reactor, api, &helpers::Event::State("connected", None));
+                helpers.emit(reactor, api, &Event::State("connected", None));
             }
             PeerEvent::Negotiated(n) => {
                 log::debug!(
@@ -74,7 +71,7 @@ impl Daemon {
                 // `auto` AS numbers are known from here on.
                 api.identity.local_asn = n.local_as;
                 api.identity.peer_asn = n.peer_as;
-                helpers.emit(reactor, api, &helpers::Event::Negotiated(&n));
+                helpers.emit(reactor, api, &Event::Negotiated(&n));
                 api.negotiated(n);
             }
             PeerEvent::Up => {
@@ -83,7 +80,7 @@ impl Daemon {
                     rib.clear();
                 }
                 api.established_at = Some(Instant::now());
-                helpers.emit(reactor, api, &helpers::Event::State("up", None));
+                helpers.emit(reactor, api, &Event::State("up", None));
             }
             // Our own Cease (shutdown, deconfiguration, restart) is routine; anything else
             // (errors either way, a lost connection) deserves a warning.
@@ -99,10 +96,10 @@ impl Daemon {
                 api.last_packet = None;
                 api.show.reset(Instant::now());
                 let reason = reason.to_string();
-                helpers.emit(reactor, api, &helpers::Event::State("down", Some(&reason)));
+                helpers.emit(reactor, api, &Event::State("down", Some(&reason)));
             }
             PeerEvent::ReceivedPacket(packet) => {
-                let report = helpers::MessageReport {
+                let report = MessageReport {
                     direction: Direction::Receive,
                     kind: packet.get(message::HEADER_LEN - 1).copied().unwrap_or(0),
                     packet: Some(&packet),
@@ -110,7 +107,7 @@ impl Daemon {
                     raw: true,
                     parsed: false,
                 };
-                helpers.emit(reactor, api, &helpers::Event::Message(report));
+                helpers.emit(reactor, api, &Event::Message(report));
                 // Kept for the hex of the decoded event that follows.
                 api.last_packet = Some(packet);
             }
@@ -121,7 +118,7 @@ impl Daemon {
                 } else {
                     None
                 };
-                let report = helpers::MessageReport {
+                let report = MessageReport {
                     direction: Direction::Send,
                     kind,
                     packet: Some(&packet),
@@ -129,7 +126,7 @@ impl Daemon {
                     raw: true,
                     parsed: true,
                 };
-                helpers.emit(reactor, api, &helpers::Event::Message(report));
+                helpers.emit(reactor, api, &Event::Message(report));
             }
             PeerEvent::Received(message) => {
                 api.show.received.count(message.kind());
@@ -137,7 +134,7 @@ impl Daemon {
                     api.show.peer_open = Some(show::PeerOpen::of(open));
                 }
                 let packet = api.last_packet.take();
-                let report = helpers::MessageReport {
+                let report = MessageReport {
                     direction: Direction::Receive,
                     kind: message.kind(),
                     packet: packet.as_deref(),
@@ -145,7 +142,7 @@ impl Daemon {
                     raw: false,
                     parsed: true,
                 };
-                helpers.emit(reactor, api, &helpers::Event::Message(report));
+                helpers.emit(reactor, api, &Event::Message(report));
                 match *message {
                     Message::Update(update) => {
                         api.updates_received += 1;
@@ -176,8 +173,7 @@ fn decode_sent(name: &str, packet: &[u8], context: &Negotiated) -> Option<Messag
     let kind = packet.get(message::HEADER_LEN - 1).copied().unwrap_or(0);
     let body = packet.get(message::HEADER_LEN..).unwrap_or_default();
     let decoded = if kind == message::UPDATE {
-        crate::api::message_json::decode_update_for_report(body, context, false)
-            .map(|(update, _)| Message::Update(update))
+        Update::decode_rfc7606(body, context).map(|decoded| Message::Update(decoded.update))
     } else {
         Message::decode(kind, body, context)
     };
@@ -224,7 +220,7 @@ fn log_update(name: &str, update: &Update, routes: bool) {
     }
     let mut attributes = String::new();
     for attribute in &update.attributes {
-        if let Some(text) = attribute.text_entry() {
+        if let Some(text) = crate::api::attribute::text_entry(attribute) {
             let _ = write!(attributes, " {text}");
         }
     }

@@ -551,7 +551,7 @@ impl Owner<NeighborEndpoint> for Daemon {
             return;
         }
         if let Some((code, name)) = signal_identity(signal) {
-            self.emit_all(reactor, &helpers::Event::Signal(code, name));
+            self.emit_all(reactor, &crate::api::event::Event::Signal(code, name));
         }
         match signal {
             Signal::Shutdown(_) => self.stop(reactor),

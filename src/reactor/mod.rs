@@ -246,6 +246,9 @@ struct SessionSlot<S> {
     session: S,
     conn: Option<usize>,
     must_step: bool,
+    /// Changed by [`Reactor::with_endpoint_batched`] and not settled yet (listed in
+    /// `Reactor::touched`).
+    touched: bool,
     /// The helpers that hear it (set by the owner).
     feeds: Feeds,
     /// Its connection is not read: a helper its received messages go to is congested.
@@ -288,6 +291,8 @@ pub struct Reactor<S: Endpoint> {
     signals_pending: VecDeque<Signal>,
     signal_scratch: Vec<Signal>,
     session_events: VecDeque<(EndpointId, S::Event)>,
+    /// Sessions changed by [`Reactor::with_endpoint_batched`], to settle.
+    touched: Vec<u32>,
     fd_events: VecDeque<(u64, Readiness)>,
     finished: VecDeque<(EndpointId, S)>,
     shutdown_deadline: Option<Instant>,
@@ -322,6 +327,7 @@ impl<S: Endpoint> Reactor<S> {
             signals_pending: VecDeque::new(),
             signal_scratch: Vec::new(),
             session_events: VecDeque::new(),
+            touched: Vec::new(),
             fd_events: VecDeque::new(),
             finished: VecDeque::new(),
             shutdown_deadline: None,
@@ -439,6 +445,7 @@ impl<S: Endpoint> Reactor<S> {
             session,
             conn: None,
             must_step: false,
+            touched: false,
             feeds: Feeds::default(),
             held_input: false,
             held_output: false,
@@ -549,6 +556,39 @@ impl<S: Endpoint> Reactor<S> {
         self.after_call(slot);
         self.queue.push_now(slot);
         Some(result)
+    }
+
+    /// [`Reactor::with_endpoint`] for the many small changes of one burst of helper lines
+    /// (routes into an adj-rib-out): no clock read, and the session is settled (its events
+    /// taken, its deadline re-armed, queued to step) once when the burst's lines are
+    /// dispatched, not once per call. `f` must not need the time.
+    pub fn with_endpoint_batched<T>(
+        &mut self,
+        id: EndpointId,
+        f: impl FnOnce(&mut S) -> T,
+    ) -> Option<T> {
+        let slot = self.live_slot(id)?;
+        let body = self.slot_mut(slot)?;
+        body.must_step = true;
+        let result = f(&mut body.session);
+        if !std::mem::replace(&mut body.touched, true) {
+            self.touched.push(slot);
+        }
+        Some(result)
+    }
+
+    /// Settles the sessions [`Reactor::with_endpoint_batched`] changed.
+    fn settle_touched(&mut self) {
+        let mut touched = std::mem::take(&mut self.touched);
+        for slot in touched.drain(..) {
+            let Some(body) = self.slot_mut(slot) else {
+                continue;
+            };
+            body.touched = false;
+            self.after_call(slot);
+            self.queue.push_now(slot);
+        }
+        self.touched = touched;
     }
 
     /// Runs `f` on every session (e.g. for SIGALRM), then steps them all.

@@ -946,6 +946,7 @@ impl<S: Endpoint> Reactor<S> {
                 self.processes.scratch = line;
                 delivered += 1;
             }
+            self.settle_touched();
             let reportable = self.processes.get_mut(slot).is_some_and(|p| p.reportable());
             if reportable {
                 let id = self.processes.id_of(slot);

@@ -512,8 +512,10 @@ impl AdjRibOut {
     }
 
     /// Records the latest change of a route; `mark` (flags) is added to an announcement.
+    ///
+    /// Only a change of a route already held moves [`Self::epoch`]: a new route is in no
+    /// job yet, and a key that left the table moved it when it left ([`Self::remove_key`]).
     fn change(&mut self, family: Family, nlri: Nlri, id: AttrId, announce: bool, mark: u8) {
-        self.epoch = self.epoch.wrapping_add(1);
         let up = self.session.is_some();
         let place = place_of(family, &nlri);
         if let Place::Compact(key) = place {
@@ -550,6 +552,7 @@ impl AdjRibOut {
                     self.attributes.release(id);
                     return;
                 }
+                self.epoch = self.epoch.wrapping_add(1);
                 let previous = entry.attr;
                 if !announce && !up {
                     // No peer to tell: forget the route.
@@ -631,6 +634,8 @@ impl AdjRibOut {
 
     /// Removes a route's entry (its attribute reference must already be released).
     fn remove_key(&mut self, key: u64) {
+        // Jobs listing the key must look it up from now on (see `change`).
+        self.epoch = self.epoch.wrapping_add(1);
         if key & TAG_ARENA == 0 {
             self.compact.remove(&key);
             return;
@@ -690,12 +695,17 @@ impl AdjRibOut {
         self.family_entry(key).map(|(_, entry)| entry)
     }
 
-    fn set_flags(&mut self, key: u64, flags: u8) {
+    /// The entry of a key, to change its flags (one probe).
+    fn entry_mut(&mut self, key: u64) -> Option<&mut Entry> {
         if key & TAG_ARENA == 0 {
-            if let Some(entry) = self.compact.get_mut(&key) {
-                entry.flags = flags;
-            }
-        } else if let Some(entry) = slab_entry(&mut self.prefixes, &mut self.arena, key) {
+            self.compact.get_mut(&key)
+        } else {
+            slab_entry(&mut self.prefixes, &mut self.arena, key)
+        }
+    }
+
+    fn set_flags(&mut self, key: u64, flags: u8) {
+        if let Some(entry) = self.entry_mut(key) {
             entry.flags = flags;
         }
     }
@@ -1116,10 +1126,11 @@ impl AdjRibOut {
         let mut kept = 0;
         for i in 0..items.len() {
             let key = items[i];
-            let Some(entry) = self.entry_at(key) else {
+            let Some(entry) = self.entry_mut(key) else {
                 continue;
             };
-            self.set_flags(key, entry.flags & !FLAG_PENDING);
+            entry.flags &= !FLAG_PENDING;
+            let entry = *entry;
             let action = if entry.announced() { BIT_ANNOUNCE } else { 0 };
             items[kept] = ranker.rank(entry.attr) | action | key;
             kept += 1;
@@ -1277,11 +1288,7 @@ impl AdjRibOut {
     }
 
     fn mark_sent(&mut self, key: u64) {
-        if key & TAG_ARENA == 0 {
-            if let Some(entry) = self.compact.get_mut(&key) {
-                entry.flags |= FLAG_SENT;
-            }
-        } else if let Some(entry) = slab_entry(&mut self.prefixes, &mut self.arena, key) {
+        if let Some(entry) = self.entry_mut(key) {
             entry.flags |= FLAG_SENT;
         }
     }
@@ -1289,10 +1296,8 @@ impl AdjRibOut {
     /// Removes a route and releases its attribute set.
     fn forget(&mut self, key: u64) {
         if let Some(entry) = self.entry_at(key) {
-            if entry.announced() {
-                // Other jobs may still list it (adj-rib-out off): they must look it up.
-                self.epoch = self.epoch.wrapping_add(1);
-            }
+            // Other jobs may still list it (adj-rib-out off): `remove_key` moves the epoch
+            // so that they look it up.
             self.attributes.release(entry.attr);
             self.remove_key(key);
         }

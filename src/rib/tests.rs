@@ -536,6 +536,83 @@ fn changes_during_a_drain_go_to_the_next_one() {
     assert_eq!(with(2), 1);
 }
 
+/// The MED of every route announced in `messages`, by route.
+fn announced_meds(messages: &[Vec<u8>]) -> Vec<(Nlri, u32)> {
+    let mut routes = Vec::new();
+    for message in messages.iter().filter(|m| !is_eor(m)) {
+        let update = decode(message, &Negotiated::default());
+        let med = update.attributes.iter().find_map(|a| match a {
+            Attribute::Med(med) => Some(*med),
+            _ => None,
+        });
+        for nlri in update.announced {
+            routes.push((nlri, med.unwrap_or(0)));
+        }
+    }
+    routes
+}
+
+#[test]
+fn new_routes_during_a_drain_leave_the_running_job_intact() {
+    let mut rib = AdjRibOut::new(RibOptions {
+        group_updates: false,
+        ..RibOptions::default()
+    });
+    for i in 0..50 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 1));
+    }
+    rib.session_up(up_v4());
+    let mut out = Vec::new();
+    assert_eq!(rib.drain(&mut out, 10), Drained::More);
+    let mut sent = drain_messages(&out);
+    // New routes (the API pushing while the table goes out), and one change of a route of
+    // the running job that was not sent yet.
+    for i in 50..100 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 3));
+    }
+    rib.announce(Family::IPV4_UNICAST, nth(40), &attrs([1, 1, 1, 1], 2));
+    sent.extend(drain_all(&mut rib));
+    let mut routes = announced_meds(&sent);
+    routes.sort_by_key(|(nlri, _)| nlri.get_prefix());
+    let expected: Vec<(Nlri, u32)> = (0..100)
+        .map(|i| {
+            (
+                nth(i),
+                [1, 2, 3][usize::from(i == 40) + 2 * usize::from(i >= 50)],
+            )
+        })
+        .collect();
+    assert_eq!(routes, expected);
+}
+
+#[test]
+fn a_route_back_after_leaving_the_table_goes_with_its_new_attributes() {
+    // Without adj-rib-out a sent route leaves the table; a flush queued before listed it.
+    let mut rib = AdjRibOut::new(RibOptions {
+        group_updates: false,
+        adj_rib_out: false,
+        ..RibOptions::default()
+    });
+    rib.session_up(up_v4());
+    for i in 0..4 {
+        rib.announce(Family::IPV4_UNICAST, nth(i), &attrs([1, 1, 1, 1], 1));
+    }
+    let mut out = Vec::new();
+    // Snapshot the pending routes into a job and send the first of them.
+    assert_eq!(rib.drain(&mut out, 1), Drained::More);
+    rib.flush();
+    let mut sent = drain_messages(&out);
+    out.clear();
+    assert_eq!(rib.drain(&mut out, 1), Drained::More);
+    sent.extend(drain_messages(&out));
+    // Routes 0 and 1 are gone from the table; route 1 comes back with other attributes.
+    rib.announce(Family::IPV4_UNICAST, nth(1), &attrs([1, 1, 1, 1], 7));
+    sent.extend(drain_all(&mut rib));
+    // The flush re-sends what is still in the table: route 1 with its new attributes only.
+    let expected = [(0, 1), (1, 1), (2, 1), (3, 1), (1, 7)].map(|(i, med)| (nth(i), med));
+    assert_eq!(announced_meds(&sent), expected);
+}
+
 #[test]
 fn labeled_and_vpn_withdrawals_carry_their_attributes() {
     let family = Family::IPV4_MPLS_VPN;

@@ -58,7 +58,9 @@ pub fn route_prefix(text: &str) -> Option<crate::config::model::Prefix> {
             _ => return None,
         },
     };
-    (value::mask(addr, len) == addr).then_some(crate::config::model::Prefix { addr, len })
+    (value::mask(addr, len) == addr)
+        .then(|| crate::config::model::Prefix::new(addr, len))
+        .flatten()
 }
 
 /// `announce|withdraw <what> ...`; `tokens` starts at `<what>`.

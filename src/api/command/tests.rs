@@ -3,10 +3,10 @@
 use super::*;
 use std::sync::Arc;
 
+use crate::bgp::attribute::{Community, Origin};
 use crate::bgp::family::{Afi, Safi};
 use crate::config::error::Location;
 use crate::config::model::{NextHop, Nlri, PrefixExtra};
-use crate::config::route::Origin;
 use crate::config::ErrorKind;
 
 fn ok(line: &str) -> ParsedCommand {
@@ -88,8 +88,7 @@ fn route_lines_with_the_same_rest_differ_only_by_prefix() {
                     Command::Routes { mut routes, .. } if routes.len() == 1 => {
                         routes.pop().map(|mut route| {
                             if let Nlri::Prefix { prefix, .. } = &mut route.nlri {
-                                prefix.len = 0;
-                                prefix.addr = IpAddr::from([0u8; 4]);
+                                *prefix = crate::config::model::Prefix::DEFAULT_V4;
                             }
                             route.location = Location::new(Arc::from(""), 0, 0);
                             route
@@ -258,7 +257,10 @@ fn route_with_every_attribute() {
     assert_eq!(a.med, Some(10));
     assert_eq!(a.local_preference, Some(20));
     assert!(a.atomic_aggregate);
-    assert_eq!(a.communities, vec![0xFDE8_0001, 0xFFFF_FF01]);
+    assert_eq!(
+        a.communities,
+        vec![Community(0xFDE8_0001), Community(0xFFFF_FF01)]
+    );
     assert_eq!(a.extended_communities.len(), 2);
     assert_eq!(a.cluster_list.len(), 2);
     assert_eq!(a.aigp, Some(100));
@@ -394,7 +396,10 @@ fn bulk_attributes() {
     assert_eq!(action, Action::Announce);
     assert_eq!(routes.len(), 2);
     for route in &routes {
-        assert_eq!(route.attributes.communities, vec![(14 << 16) | 15]);
+        assert_eq!(
+            route.attributes.communities,
+            vec![Community((14 << 16) | 15)]
+        );
         assert_eq!(route.attributes.local_preference, Some(16));
         match &route.nlri {
             Nlri::Prefix { extra, .. } => {

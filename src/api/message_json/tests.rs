@@ -6,7 +6,7 @@ use super::*;
 use crate::api::json::{Envelope, NeighborIdentity, FORMAT_VERSION_5};
 use crate::bgp::operational::{AdvisoryKind, CountKind};
 use crate::bgp::refresh::RefreshSubtype;
-use crate::bgp::{Afi, Safi};
+use crate::bgp::{Afi, Negotiated, Safi};
 
 /// Runs `write` with a fixed head and returns the text after `"router-id": ... , `.
 fn content(write: impl FnOnce(&mut Vec<u8>, &EventHead<'_>)) -> String {
@@ -241,10 +241,13 @@ fn treat_as_withdraw_in_the_daemon() {
         "18C63364"
     ));
     let ctx = Negotiated::default();
-    let (update, error) = decode_update_for_report(&body, &ctx, false).unwrap();
+    let (update, error) = Update::decode_rfc7606(&body, &ctx).unwrap().into_parts();
     assert_eq!(error, Some(AttributeErrorNote::TreatAsWithdraw));
     assert_eq!(update.announced.len(), 1);
-    let (update, _) = decode_update_for_report(&body, &ctx, true).unwrap();
+    // The peer withdraws the routes (`Update::decode_lenient`, over the same decoder).
+    let mut decoded = Update::decode_rfc7606(&body, &ctx).unwrap();
+    decoded.withdraw_routes();
+    let update = decoded.update;
     assert!(update.announced.is_empty());
     assert_eq!(update.withdrawn.len(), 1);
     let mut out = Vec::new();
