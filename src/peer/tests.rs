@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::bgp::message::Message;
 use crate::bgp::notification::Notification;
+use crate::bgp::Family;
 
 const A_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const B_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
