@@ -15,6 +15,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use super::error::ErrorAction;
 use super::family::{Afi, Family, Safi};
@@ -517,9 +518,11 @@ impl NlriKind {
 
 /// One decoded route: what the family's NLRI carries plus the ADD-PATH path identifier
 /// when the session uses one. At most 40 bytes (asserted below): prefixes, VPLS and SR
-/// Policy routes are inline; label stacks, VPN labels + RD, MUP and FlowSpec bodies sit
-/// behind a box, so build those through [`Nlri::labeled`], [`Nlri::vpn`], [`Nlri::mup`]
-/// and [`Nlri::flow`], and read them through the accessors.
+/// Policy routes are inline; label stacks, VPN labels + RD, MUP, MVPN and FlowSpec bodies
+/// sit behind an `Arc`, so that equal bodies can be shared (the adj-rib-out interns them:
+/// the same FlowSpec route to 100 peers is held once) and a clone costs no copy. Build those
+/// through [`Nlri::labeled`], [`Nlri::vpn`], [`Nlri::mup`], [`Nlri::mvpn`] and
+/// [`Nlri::flow`], and read them through the accessors.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Nlri {
     /// Unicast or multicast.
@@ -530,13 +533,13 @@ pub enum Nlri {
     /// Labeled unicast (RFC 8277).
     Labeled {
         path_id: Option<u32>,
-        labels: Box<Labels>,
+        labels: Arc<Labels>,
         prefix: Prefix,
     },
     /// VPN unicast (RFC 4364 / 4659).
     Vpn {
         path_id: Option<u32>,
-        labels: Box<VpnLabels>,
+        labels: Arc<VpnLabels>,
         prefix: Prefix,
     },
     /// VPLS (RFC 4761); it has no prefix (see [`Nlri::get_prefix`]).
@@ -551,12 +554,12 @@ pub enum Nlri {
     /// MUP (draft-mpmz-bess-mup-safi); it has no prefix either.
     Mup {
         path_id: Option<u32>,
-        route: Box<MupNlri>,
+        route: Arc<MupNlri>,
     },
     /// MVPN (RFC 6514); no prefix.
     Mvpn {
         path_id: Option<u32>,
-        route: Box<MvpnNlri>,
+        route: Arc<MvpnNlri>,
     },
     /// SR Policy (RFC 9830); no prefix either.
     SrPolicy {
@@ -564,10 +567,10 @@ pub enum Nlri {
         route: SrPolicyNlri,
     },
     /// A FlowSpec route (configured, from the API or received).
-    Flow(Box<FlowInline>),
+    Flow(Arc<FlowInline>),
 }
 
-/// The label stack and route distinguisher of a VPN route (boxed in [`Nlri::Vpn`]).
+/// The label stack and route distinguisher of a VPN route (shared in [`Nlri::Vpn`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VpnLabels {
     pub labels: Labels,
@@ -598,7 +601,7 @@ impl Nlri {
     pub fn labeled(path_id: Option<u32>, labels: Labels, prefix: Prefix) -> Nlri {
         Nlri::Labeled {
             path_id,
-            labels: Box::new(labels),
+            labels: Arc::new(labels),
             prefix,
         }
     }
@@ -612,7 +615,7 @@ impl Nlri {
     ) -> Nlri {
         Nlri::Vpn {
             path_id,
-            labels: Box::new(VpnLabels { labels, rd }),
+            labels: Arc::new(VpnLabels { labels, rd }),
             prefix,
         }
     }
@@ -621,7 +624,7 @@ impl Nlri {
     pub fn mup(path_id: Option<u32>, route: MupNlri) -> Nlri {
         Nlri::Mup {
             path_id,
-            route: Box::new(route),
+            route: Arc::new(route),
         }
     }
 
@@ -629,13 +632,13 @@ impl Nlri {
     pub fn mvpn(path_id: Option<u32>, route: MvpnNlri) -> Nlri {
         Nlri::Mvpn {
             path_id,
-            route: Box::new(route),
+            route: Arc::new(route),
         }
     }
 
     /// A FlowSpec route.
     pub fn flow(route: FlowInline) -> Nlri {
-        Nlri::Flow(Box::new(route))
+        Nlri::Flow(Arc::new(route))
     }
 
     pub fn path_id(&self) -> Option<u32> {

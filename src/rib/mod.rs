@@ -31,6 +31,7 @@
 
 pub mod adj_in;
 pub mod attributes;
+pub mod bodies;
 pub mod from_config;
 mod keys;
 pub mod out;

@@ -23,6 +23,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::Ipv6Addr;
 
 use super::attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
+use super::bodies;
 use super::keys::{
     arena_hash, compact_route, place_of, KeyHasherBuilder, Place, PrefixKey, BIT_MULTICAST,
     KIND_VACANT,
@@ -573,7 +574,9 @@ impl AdjRibOut {
         }
     }
 
-    fn arena_insert(&mut self, family: Family, nlri: Nlri, entry: Entry) -> Option<u64> {
+    fn arena_insert(&mut self, family: Family, mut nlri: Nlri, entry: Entry) -> Option<u64> {
+        // The same FlowSpec (VPN, MUP ...) route to many peers: one body.
+        bodies::share(&mut nlri);
         let hasher = &self.hasher;
         let hash = arena_hash(hasher, family, &nlri);
         let slot = ArenaSlot {
@@ -706,6 +709,8 @@ impl AdjRibOut {
             self.attributes.release(previous);
             state
         } else {
+            let mut nlri = nlri;
+            bodies::share(&mut nlri);
             group.push(WatchdogRoute {
                 family,
                 nlri,

@@ -793,6 +793,47 @@ fn flow_routes_convert_and_are_sent_without_next_hop() {
 }
 
 #[test]
+fn one_flow_route_to_many_peers_is_held_once() {
+    // The same FlowSpec route configured for 100 neighbors: converted once per neighbor,
+    // held once by their 100 adj-rib-outs.
+    let n = neighbor(
+        "flow { route r { match { destination-port =80; destination 10.9.0.0/24; } \
+         then { discard; } } }",
+        "192.0.2.2",
+        "192.0.2.1",
+    );
+    let before = bodies::held();
+    let mut ribs: Vec<AdjRibOut> = (0..100)
+        .map(|_| AdjRibOut::new(RibOptions::default()))
+        .collect();
+    for rib in &mut ribs {
+        let set = neighbor_routes(&n, None);
+        let [route] = set.routes.as_slice() else {
+            panic!("expected one route: {:?}", set.routes);
+        };
+        rib.announce(route.family, route.nlri.clone(), &route.attributes);
+    }
+    assert_eq!(bodies::held(), before + 1);
+    let held: Vec<Nlri> = ribs
+        .iter()
+        .map(|rib| rib.announced_routes().next().unwrap().1)
+        .collect();
+    let first = held[0].as_flow().unwrap();
+    assert!(held
+        .iter()
+        .all(|nlri| std::ptr::eq(nlri.as_flow().unwrap(), first)));
+    // Sent as before: every peer gets the route.
+    for rib in &mut ribs {
+        rib.session_up(session(&[Family::IPV4_FLOW]));
+        let messages = drain_all(rib);
+        // The route, then the family's End-of-RIB.
+        assert_eq!(messages.len(), 2);
+        let update = decode(&messages[0], &Negotiated::default());
+        assert_eq!(update.mp_reach().count(), 1);
+    }
+}
+
+#[test]
 fn flow_redirect_to_ip_sets_the_next_hop_and_interface_sets_become_communities() {
     let n = neighbor(
         "flow { route r { match { destination 10.0.0.0/24; } \
