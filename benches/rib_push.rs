@@ -10,7 +10,7 @@ use rexa::bgp::attribute::{Attribute, Community, Origin};
 use rexa::bgp::family::Family;
 use rexa::bgp::negotiated::Negotiated;
 use rexa::bgp::nlri::{Nlri, Prefix};
-use rexa::rib::{AdjRibOut, Drained, PathAttributes, RibOptions, SessionContext};
+use rexa::rib::{AdjRibOut, Drained, PathAttributes, RibOptions, SendContext};
 
 fn resident_bytes() -> usize {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -94,7 +94,7 @@ fn push(ipv6: bool, routes: u32) {
         ..Negotiated::default()
     };
     let start = Instant::now();
-    rib.session_up(SessionContext::new(negotiated, 65000, 65001));
+    rib.session_up(SendContext::new(negotiated, 65000, 65001));
     let mut out = Vec::with_capacity(512 * 1024);
     let mut bytes = 0usize;
     loop {

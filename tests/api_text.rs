@@ -8,9 +8,9 @@ mod support;
 use std::ffi::OsString;
 
 use rexa::api::json::{Direction, Envelope, EventHead, RawMessage, FORMAT_VERSION_5};
-use rexa::api::message_json::decode_update_for_report;
 use rexa::api::text::{self, UpdateTextOptions};
 use rexa::bgp::open::Open;
+use rexa::bgp::update::Update;
 use rexa::bgp::Notification;
 use rexa::cli::decode::{frame, parse_args, parse_hex, DecodeSetup, Request};
 
@@ -70,8 +70,9 @@ fn render(setup: &DecodeSetup, bytes: &[u8], with_raw: bool) -> Result<Vec<u8>, 
             text::write_open_event(&mut out, &head, direction, &open);
         }
         2 => {
-            let (update, error) = decode_update_for_report(framed.body, &ctx.negotiated, false)
-                .map_err(|e| e.to_string())?;
+            let (update, error) = Update::decode_rfc7606(framed.body, &ctx.negotiated)
+                .map_err(|e| e.to_string())?
+                .into_parts();
             let options = UpdateTextOptions::from(setup.json);
             text::write_update_event(&mut out, &head, direction, &update, error, options);
         }
@@ -308,8 +309,13 @@ fn replay_event(event: &str, lookup: &BytesLookup<'_>) -> Vec<u8> {
                 ],
                 ..rexa::bgp::Negotiated::default()
             };
-            let (update, error) =
-                decode_update_for_report(&body, &ctx, true).unwrap_or_else(|e| malformed(e, event));
+            // A live session: treat-as-withdraw withdraws the routes.
+            let mut decoded =
+                Update::decode_rfc7606(&body, &ctx).unwrap_or_else(|e| malformed(e, event));
+            if decoded.treat_as_withdraw.is_some() {
+                decoded.withdraw_routes();
+            }
+            let (update, error) = decoded.into_parts();
             let options = UpdateTextOptions::default();
             text::write_update_event(&mut out, &head, direction, &update, error, options);
         }

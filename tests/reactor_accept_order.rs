@@ -7,7 +7,8 @@ use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use rexa::reactor::{
-    ConnectRequest, Disconnect, Incoming, Link, Owner, Reactor, SessionId, Signal, Step, TcpOptions,
+    ConnectRequest, Disconnect, EndpointId, Incoming, Initiator, Link, Owner, Reactor, Signal,
+    Step, TcpOptions,
 };
 
 /// Accepts connections from one address, one at a time: while connected, a new one is
@@ -20,12 +21,11 @@ struct OneAtATime {
     events: VecDeque<&'static str>,
 }
 
-impl rexa::reactor::Session for OneAtATime {
+impl rexa::reactor::Endpoint for OneAtATime {
     type Reason = &'static str;
-    type Command = ();
     type Event = &'static str;
 
-    fn wants_connection(&self, _: Instant) -> Option<ConnectRequest> {
+    fn wants_connection(&mut self, _: Instant) -> Option<ConnectRequest> {
         None
     }
     fn incoming(&self, _: Instant, _: SocketAddr, remote: SocketAddr) -> Incoming {
@@ -37,7 +37,7 @@ impl rexa::reactor::Session for OneAtATime {
             Incoming::Accept(TcpOptions::default())
         }
     }
-    fn connected(&mut self, _: Instant, _: SocketAddr, _: SocketAddr) {
+    fn connected(&mut self, _: Instant, _: SocketAddr, _: SocketAddr, _: Initiator) {
         self.connected = true;
         self.connections += 1;
         self.events.push_back("connected");
@@ -46,7 +46,6 @@ impl rexa::reactor::Session for OneAtATime {
         self.connected = false;
         self.events.push_back("closed");
     }
-    fn tick(&mut self, _: Instant) {}
     fn step(&mut self, _: Instant, link: Option<Link<'_>>) -> Step<&'static str> {
         let Some(link) = link else { return Step::Wait };
         if link.input.is_empty() {
@@ -60,7 +59,6 @@ impl rexa::reactor::Session for OneAtATime {
     fn next_deadline(&self) -> Option<Instant> {
         None
     }
-    fn command(&mut self, _: Instant, _: ()) {}
     fn take_event(&mut self) -> Option<&'static str> {
         self.events.pop_front()
     }
@@ -75,7 +73,7 @@ struct Events(Vec<&'static str>);
 
 impl Owner<OneAtATime> for Events {
     fn signal(&mut self, _: &mut Reactor<OneAtATime>, _: Signal) {}
-    fn event(&mut self, _: &mut Reactor<OneAtATime>, _: SessionId, event: &'static str) {
+    fn event(&mut self, _: &mut Reactor<OneAtATime>, _: EndpointId, event: &'static str) {
         self.0.push(event);
     }
 }
@@ -105,7 +103,7 @@ fn a_reconnect_right_after_a_notification_is_accepted() {
     let listen = reactor
         .listen(SocketAddr::new("127.0.8.100".parse().unwrap(), 0))
         .unwrap();
-    reactor.add_session(OneAtATime {
+    reactor.add_endpoint(OneAtATime {
         from: client,
         connected: false,
         connections: 0,

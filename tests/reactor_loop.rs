@@ -9,8 +9,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use rexa::reactor::{
-    BufferLimits, ConnectRequest, Disconnect, Incoming, Link, Md5Key, Owner, Reactor, ReadBuffer,
-    SessionId, Signal, Step, TcpOptions,
+    BufferLimits, ConnectRequest, Disconnect, EndpointId, Incoming, Initiator, Link, Md5Key, Owner,
+    Reactor, ReadBuffer, Signal, Step, TcpOptions,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,9 +46,6 @@ struct Probe {
     /// Swallow every input byte, counting them (no framing).
     swallow: bool,
     swallowed: usize,
-    /// `tick` does nothing; passed deadlines are dropped by the next `step` (as the
-    /// daemon's sessions do: the protocol's timers run inside `step`).
-    deadlines_move_in_step: bool,
 }
 
 const BULK: [u8; 16 * 1024] = [0x55; 16 * 1024];
@@ -66,12 +63,11 @@ fn take_message(input: &mut ReadBuffer) -> Option<Vec<u8>> {
     Some(body)
 }
 
-impl rexa::reactor::Session for Probe {
+impl rexa::reactor::Endpoint for Probe {
     type Reason = String;
-    type Command = Step<String>;
     type Event = Ev;
 
-    fn wants_connection(&self, _now: Instant) -> Option<ConnectRequest> {
+    fn wants_connection(&mut self, _now: Instant) -> Option<ConnectRequest> {
         if self.shutting_down {
             return None;
         }
@@ -95,7 +91,7 @@ impl rexa::reactor::Session for Probe {
         }
     }
 
-    fn connected(&mut self, _now: Instant, local: SocketAddr, remote: SocketAddr) {
+    fn connected(&mut self, _now: Instant, local: SocketAddr, remote: SocketAddr, _: Initiator) {
         self.events.push_back(Ev::Connected(local, remote));
     }
 
@@ -104,20 +100,10 @@ impl rexa::reactor::Session for Probe {
         self.connect = None;
     }
 
-    fn tick(&mut self, now: Instant) {
-        if self.deadlines_move_in_step {
-            return;
-        }
+    fn step(&mut self, now: Instant, link: Option<Link<'_>>) -> Step<String> {
+        // Timers run in the step (there is no separate call for them).
         while self.deadlines.front().is_some_and(|at| *at <= now) {
             self.deadlines.pop_front();
-        }
-    }
-
-    fn step(&mut self, now: Instant, link: Option<Link<'_>>) -> Step<String> {
-        if self.deadlines_move_in_step {
-            while self.deadlines.front().is_some_and(|at| *at <= now) {
-                self.deadlines.pop_front();
-            }
         }
         if let Some(trace) = &self.trace {
             trace.borrow_mut().push(self.name);
@@ -163,10 +149,6 @@ impl rexa::reactor::Session for Probe {
         self.deadlines.front().copied()
     }
 
-    fn command(&mut self, _now: Instant, command: Step<String>) {
-        self.script.push_back(command);
-    }
-
     fn take_event(&mut self) -> Option<Ev> {
         self.events.pop_front()
     }
@@ -182,7 +164,7 @@ impl rexa::reactor::Session for Probe {
 
 #[derive(Default)]
 struct Collector {
-    events: Vec<(SessionId, Ev)>,
+    events: Vec<(EndpointId, Ev)>,
     signals: Vec<Signal>,
 }
 
@@ -190,13 +172,13 @@ impl Owner<Probe> for Collector {
     fn signal(&mut self, _reactor: &mut Reactor<Probe>, signal: Signal) {
         self.signals.push(signal);
     }
-    fn event(&mut self, _reactor: &mut Reactor<Probe>, session: SessionId, event: Ev) {
+    fn event(&mut self, _reactor: &mut Reactor<Probe>, session: EndpointId, event: Ev) {
         self.events.push((session, event));
     }
 }
 
 impl Collector {
-    fn of(&self, id: SessionId) -> Vec<Ev> {
+    fn of(&self, id: EndpointId) -> Vec<Ev> {
         self.events
             .iter()
             .filter(|(s, _)| *s == id)
@@ -241,9 +223,9 @@ fn now_runs_again_in_the_same_pass_and_later_after_a_poll() {
         trace: Some(trace.clone()),
         ..Probe::default()
     };
-    reactor.add_session(probe("a", vec![Step::Now, Step::Wait]));
-    reactor.add_session(probe("b", vec![Step::Later, Step::Wait]));
-    reactor.add_session(probe("c", vec![Step::Wait]));
+    reactor.add_endpoint(probe("a", vec![Step::Now, Step::Wait]));
+    reactor.add_endpoint(probe("b", vec![Step::Later, Step::Wait]));
+    reactor.add_endpoint(probe("c", vec![Step::Wait]));
     reactor.turn_with_timeout(Some(Duration::ZERO)).unwrap();
     assert_eq!(*trace.borrow(), vec!["a", "b", "c", "a"]);
     assert_eq!(
@@ -265,11 +247,11 @@ fn now_runs_again_in_the_same_pass_and_later_after_a_poll() {
 fn poll_timeout_is_the_earliest_deadline_and_zero_only_with_queued_work() {
     let base = Instant::now();
     let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
-    let far = reactor.add_session(Probe {
+    let far = reactor.add_endpoint(Probe {
         deadlines: [base + Duration::from_secs(30)].into(),
         ..Probe::default()
     });
-    reactor.add_session(Probe {
+    reactor.add_endpoint(Probe {
         deadlines: [base + Duration::from_secs(10)].into(),
         ..Probe::default()
     });
@@ -280,17 +262,19 @@ fn poll_timeout_is_the_earliest_deadline_and_zero_only_with_queued_work() {
     );
     reactor.turn_with_timeout(Some(Duration::ZERO)).unwrap();
     assert_eq!(reactor.poll_timeout(base), Some(Duration::from_secs(10)));
-    reactor.command(far, Step::Wait).unwrap();
+    reactor
+        .with_endpoint(far, |probe, _| probe.script.push_back(Step::Wait))
+        .unwrap();
     assert_eq!(
         reactor.poll_timeout(base),
         Some(Duration::ZERO),
-        "a command queues the session"
+        "an owner call queues the endpoint"
     );
     reactor.turn_with_timeout(Some(Duration::ZERO)).unwrap();
     assert_eq!(reactor.poll_timeout(base), Some(Duration::from_secs(10)));
 }
 
-/// Regression: a session whose deadline only moves when it is stepped (tick is a no-op)
+/// Regression: an endpoint whose deadline only moves when it is stepped (as every one does)
 /// once made `fire_timers` re-arm the same passed deadline and spin forever in one pass.
 #[test]
 fn a_deadline_that_moves_only_in_step_fires_once_and_the_pass_ends() {
@@ -298,13 +282,12 @@ fn a_deadline_that_moves_only_in_step_fires_once_and_the_pass_ends() {
     std::thread::spawn(move || {
         let base = Instant::now();
         let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
-        reactor.add_session(Probe {
+        reactor.add_endpoint(Probe {
             deadlines: [
                 base + Duration::from_millis(20),
                 base + Duration::from_secs(3600),
             ]
             .into(),
-            deadlines_move_in_step: true,
             ..Probe::default()
         });
         let mut passes = 0;
@@ -335,7 +318,7 @@ fn idle_sessions_sleep_in_poll_until_the_earliest_deadline() {
         let deadlines = (1..=3u64)
             .map(|k| base + Duration::from_millis(10 * (5 * k + session)))
             .collect();
-        reactor.add_session(Probe {
+        reactor.add_endpoint(Probe {
             deadlines,
             ..Probe::default()
         });
@@ -368,12 +351,12 @@ fn echo_exchange_over_loopback_then_close() {
     let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
     let mut owner = Collector::default();
     let listen = reactor.listen("127.0.0.41:0".parse().unwrap()).unwrap();
-    let server = reactor.add_session(Probe {
+    let server = reactor.add_endpoint(Probe {
         accept_from: Some(ip("127.0.0.42")),
         echo: true,
         ..Probe::default()
     });
-    let client = reactor.add_session(Probe {
+    let client = reactor.add_endpoint(Probe {
         connect: Some(ConnectRequest {
             local: Some(ip("127.0.0.42")),
             remote: listen,
@@ -425,7 +408,7 @@ fn connect_failure_is_reported_to_the_session() {
     let unused = std::net::TcpListener::bind("127.0.0.43:0").unwrap();
     let remote = unused.local_addr().unwrap();
     drop(unused);
-    let client = reactor.add_session(Probe {
+    let client = reactor.add_endpoint(Probe {
         connect: Some(ConnectRequest {
             local: None,
             remote,
@@ -457,7 +440,7 @@ fn a_congested_connection_stops_encoding_and_memory_stays_bounded() {
     let mut owner = Collector::default();
     let sink = std::net::TcpListener::bind("127.0.0.44:0").unwrap();
     let remote = sink.local_addr().unwrap();
-    let client = reactor.add_session(Probe {
+    let client = reactor.add_endpoint(Probe {
         connect: Some(ConnectRequest {
             local: None,
             remote,
@@ -538,7 +521,7 @@ fn unmatched_and_rejected_incoming_connections_get_their_reply_and_are_closed() 
     let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
     let mut owner = Collector::default();
     let listen = reactor.listen("127.0.0.45:0".parse().unwrap()).unwrap();
-    let _nobody = reactor.add_session(Probe {
+    let _nobody = reactor.add_endpoint(Probe {
         accept_from: Some(ip("127.0.0.99")),
         ..Probe::default()
     });
@@ -551,7 +534,7 @@ fn unmatched_and_rejected_incoming_connections_get_their_reply_and_are_closed() 
         read_until_closed(&mut reactor, &mut owner, "127.0.0.47", listen),
         Some(b"nobody here".to_vec())
     );
-    reactor.add_session(Probe {
+    reactor.add_endpoint(Probe {
         reject_from: Some(ip("127.0.0.48")),
         ..Probe::default()
     });
@@ -570,21 +553,21 @@ fn incoming_connections_go_to_the_sessions_of_their_address_in_order() {
     let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
     let mut owner = Collector::default();
     let listen = reactor.listen("127.0.0.60:0".parse().unwrap()).unwrap();
-    let wildcard = reactor.add_session(Probe {
+    let wildcard = reactor.add_endpoint(Probe {
         accept_from: Some(ip("127.0.0.61")),
         ..Probe::default()
     });
-    let indexed_61 = reactor.add_session(Probe {
+    let indexed_61 = reactor.add_endpoint(Probe {
         accept_any: true,
         indexed_from: Some(ip("127.0.0.61")),
         ..Probe::default()
     });
-    let indexed_62 = reactor.add_session(Probe {
+    let indexed_62 = reactor.add_endpoint(Probe {
         accept_any: true,
         indexed_from: Some(ip("127.0.0.62")),
         ..Probe::default()
     });
-    let connected = |owner: &Collector, id: SessionId| {
+    let connected = |owner: &Collector, id: EndpointId| {
         owner
             .of(id)
             .iter()
@@ -617,7 +600,7 @@ fn incoming_connections_go_to_the_sessions_of_their_address_in_order() {
     assert_eq!(connected(&owner, indexed_61), 0);
     assert_eq!(connected(&owner, indexed_62), 1);
     // A removed session leaves the index: .62 now finds nobody.
-    reactor.remove_session(indexed_62);
+    reactor.remove_endpoint(indexed_62);
     assert_eq!(
         read_until_closed(&mut reactor, &mut owner, "127.0.0.62", listen),
         Some(Vec::new())
@@ -633,7 +616,7 @@ fn bulk_input_is_read_in_bounded_slices_without_losing_the_edge() {
     });
     let mut owner = Collector::default();
     let listen = reactor.listen("127.0.0.49:0".parse().unwrap()).unwrap();
-    let server = reactor.add_session(Probe {
+    let server = reactor.add_endpoint(Probe {
         accept_from: Some(ip("127.0.0.50")),
         swallow: true,
         ..Probe::default()
@@ -656,10 +639,10 @@ fn bulk_input_is_read_in_bounded_slices_without_losing_the_edge() {
             }
         }
         reactor
-            .session(server)
+            .endpoint(server)
             .is_some_and(|probe| probe.swallowed == total)
     });
-    let swallowed = reactor.session(server).map(|probe| probe.swallowed);
+    let swallowed = reactor.endpoint(server).map(|probe| probe.swallowed);
     assert!(all_in, "sent {sent}, swallowed {swallowed:?}");
 }
 
@@ -669,7 +652,7 @@ fn shutdown_lets_sessions_send_their_last_words_then_returns() {
     let mut owner = Collector::default();
     let peer_listener = std::net::TcpListener::bind("127.0.0.46:0").unwrap();
     let remote = peer_listener.local_addr().unwrap();
-    let client = reactor.add_session(Probe {
+    let client = reactor.add_endpoint(Probe {
         connect: Some(ConnectRequest {
             local: None,
             remote,
@@ -690,7 +673,7 @@ fn shutdown_lets_sessions_send_their_last_words_then_returns() {
     reactor.begin_shutdown();
     reactor.run(&mut owner).unwrap();
     assert!(
-        reactor.session(client).is_none(),
+        reactor.endpoint(client).is_none(),
         "finished sessions are removed"
     );
     peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
@@ -713,11 +696,11 @@ fn md5_signed_connections_need_the_same_key() {
     let listen = reactor.listen("127.0.0.51:0".parse().unwrap()).unwrap();
     reactor.set_listener_md5(ip("127.0.0.52"), &key).unwrap();
     reactor.set_listener_md5(ip("127.0.0.53"), &key).unwrap();
-    let server_good = reactor.add_session(Probe {
+    let server_good = reactor.add_endpoint(Probe {
         accept_from: Some(ip("127.0.0.52")),
         ..Probe::default()
     });
-    let server_bad = reactor.add_session(Probe {
+    let server_bad = reactor.add_endpoint(Probe {
         accept_from: Some(ip("127.0.0.53")),
         ..Probe::default()
     });
@@ -733,8 +716,8 @@ fn md5_signed_connections_need_the_same_key() {
         to_send: [b"signed".to_vec()].into(),
         ..Probe::default()
     };
-    reactor.add_session(connect_from("127.0.0.52", key));
-    reactor.add_session(connect_from("127.0.0.53", wrong));
+    reactor.add_endpoint(connect_from("127.0.0.52", key));
+    reactor.add_endpoint(connect_from("127.0.0.53", wrong));
     let good = run_until(&mut reactor, &mut owner, |_, owner| {
         owner
             .of(server_good)
@@ -761,7 +744,7 @@ fn ttl_exchange(server_ip: &str, client_ip: &str, outgoing_ttl: u8, min_ttl: u8)
     let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
     let mut owner = Collector::default();
     let listen = reactor.listen(SocketAddr::new(ip(server_ip), 0)).unwrap();
-    let server = reactor.add_session(Probe {
+    let server = reactor.add_endpoint(Probe {
         accept_from: Some(ip(client_ip)),
         accept_options: TcpOptions {
             incoming_min_ttl: Some(min_ttl),
@@ -769,7 +752,7 @@ fn ttl_exchange(server_ip: &str, client_ip: &str, outgoing_ttl: u8, min_ttl: u8)
         },
         ..Probe::default()
     });
-    reactor.add_session(Probe {
+    reactor.add_endpoint(Probe {
         connect: Some(ConnectRequest {
             local: Some(ip(client_ip)),
             remote: listen,
@@ -822,7 +805,7 @@ fn ipv6_echo_over_loopback() {
     let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
     let mut owner = Collector::default();
     let listen = reactor.listen("[::1]:0".parse().unwrap()).unwrap();
-    let server = reactor.add_session(Probe {
+    let server = reactor.add_endpoint(Probe {
         accept_from: Some(ip("::1")),
         echo: true,
         accept_options: TcpOptions {
@@ -831,7 +814,7 @@ fn ipv6_echo_over_loopback() {
         },
         ..Probe::default()
     });
-    let client = reactor.add_session(Probe {
+    let client = reactor.add_endpoint(Probe {
         connect: Some(ConnectRequest {
             local: Some(ip("::1")),
             remote: listen,
@@ -856,12 +839,12 @@ fn idle_established_connections_cause_no_wakeups() {
     let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
     let mut owner = Collector::default();
     let listen = reactor.listen("127.0.0.71:0".parse().unwrap()).unwrap();
-    let server = reactor.add_session(Probe {
+    let server = reactor.add_endpoint(Probe {
         accept_from: Some(ip("127.0.0.72")),
         echo: true,
         ..Probe::default()
     });
-    let client = reactor.add_session(Probe {
+    let client = reactor.add_endpoint(Probe {
         connect: Some(ConnectRequest {
             local: Some(ip("127.0.0.72")),
             remote: listen,
@@ -878,7 +861,7 @@ fn idle_established_connections_cause_no_wakeups() {
     let deadlines = (1..=5u64)
         .map(|k| base + Duration::from_millis(20 * k))
         .collect();
-    reactor.add_session(Probe {
+    reactor.add_endpoint(Probe {
         deadlines,
         ..Probe::default()
     });
@@ -925,7 +908,7 @@ fn shutdown_reaches_a_congested_session_and_ends_within_the_grace_period() {
     let mut owner = Collector::default();
     let sink = std::net::TcpListener::bind("127.0.0.73:0").unwrap();
     sink.set_nonblocking(true).unwrap();
-    let client = reactor.add_session(Probe {
+    let client = reactor.add_endpoint(Probe {
         connect: Some(ConnectRequest {
             local: None,
             remote: sink.local_addr().unwrap(),
@@ -950,30 +933,30 @@ fn shutdown_reaches_a_congested_session_and_ends_within_the_grace_period() {
         reactor.stats().steps > steps,
         "the congested session was stepped to close"
     );
-    assert!(reactor.session(client).is_none());
+    assert!(reactor.endpoint(client).is_none());
     drop(accepted);
 }
 
 #[test]
 fn a_removed_session_id_goes_stale_when_its_slot_is_reused() {
     let mut reactor: Reactor<Probe> = Reactor::new(None).unwrap();
-    let old = reactor.add_session(Probe {
+    let old = reactor.add_endpoint(Probe {
         name: "old",
         ..Probe::default()
     });
-    assert_eq!(reactor.remove_session(old).map(|p| p.name), Some("old"));
-    let new = reactor.add_session(Probe {
+    assert_eq!(reactor.remove_endpoint(old).map(|p| p.name), Some("old"));
+    let new = reactor.add_endpoint(Probe {
         name: "new",
         ..Probe::default()
     });
     assert_ne!(old, new);
-    assert!(reactor.session(old).is_none());
-    assert_eq!(reactor.session(new).map(|p| p.name), Some("new"));
+    assert!(reactor.endpoint(old).is_none());
+    assert_eq!(reactor.endpoint(new).map(|p| p.name), Some("new"));
     assert!(
-        reactor.command(old, Step::Wait).is_err(),
-        "the command is handed back"
+        reactor.with_endpoint(old, |_, _| ()).is_none(),
+        "a stale id reaches nothing"
     );
-    assert!(reactor.command(new, Step::Wait).is_ok());
+    assert!(reactor.with_endpoint(new, |_, _| ()).is_some());
 }
 
 #[test]
@@ -986,9 +969,9 @@ fn shutdown_writes_every_sessions_last_words_at_once_however_many() {
     let listener = std::net::TcpListener::bind("127.0.0.74:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let remote = listener.local_addr().unwrap();
-    let ids: Vec<SessionId> = (0..SESSIONS)
+    let ids: Vec<EndpointId> = (0..SESSIONS)
         .map(|_| {
-            reactor.add_session(Probe {
+            reactor.add_endpoint(Probe {
                 connect: Some(ConnectRequest {
                     local: None,
                     remote,
@@ -1021,7 +1004,7 @@ fn shutdown_writes_every_sessions_last_words_at_once_however_many() {
         let _ = peer.shutdown(std::net::Shutdown::Write);
     }
     reactor.run(&mut owner).unwrap();
-    assert!(ids.iter().all(|id| reactor.session(*id).is_none()));
+    assert!(ids.iter().all(|id| reactor.endpoint(*id).is_none()));
     for peer in &mut peers {
         let mut rest = Vec::new();
         peer.read_to_end(&mut rest).unwrap();

@@ -9,7 +9,7 @@ mod support {
 use std::os::unix::net::UnixDatagram;
 use std::time::Duration;
 
-use rexa::reactor::{Owner, Reactor, SessionId, Signal};
+use rexa::reactor::{EndpointId, Owner, Reactor, Signal};
 use support::idle::Idle;
 
 /// Begins the shutdown after the first pass.
@@ -17,7 +17,7 @@ struct StopAtOnce;
 
 impl Owner<Idle> for StopAtOnce {
     fn signal(&mut self, _: &mut Reactor<Idle>, _: Signal) {}
-    fn event(&mut self, _: &mut Reactor<Idle>, _: SessionId, _: ()) {}
+    fn event(&mut self, _: &mut Reactor<Idle>, _: EndpointId, _: ()) {}
     fn after_pass(&mut self, reactor: &mut Reactor<Idle>) {
         reactor.begin_shutdown();
     }
@@ -36,7 +36,7 @@ fn ready_then_stopping_reach_the_notify_socket() {
     std::env::set_var("NOTIFY_SOCKET", &path);
 
     let mut reactor: Reactor<Idle> = Reactor::new(None).unwrap();
-    reactor.add_session(Idle);
+    reactor.add_endpoint(Idle);
     reactor.run(&mut StopAtOnce).unwrap();
 
     let mut buf = [0u8; 256];

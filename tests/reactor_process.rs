@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rexa::reactor::{
-    ConnectRequest, Disconnect, Feeds, Incoming, Link, Owner, ProcessError, ProcessExit, ProcessId,
-    ProcessSpec, Reactor, SessionId, Signal, Step, TcpOptions, LINES_PER_PASS, OUTPUT_HIGH_WATER,
+    ConnectRequest, Disconnect, EndpointId, Feeds, Incoming, Initiator, Link, Owner, ProcessError,
+    ProcessExit, ProcessId, ProcessSpec, Reactor, Signal, Step, TcpOptions, LINES_PER_PASS,
+    OUTPUT_HIGH_WATER,
 };
 
 /// A BGP-like session that accepts one connection and swallows (counts) its input.
@@ -22,12 +23,11 @@ struct Sink {
     held: (bool, bool),
 }
 
-impl rexa::reactor::Session for Sink {
+impl rexa::reactor::Endpoint for Sink {
     type Reason = String;
-    type Command = ();
     type Event = ();
 
-    fn wants_connection(&self, _now: Instant) -> Option<ConnectRequest> {
+    fn wants_connection(&mut self, _now: Instant) -> Option<ConnectRequest> {
         None
     }
     fn incoming(&self, _now: Instant, _local: SocketAddr, remote: SocketAddr) -> Incoming {
@@ -37,15 +37,13 @@ impl rexa::reactor::Session for Sink {
             Incoming::Refuse
         }
     }
-    fn connected(&mut self, _now: Instant, _local: SocketAddr, _remote: SocketAddr) {}
+    fn connected(&mut self, _now: Instant, _local: SocketAddr, _remote: SocketAddr, _: Initiator) {}
     fn closed(&mut self, _now: Instant, _why: &Disconnect) {}
-    fn tick(&mut self, now: Instant) {
+    fn step(&mut self, now: Instant, link: Option<Link<'_>>) -> Step<String> {
         if self.deadline.is_some_and(|at| at <= now) {
             self.deadline = None;
             self.ticks += 1;
         }
-    }
-    fn step(&mut self, _now: Instant, link: Option<Link<'_>>) -> Step<String> {
         if let Some(link) = link {
             self.swallowed += link.input.len();
             link.input.consume(link.input.len());
@@ -55,7 +53,6 @@ impl rexa::reactor::Session for Sink {
     fn next_deadline(&self) -> Option<Instant> {
         self.deadline
     }
-    fn command(&mut self, _now: Instant, _command: ()) {}
     fn take_event(&mut self) -> Option<()> {
         None
     }
@@ -83,7 +80,7 @@ struct Helpers {
 
 impl Owner<Sink> for Helpers {
     fn signal(&mut self, _reactor: &mut Reactor<Sink>, _signal: Signal) {}
-    fn event(&mut self, _reactor: &mut Reactor<Sink>, _session: SessionId, _event: ()) {}
+    fn event(&mut self, _reactor: &mut Reactor<Sink>, _session: EndpointId, _event: ()) {}
     fn process_line(&mut self, reactor: &mut Reactor<Sink>, id: ProcessId, line: &str) {
         if let Some(to) = self.echo_to {
             assert!(reactor.write_process(to, format!("echo {line}\n").as_bytes()));
@@ -280,12 +277,12 @@ fn a_helper_that_does_not_read_pauses_only_the_sessions_feeding_it_and_loses_not
     let mut reactor: Reactor<Sink> = Reactor::new(None).unwrap();
     let mut owner = Helpers::default();
     let listen = reactor.listen("127.0.0.71:0".parse().unwrap()).unwrap();
-    let session = reactor.add_session(Sink {
+    let session = reactor.add_endpoint(Sink {
         accept_from: Some("127.0.0.72".parse().unwrap()),
         ..Sink::default()
     });
     // A second session whose messages go to no helper.
-    let other = reactor.add_session(Sink {
+    let other = reactor.add_endpoint(Sink {
         accept_from: Some("127.0.0.73".parse().unwrap()),
         ..Sink::default()
     });
@@ -320,10 +317,10 @@ fn a_helper_that_does_not_read_pauses_only_the_sessions_feeding_it_and_loses_not
     let mut other_client = connect("127.0.0.73");
     client.write_all(&[1u8; 1000]).unwrap();
     assert!(run_until(&mut reactor, &mut owner, |r, _| r
-        .session(session)
+        .endpoint(session)
         .is_some_and(|s| s.swallowed == 1000)));
     assert_eq!(
-        reactor.session(session).map(|s| s.held),
+        reactor.endpoint(session).map(|s| s.held),
         Some((false, false))
     );
 
@@ -336,39 +333,42 @@ fn a_helper_that_does_not_read_pauses_only_the_sessions_feeding_it_and_loses_not
     assert!(reactor.is_process_congested(id));
     assert!(reactor.process_output_len(id) > OUTPUT_HIGH_WATER);
     assert_eq!(
-        reactor.session(session).map(|s| s.held),
+        reactor.endpoint(session).map(|s| s.held),
         Some((true, false))
     );
-    assert_eq!(reactor.session(other).map(|s| s.held), Some((false, false)));
+    assert_eq!(
+        reactor.endpoint(other).map(|s| s.held),
+        Some((false, false))
+    );
 
     // The fed session's input is not read while held, but its timers still run; the
     // other session is read as usual.
     client.write_all(&[2u8; 500]).unwrap();
     other_client.write_all(&[3u8; 700]).unwrap();
-    reactor.with_session(session, |sink, now| {
+    reactor.with_endpoint(session, |sink, now| {
         sink.deadline = Some(now + Duration::from_millis(20))
     });
     assert!(run_until(&mut reactor, &mut owner, |r, _| r
-        .session(session)
+        .endpoint(session)
         .is_some_and(|s| s.ticks == 1)
-        && r.session(other).is_some_and(|s| s.swallowed == 700)));
+        && r.endpoint(other).is_some_and(|s| s.swallowed == 700)));
     for _ in 0..10 {
         reactor.dispatch(&mut owner);
         reactor
             .turn_with_timeout(Some(Duration::from_millis(5)))
             .unwrap();
     }
-    assert_eq!(reactor.session(session).map(|s| s.swallowed), Some(1000));
+    assert_eq!(reactor.endpoint(session).map(|s| s.swallowed), Some(1000));
     assert!(reactor.is_process_congested(id));
 
     // The helper starts reading: everything reaches it, and the session is read again.
     std::fs::write(&go, b"").unwrap();
     assert!(run_until(&mut reactor, &mut owner, |r, o| {
-        o.lines_of(id) == ["done"] && r.session(session).is_some_and(|s| s.swallowed == 1500)
+        o.lines_of(id) == ["done"] && r.endpoint(session).is_some_and(|s| s.swallowed == 1500)
     }));
     assert!(!reactor.is_process_congested(id));
     assert_eq!(
-        reactor.session(session).map(|s| s.held),
+        reactor.endpoint(session).map(|s| s.held),
         Some((false, false))
     );
     assert_eq!(reactor.process_output_len(id), 0);
@@ -389,7 +389,7 @@ fn a_congested_helper_holds_the_output_of_the_sessions_whose_sent_messages_it_he
     let mut reactor: Reactor<Sink> = Reactor::new(None).unwrap();
     let mut owner = Helpers::default();
     reactor.set_process_buffer(128 * 1024);
-    let session = reactor.add_session(Sink::default());
+    let session = reactor.add_endpoint(Sink::default());
     let id = reactor.spawn_process(&sh("deaf", "exec sleep 30")).unwrap();
     reactor.set_feeds(
         session,
@@ -401,13 +401,13 @@ fn a_congested_helper_holds_the_output_of_the_sessions_whose_sent_messages_it_he
     assert!(reactor.write_process(id, &vec![b'x'; 200 * 1024]));
     assert!(reactor.is_process_congested(id));
     assert_eq!(
-        reactor.session(session).map(|s| s.held),
+        reactor.endpoint(session).map(|s| s.held),
         Some((false, true))
     );
     // A helper that is stopped no longer holds anyone.
     stop(&mut reactor, &mut owner, id);
     assert!(run_until(&mut reactor, &mut owner, |r, _| r
-        .session(session)
+        .endpoint(session)
         .is_some_and(|s| s.held == (false, false))));
 }
 

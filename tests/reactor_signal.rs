@@ -8,7 +8,7 @@ mod support {
 
 use std::time::Duration;
 
-use rexa::reactor::{Owner, Reactor, SessionId, Signal, SignalSource};
+use rexa::reactor::{EndpointId, Owner, Reactor, Signal, SignalSource};
 use support::idle::Idle;
 
 #[derive(Default)]
@@ -23,7 +23,7 @@ impl Owner<Idle> for Recorder {
             reactor.begin_shutdown();
         }
     }
-    fn event(&mut self, _: &mut Reactor<Idle>, _: SessionId, _: ()) {}
+    fn event(&mut self, _: &mut Reactor<Idle>, _: EndpointId, _: ()) {}
 }
 
 #[test]
@@ -32,7 +32,7 @@ fn raised_signals_reach_the_owner_in_order() {
     // Arrives before the reactor exists: must not be lost.
     rexa::sys::raise(libc::SIGUSR2).unwrap();
     let mut reactor: Reactor<Idle> = Reactor::new(Some(signals)).unwrap();
-    reactor.add_session(Idle);
+    reactor.add_endpoint(Idle);
     let mut owner = Recorder::default();
     rexa::sys::raise(libc::SIGUSR1).unwrap();
     for _ in 0..100 {

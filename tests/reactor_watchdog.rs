@@ -9,7 +9,7 @@ mod support {
 use std::os::unix::net::UnixDatagram;
 use std::time::{Duration, Instant};
 
-use rexa::reactor::{Owner, Reactor, SessionId, Signal};
+use rexa::reactor::{EndpointId, Owner, Reactor, Signal};
 use support::idle::Idle;
 
 /// Collects the datagrams after each pass; stops the reactor once it has seen `wanted`
@@ -31,7 +31,7 @@ impl Listener {
 
 impl Owner<Idle> for Listener {
     fn signal(&mut self, _: &mut Reactor<Idle>, _: Signal) {}
-    fn event(&mut self, _: &mut Reactor<Idle>, _: SessionId, _: ()) {}
+    fn event(&mut self, _: &mut Reactor<Idle>, _: EndpointId, _: ()) {}
     fn after_pass(&mut self, reactor: &mut Reactor<Idle>) {
         self.passes += 1;
         let mut buf = [0u8; 256];
@@ -63,7 +63,7 @@ fn watchdog_pings_come_from_the_idle_loop_until_shutdown() {
     std::env::set_var("WATCHDOG_PID", std::process::id().to_string());
 
     let mut reactor: Reactor<Idle> = Reactor::new(None).unwrap();
-    reactor.add_session(Idle);
+    reactor.add_endpoint(Idle);
     let mut listener = Listener {
         socket,
         received: Vec::new(),

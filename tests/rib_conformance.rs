@@ -9,8 +9,9 @@ mod support;
 use std::collections::BTreeMap;
 
 use rexa::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSAGE};
+use rexa::config::to_rib::load_configured;
 use rexa::config::{self, AddPathMode, AsnSetting, Neighbor, ParseOptions};
-use rexa::rib::{load_configured, AdjRibOut, Drained, RibOptions, SessionContext};
+use rexa::rib::{AdjRibOut, Drained, RibOptions, SendContext};
 use support::conformance::{ci_files, CiEntry, CiFile};
 
 /// What happened to one file.
@@ -35,7 +36,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The session the test peer's echo of our OPEN gives.
-fn echoed_session(neighbor: &Neighbor, peer_asn: Option<u32>) -> SessionContext {
+fn echoed_session(neighbor: &Neighbor, peer_asn: Option<u32>) -> SendContext {
     let caps = &neighbor.capabilities;
     let families = neighbor.families.clone();
     let addpath: Vec<_> = if caps.add_path == AddPathMode::SendReceive {
@@ -78,7 +79,7 @@ fn echoed_session(neighbor: &Neighbor, peer_asn: Option<u32>) -> SessionContext 
         AsnSetting::Asn(n) => n,
         AsnSetting::Auto => 0,
     };
-    let mut session = SessionContext::new(negotiated, local_as, peer_asn.unwrap_or(local_as));
+    let mut session = SendContext::new(negotiated, local_as, peer_asn.unwrap_or(local_as));
     // The test peer echoes the OPEN, so the link-local next-hop capability is negotiated
     // when configured.
     session.link_local_nexthop = caps.link_local_nexthop == Some(true);

@@ -13,7 +13,7 @@ use rexa::bgp::attribute::{Attribute, Origin};
 use rexa::bgp::family::Family;
 use rexa::bgp::negotiated::Negotiated;
 use rexa::bgp::nlri::{Nlri, Prefix};
-use rexa::rib::{AdjRibIn, AdjRibOut, Drained, PathAttributes, RibOptions, SessionContext};
+use rexa::rib::{AdjRibIn, AdjRibOut, Drained, PathAttributes, RibOptions, SendContext};
 
 /// Counts the bytes currently allocated by the whole test binary.
 struct Counting;
@@ -93,7 +93,7 @@ fn adj_rib_out_bytes(ipv6: bool, n: u32) -> (f64, f64) {
         families: vec![Family::IPV4_UNICAST, Family::IPV6_UNICAST],
         ..Negotiated::default()
     };
-    rib.session_up(SessionContext::new(negotiated, 65000, 65001));
+    rib.session_up(SendContext::new(negotiated, 65000, 65001));
     let mut out = Vec::new();
     for _ in 0..10 * n {
         out.clear();

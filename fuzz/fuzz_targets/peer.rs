@@ -1,5 +1,5 @@
-//! The session FSM fed with arbitrary bytes from the peer: input byte 0 picks the
-//! direction, whether a valid OPEN + KEEPALIVE from the peer comes first (so the rest
+//! The session FSM fed with arbitrary bytes from the peer: input byte 0 picks who
+//! connected, whether a valid OPEN + KEEPALIVE from the peer comes first (so the rest
 //! reaches ESTABLISHED), the capabilities both sides announce and the hold time; byte 1
 //! the read size; the rest is the byte stream, delivered as TCP would, with time moving
 //! on between reads. The FSM must never panic and never consume more than it was given.
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use libfuzzer_sys::fuzz_target;
 use rexa::bgp::capability::AddPathMode;
 use rexa::bgp::{Capability, Family, Message, Negotiated, Open};
-use rexa::peer::{Direction, Peer, Settings, Step};
+use rexa::peer::{Initiator, Peer, Settings, Step};
 
 const LOCAL_AS: u32 = 65000;
 const PEER_AS: u32 = 4_200_000_001;
@@ -54,13 +54,14 @@ fuzz_target!(|data: &[u8]| {
     }
     settings.hold_time = if selector & 32 != 0 { 3 } else { 180 };
     let mut peer = Peer::new(settings, start);
-    let direction = if selector & 2 != 0 {
-        Direction::Incoming
+    let initiator = if selector & 2 != 0 {
+        Initiator::Remote
     } else {
-        Direction::Outgoing
+        assert!(peer.connect(start));
+        Initiator::Local
     };
     let mut output = Vec::new();
-    peer.connected(start, direction, &mut output);
+    peer.connected(start, initiator, &mut output);
 
     let mut input = Vec::new();
     if selector & 1 != 0 {
@@ -86,7 +87,7 @@ fuzz_target!(|data: &[u8]| {
         received += chunk.len();
         buffer.extend_from_slice(chunk);
         output.clear();
-        let (consumed, step) = peer.step(now, &buffer, &mut output, 0);
+        let (consumed, step) = peer.step(now, &buffer, &mut output);
         assert!(
             consumed <= buffer.len(),
             "consumed {consumed} of {}",

@@ -271,7 +271,7 @@ pub fn with_header(kind: u8, body: &[u8]) -> Vec<u8> {
 /// The JSON entry and names of every attribute (what the API writes for an UPDATE).
 pub fn exercise_attributes(attributes: &[rexa::bgp::attribute::Attribute]) {
     for attribute in attributes {
-        let _ = attribute.json_entry();
+        let _ = rexa::api::attribute::json_entry(attribute);
         let code = attribute.code();
         let _ = rexa::bgp::attribute::json_key(code);
         let _ = rexa::bgp::attribute::code_name(code);
@@ -280,10 +280,30 @@ pub fn exercise_attributes(attributes: &[rexa::bgp::attribute::Attribute]) {
 
 use rexa::api::json::{Direction, Envelope, EventHead, NeighborIdentity, RawMessage};
 use rexa::api::message_json::{
-    decode_update_for_report, write_keepalive, write_negotiated_event, write_notification,
+    write_keepalive, write_negotiated_event, write_notification,
     write_open_event, write_operational, write_raw_message_event, write_refresh,
     write_update_event, UpdateJsonOptions,
 };
+
+/// An UPDATE decoded for a report (`rexa decode`), with `withdraw` as a live session shows
+/// it: treat-as-withdraw applied to its routes.
+fn decode_update_for_report(
+    body: &[u8],
+    ctx: &rexa::bgp::Negotiated,
+    withdraw: bool,
+) -> Result<
+    (
+        rexa::bgp::update::Update,
+        Option<rexa::bgp::update::AttributeErrorNote>,
+    ),
+    rexa::bgp::DecodeError,
+> {
+    let mut decoded = rexa::bgp::update::Update::decode_rfc7606(body, ctx)?;
+    if withdraw && decoded.treat_as_withdraw.is_some() {
+        decoded.withdraw_routes();
+    }
+    Ok(decoded.into_parts())
+}
 
 /// Requires every line of `out` to be one valid JSON value. With `srv6_exempt`, a line
 /// holding an SRv6 service list may be invalid: ExaBGP 5.0.15 writes an empty string for

@@ -53,6 +53,27 @@ impl<'a> JsonWriter<'a> {
         self
     }
 
+    /// Writes an AFI's name, unquoted (see [`super::names`]).
+    pub fn afi(&mut self, afi: crate::bgp::Afi) -> &mut Self {
+        super::names::write_afi(self.out, afi);
+        self
+    }
+
+    /// Writes a SAFI's name, unquoted.
+    pub fn safi(&mut self, safi: crate::bgp::Safi) -> &mut Self {
+        super::names::write_safi(self.out, safi);
+        self
+    }
+
+    /// Writes a family's name, quoted: `"ipv4 unicast"` (update maps) or `"ipv4/unicast"`
+    /// (OPEN capabilities).
+    pub fn family(&mut self, family: crate::bgp::Family, separator: &str) -> &mut Self {
+        self.out.push(b'"');
+        super::names::write_family(self.out, family, separator);
+        self.out.push(b'"');
+        self
+    }
+
     /// Writes `"key": ` (the usual ExaBGP spacing: none before the colon, one after).
     pub fn key(&mut self, key: &str) -> &mut Self {
         self.string(key).raw(": ")
@@ -379,25 +400,7 @@ fn write_big_unsigned(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Which way a message went, as the event's `direction` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Received from the peer (`"receive"`).
-    Receive,
-    /// Sent to the peer (`"send"`).
-    Send,
-    /// What ExaBGP's offline `decode` command reports (`"in"`).
-    In,
-}
-
-impl Direction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Receive => "receive",
-            Direction::Send => "send",
-            Direction::In => "in",
-        }
-    }
-}
+pub use crate::peer::Direction;
 
 /// The daemon-wide part of every event: format version, clock and process identity.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -23,7 +23,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::ops::Range;
 
 use super::json::{Direction, Envelope, EventHead, JsonWriter, RawMessage};
-use super::message_json::{AttributeErrorNote, UpdateJsonOptions};
+use super::message_json::UpdateJsonOptions;
+use super::names::{error_note_name, write_afi, write_family, write_safi};
 use crate::bgp::attribute::Attribute;
 use crate::bgp::capability::{iana_class, Capability};
 use crate::bgp::flow::FlowNlri;
@@ -32,8 +33,9 @@ use crate::bgp::nlri::{NextHop, Nlri};
 use crate::bgp::open::Open;
 use crate::bgp::operational::Operational;
 use crate::bgp::refresh::RouteRefresh;
+use crate::bgp::update::AttributeErrorNote;
 use crate::bgp::update::Update;
-use crate::bgp::{Afi, Family, Negotiation, Notification, Safi};
+use crate::bgp::{Negotiation, Notification};
 
 // ---------------------------------------------------------------------------------------
 // Small writers
@@ -87,33 +89,6 @@ fn write_header_body(out: &mut Vec<u8>, raw: Option<RawMessage<'_>>) {
         out.extend_from_slice(b" body ");
         write_hex_string(out, raw.body);
     }
-}
-
-/// An AFI as ExaBGP names it (`ipv4`, or `unknown-afi-0x99` for codes it lacks).
-fn write_afi(out: &mut Vec<u8>, afi: Afi) {
-    match afi.name() {
-        Some(name) => out.extend_from_slice(name.as_bytes()),
-        None => {
-            let _ = write!(out, "unknown-afi-{:#x}", afi.0);
-        }
-    }
-}
-
-/// A SAFI as ExaBGP names it (`unicast`, or `unknown safi 99`).
-fn write_safi(out: &mut Vec<u8>, safi: Safi) {
-    match safi.name() {
-        Some(name) => out.extend_from_slice(name.as_bytes()),
-        None => {
-            let _ = write!(out, "unknown safi {}", safi.0);
-        }
-    }
-}
-
-/// `<afi> <safi>` (or `<afi>/<safi>` with another separator).
-fn write_family(out: &mut Vec<u8>, family: Family, separator: &str) {
-    write_afi(out, family.afi);
-    out.extend_from_slice(separator.as_bytes());
-    write_safi(out, family.safi);
 }
 
 /// Whether Python's `str.isprintable` holds for `c`: false for control, format and
@@ -841,14 +816,14 @@ fn write_attributes(
         .collect();
     shown.sort_by_key(|a| a.code());
     for attribute in shown {
-        if let Some(entry) = attribute.text_entry() {
+        if let Some(entry) = crate::api::attribute::text_entry(attribute) {
             out.push(b' ');
             out.extend_from_slice(entry.as_bytes());
         }
     }
     if let Some(error) = error {
         out.extend_from_slice(b" error ");
-        out.extend_from_slice(error.as_str().as_bytes());
+        out.extend_from_slice(error_note_name(error).as_bytes());
     }
 }
 

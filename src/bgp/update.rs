@@ -14,12 +14,13 @@
 //! Error handling (RFC 7606): framing errors (a length past the end) reset the session with
 //! 3/1; a missing ORIGIN, AS_PATH or (with IPv4 NLRI) NEXT_HOP is treat-as-withdraw with 3/3
 //! and the type code as data; attribute errors carry the action the attribute decoder gave;
-//! NLRI errors reset the session. [`Update::decode`] is strict (every error is `Err`);
+//! NLRI errors reset the session. One decoder, [`Update::decode_rfc7606`], keeps what decodes
+//! and notes the rest; [`Update::decode`] is strict over it (every error is `Err`), and
 //! [`Update::decode_lenient`] returns the routes to withdraw for treat-as-withdraw errors.
 
 use std::fmt;
 
-use super::attribute::{decode_attributes, Attribute};
+use super::attribute::{decode_attributes_detailed, Attribute, AttributeError};
 use super::error::{DecodeError, ErrorAction};
 use super::family::Family;
 use super::message::{size_limit, MessageWriter, UPDATE};
@@ -219,65 +220,127 @@ pub enum Decoded {
     },
 }
 
+/// What RFC 7606 did to an UPDATE's path attributes (ExaBGP reports it as the last key of
+/// its attribute map, `"error"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeErrorNote {
+    /// An attribute error made the UPDATE treat-as-withdraw.
+    TreatAsWithdraw,
+    /// Malformed attributes were dropped (attribute-discard); the routes stand.
+    Discard,
+}
+
+/// An UPDATE decoded with RFC 7606 error handling ([`Update::decode_rfc7606`]): every route
+/// where it was received, every attribute that decoded, and what happened to the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rfc7606Update {
+    /// The routes as received and the attributes kept (AS4_ attributes reconciled unless
+    /// the UPDATE is treat-as-withdraw). Mandatory attributes are not checked.
+    pub update: Update,
+    /// Malformed attributes dropped by attribute-discard.
+    pub discarded: Vec<AttributeError>,
+    /// The first error that makes the UPDATE treat-as-withdraw.
+    pub treat_as_withdraw: Option<AttributeError>,
+}
+
+impl Rfc7606Update {
+    /// The outcome a report shows: treat-as-withdraw over discard, `None` when every
+    /// attribute decoded.
+    pub fn note(&self) -> Option<AttributeErrorNote> {
+        if self.treat_as_withdraw.is_some() {
+            Some(AttributeErrorNote::TreatAsWithdraw)
+        } else if !self.discarded.is_empty() {
+            Some(AttributeErrorNote::Discard)
+        } else {
+            None
+        }
+    }
+
+    /// The UPDATE and its note, as a report shows them.
+    pub fn into_parts(self) -> (Update, Option<AttributeErrorNote>) {
+        let note = self.note();
+        (self.update, note)
+    }
+
+    /// Treat-as-withdraw applied to the routes: announced IPv4 routes join the withdrawn
+    /// ones (after them) and each MP_REACH_NLRI becomes an MP_UNREACH_NLRI in place, so
+    /// every route the message carried is withdrawn, in received order. The other
+    /// attributes stay.
+    pub fn withdraw_routes(&mut self) {
+        let update = &mut self.update;
+        update.withdrawn.append(&mut update.announced);
+        for attribute in &mut update.attributes {
+            if let Attribute::MpReach(reach) = attribute {
+                let nlri = std::mem::replace(&mut reach.nlri, MpNlri::Decoded(Vec::new()));
+                *attribute = Attribute::MpUnreach(MpUnreach {
+                    family: reach.family,
+                    nlri,
+                    extended_length: true,
+                });
+            }
+        }
+    }
+}
+
 impl Update {
-    /// Decodes an UPDATE body (the bytes after the 19-byte header). Every error is
-    /// returned, including treat-as-withdraw ones; see [`Update::decode_lenient`].
-    pub fn decode(body: &[u8], ctx: &Negotiated) -> Result<Update, DecodeError> {
+    /// Decodes an UPDATE body (the bytes after the 19-byte header) with RFC 7606 error
+    /// handling, the one decoder behind [`Update::decode`], [`Update::decode_lenient`] and
+    /// the reports (`rexa decode`, the sent messages shown to helpers): attributes that do
+    /// not decode are discarded or noted as treat-as-withdraw, not failed on. `Err` only for
+    /// what resets the session: framing, NLRI, MP_REACH/MP_UNREACH errors.
+    pub fn decode_rfc7606(body: &[u8], ctx: &Negotiated) -> Result<Rfc7606Update, DecodeError> {
         let view = UpdateView::new(body)?;
         let mut withdrawn = Vec::new();
         decode_all(view.withdrawn(ctx), &mut withdrawn)?;
         let mut announced = Vec::new();
         decode_all(view.announced(ctx), &mut announced)?;
-        let attributes = decode_attributes(view.attribute_bytes(), ctx)?;
-        let update = Update {
-            withdrawn,
-            attributes,
-            announced,
-        };
-        update.check_mandatory()?;
-        Ok(update)
+        let decoded = decode_attributes_detailed(view.attribute_bytes(), ctx)?;
+        Ok(Rfc7606Update {
+            update: Update {
+                withdrawn,
+                attributes: decoded.attributes,
+                announced,
+            },
+            discarded: decoded.discarded,
+            treat_as_withdraw: decoded.treat_as_withdraw,
+        })
+    }
+
+    /// Decodes an UPDATE body. Every error is returned, including treat-as-withdraw ones
+    /// (a missing mandatory attribute too); see [`Update::decode_lenient`].
+    pub fn decode(body: &[u8], ctx: &Negotiated) -> Result<Update, DecodeError> {
+        let decoded = Update::decode_rfc7606(body, ctx)?;
+        if let Some(error) = decoded.treat_as_withdraw {
+            return Err(error.into());
+        }
+        decoded.update.check_mandatory()?;
+        Ok(decoded.update)
     }
 
     /// Decodes like [`Update::decode`], but an error whose action is treat-as-withdraw
-    /// gives [`Decoded::TreatAsWithdraw`] with the routes to withdraw. Errors that reset
-    /// the session (framing, NLRI, malformed MP attributes) are still `Err`.
+    /// gives [`Decoded::TreatAsWithdraw`] with the routes to withdraw (what the peer acts
+    /// on). Errors that reset the session (framing, NLRI, malformed MP attributes) are
+    /// still `Err`.
     ///
     /// When the attribute field cannot be walked to its end, the MP attributes found
     /// before the broken one are used; IPv4 routes are always complete since their fields
     /// are framed by the UPDATE itself.
     pub fn decode_lenient(body: &[u8], ctx: &Negotiated) -> Result<Decoded, DecodeError> {
-        let error = match Update::decode(body, ctx) {
-            Ok(update) => return Ok(Decoded::Update(update)),
-            Err(e) if e.action() == ErrorAction::TreatAsWithdraw => e,
-            Err(e) => return Err(e),
-        };
-        let view = UpdateView::new(body)?;
-        let mut withdrawn = Vec::new();
-        decode_all(view.withdrawn(ctx), &mut withdrawn)?;
-        decode_all(view.announced(ctx), &mut withdrawn)?;
-        let mut attributes = Vec::new();
-        for raw in view.raw_attributes() {
-            let Ok((_, code, value)) = raw else { break };
-            let unreach = match code {
-                CODE_MP_REACH => {
-                    let reach = MpReach::decode(value, ctx).map_err(DecodeError::Nlri)?;
-                    MpUnreach {
-                        family: reach.family,
-                        nlri: reach.nlri,
-                        extended_length: true,
-                    }
-                }
-                CODE_MP_UNREACH => MpUnreach::decode(value, ctx).map_err(DecodeError::Nlri)?,
-                _ => continue,
-            };
-            attributes.push(Attribute::MpUnreach(unreach));
-        }
-        Ok(Decoded::TreatAsWithdraw {
-            withdraw: Update {
-                withdrawn,
-                attributes,
-                announced: Vec::new(),
+        let mut decoded = Update::decode_rfc7606(body, ctx)?;
+        let error = match decoded.treat_as_withdraw.take() {
+            Some(error) => DecodeError::from(error),
+            None => match decoded.update.check_mandatory() {
+                Ok(()) => return Ok(Decoded::Update(decoded.update)),
+                Err(error) => DecodeError::from(error),
             },
+        };
+        decoded.withdraw_routes();
+        decoded
+            .update
+            .attributes
+            .retain(|a| matches!(a, Attribute::MpUnreach(_)));
+        Ok(Decoded::TreatAsWithdraw {
+            withdraw: decoded.update,
             error,
         })
     }

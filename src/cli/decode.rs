@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::ExitCode;
 
 use crate::api::json::{Direction, Envelope, EventHead, NeighborIdentity, FORMAT_VERSION_5};
-use crate::api::message_json::{self, decode_update_for_report, UpdateJsonOptions};
+use crate::api::message_json::{self, UpdateJsonOptions};
 use crate::bgp::flow::{is_flow_family, FlowNlri};
 use crate::bgp::negotiated::{EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSAGE};
 use crate::bgp::nlri::{NlriError, NlriIter, NlriKind};
@@ -624,8 +624,10 @@ fn write_message(
             message_json::write_operational(out, &head, direction, &operational);
         }
         _ => {
-            let (update, error) = decode_update_for_report(framed.body, &ctx.negotiated, false)
-                .map_err(malformed("UPDATE"))?;
+            let (update, error) =
+                crate::bgp::update::Update::decode_rfc7606(framed.body, &ctx.negotiated)
+                    .map_err(malformed("UPDATE"))?
+                    .into_parts();
             message_json::write_update_event(out, &head, direction, &update, error, json);
         }
     }

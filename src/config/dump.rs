@@ -6,6 +6,9 @@ use std::fmt::Write;
 use super::flow::{FlowAction, FlowRoute, FlowValue, OP_EQ, OP_GT, OP_LT, OP_MATCH, OP_NOT};
 use super::model::*;
 use super::route::Attributes;
+use crate::bgp::attribute::{
+    AsPath, PrefixSid, PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv,
+};
 
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(2 + bytes.len() * 2);
@@ -261,7 +264,7 @@ pub fn route_line(route: &Route) -> String {
             let (path_id, labels, rd) = PrefixExtra::of(extra);
             let _ = write!(s, "{prefix}");
             if let Some(rd) = rd {
-                let _ = write!(s, " rd {rd} ({})", hex(&rd.bytes));
+                let _ = write!(s, " rd {rd} ({})", hex(&rd.0));
             }
             if !labels.is_empty() {
                 let l: Vec<String> = labels.iter().map(u32::to_string).collect();
@@ -306,7 +309,6 @@ pub fn route_line(route: &Route) -> String {
             };
         }
         Nlri::SrPolicy { policy, .. } => sr_policy_text(&mut s, policy),
-        Nlri::None { .. } => s.push_str("(attributes only)"),
     }
     attributes(&mut s, &route.attributes);
     let c = &route.control;
@@ -334,7 +336,8 @@ fn attributes(s: &mut String, a: &Attributes) {
         let _ = write!(s, " origin {}", o.name());
     }
     if let Some(p) = &a.as_path {
-        let _ = write!(s, " as-path {p}");
+        s.push_str(" as-path ");
+        as_path_text(s, p);
     }
     if let Some(m) = a.med {
         let _ = write!(s, " med {m}");
@@ -352,7 +355,7 @@ fn attributes(s: &mut String, a: &Attributes) {
         let c: Vec<String> = a
             .communities
             .iter()
-            .map(|c| format!("{}:{}", c >> 16, c & 0xFFFF))
+            .map(|c| format!("{}:{}", c.0 >> 16, c.0 & 0xFFFF))
             .collect();
         let _ = write!(s, " community [ {} ]", c.join(" "));
     }
@@ -383,31 +386,7 @@ fn attributes(s: &mut String, a: &Attributes) {
         let _ = write!(s, " aigp {v}");
     }
     if let Some(sid) = &a.prefix_sid {
-        let srgbs: Vec<String> = sid
-            .srgbs
-            .iter()
-            .map(|(b, r)| format!("( {b},{r} )"))
-            .collect();
-        let _ = write!(
-            s,
-            " bgp-prefix-sid [ {}, [ {} ] ]",
-            sid.label_index,
-            srgbs.join(", ")
-        );
-    }
-    if let Some(srv6) = &a.srv6_service {
-        let _ = write!(
-            s,
-            " bgp-prefix-sid-srv6 ( {} {} 0x{:x}",
-            if srv6.l3 { "l3-service" } else { "l2-service" },
-            srv6.sid,
-            srv6.behavior
-        );
-        if let Some(st) = srv6.structure {
-            let parts: Vec<String> = st.iter().map(u8::to_string).collect();
-            let _ = write!(s, " [{}]", parts.join(","));
-        }
-        s.push_str(" )");
+        prefix_sid_text(s, sid);
     }
     for g in &a.generic {
         let _ = write!(
@@ -417,6 +396,82 @@ fn attributes(s: &mut String, a: &Attributes) {
             g.flags,
             hex(&g.data)
         );
+    }
+}
+
+/// `bgp-prefix-sid [ index, [ ( base,range ) ... ] ]` and `bgp-prefix-sid-srv6 ( ... )`.
+fn prefix_sid_text(s: &mut String, sid: &PrefixSid) {
+    for tlv in &sid.tlvs {
+        if let PrefixSidTlv::LabelIndex { index, .. } = tlv {
+            let srgbs: Vec<String> = sid
+                .tlvs
+                .iter()
+                .filter_map(|t| match t {
+                    PrefixSidTlv::OriginatorSrgb { ranges, .. } => Some(ranges),
+                    _ => None,
+                })
+                .flatten()
+                .map(|(b, r)| format!("( {b},{r} )"))
+                .collect();
+            let _ = write!(s, " bgp-prefix-sid [ {index}, [ {} ] ]", srgbs.join(", "));
+        }
+    }
+    for tlv in &sid.tlvs {
+        let PrefixSidTlv::Srv6Service { kind, sub_tlvs, .. } = tlv else {
+            continue;
+        };
+        for sub in sub_tlvs {
+            let Srv6SubTlv::SidInformation(info) = sub else {
+                continue;
+            };
+            let service = if *kind == 5 {
+                "l3-service"
+            } else {
+                "l2-service"
+            };
+            let _ = write!(
+                s,
+                " bgp-prefix-sid-srv6 ( {service} {} 0x{:x}",
+                info.sid, info.endpoint_behavior
+            );
+            for subsub in &info.sub_sub_tlvs {
+                if let Srv6SubSubTlv::Structure(st) = subsub {
+                    let _ = write!(
+                        s,
+                        " [{},{},{},{},{},{}]",
+                        st.locator_block_length,
+                        st.locator_node_length,
+                        st.function_length,
+                        st.argument_length,
+                        st.transposition_length,
+                        st.transposition_offset
+                    );
+                }
+            }
+            s.push_str(" )");
+        }
+    }
+}
+
+/// An AS path in the configuration's syntax: `[ a b ]` sequences, `( c d )` sets.
+fn as_path_text(s: &mut String, path: &AsPath) {
+    if path.segments.is_empty() {
+        s.push_str("[ ]");
+    }
+    for (i, segment) in path.segments.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        let (open, close) = match segment.kind {
+            SegmentKind::Set | SegmentKind::ConfedSet => ('(', ')'),
+            SegmentKind::Sequence | SegmentKind::ConfedSequence => ('[', ']'),
+        };
+        s.push(open);
+        for asn in &segment.asns {
+            let _ = write!(s, " {asn}");
+        }
+        s.push(' ');
+        s.push(close);
     }
 }
 

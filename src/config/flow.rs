@@ -8,8 +8,9 @@ use crate::bgp::family::{Afi, Family, Safi};
 use super::error::{ConfigError, ErrorKind, Warning, WarningKind};
 use super::lexer::Token;
 use super::model::Prefix;
-use super::route::{self, RouteDistinguisher, RouteDraft};
+use super::route::{self, RouteDraft};
 use super::value::{self, Words};
+use crate::bgp::nlri::RouteDistinguisher;
 
 /// Numeric operator bits (RFC 8955 §4.2.1.1).
 pub const OP_EQ: u8 = 0x01;
@@ -527,10 +528,8 @@ pub fn match_component(
                 .split_once('/')
                 .and_then(|(a, l)| Some((a.parse::<IpAddr>().ok()?, l.parse::<u8>().ok()?)))
                 .ok_or_else(|| w.invalid(t, k, "a prefix"))?;
-            let masked = Prefix {
-                addr: value::mask(addr, len),
-                len,
-            };
+            let masked = Prefix::new(value::mask(addr, len), len)
+                .ok_or_else(|| w.invalid(t, k, "a prefix"))?;
             warnings.push(Warning {
                 location: w.at(t),
                 kind: WarningKind::HostBitsMasked {
@@ -545,7 +544,7 @@ pub fn match_component(
     let offset = match offset_text {
         None => 0,
         Some(o) => match o.parse::<u8>() {
-            Ok(v) if prefix.afi() == Afi::IPV6 && v <= prefix.len => v,
+            Ok(v) if prefix.afi() == Afi::IPV6 && v <= prefix.len() => v,
             _ => {
                 return Err(w.invalid(
                     t,

@@ -34,6 +34,7 @@ pub mod neighbor;
 pub mod nlri;
 pub mod parser;
 pub mod route;
+pub mod to_rib;
 pub mod value;
 
 pub use env::Env;
@@ -41,10 +42,7 @@ pub use error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
 pub use flow::{FlowAction, FlowComponent, FlowRoute, FlowTerm, FlowValue};
 pub use model::*;
 pub use parser::{parse_reader, ParseOptions};
-pub use route::{
-    Aggregator, AsPath, AsPathSegment, Attributes, ExtendedCommunity, GenericAttribute,
-    LargeCommunity, Origin, PrefixSid, RouteDistinguisher, SegmentKind, Srv6Service,
-};
+pub use route::{Attributes, ExtendedCommunity, GenericAttribute};
 
 use std::path::Path;
 use std::sync::Arc;

@@ -11,7 +11,8 @@ use crate::bgp::family::{Afi, Family};
 
 use super::error::{Location, Warning};
 use super::flow::FlowRoute;
-use super::route::{Attributes, RouteDistinguisher};
+use super::route::Attributes;
+use crate::bgp::nlri::RouteDistinguisher;
 
 /// Everything one configuration file says.
 #[derive(Debug, Clone)]
@@ -237,107 +238,13 @@ impl Api {
     }
 }
 
-/// An IP prefix with its host bits clear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Prefix {
-    pub addr: IpAddr,
-    pub len: u8,
-}
+pub use crate::bgp::nlri::Prefix;
 
-impl Prefix {
-    pub fn afi(&self) -> Afi {
-        match self.addr {
-            IpAddr::V4(_) => Afi::IPV4,
-            IpAddr::V6(_) => Afi::IPV6,
-        }
-    }
-
-    pub fn max_len(&self) -> u8 {
-        match self.addr {
-            IpAddr::V4(_) => 32,
-            IpAddr::V6(_) => 128,
-        }
-    }
-
-    /// In 224.0.0.0/4 or ff00::/8.
-    pub fn is_multicast(&self) -> bool {
-        match self.addr {
-            IpAddr::V4(a) => self.len >= 4 && a.is_multicast(),
-            IpAddr::V6(a) => self.len >= 8 && a.is_multicast(),
-        }
-    }
-
-    /// The address bytes the NLRI carries (ceil(len/8) bytes).
-    pub fn packed(&self) -> Vec<u8> {
-        let bytes: Vec<u8> = match self.addr {
-            IpAddr::V4(a) => a.octets().to_vec(),
-            IpAddr::V6(a) => a.octets().to_vec(),
-        };
-        let n = usize::from(self.len).div_ceil(8);
-        bytes.into_iter().take(n).collect()
-    }
-}
-
-impl Prefix {
-    /// The sub-prefixes of length `len` covering this prefix, in address order (`split /len`).
-    /// Yields only the prefix itself when `len` is not longer. Lazy: nothing is allocated.
-    pub fn subprefixes(&self, len: u8) -> SubPrefixes {
-        let base = self.len.min(self.max_len());
-        let len = len.clamp(base, self.max_len());
-        let (start, step) = match self.addr {
-            IpAddr::V4(a) => (u128::from(u32::from(a)), 1u128 << (32 - u32::from(len))),
-            IpAddr::V6(a) => (
-                u128::from(a),
-                1u128.checked_shl(128 - u32::from(len)).unwrap_or(0),
-            ),
-        };
-        let count = 1u128
-            .checked_shl(u32::from(len - base))
-            .unwrap_or(u128::MAX);
-        SubPrefixes {
-            v4: self.addr.is_ipv4(),
-            next: start,
-            step,
-            remaining: count,
-            len,
-        }
-    }
-}
-
-/// Iterator returned by [`Prefix::subprefixes`].
-#[derive(Debug, Clone)]
-pub struct SubPrefixes {
-    v4: bool,
-    next: u128,
-    step: u128,
-    remaining: u128,
-    len: u8,
-}
-
-impl Iterator for SubPrefixes {
-    type Item = Prefix;
-
-    fn next(&mut self) -> Option<Prefix> {
-        if self.remaining == 0 {
-            return None;
-        }
-        self.remaining -= 1;
-        let addr = if self.v4 {
-            IpAddr::V4(Ipv4Addr::from(self.next as u32))
-        } else {
-            IpAddr::V6(Ipv6Addr::from(self.next))
-        };
-        self.next = self.next.wrapping_add(self.step);
-        Some(Prefix {
-            addr,
-            len: self.len,
-        })
-    }
-}
-
-impl fmt::Display for Prefix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.len)
+/// In 224.0.0.0/4 or ff00::/8 (a route of the multicast SAFI unless told otherwise).
+pub fn is_multicast(prefix: &Prefix) -> bool {
+    match prefix.addr() {
+        IpAddr::V4(a) => prefix.len() >= 4 && a.is_multicast(),
+        IpAddr::V6(a) => prefix.len() >= 8 && a.is_multicast(),
     }
 }
 
@@ -538,10 +445,6 @@ pub enum Nlri {
         afi: Afi,
         policy: Box<SrPolicy>,
     },
-    /// `attributes ...;` without `nlri` (6.0): an attributes-only UPDATE.
-    None {
-        family: Family,
-    },
 }
 
 impl Nlri {
@@ -554,7 +457,6 @@ impl Nlri {
             Nlri::Mup { afi, .. } => Family::new(*afi, Safi::MUP),
             Nlri::Mvpn { afi, .. } => Family::new(*afi, Safi::MCAST_VPN),
             Nlri::SrPolicy { afi, .. } => Family::new(*afi, Safi::SR_POLICY),
-            Nlri::None { family } => *family,
         }
     }
 }
@@ -790,7 +692,7 @@ pub enum OperationalMessage {
 }
 
 /// A BGP peer after inheritance, defaults and checks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Neighbor {
     /// The peer address; with `peer_prefix_len` below the maximum, a range of accepted peers.
     pub peer_address: IpAddr,
@@ -875,39 +777,5 @@ impl Neighbor {
             }
         }
         names
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn split_into_subprefixes() {
-        let p = Prefix {
-            addr: "10.0.0.0".parse().unwrap(),
-            len: 22,
-        };
-        let subs: Vec<String> = p.subprefixes(24).map(|s| s.to_string()).collect();
-        assert_eq!(
-            subs,
-            ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
-        );
-        assert_eq!(p.subprefixes(20).count(), 1);
-        let v6 = Prefix {
-            addr: "2001:db8::".parse().unwrap(),
-            len: 127,
-        };
-        let subs: Vec<String> = v6.subprefixes(128).map(|s| s.to_string()).collect();
-        assert_eq!(subs, ["2001:db8::/128", "2001:db8::1/128"]);
-        let all = Prefix {
-            addr: "::".parse().unwrap(),
-            len: 0,
-        };
-        assert_eq!(all.subprefixes(1).count(), 2);
-        assert!(
-            all.subprefixes(128).next().is_some(),
-            "lazy even for 2^128 items"
-        );
     }
 }

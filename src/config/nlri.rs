@@ -10,8 +10,9 @@ use super::lexer::Token;
 use super::model::{
     EndpointBehavior, Mup, Mvpn, OperationalMessage, Segment, SegmentList, SegmentSid, SrPolicy,
 };
-use super::route::{self, RouteDistinguisher, RouteDraft};
+use super::route::{self, RouteDraft};
 use super::value::{self, Words};
+use crate::bgp::nlri::RouteDistinguisher;
 
 /// Reads the next word and checks it is exactly `expected`.
 fn keyword(w: &mut Words, context: &str, expected: &'static str) -> Result<(), ConfigError> {

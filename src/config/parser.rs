@@ -750,6 +750,23 @@ mod tests {
         assert!(n.routes.iter().all(|r| r.attributes.med == Some(7)));
         assert_eq!(n.process_names(), vec!["log-a"]);
         assert_eq!(config.process("other").map(|p| p.respawn), Some(false));
+        // The routes share one attribute set.
+        assert!(Arc::ptr_eq(
+            &n.routes[0].attributes,
+            &n.routes[1].attributes
+        ));
+        // `nlri` and a prefix are required (ExaBGP 5.0.15; the API reads it alike).
+        for statement in [
+            "attributes next-hop 10.0.0.2",
+            "attributes next-hop 10.0.0.2 nlri",
+        ] {
+            let text = format!("neighbor 10.0.0.1 {{ {BASE} static {{ {statement}; }} }}");
+            let error = parse(&text, "t", &ParseOptions::default()).unwrap_err();
+            assert!(
+                matches!(error.kind, ErrorKind::MissingValue { .. }),
+                "{statement}: {error}"
+            );
+        }
     }
 
     #[test]

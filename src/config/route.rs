@@ -1,146 +1,26 @@
 //! Route attributes as configured (config.md §6): typed values with their wire-level facts,
 //! and the parser for every attribute keyword shared by static, announce, flow and vpls routes.
 
-use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::error::{ConfigError, ErrorKind};
+use std::sync::Arc;
+
+use super::error::{ConfigError, ErrorKind, Location};
 use super::lexer::Token;
-use super::model::{NextHop, RouteControl};
+use super::model::{NextHop, Nlri, Prefix, PrefixExtra, Route, RouteControl};
 use super::value::{self, number, Words};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Origin {
-    Igp = 0,
-    Egp = 1,
-    Incomplete = 2,
-}
-
-impl Origin {
-    pub fn name(self) -> &'static str {
-        match self {
-            Origin::Igp => "igp",
-            Origin::Egp => "egp",
-            Origin::Incomplete => "incomplete",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SegmentKind {
-    /// AS_SET (type 1).
-    Set = 1,
-    /// AS_SEQUENCE (type 2).
-    Sequence = 2,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct AsPathSegment {
-    pub kind: SegmentKind,
-    pub asns: Vec<u32>,
-}
-
-/// AS_PATH as written: segments in order (`[ ]` sequence, `( )` set).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct AsPath {
-    pub segments: Vec<AsPathSegment>,
-}
-
-impl fmt::Display for AsPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first = true;
-        for segment in &self.segments {
-            if !first {
-                f.write_str(" ")?;
-            }
-            first = false;
-            let (open, close) = match segment.kind {
-                SegmentKind::Sequence => ("[", "]"),
-                SegmentKind::Set => ("(", ")"),
-            };
-            f.write_str(open)?;
-            for asn in &segment.asns {
-                write!(f, " {asn}")?;
-            }
-            write!(f, " {close}")?;
-        }
-        if first {
-            f.write_str("[ ]")?;
-        }
-        Ok(())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Aggregator {
-    pub asn: u32,
-    pub address: Ipv4Addr,
-}
+use crate::bgp::attribute::{
+    Aggregator, AsPath, Community, LargeCommunity, Origin, PrefixSid, PrefixSidTlv, Segment,
+    SegmentKind, SidInformation, SidStructure, Srv6SubSubTlv, Srv6SubTlv,
+};
+use crate::bgp::family::{Family, Safi};
+use crate::bgp::nlri::RouteDistinguisher;
 
 /// An extended community: its 8 wire bytes and the text it was written as.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExtendedCommunity {
     pub bytes: [u8; 8],
     pub text: String,
-}
-
-/// A large community (RFC 8092).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LargeCommunity {
-    pub global: u32,
-    pub local1: u32,
-    pub local2: u32,
-}
-
-/// Route distinguisher (RFC 4364 §4.2): type and 6 value bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RouteDistinguisher {
-    pub bytes: [u8; 8],
-}
-
-impl fmt::Display for RouteDistinguisher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = self.bytes;
-        match u16::from_be_bytes([b[0], b[1]]) {
-            0 => write!(
-                f,
-                "{}:{}",
-                u16::from_be_bytes([b[2], b[3]]),
-                u32::from_be_bytes([b[4], b[5], b[6], b[7]])
-            ),
-            1 => write!(
-                f,
-                "{}:{}",
-                Ipv4Addr::new(b[2], b[3], b[4], b[5]),
-                u16::from_be_bytes([b[6], b[7]])
-            ),
-            _ => write!(
-                f,
-                "{}:{}",
-                u32::from_be_bytes([b[2], b[3], b[4], b[5]]),
-                u16::from_be_bytes([b[6], b[7]])
-            ),
-        }
-    }
-}
-
-/// BGP Prefix-SID (RFC 8669): label index and optional SRGB ranges (base, range).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PrefixSid {
-    pub label_index: u32,
-    pub srgbs: Vec<(u32, u32)>,
-}
-
-/// SRv6 service TLV (RFC 9252) from `bgp-prefix-sid-srv6`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Srv6Service {
-    /// true = L3 service (TLV 5), false = L2 service (TLV 6).
-    pub l3: bool,
-    pub sid: Ipv6Addr,
-    /// Endpoint behavior, 0xFFFF when not given.
-    pub behavior: u16,
-    /// Block, node, function, argument, transposition length, transposition offset.
-    pub structure: Option<[u8; 6]>,
 }
 
 /// `attribute [ 0xCODE 0xFLAGS 0xDATA ]`.
@@ -161,14 +41,14 @@ pub struct Attributes {
     pub local_preference: Option<u32>,
     pub atomic_aggregate: bool,
     pub aggregator: Option<Aggregator>,
-    pub communities: Vec<u32>,
+    pub communities: Vec<Community>,
     pub large_communities: Vec<LargeCommunity>,
     pub extended_communities: Vec<ExtendedCommunity>,
     pub originator_id: Option<Ipv4Addr>,
     pub cluster_list: Vec<Ipv4Addr>,
     pub aigp: Option<u64>,
+    /// `bgp-prefix-sid` and `bgp-prefix-sid-srv6` together, TLVs in type order.
     pub prefix_sid: Option<PrefixSid>,
-    pub srv6_service: Option<Srv6Service>,
     pub generic: Vec<GenericAttribute>,
 }
 
@@ -188,20 +68,20 @@ pub struct RouteDraft {
     pub nlri: NlriFields,
 }
 
-/// Reads the attributes of `attribute(s) <attributes...> nlri <prefix>...` into `draft`, up
-/// to the word `nlri`; true when it was found (the prefixes follow, see [`nlri_prefixes`]).
-/// The one reader of this statement for the configuration (`static`) and the API; `name`
-/// shapes an unknown word in the error (the API shortens what a helper wrote).
-pub fn attributes_until_nlri(
-    w: &mut Words,
-    draft: &mut RouteDraft,
-    name: fn(&str) -> String,
-) -> Result<bool, ConfigError> {
+/// One `attribute(s) <attributes...> nlri <prefix> [<prefix>...]` statement, read the same
+/// way for the configuration (`static`) and the API: one route per prefix, all sharing one
+/// attribute set and the NLRI qualifiers (rd, label, path-information), each located at its
+/// prefix. `nlri` and at least one prefix are required, as ExaBGP 5.0.15 requires them.
+/// `name` shapes an unknown word in the error (the API shortens what a helper wrote).
+pub fn attributes_nlri(w: &mut Words, name: fn(&str) -> String) -> Result<Vec<Route>, ConfigError> {
+    let mut draft = RouteDraft::default();
+    let mut found_nlri = false;
     while let Some(t) = w.advance() {
         if t.text == "nlri" {
-            return Ok(true);
+            found_nlri = true;
+            break;
         }
-        if !attribute(w, t, draft)? {
+        if !attribute(w, t, &mut draft)? {
             return Err(w.error_at(
                 t,
                 ErrorKind::UnknownKeyword {
@@ -212,18 +92,88 @@ pub fn attributes_until_nlri(
             ));
         }
     }
-    Ok(false)
+    if w.is_empty() {
+        return Err(ConfigError::new(
+            w.here(),
+            ErrorKind::MissingValue {
+                keyword: if found_nlri { "nlri" } else { "attributes" }.to_string(),
+                expected: if found_nlri {
+                    "at least one prefix"
+                } else {
+                    "`nlri` followed by prefixes"
+                },
+            },
+        ));
+    }
+    let attributes = Arc::new(draft.attributes);
+    let control = Arc::new(draft.control);
+    let mut routes = Vec::with_capacity(w.tokens.len().saturating_sub(w.index));
+    while let Some(t) = w.advance() {
+        let prefix = value::prefix(w, t, "nlri")?;
+        routes.push(prefix_route(
+            prefix,
+            &draft.nlri,
+            attributes.clone(),
+            control.clone(),
+            None,
+            w.at(t),
+        ));
+    }
+    Ok(routes)
 }
 
-/// The prefixes after `nlri` (to the end of the statement), each with its word.
-pub fn nlri_prefixes<'w>(
-    w: &mut Words<'w>,
-) -> Result<Vec<(super::model::Prefix, &'w Token<'w>)>, ConfigError> {
-    let mut prefixes = Vec::new();
-    while let Some(t) = w.advance() {
-        prefixes.push((value::prefix(w, t, "nlri")?, t));
+impl RouteDraft {
+    /// The route of one prefix with this draft's attributes (see [`prefix_route`]).
+    pub fn into_prefix_route(
+        self,
+        prefix: Prefix,
+        safi: Option<Safi>,
+        location: Location,
+    ) -> Route {
+        prefix_route(
+            prefix,
+            &self.nlri,
+            Arc::new(self.attributes),
+            Arc::new(self.control),
+            safi,
+            location,
+        )
     }
-    Ok(prefixes)
+}
+
+/// A prefix route: its family from `safi`, else from the qualifiers (`rd`: VPN, `label`:
+/// labeled unicast) and the prefix (multicast or unicast), as ExaBGP infers it.
+pub fn prefix_route(
+    prefix: Prefix,
+    nlri: &NlriFields,
+    attributes: Arc<Attributes>,
+    control: Arc<RouteControl>,
+    safi: Option<Safi>,
+    location: Location,
+) -> Route {
+    let safi = safi.unwrap_or(if nlri.rd.is_some() {
+        Safi::MPLS_VPN
+    } else if nlri.labels.is_some() {
+        Safi::NLRI_MPLS
+    } else if super::model::is_multicast(&prefix) {
+        Safi::MULTICAST
+    } else {
+        Safi::UNICAST
+    });
+    Route {
+        nlri: Nlri::Prefix {
+            family: Family::new(prefix.afi(), safi),
+            prefix,
+            extra: PrefixExtra::boxed(
+                nlri.path_id,
+                nlri.labels.clone().unwrap_or_default(),
+                nlri.rd,
+            ),
+        },
+        attributes,
+        control,
+        location,
+    }
 }
 
 /// Attribute keywords of static/announce routes (for "did you mean").
@@ -285,12 +235,10 @@ pub fn attribute(
         }
         "origin" => {
             let t = w.value(k, "igp, egp or incomplete")?;
-            a.origin = Some(match t.text.to_ascii_lowercase().as_str() {
-                "igp" => Origin::Igp,
-                "egp" => Origin::Egp,
-                "incomplete" => Origin::Incomplete,
-                _ => return Err(w.invalid(t, k, "igp, egp or incomplete")),
-            });
+            a.origin = Some(
+                Origin::from_name(&t.text)
+                    .ok_or_else(|| w.invalid(t, k, "igp, egp or incomplete"))?,
+            );
         }
         "as-path" => a.as_path = Some(as_path(w, k)?),
         "med" => a.med = Some(value::next_number(w, k, 0, u64::from(u32::MAX))? as u32),
@@ -301,7 +249,7 @@ pub fn attribute(
         "aggregator" => a.aggregator = Some(aggregator(w, k)?),
         "community" => {
             for t in w.list(k, "a community")? {
-                a.communities.push(community(w, t, k)?);
+                a.communities.push(Community(community(w, t, k)?));
             }
         }
         "large-community" => {
@@ -331,8 +279,21 @@ pub fn attribute(
             }
         }
         "aigp" => a.aigp = Some(value::next_number(w, k, 0, u64::MAX)?),
-        "bgp-prefix-sid" => a.prefix_sid = Some(prefix_sid(w, k)?),
-        "bgp-prefix-sid-srv6" => a.srv6_service = Some(srv6_service(w, k)?),
+        "bgp-prefix-sid" => put_prefix_sid(
+            &mut a.prefix_sid,
+            |t| {
+                matches!(
+                    t,
+                    PrefixSidTlv::LabelIndex { .. } | PrefixSidTlv::OriginatorSrgb { .. }
+                )
+            },
+            prefix_sid(w, k)?,
+        ),
+        "bgp-prefix-sid-srv6" => put_prefix_sid(
+            &mut a.prefix_sid,
+            |t| matches!(t, PrefixSidTlv::Srv6Service { .. }),
+            vec![srv6_service(w, k)?],
+        ),
         "attribute" => a.generic.push(generic_attribute(w, k)?),
         "label" => {
             let mut labels = Vec::new();
@@ -380,7 +341,7 @@ fn as_path(w: &mut Words, k: &str) -> Result<AsPath, ConfigError> {
     let first = w.value(k, "an AS number, [ sequence ] or ( set )")?;
     let mut path = AsPath::default();
     if !first.is_punct("[") && first.text != "(" {
-        path.segments.push(AsPathSegment {
+        path.segments.push(Segment {
             kind: SegmentKind::Sequence,
             asns: vec![value::asn(w, first, k)?],
         });
@@ -434,7 +395,7 @@ fn as_path(w: &mut Words, k: &str) -> Result<AsPath, ConfigError> {
             }
             asns.push(value::asn(w, t, k)?);
         }
-        path.segments.push(AsPathSegment {
+        path.segments.push(Segment {
             kind: if is_sequence {
                 SegmentKind::Sequence
             } else {
@@ -443,7 +404,7 @@ fn as_path(w: &mut Words, k: &str) -> Result<AsPath, ConfigError> {
             asns,
         });
         if let Some(set) = inner_set {
-            path.segments.push(AsPathSegment {
+            path.segments.push(Segment {
                 kind: SegmentKind::Set,
                 asns: set,
             });
@@ -681,7 +642,7 @@ pub fn parse_rd_text(text: &str) -> Option<RouteDistinguisher> {
         bytes[1] = 1;
         bytes[2..6].copy_from_slice(&ip.octets());
         bytes[6..8].copy_from_slice(&u16::try_from(n).ok()?.to_be_bytes());
-        return Some(RouteDistinguisher { bytes });
+        return Some(RouteDistinguisher(bytes));
     }
     let ga = value::parse_u64_text(ga.trim_end_matches('L'))?;
     if ga <= 0xFFFF && n <= 0xFFFF_FFFF {
@@ -695,7 +656,7 @@ pub fn parse_rd_text(text: &str) -> Option<RouteDistinguisher> {
     } else {
         return None;
     }
-    Some(RouteDistinguisher { bytes })
+    Some(RouteDistinguisher(bytes))
 }
 
 pub fn route_distinguisher(
@@ -762,7 +723,26 @@ fn bracket_atoms(
     Ok(atoms)
 }
 
-fn prefix_sid(w: &mut Words, k: &str) -> Result<PrefixSid, ConfigError> {
+/// Replaces the TLVs `replaced` selects with `tlvs` (a later keyword wins), keeping them in
+/// type order: label index, originator SRGB, SRv6 services, as they are sent.
+fn put_prefix_sid(
+    sid: &mut Option<PrefixSid>,
+    replaced: fn(&PrefixSidTlv) -> bool,
+    tlvs: Vec<PrefixSidTlv>,
+) {
+    let sid = sid.get_or_insert_with(PrefixSid::default);
+    sid.tlvs.retain(|t| !replaced(t));
+    sid.tlvs.extend(tlvs);
+    sid.tlvs.sort_by_key(|t| match t {
+        PrefixSidTlv::LabelIndex { .. } => 1,
+        PrefixSidTlv::OriginatorSrgb { .. } => 3,
+        PrefixSidTlv::Srv6Service { kind, .. } | PrefixSidTlv::Unknown { kind, .. } => *kind,
+    });
+}
+
+/// `bgp-prefix-sid [ index ]` or `[ index, [ ( base,range ) ... ] ]`: the label index TLV
+/// and, with ranges, the originator SRGB TLV.
+fn prefix_sid(w: &mut Words, k: &str) -> Result<Vec<PrefixSidTlv>, ConfigError> {
     let open = w.value(
         k,
         "[ label-index ] or [ label-index, [ ( base,range ) ... ] ]",
@@ -807,10 +787,23 @@ fn prefix_sid(w: &mut Words, k: &str) -> Result<PrefixSid, ConfigError> {
             _ => return Err(fail(w)),
         }
     }
-    Ok(PrefixSid { label_index, srgbs })
+    let mut tlvs = vec![PrefixSidTlv::LabelIndex {
+        reserved: 0,
+        flags: 0,
+        index: label_index,
+    }];
+    if !srgbs.is_empty() {
+        tlvs.push(PrefixSidTlv::OriginatorSrgb {
+            flags: 0,
+            ranges: srgbs,
+        });
+    }
+    Ok(tlvs)
 }
 
-fn srv6_service(w: &mut Words, k: &str) -> Result<Srv6Service, ConfigError> {
+/// `bgp-prefix-sid-srv6 ( l3-service|l2-service SID [behavior] [ [structure] ] )`: an SRv6
+/// service TLV (RFC 9252) with one SID information sub-TLV.
+fn srv6_service(w: &mut Words, k: &str) -> Result<PrefixSidTlv, ConfigError> {
     const EXPECTED: &str = "( l3-service|l2-service SID [behavior] [ [LBL,LNL,FL,AL,TL,TO] ] )";
     let open = w.value(k, EXPECTED)?;
     if !open.text.starts_with('(') {
@@ -830,7 +823,7 @@ fn srv6_service(w: &mut Words, k: &str) -> Result<Srv6Service, ConfigError> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| fail(w))?;
     let mut behavior = 0xFFFF;
-    let mut structure = None;
+    let mut sub_sub_tlvs = Vec::new();
     let mut rest: Vec<&String> = it.collect();
     if let Some(b) = rest.first() {
         if b.as_str() != "[" {
@@ -855,13 +848,26 @@ fn srv6_service(w: &mut Words, k: &str) -> Result<Srv6Service, ConfigError> {
                 .and_then(|v| u8::try_from(v).ok())
                 .ok_or_else(|| fail(w))?;
         }
-        structure = Some(s);
+        sub_sub_tlvs.push(Srv6SubSubTlv::Structure(SidStructure {
+            locator_block_length: s[0],
+            locator_node_length: s[1],
+            function_length: s[2],
+            argument_length: s[3],
+            transposition_length: s[4],
+            transposition_offset: s[5],
+        }));
     }
-    Ok(Srv6Service {
-        l3,
-        sid,
-        behavior,
-        structure,
+    Ok(PrefixSidTlv::Srv6Service {
+        kind: if l3 { 5 } else { 6 },
+        reserved: 0,
+        sub_tlvs: vec![Srv6SubTlv::SidInformation(SidInformation {
+            reserved1: 0,
+            sid,
+            flags: 0,
+            endpoint_behavior: behavior,
+            reserved2: 0,
+            sub_sub_tlvs,
+        })],
     })
 }
 
@@ -987,8 +993,23 @@ mod tests {
             srv6_service(&mut w, "bgp-prefix-sid-srv6")
         };
         let ok = parse("( l3-service 2001:db8::1 0x48 [64,24,16,0,0,0] );").unwrap();
-        assert_eq!(ok.behavior, 0x48);
-        assert_eq!(ok.structure, Some([64, 24, 16, 0, 0, 0]));
+        let PrefixSidTlv::Srv6Service {
+            kind: 5, sub_tlvs, ..
+        } = ok
+        else {
+            panic!("{ok:?}");
+        };
+        let [Srv6SubTlv::SidInformation(info)] = sub_tlvs.as_slice() else {
+            panic!("{sub_tlvs:?}");
+        };
+        assert_eq!(info.endpoint_behavior, 0x48);
+        let structure = SidStructure {
+            locator_block_length: 64,
+            locator_node_length: 24,
+            function_length: 16,
+            ..SidStructure::default()
+        };
+        assert_eq!(info.sub_sub_tlvs, [Srv6SubSubTlv::Structure(structure)]);
         // Found by fuzzing: a doubled closing parenthesis underflowed the depth counter.
         assert!(parse("( l3-service 2001:db8::1 0x48 [0X,24,16,0,0,0] ));").is_err());
         assert!(parse("( l3-service 2001:db8::1 ));").is_err());
@@ -996,11 +1017,11 @@ mod tests {
 
     #[test]
     fn route_distinguishers() {
-        assert_eq!(parse_rd_text("65000:1").map(|r| r.bytes[1]), Some(0));
-        assert_eq!(parse_rd_text("1.2.3.4:5").map(|r| r.bytes[1]), Some(1));
+        assert_eq!(parse_rd_text("65000:1").map(|r| r.0[1]), Some(0));
+        assert_eq!(parse_rd_text("1.2.3.4:5").map(|r| r.0[1]), Some(1));
         let rd = parse_rd_text("65535:65536").unwrap();
-        assert_eq!(rd.bytes, [0, 0, 0xFF, 0xFF, 0, 1, 0, 0]);
-        assert_eq!(parse_rd_text("4200000000:7").map(|r| r.bytes[1]), Some(2));
+        assert_eq!(rd.0, [0, 0, 0xFF, 0xFF, 0, 1, 0, 0]);
+        assert_eq!(parse_rd_text("4200000000:7").map(|r| r.0[1]), Some(2));
         assert_eq!(parse_rd_text("4200000000:70000"), None);
         assert_eq!(rd.to_string(), "65535:65536");
     }

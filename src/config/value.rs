@@ -313,7 +313,8 @@ pub fn prefix(w: &Words, token: &Token, keyword: &str) -> Result<Prefix, ConfigE
             }
         },
     };
-    let prefix = Prefix { addr, len };
+    let prefix = Prefix::new(addr, len)
+        .ok_or_else(|| w.invalid(token, keyword, "a prefix (address/length)"))?;
     if mask(addr, len) != addr {
         return Err(w.error_at(
             token,

@@ -12,14 +12,15 @@ use crate::api::command::{
     RibKind,
 };
 use crate::bgp::family::Family;
-use crate::bgp::nlri::Nlri;
+use crate::bgp::nlri::{Nlri, Prefix};
 use crate::bgp::notification::Notification;
 use crate::config::model::FastHash;
+use crate::config::to_rib::{convert_route, plain_route_attributes, plain_route_nlris};
 use crate::peer::FsmLabel;
-use crate::reactor::{Reactor, SessionId};
-use crate::rib::{convert_route, plain_route_attributes, plain_route_nlris, AttrId, ConfigRoute};
+use crate::reactor::{EndpointId, Reactor};
+use crate::rib::{AttrId, Route};
 
-use super::session::NeighborSession;
+use super::endpoint::NeighborEndpoint;
 use super::show;
 use super::Daemon;
 
@@ -45,7 +46,7 @@ pub(super) struct RouteCache {
     count: usize,
     /// Per helper index: the sessions its route commands reach and their names, in the
     /// full path's order.
-    targets: HashMap<usize, Vec<(SessionId, String)>, FastHash>,
+    targets: HashMap<usize, Vec<(EndpointId, String)>, FastHash>,
     /// The neighbors changed since the cache was filled: it must start afresh.
     stale: bool,
     /// Scratch: the key of the line at hand, its NLRI.
@@ -79,14 +80,14 @@ impl RouteCache {
     }
 
     /// Forgets everything, giving back the references held in the adj-rib-outs.
-    fn clear(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    fn clear(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         for (index, entries) in self.entries.drain() {
             let Some(targets) = self.targets.get(&index) else {
                 continue;
             };
             for entry in entries.into_values() {
                 for ((id, _), attr) in targets.iter().zip(&entry.ids) {
-                    reactor.with_session(*id, |session, _| session.peer.rib_mut().release(*attr));
+                    reactor.with_endpoint(*id, |session, _| session.peer.rib_mut().release(*attr));
                 }
             }
         }
@@ -117,7 +118,7 @@ impl Daemon {
     /// are on). Nothing a helper writes can stop the daemon but `shutdown`.
     pub(super) fn helper_line(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         index: usize,
         line: &str,
     ) {
@@ -181,7 +182,7 @@ impl Daemon {
     /// A `announce|withdraw route PREFIX REST` line through the [`RouteCache`].
     fn fast_route(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         index: usize,
         line: &str,
         action: Action,
@@ -194,7 +195,7 @@ impl Daemon {
         let Some(prefix) = command::route_prefix(prefix) else {
             return Fast::Slow(None);
         };
-        self.route_cache.key(action, prefix.addr.is_ipv6(), rest);
+        self.route_cache.key(action, prefix.is_ipv6(), rest);
         // The key is hashed once for a line that hits, twice after a fill.
         if let Some(done) = self.apply_cached_route(reactor, index, line, action, prefix) {
             return done;
@@ -209,11 +210,11 @@ impl Daemon {
     /// Runs a route line with the cache entry under the key at hand; `None` without one.
     fn apply_cached_route(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         index: usize,
         line: &str,
         action: Action,
-        prefix: crate::config::model::Prefix,
+        prefix: Prefix,
     ) -> Option<Fast> {
         let cache = &mut self.route_cache;
         let entry = cache.entries.get(&index)?.get(cache.key.as_str())?;
@@ -230,7 +231,7 @@ impl Daemon {
         let process = self.helpers.list.get(index).map_or("", |h| h.name.as_str());
         log::debug!("process {process}: {line}");
         for ((id, name), attr) in targets.iter().zip(&entry.ids) {
-            reactor.with_session_batched(*id, |session| {
+            reactor.with_endpoint_batched(*id, |session| {
                 let rib = session.peer.rib_mut();
                 for nlri in nlris.iter() {
                     rib.retain(*attr);
@@ -255,7 +256,7 @@ impl Daemon {
     /// parse for the full path.
     fn fill_route_cache(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         index: usize,
         line: &str,
     ) -> Result<(), Option<Result<ParsedCommand, CommandError>>> {
@@ -275,7 +276,7 @@ impl Daemon {
             let Ok(command) = &parsed else {
                 return Err(Some(parsed));
             };
-            let targets: Vec<(SessionId, String)> = self
+            let targets: Vec<(EndpointId, String)> = self
                 .targets(reactor, index, command)
                 .into_iter()
                 .filter_map(|id| Some((id, self.apis.get(&id)?.name.clone())))
@@ -300,11 +301,11 @@ impl Daemon {
         let mut ids = Vec::with_capacity(targets.len());
         for ((id, _), attributes) in targets.iter().zip(&sets) {
             let interned =
-                reactor.with_session(*id, |session, _| session.peer.rib_mut().intern(attributes));
+                reactor.with_endpoint(*id, |session, _| session.peer.rib_mut().intern(attributes));
             let Some(interned) = interned else {
                 // A session gone without notice: give back what was taken.
                 for ((id, _), attr) in targets.iter().zip(&ids) {
-                    reactor.with_session(*id, |session, _| session.peer.rib_mut().release(*attr));
+                    reactor.with_endpoint(*id, |session, _| session.peer.rib_mut().release(*attr));
                 }
                 return Err(Some(parsed));
             };
@@ -337,12 +338,12 @@ impl Daemon {
     /// them for the CLI bridge), matching the selectors, established ones only when the command needs it.
     fn targets(
         &self,
-        reactor: &Reactor<NeighborSession>,
+        reactor: &Reactor<NeighborEndpoint>,
         index: usize,
         parsed: &ParsedCommand,
-    ) -> Vec<SessionId> {
+    ) -> Vec<EndpointId> {
         let drives_all = self.helpers.drives_all(index);
-        let mut ids: Vec<(String, SessionId)> = self
+        let mut ids: Vec<(String, EndpointId)> = self
             .apis
             .iter()
             .filter(|(_, api)| drives_all || api.allows(index))
@@ -355,7 +356,7 @@ impl Daemon {
             .filter(|(id, _)| {
                 !parsed.command.needs_established()
                     || reactor
-                        .session(**id)
+                        .endpoint(**id)
                         .is_some_and(|s| s.peer.label() == FsmLabel::Established)
             })
             .map(|(id, api)| (api.name.clone(), *id))
@@ -367,7 +368,7 @@ impl Daemon {
 
     fn run_command(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         index: usize,
         process: &str,
         parsed: ParsedCommand,
@@ -387,7 +388,7 @@ impl Daemon {
         };
         match parsed.command {
             Command::Routes { action, routes } => {
-                let mut converted: Vec<ConfigRoute> = Vec::new();
+                let mut converted: Vec<Route> = Vec::new();
                 for id in targets {
                     let Some(api) = self.apis.get(&id) else {
                         continue;
@@ -398,7 +399,7 @@ impl Daemon {
                             .map_err(|e| e.to_string())?;
                     }
                     let name = api.name.clone();
-                    reactor.with_session(id, |session, _| {
+                    reactor.with_endpoint(id, |session, _| {
                         let rib = session.peer.rib_mut();
                         for route in &converted {
                             apply_route(rib, action, route);
@@ -415,14 +416,14 @@ impl Daemon {
             Command::Watchdog { action, name } => {
                 let name = name.unwrap_or_else(|| process.to_owned());
                 let drives_all = self.helpers.drives_all(index);
-                let ids: Vec<SessionId> = self
+                let ids: Vec<EndpointId> = self
                     .apis
                     .iter()
                     .filter(|(_, api)| drives_all || api.allows(index))
                     .map(|(id, _)| *id)
                     .collect();
                 for id in ids {
-                    reactor.with_session(id, |session, _| {
+                    reactor.with_endpoint(id, |session, _| {
                         let rib = session.peer.rib_mut();
                         match action {
                             Action::Announce => rib.announce_watchdog(&name),
@@ -434,13 +435,14 @@ impl Daemon {
             }
             Command::EndOfRib { family } => {
                 for id in targets {
-                    reactor.with_session(id, |session, _| session.peer.rib_mut().queue_eor(family));
+                    reactor
+                        .with_endpoint(id, |session, _| session.peer.rib_mut().queue_eor(family));
                 }
                 Ok(After::Nothing)
             }
             Command::FlushAdjRibOut => {
                 for id in targets {
-                    reactor.with_session(id, |session, _| session.peer.rib_mut().flush());
+                    reactor.with_endpoint(id, |session, _| session.peer.rib_mut().flush());
                 }
                 Ok(After::Nothing)
             }
@@ -448,7 +450,7 @@ impl Daemon {
                 for id in targets {
                     match direction {
                         RibDirection::Out => {
-                            reactor.with_session(id, |session, _| session.peer.rib_mut().clear());
+                            reactor.with_endpoint(id, |session, _| session.peer.rib_mut().clear());
                         }
                         RibDirection::In => {
                             if let Some(rib) = self.ribs_in.get_mut(&id) {
@@ -461,7 +463,7 @@ impl Daemon {
             }
             Command::Teardown { subcode } => {
                 for id in targets {
-                    reactor.with_session(id, |session, _| {
+                    reactor.with_endpoint(id, |session, _| {
                         // ExaBGP's Notify(6, code): the subcode's name, length-prefixed
                         // (RFC 9003) for 2 and 4.
                         session.peer.reset(Notification::teardown(subcode))
@@ -471,7 +473,7 @@ impl Daemon {
             }
             Command::RouteRefresh { family } => {
                 for id in targets {
-                    reactor.with_session(id, |session, _| {
+                    reactor.with_endpoint(id, |session, _| {
                         session.peer.rib_mut().queue_route_refresh(family)
                     });
                 }
@@ -575,7 +577,7 @@ impl Daemon {
     /// `show neighbor summary`: one line per neighbor (api.md §5.9).
     fn show_summary(
         &self,
-        reactor: &Reactor<NeighborSession>,
+        reactor: &Reactor<NeighborEndpoint>,
         peer: Option<IpAddr>,
         output: &mut Vec<String>,
     ) {
@@ -589,7 +591,7 @@ impl Daemon {
             if peer.is_some_and(|p| p != api.identity.peer_address) {
                 continue;
             }
-            let Some(session) = reactor.session(*id) else {
+            let Some(session) = reactor.endpoint(*id) else {
                 continue;
             };
             let state = session.peer.label().name().to_lowercase();
@@ -621,12 +623,12 @@ impl Daemon {
     /// The report of neighbor `id` (`show neighbor extensive|json`).
     fn neighbor_report(
         &self,
-        reactor: &Reactor<NeighborSession>,
-        id: SessionId,
+        reactor: &Reactor<NeighborEndpoint>,
+        id: EndpointId,
         now: Instant,
     ) -> Option<show::Report> {
         let api = self.apis.get(&id)?;
-        let session = reactor.session(id)?;
+        let session = reactor.endpoint(id)?;
         let facts = show::Session {
             peer_address: api.identity.peer_address,
             local_as: api.identity.local_asn,
@@ -641,9 +643,9 @@ impl Daemon {
 
     /// The neighbors in a stable order (by address text), those whose description contains
     /// `peer` when given (ExaBGP's filter is a substring match).
-    fn ordered_ids(&self, peer: Option<IpAddr>) -> Vec<SessionId> {
+    fn ordered_ids(&self, peer: Option<IpAddr>) -> Vec<EndpointId> {
         let filter = peer.map(|p| p.to_string());
-        let mut ids: Vec<(&String, SessionId)> = self
+        let mut ids: Vec<(&String, EndpointId)> = self
             .apis
             .iter()
             .filter(|(_, api)| {
@@ -660,7 +662,7 @@ impl Daemon {
     /// `show neighbor extensive [<ip>]`: one block per neighbor.
     fn show_extensive(
         &self,
-        reactor: &Reactor<NeighborSession>,
+        reactor: &Reactor<NeighborEndpoint>,
         peer: Option<IpAddr>,
         output: &mut Vec<String>,
     ) {
@@ -682,7 +684,7 @@ impl Daemon {
     }
 
     /// `show neighbor json`: one JSON array of every neighbor (ExaBGP ignores the filter).
-    fn show_neighbor_json(&self, reactor: &Reactor<NeighborSession>, output: &mut Vec<String>) {
+    fn show_neighbor_json(&self, reactor: &Reactor<NeighborEndpoint>, output: &mut Vec<String>) {
         let now = Instant::now();
         let mut line = String::from("[");
         let mut first = true;
@@ -703,14 +705,14 @@ impl Daemon {
     /// (family, NLRI, next-hop, attribute texts).
     fn rib_routes(
         &self,
-        reactor: &Reactor<NeighborSession>,
-        id: SessionId,
+        reactor: &Reactor<NeighborEndpoint>,
+        id: EndpointId,
         query: &RibQuery,
     ) -> Vec<ShownRoute> {
         let mut routes: Vec<ShownRoute> = Vec::new();
         match query.direction {
             RibDirection::Out => {
-                let Some(session) = reactor.session(id) else {
+                let Some(session) = reactor.endpoint(id) else {
                     return routes;
                 };
                 for (family, nlri, attributes) in session.peer.rib().announced_routes() {
@@ -760,7 +762,7 @@ impl Daemon {
     /// `show adj-rib out|in [extensive] [<ip>|inet|flow|l2vpn]`: one line per route.
     fn show_adj_rib(
         &self,
-        reactor: &Reactor<NeighborSession>,
+        reactor: &Reactor<NeighborEndpoint>,
         query: RibQuery,
         output: &mut Vec<String>,
     ) {
@@ -794,7 +796,7 @@ impl Daemon {
     /// with a prefix (ExaBGP 5.0.15 as captured: one route a line, not cumulative); v2, one `{"peer": {...}, "route": {...}}` line per route.
     fn show_adj_rib_json(
         &self,
-        reactor: &Reactor<NeighborSession>,
+        reactor: &Reactor<NeighborEndpoint>,
         query: RibQuery,
         v2: bool,
         output: &mut Vec<String>,
@@ -851,8 +853,8 @@ impl Daemon {
     }
 
     /// The neighbors `show adj-rib` covers: all, or those with address `peer`.
-    fn rib_ids(&self, peer: Option<IpAddr>) -> Vec<SessionId> {
-        let mut ids: Vec<(&String, SessionId)> = self
+    fn rib_ids(&self, peer: Option<IpAddr>) -> Vec<EndpointId> {
+        let mut ids: Vec<(&String, EndpointId)> = self
             .apis
             .iter()
             .filter(|(_, api)| peer.map_or(true, |p| p == api.identity.peer_address))
@@ -902,11 +904,11 @@ fn attribute_texts(attributes: &crate::rib::PathAttributes) -> Vec<String> {
     attributes
         .attributes()
         .iter()
-        .filter_map(|a| a.text_entry())
+        .filter_map(crate::api::attribute::text_entry)
         .collect()
 }
 
-fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &ConfigRoute) {
+fn apply_route(rib: &mut crate::rib::AdjRibOut, action: Action, route: &Route) {
     match action {
         Action::Announce => {
             if let Some(name) = &route.watchdog {

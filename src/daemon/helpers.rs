@@ -5,20 +5,19 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::RawFd;
 use std::path::Path;
 
-use crate::api::json::{self, Direction, Envelope, EventHead, NeighborIdentity, RawMessage};
-use crate::api::message_json::{self, UpdateJsonOptions};
+use crate::api::event::{self, Event, EventNeighbor, MessageReport};
+use crate::api::json::{self, Direction, Envelope, NeighborIdentity};
+use crate::api::message_json::UpdateJsonOptions;
 use crate::api::respawn::RespawnBudget;
-use crate::api::subscriptions::{subscriptions, MessageForms, Subscription};
-use crate::api::text::{self, UpdateTextOptions as TextOptions};
+use crate::api::subscriptions::{subscriptions, Subscription};
 use crate::bgp::message::{self as message_type, Message};
 use crate::bgp::negotiated::{Negotiated, Negotiation};
 use crate::config::model::{AsnSetting, Encoder, Neighbor, Process};
-use crate::peer::FsmLabel;
 use crate::reactor::process::{Feeds, ProcessExit, ProcessId, ProcessSpec};
 use crate::reactor::Reactor;
 use crate::rib::RouteContext;
 
-use super::session::NeighborSession;
+use super::endpoint::NeighborEndpoint;
 
 /// One configured helper process.
 pub(super) struct Helper {
@@ -165,43 +164,6 @@ const MESSAGE_TYPES: [u8; 6] = [
     message_type::OPERATIONAL,
 ];
 
-/// An event about a neighbor, before it is rendered for a process.
-pub(super) enum Event<'a> {
-    /// `connected`, `up`, `down` (with its reason).
-    State(&'static str, Option<&'a str>),
-    Fsm(FsmLabel),
-    Negotiated(&'a Negotiation),
-    /// A message received or sent.
-    Message(MessageReport<'a>),
-    Signal(i32, &'static str),
-}
-
-/// A BGP message received from or sent to the peer, in the forms known so far.
-pub(super) struct MessageReport<'a> {
-    pub direction: Direction,
-    /// The BGP message type.
-    pub kind: u8,
-    /// The whole message, header included, when the peer reported its bytes.
-    pub packet: Option<&'a [u8]>,
-    /// The decoded message, when known.
-    pub message: Option<&'a Message>,
-    /// Which events this report writes: raw ones (`packets`) and/or decoded ones. A received
-    /// message is reported twice: its raw events when its bytes arrive, its decoded ones
-    /// once it is decoded.
-    pub raw: bool,
-    pub parsed: bool,
-}
-
-impl MessageReport<'_> {
-    /// The 19-byte header and the body of the packet.
-    fn raw_message(&self) -> Option<RawMessage<'_>> {
-        let packet = self.packet?;
-        let header = packet.get(..message_type::HEADER_LEN)?;
-        let body = packet.get(message_type::HEADER_LEN..)?;
-        Some(RawMessage { header, body })
-    }
-}
-
 /// The configured helpers and what rendering events needs.
 pub(super) struct Helpers {
     pub list: Vec<Helper>,
@@ -251,7 +213,7 @@ impl Helpers {
     /// `inherit`, text encoder, respawned like any helper. On error nothing is added.
     pub fn add_cli_bridge(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         name: String,
         program: String,
         env: Vec<(String, String)>,
@@ -315,7 +277,7 @@ impl Helpers {
     /// error: the daemon refuses to run without it (as ExaBGP does).
     pub fn start_all(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         config_dir: &Path,
     ) -> Result<(), String> {
         for index in 0..self.list.len() {
@@ -326,7 +288,7 @@ impl Helpers {
 
     fn spawn(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         index: usize,
         config_dir: &Path,
     ) -> Result<(), String> {
@@ -377,7 +339,7 @@ impl Helpers {
     /// removed ones stop. Entries are never removed, so indices stay valid.
     pub fn reconcile(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         processes: &[Process],
         config_dir: &Path,
     ) {
@@ -426,7 +388,7 @@ impl Helpers {
 
     /// SIGUSR2: every running helper is stopped (the reload that follows starts them
     /// again).
-    pub fn stop_running(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    pub fn stop_running(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         for helper in &mut self.list {
             if let Some(id) = helper.process.take() {
                 log::info!("process {}: restarting", helper.name);
@@ -439,7 +401,7 @@ impl Helpers {
     /// stops, as ExaBGP does: "problem with helper program").
     pub fn exited(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         id: ProcessId,
         how: &ProcessExit,
         stopping: bool,
@@ -486,7 +448,12 @@ impl Helpers {
     }
 
     /// Writes `line` (a newline is added) to helper `index`.
-    pub fn write_line(&mut self, reactor: &mut Reactor<NeighborSession>, index: usize, line: &str) {
+    pub fn write_line(
+        &mut self,
+        reactor: &mut Reactor<NeighborEndpoint>,
+        index: usize,
+        line: &str,
+    ) {
         let Some(id) = self.list.get(index).and_then(|h| h.process) else {
             return;
         };
@@ -497,7 +464,7 @@ impl Helpers {
     }
 
     /// Acknowledges a command of helper `index` when its acks are on.
-    pub fn ack(&mut self, reactor: &mut Reactor<NeighborSession>, index: usize, ok: bool) {
+    pub fn ack(&mut self, reactor: &mut Reactor<NeighborEndpoint>, index: usize, ok: bool) {
         if self.list.get(index).is_some_and(|h| h.ack) {
             self.write_line(reactor, index, if ok { "done" } else { "error" });
         }
@@ -511,7 +478,7 @@ impl Helpers {
     /// not rendered, until the helper recovers or another event for it follows.
     pub fn emit(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         neighbor: &mut NeighborApi,
         event: &Event<'_>,
     ) {
@@ -534,7 +501,7 @@ impl Helpers {
             let encoder = helper.encoder;
             if sent_keepalive
                 && reactor.is_process_congested(id)
-                && wanted(&subscription, event).any()
+                && event::wanted(&subscription, event).any()
             {
                 if neighbor.deferred_keepalives.len() <= index {
                     neighbor.deferred_keepalives.resize(index + 1, 0);
@@ -566,7 +533,7 @@ impl Helpers {
     /// (or that ended: the count goes with them). Called after every pass.
     pub fn flush_deferred<K>(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         neighbors: &mut std::collections::HashMap<K, NeighborApi>,
     ) {
         if !self.deferred {
@@ -609,18 +576,12 @@ impl Helpers {
 
     /// The last event of every helper (`{ ..., "type": "notification", "notification":
     /// "shutdown" }` or its text form), then their end.
-    pub fn shut_down(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    pub fn shut_down(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         let envelope = Envelope::now(&self.host, self.pid, self.ppid);
         for helper in &mut self.list {
             let Some(id) = helper.process else { continue };
             self.scratch.clear();
-            match helper.encoder {
-                Encoder::Json => {
-                    json::write_shutdown_event(&mut self.scratch, &envelope);
-                    self.scratch.push(b'\n');
-                }
-                Encoder::Text => text::write_shutdown_event(&mut self.scratch, &envelope),
-            }
+            event::render_shutdown(&mut self.scratch, &envelope, helper.encoder);
             reactor.write_process(id, &self.scratch);
             reactor.stop_process(id);
         }
@@ -679,6 +640,25 @@ const KEEPALIVE_PACKET: [u8; message_type::HEADER_LEN] = [
     message_type::KEEPALIVE,
 ];
 
+/// Renders `event` for one helper (see [`event::render`]), with the neighbor's identity,
+/// negotiation and JSON counter.
+fn render(
+    out: &mut Vec<u8>,
+    envelope: &Envelope<'_>,
+    encoder: Encoder,
+    subscription: &Subscription,
+    neighbor: &mut NeighborApi,
+    event: &Event<'_>,
+) {
+    let neighbor = EventNeighbor {
+        identity: &neighbor.identity,
+        negotiation: neighbor.negotiation.as_deref(),
+        counter: &mut neighbor.counter,
+        update_options: neighbor.update_options,
+    };
+    event::render(out, envelope, encoder, subscription, neighbor, event);
+}
+
 /// Appends the KEEPALIVE-sent events deferred for subscription `index` (and forgets them).
 fn render_deferred(
     out: &mut Vec<u8>,
@@ -712,192 +692,6 @@ fn render_deferred(
             neighbor,
             &Event::Message(report),
         );
-    }
-}
-
-/// Appends to `out` what `subscription` asked to hear of `event` (nothing, one event, or
-/// a raw event then its decoded form), in the helper's `encoder`. Every JSON event takes
-/// the neighbor's next counter number.
-fn render(
-    out: &mut Vec<u8>,
-    envelope: &Envelope<'_>,
-    encoder: Encoder,
-    subscription: &Subscription,
-    neighbor: &mut NeighborApi,
-    event: &Event<'_>,
-) {
-    let forms = wanted(subscription, event);
-    if !forms.any() {
-        return;
-    }
-    let head = EventHead {
-        envelope,
-        counter: 0,
-        kind: event_kind(event),
-        raw: None,
-        neighbor: &neighbor.identity,
-    };
-    let report = match event {
-        Event::Message(report) => Some(report),
-        _ => None,
-    };
-    let raw = report.and_then(MessageReport::raw_message);
-    if let (true, Some(report), Some(raw)) = (forms.raw, report, raw) {
-        let mut head = EventHead {
-            kind: message_json::raw_message_kind(report.kind),
-            ..head
-        };
-        let negotiation = neighbor
-            .negotiation
-            .as_deref()
-            .filter(|_| subscription.negotiated);
-        match encoder {
-            Encoder::Json => {
-                neighbor.counter += 1;
-                head.counter = neighbor.counter;
-                message_json::write_raw_message_event(
-                    out,
-                    &head,
-                    report.direction,
-                    raw.header,
-                    raw.body,
-                    negotiation,
-                );
-                out.push(b'\n');
-            }
-            Encoder::Text => text::write_raw_message_event(
-                out,
-                &head,
-                report.direction,
-                raw.header,
-                raw.body,
-                negotiation,
-            ),
-        }
-    }
-    if forms.parsed {
-        let mut head = EventHead {
-            raw: raw.filter(|_| forms.with_hex),
-            ..head
-        };
-        match encoder {
-            Encoder::Json => {
-                neighbor.counter += 1;
-                head.counter = neighbor.counter;
-                let start = out.len();
-                write_json(out, &head, event, neighbor.update_options);
-                if out.len() > start {
-                    out.push(b'\n');
-                }
-            }
-            // The text writers end their lines themselves (and write nothing for the
-            // events that have no text form).
-            Encoder::Text => write_text(
-                out,
-                &head,
-                event,
-                TextOptions {
-                    aigp: neighbor.update_options.aigp,
-                },
-            ),
-        }
-    }
-}
-
-/// Which forms of `event` the subscription asked for (state-like events are "parsed").
-fn wanted(subscription: &Subscription, event: &Event<'_>) -> MessageForms {
-    let parsed = |on: bool| MessageForms {
-        raw: false,
-        parsed: on,
-        with_hex: false,
-    };
-    match event {
-        Event::State(..) => parsed(subscription.neighbor_changes),
-        Event::Fsm(_) => parsed(subscription.fsm),
-        Event::Negotiated(_) => parsed(subscription.negotiated),
-        Event::Signal(..) => parsed(subscription.signal),
-        Event::Message(report) => {
-            let forms = match report.direction {
-                Direction::Send => subscription.sent(report.kind),
-                Direction::Receive | Direction::In => subscription.received(report.kind),
-            };
-            MessageForms {
-                raw: forms.raw && report.raw && report.packet.is_some(),
-                parsed: forms.parsed && report.parsed && report.message.is_some(),
-                with_hex: forms.with_hex,
-            }
-        }
-    }
-}
-
-fn event_kind(event: &Event<'_>) -> &'static str {
-    match event {
-        Event::State(..) => "state",
-        Event::Fsm(_) => "fsm",
-        Event::Negotiated(_) => "negotiated",
-        Event::Signal(..) => "signal",
-        Event::Message(report) => message_json::event_type(report.kind).unwrap_or("unknown"),
-    }
-}
-
-fn write_json(
-    out: &mut Vec<u8>,
-    head: &EventHead<'_>,
-    event: &Event<'_>,
-    options: UpdateJsonOptions,
-) {
-    match event {
-        Event::State(state, reason) => json::write_state_event(out, head, state, *reason),
-        Event::Fsm(label) => message_json::write_fsm_event(out, head, label.name()),
-        Event::Negotiated(negotiation) => {
-            message_json::write_negotiated_event(out, head, negotiation)
-        }
-        Event::Signal(code, name) => message_json::write_signal_event(out, head, *code, name),
-        Event::Message(MessageReport {
-            direction,
-            message: Some(message),
-            ..
-        }) => match message {
-            Message::Open(open) => message_json::write_open_event(out, head, *direction, open),
-            Message::Update(update) => {
-                message_json::write_update_event(out, head, *direction, update, None, options)
-            }
-            Message::Notification(n) => message_json::write_notification(out, head, *direction, n),
-            Message::Keepalive => message_json::write_keepalive(out, head, *direction),
-            Message::RouteRefresh(refresh) => {
-                message_json::write_refresh(out, head, *direction, refresh)
-            }
-            Message::Operational(operational) => {
-                message_json::write_operational(out, head, *direction, operational)
-            }
-        },
-        Event::Message(_) => {}
-    }
-}
-
-fn write_text(out: &mut Vec<u8>, head: &EventHead<'_>, event: &Event<'_>, options: TextOptions) {
-    match event {
-        Event::State(state, reason) => text::write_state_event(out, head, state, *reason),
-        Event::Fsm(label) => text::write_fsm_event(out, head, label.name()),
-        Event::Negotiated(negotiation) => text::write_negotiated_event(out, head, negotiation),
-        Event::Signal(code, name) => text::write_signal_event(out, head, *code, name),
-        Event::Message(MessageReport {
-            direction,
-            message: Some(message),
-            ..
-        }) => match message {
-            Message::Open(open) => text::write_open_event(out, head, *direction, open),
-            Message::Update(update) => {
-                text::write_update_event(out, head, *direction, update, None, options)
-            }
-            Message::Notification(n) => text::write_notification(out, head, *direction, n),
-            Message::Keepalive => text::write_keepalive(out, head, *direction),
-            Message::RouteRefresh(refresh) => text::write_refresh(out, head, *direction, refresh),
-            Message::Operational(operational) => {
-                text::write_operational(out, head, *direction, operational)
-            }
-        },
-        Event::Message(_) => {}
     }
 }
 
@@ -1057,7 +851,7 @@ mod tests {
             go = go.display(),
             out = out.display()
         );
-        let mut reactor: Reactor<NeighborSession> = Reactor::new(None).expect("reactor");
+        let mut reactor: Reactor<NeighborEndpoint> = Reactor::new(None).expect("reactor");
         reactor.set_process_buffer(64 * 1024);
         let id = reactor
             .spawn_process(&ProcessSpec {

@@ -1,95 +1,39 @@
-//! The daemon: the command line of `rexa [server] CONFIG`, start-up (signals first, then
-//! environment, configuration, listeners, sessions), and the owner of the reactor's events.
+//! The daemon: start-up of `rexa [server] CONFIG` (signals first, then environment,
+//! configuration, listeners, CLI, helpers, sessions), stop, and the reactor's `Owner`.
 //!
-//! It turns signals into shutdown / reload / restart, session events into log lines and
-//! helper events, and helper lines into commands; the reactor does the I/O and `peer` the
-//! protocol.
+//! Its parts: the command line (`args`), reload (`reload`), session events to log lines and
+//! helper events (`events`, `helpers`), helper lines into commands (`commands`); the reactor
+//! does the I/O and `peer` the protocol.
 
+mod args;
 mod commands;
+pub mod endpoint;
+mod events;
 mod helpers;
 pub mod logging;
 pub mod privileges;
-pub mod session;
+mod reload;
 pub mod settings;
 mod show;
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
-use std::fmt::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::api::json::Direction;
-use crate::bgp::message::{self, Message};
-use crate::bgp::negotiated::Negotiated;
 use crate::bgp::notification::Notification;
-use crate::bgp::update::Update;
 use crate::config::env::Env;
-use crate::config::model::{Config, Neighbor};
+use crate::config::model::Config;
 use crate::config::ParseOptions;
-use crate::peer::{CloseReason, Peer, PeerEvent};
-use crate::reactor::notify::{self, Status};
-use crate::reactor::{Owner, ProcessExit, ProcessId, Reactor, SessionId, Signal, SignalSource};
+use crate::peer::{Peer, PeerEvent};
+use crate::reactor::{EndpointId, Owner, ProcessExit, ProcessId, Reactor, Signal, SignalSource};
 
-use session::NeighborSession;
+use args::{parse_args, HELP};
+use endpoint::NeighborEndpoint;
+use reload::{definition, NeighborKey, Running};
 use settings::session_settings;
-
-const HELP: &str = "\
-Usage: rexa [server] [OPTIONS] CONFIG...
-
-Runs the BGP daemon on an ExaBGP 4.x/5.x configuration.
-
-Options:
-  -e, --env FILE     read exabgp.* settings from FILE (also --env-file, EXABGP_ENVFILE)
-  -d, --debug        log at debug level (same as exabgp.log.level=DEBUG)
-  -1, --once         one connection attempt per peer (exabgp.tcp.attempts=1)
-  -P, --passive      wait for peers to connect (exabgp.bgp.passive=true)
-  -h, --help         this text
-
-Several CONFIG files: the first runs; with exabgp.debug.rotate=true each reload (SIGUSR1)
-moves to the next one. Environment variables exabgp.section.key / exabgp_section_key
-override the settings (see `rexa env`).
-
-Signals: SIGTERM, SIGINT, SIGHUP stop (a CEASE with a shutdown message to every peer);
-SIGUSR1 reloads the configuration; SIGUSR2 reloads and restarts helper processes;
-SIGALRM restarts every session.
-";
-
-/// What the command line asked for.
-#[derive(Debug, Default)]
-struct Options {
-    configs: Vec<PathBuf>,
-    env_file: Option<PathBuf>,
-    debug: bool,
-    once: bool,
-    passive: bool,
-}
-
-fn parse_args(args: Vec<OsString>) -> Result<Option<Options>, lexopt::Error> {
-    use lexopt::prelude::*;
-    let mut options = Options::default();
-    let mut parser = lexopt::Parser::from_args(args);
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Short('h') | Long("help") => return Ok(None),
-            Short('e') | Long("env") | Long("env-file") => {
-                options.env_file = Some(parser.value()?.into());
-            }
-            Short('d') | Long("debug") | Short('v') | Long("verbose") => options.debug = true,
-            Short('1') | Long("once") => options.once = true,
-            Short('P') | Long("passive") => options.passive = true,
-            // ExaBGP's debugger and profiler switches have no meaning here.
-            Short('p') | Long("pdb") | Short('m') | Long("memory") => {
-                log::warn!("option {arg:?} is accepted for compatibility and ignored");
-            }
-            Value(value) => options.configs.push(value.into()),
-            _ => return Err(arg.unexpected()),
-        }
-    }
-    Ok(Some(options))
-}
 
 /// `rexa [server] CONFIG...`: runs until a stop signal.
 pub fn main(args: Vec<OsString>) -> ExitCode {
@@ -281,63 +225,6 @@ fn load(path: &std::path::Path, env: &Env) -> Result<Config, String> {
     crate::config::load(path, &options).map_err(|error| error.to_string())
 }
 
-/// How a neighbor is recognised across reloads.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct NeighborKey {
-    peer: IpAddr,
-    len: u8,
-    local: Option<IpAddr>,
-}
-
-impl NeighborKey {
-    fn of(neighbor: &Neighbor) -> NeighborKey {
-        NeighborKey {
-            peer: neighbor.peer_address,
-            len: neighbor.peer_prefix_len,
-            local: neighbor.local_address,
-        }
-    }
-}
-
-/// A 64-bit fingerprint of a neighbor's whole definition (every field, through its
-/// `Debug` form, hashed as it is written): a thousand neighbors keep 8 bytes each, not
-/// a kilobyte of text, to tell a changed definition on reload.
-fn fingerprint(neighbor: &Neighbor) -> u64 {
-    use std::hash::Hasher;
-    struct HashWriter(std::collections::hash_map::DefaultHasher);
-    impl std::fmt::Write for HashWriter {
-        fn write_str(&mut self, text: &str) -> std::fmt::Result {
-            self.0.write(text.as_bytes());
-            Ok(())
-        }
-    }
-    let mut writer = HashWriter(std::collections::hash_map::DefaultHasher::new());
-    let _ = write!(writer, "{neighbor:?}");
-    writer.0.finish()
-}
-
-struct Running {
-    id: SessionId,
-    /// A fingerprint of the definition it runs with, routes and source positions left
-    /// out, compared on reload.
-    definition: u64,
-}
-
-/// The fingerprint of a neighbor's definition without its routes and source position:
-/// two neighbors with the same one differ at most in their routes, which a reload
-/// applies as a diff. Borrows the routes out instead of cloning them.
-fn definition_fingerprint(neighbor: &mut Neighbor) -> u64 {
-    let routes = std::mem::take(&mut neighbor.routes);
-    let location = std::mem::replace(
-        &mut neighbor.location,
-        crate::config::error::Location::new(std::sync::Arc::from(""), 0, 0),
-    );
-    let print = fingerprint(neighbor);
-    neighbor.routes = routes;
-    neighbor.location = location;
-    print
-}
-
 /// The reactor's owner.
 pub struct Daemon {
     env: Env,
@@ -345,7 +232,7 @@ pub struct Daemon {
     active: usize,
     running: HashMap<NeighborKey, Running>,
     /// What the API (and the log) knows of each session, kept until the session is gone.
-    apis: HashMap<SessionId, helpers::NeighborApi>,
+    apis: HashMap<EndpointId, helpers::NeighborApi>,
     /// The configured helper processes.
     helpers: helpers::Helpers,
     /// The directory of the configuration file (helper programs are looked up there).
@@ -357,7 +244,7 @@ pub struct Daemon {
     /// Stopping because of an error (a helper that cannot be kept running): exit 1.
     failed: bool,
     /// What each peer announced, for neighbors configured with `adj-rib-in`.
-    ribs_in: HashMap<SessionId, crate::rib::AdjRibIn>,
+    ribs_in: HashMap<EndpointId, crate::rib::AdjRibIn>,
     /// The CLI's FIFOs, opened at start (before the privilege drop) and kept open for
     /// every bridge the daemon starts on them.
     cli_fifos: Option<crate::cli::pipe::OpenFifos>,
@@ -377,7 +264,7 @@ impl Daemon {
     /// `listen` port on its local address (at start-up, and on reload for added neighbors).
     fn listen(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         config: &Config,
     ) -> Result<(), String> {
         let mut addresses: Vec<SocketAddr> = Vec::new();
@@ -406,15 +293,15 @@ impl Daemon {
         }
         // MD5 keys must be on the listening sockets before a peer connects.
         for neighbor in &config.neighbors {
-            let Ok((_, endpoints)) = session_settings(neighbor, &self.env) else {
+            let Ok((_, transport)) = session_settings(neighbor, &self.env) else {
                 continue;
             };
-            if let Some(key) = endpoints.options.md5 {
+            if let Some(key) = transport.options.md5 {
                 if let Err(error) = reactor.set_listener_md5(neighbor.peer_address, &key) {
                     log::warn!("neighbor {}: {error}", neighbor.peer_text());
                 }
             }
-            if let Some(key) = endpoints.options.ao {
+            if let Some(key) = transport.options.ao {
                 if let Err(error) = reactor.set_listener_ao(neighbor.peer_address, &key) {
                     log::warn!("neighbor {}: {error}", neighbor.peer_text());
                 }
@@ -423,7 +310,6 @@ impl Daemon {
         Ok(())
     }
 
-    /// Starts a session for every neighbor of `config` not already running.
     /// Switches to `exabgp.daemon.user` when running as root (see [`privileges::drop_to`]).
     fn drop_privileges(&self) -> Result<(), privileges::PrivilegeError> {
         let user = &self.env.daemon.user;
@@ -438,16 +324,17 @@ impl Daemon {
         Ok(())
     }
 
-    fn start(&mut self, reactor: &mut Reactor<NeighborSession>, config: &mut Config) {
+    /// Starts a session for every neighbor of `config` not already running.
+    fn start(&mut self, reactor: &mut Reactor<NeighborEndpoint>, config: &mut Config) {
         let now = Instant::now();
         for neighbor in &mut config.neighbors {
             let key = NeighborKey::of(neighbor);
             if self.running.contains_key(&key) {
                 continue;
             }
-            let print = definition_fingerprint(neighbor);
+            let kept = definition(neighbor);
             match session_settings(neighbor, &self.env) {
-                Ok((mut settings, endpoints)) => {
+                Ok((mut settings, transport)) => {
                     let name = neighbor.peer_text();
                     let api = helpers::NeighborApi::new(
                         neighbor,
@@ -459,12 +346,13 @@ impl Daemon {
                     settings.report_sent = api.wants_sent();
                     let mut peer = Peer::new(settings, now);
                     // The routes leave the configuration as they enter the table.
-                    let report = crate::rib::load_configured_owned(neighbor, peer.rib_mut());
+                    let report =
+                        crate::config::to_rib::load_configured_owned(neighbor, peer.rib_mut());
                     for error in &report.errors {
                         log::error!("neighbor {name}: {error}");
                     }
                     let id =
-                        reactor.add_session(NeighborSession::new(name.clone(), peer, endpoints));
+                        reactor.add_endpoint(NeighborEndpoint::new(name.clone(), peer, transport));
                     log::info!("neighbor {name}: started");
                     self.apis.insert(id, api);
                     self.route_cache.neighbors_changed();
@@ -476,7 +364,7 @@ impl Daemon {
                         key,
                         Running {
                             id,
-                            definition: print,
+                            definition: kept,
                         },
                     );
                 }
@@ -562,7 +450,7 @@ impl Daemon {
 
     /// Starts the CLI's bridges on what [`Daemon::open_cli`] opened: the pipe bridge on the
     /// FIFOs, the socket bridge on the listening socket.
-    fn start_cli(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    fn start_cli(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         if self.cli_fifos.is_none() && self.cli_socket.is_none() {
             return;
         }
@@ -622,105 +510,9 @@ impl Daemon {
         }
     }
 
-    /// SIGUSR1: re-read the configuration. Neighbors whose definition did not change keep
-    /// their sessions and get the difference of their routes (deleted routes withdrawn,
-    /// new or changed ones announced, nothing else re-sent); removed neighbors get a Cease;
-    /// changed ones restart; new ones start. An invalid file changes nothing.
-    fn reload(&mut self, reactor: &mut Reactor<NeighborSession>) {
-        notify::notify(Status::Reloading);
-        if self.env.debug.rotate && self.configs.len() > 1 {
-            self.active = (self.active + 1) % self.configs.len();
-        }
-        let path = self.configs[self.active].clone();
-        log::info!("reloading {}", path.display());
-        // Helpers and neighbors may change: the route lines' cache starts afresh.
-        self.route_cache.neighbors_changed();
-        match load(&path, &self.env) {
-            Err(errors) => {
-                log::error!("reload refused, the running configuration is kept:\n{errors}");
-            }
-            Ok(mut config) => {
-                // Added neighbors may listen where nothing listens yet (and need their
-                // MD5 keys on the listeners) before they start.
-                if let Err(error) = self.listen(reactor, &config) {
-                    log::error!("reload: {error}");
-                }
-                self.config_dir = config_directory(&path);
-                let config_dir = self.config_dir.clone();
-                self.helpers
-                    .reconcile(reactor, &config.processes, &config_dir);
-                self.apply(reactor, &mut config);
-                drop(config);
-                crate::sys::release_free_memory();
-            }
-        }
-        notify::notify(Status::Ready);
-    }
-
-    /// Moves the running neighbors to `config` (see [`Daemon::reload`]).
-    fn apply(&mut self, reactor: &mut Reactor<NeighborSession>, config: &mut Config) {
-        let prints: Vec<u64> = config
-            .neighbors
-            .iter_mut()
-            .map(definition_fingerprint)
-            .collect();
-        let wanted: HashMap<NeighborKey, (usize, u64)> = config
-            .neighbors
-            .iter()
-            .zip(prints)
-            .enumerate()
-            .map(|(index, (n, print))| (NeighborKey::of(n), (index, print)))
-            .collect();
-        let keys: Vec<NeighborKey> = self.running.keys().cloned().collect();
-        for key in keys {
-            let Some(running) = self.running.get_mut(&key) else {
-                continue;
-            };
-            let id = running.id;
-            let same = wanted
-                .get(&key)
-                .filter(|(_, print)| *print == running.definition)
-                .and_then(|(index, _)| config.neighbors.get_mut(*index));
-            match same {
-                Some(neighbor) => {
-                    // The routes leave the configuration as they enter the table.
-                    let report = reactor.with_session(id, |session, _| {
-                        crate::rib::load_configured_owned(neighbor, session.peer.rib_mut())
-                    });
-                    let name = neighbor.peer_text();
-                    for error in report.iter().flat_map(|r| &r.errors) {
-                        log::error!("neighbor {name}: {error}");
-                    }
-                    if let Some(report) = report.filter(|r| !r.is_empty()) {
-                        log::info!(
-                            "neighbor {name}: reload withdraws {} and announces {} route(s)",
-                            report.withdrawn,
-                            report.announced
-                        );
-                    }
-                }
-                None => {
-                    let what = if wanted.contains_key(&key) {
-                        "changed"
-                    } else {
-                        "removed"
-                    };
-                    log::info!("neighbor {}: {what}, stopping it", key.peer);
-                    reactor.with_session(id, |session, _| {
-                        session
-                            .peer
-                            .shutdown(Notification::cease_peer_deconfigured())
-                    });
-                    self.running.remove(&key);
-                }
-            }
-        }
-        self.start(reactor, config);
-    }
-
     /// Shutdown: the helpers get their last event and are stopped, every session ends
     /// with a Cease.
-    fn stop(&mut self, reactor: &mut Reactor<NeighborSession>) {
+    fn stop(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         if self.stopping {
             return;
         }
@@ -730,24 +522,17 @@ impl Daemon {
         reactor.begin_shutdown();
     }
 
-    /// Writes `event` to the helpers of every neighbor that asked for it.
-    fn emit_all(&mut self, reactor: &mut Reactor<NeighborSession>, event: &helpers::Event<'_>) {
-        for api in self.apis.values_mut() {
-            self.helpers.emit(reactor, api, event);
-        }
-    }
-
     /// SIGALRM / `restart`: every session reset as ExaBGP's `reestablish` does it, with
     /// Cease 6/3 "Peer De-configured", then brought back up.
-    fn restart_all(&mut self, reactor: &mut Reactor<NeighborSession>) {
-        reactor.for_each_session(|_, session, _| {
+    fn restart_all(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
+        reactor.for_each_endpoint(|_, session, _| {
             session.peer.reset(Notification::cease_peer_deconfigured());
         });
     }
 }
 
-impl Owner<NeighborSession> for Daemon {
-    fn after_pass(&mut self, reactor: &mut Reactor<NeighborSession>) {
+impl Owner<NeighborEndpoint> for Daemon {
+    fn after_pass(&mut self, reactor: &mut Reactor<NeighborEndpoint>) {
         // Back-pressure: the reactor holds a session while a helper hearing it is full.
         if self.feeds_dirty || self.helpers.changed_since(&self.feeds_of) {
             self.feeds_dirty = false;
@@ -759,14 +544,14 @@ impl Owner<NeighborSession> for Daemon {
         self.helpers.flush_deferred(reactor, &mut self.apis);
     }
 
-    fn signal(&mut self, reactor: &mut Reactor<NeighborSession>, signal: Signal) {
+    fn signal(&mut self, reactor: &mut Reactor<NeighborEndpoint>, signal: Signal) {
         log::info!("received {signal:?}");
         if self.stopping && !matches!(signal, Signal::ChildExited) {
             log::info!("shutting down already: {signal} ignored");
             return;
         }
         if let Some((code, name)) = signal_identity(signal) {
-            self.emit_all(reactor, &helpers::Event::Signal(code, name));
+            self.emit_all(reactor, &crate::api::event::Event::Signal(code, name));
         }
         match signal {
             Signal::Shutdown(_) => self.stop(reactor),
@@ -781,7 +566,7 @@ impl Owner<NeighborSession> for Daemon {
         }
     }
 
-    fn process_line(&mut self, reactor: &mut Reactor<NeighborSession>, id: ProcessId, line: &str) {
+    fn process_line(&mut self, reactor: &mut Reactor<NeighborEndpoint>, id: ProcessId, line: &str) {
         if let Some(index) = self.helpers.index_of(id) {
             self.helper_line(reactor, index, line);
         }
@@ -789,7 +574,7 @@ impl Owner<NeighborSession> for Daemon {
 
     fn process_exited(
         &mut self,
-        reactor: &mut Reactor<NeighborSession>,
+        reactor: &mut Reactor<NeighborEndpoint>,
         id: ProcessId,
         how: ProcessExit,
     ) {
@@ -804,147 +589,15 @@ impl Owner<NeighborSession> for Daemon {
             self.stop(reactor);
         }
     }
-
-    fn event(&mut self, reactor: &mut Reactor<NeighborSession>, id: SessionId, event: PeerEvent) {
-        let Daemon {
-            apis,
-            helpers,
-            ribs_in,
-            env,
-            ..
-        } = self;
-        let log_routes = env.log.routes;
-        let Some(api) = apis.get_mut(&id) else {
-            return;
-        };
-        let name = api.name.clone();
-        match event {
-            PeerEvent::Fsm(label) => {
-                log::debug!("neighbor {name}: {}", label.name());
-                helpers.emit(reactor, api, &helpers::Event::Fsm(label));
-            }
-            PeerEvent::Connected => {
-                log::debug!("neighbor {name}: TCP connected");
-                if let Some(local) = reactor.session(id).and_then(|s| s.local_address) {
-                    api.identity.local_address = local.ip();
-                }
-                api.show.connected = true;
-                helpers.emit(reactor, api, &helpers::Event::State("connected", None));
-            }
-            PeerEvent::Negotiated(n) => {
-                log::debug!(
-                    "neighbor {name}: negotiated families {:?}, asn4 {}, max message {}",
-                    n.negotiated
-                        .families
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>(),
-                    n.negotiated.asn4,
-                    n.negotiated.max_message_size
-                );
-                // `auto` AS numbers are known from here on.
-                api.identity.local_asn = n.local_as;
-                api.identity.peer_asn = n.peer_as;
-                helpers.emit(reactor, api, &helpers::Event::Negotiated(&n));
-                api.negotiated(n);
-            }
-            PeerEvent::Up => {
-                log::info!("neighbor {name}: session established");
-                if let Some(rib) = ribs_in.get_mut(&id) {
-                    rib.clear();
-                }
-                api.established_at = Some(Instant::now());
-                helpers.emit(reactor, api, &helpers::Event::State("up", None));
-            }
-            // Our own Cease (shutdown, deconfiguration, restart) is routine; anything else
-            // (errors either way, a lost connection) deserves a warning.
-            PeerEvent::Down(reason) => {
-                let routine = matches!(&reason, CloseReason::NotificationSent(n) if n.code == 6);
-                let level = if routine {
-                    log::Level::Info
-                } else {
-                    log::Level::Warn
-                };
-                log::log!(level, "neighbor {name}: session down: {reason}");
-                api.established_at = None;
-                api.last_packet = None;
-                api.show.reset(Instant::now());
-                let reason = reason.to_string();
-                helpers.emit(reactor, api, &helpers::Event::State("down", Some(&reason)));
-            }
-            PeerEvent::ReceivedPacket(packet) => {
-                let report = helpers::MessageReport {
-                    direction: Direction::Receive,
-                    kind: packet.get(message::HEADER_LEN - 1).copied().unwrap_or(0),
-                    packet: Some(&packet),
-                    message: None,
-                    raw: true,
-                    parsed: false,
-                };
-                helpers.emit(reactor, api, &helpers::Event::Message(report));
-                // Kept for the hex of the decoded event that follows.
-                api.last_packet = Some(packet);
-            }
-            PeerEvent::Sent(packet) => {
-                let kind = packet.get(message::HEADER_LEN - 1).copied().unwrap_or(0);
-                let decoded = if api.subscriptions.iter().any(|s| s.sent(kind).parsed) {
-                    decode_sent(&name, &packet, &api.sent_context)
-                } else {
-                    None
-                };
-                let report = helpers::MessageReport {
-                    direction: Direction::Send,
-                    kind,
-                    packet: Some(&packet),
-                    message: decoded.as_ref(),
-                    raw: true,
-                    parsed: true,
-                };
-                helpers.emit(reactor, api, &helpers::Event::Message(report));
-            }
-            PeerEvent::Received(message) => {
-                api.show.received.count(message.kind());
-                if let Message::Open(open) = &*message {
-                    api.show.peer_open = Some(show::PeerOpen::of(open));
-                }
-                let packet = api.last_packet.take();
-                let report = helpers::MessageReport {
-                    direction: Direction::Receive,
-                    kind: message.kind(),
-                    packet: packet.as_deref(),
-                    message: Some(&message),
-                    raw: false,
-                    parsed: true,
-                };
-                helpers.emit(reactor, api, &helpers::Event::Message(report));
-                match *message {
-                    Message::Update(update) => {
-                        api.updates_received += 1;
-                        log_update(&name, &update, log_routes);
-                        if let Some(rib) = ribs_in.get_mut(&id) {
-                            rib.apply_update(&update);
-                            log::debug!("neighbor {name}: adj-rib-in holds {} route(s)", rib.len());
-                        }
-                    }
-                    Message::Notification(n) => {
-                        log::warn!("neighbor {name}: received {}", received_text(&n))
-                    }
-                    Message::Keepalive => log::trace!("neighbor {name}: keepalive"),
-                    other => log::debug!("neighbor {name}: received {other:?}"),
-                }
-            }
-            PeerEvent::TreatAsWithdraw(error) => {
-                log::warn!("neighbor {name}: malformed UPDATE treated as withdraw: {error}")
-            }
-            PeerEvent::Stopped => log::info!("neighbor {name}: stopped"),
-        }
+    fn event(&mut self, reactor: &mut Reactor<NeighborEndpoint>, id: EndpointId, event: PeerEvent) {
+        self.session_event(reactor, id, event);
     }
 
     fn finished(
         &mut self,
-        _reactor: &mut Reactor<NeighborSession>,
-        id: SessionId,
-        _value: NeighborSession,
+        _reactor: &mut Reactor<NeighborEndpoint>,
+        id: EndpointId,
+        _value: NeighborEndpoint,
     ) {
         self.apis.remove(&id);
         self.route_cache.neighbors_changed();
@@ -979,95 +632,6 @@ fn signal_identity(signal: Signal) -> Option<(i32, &'static str)> {
     }
 }
 
-/// A message rexa sent, decoded for the helpers as `rexa decode` would (UPDATEs with the
-/// session's context seen from the sending side). `None`, logged, if it does not decode.
-fn decode_sent(name: &str, packet: &[u8], context: &Negotiated) -> Option<Message> {
-    let kind = packet.get(message::HEADER_LEN - 1).copied().unwrap_or(0);
-    let body = packet.get(message::HEADER_LEN..).unwrap_or_default();
-    let decoded = if kind == message::UPDATE {
-        crate::api::message_json::decode_update_for_report(body, context, false)
-            .map(|(update, _)| Message::Update(update))
-    } else {
-        Message::decode(kind, body, context)
-    };
-    match decoded {
-        Ok(message) => Some(message),
-        Err(error) => {
-            log::debug!("neighbor {name}: a message sent does not decode for the API: {error}");
-            None
-        }
-    }
-}
-
-/// A received NOTIFICATION for the log, its data as ExaBGP reports it: an RFC 9003
-/// shutdown communication becomes `Shutdown Communication: "text"` (no raw length byte).
-fn received_text(notification: &Notification) -> String {
-    let code = notification.code_name().unwrap_or("unknown error");
-    let subcode = notification.subcode_name().unwrap_or("unknown reason");
-    let data = notification.exabgp_received_data();
-    if data.is_empty() {
-        return format!("{code} / {subcode}");
-    }
-    match std::str::from_utf8(&data) {
-        Ok(text) => {
-            // No control characters from the network in a log line.
-            let text: String = text
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            format!("{code} / {subcode} / {text}")
-        }
-        Err(_) => format!("{code} / {subcode} / {notification}"),
-    }
-}
-
-/// Logs an End-of-RIB, and with `routes` (`exabgp.log.routes`, off by default as in
-/// ExaBGP) every route of a received UPDATE: `announced 10.0.0.0/24 next-hop 192.0.2.1 ...`.
-fn log_update(name: &str, update: &Update, routes: bool) {
-    if let Some(family) = update.end_of_rib() {
-        log::info!("neighbor {name}: end-of-rib {family}");
-        return;
-    }
-    if !routes || !log::log_enabled!(log::Level::Info) {
-        return;
-    }
-    let mut attributes = String::new();
-    for attribute in &update.attributes {
-        if let Some(text) = attribute.text_entry() {
-            let _ = write!(attributes, " {text}");
-        }
-    }
-    for nlri in &update.withdrawn {
-        log::info!("neighbor {name}: withdrawn ipv4 unicast {nlri}");
-    }
-    let next_hop = update.attributes.iter().find_map(|a| match a {
-        crate::bgp::attribute::Attribute::NextHop(ip) => Some(*ip),
-        _ => None,
-    });
-    for nlri in &update.announced {
-        match next_hop {
-            Some(ip) => log::info!(
-                "neighbor {name}: announced ipv4 unicast {nlri} next-hop {ip}{attributes}"
-            ),
-            None => log::info!("neighbor {name}: announced ipv4 unicast {nlri}{attributes}"),
-        }
-    }
-    for mp in update.mp_reach() {
-        for nlri in mp.nlri.routes() {
-            log::info!(
-                "neighbor {name}: announced {} {nlri} next-hop {}{attributes}",
-                mp.family,
-                mp.next_hop
-            );
-        }
-    }
-    for mp in update.mp_unreach() {
-        for nlri in mp.nlri.routes() {
-            log::info!("neighbor {name}: withdrawn {} {nlri}", mp.family);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1083,7 +647,7 @@ mod tests {
              local-as 65001; peer-as 65002; passive; family { ipv4 unicast; } }",
         )
         .expect("write config");
-        let mut reactor: Reactor<NeighborSession> = Reactor::new(None).expect("reactor");
+        let mut reactor: Reactor<NeighborEndpoint> = Reactor::new(None).expect("reactor");
         let mut daemon = Daemon {
             env: Env::default(),
             configs: vec![path],
@@ -1114,37 +678,5 @@ mod tests {
         daemon.signal(&mut reactor, Signal::Reload);
         assert_eq!(daemon.running.len(), 1);
         let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn fingerprints_tell_changed_definitions() {
-        let text = |hold: u16| {
-            format!(
-                "neighbor 127.0.0.2 {{ router-id 10.0.0.1; local-address 127.0.0.1; \
-                 local-as 65001; peer-as 65002; hold-time {hold}; family {{ ipv4 unicast; }} }}"
-            )
-        };
-        let parse = |text: &str| crate::config::parse(text, "t.conf").expect("valid");
-        let a = parse(&text(180));
-        let b = parse(&text(180));
-        let c = parse(&text(90));
-        assert_eq!(fingerprint(&a.neighbors[0]), fingerprint(&b.neighbors[0]));
-        assert_ne!(fingerprint(&a.neighbors[0]), fingerprint(&c.neighbors[0]));
-    }
-
-    #[test]
-    fn received_shutdown_communication_is_logged_as_text() {
-        let cease = Notification::cease_shutdown("rexa shutting down");
-        assert_eq!(
-            received_text(&cease),
-            "Cease / Administrative Shutdown / Shutdown Communication: \"rexa shutting down\""
-        );
-        let odd = Notification::new(6, 2, b"\x05a\nb\x07c".to_vec());
-        assert_eq!(
-            received_text(&odd),
-            "Cease / Administrative Shutdown / Shutdown Communication: \"a b c\""
-        );
-        let hold = Notification::hold_timer_expired();
-        assert_eq!(received_text(&hold), "Hold timer expired / Unspecific");
     }
 }

@@ -1,5 +1,5 @@
 //! From a configured neighbor to what the session needs: the FSM settings (our OPEN's
-//! capabilities in ExaBGP's order) and the socket endpoints.
+//! capabilities in ExaBGP's order) and the transport (addresses, ports, TCP options).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -11,7 +11,7 @@ use crate::config::model::{
 };
 use crate::peer::Settings;
 
-use super::session::{tcp_options, Endpoints, CONNECT_TIMEOUT};
+use super::endpoint::{tcp_options, Transport, CONNECT_TIMEOUT};
 
 /// Why a configured neighbor cannot be run (yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +140,7 @@ pub fn capabilities(neighbor: &Neighbor, local_as: u32) -> Vec<Capability> {
     out
 }
 
-/// The FSM settings and socket endpoints of one neighbor.
+/// The FSM settings and transport of one neighbor.
 /// The software-version capability's text: `rexa/<version>`, unless the environment sets
 /// ExaBGP's version override (`exabgp_version`, as ExaBGP's own test harness does): then
 /// `ExaBGP/<that>`, the bytes ExaBGP itself would send, so peers and monitoring keyed on it
@@ -155,7 +155,7 @@ pub fn software_version(exabgp_override: Option<&str>) -> String {
 pub fn session_settings(
     neighbor: &Neighbor,
     env: &Env,
-) -> Result<(Settings, Endpoints), NeighborError> {
+) -> Result<(Settings, Transport), NeighborError> {
     let name = neighbor.peer_text();
     let local_as = match neighbor.local_as {
         AsnSetting::Asn(asn) => asn,
@@ -216,7 +216,7 @@ pub fn session_settings(
     } else {
         Some(env.tcp.port)
     };
-    let endpoints = Endpoints {
+    let transport = Transport {
         peer: neighbor.peer_address,
         peer_prefix_len: neighbor.peer_prefix_len,
         local: neighbor.local_address,
@@ -229,7 +229,7 @@ pub fn session_settings(
             neighbor.incoming_ttl,
         ),
     };
-    Ok((settings, endpoints))
+    Ok((settings, transport))
 }
 
 /// The kernel's form of a configured `tcp-ao` key: its crypto algorithm name (RFC 5926's

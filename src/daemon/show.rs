@@ -640,7 +640,7 @@ fn v2_attributes(attributes: &[Attribute], out: &mut String) {
                 string_list(out, "large-community", list.iter().map(ToString::to_string));
             }
             other => {
-                if let Some(text) = other.text_entry() {
+                if let Some(text) = crate::api::attribute::text_entry(other) {
                     let (name, value) = text.split_once(' ').unwrap_or((&text, ""));
                     separator(out, &mut first);
                     json_string(out, name);

@@ -1,10 +1,36 @@
-//! The BGP session state machine, sans-I/O: one explicit `State` per peer, driven by events
-//! (connecting, connected, bytes, tick, shutdown, closed), answering with bytes, events and a `Step`.
+//! The BGP session state machine, sans-I/O: one explicit `State` per peer, driven by calls
+//! (connect, connected, bytes, time, shutdown, closed), answering with bytes, events and a `Step`.
 //!
-//! The reactor owns sockets and the clock; it hands this module the bytes it read and the
-//! current `Instant`, and writes out what the peer appended to the output buffer.
+//! The reactor owns sockets and the clock. It asks the peer whether to connect
+//! ([`Peer::connect`], which enters CONNECT before the connect call), reports the outcome
+//! ([`Peer::connected`], [`Peer::connect_failed`], [`Peer::closed`]), and steps the peer with
+//! the bytes it read and the current `Instant`; the peer appends its messages straight to the
+//! connection's write buffer (an [`Output`]).
+//!
+//! Every state change goes through `Peer::transition`, which checks the edge against the
+//! diagram below (`State::may_become`, a `debug_assert!`) and emits the `fsm` event. As in
+//! OpenBGPD's `bgp_fsm()`:
+//!
+//! ```text
+//!            connect()              connected()            OPEN ok              KEEPALIVE
+//!   Idle ─────────────▶ Connect ───────────────▶ OpenSent ─────────▶ OpenConfirm ─────────▶ Established
+//!    ▲ ▲  inbound        │ ▲                          │                    │                       │
+//!    │ └─────────────────┼─┘                          │                    │                       │
+//!    │   connect failed, │  Active ── inbound ────────┘ (via Connect)      │                       │
+//!    │   connect timeout │    ▲                                            │                       │
+//!    ├───────────────────┘    │ (passive)                                  │                       │
+//!    └────────────────────────┴── NOTIFICATION sent or received, hold or send hold timer, ─────────┘
+//!                                 OPEN wait, EOF, socket error, reset (Cease)
+//!
+//!   any state but Stopped ── shutdown (Cease, then), tcp.attempts used up ──▶ Stopped
+//! ```
+//!
+//! A shutdown or reset asked for while connected is kept in the connection
+//! ([`Connection::ending`]) and sent at the next step; without a connection, shutdown stops
+//! the peer at once and a reset does nothing.
 
 mod backoff;
+mod state;
 #[cfg(test)]
 mod tests;
 
@@ -19,9 +45,67 @@ use crate::bgp::notification::Notification;
 use crate::bgp::open::Open;
 use crate::bgp::Family;
 use crate::bgp::{DecodeError, MessageError};
-use crate::rib::{AdjRibOut, Drained, RibOptions, SessionContext};
+use crate::rib::{AdjRibOut, Drained, RibOptions, SendContext};
 
 pub use backoff::Backoff;
+pub use state::{Agreement, Connection, Ending, FsmLabel, Initiator, State};
+
+/// What the run queue does with a peer after a step (DESIGN.md, "The run queue"); the
+/// reactor schedules every endpoint with it (`R`: why a connection closes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step<R = CloseReason> {
+    /// More to do right away (ExaBGP's NOW): run again in this pass, after the others.
+    Now,
+    /// More to do, but yield (ExaBGP's LATER): run in the next pass, after a zero-timeout poll.
+    Later,
+    /// Nothing to do until readiness, new input, an owner call or the deadline wakes it.
+    Wait,
+    /// End the connection: the reactor writes what is already in the output buffer (for a
+    /// bounded linger), then closes the socket. The peer has already moved on (to Idle,
+    /// Active or Stopped).
+    Close(R),
+}
+
+/// Where the peer's messages go: a byte queue whole messages are appended to (the
+/// connection's write buffer in the reactor, a `Vec` in tests).
+pub trait Output {
+    /// The vector to append whole messages to; the bytes it already holds stay as they are.
+    fn tail(&mut self) -> &mut Vec<u8>;
+    /// Bytes waiting to be sent, those appended included (they count against
+    /// [`OUTPUT_HIGH_WATER`]).
+    fn queued(&self) -> usize;
+}
+
+impl Output for Vec<u8> {
+    fn tail(&mut self) -> &mut Vec<u8> {
+        self
+    }
+
+    fn queued(&self) -> usize {
+        self.len()
+    }
+}
+
+/// Which way a message went, as events report it (`"direction"` in the API's JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Received from the peer (`"receive"`).
+    Receive,
+    /// Sent to the peer (`"send"`).
+    Send,
+    /// What ExaBGP's offline `decode` command reports (`"in"`).
+    In,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Receive => "receive",
+            Direction::Send => "send",
+            Direction::In => "in",
+        }
+    }
+}
 
 /// Messages handled in one step before yielding (ExaBGP reads one per step; a few is fairer).
 pub const MESSAGES_PER_STEP: usize = 32;
@@ -34,19 +118,6 @@ pub const DEFAULT_OPEN_WAIT: Duration = Duration::from_secs(240);
 /// RFC 9687: the send hold time is at least this (8 minutes), and at least twice the
 /// hold time.
 pub const DEFAULT_SEND_HOLD: Duration = Duration::from_secs(480);
-
-/// What the run queue does with the peer after a step (see DESIGN.md, "The run queue").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// More to do right now: run again in this pass, after the other runnable peers.
-    Now,
-    /// More to do, but yield: run in the next pass, after one more poll.
-    Later,
-    /// Nothing to do until readiness or a deadline.
-    Wait,
-    /// The connection must be closed (after flushing the output); the peer is now idle.
-    Close(CloseReason),
-}
 
 /// Why a connection ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,30 +143,6 @@ impl fmt::Display for CloseReason {
             }
             CloseReason::ConnectionLost => f.write_str("connection closed"),
             CloseReason::ConnectFailed => f.write_str("could not connect"),
-        }
-    }
-}
-
-/// The labels ExaBGP reports in `fsm` events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FsmLabel {
-    Idle,
-    Active,
-    Connect,
-    OpenSent,
-    OpenConfirm,
-    Established,
-}
-
-impl FsmLabel {
-    pub fn name(self) -> &'static str {
-        match self {
-            FsmLabel::Idle => "IDLE",
-            FsmLabel::Active => "ACTIVE",
-            FsmLabel::Connect => "CONNECT",
-            FsmLabel::OpenSent => "OPENSENT",
-            FsmLabel::OpenConfirm => "OPENCONFIRM",
-            FsmLabel::Established => "ESTABLISHED",
         }
     }
 }
@@ -196,88 +243,6 @@ impl Settings {
     }
 }
 
-/// An OPEN exchange that succeeded: what the session runs with.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub peer_open: Open,
-    pub negotiated: Negotiated,
-    /// The negotiated hold time (0 = no hold timer, no keepalives).
-    pub hold_time: u16,
-    hold_deadline: Option<Instant>,
-    keepalive_at: Option<Instant>,
-    /// The initial table has been queued (once per establishment).
-    table_sent: bool,
-}
-
-impl Session {
-    fn hold(&self) -> Option<Duration> {
-        (self.hold_time > 0).then(|| Duration::from_secs(self.hold_time.into()))
-    }
-
-    fn keepalive_interval(&self) -> Option<Duration> {
-        (self.hold_time > 0).then(|| Duration::from_secs(u64::from(self.hold_time / 3).max(1)))
-    }
-
-    fn heard_from_peer(&mut self, now: Instant) {
-        self.hold_deadline = self.hold().map(|hold| now + hold);
-    }
-}
-
-/// Which side opened the current connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    Outgoing,
-    Incoming,
-}
-
-/// The session stages; each variant holds only the data of its stage.
-#[derive(Debug, Clone)]
-pub enum State {
-    /// No connection; the next outgoing attempt is allowed at `retry_at`.
-    Idle { retry_at: Instant },
-    /// Passive: waiting for the peer to connect.
-    Active,
-    /// An outgoing TCP connect is in progress.
-    Connect { deadline: Instant },
-    /// Our OPEN is sent; waiting for the peer's until `deadline`.
-    OpenSent {
-        direction: Direction,
-        deadline: Instant,
-    },
-    /// OPENs agree and our KEEPALIVE is sent; waiting for the peer's KEEPALIVE.
-    OpenConfirm {
-        direction: Direction,
-        session: Box<Session>,
-    },
-    /// Routes flow.
-    Established {
-        direction: Direction,
-        session: Box<Session>,
-    },
-    /// Out of attempts: never connects again.
-    Stopped,
-}
-
-impl State {
-    pub fn label(&self) -> FsmLabel {
-        match self {
-            State::Idle { .. } | State::Stopped => FsmLabel::Idle,
-            State::Active => FsmLabel::Active,
-            State::Connect { .. } => FsmLabel::Connect,
-            State::OpenSent { .. } => FsmLabel::OpenSent,
-            State::OpenConfirm { .. } => FsmLabel::OpenConfirm,
-            State::Established { .. } => FsmLabel::Established,
-        }
-    }
-
-    fn has_connection(&self) -> bool {
-        matches!(
-            self,
-            State::OpenSent { .. } | State::OpenConfirm { .. } | State::Established { .. }
-        )
-    }
-}
-
 /// How an inbound connection that arrives while the peer has one is resolved (RFC 4271 §6.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Collision {
@@ -299,9 +264,6 @@ pub struct Peer {
     events: Vec<PeerEvent>,
     /// The adj-rib-out: routes to send, drained when the output has room.
     rib: AdjRibOut,
-    shutdown: Option<Notification>,
-    /// Shutting down: the next close stops the peer for good.
-    stopping: bool,
     /// The local address of the current connection (what `next-hop self` becomes).
     local_address: Option<std::net::IpAddr>,
     /// Messages written, by type, since the peer was created.
@@ -316,6 +278,14 @@ pub struct Peer {
     /// Since when bytes have waited for the peer without the socket taking any (RFC 9687's
     /// send hold timer runs from here); `None` while nothing waits.
     send_stalled_since: Option<Instant>,
+}
+
+/// What `Peer::handle` does once a message is decoded (or not).
+enum Decoded {
+    Message(Message),
+    /// RFC 7606 treat-as-withdraw: the error, and the UPDATE as withdrawals.
+    Withdraw(String, Message),
+    Refused(Notification),
 }
 
 impl Peer {
@@ -333,8 +303,6 @@ impl Peer {
             backoff: Backoff::default(),
             attempts: 0,
             events: Vec::new(),
-            shutdown: None,
-            stopping: false,
             local_address: None,
             sent_messages: MessageCounts::default(),
             input_held: false,
@@ -361,12 +329,10 @@ impl Peer {
         if self.settings.send_hold.is_zero() {
             return None;
         }
-        let hold = match &self.state {
-            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
-                session.hold_time
-            }
-            _ => self.settings.hold_time,
-        };
+        let hold = self
+            .state
+            .agreement()
+            .map_or(self.settings.hold_time, |agreement| agreement.hold_time);
         Some(
             self.settings
                 .send_hold
@@ -394,8 +360,8 @@ impl Peer {
         let open_wait = self.settings.open_wait;
         match &mut self.state {
             State::OpenSent { deadline, .. } => *deadline = (*deadline).max(now + open_wait),
-            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
-                session.heard_from_peer(now)
+            State::OpenConfirm { agreement, .. } | State::Established { agreement, .. } => {
+                agreement.heard_from_peer(now)
             }
             _ => {}
         }
@@ -438,12 +404,7 @@ impl Peer {
 
     /// The negotiated context once OPENs were exchanged.
     pub fn negotiated(&self) -> Option<&Negotiated> {
-        match &self.state {
-            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
-                Some(&session.negotiated)
-            }
-            _ => None,
-        }
+        self.state.negotiated()
     }
 
     /// Drains the events produced since the last call.
@@ -462,74 +423,104 @@ impl Peer {
         &mut self.rib
     }
 
-    fn set_state(&mut self, state: State) {
+    /// Changes the state to `to` (see [`Peer::transition_with`]).
+    fn transition(&mut self, to: State) {
+        self.transition_with(|_| to);
+    }
+
+    /// The only place the state changes: `build` turns the old state (moved out) into the
+    /// new one. The edge is checked against the diagram (in debug builds) and the new
+    /// label is reported when it differs from the old one.
+    fn transition_with(&mut self, build: impl FnOnce(State) -> State) {
+        let from = self.state.stage();
         let before = self.state.label();
-        self.state = state;
+        let old = std::mem::replace(&mut self.state, State::Stopped);
+        self.state = build(old);
+        let to = self.state.stage();
+        debug_assert!(
+            from.may_become(to),
+            "FSM: {from:?} -> {to:?} is not a transition"
+        );
         let after = self.state.label();
         if before != after {
             self.events.push(PeerEvent::Fsm(after));
         }
     }
 
-    /// True when the reactor should start an outgoing connection now.
-    pub fn wants_connect(&self, now: Instant) -> bool {
-        matches!(self.state, State::Idle { retry_at } if retry_at <= now && !self.settings.passive)
-    }
-
-    /// The reactor started an outgoing connect.
-    pub fn connecting(&mut self, now: Instant) {
+    /// Asked by the reactor while the peer has no connection: true when an outgoing
+    /// connect should start now, in which case the peer is in CONNECT (counting the
+    /// attempt, its deadline `connect_timeout` away) and the reactor reports the outcome
+    /// with [`Peer::connected`] or [`Peer::connect_failed`].
+    pub fn connect(&mut self, now: Instant) -> bool {
+        let due = matches!(self.state, State::Idle { retry_at } if retry_at <= now);
+        if !due || self.settings.passive {
+            return false;
+        }
         self.attempts = self.attempts.saturating_add(1);
-        self.set_state(State::Connect {
+        self.transition(State::Connect {
             deadline: now + self.settings.connect_timeout,
         });
+        true
     }
 
     /// The outgoing connect failed (refused, unreachable, timed out).
     pub fn connect_failed(&mut self, now: Instant) {
-        self.close(now, CloseReason::ConnectFailed);
+        if matches!(self.state, State::Connect { .. }) {
+            self.close(now, CloseReason::ConnectFailed);
+        }
     }
 
-    /// TCP is up (our connect completed, or an inbound connection was adopted):
-    /// queue our OPEN and wait for theirs.
-    pub fn connected(&mut self, now: Instant, direction: Direction, output: &mut Vec<u8>) {
+    /// TCP is up (our connect completed, or an inbound connection was adopted): our OPEN
+    /// goes to `output` and the peer waits for theirs.
+    pub fn connected(&mut self, now: Instant, initiator: Initiator, output: &mut impl Output) {
         if matches!(self.state, State::Stopped) {
             return;
         }
         self.events.push(PeerEvent::Connected);
         if !matches!(self.state, State::Connect { .. }) {
-            self.set_state(State::Connect { deadline: now });
+            // Inbound: through CONNECT, as ExaBGP reports it.
+            self.transition(State::Connect { deadline: now });
         }
+        let output = output.tail();
         let from = output.len();
         Message::Open(self.settings.open()).encode(output, &Negotiated::default());
-        report_sent(
-            &mut self.events,
-            &mut self.sent_messages,
-            self.settings.report_sent,
-            output,
-            from,
-        );
-        self.set_state(State::OpenSent {
-            direction,
+        self.report_sent(output, from);
+        self.transition(State::OpenSent {
+            connection: Connection::new(initiator),
             deadline: now + self.settings.open_wait,
         });
     }
 
-    /// The connection closed under us (EOF, reset, write error).
+    /// The connection closed under us (EOF, reset, write error, or replaced); nothing
+    /// happens without one.
     pub fn closed(&mut self, now: Instant) {
-        self.close(now, CloseReason::ConnectionLost);
+        if matches!(self.state, State::Connect { .. }) || self.state.has_connection() {
+            self.close(now, CloseReason::ConnectionLost);
+        }
     }
 
-    /// Ask for a graceful end: a Cease with this NOTIFICATION (e.g. RFC 9003 shutdown
-    /// communication) is sent at the next step if a connection exists.
+    /// Ask for a graceful end for good: with a connection, a Cease with this NOTIFICATION
+    /// (e.g. RFC 9003 shutdown communication) is sent at the next step and the peer then
+    /// stops; without one, it stops now.
     pub fn shutdown(&mut self, notification: Notification) {
-        self.shutdown = Some(notification);
-        self.stopping = true;
+        if let Some(connection) = self.state.connection_mut() {
+            connection.ending = Some(Ending {
+                notification,
+                stop: true,
+            });
+        } else if !matches!(self.state, State::Stopped) {
+            self.stop();
+        }
     }
 
     /// Ask for a restart: the connection ends with `notification` (e.g. Cease 6/4
-    /// administrative reset) and the peer reconnects after its back-off.
+    /// administrative reset) at the next step and the peer reconnects after its back-off.
+    /// Without a connection there is nothing to reset. A shutdown already asked for stays.
     pub fn reset(&mut self, notification: Notification) {
-        self.shutdown = Some(notification);
+        if let Some(connection) = self.state.connection_mut() {
+            let stop = connection.ending.as_ref().is_some_and(|ending| ending.stop);
+            connection.ending = Some(Ending { notification, stop });
+        }
     }
 
     /// Decides what happens to a new inbound connection from this peer whose OPEN carries
@@ -541,12 +532,12 @@ impl Peer {
             State::Established { .. } => {
                 Collision::RefuseNew(Notification::cease_connection_collision())
             }
-            State::OpenSent { direction, .. } | State::OpenConfirm { direction, .. } => {
+            State::OpenSent { connection, .. } | State::OpenConfirm { connection, .. } => {
                 // Keep the connection opened by the speaker with the higher identifier.
                 let ours = u32::from(self.settings.router_id);
                 let theirs = u32::from(their_router_id);
                 let keep_incoming = ours < theirs;
-                let current_is_incoming = *direction == Direction::Incoming;
+                let current_is_incoming = connection.initiator == Initiator::Remote;
                 if keep_incoming == current_is_incoming {
                     Collision::RefuseNew(Notification::cease_connection_collision())
                 } else {
@@ -556,7 +547,7 @@ impl Peer {
         }
     }
 
-    /// The earliest instant at which `tick` has something to do.
+    /// The earliest instant at which a step has a timer to run.
     pub fn next_deadline(&self) -> Option<Instant> {
         let timers = self.protocol_deadline();
         match (timers, self.send_hold_deadline()) {
@@ -571,9 +562,9 @@ impl Peer {
             State::Active | State::Stopped => None,
             State::Connect { deadline } => Some(*deadline),
             State::OpenSent { deadline, .. } => (!self.input_held).then_some(*deadline),
-            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
-                let hold = session.hold_deadline.filter(|_| !self.input_held);
-                match (hold, session.keepalive_at) {
+            State::OpenConfirm { agreement, .. } | State::Established { agreement, .. } => {
+                let hold = agreement.hold_deadline.filter(|_| !self.input_held);
+                match (hold, agreement.keepalive_at) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
                 }
@@ -581,9 +572,9 @@ impl Peer {
         }
     }
 
-    /// Runs timers: connect timeout, OPEN wait, hold timer, keepalives.
-    /// Returns `Close` when a timer ended the connection.
-    pub fn tick(&mut self, now: Instant, output: &mut Vec<u8>) -> Option<Step> {
+    /// Runs timers: connect timeout, OPEN wait, hold timer, send hold timer, keepalives.
+    /// Returns `Close` when a timer ended the connection (or the connect attempt).
+    fn tick(&mut self, now: Instant, output: &mut Vec<u8>) -> Option<Step> {
         let expired = |deadline: Option<Instant>| deadline.is_some_and(|d| d <= now);
         if self.state.has_connection() && expired(self.send_hold_deadline()) {
             let waited = self
@@ -599,20 +590,21 @@ impl Peer {
         }
         match &mut self.state {
             State::Connect { deadline } if *deadline <= now => {
-                self.connect_failed(now);
+                log::info!("connect timed out");
+                self.close(now, CloseReason::ConnectFailed);
                 Some(Step::Close(CloseReason::ConnectFailed))
             }
             State::OpenSent { deadline, .. } if *deadline <= now && !self.input_held => {
                 Some(self.fail(now, Notification::hold_timer_expired(), output))
             }
-            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
-                if expired(session.hold_deadline) && !self.input_held {
+            State::OpenConfirm { agreement, .. } | State::Established { agreement, .. } => {
+                if expired(agreement.hold_deadline) && !self.input_held {
                     return Some(self.fail(now, Notification::hold_timer_expired(), output));
                 }
-                if expired(session.keepalive_at) {
-                    session.keepalive_at = session.keepalive_interval().map(|i| now + i);
+                if expired(agreement.keepalive_at) {
+                    agreement.keepalive_at = agreement.keepalive_interval().map(|i| now + i);
                     let from = output.len();
-                    Message::Keepalive.encode(output, &session.negotiated);
+                    Message::Keepalive.encode(output, &agreement.negotiated);
                     report_sent(
                         &mut self.events,
                         &mut self.sent_messages,
@@ -627,27 +619,22 @@ impl Peer {
         }
     }
 
-    /// One bounded slice of work: handle up to `MESSAGES_PER_STEP` complete messages from
-    /// `input`, run timers, and send queued routes while `output` has room.
-    /// Returns how many input bytes were consumed and what to do next.
-    ///
-    /// `queued` is how many output bytes are already waiting in the connection's write
-    /// buffer: with `output`, they count against [`OUTPUT_HIGH_WATER`].
-    pub fn step(
-        &mut self,
-        now: Instant,
-        input: &[u8],
-        output: &mut Vec<u8>,
-        queued: usize,
-    ) -> (usize, Step) {
-        if let Some(notification) = self.shutdown.take() {
-            if self.state.has_connection() {
-                return (0, self.fail(now, notification, output));
-            }
-            if self.stopping {
-                self.stop(now);
-            }
-            return (0, Step::Wait);
+    /// One bounded slice of work: send an ending asked for, run timers, handle up to
+    /// [`MESSAGES_PER_STEP`] complete messages from `input`, and send queued routes while
+    /// `output` has room. Returns how many input bytes were consumed and what to do next.
+    pub fn step(&mut self, now: Instant, input: &[u8], output: &mut impl Output) -> (usize, Step) {
+        let queued = output.queued();
+        let output = output.tail();
+        // The head of `output` already sent (what is past it counts against the mark).
+        let sent = output.len().saturating_sub(queued);
+        let ending = self
+            .state
+            .connection()
+            .and_then(|connection| connection.ending.as_ref())
+            .map(|ending| ending.notification.clone());
+        if let Some(notification) = ending {
+            // `close` finds the ending still in place and stops or backs off as it says.
+            return (0, self.fail(now, notification, output));
         }
         if let Some(step) = self.tick(now, output) {
             return (0, step);
@@ -687,7 +674,7 @@ impl Peer {
             // the session with only its NOTIFICATION) before any of the table is sent.
             return (consumed, Step::Now);
         }
-        let more_output = self.send_table(output, queued);
+        let more_output = self.send_table(output, sent);
         if more_output {
             (consumed, Step::Later)
         } else {
@@ -695,19 +682,49 @@ impl Peer {
         }
     }
 
+    /// Decodes one message with the session's context, borrowed (the default one before
+    /// the OPEN exchange).
+    fn decode(&self, kind: u8, body: &[u8]) -> Decoded {
+        let default;
+        let ctx = match self.state.negotiated() {
+            Some(negotiated) => negotiated,
+            None => {
+                default = Negotiated::default();
+                &default
+            }
+        };
+        match Message::decode(kind, body, ctx) {
+            Ok(message) => Decoded::Message(message),
+            Err(DecodeError::Message(MessageError::UnknownType(kind))) => {
+                // ExaBGP answers an unknown type with 1/0 and a sentence, not RFC 4271's
+                // 1/3; peers and its conformance suite see those bytes.
+                Decoded::Refused(Notification::exabgp_undecodable(kind))
+            }
+            Err(error) => {
+                if kind == message::UPDATE && matches!(self.state, State::Established { .. }) {
+                    // RFC 7606 treat-as-withdraw: the UPDATE's routes, announced or
+                    // withdrawn, reach the daemon as withdrawals (adj-rib-in, helpers).
+                    if let Ok(crate::bgp::update::Decoded::TreatAsWithdraw { withdraw, .. }) =
+                        crate::bgp::update::Update::decode_lenient(body, ctx)
+                    {
+                        return Decoded::Withdraw(error.to_string(), Message::Update(withdraw));
+                    }
+                }
+                Decoded::Refused(error.notification())
+            }
+        }
+    }
+
     /// Handles one complete message (header included). `Some(step)` ends the step.
     fn handle(&mut self, now: Instant, bytes: &[u8], output: &mut Vec<u8>) -> Option<Step> {
-        let ctx = self.negotiated().cloned().unwrap_or_default();
         let kind = bytes.get(message::HEADER_LEN - 1).copied().unwrap_or(0);
         let body = bytes.get(message::HEADER_LEN..).unwrap_or_default();
         if self.settings.report_packets {
             self.events
                 .push(PeerEvent::ReceivedPacket(Box::from(bytes)));
         }
-        if let State::OpenConfirm { session, .. } | State::Established { session, .. } =
-            &mut self.state
-        {
-            session.heard_from_peer(now);
+        if let Some(agreement) = self.state.agreement_mut() {
+            agreement.heard_from_peer(now);
         }
         if kind == message::UPDATE && !self.settings.decode_updates {
             return match self.state {
@@ -715,37 +732,22 @@ impl Peer {
                 _ => Some(self.fail(now, self.unexpected(), output)),
             };
         }
-        let mut message = match Message::decode(kind, body, &ctx) {
-            Ok(message) => message,
-            Err(DecodeError::Message(MessageError::UnknownType(kind))) => {
-                // ExaBGP answers an unknown type with 1/0 and a sentence, not RFC 4271's
-                // 1/3; peers and its conformance suite see those bytes.
-                return Some(self.fail(now, Notification::exabgp_undecodable(kind), output));
+        let mut message = match self.decode(kind, body) {
+            Decoded::Message(message) => message,
+            Decoded::Withdraw(error, withdraw) => {
+                self.events.push(PeerEvent::TreatAsWithdraw(error));
+                self.events.push(PeerEvent::Received(Box::new(withdraw)));
+                return None;
             }
-            Err(error) => {
-                if kind == message::UPDATE && matches!(self.state, State::Established { .. }) {
-                    // RFC 7606 treat-as-withdraw: the UPDATE's routes, announced or
-                    // withdrawn, reach the daemon as withdrawals (adj-rib-in, helpers).
-                    if let Ok(crate::bgp::update::Decoded::TreatAsWithdraw { withdraw, .. }) =
-                        crate::bgp::update::Update::decode_lenient(body, &ctx)
-                    {
-                        self.events
-                            .push(PeerEvent::TreatAsWithdraw(error.to_string()));
-                        self.events
-                            .push(PeerEvent::Received(Box::new(Message::Update(withdraw))));
-                        return None;
-                    }
-                }
-                return Some(self.fail(now, error.notification(), output));
-            }
+            Decoded::Refused(notification) => return Some(self.fail(now, notification, output)),
         };
         // RFC 7606 §7.5, §7.9, §7.10: from an external peer, LOCAL_PREF, ORIGINATOR_ID and
         // CLUSTER_LIST are discarded (the route is kept).
         use crate::bgp::attribute::{CODE_CLUSTER_LIST, CODE_LOCAL_PREF, CODE_ORIGINATOR_ID};
-        if let (Message::Update(update), State::Established { session, .. }) =
+        if let (Message::Update(update), State::Established { agreement, .. }) =
             (&mut message, &self.state)
         {
-            if session.peer_open.asn() != self.settings.local_as {
+            if agreement.peer_open.asn() != self.settings.local_as {
                 update.attributes.retain(|a| {
                     !matches!(
                         a.code(),
@@ -760,86 +762,38 @@ impl Peer {
             self.close(now, reason.clone());
             return Some(Step::Close(reason));
         }
-        let state = std::mem::replace(&mut self.state, State::Stopped);
-        match (state, message) {
-            (State::OpenSent { direction, .. }, Message::Open(open)) => {
-                self.state = State::OpenSent {
-                    direction,
-                    deadline: now,
-                };
+        match (&self.state, message) {
+            (State::OpenSent { .. }, Message::Open(open)) => {
                 self.events
                     .push(PeerEvent::Received(Box::new(Message::Open(open.clone()))));
-                self.open_received(now, direction, open, output)
+                self.open_received(now, open, output)
             }
-            (state @ State::OpenSent { .. }, _) => {
-                self.state = state;
-                Some(self.fail(now, Notification::unexpected_in_open_sent(), output))
-            }
-            (
-                State::OpenConfirm {
-                    direction,
-                    mut session,
-                },
-                Message::Keepalive,
-            ) => {
+            (State::OpenConfirm { .. }, Message::Keepalive) => {
                 self.events
                     .push(PeerEvent::Received(Box::new(Message::Keepalive)));
-                if let Some(interval) = session.keepalive_interval() {
-                    session.keepalive_at = Some(now + interval);
-                }
-                session.table_sent = false;
-                let mut context = SessionContext::new(
-                    session.negotiated.clone(),
-                    self.settings.local_as,
-                    session.peer_open.asn(),
-                );
-                context.enhanced_refresh = self.enhanced_refresh(&session.peer_open);
-                context.local_address = self.local_address;
-                context.router_id = self.settings.router_id;
-                context.link_local_nexthop = session
-                    .peer_open
-                    .has_capability(crate::bgp::capability::code::LINK_LOCAL_NEXTHOP)
-                    && self
-                        .settings
-                        .capabilities
-                        .iter()
-                        .any(|c| matches!(c, Capability::LinkLocalNextHop));
-                self.rib.session_up(context);
-                self.state = State::Established { direction, session };
-                self.events.push(PeerEvent::Fsm(FsmLabel::Established));
-                self.events.push(PeerEvent::Up);
-                self.backoff.reset();
+                self.keepalive_received(now);
                 None
             }
-            (state @ State::OpenConfirm { .. }, _) => {
-                self.state = state;
-                Some(self.fail(now, Notification::unexpected_in_open_confirm(), output))
-            }
-            (state @ State::Established { .. }, Message::Open(_)) => {
-                self.state = state;
+            (State::Established { .. }, Message::Open(_)) => {
                 Some(self.fail(now, Notification::unexpected_in_established(), output))
             }
-            (state @ State::Established { .. }, message) => {
-                if let (Message::RouteRefresh(refresh), State::Established { session, .. }) =
-                    (&message, &state)
-                {
+            (State::Established { agreement, .. }, message) => {
+                if let Message::RouteRefresh(refresh) = &message {
                     if refresh.subtype == crate::bgp::refresh::RefreshSubtype::REQUEST {
-                        let enhanced = self.enhanced_refresh(&session.peer_open);
+                        let enhanced = self.enhanced_refresh(&agreement.peer_open);
                         self.rib.resend(Some(refresh.family()), enhanced);
                     }
                 }
-                self.state = state;
                 self.events.push(PeerEvent::Received(Box::new(message)));
                 None
             }
-            (state, _) => {
-                // Bytes without a session (cannot happen with a well-behaved reactor).
-                self.state = state;
-                Some(self.fail(now, Notification::unexpected_in_open_sent(), output))
-            }
+            // Anything else in OPENSENT or OPENCONFIRM, and bytes without a connection
+            // (which a well-behaved reactor never hands over).
+            (_, _) => Some(self.fail(now, self.unexpected(), output)),
         }
     }
 
+    /// The NOTIFICATION for a message the current state does not expect.
     fn unexpected(&self) -> Notification {
         match self.state {
             State::OpenConfirm { .. } => Notification::unexpected_in_open_confirm(),
@@ -848,14 +802,9 @@ impl Peer {
         }
     }
 
-    /// Validates the peer's OPEN, negotiates, and answers with a KEEPALIVE.
-    fn open_received(
-        &mut self,
-        now: Instant,
-        direction: Direction,
-        open: Open,
-        output: &mut Vec<u8>,
-    ) -> Option<Step> {
+    /// Validates the peer's OPEN, negotiates, and answers with a KEEPALIVE (OPENSENT →
+    /// OPENCONFIRM).
+    fn open_received(&mut self, now: Instant, open: Open, output: &mut Vec<u8>) -> Option<Step> {
         let checked = open.validate().and_then(|()| {
             open.validate_peer(
                 self.settings.peer_as,
@@ -879,7 +828,7 @@ impl Peer {
         let report = Box::new(negotiation.clone());
         let negotiated = negotiation.negotiated;
         let hold_time = negotiation.hold_time;
-        let mut session = Box::new(Session {
+        let mut agreement = Box::new(Agreement {
             peer_open: open,
             negotiated,
             hold_time,
@@ -887,20 +836,62 @@ impl Peer {
             keepalive_at: None,
             table_sent: false,
         });
-        session.heard_from_peer(now);
-        session.keepalive_at = session.keepalive_interval().map(|i| now + i);
+        agreement.heard_from_peer(now);
+        agreement.keepalive_at = agreement.keepalive_interval().map(|i| now + i);
         let from = output.len();
-        Message::Keepalive.encode(output, &session.negotiated);
+        Message::Keepalive.encode(output, &agreement.negotiated);
         self.events.push(PeerEvent::Negotiated(report));
-        report_sent(
-            &mut self.events,
-            &mut self.sent_messages,
-            self.settings.report_sent,
-            output,
-            from,
-        );
-        self.set_state(State::OpenConfirm { direction, session });
+        self.report_sent(output, from);
+        self.transition_with(|old| match old {
+            State::OpenSent { connection, .. } => State::OpenConfirm {
+                connection,
+                agreement,
+            },
+            other => other,
+        });
         None
+    }
+
+    /// The peer's KEEPALIVE in OPENCONFIRM: the table is queued and the session is up.
+    fn keepalive_received(&mut self, now: Instant) {
+        let Some(agreement) = self.state.agreement() else {
+            return;
+        };
+        let mut context = SendContext::new(
+            agreement.negotiated.clone(),
+            self.settings.local_as,
+            agreement.peer_open.asn(),
+        );
+        context.enhanced_refresh = self.enhanced_refresh(&agreement.peer_open);
+        context.local_address = self.local_address;
+        context.router_id = self.settings.router_id;
+        context.link_local_nexthop = agreement
+            .peer_open
+            .has_capability(crate::bgp::capability::code::LINK_LOCAL_NEXTHOP)
+            && self
+                .settings
+                .capabilities
+                .iter()
+                .any(|c| matches!(c, Capability::LinkLocalNextHop));
+        self.rib.session_up(context);
+        self.transition_with(|old| match old {
+            State::OpenConfirm {
+                connection,
+                mut agreement,
+            } => {
+                if let Some(interval) = agreement.keepalive_interval() {
+                    agreement.keepalive_at = Some(now + interval);
+                }
+                agreement.table_sent = false;
+                State::Established {
+                    connection,
+                    agreement,
+                }
+            }
+            other => other,
+        });
+        self.events.push(PeerEvent::Up);
+        self.backoff.reset();
     }
 
     /// Both OPENs carry enhanced route refresh (RFC 7313): refreshes get BoRR/EoRR.
@@ -915,20 +906,20 @@ impl Peer {
     }
 
     /// Encodes UPDATEs from the adj-rib-out (at most [`UPDATES_PER_STEP`] messages, and
-    /// only while the output is under [`OUTPUT_HIGH_WATER`]), End-of-RIB markers included.
-    /// Returns true while more remains.
-    fn send_table(&mut self, output: &mut Vec<u8>, queued: usize) -> bool {
-        let State::Established { session, .. } = &mut self.state else {
+    /// only while what waits in `output` past its `sent` head is under
+    /// [`OUTPUT_HIGH_WATER`]), End-of-RIB markers included. Returns true while more remains.
+    fn send_table(&mut self, output: &mut Vec<u8>, sent: usize) -> bool {
+        let State::Established { agreement, .. } = &mut self.state else {
             return false;
         };
         if self.output_held {
             // Resumed by `hold_output(false)`, after which the reactor steps the peer.
             return false;
         }
-        let largest = session.negotiated.max_message_size.max(1);
+        let largest = agreement.negotiated.max_message_size.max(1);
         let mut budget = UPDATES_PER_STEP;
         while budget > 0 {
-            let used = output.len() + queued;
+            let used = output.len().saturating_sub(sent);
             if used >= OUTPUT_HIGH_WATER {
                 return self.rib.has_work();
             }
@@ -944,7 +935,7 @@ impl Peer {
                 from,
             );
             if drained == Drained::Done {
-                session.table_sent = true;
+                agreement.table_sent = true;
                 return false;
             }
             budget -= batch;
@@ -952,38 +943,49 @@ impl Peer {
         self.rib.has_work()
     }
 
+    /// Counts (and reports, when asked) the messages written to `output` from `from` on.
+    fn report_sent(&mut self, output: &[u8], from: usize) {
+        report_sent(
+            &mut self.events,
+            &mut self.sent_messages,
+            self.settings.report_sent,
+            output,
+            from,
+        );
+    }
+
     /// Sends `notification`, closes, and returns the `Close` step.
     fn fail(&mut self, now: Instant, notification: Notification, output: &mut Vec<u8>) -> Step {
         if self.state.has_connection() {
             let from = output.len();
             Message::Notification(notification.clone()).encode(output, &Negotiated::default());
-            report_sent(
-                &mut self.events,
-                &mut self.sent_messages,
-                self.settings.report_sent,
-                output,
-                from,
-            );
+            self.report_sent(output, from);
         }
         let reason = CloseReason::NotificationSent(notification);
         self.close(now, reason.clone());
         Step::Close(reason)
     }
 
-    /// Every exit path: report `down` when past CONNECT, back off, maybe stop.
+    /// Every exit from CONNECT or a connection: report `down` when one was up, back off
+    /// (or wait, passive), or stop (shutdown asked for, out of attempts).
     fn close(&mut self, now: Instant, reason: CloseReason) {
         self.send_stalled_since = None;
         if matches!(self.state, State::Stopped) {
             return;
         }
+        let stopping = self
+            .state
+            .connection()
+            .and_then(|connection| connection.ending.as_ref())
+            .is_some_and(|ending| ending.stop);
         if self.state.has_connection() {
             self.events.push(PeerEvent::Down(reason));
         }
         self.rib.session_down();
         let out_of_attempts =
             self.settings.connect_attempts > 0 && self.attempts >= self.settings.connect_attempts;
-        if out_of_attempts || self.stopping {
-            self.stop(now);
+        if out_of_attempts || stopping {
+            self.stop();
             return;
         }
         let state = if self.settings.passive {
@@ -993,11 +995,11 @@ impl Peer {
                 retry_at: now + self.backoff.next_delay(),
             }
         };
-        self.set_state(state);
+        self.transition(state);
     }
 
-    fn stop(&mut self, _now: Instant) {
-        self.set_state(State::Stopped);
+    fn stop(&mut self) {
+        self.transition(State::Stopped);
         self.events.push(PeerEvent::Stopped);
     }
 }

@@ -34,7 +34,7 @@ impl Side {
     /// Runs steps until the peer waits or closes, bounded.
     fn run(&mut self, now: Instant, out: &mut Vec<u8>) -> Step {
         for _ in 0..1000 {
-            let (used, step) = self.peer.step(now, &self.inbox, out, 0);
+            let (used, step) = self.peer.step(now, &self.inbox, out);
             self.inbox.drain(..used);
             match step {
                 Step::Now | Step::Later => continue,
@@ -65,10 +65,9 @@ impl Pair {
             now,
         };
         let (mut to_b, mut to_a) = (Vec::new(), Vec::new());
-        assert!(pair.a.peer.wants_connect(now));
-        pair.a.peer.connecting(now);
-        pair.a.peer.connected(now, Direction::Outgoing, &mut to_b);
-        pair.b.peer.connected(now, Direction::Incoming, &mut to_a);
+        assert!(pair.a.peer.connect(now));
+        pair.a.peer.connected(now, Initiator::Local, &mut to_b);
+        pair.b.peer.connected(now, Initiator::Remote, &mut to_a);
         pair.b.inbox.extend(to_b);
         pair.a.inbox.extend(to_a);
         pair
@@ -169,10 +168,10 @@ fn hold_time_is_the_minimum_and_keepalives_follow_a_third_of_it() {
     b.hold_time = 30;
     let mut pair = Pair::new(a, b);
     pair.settle();
-    let State::Established { session, .. } = pair.a.peer.state() else {
+    let State::Established { agreement, .. } = pair.a.peer.state() else {
         panic!("not up")
     };
-    assert_eq!(session.hold_time, 30);
+    assert_eq!(agreement.hold_time, 30);
     // Nothing due before 10 s.
     let mut out = Vec::new();
     pair.advance(Duration::from_secs(9));
@@ -301,8 +300,8 @@ fn the_open_wait_does_not_run_while_input_is_held() {
     let now = Instant::now();
     let mut side = Side::new(settings(65001, 65002, A_ID), now);
     let mut out = Vec::new();
-    side.peer.connecting(now);
-    side.peer.connected(now, Direction::Outgoing, &mut out);
+    assert!(side.peer.connect(now));
+    side.peer.connected(now, Initiator::Local, &mut out);
     side.peer.hold_input(now, true);
     assert_eq!(side.peer.next_deadline(), None);
     let later = now + DEFAULT_OPEN_WAIT * 2;
@@ -353,8 +352,8 @@ fn open_wait_expiry_sends_4_0() {
     let now = Instant::now();
     let mut side = Side::new(settings(65001, 65002, A_ID), now);
     let mut out = Vec::new();
-    side.peer.connecting(now);
-    side.peer.connected(now, Direction::Outgoing, &mut out);
+    assert!(side.peer.connect(now));
+    side.peer.connected(now, Initiator::Local, &mut out);
     assert_eq!(side.peer.label(), FsmLabel::OpenSent);
     let deadline = side.peer.next_deadline().expect("open wait");
     assert_eq!(deadline, now + DEFAULT_OPEN_WAIT);
@@ -369,9 +368,8 @@ fn connect_timeout_and_failures_back_off_like_exabgp() {
     let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
     let mut waits = Vec::new();
     for _ in 0..6 {
-        assert!(peer.wants_connect(now));
-        peer.connecting(now);
-        assert!(!peer.wants_connect(now));
+        assert!(peer.connect(now));
+        assert!(!peer.connect(now));
         peer.connect_failed(now);
         let State::Idle { retry_at } = *peer.state() else {
             panic!("not idle")
@@ -381,7 +379,7 @@ fn connect_timeout_and_failures_back_off_like_exabgp() {
     }
     assert_eq!(waits, [0, 1, 2, 3, 4, 5]);
     // A pending connect that never completes times out.
-    peer.connecting(now);
+    assert!(peer.connect(now));
     let mut out = Vec::new();
     let deadline = peer.next_deadline().expect("connect timeout");
     assert_eq!(
@@ -396,16 +394,16 @@ fn attempts_limit_stops_the_peer() {
     let mut s = settings(65001, 65002, A_ID);
     s.connect_attempts = 2;
     let mut peer = Peer::new(s, now);
-    peer.connecting(now);
+    assert!(peer.connect(now));
     peer.connect_failed(now);
     assert!(matches!(peer.state(), State::Idle { .. }));
     let State::Idle { retry_at } = *peer.state() else {
         unreachable!()
     };
-    peer.connecting(retry_at);
+    assert!(peer.connect(retry_at));
     peer.connect_failed(retry_at);
     assert!(matches!(peer.state(), State::Stopped));
-    assert!(!peer.wants_connect(retry_at + Duration::from_secs(3600)));
+    assert!(!peer.connect(retry_at + Duration::from_secs(3600)));
     assert!(peer.take_events().contains(&PeerEvent::Stopped));
 }
 
@@ -416,9 +414,9 @@ fn passive_peer_never_connects_and_returns_to_active() {
     s.passive = true;
     let mut peer = Peer::new(s, now);
     assert_eq!(peer.label(), FsmLabel::Active);
-    assert!(!peer.wants_connect(now + Duration::from_secs(100)));
+    assert!(!peer.connect(now + Duration::from_secs(100)));
     let mut out = Vec::new();
-    peer.connected(now, Direction::Incoming, &mut out);
+    peer.connected(now, Initiator::Remote, &mut out);
     assert_eq!(peer.label(), FsmLabel::OpenSent);
     peer.closed(now);
     assert_eq!(peer.label(), FsmLabel::Active);
@@ -429,8 +427,8 @@ fn open_sent(local_as: u32, peer_as: u32) -> (Side, Instant) {
     let now = Instant::now();
     let mut side = Side::new(settings(local_as, peer_as, A_ID), now);
     let mut out = Vec::new();
-    side.peer.connecting(now);
-    side.peer.connected(now, Direction::Outgoing, &mut out);
+    assert!(side.peer.connect(now));
+    side.peer.connected(now, Initiator::Local, &mut out);
     (side, now)
 }
 
@@ -640,7 +638,7 @@ fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
     );
     side.inbox.extend(encoded(Message::Keepalive));
     let mut out = Vec::new();
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
     side.inbox.drain(..used);
     assert_eq!(step, Step::Later, "yields after one slice");
     assert_eq!(out.len(), update.len() * UPDATES_PER_STEP);
@@ -661,7 +659,7 @@ fn a_full_output_buffer_stops_encoding() {
     );
     side.inbox.extend(encoded(Message::Keepalive));
     let mut out = vec![0; OUTPUT_HIGH_WATER];
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
     side.inbox.drain(..used);
     assert_eq!(
         out.len(),
@@ -695,7 +693,7 @@ fn collisions_are_resolved_by_router_id_both_ways() {
     // The current connection is inbound: a higher peer id keeps it.
     let now = Instant::now();
     let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
-    peer.connected(now, Direction::Incoming, &mut Vec::new());
+    peer.connected(now, Initiator::Remote, &mut Vec::new());
     assert!(matches!(peer.collision(B_ID), Collision::RefuseNew(_)));
     assert!(matches!(
         peer.collision(Ipv4Addr::new(1, 1, 1, 1)),
@@ -713,14 +711,13 @@ fn reconnects_after_a_lost_connection_and_resends_the_table() {
     let State::Idle { retry_at } = *pair.a.peer.state() else {
         panic!("not idle")
     };
-    assert!(pair.a.peer.wants_connect(retry_at));
+    assert!(pair.a.peer.connect(retry_at));
     // Reconnect with a fresh peer on the other side.
     let now = retry_at;
     let mut b = Side::new(settings(65002, 65001, B_ID), now);
     let (mut to_b, mut to_a) = (Vec::new(), Vec::new());
-    pair.a.peer.connecting(now);
-    pair.a.peer.connected(now, Direction::Outgoing, &mut to_b);
-    b.peer.connected(now, Direction::Incoming, &mut to_a);
+    pair.a.peer.connected(now, Initiator::Local, &mut to_b);
+    b.peer.connected(now, Initiator::Remote, &mut to_a);
     pair.b = b;
     pair.b.inbox.extend(to_b);
     pair.a.inbox = to_a;
@@ -781,12 +778,12 @@ fn shutdown_stops_for_good_and_reset_reconnects() {
     side.peer.shutdown(Notification::cease_shutdown("bye"));
     side.run(now, &mut Vec::new());
     assert!(side.peer.is_stopped());
-    assert!(!side.peer.wants_connect(now + Duration::from_secs(3600)));
+    assert!(!side.peer.connect(now + Duration::from_secs(3600)));
 
     // Shutdown without a connection stops at once.
     let mut idle = Peer::new(settings(65001, 65002, A_ID), now);
     idle.shutdown(Notification::cease_shutdown("bye"));
-    let (_, step) = idle.step(now, &[], &mut Vec::new(), 0);
+    let (_, step) = idle.step(now, &[], &mut Vec::new());
     assert_eq!(step, Step::Wait);
     assert!(idle.is_stopped());
 }
@@ -828,8 +825,8 @@ fn capability_mismatches_are_refused() {
     s.capabilities.push(Capability::Role(Role::PROVIDER));
     let mut side = Side::new(s, now);
     let mut out = Vec::new();
-    side.peer.connecting(now);
-    side.peer.connected(now, Direction::Outgoing, &mut out);
+    assert!(side.peer.connect(now));
+    side.peer.connected(now, Initiator::Local, &mut out);
     let mut open = open_from(65002, 90, B_ID);
     if let Some(crate::bgp::open::Parameter::Capabilities(list)) = open.parameters.first_mut() {
         list.push(Capability::Role(Role::PROVIDER));
@@ -946,7 +943,7 @@ fn the_table_waits_until_every_message_read_is_handled() {
     bytes.extend_from_slice(&[0, 19, 9]);
     side.inbox.extend(bytes);
     let mut out = Vec::new();
-    let (used, step) = side.peer.step(now, &side.inbox, &mut out, 0);
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
     side.inbox.drain(..used);
     assert_eq!(step, Step::Now);
     assert!(out.is_empty(), "nothing sent while input is unhandled");
@@ -1044,4 +1041,371 @@ fn send_hold_time_is_twice_a_long_hold_time_and_zero_disables_it() {
             .map(|s| sent_notification(&s)),
         Some(Some((4, 0)))
     );
+}
+
+// ----- the fence: every transition through the peer's own calls, allowed and refused -----
+
+fn labels(events: &[PeerEvent]) -> Vec<FsmLabel> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            PeerEvent::Fsm(label) => Some(*label),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn idle_to_connect_happens_before_the_connect_call_and_counts_the_attempt() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    assert!(
+        matches!(peer.state(), State::Connect { deadline } if *deadline == now + peer.settings.connect_timeout)
+    );
+    assert_eq!(labels(&peer.take_events()), [FsmLabel::Connect]);
+    assert_eq!(peer.attempts, 1);
+    // Refused: a second connect while one is in flight.
+    assert!(!peer.connect(now));
+    assert_eq!(peer.attempts, 1);
+    assert!(peer.take_events().is_empty());
+}
+
+#[test]
+fn idle_refuses_to_connect_before_its_retry_deadline() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.connect_failed(now);
+    assert!(
+        peer.connect(now + Duration::from_secs(1)),
+        "the first back-off is 0 s"
+    );
+    peer.connect_failed(now);
+    let State::Idle { retry_at } = *peer.state() else {
+        panic!("not idle")
+    };
+    assert!(retry_at > now);
+    assert!(!peer.connect(now), "refused before the retry deadline");
+    assert!(matches!(peer.state(), State::Idle { .. }));
+    assert!(peer.connect(retry_at));
+}
+
+#[test]
+fn connect_to_open_sent_writes_our_open() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    let mut out = Vec::new();
+    peer.connected(now, Initiator::Local, &mut out);
+    assert!(matches!(messages(&out).as_slice(), [Message::Open(_)]));
+    let events = peer.take_events();
+    assert_eq!(events.first(), Some(&PeerEvent::Connected));
+    assert_eq!(labels(&events), [FsmLabel::OpenSent]);
+    let Some(connection) = peer.state().connection() else {
+        panic!("no connection")
+    };
+    assert_eq!(connection.initiator, Initiator::Local);
+}
+
+#[test]
+fn an_inbound_connection_while_idle_goes_through_connect() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now + Duration::from_secs(60));
+    peer.connected(now, Initiator::Remote, &mut Vec::new());
+    assert_eq!(
+        labels(&peer.take_events()),
+        [FsmLabel::Connect, FsmLabel::OpenSent]
+    );
+    assert_eq!(
+        peer.state().connection().map(|c| c.initiator),
+        Some(Initiator::Remote)
+    );
+}
+
+#[test]
+fn an_inbound_connection_replacing_our_attempt_goes_on_from_connect() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    peer.connected(now, Initiator::Remote, &mut Vec::new());
+    assert_eq!(labels(&peer.take_events()), [FsmLabel::OpenSent]);
+    assert_eq!(peer.attempts, 1);
+}
+
+#[test]
+fn connect_timeout_returns_to_idle_and_the_peer_connects_again() {
+    // Regression: the connect timeout once lived outside the peer, which stayed idle,
+    // never reconnected, and had its passed deadline re-armed on every pass.
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    let deadline = peer.next_deadline().expect("the connect deadline");
+    assert_eq!(deadline, now + peer.settings.connect_timeout);
+    // Nothing before the deadline: still connecting.
+    let (_, step) = peer.step(deadline - Duration::from_millis(1), &[], &mut Vec::new());
+    assert_eq!(step, Step::Wait);
+    assert!(matches!(peer.state(), State::Connect { .. }));
+    let (_, step) = peer.step(deadline, &[], &mut Vec::new());
+    assert_eq!(step, Step::Close(CloseReason::ConnectFailed));
+    let State::Idle { retry_at } = *peer.state() else {
+        panic!("not idle")
+    };
+    assert_eq!(labels(&peer.take_events()), [FsmLabel::Idle]);
+    assert_eq!(
+        peer.next_deadline(),
+        Some(retry_at),
+        "the deadline moved on"
+    );
+    assert!(retry_at >= deadline);
+    assert!(peer.connect(retry_at));
+}
+
+#[test]
+fn connect_failures_outside_connect_are_ignored() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    peer.connect_failed(now);
+    peer.closed(now);
+    assert!(matches!(peer.state(), State::Idle { retry_at } if *retry_at == now));
+    assert!(peer.take_events().is_empty());
+    let (mut side, now) = established_side();
+    side.peer.connect_failed(now);
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+}
+
+#[test]
+fn every_connected_stage_falls_back_to_idle_when_the_connection_is_lost() {
+    // OPENSENT
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.take_events();
+    side.peer.closed(now);
+    let events = side.peer.take_events();
+    assert_eq!(labels(&events), [FsmLabel::Idle]);
+    assert!(events.contains(&PeerEvent::Down(CloseReason::ConnectionLost)));
+    // OPENCONFIRM
+    let (mut side, now) = open_sent(65001, 65002);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    assert_eq!(side.peer.label(), FsmLabel::OpenConfirm);
+    side.peer.take_events();
+    side.peer.closed(now);
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::Idle]);
+    // ESTABLISHED
+    let (mut side, now) = established_side();
+    side.peer.closed(now);
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::Idle]);
+    assert!(matches!(side.peer.state(), State::Idle { .. }));
+}
+
+#[test]
+fn a_passive_peer_falls_back_to_active_from_every_connected_stage() {
+    let mut s = settings(65001, 65002, A_ID);
+    s.passive = true;
+    let now = Instant::now();
+    let mut side = Side::new(s, now);
+    assert!(!side.peer.connect(now), "passive: never connects out");
+    side.peer.connected(now, Initiator::Remote, &mut Vec::new());
+    assert_eq!(
+        labels(&side.peer.take_events()),
+        [FsmLabel::Connect, FsmLabel::OpenSent]
+    );
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    feed(&mut side, now, &encoded(Message::Keepalive));
+    assert_eq!(side.peer.label(), FsmLabel::Established);
+    side.peer.take_events();
+    side.peer.closed(now);
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::Active]);
+    assert!(matches!(side.peer.state(), State::Active));
+}
+
+#[test]
+fn open_sent_accepts_only_an_open_and_open_confirm_only_a_keepalive() {
+    // OPENSENT → OPENCONFIRM on the OPEN, with our KEEPALIVE.
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.take_events();
+    let (step, out) = feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    assert_eq!(step, Step::Wait);
+    assert_eq!(messages(&out), [Message::Keepalive]);
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::OpenConfirm]);
+    // OPENCONFIRM → ESTABLISHED on the KEEPALIVE, reported once, then Up.
+    let (step, _) = feed(&mut side, now, &encoded(Message::Keepalive));
+    assert_eq!(step, Step::Wait);
+    let events = side.peer.take_events();
+    assert_eq!(labels(&events), [FsmLabel::Established]);
+    let up = events.iter().position(|e| *e == PeerEvent::Up);
+    let fsm = events
+        .iter()
+        .position(|e| *e == PeerEvent::Fsm(FsmLabel::Established));
+    assert!(fsm < up, "fsm established, then up: {events:?}");
+
+    // Refused: a KEEPALIVE in OPENSENT is 5/1, with no state skipped.
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.take_events();
+    let (step, _) = feed(&mut side, now, &encoded(Message::Keepalive));
+    assert_eq!(sent_notification(&step), Some((5, 1)));
+    assert_eq!(labels(&side.peer.take_events()), [FsmLabel::Idle]);
+}
+
+#[test]
+fn shutdown_stops_from_every_stage() {
+    let bye = || Notification::cease_shutdown("bye");
+    // IDLE: at once, no fsm event (Stopped reports as IDLE).
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    peer.shutdown(bye());
+    assert!(peer.is_stopped());
+    assert_eq!(peer.take_events(), [PeerEvent::Stopped]);
+    // ACTIVE: at once.
+    let mut s = settings(65001, 65002, A_ID);
+    s.passive = true;
+    let mut peer = Peer::new(s, now);
+    peer.shutdown(bye());
+    assert!(peer.is_stopped());
+    assert_eq!(
+        peer.take_events(),
+        [PeerEvent::Fsm(FsmLabel::Idle), PeerEvent::Stopped]
+    );
+    // CONNECT: at once (the reactor drops the attempt with the finished endpoint).
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    peer.shutdown(bye());
+    assert!(peer.is_stopped());
+    assert_eq!(
+        peer.take_events(),
+        [PeerEvent::Fsm(FsmLabel::Idle), PeerEvent::Stopped]
+    );
+    // OPENSENT: kept in the connection, sent at the next step, then stopped.
+    let (mut side, now) = open_sent(65001, 65002);
+    side.peer.shutdown(bye());
+    assert!(side
+        .peer
+        .state()
+        .connection()
+        .is_some_and(|c| c.ending.is_some()));
+    assert_eq!(
+        side.peer.label(),
+        FsmLabel::OpenSent,
+        "nothing happens before the step"
+    );
+    let mut out = Vec::new();
+    let step = side.run(now, &mut out);
+    assert_eq!(sent_notification(&step), Some((6, 2)));
+    assert!(side.peer.is_stopped());
+    // Stopped refuses everything: no connect, no connection, no second stop.
+    side.peer.take_events();
+    assert!(!side.peer.connect(now + Duration::from_secs(3600)));
+    side.peer.connected(now, Initiator::Remote, &mut out);
+    side.peer.shutdown(bye());
+    side.peer.closed(now);
+    assert!(side.peer.is_stopped());
+    assert!(side.peer.take_events().is_empty());
+}
+
+#[test]
+fn a_connection_lost_after_shutdown_still_stops() {
+    let (mut side, now) = established_side();
+    side.peer.shutdown(Notification::cease_shutdown("bye"));
+    side.peer.closed(now);
+    assert!(side.peer.is_stopped());
+    let events = side.peer.take_events();
+    assert!(events.contains(&PeerEvent::Down(CloseReason::ConnectionLost)));
+    assert_eq!(events.last(), Some(&PeerEvent::Stopped));
+}
+
+#[test]
+fn reset_without_a_connection_does_nothing_and_does_not_undo_a_shutdown() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    peer.reset(Notification::cease_reset("again"));
+    assert!(matches!(peer.state(), State::Idle { .. }));
+    assert!(peer.take_events().is_empty());
+    // A reset after a shutdown sends the reset's Cease but still stops.
+    let (mut side, now) = established_side();
+    side.peer.shutdown(Notification::cease_shutdown("bye"));
+    side.peer.reset(Notification::cease_reset("again"));
+    let step = side.run(now, &mut Vec::new());
+    assert_eq!(sent_notification(&step), Some((6, 4)));
+    assert!(side.peer.is_stopped());
+}
+
+#[test]
+fn out_of_attempts_stops_from_connect() {
+    let now = Instant::now();
+    let mut s = settings(65001, 65002, A_ID);
+    s.connect_attempts = 1;
+    let mut peer = Peer::new(s, now);
+    assert!(peer.connect(now));
+    peer.take_events();
+    let deadline = peer.next_deadline().expect("connect deadline");
+    let (_, step) = peer.step(deadline, &[], &mut Vec::new());
+    assert_eq!(step, Step::Close(CloseReason::ConnectFailed));
+    assert!(peer.is_stopped());
+    assert_eq!(
+        peer.take_events(),
+        [PeerEvent::Fsm(FsmLabel::Idle), PeerEvent::Stopped]
+    );
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "is not a transition")]
+fn the_fence_refuses_an_edge_the_diagram_does_not_draw() {
+    let now = Instant::now();
+    let mut peer = Peer::new(settings(65001, 65002, A_ID), now);
+    peer.transition(State::OpenSent {
+        connection: Connection::new(Initiator::Local),
+        deadline: now,
+    });
+}
+
+#[test]
+fn the_peer_appends_after_what_waits_and_counts_it_against_the_mark() {
+    // An Output whose head was already sent: the peer appends after the waiting bytes and
+    // counts only those against the high-water mark.
+    struct Sent {
+        bytes: Vec<u8>,
+        start: usize,
+    }
+    impl Output for Sent {
+        fn tail(&mut self) -> &mut Vec<u8> {
+            &mut self.bytes
+        }
+        fn queued(&self) -> usize {
+            self.bytes.len() - self.start
+        }
+    }
+    let (mut side, now) = open_sent(65001, 65002);
+    announce_routes(&mut side.peer, 10);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    side.inbox.extend(encoded(Message::Keepalive));
+    // A whole buffer's worth already written to the socket, nothing waiting.
+    let mut out = Sent {
+        bytes: vec![0; OUTPUT_HIGH_WATER],
+        start: OUTPUT_HIGH_WATER,
+    };
+    let (used, step) = side.peer.step(now, &side.inbox, &mut out);
+    side.inbox.drain(..used);
+    assert_eq!(step, Step::Wait);
+    let written = out.bytes.get(OUTPUT_HIGH_WATER..).unwrap_or_default();
+    assert_eq!(messages(written).len(), 11, "ten UPDATEs and End-of-RIB");
 }

@@ -144,11 +144,16 @@ impl WriteBuffer {
     /// Appends one whole message (or several). Always accepted: the session is expected to
     /// check `has_room` before encoding bulk data; urgent small messages may exceed the mark.
     pub fn push(&mut self, message: &[u8]) {
+        self.compact();
+        self.bytes.extend_from_slice(message);
+    }
+
+    /// Makes room at the front (what was written is dropped once it is half the vector).
+    fn compact(&mut self) {
         if self.start > 0 && self.start >= self.bytes.len() / 2 {
             self.bytes.drain(..self.start);
             self.start = 0;
         }
-        self.bytes.extend_from_slice(message);
     }
 
     /// Bytes still to be written.
@@ -194,6 +199,19 @@ impl WriteBuffer {
             }
         }
         Ok(true)
+    }
+}
+
+/// The peer encodes its messages straight into the buffer: whole messages only, appended
+/// after what waits (the same rule as [`WriteBuffer::push`]).
+impl crate::peer::Output for WriteBuffer {
+    fn tail(&mut self) -> &mut Vec<u8> {
+        self.compact();
+        &mut self.bytes
+    }
+
+    fn queued(&self) -> usize {
+        self.pending()
     }
 }
 

@@ -1,39 +1,45 @@
 //! reactor: the only mio code — one `Poll`, a token slab (listeners, connections, pipes,
 //! signals), the NOW/LATER run queue, the timer heap, connection buffers and back-pressure.
 //!
-//! The reactor holds no protocol logic. It drives values implementing [`Session`] (the BGP
-//! FSM in `peer` is one) through a small contract:
+//! This file is the loop (poll, readiness, timers, the run queue, stepping endpoints) and
+//! the endpoint table; `conn` holds the connections (connects, buffers, linger) and
+//! `accept` the listeners and inbound matching.
 //!
-//! * time enters only as `now: Instant` arguments; a session reports its single earliest
-//!   deadline with [`Session::next_deadline`] and is told [`Session::tick`] once it passes;
+//! The reactor holds no protocol logic. It drives values implementing [`Endpoint`] (the
+//! daemon's `NeighborEndpoint`, around the `peer` FSM) through a small contract:
+//!
+//! * time enters only as `now: Instant` arguments; an endpoint reports its single earliest
+//!   deadline with [`Endpoint::next_deadline`] and is stepped once it passes;
 //! * bytes enter through [`Link::input`] (a [`ReadBuffer`] that keeps partial messages) and
 //!   leave through [`Link::output`] (a [`WriteBuffer`], the only path to the socket), both
-//!   handed to [`Session::step`], which does a bounded amount of work and answers a [`Step`];
-//! * connections are asked for with [`Session::wants_connection`] and offered with
-//!   [`Session::incoming`]; their start and end are reported with [`Session::connected`] and
-//!   [`Session::closed`].
+//!   handed to [`Endpoint::step`], which does a bounded amount of work and answers a [`Step`];
+//! * connections are asked for with [`Endpoint::wants_connection`] and offered with
+//!   [`Endpoint::incoming`]; their start and end are reported with [`Endpoint::connected`] and
+//!   [`Endpoint::closed`].
 //!
-//! The owner (the daemon) builds a [`Reactor`], adds listeners and sessions, then calls
-//! [`Reactor::run`] with an [`Owner`] that receives signals and session events between passes.
+//! The owner (the daemon) builds a [`Reactor`], adds listeners and endpoints, then calls
+//! [`Reactor::run`] with an [`Owner`] that receives signals and endpoint events between passes.
 //!
 //! ```text
 //! let signals = SignalSource::install()?;          // first thing: no signal is lost
 //! let config = parse(...)?;                          // exit 1 on error, as ExaBGP
-//! let mut reactor: Reactor<Peer> = Reactor::new(Some(signals))?;
+//! let mut reactor: Reactor<NeighborEndpoint> = Reactor::new(Some(signals))?;
 //! for ip in tcp_bind { reactor.listen(SocketAddr::new(ip, tcp_port))?; }   // default 179
 //! for n in neighbors_with_md5 { reactor.set_listener_md5(n.peer_ip, &n.key)?; }
 //! reactor.set_unmatched_reply(Some(CEASE_PEER_DECONFIGURED));
 //! for p in processes { helpers.insert(reactor.spawn_process(&spec_of(p))?, p.name); }
-//! for n in neighbors { ids.insert(n.key(), reactor.add_session(Peer::new(n))); }
+//! for n in neighbors { ids.insert(n.key(), reactor.add_endpoint(NeighborEndpoint::new(..))); }
 //! reactor.run(&mut daemon)?;                         // READY=1, then passes until shutdown
 //! // Daemon as Owner: Shutdown → write the shutdown event to each helper,
 //! // reactor.stop_all_processes(), reactor.begin_shutdown(); Reload → notify(Reloading),
-//! // re-parse, add/remove/with_session per neighbor, notify(Ready); RestartPeers →
-//! // for_each_session(..); ChildExited → nothing: the reactor reaps its helpers by pid
+//! // re-parse, add/remove/with_endpoint per neighbor, notify(Ready); RestartPeers →
+//! // for_each_endpoint(..); ChildExited → nothing: the reactor reaps its helpers by pid
 //! // (see `process`) and reports them with `process_exited`; lines arrive in `process_line`.
 //! ```
 
+mod accept;
 pub mod buffer;
+mod conn;
 pub mod notify;
 pub mod process;
 pub mod runqueue;
@@ -50,7 +56,11 @@ use std::time::{Duration, Instant};
 
 use mio::{Events, Interest, Poll, Token};
 
+pub use crate::peer::{Initiator, Step};
+pub use accept::Incoming;
 pub use buffer::{Filled, ReadBuffer, WriteBuffer};
+pub use conn::Disconnect;
+use conn::{Conn, Draining, Phase};
 pub use notify::Status;
 pub use process::{
     resolve_program, Feeds, ProcessError, ProcessExit, ProcessId, ProcessSpec, LINES_PER_PASS,
@@ -61,135 +71,75 @@ pub use signals::{Signal, SignalSource};
 pub use socket::{ConnectRequest, Md5Key, SocketError, TcpOptions, BGP_PORT};
 pub use timers::Timers;
 
-/// What a session wants after one bounded [`Session::step`] (DESIGN.md, "The run queue").
-#[must_use]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step<R> {
-    /// More to do right away (ExaBGP's NOW): run again in this pass, after the others.
-    Now,
-    /// More to do, but yield (ExaBGP's LATER): run in the next pass, after a zero-timeout poll.
-    Later,
-    /// Nothing to do until readiness, new input, a command or the deadline wakes it.
-    Wait,
-    /// End the connection: the reactor writes what is already in the output buffer (for at
-    /// most [`LINGER`]), then closes the socket. [`Session::closed`] is not called for it.
-    Close(R),
-}
-
-/// Why the reactor ended (or failed to make) a session's connection on its own.
-#[derive(Debug)]
-pub enum Disconnect {
-    /// The outgoing connect failed (syscall and kernel error inside).
-    ConnectFailed(SocketError),
-    /// The peer closed its side (EOF); the session was stepped once more before this.
-    PeerClosed,
-    /// Reading or writing failed (ECONNRESET, EPIPE, ...).
-    Io(SocketError),
-    /// The session accepted an incoming connection that replaces this one.
-    Replaced,
-    /// The reactor dropped it: shutdown deadline or session removal.
-    Dropped,
-}
-
-impl fmt::Display for Disconnect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Disconnect::ConnectFailed(error) | Disconnect::Io(error) => error.fmt(f),
-            Disconnect::PeerClosed => f.write_str("connection closed by peer"),
-            Disconnect::Replaced => f.write_str("replaced by an incoming connection"),
-            Disconnect::Dropped => f.write_str("connection dropped by the reactor"),
-        }
-    }
-}
-
-/// A session's answer to an inbound connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Incoming {
-    /// Not for this session (the reactor asks the next one; nobody: the socket is closed,
-    /// after writing the bytes set with [`Reactor::set_unmatched_reply`], if any).
-    Refuse,
-    /// For this session but refused (e.g. collision with an established connection): write
-    /// these bytes (a NOTIFICATION) for at most [`LINGER`], then close. No one else is asked.
-    Reject(&'static [u8]),
-    /// Take it, with these socket options (TTL settings; MD5 is set on the listener). Any
-    /// connection the session already had is closed first with [`Disconnect::Replaced`].
-    Accept(TcpOptions),
-}
-
 /// The connection a session reads from and writes to during a step.
 pub struct Link<'a> {
     /// Bytes received and not yet consumed; consume whole messages, leave partial ones.
     pub input: &'a mut ReadBuffer,
     /// Append whole messages; check [`WriteBuffer::has_room`] before encoding bulk data.
     pub output: &'a mut WriteBuffer,
-    /// Our address on this connection.
-    pub local: SocketAddr,
-    /// The peer's address on this connection.
-    pub remote: SocketAddr,
 }
 
-/// The contract between the reactor and one configured peer (implemented by `peer`).
+/// The contract between the reactor and one configured peer (implemented by the daemon's
+/// `NeighborEndpoint` around the `peer` FSM).
 ///
-/// Call order: `wants_connection`/`incoming` → `connected` → `step`* (with `tick` whenever
-/// `next_deadline` passes, `command` whenever the owner delivers one) → either `step` returns
-/// `Close` or the reactor calls `closed`. After every call the reactor drains `take_event`,
-/// re-reads `next_deadline`, and (without a connection) asks `wants_connection`.
-pub trait Session {
-    /// Why a session closes a connection (logged with `Display`).
+/// Call order: `wants_connection`/`incoming` → `connected` → `step`* (whenever input,
+/// writability, an owner call or `next_deadline` wakes it) → either `step` returns `Close` or
+/// the reactor calls `closed`. After every call the reactor drains `take_event`, re-reads
+/// `next_deadline`, and (without a connection) asks `wants_connection`.
+pub trait Endpoint {
+    /// Why an endpoint closes a connection (logged with `Display`).
     type Reason: fmt::Display;
-    /// Commands from the API, delivered with [`Reactor::command`].
-    type Command;
     /// Events for the API, handed to [`Owner::event`].
     type Event;
 
     /// Without a connection: the outgoing connection to open now, if any (back-off is the
-    /// session's business: answer `None` until its retry deadline).
-    fn wants_connection(&self, now: Instant) -> Option<ConnectRequest>;
+    /// endpoint's business: answer `None` until its retry deadline). Answering a request
+    /// means the attempt has begun: its outcome is reported with `connected` or `closed`.
+    fn wants_connection(&mut self, now: Instant) -> Option<ConnectRequest>;
     /// An inbound connection from `remote` arrived on a listener at `local`.
     fn incoming(&self, now: Instant, local: SocketAddr, remote: SocketAddr) -> Incoming;
-    /// The one remote address this session takes inbound connections from, if it is a
-    /// single address (fixed for the session's life): the reactor then asks it only about
+    /// The one remote address this endpoint takes inbound connections from, if it is a
+    /// single address (fixed for the endpoint's life): the reactor then asks it only about
     /// connections from that address. `None` (a range, or any): asked about every one.
     fn accepts_from(&self) -> Option<IpAddr> {
         None
     }
-    /// A connection (outgoing or accepted) is established.
-    fn connected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr);
-    /// The connection ended without the session asking (see [`Disconnect`]); back off.
+    /// A connection is established: ours (`Initiator::Local`, the one asked for with
+    /// `wants_connection`) or an accepted one (`Initiator::Remote`).
+    fn connected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr, by: Initiator);
+    /// The connection (or the connect attempt) ended without the endpoint asking (see
+    /// [`Disconnect`]); back off.
     fn closed(&mut self, now: Instant, why: &Disconnect);
-    /// The deadline from `next_deadline` has passed; the session will be stepped next.
-    fn tick(&mut self, now: Instant);
-    /// Bounded work: consume some input, append some output. `link` is `None` while the
-    /// session has no established connection.
+    /// Bounded work: run timers, consume some input, append some output. `link` is `None`
+    /// while the endpoint has no established connection.
     fn step(&mut self, now: Instant, link: Option<Link<'_>>) -> Step<Self::Reason>;
-    /// The earliest moment the session needs `tick` (hold, keepalive, retry, open wait...).
+    /// The earliest moment the endpoint needs a step for its timers (hold, keepalive,
+    /// retry, open wait...).
     fn next_deadline(&self) -> Option<Instant>;
-    /// A command from the API; the session is stepped afterwards.
-    fn command(&mut self, now: Instant, command: Self::Command);
     /// The next event for the API, if any.
     fn take_event(&mut self) -> Option<Self::Event>;
     /// Shutdown: queue a CEASE if connected and answer `Close` soon; never reconnect.
     fn shutdown(&mut self, now: Instant);
     /// Back-pressure from helpers (see [`Reactor::set_feeds`]): `input` — the reactor stops
-    /// reading this session's connection (what the peer sends is unread, not missing: its
+    /// reading this endpoint's connection (what the peer sends is unread, not missing: its
     /// hold timer should not run); `output` — stop producing bulk output (keep the
-    /// protocol alive). Called on every change; the session is stepped afterwards.
+    /// protocol alive). Called on every change; the endpoint is stepped afterwards.
     fn hold(&mut self, _now: Instant, _input: bool, _output: bool) {}
-    /// True when the session is over for good: the reactor removes it.
+    /// True when the endpoint is over for good: the reactor removes it.
     fn is_finished(&self) -> bool;
 }
 
 /// The daemon side: receives what the reactor surfaces between passes and may act on the
 /// reactor in return (add/remove sessions, deliver commands, begin shutdown, ...).
-pub trait Owner<S: Session> {
+pub trait Owner<S: Endpoint> {
     /// A process signal arrived (signals are queued, never lost, from `SignalSource::install`).
     fn signal(&mut self, reactor: &mut Reactor<S>, signal: Signal);
     /// A session produced an event for the API.
-    fn event(&mut self, reactor: &mut Reactor<S>, session: SessionId, event: S::Event);
+    fn event(&mut self, reactor: &mut Reactor<S>, session: EndpointId, event: S::Event);
     /// A file descriptor registered with [`Reactor::register_fd`] is ready.
     fn fd_ready(&mut self, _reactor: &mut Reactor<S>, _tag: u64, _readiness: Readiness) {}
     /// A session reported `is_finished` and was removed.
-    fn finished(&mut self, _reactor: &mut Reactor<S>, _session: SessionId, _value: S) {}
+    fn finished(&mut self, _reactor: &mut Reactor<S>, _session: EndpointId, _value: S) {}
     /// A helper process wrote this line (trailing whitespace removed, invalid UTF-8
     /// replaced); lines of one process arrive in order.
     fn process_line(&mut self, _reactor: &mut Reactor<S>, _id: ProcessId, _line: &str) {}
@@ -210,7 +160,7 @@ pub struct Readiness {
 
 /// Identifies a session; stale after removal (the slot's generation changes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SessionId {
+pub struct EndpointId {
     slot: u32,
     generation: u32,
 }
@@ -220,11 +170,11 @@ pub const LINGER: Duration = Duration::from_secs(1);
 /// How long shutdown waits, by default, for sessions to send their CEASE and flush (the
 /// daemon sets `exabgp.reactor.shutdown_deadline` with [`Reactor::set_shutdown_grace`]).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// Session steps per pass before timers and sockets are looked at again.
+/// Endpoint steps per pass before timers and sockets are looked at again.
 pub const STEP_BUDGET: usize = 256;
 /// Wall-clock budget of the steps of one pass.
 pub const TIME_BUDGET: Duration = Duration::from_millis(5);
-/// Session events waiting for the owner at which a pass ends early: what is decoded but
+/// Endpoint events waiting for the owner at which a pass ends early: what is decoded but
 /// not yet handed on (received UPDATEs on their way to helpers) stays bounded.
 pub const EVENTS_PER_PASS: usize = 64;
 /// Bytes read from one connection per run of its session.
@@ -255,9 +205,9 @@ impl Default for BufferLimits {
 pub struct Stats {
     /// Calls to `poll`.
     pub polls: u64,
-    /// Calls to `Session::step`.
+    /// Calls to `Endpoint::step`.
     pub steps: u64,
-    /// Calls to `Session::tick`.
+    /// Deadlines that passed (each one steps its endpoint).
     pub ticks: u64,
     /// Steps skipped because the session's output was congested.
     pub congested_skips: u64,
@@ -271,28 +221,6 @@ const GENERATION_BITS: u32 = if usize::BITS - INDEX_BITS >= 32 {
     usize::BITS - INDEX_BITS
 };
 const GENERATION_MASK: u32 = u32::MAX >> (32 - GENERATION_BITS);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Connecting,
-    Open,
-    Draining { until: Instant },
-}
-
-struct Conn {
-    stream: mio::net::TcpStream,
-    remote: SocketAddr,
-    local: SocketAddr,
-    phase: Phase,
-    session: Option<u32>,
-    input: ReadBuffer,
-    output: WriteBuffer,
-    readable: bool,
-    eof: bool,
-    /// Closing: our side is shut down for writing; input is read and discarded until the
-    /// peer closes too (or the linger ends), so no RST can destroy our last NOTIFICATION.
-    write_shut: bool,
-}
 
 enum Source {
     Signals(SignalSource),
@@ -309,14 +237,6 @@ enum Source {
     },
 }
 
-/// One entry of the linger queue: the connection's token index and generation.
-#[derive(Debug, Clone, Copy)]
-struct Draining {
-    index: usize,
-    generation: u32,
-    until: Instant,
-}
-
 struct TokenSlot {
     generation: u32,
     source: Option<Source>,
@@ -326,7 +246,7 @@ struct SessionSlot<S> {
     session: S,
     conn: Option<usize>,
     must_step: bool,
-    /// Changed by [`Reactor::with_session_batched`] and not settled yet (listed in
+    /// Changed by [`Reactor::with_endpoint_batched`] and not settled yet (listed in
     /// `Reactor::touched`).
     touched: bool,
     /// The helpers that hear it (set by the owner).
@@ -343,7 +263,7 @@ struct SessionEntry<S> {
 }
 
 /// The event loop. `S` is the session type (the `peer` FSM in the daemon).
-pub struct Reactor<S: Session> {
+pub struct Reactor<S: Endpoint> {
     poll: Poll,
     events: Option<Events>,
     tokens: Vec<TokenSlot>,
@@ -370,11 +290,11 @@ pub struct Reactor<S: Session> {
     shutdown_grace: Duration,
     signals_pending: VecDeque<Signal>,
     signal_scratch: Vec<Signal>,
-    session_events: VecDeque<(SessionId, S::Event)>,
-    /// Sessions changed by [`Reactor::with_session_batched`], to settle.
+    session_events: VecDeque<(EndpointId, S::Event)>,
+    /// Sessions changed by [`Reactor::with_endpoint_batched`], to settle.
     touched: Vec<u32>,
     fd_events: VecDeque<(u64, Readiness)>,
-    finished: VecDeque<(SessionId, S)>,
+    finished: VecDeque<(EndpointId, S)>,
     shutdown_deadline: Option<Instant>,
     unmatched_reply: Option<&'static [u8]>,
     stats: Stats,
@@ -384,7 +304,7 @@ pub struct Reactor<S: Session> {
     watchdog: Option<Duration>,
 }
 
-impl<S: Session> Reactor<S> {
+impl<S: Endpoint> Reactor<S> {
     /// A reactor polling `signals` (install them first thing at start-up; `None` in tests).
     pub fn new(signals: Option<SignalSource>) -> io::Result<Reactor<S>> {
         let mut reactor = Reactor {
@@ -484,106 +404,7 @@ impl<S: Session> Reactor<S> {
         source
     }
 
-    fn conn(&self, index: usize) -> Option<&Conn> {
-        match self.tokens.get(index)?.source.as_ref()? {
-            Source::Conn(conn) => Some(conn),
-            _ => None,
-        }
-    }
-
-    fn conn_mut(&mut self, index: usize) -> Option<&mut Conn> {
-        match self.tokens.get_mut(index)?.source.as_mut()? {
-            Source::Conn(conn) => Some(conn),
-            _ => None,
-        }
-    }
-
-    fn close_conn(&mut self, index: usize) {
-        if let Some(Source::Conn(mut conn)) = self.release_token(index) {
-            self.conn_count = self.conn_count.saturating_sub(1);
-            let _ = self.poll.registry().deregister(&mut conn.stream);
-            let _ = conn.stream.shutdown(std::net::Shutdown::Both);
-        }
-    }
-
     // ----- listeners and owner fds -----
-
-    /// Listens on `address` (`exabgp.tcp.bind` × `exabgp.tcp.port`). Returns the bound
-    /// address (useful with port 0).
-    pub fn listen(&mut self, address: SocketAddr) -> Result<SocketAddr, SocketError> {
-        let mut listener = socket::listen(address)?;
-        let bound = listener.local_addr().map_err(|error| SocketError {
-            address,
-            call: "getsockname",
-            error,
-        })?;
-        let index = self.allocate_token();
-        let token = self.token_of(index);
-        if let Err(error) = self
-            .poll
-            .registry()
-            .register(&mut listener, token, Interest::READABLE)
-        {
-            self.release_token(index);
-            return Err(SocketError {
-                address,
-                call: "epoll_ctl",
-                error,
-            });
-        }
-        self.put_source(index, Source::Listener(listener));
-        Ok(bound)
-    }
-
-    /// Sets `key` for connections from `peer` on every listener of its address family
-    /// (call after `listen`, once per configured peer with an md5-password).
-    pub fn set_listener_md5(&mut self, peer: IpAddr, key: &Md5Key) -> Result<(), SocketError> {
-        for slot in &self.tokens {
-            if let Some(Source::Listener(listener)) = &slot.source {
-                socket::set_listener_md5(listener, peer, key)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Sets the TCP-AO `key` for connections from `peer` on every listener of its address
-    /// family (call after `listen`, once per configured peer with `tcp-ao`).
-    pub fn set_listener_ao(
-        &mut self,
-        peer: IpAddr,
-        key: &crate::sys::tcp_ao::AoKey,
-    ) -> Result<(), SocketError> {
-        for slot in &self.tokens {
-            if let Some(Source::Listener(listener)) = &slot.source {
-                socket::set_listener_ao(listener, peer, key)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Bytes written to inbound connections no session accepts before they are closed
-    /// (the daemon sets a NOTIFICATION Cease "peer de-configured" here; default: none).
-    pub fn set_unmatched_reply(&mut self, bytes: Option<&'static [u8]>) {
-        self.unmatched_reply = bytes;
-    }
-
-    /// Stops listening everywhere.
-    pub fn close_listeners(&mut self) {
-        let listeners: Vec<usize> = (0..self.tokens.len())
-            .filter(|index| {
-                matches!(
-                    self.tokens.get(*index).and_then(|s| s.source.as_ref()),
-                    Some(Source::Listener(_))
-                )
-            })
-            .collect();
-        for index in listeners {
-            if let Some(Source::Listener(mut listener)) = self.release_token(index) {
-                let _ = self.poll.registry().deregister(&mut listener);
-            }
-        }
-        self.accept_backlog.clear();
-    }
 
     /// Polls a raw fd the owner keeps (helper-process pipes); readiness goes to
     /// [`Owner::fd_ready`] with `tag`. Edge-triggered: read/write until WouldBlock.
@@ -618,7 +439,7 @@ impl<S: Session> Reactor<S> {
     // ----- sessions -----
 
     /// Adds a session; it is stepped in the next pass.
-    pub fn add_session(&mut self, session: S) -> SessionId {
+    pub fn add_endpoint(&mut self, session: S) -> EndpointId {
         let accepts_from = session.accepts_from().map(|a| a.to_canonical());
         let body = SessionSlot {
             session,
@@ -636,7 +457,7 @@ impl<S: Session> Reactor<S> {
         let id = match reused {
             Some((slot, entry)) => {
                 entry.body = Some(body);
-                SessionId {
+                EndpointId {
                     slot,
                     generation: entry.generation,
                 }
@@ -646,7 +467,7 @@ impl<S: Session> Reactor<S> {
                     generation: 0,
                     body: Some(body),
                 });
-                SessionId {
+                EndpointId {
                     slot: (self.sessions.len() - 1) as u32,
                     generation: 0,
                 }
@@ -663,7 +484,7 @@ impl<S: Session> Reactor<S> {
         id
     }
 
-    fn live_slot(&self, id: SessionId) -> Option<u32> {
+    fn live_slot(&self, id: EndpointId) -> Option<u32> {
         let entry = self.sessions.get(id.slot as usize)?;
         (entry.generation == id.generation && entry.body.is_some()).then_some(id.slot)
     }
@@ -672,16 +493,16 @@ impl<S: Session> Reactor<S> {
         self.sessions.get_mut(slot as usize)?.body.as_mut()
     }
 
-    fn id_of(&self, slot: u32) -> SessionId {
+    fn id_of(&self, slot: u32) -> EndpointId {
         let generation = self
             .sessions
             .get(slot as usize)
             .map_or(0, |entry| entry.generation);
-        SessionId { slot, generation }
+        EndpointId { slot, generation }
     }
 
     /// The session behind `id`, if still present.
-    pub fn session(&self, id: SessionId) -> Option<&S> {
+    pub fn endpoint(&self, id: EndpointId) -> Option<&S> {
         let slot = self.live_slot(id)?;
         self.sessions
             .get(slot as usize)?
@@ -691,7 +512,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Removes a session at once, dropping its connection without flushing.
-    pub fn remove_session(&mut self, id: SessionId) -> Option<S> {
+    pub fn remove_endpoint(&mut self, id: EndpointId) -> Option<S> {
         let slot = self.live_slot(id)?;
         self.take_slot(slot)
     }
@@ -720,27 +541,11 @@ impl<S: Session> Reactor<S> {
         Some(body.session)
     }
 
-    /// Delivers an API command; the session is stepped in this or the next pass.
-    /// Gives the command back when the session no longer exists.
-    pub fn command(&mut self, id: SessionId, command: S::Command) -> Result<(), S::Command> {
-        let Some(slot) = self.live_slot(id) else {
-            return Err(command);
-        };
-        let now = Instant::now();
-        if let Some(body) = self.slot_mut(slot) {
-            body.session.command(now, command);
-            body.must_step = true;
-        }
-        self.after_call(slot);
-        self.queue.push_now(slot);
-        Ok(())
-    }
-
     /// Runs `f` on one session (e.g. a reload that changed it), then steps it.
     /// Returns `None` when the session no longer exists.
-    pub fn with_session<T>(
+    pub fn with_endpoint<T>(
         &mut self,
-        id: SessionId,
+        id: EndpointId,
         f: impl FnOnce(&mut S, Instant) -> T,
     ) -> Option<T> {
         let slot = self.live_slot(id)?;
@@ -753,13 +558,13 @@ impl<S: Session> Reactor<S> {
         Some(result)
     }
 
-    /// [`Reactor::with_session`] for the many small changes of one burst of helper lines
+    /// [`Reactor::with_endpoint`] for the many small changes of one burst of helper lines
     /// (routes into an adj-rib-out): no clock read, and the session is settled (its events
     /// taken, its deadline re-armed, queued to step) once when the burst's lines are
     /// dispatched, not once per call. `f` must not need the time.
-    pub fn with_session_batched<T>(
+    pub fn with_endpoint_batched<T>(
         &mut self,
-        id: SessionId,
+        id: EndpointId,
         f: impl FnOnce(&mut S) -> T,
     ) -> Option<T> {
         let slot = self.live_slot(id)?;
@@ -772,7 +577,7 @@ impl<S: Session> Reactor<S> {
         Some(result)
     }
 
-    /// Settles the sessions [`Reactor::with_session_batched`] changed.
+    /// Settles the sessions [`Reactor::with_endpoint_batched`] changed.
     fn settle_touched(&mut self) {
         let mut touched = std::mem::take(&mut self.touched);
         for slot in touched.drain(..) {
@@ -787,7 +592,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Runs `f` on every session (e.g. for SIGALRM), then steps them all.
-    pub fn for_each_session(&mut self, mut f: impl FnMut(SessionId, &mut S, Instant)) {
+    pub fn for_each_endpoint(&mut self, mut f: impl FnMut(EndpointId, &mut S, Instant)) {
         let now = Instant::now();
         for slot in 0..self.sessions.len() as u32 {
             let id = self.id_of(slot);
@@ -802,7 +607,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Output bytes pending and input bytes buffered on the session's connection.
-    pub fn buffered(&self, id: SessionId) -> Option<(usize, usize)> {
+    pub fn buffered(&self, id: EndpointId) -> Option<(usize, usize)> {
         let slot = self.live_slot(id)?;
         let conn_index = self.sessions.get(slot as usize)?.body.as_ref()?.conn?;
         let conn = self.conn(conn_index)?;
@@ -1045,46 +850,6 @@ impl<S: Session> Reactor<S> {
         }
     }
 
-    fn finish_connect(&mut self, index: usize, slot: u32, now: Instant) {
-        let Some(conn) = self.conn(index) else { return };
-        let remote = conn.remote;
-        match socket::connect_result(&conn.stream, remote) {
-            Ok(None) => {}
-            Ok(Some(local)) => {
-                if let Some(conn) = self.conn_mut(index) {
-                    conn.phase = Phase::Open;
-                    conn.local = local;
-                }
-                log::debug!("{remote}: connected from {local}");
-                if let Some(body) = self.slot_mut(slot) {
-                    body.session.connected(now, local, remote);
-                }
-                self.after_call(slot);
-                self.queue.push_now(slot);
-            }
-            Err(error) => {
-                log::warn!("{error}");
-                self.detach(slot, now, Disconnect::ConnectFailed(error));
-            }
-        }
-    }
-
-    /// Drops the session's connection at once and tells it why.
-    fn detach(&mut self, slot: u32, now: Instant, why: Disconnect) {
-        let Some(body) = self.slot_mut(slot) else {
-            return;
-        };
-        let conn = body.conn.take();
-        if let Some(conn) = conn {
-            self.close_conn(conn);
-        }
-        if let Some(body) = self.slot_mut(slot) {
-            body.session.closed(now, &why);
-        }
-        self.after_call(slot);
-        self.queue.push_now(slot);
-    }
-
     /// Sends `WATCHDOG=1` and arms the next one (from the timer heap: a loop that stops
     /// turning stops feeding the watchdog, which is what systemd must notice).
     fn feed_watchdog(&mut self, now: Instant) {
@@ -1100,7 +865,6 @@ impl<S: Session> Reactor<S> {
                 self.feed_watchdog(now);
                 continue;
             }
-            let id = self.id_of(slot);
             let Some(body) = self
                 .sessions
                 .get_mut(slot as usize)
@@ -1109,321 +873,12 @@ impl<S: Session> Reactor<S> {
                 continue;
             };
             body.must_step = true;
-            body.session.tick(now);
             // Not `after_call`: the timer stays disarmed until the step that follows
-            // re-arms it. A session whose deadline only moves in `step` (the protocol's
-            // timers run there) would otherwise be re-armed with the same passed deadline
-            // and popped again, forever, within this loop.
-            while let Some(event) = body.session.take_event() {
-                self.session_events.push_back((id, event));
-            }
+            // re-arms it. An endpoint's deadline only moves in `step` (its timers run
+            // there): re-armed now, the same passed deadline would pop again, forever,
+            // within this loop.
             self.stats.ticks += 1;
             self.queue.push_now(slot);
-        }
-    }
-
-    /// A closing connection: flush the output, then half-close and discard input until
-    /// the peer closes (a close with unread input would send an RST, and the peer could
-    /// lose the NOTIFICATION we just wrote); at most until the linger deadline.
-    fn drain_conn(&mut self, index: usize, now: Instant) {
-        let Some(conn) = self.conn_mut(index) else {
-            return;
-        };
-        let overdue = matches!(conn.phase, Phase::Draining { until } if now >= until);
-        let mut finished = false;
-        let mut read_again = false;
-        match conn.output.flush_to(&mut conn.stream) {
-            Ok(true) if !conn.write_shut => {
-                conn.write_shut = true;
-                if conn.stream.shutdown(std::net::Shutdown::Write).is_err() {
-                    finished = true;
-                }
-            }
-            Ok(_) => {}
-            Err(error) => {
-                log::debug!("{}: write failed while closing: {error}", conn.remote);
-                finished = true;
-            }
-        }
-        if conn.write_shut && !finished {
-            match discard_input(&mut conn.stream) {
-                Discarded::Closed => finished = true,
-                Discarded::WouldBlock => {}
-                Discarded::More => read_again = true,
-            }
-        }
-        if finished || overdue || conn.session.is_none() && conn.phase == Phase::Connecting {
-            // Its linger entry goes stale with the token.
-            self.close_conn(index);
-        } else if read_again && !self.drain_again.contains(&index) {
-            self.drain_again.push(index);
-        }
-    }
-
-    /// Queues a closing connection for its linger deadline.
-    fn push_draining(&mut self, index: usize, until: Instant) {
-        let generation = self.tokens.get(index).map_or(0, |slot| slot.generation);
-        self.draining.push_back(Draining {
-            index,
-            generation,
-            until,
-        });
-    }
-
-    /// Closes the connections whose linger ended and drops stale entries; looks again at
-    /// those whose input was not read to the end. Cost: what expired, not what lingers.
-    fn check_draining(&mut self, now: Instant) {
-        for index in std::mem::take(&mut self.drain_again) {
-            if matches!(
-                self.conn(index).map(|c| c.phase),
-                Some(Phase::Draining { .. })
-            ) {
-                self.drain_conn(index, now);
-            }
-        }
-        while let Some(first) = self.draining.front().copied() {
-            let live = self.tokens.get(first.index).is_some_and(|slot| {
-                slot.generation == first.generation
-                    && matches!(&slot.source, Some(Source::Conn(c)) if matches!(c.phase, Phase::Draining { .. }))
-            });
-            if live && first.until > now {
-                break;
-            }
-            self.draining.pop_front();
-            if live {
-                self.drain_conn(first.index, now);
-            }
-        }
-    }
-
-    fn accept_pending(&mut self, now: Instant) {
-        let backlog = std::mem::take(&mut self.accept_backlog);
-        for index in backlog {
-            let mut drained = false;
-            for _ in 0..ACCEPT_QUOTA {
-                let accepted = match self.tokens.get(index).and_then(|s| s.source.as_ref()) {
-                    Some(Source::Listener(listener)) => listener.accept(),
-                    _ => {
-                        drained = true;
-                        break;
-                    }
-                };
-                match accepted {
-                    Ok((stream, remote)) => self.adopt(stream, remote, now),
-                    Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                        drained = true;
-                        break;
-                    }
-                    Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(error) => {
-                        // e.g. EMFILE: log it and wait for the next edge rather than spin.
-                        let local = match self.tokens.get(index).and_then(|s| s.source.as_ref()) {
-                            Some(Source::Listener(listener)) => listener.local_addr().ok(),
-                            _ => None,
-                        };
-                        match local {
-                            Some(local) => log::warn!("{local}: accept failed: {error}"),
-                            None => log::warn!("accept failed: {error}"),
-                        }
-                        drained = true;
-                        break;
-                    }
-                }
-            }
-            // Stopped before WouldBlock (quota or error): edge-triggered, so look again
-            // next pass ourselves.
-            if !drained && !self.accept_backlog.contains(&index) {
-                self.accept_backlog.push(index);
-            }
-        }
-    }
-
-    fn adopt(&mut self, stream: mio::net::TcpStream, remote: SocketAddr, now: Instant) {
-        if self.shutdown_deadline.is_some() {
-            return;
-        }
-        let local = match stream.local_addr() {
-            Ok(local) => local,
-            Err(error) => {
-                log::warn!("{remote}: getsockname failed: {error}");
-                return;
-            }
-        };
-        let mut answer = self.match_incoming(local, remote, now);
-        if let Some((slot, Incoming::Reject(_))) = answer {
-            if self.has_unread_input(slot) {
-                // The session may be ending right now: its peer sent a NOTIFICATION and
-                // closed just before reconnecting, in the same poll. Let it read that
-                // first, then ask again, so the new connection is not refused as a
-                // collision with a connection that is over.
-                self.run_session(slot, now);
-                answer = self.match_incoming(local, remote, now);
-            }
-        }
-        let mut chosen = None;
-        let mut reply = self.unmatched_reply;
-        match answer {
-            Some((slot, Incoming::Accept(options))) => chosen = Some((slot, options)),
-            Some((_, Incoming::Reject(bytes))) => reply = Some(bytes),
-            Some((_, Incoming::Refuse)) | None => {}
-        }
-        let Some((slot, options)) = chosen else {
-            log::info!("{remote}: connection to {local} refused");
-            if let Some(bytes) = reply.filter(|bytes| !bytes.is_empty()) {
-                self.reply_and_close(stream, remote, local, bytes, now);
-            }
-            return;
-        };
-        if let Err(error) = socket::prepare_accepted(&stream, remote, &options) {
-            log::warn!("{error}");
-            return;
-        }
-        let had_conn = self.slot_mut(slot).and_then(|body| body.conn).is_some();
-        if had_conn {
-            self.detach(slot, now, Disconnect::Replaced);
-        }
-        if let Some(index) = self.register_conn(stream, remote, local, Phase::Open, Some(slot)) {
-            if let Some(body) = self.slot_mut(slot) {
-                body.conn = Some(index);
-                body.session.connected(now, local, remote);
-            }
-            log::debug!("{remote}: accepted on {local}");
-            self.after_call(slot);
-            self.queue.push_now(slot);
-        }
-    }
-
-    /// Writes `bytes` on a refused connection (bounded by LINGER), then closes it.
-    /// The first session that does not refuse a connection from `remote` to `local`.
-    fn match_incoming(
-        &self,
-        local: SocketAddr,
-        remote: SocketAddr,
-        now: Instant,
-    ) -> Option<(u32, Incoming)> {
-        // The sessions of that address and those asked about every address, merged in
-        // slot order (the order of a scan of every session, without the scan).
-        let exact = self
-            .inbound_by_address
-            .get(&remote.ip().to_canonical())
-            .map_or(&[][..], Vec::as_slice);
-        let (mut exact, mut any) = (exact.iter().peekable(), self.inbound_any.iter().peekable());
-        loop {
-            let slot = match (exact.peek(), any.peek()) {
-                (Some(&&a), Some(&&b)) if a < b => exact.next(),
-                (Some(_), Some(_)) | (None, Some(_)) => any.next(),
-                (Some(_), None) => exact.next(),
-                (None, None) => return None,
-            };
-            let &slot = slot?;
-            let Some(body) = self
-                .sessions
-                .get(slot as usize)
-                .and_then(|e| e.body.as_ref())
-            else {
-                continue;
-            };
-            match body.session.incoming(now, local, remote) {
-                Incoming::Refuse => {}
-                answer => return Some((slot, answer)),
-            }
-        }
-    }
-
-    /// True when the session's connection has input the session has not seen yet.
-    fn has_unread_input(&self, slot: u32) -> bool {
-        let conn = self
-            .sessions
-            .get(slot as usize)
-            .and_then(|entry| entry.body.as_ref())
-            .and_then(|body| body.conn)
-            .and_then(|index| self.conn(index));
-        conn.is_some_and(|c| c.phase == Phase::Open && (c.readable || c.eof || !c.input.is_empty()))
-    }
-
-    fn reply_and_close(
-        &mut self,
-        stream: mio::net::TcpStream,
-        remote: SocketAddr,
-        local: SocketAddr,
-        bytes: &[u8],
-        now: Instant,
-    ) {
-        let phase = Phase::Draining {
-            until: now + LINGER,
-        };
-        let Some(index) = self.register_conn(stream, remote, local, phase, None) else {
-            return;
-        };
-        if let Some(conn) = self.conn_mut(index) {
-            conn.output.push(bytes);
-        }
-        self.push_draining(index, now + LINGER);
-        self.drain_conn(index, now);
-    }
-
-    fn register_conn(
-        &mut self,
-        mut stream: mio::net::TcpStream,
-        remote: SocketAddr,
-        local: SocketAddr,
-        phase: Phase,
-        slot: Option<u32>,
-    ) -> Option<usize> {
-        let index = self.allocate_token();
-        let token = self.token_of(index);
-        let interest = Interest::READABLE | Interest::WRITABLE;
-        if let Err(error) = self.poll.registry().register(&mut stream, token, interest) {
-            log::warn!("{remote}: epoll_ctl failed: {error}");
-            self.release_token(index);
-            return None;
-        }
-        let conn = Conn {
-            stream,
-            remote,
-            local,
-            phase,
-            session: slot,
-            input: ReadBuffer::new(self.limits.read_limit),
-            output: WriteBuffer::new(self.limits.write_high_water),
-            readable: true,
-            eof: false,
-            write_shut: false,
-        };
-        self.put_source(index, Source::Conn(Box::new(conn)));
-        self.conn_count += 1;
-        Some(index)
-    }
-
-    fn start_connect(&mut self, slot: u32, request: ConnectRequest, now: Instant) {
-        let unspecified = SocketAddr::new(
-            if request.remote.is_ipv6() {
-                IpAddr::from([0u16; 8])
-            } else {
-                IpAddr::from([0u8; 4])
-            },
-            0,
-        );
-        match socket::connect(&request) {
-            Ok(stream) => {
-                let local = stream.local_addr().unwrap_or(unspecified);
-                if let Some(index) =
-                    self.register_conn(stream, request.remote, local, Phase::Connecting, Some(slot))
-                {
-                    if let Some(body) = self.slot_mut(slot) {
-                        body.conn = Some(index);
-                    }
-                    log::debug!("{}: connecting", request.remote);
-                }
-            }
-            Err(error) => {
-                // The session reports it (it knows whether this is worth a warning).
-                log::debug!("{error}");
-                if let Some(body) = self.slot_mut(slot) {
-                    body.session.closed(now, &Disconnect::ConnectFailed(error));
-                }
-                self.after_call(slot);
-            }
         }
     }
 
@@ -1607,73 +1062,7 @@ impl<S: Session> Reactor<S> {
         let link = conn.map(|conn| Link {
             input: &mut conn.input,
             output: &mut conn.output,
-            local: conn.local,
-            remote: conn.remote,
         });
         body.session.step(now, link)
     }
-
-    /// The session closed its connection: flush what it wrote (bounded by LINGER), close.
-    fn release_from_session(&mut self, slot: u32, index: usize, now: Instant) {
-        if let Some(body) = self.slot_mut(slot) {
-            body.conn = None;
-        }
-        let Some(conn) = self.conn_mut(index) else {
-            return;
-        };
-        conn.session = None;
-        if conn.phase != Phase::Open {
-            self.close_conn(index);
-        } else {
-            conn.phase = Phase::Draining {
-                until: now + LINGER,
-            };
-            self.push_draining(index, now + LINGER);
-            self.drain_conn(index, now);
-        }
-    }
-
-    fn maybe_connect(&mut self, slot: u32, now: Instant) {
-        if self.shutdown_deadline.is_some() {
-            return;
-        }
-        let Some(body) = self.slot_mut(slot) else {
-            return;
-        };
-        if body.conn.is_some() {
-            return;
-        }
-        if let Some(request) = body.session.wants_connection(now) {
-            self.start_connect(slot, request, now);
-        }
-    }
-}
-
-/// What [`discard_input`] found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Discarded {
-    /// The peer closed its side (or the socket failed): the connection can be closed.
-    Closed,
-    /// Everything read; readiness will tell when more comes.
-    WouldBlock,
-    /// The read bound was reached before WouldBlock: look again next pass.
-    More,
-}
-
-/// Reads and drops what the peer still sends on a half-closed connection (bounded).
-fn discard_input(stream: &mut mio::net::TcpStream) -> Discarded {
-    use std::io::Read;
-    let mut scratch = [0u8; 4096];
-    for _ in 0..64 {
-        match stream.read(&mut scratch) {
-            Ok(0) => return Discarded::Closed,
-            Ok(_) => continue,
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                return Discarded::WouldBlock
-            }
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => return Discarded::Closed,
-        }
-    }
-    Discarded::More
 }

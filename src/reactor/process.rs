@@ -13,7 +13,7 @@
 //!   [`Reactor::set_process_buffer`] says otherwise) is *congested* until it is below a
 //!   quarter of it: its lines are not delivered, and the sessions that feed it (see
 //!   [`Reactor::set_feeds`]) are held — their connections are not read when their received
-//!   messages go to it, [`Session::hold`] tells them to stop encoding when their sent
+//!   messages go to it, [`Endpoint::hold`] tells them to stop encoding when their sent
 //!   messages do. Every other session and helper runs on. Nothing is dropped, nothing
 //!   blocks (a helper being stopped no longer counts: it takes no new output).
 //! * The end of a helper is reported once with [`Owner::process_exited`] after its last
@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use mio::unix::pipe::{Receiver, Sender};
 use mio::Interest;
 
-use super::{Owner, Reactor, ReadBuffer, Session, SessionId, Source, WriteBuffer};
+use super::{Endpoint, EndpointId, Owner, Reactor, ReadBuffer, Source, WriteBuffer};
 use crate::sys;
 
 /// Longest partial line (bytes without a newline) a helper may write before it is broken.
@@ -469,7 +469,7 @@ impl Drop for ProcessTable {
     }
 }
 
-impl<S: Session> Reactor<S> {
+impl<S: Endpoint> Reactor<S> {
     /// Starts a helper: `argv[0]` with the other elements as arguments, stdin and stdout
     /// piped (non-blocking, polled here), stderr inherited, `TERM=dumb` plus `spec.env` in a
     /// copy of our environment (without `exabgp_cli_pipe`), in its own process group.
@@ -882,7 +882,7 @@ impl<S: Session> Reactor<S> {
     }
 
     /// Holds or releases every session as the helpers it feeds are congested or not
-    /// ([`Session::hold`]); a released session is stepped at once (edge-triggered: its
+    /// ([`Endpoint::hold`]); a released session is stepped at once (edge-triggered: its
     /// unread bytes would bring no new event).
     pub(super) fn apply_holds(&mut self, now: Instant) {
         if !std::mem::replace(&mut self.processes.holds_dirty, false) {
@@ -929,7 +929,7 @@ impl<S: Session> Reactor<S> {
     /// (its connection is not read while one of them is congested) and those its sent
     /// messages go to (it is told to stop encoding meanwhile). Call again when a helper is
     /// respawned (its id changes); ids of helpers that ended count as not congested.
-    pub fn set_feeds(&mut self, id: SessionId, feeds: Feeds) {
+    pub fn set_feeds(&mut self, id: EndpointId, feeds: Feeds) {
         let Some(slot) = self.live_slot(id) else {
             return;
         };

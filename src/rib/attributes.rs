@@ -71,7 +71,7 @@ impl PathAttributes {
 
     /// The next-hop sent on `session`: the loaded one, or `next-hop self` resolved from the
     /// session's local address (see [`resolve_self`]).
-    pub fn next_hop_on(&self, session: &SessionContext) -> Option<IpAddr> {
+    pub fn next_hop_on(&self, session: &SendContext) -> Option<IpAddr> {
         match self.self_next_hop {
             Some(afi) => resolve_self(afi, session.local_address, Some(session.router_id)),
             None => self.next_hop,
@@ -146,7 +146,7 @@ impl PathAttributes {
     /// attributes in type-code order with the defaults added — ORIGIN IGP; AS_PATH empty on
     /// iBGP, `[local-as]` on eBGP; LOCAL_PREF 100 on iBGP (LOCAL_PREF is never sent on
     /// eBGP) — and NEXT_HOP when the next-hop is IPv4. MP_REACH_NLRI is the packer's.
-    pub fn encode(&self, out: &mut Vec<u8>, session: &SessionContext) {
+    pub fn encode(&self, out: &mut Vec<u8>, session: &SendContext) {
         let ctx = &session.negotiated;
         let ibgp = session.local_as == session.peer_as;
         let mut rest = self.attributes.iter().peekable();
@@ -204,7 +204,7 @@ fn sort_lists(attribute: &mut Attribute) {
 
 /// What the encoder needs to know about the session beyond the codec context.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionContext {
+pub struct SendContext {
     pub negotiated: Negotiated,
     /// Our AS and the peer's, as negotiated (equal means iBGP).
     pub local_as: u32,
@@ -218,9 +218,9 @@ pub struct SessionContext {
     pub link_local_nexthop: bool,
 }
 
-impl SessionContext {
-    pub fn new(negotiated: Negotiated, local_as: u32, peer_as: u32) -> SessionContext {
-        SessionContext {
+impl SendContext {
+    pub fn new(negotiated: Negotiated, local_as: u32, peer_as: u32) -> SendContext {
+        SendContext {
             negotiated,
             local_as,
             peer_as,
@@ -337,7 +337,7 @@ impl AttributeTable {
     }
 
     /// The encoded attribute field of `id` for `session`, cached until [`Self::forget_encodings`].
-    pub fn encoded(&mut self, id: AttrId, session: &SessionContext) -> &[u8] {
+    pub fn encoded(&mut self, id: AttrId, session: &SendContext) -> &[u8] {
         let Some(Some(interned)) = self.slots.get_mut(id as usize) else {
             return &[];
         };

@@ -1,22 +1,22 @@
 //! The RIBs of a peer: the adj-rib-out (coalesced pending changes, interned attribute sets,
 //! UPDATE packing as ExaBGP does it, End-of-RIB, re-sends) and the optional adj-rib-in.
 //!
-//! Data flow: the configuration ([`from_config`]) and the API give routes as
-//! (family, [`Nlri`](crate::bgp::nlri::Nlri), [`PathAttributes`]); [`AdjRibOut::announce`] /
+//! Data flow: the configuration and the API give routes as [`Route`]s (family,
+//! [`Nlri`](crate::bgp::nlri::Nlri), [`PathAttributes`], watchdog); [`AdjRibOut::announce`] /
 //! [`AdjRibOut::withdraw`] record them (the latest change of a route replaces the previous
 //! one); the peer calls [`AdjRibOut::session_up`] at ESTABLISHED and then
 //! [`AdjRibOut::drain`] whenever its socket can take more, which encodes a bounded number
 //! of whole UPDATE messages straight from the table. Nothing is materialised in advance.
 //!
 //! ```text
-//! daemon start / reload     load_configured_owned(&mut neighbor, peer.rib_mut())
+//! daemon start / reload     config::to_rib::load_configured_owned(&mut neighbor, rib)
 //!                           -> LoadReport (takes the routes out of the configuration,
 //!                           freeing them chunk by chunk as they enter the table; on
 //!                           reload only the difference is queued, routes the new
 //!                           configuration lacks are withdrawn)
 //! API                       announce / withdraw / announce_watchdog / withdraw_watchdog /
 //!                           queue_eor / clear / resend(None, borr)   (flush adj-rib out)
-//! peer                      session_up(SessionContext) at ESTABLISHED, session_down on
+//! peer                      session_up(SendContext) at ESTABLISHED, session_down on
 //!                           close, resend(Some(family), enhanced) on ROUTE-REFRESH,
 //!                           drain(out, n) while the output is under its high-water mark
 //! ```
@@ -32,19 +32,15 @@
 pub mod adj_in;
 pub mod attributes;
 pub mod bodies;
-pub mod from_config;
 mod keys;
 pub mod out;
+pub mod route;
 mod slab;
 
 pub use adj_in::AdjRibIn;
-pub use attributes::{resolve_self, AttrId, AttributeTable, PathAttributes, SessionContext};
-pub use from_config::{
-    convert_route, for_each_route, load_configured, load_configured_owned, neighbor_routes,
-    plain_route_attributes, plain_route_nlris, ConfigRoute, ConversionError, LoadReport,
-    RouteContext, RouteSet,
-};
+pub use attributes::{resolve_self, AttrId, AttributeTable, PathAttributes, SendContext};
 pub use out::{mp_next_hop, AdjRibOut, Drained, RibOptions, RibStats};
+pub use route::{Route, RouteContext};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

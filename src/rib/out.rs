@@ -22,7 +22,7 @@ use pack::Job;
 use std::collections::{HashMap, VecDeque};
 use std::net::Ipv6Addr;
 
-use super::attributes::{AttrId, AttributeTable, PathAttributes, SessionContext};
+use super::attributes::{AttrId, AttributeTable, PathAttributes, SendContext};
 use super::bodies;
 use super::keys::{
     arena_hash, compact_route, place_of, KeyHasherBuilder, Place, PrefixKey, BIT_MULTICAST,
@@ -198,7 +198,7 @@ pub struct AdjRibOut {
     pending: Vec<u64>,
     jobs: VecDeque<Job>,
     /// The established session, if any.
-    session: Option<SessionContext>,
+    session: Option<SendContext>,
     /// The first drain after establishment sends no withdrawals (the peer has nothing).
     skip_withdrawals: bool,
     /// End-of-RIB for each negotiated family is owed after the initial table.

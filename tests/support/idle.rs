@@ -4,30 +4,27 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use rexa::reactor::{ConnectRequest, Disconnect, Incoming, Link, Step};
+use rexa::reactor::{ConnectRequest, Disconnect, Incoming, Initiator, Link, Step};
 
 pub struct Idle;
 
-impl rexa::reactor::Session for Idle {
+impl rexa::reactor::Endpoint for Idle {
     type Reason = &'static str;
-    type Command = ();
     type Event = ();
-    fn wants_connection(&self, _: Instant) -> Option<ConnectRequest> {
+    fn wants_connection(&mut self, _: Instant) -> Option<ConnectRequest> {
         None
     }
     fn incoming(&self, _: Instant, _: SocketAddr, _: SocketAddr) -> Incoming {
         Incoming::Refuse
     }
-    fn connected(&mut self, _: Instant, _: SocketAddr, _: SocketAddr) {}
+    fn connected(&mut self, _: Instant, _: SocketAddr, _: SocketAddr, _: Initiator) {}
     fn closed(&mut self, _: Instant, _: &Disconnect) {}
-    fn tick(&mut self, _: Instant) {}
     fn step(&mut self, _: Instant, _: Option<Link<'_>>) -> Step<&'static str> {
         Step::Wait
     }
     fn next_deadline(&self) -> Option<Instant> {
         None
     }
-    fn command(&mut self, _: Instant, _: ()) {}
     fn take_event(&mut self) -> Option<()> {
         None
     }

@@ -3,10 +3,9 @@
 
 use super::*;
 use crate::api::json::NeighborIdentity;
-use crate::api::message_json::decode_update_for_report;
 use crate::bgp::operational::{AdvisoryKind, CountKind};
 use crate::bgp::refresh::RefreshSubtype;
-use crate::bgp::Negotiated;
+use crate::bgp::{Family, Negotiated};
 
 const ENVELOPE: Envelope<'static> = Envelope {
     version: crate::api::json::FORMAT_VERSION_5,
@@ -227,7 +226,9 @@ fn update_worked_example() {
         "400504000000C8C00808FDE90064FFFFFF018009040A000001800A040A000002C010080002FDE9",
         "00000064C0200C0000FDE9000000010000000218C63364"
     ));
-    let (update, error) = decode_update_for_report(&body, &Negotiated::default(), false).unwrap();
+    let (update, error) = Update::decode_rfc7606(&body, &Negotiated::default())
+        .unwrap()
+        .into_parts();
     assert_eq!(
         update_text(&update, error),
         concat!(
@@ -247,7 +248,7 @@ fn attribute_text_is_shared_and_treat_as_withdraw() {
         "18C63364 18C63365 18C63366"
     ));
     let ctx = Negotiated::default();
-    let (update, error) = decode_update_for_report(&body, &ctx, false).unwrap();
+    let (update, error) = Update::decode_rfc7606(&body, &ctx).unwrap().into_parts();
     let text = update_text(&update, error);
     let announced: Vec<&str> = text.lines().filter(|l| l.contains(" announced ")).collect();
     assert_eq!(announced.len(), 3);
@@ -262,7 +263,7 @@ fn attribute_text_is_shared_and_treat_as_withdraw() {
         "0000 001A 40010100 400206020100000001 400304C0000201 800403000064",
         "18C63364"
     ));
-    let (update, error) = decode_update_for_report(&body, &ctx, true).unwrap();
+    let (update, error) = treat_as_withdraw(&body, &ctx);
     assert_eq!(error, Some(AttributeErrorNote::TreatAsWithdraw));
     assert_eq!(
         update_text(&update, error),
@@ -385,7 +386,7 @@ fn mvpn_routes_show_their_family() {
         crate::bgp::family::Afi::IPV4,
         crate::bgp::family::Safi::MCAST_VPN,
     ));
-    let (update, error) = decode_update_for_report(&body, &ctx, false).unwrap();
+    let (update, error) = Update::decode_rfc7606(&body, &ctx).unwrap().into_parts();
     assert_eq!(
         update_text(&update, error),
         concat!(
@@ -394,4 +395,12 @@ fn mvpn_routes_show_their_family() {
             "neighbor 10.0.0.1 receive update end\n\n"
         )
     );
+}
+
+/// An UPDATE decoded as a report shows it, RFC 7606's treat-as-withdraw applied to its
+/// routes (as the peer does).
+fn treat_as_withdraw(body: &[u8], ctx: &Negotiated) -> (Update, Option<AttributeErrorNote>) {
+    let mut decoded = Update::decode_rfc7606(body, ctx).unwrap();
+    decoded.withdraw_routes();
+    decoded.into_parts()
 }

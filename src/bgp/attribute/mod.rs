@@ -6,7 +6,6 @@ mod as_path;
 mod community;
 mod error;
 mod extended;
-mod json;
 mod pmsi;
 mod prefix_sid;
 

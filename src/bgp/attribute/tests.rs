@@ -672,7 +672,7 @@ fn conformance_json_attributes_match() {
         attributes.sort_by_key(Attribute::code);
         let mut entries: Vec<String> = attributes
             .iter()
-            .filter_map(Attribute::json_entry)
+            .filter_map(crate::api::attribute::json_entry)
             .map(|(k, v)| format!("\"{k}\": {v}"))
             .collect();
         if let Some(e) = &decoded.treat_as_withdraw {

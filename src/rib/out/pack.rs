@@ -70,7 +70,7 @@ impl AdjRibOut {
 
     /// The session reached ESTABLISHED: forget what was in flight, drop withdrawals (the
     /// new peer has nothing), and queue the whole table, then End-of-RIB unless manual.
-    pub fn session_up(&mut self, session: SessionContext) {
+    pub fn session_up(&mut self, session: SendContext) {
         self.session = Some(session);
         self.attributes.forget_encodings();
         self.jobs.clear();
@@ -284,7 +284,7 @@ impl AdjRibOut {
 
     fn drain_with(
         &mut self,
-        session: &SessionContext,
+        session: &SendContext,
         out: &mut Vec<u8>,
         max_messages: usize,
     ) -> Drained {
@@ -386,7 +386,7 @@ impl AdjRibOut {
     /// Sends messages from the job's items; returns how many were written.
     fn pump(
         &mut self,
-        session: &SessionContext,
+        session: &SendContext,
         out: &mut Vec<u8>,
         job: &mut ItemsJob,
         budget: usize,
@@ -479,12 +479,7 @@ impl AdjRibOut {
     /// `next_hop` with our link-local address after a global IPv6 one, when both sides
     /// sent the link-local next-hop capability and `local-link-local` is configured
     /// (draft-ietf-idr-linklocal-capability; ExaBGP 6's encoding/conf-llnh-update.ci).
-    fn with_link_local(
-        &self,
-        next_hop: NextHop,
-        family: Family,
-        session: &SessionContext,
-    ) -> NextHop {
+    fn with_link_local(&self, next_hop: NextHop, family: Family, session: &SendContext) -> NextHop {
         let Some(link_local) = self.options.local_link_local else {
             return next_hop;
         };
@@ -556,7 +551,7 @@ impl AdjRibOut {
         ok.then_some((family, nlri, entry))
     }
 
-    fn next_hop_is_ipv4(&self, id: AttrId, session: &SessionContext) -> bool {
+    fn next_hop_is_ipv4(&self, id: AttrId, session: &SendContext) -> bool {
         matches!(
             self.attributes.get(id).and_then(|a| a.next_hop_on(session)),
             Some(IpAddr::V4(_))
@@ -566,7 +561,7 @@ impl AdjRibOut {
     /// Writes one UPDATE for the routes in `scratch`; false when it could not be built.
     fn write(
         &mut self,
-        session: &SessionContext,
+        session: &SendContext,
         out: &mut Vec<u8>,
         family: Family,
         attr: AttrId,

@@ -1,15 +1,14 @@
 //! One configured neighbor as the reactor sees it: the `peer` FSM plus the addresses,
 //! socket options and connection bookkeeping the FSM itself must not know about.
 
-use std::cell::Cell;
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use crate::bgp::notification::Notification;
-use crate::peer::{CloseReason, Collision, Direction, Peer, PeerEvent, State};
+use crate::peer::{CloseReason, Collision, Initiator, Peer, PeerEvent, State};
 use crate::reactor::{
-    ConnectRequest, Disconnect, Incoming, Link, Md5Key, Session, Step, TcpOptions,
+    ConnectRequest, Disconnect, Endpoint, Incoming, Link, Md5Key, Step, TcpOptions,
 };
 
 /// The text of the RFC 9003 shutdown communication sent when rexa stops.
@@ -17,7 +16,7 @@ pub const SHUTDOWN_MESSAGE: &str = "rexa shutting down";
 
 /// Where and how this neighbor connects and accepts connections.
 #[derive(Debug, Clone)]
-pub struct Endpoints {
+pub struct Transport {
     /// The peer's address (the whole range when `peer_prefix_len` is shorter).
     pub peer: IpAddr,
     pub peer_prefix_len: u8,
@@ -30,7 +29,7 @@ pub struct Endpoints {
     pub options: TcpOptions,
 }
 
-impl Endpoints {
+impl Transport {
     fn matches_peer(&self, address: IpAddr) -> bool {
         match (self.peer, address) {
             (IpAddr::V4(net), IpAddr::V4(a)) => {
@@ -78,37 +77,32 @@ pub fn tcp_options(
     }
 }
 
-/// A neighbor driven by the reactor.
+/// A neighbor driven by the reactor: the reactor's [`Endpoint`] around one `peer::Peer`.
 #[derive(Debug)]
-pub struct NeighborSession {
+pub struct NeighborEndpoint {
     /// How logs name it (the peer address as configured).
     pub name: String,
     pub peer: Peer,
-    pub endpoints: Endpoints,
-    /// Set by `wants_connection` (which only borrows): when the outgoing connect began.
-    connecting_since: Cell<Option<Instant>>,
-    /// The connection came up; the OPEN goes out on the next step.
-    just_connected: Option<Direction>,
+    pub transport: Transport,
+    /// The connection came up; the OPEN goes out on the next step (which has the link).
+    just_connected: Option<Initiator>,
     /// The addresses of the current connection.
     pub local_address: Option<SocketAddr>,
     events: VecDeque<PeerEvent>,
-    scratch: Vec<u8>,
     /// Output bytes left in the connection's write buffer after the last step: fewer at
     /// the next step means the socket took some (the send hold timer's progress).
     output_left: usize,
 }
 
-impl NeighborSession {
-    pub fn new(name: String, peer: Peer, endpoints: Endpoints) -> NeighborSession {
-        NeighborSession {
+impl NeighborEndpoint {
+    pub fn new(name: String, peer: Peer, transport: Transport) -> NeighborEndpoint {
+        NeighborEndpoint {
             name,
             peer,
-            endpoints,
-            connecting_since: Cell::new(None),
+            transport,
             just_connected: None,
             local_address: None,
             events: VecDeque::new(),
-            scratch: Vec::new(),
             output_left: 0,
         }
     }
@@ -116,59 +110,50 @@ impl NeighborSession {
     fn collect_events(&mut self) {
         self.events.extend(self.peer.take_events());
     }
-
-    fn connect_deadline(&self) -> Option<Instant> {
-        self.connecting_since
-            .get()
-            .map(|since| since + self.peer.settings.connect_timeout)
-    }
 }
 
-impl Session for NeighborSession {
+impl Endpoint for NeighborEndpoint {
     type Reason = CloseReason;
-    type Command = ();
     type Event = PeerEvent;
 
-    fn wants_connection(&self, now: Instant) -> Option<ConnectRequest> {
-        if self.connecting_since.get().is_some() || !self.peer.wants_connect(now) {
+    fn wants_connection(&mut self, now: Instant) -> Option<ConnectRequest> {
+        if !self.peer.connect(now) {
             return None;
         }
-        self.connecting_since.set(Some(now));
+        self.collect_events();
         Some(ConnectRequest {
-            local: self.endpoints.local,
-            remote: SocketAddr::new(self.endpoints.peer, self.endpoints.connect_port),
-            options: self.endpoints.options,
+            local: self.transport.local,
+            remote: SocketAddr::new(self.transport.peer, self.transport.connect_port),
+            options: self.transport.options,
         })
     }
 
     fn accepts_from(&self) -> Option<IpAddr> {
-        let full = match self.endpoints.peer {
+        let full = match self.transport.peer {
             IpAddr::V4(_) => 32,
             IpAddr::V6(_) => 128,
         };
-        (self.endpoints.peer_prefix_len >= full).then_some(self.endpoints.peer)
+        (self.transport.peer_prefix_len >= full).then_some(self.transport.peer)
     }
 
     fn incoming(&self, _now: Instant, local: SocketAddr, remote: SocketAddr) -> Incoming {
-        if !self.endpoints.matches_peer(remote.ip()) {
+        if !self.transport.matches_peer(remote.ip()) {
             return Incoming::Refuse;
         }
-        if let Some(ours) = self.endpoints.local {
+        if let Some(ours) = self.transport.local {
             if ours != local.ip() && !ours.is_unspecified() {
                 return Incoming::Refuse;
             }
         }
         // The new connection's OPEN is not read yet: like ExaBGP, compare against the
         // identifier the peer already sent on the current connection, if any.
-        let their_id = match self.peer.state() {
-            State::OpenConfirm { session, .. } | State::Established { session, .. } => {
-                session.peer_open.router_id
-            }
-            _ => self.peer.settings.router_id,
+        let their_id = match self.peer.state().agreement() {
+            Some(agreement) => agreement.peer_open.router_id,
+            None => self.peer.settings.router_id,
         };
         match self.peer.collision(their_id) {
             Collision::AcceptNew | Collision::ReplaceCurrent(_) => {
-                Incoming::Accept(self.endpoints.options)
+                Incoming::Accept(self.transport.options)
             }
             Collision::RefuseNew(_) => {
                 log::info!(
@@ -180,21 +165,12 @@ impl Session for NeighborSession {
         }
     }
 
-    fn connected(&mut self, now: Instant, local: SocketAddr, remote: SocketAddr) {
-        // `closed(Replaced)` already ended any previous attempt.
-        let outgoing = self.connecting_since.take().is_some();
-        let direction = if outgoing {
-            Direction::Outgoing
-        } else {
-            Direction::Incoming
-        };
-        if outgoing {
-            self.peer.connecting(now);
-        }
+    fn connected(&mut self, _now: Instant, local: SocketAddr, remote: SocketAddr, by: Initiator) {
+        // `closed(Replaced)` already ended any previous connection.
         log::info!("{}: connected {local} -> {remote}", self.name);
         self.local_address = Some(local);
         self.peer.set_local_address(Some(local.ip()));
-        self.just_connected = Some(direction);
+        self.just_connected = Some(by);
         self.output_left = 0;
         self.collect_events();
     }
@@ -203,14 +179,15 @@ impl Session for NeighborSession {
         match why {
             Disconnect::ConnectFailed(error) => {
                 log::info!("{}: connect failed: {error}", self.name);
-                if self.connecting_since.take().is_some() {
-                    self.peer.connecting(now);
-                }
                 self.peer.connect_failed(now);
+            }
+            Disconnect::Replaced if matches!(self.peer.state(), State::Connect { .. }) => {
+                // An inbound connection takes the place of our connect attempt: CONNECT
+                // goes on to OPENSENT with it.
+                log::info!("{}: {why}", self.name);
             }
             other => {
                 log::info!("{}: {other}", self.name);
-                self.connecting_since.set(None);
                 self.peer.closed(now);
             }
         }
@@ -220,59 +197,36 @@ impl Session for NeighborSession {
         self.collect_events();
     }
 
-    fn tick(&mut self, _now: Instant) {}
-
     fn step(&mut self, now: Instant, link: Option<Link<'_>>) -> Step<CloseReason> {
-        self.scratch.clear();
         let Some(link) = link else {
-            if self.connect_deadline().is_some_and(|d| d <= now) {
-                log::info!("{}: connect timed out", self.name);
-                return Step::Close(CloseReason::ConnectFailed);
-            }
-            let (_, step) = self.peer.step(now, &[], &mut self.scratch, 0);
+            // No connection: only timers run (the retry, the connect timeout); nothing is
+            // written.
+            let (_, step) = self.peer.step(now, &[], &mut Vec::new());
             self.collect_events();
             return match step {
-                crate::peer::Step::Close(reason) => Step::Close(reason),
+                Step::Close(reason) => Step::Close(reason),
                 _ => Step::Wait,
             };
         };
-        if let Some(direction) = self.just_connected.take() {
-            self.peer.connected(now, direction, &mut self.scratch);
+        if let Some(initiator) = self.just_connected.take() {
+            self.peer.connected(now, initiator, link.output);
         }
-        // Only this session appends to the write buffer and only the reactor drains it:
+        // Only this endpoint appends to the write buffer and only the reactor drains it:
         // less than what the last step left means the socket took some.
         let pending = link.output.pending();
         self.peer
             .output_report(now, pending, pending < self.output_left);
-        let (used, step) = self.peer.step(
-            now,
-            link.input.data(),
-            &mut self.scratch,
-            link.output.pending(),
-        );
+        let (used, step) = self.peer.step(now, link.input.data(), link.output);
         link.input.consume(used);
-        if !self.scratch.is_empty() {
-            link.output.push(&self.scratch);
-        }
         self.output_left = link.output.pending();
         self.peer.output_report(now, self.output_left, false);
         self.collect_events();
-        match step {
-            crate::peer::Step::Now => Step::Now,
-            crate::peer::Step::Later => Step::Later,
-            crate::peer::Step::Wait => Step::Wait,
-            crate::peer::Step::Close(reason) => Step::Close(reason),
-        }
+        step
     }
 
     fn next_deadline(&self) -> Option<Instant> {
-        if let Some(deadline) = self.connect_deadline() {
-            return Some(deadline);
-        }
         self.peer.next_deadline()
     }
-
-    fn command(&mut self, _now: Instant, _command: ()) {}
 
     fn take_event(&mut self) -> Option<PeerEvent> {
         self.events.pop_front()
@@ -281,6 +235,7 @@ impl Session for NeighborSession {
     fn shutdown(&mut self, _now: Instant) {
         self.peer
             .shutdown(Notification::cease_shutdown(SHUTDOWN_MESSAGE));
+        self.collect_events();
     }
 
     fn is_finished(&self) -> bool {
@@ -316,8 +271,8 @@ mod tests {
     use super::*;
     use std::net::Ipv4Addr;
 
-    fn endpoints(peer: &str, len: u8) -> Endpoints {
-        Endpoints {
+    fn transport(peer: &str, len: u8) -> Transport {
+        Transport {
             peer: peer.parse().expect("address"),
             peer_prefix_len: len,
             local: None,
@@ -335,15 +290,88 @@ mod tests {
 
     #[test]
     fn peer_ranges_match_by_prefix() {
-        let e = endpoints("10.0.0.0", 24);
+        let e = transport("10.0.0.0", 24);
         assert!(e.matches_peer(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 9))));
         assert!(!e.matches_peer(IpAddr::V4(Ipv4Addr::new(10, 0, 1, 9))));
-        let e = endpoints("127.0.0.2", 32);
+        let e = transport("127.0.0.2", 32);
         assert!(e.matches_peer("127.0.0.2".parse().expect("ip")));
         assert!(e.matches_peer("::ffff:127.0.0.2".parse().expect("ip")));
         assert!(!e.matches_peer("127.0.0.3".parse().expect("ip")));
-        let e = endpoints("2001:db8::", 33);
+        let e = transport("2001:db8::", 33);
         assert!(e.matches_peer("2001:db8:7fff::1".parse().expect("ip")));
         assert!(!e.matches_peer("2001:db8:8000::1".parse().expect("ip")));
+    }
+
+    fn neighbor(now: Instant) -> NeighborEndpoint {
+        let settings = crate::peer::Settings::new(65001, Some(65002), Ipv4Addr::new(10, 0, 0, 1));
+        NeighborEndpoint::new(
+            "127.0.0.2".to_string(),
+            Peer::new(settings, now),
+            transport("127.0.0.2", 32),
+        )
+    }
+
+    fn step_with_link(endpoint: &mut NeighborEndpoint, now: Instant) -> (Step<CloseReason>, usize) {
+        let mut input = crate::reactor::ReadBuffer::new(4096);
+        let mut output = crate::reactor::WriteBuffer::new(4096);
+        let step = endpoint.step(
+            now,
+            Some(Link {
+                input: &mut input,
+                output: &mut output,
+            }),
+        );
+        (step, output.pending())
+    }
+
+    #[test]
+    fn asking_for_a_connection_puts_the_peer_in_connect() {
+        let now = Instant::now();
+        let mut endpoint = neighbor(now);
+        let request = endpoint.wants_connection(now).expect("a connect request");
+        assert_eq!(request.remote, "127.0.0.2:179".parse().expect("address"));
+        assert_eq!(endpoint.peer.label(), crate::peer::FsmLabel::Connect);
+        assert!(
+            endpoint.wants_connection(now).is_none(),
+            "one attempt at a time"
+        );
+        assert_eq!(
+            endpoint.next_deadline(),
+            Some(now + endpoint.peer.settings.connect_timeout),
+            "one connect deadline, the peer's"
+        );
+    }
+
+    #[test]
+    fn a_timed_out_connect_ends_the_attempt_and_the_next_one_follows() {
+        let now = Instant::now();
+        let mut endpoint = neighbor(now);
+        assert!(endpoint.wants_connection(now).is_some());
+        let deadline = endpoint.next_deadline().expect("connect deadline");
+        assert_eq!(
+            endpoint.step(deadline, None),
+            Step::Close(CloseReason::ConnectFailed)
+        );
+        let retry = endpoint.next_deadline().expect("retry deadline");
+        assert!(endpoint.wants_connection(retry).is_some());
+    }
+
+    #[test]
+    fn an_inbound_connection_replacing_our_attempt_sends_the_open_on_it() {
+        let now = Instant::now();
+        let mut endpoint = neighbor(now);
+        assert!(endpoint.wants_connection(now).is_some());
+        endpoint.closed(now, &Disconnect::Replaced);
+        assert_eq!(endpoint.peer.label(), crate::peer::FsmLabel::Connect);
+        let address: SocketAddr = "127.0.0.1:179".parse().expect("address");
+        endpoint.connected(now, address, address, Initiator::Remote);
+        let (step, written) = step_with_link(&mut endpoint, now);
+        assert_eq!(step, Step::Wait);
+        assert!(written > 19, "our OPEN is in the connection's write buffer");
+        assert_eq!(endpoint.peer.label(), crate::peer::FsmLabel::OpenSent);
+        assert_eq!(
+            endpoint.peer.state().connection().map(|c| c.initiator),
+            Some(Initiator::Remote)
+        );
     }
 }

@@ -1,17 +1,17 @@
 //! Configured routes turned into adj-rib-out routes (wire NLRI, typed attributes, `next-hop
 //! self`, `split` expanded), streamed into the table at start and as a diff on reload.
+//!
+//! This is the conversion layer between `config`'s own route types and `bgp`'s that issue 9
+//! point 1 removes (the parser is to build `bgp` values directly); it lives here so that `rib`
+//! does not depend on `config`.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use super::attributes::{resolve_self, AttrId, PathAttributes};
-use super::out::AdjRibOut;
 use crate::bgp::attribute::{
-    self as wire, Aggregator, Aigp, Attribute, Community, ExtendedCommunity, Ipv6ExtendedCommunity,
-    LargeCommunity, PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidInformation, SidStructure,
-    Srv6SubSubTlv, Srv6SubTlv,
+    self as wire, Aigp, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity,
 };
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{self as flow_wire, FlowError};
@@ -21,24 +21,10 @@ use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::sr_policy::SrPolicyNlri;
 use crate::bgp::vpls::VplsNlri;
 use crate::config::{self, Location, Neighbor};
+use crate::rib::{resolve_self, AdjRibOut, AttrId, PathAttributes, Route, RouteContext};
 
 /// Largest number of routes one `split` may produce.
 pub const MAX_SPLIT_ROUTES: u64 = 1 << 24;
-
-/// One configured route ready for the adj-rib-out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigRoute {
-    pub family: Family,
-    pub nlri: Nlri,
-    pub attributes: PathAttributes,
-    /// `watchdog NAME`: the group the API toggles with `announce|withdraw watchdog NAME`.
-    pub watchdog: Option<String>,
-    /// `withdraw`: the route starts withdrawn (announced later through its watchdog).
-    pub withdrawn: bool,
-    /// `name`: a label for logs and the API.
-    pub name: Option<String>,
-    pub location: Location,
-}
 
 /// Why a configured route cannot be put in the adj-rib-out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +93,7 @@ impl std::error::Error for ConversionError {}
 /// The routes of one neighbor, and the configured routes that could not be converted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouteSet {
-    pub routes: Vec<ConfigRoute>,
+    pub routes: Vec<Route>,
     pub errors: Vec<ConversionError>,
 }
 
@@ -138,17 +124,6 @@ pub fn neighbor_routes(neighbor: &Neighbor, local_address: Option<IpAddr>) -> Ro
     set
 }
 
-/// What converting a route needs to know about its neighbor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RouteContext {
-    /// The configured local address; `None` (auto): `next-hop self` of the transport's
-    /// AFI is left for each session to resolve.
-    pub local: Option<IpAddr>,
-    /// The AFI of the peer address (the TCP session's).
-    pub transport: Afi,
-    pub router_id: Ipv4Addr,
-}
-
 impl RouteContext {
     pub fn of(neighbor: &Neighbor) -> RouteContext {
         RouteContext {
@@ -167,7 +142,7 @@ impl RouteContext {
 pub fn convert_route(
     route: &config::Route,
     ctx: &RouteContext,
-    out: &mut Vec<ConfigRoute>,
+    out: &mut Vec<Route>,
 ) -> Result<(), ConversionError> {
     convert(route, ctx.local, ctx.transport, ctx.router_id, out)
 }
@@ -204,7 +179,7 @@ pub fn plain_route_nlris(
 pub fn for_each_route(
     neighbor: &Neighbor,
     local_address: Option<IpAddr>,
-    mut visit: impl FnMut(ConfigRoute),
+    mut visit: impl FnMut(Route),
 ) -> Vec<ConversionError> {
     let mut ctx = RouteContext::of(neighbor);
     ctx.local = local_address.or(ctx.local);
@@ -349,13 +324,7 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
     match nlri {
         config::Nlri::Vpls(vpls) => Some(Nlri::Vpls {
             path_id: None,
-            route: VplsNlri::new(
-                RouteDistinguisher(vpls.rd.bytes),
-                vpls.endpoint,
-                vpls.offset,
-                vpls.size,
-                vpls.base,
-            ),
+            route: VplsNlri::new(vpls.rd, vpls.endpoint, vpls.offset, vpls.size, vpls.base),
             config_line,
         }),
         config::Nlri::SrPolicy { policy, .. } => Some(Nlri::SrPolicy {
@@ -463,18 +432,14 @@ const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
 /// the other family, a TEID wider than 32 bits).
 fn mvpn_nlri(ipv6: bool, route: &config::Mvpn) -> Option<MvpnNlri> {
     let fields = match *route {
-        config::Mvpn::SourceAd { rd, source, group } => MvpnRoute::SourceAd {
-            rd: RouteDistinguisher(rd.bytes),
-            source,
-            group,
-        },
+        config::Mvpn::SourceAd { rd, source, group } => MvpnRoute::SourceAd { rd, source, group },
         config::Mvpn::SharedJoin {
             rd,
             source_as,
             rp,
             group,
         } => MvpnRoute::SharedJoin {
-            rd: RouteDistinguisher(rd.bytes),
+            rd,
             source_as,
             rp,
             group,
@@ -485,7 +450,7 @@ fn mvpn_nlri(ipv6: bool, route: &config::Mvpn) -> Option<MvpnNlri> {
             source,
             group,
         } => MvpnRoute::SourceJoin {
-            rd: RouteDistinguisher(rd.bytes),
+            rd,
             source_as,
             source,
             group,
@@ -498,12 +463,12 @@ fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
     let bits = |address: &IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
     let fields = match route {
         config::Mup::Isd { rd, prefix } => MupRoute::Isd {
-            rd: RouteDistinguisher(rd.bytes),
-            prefix_len: prefix.len,
-            prefix: prefix.addr,
+            rd: *rd,
+            prefix_len: prefix.len(),
+            prefix: prefix.addr(),
         },
         config::Mup::Dsd { rd, address } => MupRoute::Dsd {
-            rd: RouteDistinguisher(rd.bytes),
+            rd: *rd,
             address: *address,
         },
         config::Mup::T1st {
@@ -514,9 +479,9 @@ fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
             endpoint,
             source,
         } => MupRoute::T1st {
-            rd: RouteDistinguisher(rd.bytes),
-            prefix_len: prefix.len,
-            prefix: prefix.addr,
+            rd: *rd,
+            prefix_len: prefix.len(),
+            prefix: prefix.addr(),
             teid: *teid,
             qfi: *qfi,
             endpoint_len: bits(endpoint),
@@ -529,7 +494,7 @@ fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
             teid,
             teid_bits,
         } => MupRoute::T2st {
-            rd: RouteDistinguisher(rd.bytes),
+            rd: *rd,
             endpoint_len: bits(endpoint).checked_add(*teid_bits)?,
             endpoint: *endpoint,
             teid: *teid,
@@ -574,7 +539,7 @@ fn convert(
     local: Option<IpAddr>,
     transport: Afi,
     router_id: Ipv4Addr,
-    out: &mut Vec<ConfigRoute>,
+    out: &mut Vec<Route>,
 ) -> Result<(), ConversionError> {
     let location = route.location.clone();
     let family = route.family();
@@ -602,14 +567,13 @@ fn convert(
         } else {
             attributes
         };
-        out.push(ConfigRoute {
+        out.push(Route {
             family,
             nlri,
             attributes,
             watchdog: route.control.watchdog.clone(),
             withdrawn: route.control.withdraw,
             name: route.control.name.clone(),
-            location,
         });
         return Ok(());
     }
@@ -618,14 +582,13 @@ fn convert(
     }
     let attributes = next_hop_attributes(route, family, local, transport, router_id, None)?;
     prefix_nlris(route, |nlri| {
-        out.push(ConfigRoute {
+        out.push(Route {
             family,
             nlri,
             attributes: attributes.clone(),
             watchdog: route.control.watchdog.clone(),
             withdrawn: route.control.withdraw,
             name: route.control.name.clone(),
-            location: location.clone(),
         })
     })
 }
@@ -681,7 +644,6 @@ fn prefix_nlris_of(
     } else {
         None
     };
-    let rd = rd.map(|rd| RouteDistinguisher(rd.bytes));
     let build = |prefix: Prefix| -> Nlri {
         match (labels, family.safi) {
             (Some(labels), Safi::MPLS_VPN) => Nlri::vpn(
@@ -708,23 +670,23 @@ fn prefix_nlris_of(
         location: location.clone(),
     };
     match route.control.split {
-        Some(split) if split > prefix.len && split <= prefix.max_len() => {
+        Some(split) if split > prefix.len() && split <= if prefix.is_ipv6() { 128 } else { 32 } => {
             let count = 1u64
-                .checked_shl(u32::from(split - prefix.len))
+                .checked_shl(u32::from(split - prefix.len()))
                 .filter(|n| *n <= MAX_SPLIT_ROUTES)
                 .ok_or(ConversionError::SplitTooLarge {
                     routes: 1u64
-                        .checked_shl(u32::from(split - prefix.len))
+                        .checked_shl(u32::from(split - prefix.len()))
                         .unwrap_or(u64::MAX),
                     location: location.clone(),
                 })?;
             for index in 0..count {
-                let addr = sub_prefix(prefix.addr, split, index);
+                let addr = sub_prefix(prefix.addr(), split, index);
                 visit(build(wire_prefix(addr, split).ok_or_else(bad_prefix)?));
             }
         }
         _ => visit(build(
-            wire_prefix(prefix.addr, prefix.len).ok_or_else(bad_prefix)?,
+            wire_prefix(prefix.addr(), prefix.len()).ok_or_else(bad_prefix)?,
         )),
     }
     Ok(())
@@ -737,7 +699,7 @@ fn convert_flow(
     route: &config::Route,
     flow: &config::FlowRoute,
     location: Location,
-    out: &mut Vec<ConfigRoute>,
+    out: &mut Vec<Route>,
 ) -> Result<(), ConversionError> {
     let family = flow.family();
     let ipv6 = family.afi == Afi::IPV6;
@@ -749,8 +711,8 @@ fn convert_flow(
             config::FlowValue::Prefix { prefix, offset } => flow_wire::encode_prefix(
                 &mut bytes,
                 component.kind,
-                prefix.addr,
-                prefix.len,
+                prefix.addr(),
+                prefix.len(),
                 *offset,
             ),
             config::FlowValue::Terms(terms) => {
@@ -767,7 +729,7 @@ fn convert_flow(
             }
         }
     }
-    let rd = flow.rd.map(|rd| RouteDistinguisher(rd.bytes));
+    let rd = flow.rd;
     let inline =
         flow_wire::FlowInline::new(ipv6, rd, &bytes).map_err(|error| ConversionError::Flow {
             error,
@@ -826,7 +788,7 @@ fn convert_flow(
         Some(config::NextHop::Address(address)) => Some(address),
         _ => redirect_ip,
     };
-    out.push(ConfigRoute {
+    out.push(Route {
         family,
         nlri: Nlri::flow(inline),
         attributes: PathAttributes::new(None, list)
@@ -835,7 +797,6 @@ fn convert_flow(
         watchdog: route.control.watchdog.clone(),
         withdrawn: route.control.withdraw,
         name: route.control.name.clone().or_else(|| flow.name.clone()),
-        location,
     });
     Ok(())
 }
@@ -860,24 +821,14 @@ fn sub_prefix(base: IpAddr, len: u8, index: u64) -> IpAddr {
 pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
     let mut list = Vec::new();
     if let Some(origin) = a.origin {
-        list.push(Attribute::Origin(match origin {
-            config::Origin::Igp => wire::Origin::Igp,
-            config::Origin::Egp => wire::Origin::Egp,
-            config::Origin::Incomplete => wire::Origin::Incomplete,
-        }));
+        list.push(Attribute::Origin(origin));
     }
     if let Some(path) = &a.as_path {
         list.push(Attribute::AsPath(wire::AsPath::new(
             path.segments
                 .iter()
                 .filter(|s| !s.asns.is_empty())
-                .map(|s| Segment {
-                    kind: match s.kind {
-                        config::SegmentKind::Set => SegmentKind::Set,
-                        config::SegmentKind::Sequence => SegmentKind::Sequence,
-                    },
-                    asns: s.asns.clone(),
-                })
+                .cloned()
                 .collect(),
         )));
     }
@@ -891,15 +842,10 @@ pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
         list.push(Attribute::AtomicAggregate);
     }
     if let Some(aggregator) = a.aggregator {
-        list.push(Attribute::Aggregator(Aggregator::new(
-            aggregator.asn,
-            aggregator.address,
-        )));
+        list.push(Attribute::Aggregator(aggregator));
     }
     if !a.communities.is_empty() {
-        list.push(Attribute::Communities(
-            a.communities.iter().map(|c| Community(*c)).collect(),
-        ));
+        list.push(Attribute::Communities(a.communities.clone()));
     }
     if let Some(id) = a.originator_id {
         list.push(Attribute::OriginatorId(id));
@@ -919,56 +865,10 @@ pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
         list.push(Attribute::Aigp(Aigp::metric(metric)));
     }
     if !a.large_communities.is_empty() {
-        list.push(Attribute::LargeCommunities(
-            a.large_communities
-                .iter()
-                .map(|c| LargeCommunity::new(c.global, c.local1, c.local2))
-                .collect(),
-        ));
+        list.push(Attribute::LargeCommunities(a.large_communities.clone()));
     }
-    let mut tlvs = Vec::new();
     if let Some(sid) = &a.prefix_sid {
-        tlvs.push(PrefixSidTlv::LabelIndex {
-            reserved: 0,
-            flags: 0,
-            index: sid.label_index,
-        });
-        if !sid.srgbs.is_empty() {
-            tlvs.push(PrefixSidTlv::OriginatorSrgb {
-                flags: 0,
-                ranges: sid.srgbs.clone(),
-            });
-        }
-    }
-    if let Some(service) = &a.srv6_service {
-        let sub_sub_tlvs = service
-            .structure
-            .map(|s| {
-                vec![Srv6SubSubTlv::Structure(SidStructure {
-                    locator_block_length: s[0],
-                    locator_node_length: s[1],
-                    function_length: s[2],
-                    argument_length: s[3],
-                    transposition_length: s[4],
-                    transposition_offset: s[5],
-                })]
-            })
-            .unwrap_or_default();
-        tlvs.push(PrefixSidTlv::Srv6Service {
-            kind: if service.l3 { 5 } else { 6 },
-            reserved: 0,
-            sub_tlvs: vec![Srv6SubTlv::SidInformation(SidInformation {
-                reserved1: 0,
-                sid: service.sid,
-                flags: 0,
-                endpoint_behavior: service.behavior,
-                reserved2: 0,
-                sub_sub_tlvs,
-            })],
-        });
-    }
-    if !tlvs.is_empty() {
-        list.push(Attribute::PrefixSid(PrefixSid { tlvs }));
+        list.push(Attribute::PrefixSid(sid.clone()));
     }
     // Raw attributes last, so that they replace a typed one with the same code.
     for generic in &a.generic {
@@ -980,3 +880,6 @@ pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
     }
     list
 }
+
+#[cfg(test)]
+mod tests;
