@@ -648,7 +648,7 @@ fn sr_policy_text(s: &mut String, p: &SrPolicy) {
     let _ = write!(
         s,
         "sr-policy distinguisher {} color {} endpoint {}",
-        p.distinguisher, p.color, p.endpoint
+        p.nlri.distinguisher, p.nlri.color, p.nlri.endpoint
     );
     if let Some(v) = p.preference {
         let _ = write!(s, " preference {v}");

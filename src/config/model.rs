@@ -15,6 +15,7 @@ use super::route::Attributes;
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
+use crate::bgp::sr_policy::SrPolicyNlri;
 use crate::bgp::vpls::VplsNlri;
 
 /// Everything one configuration file says.
@@ -271,9 +272,9 @@ impl fmt::Display for NextHop {
 /// SR Policy (RFC 9256 / 9830) as configured (6.0 syntax).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SrPolicy {
-    pub distinguisher: u32,
-    pub color: u32,
-    pub endpoint: IpAddr,
+    /// The NLRI: distinguisher, color, endpoint.
+    pub nlri: SrPolicyNlri,
+    /// The rest goes in the Tunnel Encapsulation attribute.
     pub preference: Option<u32>,
     pub priority: Option<u8>,
     pub binding_sid_mpls: Option<u32>,

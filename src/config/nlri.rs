@@ -15,6 +15,7 @@ use super::value::{self, Words};
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
+use crate::bgp::sr_policy::SrPolicyNlri;
 
 /// Reads the next word and checks it is exactly `expected`.
 fn keyword(w: &mut Words, context: &str, expected: &'static str) -> Result<(), ConfigError> {
@@ -295,9 +296,11 @@ pub fn sr_policy(
     draft: &mut RouteDraft,
 ) -> Result<(Afi, SrPolicy), ConfigError> {
     let mut policy = SrPolicy {
-        distinguisher: 0,
-        color: 0,
-        endpoint: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        nlri: SrPolicyNlri {
+            distinguisher: 0,
+            color: 0,
+            endpoint: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        },
         preference: None,
         priority: None,
         binding_sid_mpls: None,
@@ -311,16 +314,16 @@ pub fn sr_policy(
         let k = &*t.text;
         match k {
             "distinguisher" => {
-                policy.distinguisher = optional_u32(w, k)?;
+                policy.nlri.distinguisher = optional_u32(w, k)?;
                 seen.0 = true;
             }
             "color" => {
-                policy.color = optional_u32(w, k)?;
+                policy.nlri.color = optional_u32(w, k)?;
                 seen.1 = true;
             }
             "endpoint" => {
                 let v = w.value(k, "an IP address")?;
-                policy.endpoint = value::ip(w, v, k)?;
+                policy.nlri.endpoint = value::ip(w, v, k)?;
                 seen.2 = true;
             }
             "preference" => policy.preference = Some(optional_u32(w, k)?),
@@ -406,7 +409,7 @@ pub fn sr_policy(
             },
         ));
     }
-    let afi = afi.unwrap_or(if policy.endpoint.is_ipv4() {
+    let afi = afi.unwrap_or(if policy.nlri.endpoint.is_ipv4() {
         Afi::IPV4
     } else {
         Afi::IPV6

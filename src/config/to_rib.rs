@@ -16,7 +16,6 @@ use crate::bgp::flow::{self as flow_wire, FlowError};
 use crate::bgp::mup::MupNlri;
 use crate::bgp::mvpn::MvpnNlri;
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
-use crate::bgp::sr_policy::SrPolicyNlri;
 use crate::config::{self, Location, Neighbor};
 use crate::rib::{resolve_self, AdjRibOut, AttrId, PathAttributes, Route, RouteContext};
 
@@ -326,11 +325,7 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
         }),
         config::Nlri::SrPolicy { policy, .. } => Some(Nlri::SrPolicy {
             path_id: None,
-            route: SrPolicyNlri {
-                distinguisher: policy.distinguisher,
-                color: policy.color,
-                endpoint: policy.endpoint,
-            },
+            route: policy.nlri,
         }),
         config::Nlri::Mup { afi, route } => {
             Some(Nlri::mup(None, MupNlri::build(*afi == Afi::IPV6, route)?))

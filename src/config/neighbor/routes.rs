@@ -512,6 +512,6 @@ pub fn route_text(route: &Route) -> String {
         Nlri::Vpls(v) => format!("vpls endpoint {}", v.endpoint),
         Nlri::Mup { .. } => "mup".into(),
         Nlri::Mvpn { .. } => "mcast-vpn".into(),
-        Nlri::SrPolicy { policy, .. } => format!("sr-policy color {}", policy.color),
+        Nlri::SrPolicy { policy, .. } => format!("sr-policy color {}", policy.nlri.color),
     }
 }
