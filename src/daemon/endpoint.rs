@@ -229,6 +229,11 @@ impl Endpoint for NeighborEndpoint {
     }
 
     fn take_event(&mut self) -> Option<PeerEvent> {
+        if self.events.is_empty() {
+            // What the owner's direct calls on the peer produced (a reload's shutdown of a
+            // removed neighbor stops it at once): reported before it is removed.
+            self.collect_events();
+        }
         self.events.pop_front()
     }
 
@@ -373,5 +378,17 @@ mod tests {
             endpoint.peer.state().connection().map(|c| c.initiator),
             Some(Initiator::Remote)
         );
+    }
+
+    #[test]
+    fn events_of_direct_peer_calls_are_taken_too() {
+        let now = Instant::now();
+        let mut endpoint = neighbor(now);
+        endpoint
+            .peer
+            .shutdown(Notification::cease_peer_deconfigured());
+        assert!(endpoint.is_finished());
+        assert_eq!(endpoint.take_event(), Some(PeerEvent::Stopped));
+        assert_eq!(endpoint.take_event(), None);
     }
 }

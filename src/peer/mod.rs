@@ -8,21 +8,21 @@
 //! connection's write buffer (an [`Output`]).
 //!
 //! Every state change goes through `Peer::transition`, which checks the edge against the
-//! diagram below (`State::may_become`, a `debug_assert!`) and emits the `fsm` event. As in
-//! OpenBGPD's `bgp_fsm()`:
+//! diagram below (`Stage::may_become` in `state.rs`, a `debug_assert!`) and emits the `fsm`
+//! event. As in OpenBGPD's `bgp_fsm()`:
 //!
 //! ```text
-//!            connect()              connected()            OPEN ok              KEEPALIVE
-//!   Idle ─────────────▶ Connect ───────────────▶ OpenSent ─────────▶ OpenConfirm ─────────▶ Established
-//!    ▲ ▲  inbound        │ ▲                          │                    │                       │
-//!    │ └─────────────────┼─┘                          │                    │                       │
-//!    │   connect failed, │  Active ── inbound ────────┘ (via Connect)      │                       │
-//!    │   connect timeout │    ▲                                            │                       │
-//!    ├───────────────────┘    │ (passive)                                  │                       │
-//!    └────────────────────────┴── NOTIFICATION sent or received, hold or send hold timer, ─────────┘
-//!                                 OPEN wait, EOF, socket error, reset (Cease)
+//!          connect()            connected()             OPEN ok              KEEPALIVE
+//!   Idle ─────────────▶ Connect ─────────────▶ OpenSent ─────────▶ OpenConfirm ─────────▶ Established
+//!   Idle, Active ─────▶ Connect   (an inbound connection: on to OpenSent at once)
+//!     ▲                    │                      │                    │                      │
+//!     │   connect failed,  │                      │                    │                      │
+//!     │   connect timeout  │                      │                    │                      │
+//!     └────────────────────┴──────────────────────┴────────────────────┴──────────────────────┘
+//!       back to Idle with a back-off (Active when passive): NOTIFICATION sent or received,
+//!       hold, send hold or OPEN-wait timer, EOF, socket error, reset
 //!
-//!   any state but Stopped ── shutdown (Cease, then), tcp.attempts used up ──▶ Stopped
+//!   every state but Stopped ── shutdown, tcp.attempts used up ──▶ Stopped (final)
 //! ```
 //!
 //! A shutdown or reset asked for while connected is kept in the connection
@@ -30,6 +30,7 @@
 //! the peer at once and a reset does nothing.
 
 mod backoff;
+mod settings;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -43,11 +44,11 @@ use crate::bgp::message::{self, Message};
 use crate::bgp::negotiated::Negotiated;
 use crate::bgp::notification::Notification;
 use crate::bgp::open::Open;
-use crate::bgp::Family;
 use crate::bgp::{DecodeError, MessageError};
-use crate::rib::{AdjRibOut, Drained, RibOptions, SendContext};
+use crate::rib::{AdjRibOut, Drained, SendContext};
 
 pub use backoff::Backoff;
+pub use settings::Settings;
 pub use state::{Agreement, Connection, Ending, FsmLabel, Initiator, State};
 
 /// What the run queue does with a peer after a step (DESIGN.md, "The run queue"); the
@@ -172,75 +173,6 @@ pub enum PeerEvent {
     TreatAsWithdraw(String),
     /// Outgoing attempts are exhausted (`tcp.attempts`); the peer is stopped for good.
     Stopped,
-}
-
-/// Per-peer settings the FSM needs, taken from the validated configuration.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub local_as: u32,
-    /// The AS the peer must announce (`None`: any, ExaBGP's `peer-as auto`).
-    pub peer_as: Option<u32>,
-    pub router_id: Ipv4Addr,
-    /// The hold time we propose (0 = no keepalives, else ≥ 3).
-    pub hold_time: u16,
-    /// Never connect out; wait for the peer.
-    pub passive: bool,
-    /// Capabilities of our OPEN, in order.
-    pub capabilities: Vec<Capability>,
-    /// How long to wait for the peer's OPEN.
-    pub open_wait: Duration,
-    /// Give up on an outgoing connect after this long.
-    pub connect_timeout: Duration,
-    /// Outgoing attempts before the peer stops (0 = never stop; ExaBGP's `tcp.attempts`).
-    pub connect_attempts: u32,
-    /// Decode received UPDATEs and report them (off when nothing consumes them).
-    pub decode_updates: bool,
-    /// How the adj-rib-out packs and when it sends End-of-RIB (`group-updates`,
-    /// `manual-eor`, `adj-rib-out`).
-    pub rib: RibOptions,
-    /// Report the bytes of each received message ([`PeerEvent::ReceivedPacket`]); off
-    /// unless a helper process asked for raw packets.
-    pub report_packets: bool,
-    /// Report each message written to the peer ([`PeerEvent::Sent`]); off unless a helper
-    /// process asked for sent messages.
-    pub report_sent: bool,
-    /// RFC 9687's send hold time, at least: the session ends when the peer accepted none of
-    /// the bytes waiting for it for max(this, 2 × hold time). Zero: no send hold timer.
-    pub send_hold: Duration,
-}
-
-impl Settings {
-    pub fn new(local_as: u32, peer_as: Option<u32>, router_id: Ipv4Addr) -> Settings {
-        Settings {
-            local_as,
-            peer_as,
-            router_id,
-            hold_time: 180,
-            passive: false,
-            capabilities: vec![
-                Capability::Multiprotocol(Family::IPV4_UNICAST),
-                Capability::RouteRefresh,
-                Capability::FourOctetAs(local_as),
-            ],
-            open_wait: DEFAULT_OPEN_WAIT,
-            connect_timeout: Duration::from_secs(30),
-            connect_attempts: 0,
-            decode_updates: true,
-            rib: RibOptions::default(),
-            report_packets: false,
-            report_sent: false,
-            send_hold: DEFAULT_SEND_HOLD,
-        }
-    }
-
-    fn open(&self) -> Open {
-        Open::new(
-            self.local_as,
-            self.hold_time,
-            self.router_id,
-            self.capabilities.clone(),
-        )
-    }
 }
 
 /// How an inbound connection that arrives while the peer has one is resolved (RFC 4271 §6.8).
@@ -605,13 +537,7 @@ impl Peer {
                     agreement.keepalive_at = agreement.keepalive_interval().map(|i| now + i);
                     let from = output.len();
                     Message::Keepalive.encode(output, &agreement.negotiated);
-                    report_sent(
-                        &mut self.events,
-                        &mut self.sent_messages,
-                        self.settings.report_sent,
-                        output,
-                        from,
-                    );
+                    self.report_sent(output, from);
                 }
                 None
             }
@@ -909,7 +835,7 @@ impl Peer {
     /// only while what waits in `output` past its `sent` head is under
     /// [`OUTPUT_HIGH_WATER`]), End-of-RIB markers included. Returns true while more remains.
     fn send_table(&mut self, output: &mut Vec<u8>, sent: usize) -> bool {
-        let State::Established { agreement, .. } = &mut self.state else {
+        let State::Established { agreement, .. } = &self.state else {
             return false;
         };
         if self.output_held {
@@ -927,15 +853,11 @@ impl Peer {
             let batch = ((OUTPUT_HIGH_WATER - used) / largest).clamp(1, budget);
             let from = output.len();
             let drained = self.rib.drain(output, batch);
-            report_sent(
-                &mut self.events,
-                &mut self.sent_messages,
-                self.settings.report_sent,
-                output,
-                from,
-            );
+            self.report_sent(output, from);
             if drained == Drained::Done {
-                agreement.table_sent = true;
+                if let Some(agreement) = self.state.agreement_mut() {
+                    agreement.table_sent = true;
+                }
                 return false;
             }
             budget -= batch;

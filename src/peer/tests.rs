@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::bgp::message::Message;
 use crate::bgp::notification::Notification;
+use crate::bgp::Family;
 
 const A_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const B_ID: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
@@ -566,15 +567,21 @@ fn unexpected_messages_in_openconfirm_and_established() {
 
 fn established_side() -> (Side, Instant) {
     let (mut side, now) = open_sent(65001, 65002);
+    to_established(&mut side, now);
+    (side, now)
+}
+
+/// A peer in OPENSENT (as AS 65001, towards 65002) fed the peer's OPEN and KEEPALIVE; its
+/// events so far are dropped.
+fn to_established(side: &mut Side, now: Instant) {
     feed(
-        &mut side,
+        side,
         now,
         &encoded(Message::Open(open_from(65002, 90, B_ID))),
     );
-    feed(&mut side, now, &encoded(Message::Keepalive));
+    feed(side, now, &encoded(Message::Keepalive));
     assert_eq!(side.peer.label(), FsmLabel::Established);
     side.peer.take_events();
-    (side, now)
 }
 
 #[test]
@@ -1216,14 +1223,7 @@ fn a_passive_peer_falls_back_to_active_from_every_connected_stage() {
         labels(&side.peer.take_events()),
         [FsmLabel::Connect, FsmLabel::OpenSent]
     );
-    feed(
-        &mut side,
-        now,
-        &encoded(Message::Open(open_from(65002, 90, B_ID))),
-    );
-    feed(&mut side, now, &encoded(Message::Keepalive));
-    assert_eq!(side.peer.label(), FsmLabel::Established);
-    side.peer.take_events();
+    to_established(&mut side, now);
     side.peer.closed(now);
     assert_eq!(labels(&side.peer.take_events()), [FsmLabel::Active]);
     assert!(matches!(side.peer.state(), State::Active));

@@ -1,9 +1,9 @@
 //! reactor: the only mio code — one `Poll`, a token slab (listeners, connections, pipes,
 //! signals), the NOW/LATER run queue, the timer heap, connection buffers and back-pressure.
 //!
-//! This file is the loop (poll, readiness, timers, the run queue, stepping endpoints) and
-//! the endpoint table; `conn` holds the connections (connects, buffers, linger) and
-//! `accept` the listeners and inbound matching.
+//! This file is the loop (poll, readiness, timers, the run queue, stepping endpoints);
+//! `endpoints` holds the endpoint table, `conn` the connections (connects, buffers,
+//! linger) and `accept` the listeners and inbound matching.
 //!
 //! The reactor holds no protocol logic. It drives values implementing [`Endpoint`] (the
 //! daemon's `NeighborEndpoint`, around the `peer` FSM) through a small contract:
@@ -40,6 +40,7 @@
 mod accept;
 pub mod buffer;
 mod conn;
+mod endpoints;
 pub mod notify;
 pub mod process;
 pub mod runqueue;
@@ -434,207 +435,6 @@ impl<S: Endpoint> Reactor<S> {
                 .deregister(&mut mio::unix::SourceFd(&fd))?;
         }
         Ok(())
-    }
-
-    // ----- sessions -----
-
-    /// Adds a session; it is stepped in the next pass.
-    pub fn add_endpoint(&mut self, session: S) -> EndpointId {
-        let accepts_from = session.accepts_from().map(|a| a.to_canonical());
-        let body = SessionSlot {
-            session,
-            conn: None,
-            must_step: false,
-            touched: false,
-            feeds: Feeds::default(),
-            held_input: false,
-            held_output: false,
-        };
-        let reused = self.free_sessions.pop().and_then(|slot| {
-            let entry = self.sessions.get_mut(slot as usize)?;
-            Some((slot, entry))
-        });
-        let id = match reused {
-            Some((slot, entry)) => {
-                entry.body = Some(body);
-                EndpointId {
-                    slot,
-                    generation: entry.generation,
-                }
-            }
-            None => {
-                self.sessions.push(SessionEntry {
-                    generation: 0,
-                    body: Some(body),
-                });
-                EndpointId {
-                    slot: (self.sessions.len() - 1) as u32,
-                    generation: 0,
-                }
-            }
-        };
-        let list = match accepts_from {
-            Some(address) => self.inbound_by_address.entry(address).or_default(),
-            None => &mut self.inbound_any,
-        };
-        if let Err(at) = list.binary_search(&id.slot) {
-            list.insert(at, id.slot);
-        }
-        self.queue.push_now(id.slot);
-        id
-    }
-
-    fn live_slot(&self, id: EndpointId) -> Option<u32> {
-        let entry = self.sessions.get(id.slot as usize)?;
-        (entry.generation == id.generation && entry.body.is_some()).then_some(id.slot)
-    }
-
-    fn slot_mut(&mut self, slot: u32) -> Option<&mut SessionSlot<S>> {
-        self.sessions.get_mut(slot as usize)?.body.as_mut()
-    }
-
-    fn id_of(&self, slot: u32) -> EndpointId {
-        let generation = self
-            .sessions
-            .get(slot as usize)
-            .map_or(0, |entry| entry.generation);
-        EndpointId { slot, generation }
-    }
-
-    /// The session behind `id`, if still present.
-    pub fn endpoint(&self, id: EndpointId) -> Option<&S> {
-        let slot = self.live_slot(id)?;
-        self.sessions
-            .get(slot as usize)?
-            .body
-            .as_ref()
-            .map(|body| &body.session)
-    }
-
-    /// Removes a session at once, dropping its connection without flushing.
-    pub fn remove_endpoint(&mut self, id: EndpointId) -> Option<S> {
-        let slot = self.live_slot(id)?;
-        self.take_slot(slot)
-    }
-
-    fn take_slot(&mut self, slot: u32) -> Option<S> {
-        let entry = self.sessions.get_mut(slot as usize)?;
-        let body = entry.body.take()?;
-        entry.generation = entry.generation.wrapping_add(1);
-        self.free_sessions.push(slot);
-        match body.session.accepts_from().map(|a| a.to_canonical()) {
-            Some(address) => {
-                if let Some(list) = self.inbound_by_address.get_mut(&address) {
-                    list.retain(|s| *s != slot);
-                    if list.is_empty() {
-                        self.inbound_by_address.remove(&address);
-                    }
-                }
-            }
-            None => self.inbound_any.retain(|s| *s != slot),
-        }
-        self.queue.remove(slot);
-        self.timers.cancel(slot);
-        if let Some(conn) = body.conn {
-            self.close_conn(conn);
-        }
-        Some(body.session)
-    }
-
-    /// Runs `f` on one session (e.g. a reload that changed it), then steps it.
-    /// Returns `None` when the session no longer exists.
-    pub fn with_endpoint<T>(
-        &mut self,
-        id: EndpointId,
-        f: impl FnOnce(&mut S, Instant) -> T,
-    ) -> Option<T> {
-        let slot = self.live_slot(id)?;
-        let now = Instant::now();
-        let body = self.slot_mut(slot)?;
-        body.must_step = true;
-        let result = f(&mut body.session, now);
-        self.after_call(slot);
-        self.queue.push_now(slot);
-        Some(result)
-    }
-
-    /// [`Reactor::with_endpoint`] for the many small changes of one burst of helper lines
-    /// (routes into an adj-rib-out): no clock read, and the session is settled (its events
-    /// taken, its deadline re-armed, queued to step) once when the burst's lines are
-    /// dispatched, not once per call. `f` must not need the time.
-    pub fn with_endpoint_batched<T>(
-        &mut self,
-        id: EndpointId,
-        f: impl FnOnce(&mut S) -> T,
-    ) -> Option<T> {
-        let slot = self.live_slot(id)?;
-        let body = self.slot_mut(slot)?;
-        body.must_step = true;
-        let result = f(&mut body.session);
-        if !std::mem::replace(&mut body.touched, true) {
-            self.touched.push(slot);
-        }
-        Some(result)
-    }
-
-    /// Settles the sessions [`Reactor::with_endpoint_batched`] changed.
-    fn settle_touched(&mut self) {
-        let mut touched = std::mem::take(&mut self.touched);
-        for slot in touched.drain(..) {
-            let Some(body) = self.slot_mut(slot) else {
-                continue;
-            };
-            body.touched = false;
-            self.after_call(slot);
-            self.queue.push_now(slot);
-        }
-        self.touched = touched;
-    }
-
-    /// Runs `f` on every session (e.g. for SIGALRM), then steps them all.
-    pub fn for_each_endpoint(&mut self, mut f: impl FnMut(EndpointId, &mut S, Instant)) {
-        let now = Instant::now();
-        for slot in 0..self.sessions.len() as u32 {
-            let id = self.id_of(slot);
-            let Some(body) = self.slot_mut(slot) else {
-                continue;
-            };
-            body.must_step = true;
-            f(id, &mut body.session, now);
-            self.after_call(slot);
-            self.queue.push_now(slot);
-        }
-    }
-
-    /// Output bytes pending and input bytes buffered on the session's connection.
-    pub fn buffered(&self, id: EndpointId) -> Option<(usize, usize)> {
-        let slot = self.live_slot(id)?;
-        let conn_index = self.sessions.get(slot as usize)?.body.as_ref()?.conn?;
-        let conn = self.conn(conn_index)?;
-        Some((conn.output.pending(), conn.input.len()))
-    }
-
-    /// Drains events, re-arms the deadline, removes the session when it is finished.
-    fn after_call(&mut self, slot: u32) {
-        let id = self.id_of(slot);
-        let Some(body) = self
-            .sessions
-            .get_mut(slot as usize)
-            .and_then(|e| e.body.as_mut())
-        else {
-            return;
-        };
-        while let Some(event) = body.session.take_event() {
-            self.session_events.push_back((id, event));
-        }
-        let deadline = body.session.next_deadline();
-        let finished = body.session.is_finished();
-        self.timers.set(slot, deadline);
-        if finished {
-            if let Some(session) = self.take_slot(slot) {
-                self.finished.push_back((id, session));
-            }
-        }
     }
 
     // ----- shutdown -----
