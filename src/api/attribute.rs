@@ -447,12 +447,7 @@ mod tests {
     use crate::bgp::attribute::decode_attributes;
     use crate::bgp::attribute::{AsPath, ExtendedCommunity, Ipv6ExtendedCommunity, SegmentKind};
     use crate::bgp::negotiated::Negotiated;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[i * 2..i * 2 + 2], 16).unwrap_or(0))
-            .collect()
-    }
+    use crate::bgp::wire::hex;
 
     /// The attribute object ExaBGP 5.0.15 `decode` printed for this attribute field.
     #[test]

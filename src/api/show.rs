@@ -332,9 +332,81 @@ pub fn kind_matches(kind: crate::api::command::RibKind, nlri: &Nlri) -> bool {
     }
 }
 
+/// A route as `show adj-rib` lists it.
+pub struct RibRoute<'a> {
+    pub family: Family,
+    pub nlri: &'a Nlri,
+    /// The `next-hop` text: an address, or `self` resolved to the local address.
+    pub next_hop: Option<&'a str>,
+    /// The other attributes as text entries (`extensive`).
+    pub texts: &'a [String],
+    /// The attributes themselves (v2 JSON).
+    pub attributes: &'a [Attribute],
+}
+
+/// One `show adj-rib` line: `<neighbor> <family> <nlri>[ next-hop <hop>]`, and with
+/// `extensive` the attributes' texts (ExaBGP's NLRI text carries the next-hop).
+pub fn adj_rib_line(neighbor: &str, route: &RibRoute<'_>, extensive: bool) -> String {
+    let mut line = format!("{neighbor} {} {}", route.family, route.nlri);
+    if let Some(hop) = route.next_hop {
+        let _ = write!(line, " next-hop {hop}");
+    }
+    if extensive {
+        for text in route.texts {
+            line.push(' ');
+            line.push_str(text);
+        }
+    }
+    line
+}
+
+/// One `show adj-rib ... json` line. v1: `{"<ip>": {"routes": [<route>]}}` with the
+/// neighbor's report keys (`report_keys`, `extensive`) after the routes, `None` for a
+/// route without a prefix; v2: `{"peer": {"address": "<ip>"}, "route": {...}}`, the
+/// report keys (which lead with `peer`) replacing the address.
+pub fn adj_rib_json_line(
+    address: &str,
+    report_keys: &str,
+    route: &RibRoute<'_>,
+    v2: bool,
+) -> Option<String> {
+    let mut line = String::from("{");
+    if v2 {
+        if report_keys.is_empty() {
+            line.push_str("\"peer\": {\"address\": ");
+            json_string(&mut line, address);
+            line.push('}');
+        } else {
+            line.push_str(report_keys);
+        }
+        line.push_str(", \"route\": ");
+        v2_route(
+            route.family,
+            route.nlri,
+            route.next_hop,
+            route.attributes,
+            &mut line,
+        );
+        line.push('}');
+    } else {
+        json_string(&mut line, address);
+        line.push_str(": {\"routes\": [");
+        if !v1_route(route.family, route.nlri, &mut line) {
+            return None;
+        }
+        line.push(']');
+        if !report_keys.is_empty() {
+            line.push_str(", ");
+            line.push_str(report_keys);
+        }
+        line.push_str("}}");
+    }
+    Some(line)
+}
+
 /// A route's v1 JSON entry (`{"prefix": ..., "family": ...}`): only routes with a prefix
 /// (ExaBGP skips the others).
-pub fn v1_route(family: Family, nlri: &Nlri, out: &mut String) -> bool {
+fn v1_route(family: Family, nlri: &Nlri, out: &mut String) -> bool {
     if !matches!(
         nlri,
         Nlri::Prefix { .. } | Nlri::Labeled { .. } | Nlri::Vpn { .. }
@@ -351,7 +423,7 @@ pub fn v1_route(family: Family, nlri: &Nlri, out: &mut String) -> bool {
 
 /// A route's v2 JSON (`{"nlri": {...}, "attributes": {...}}`) as ExaBGP 5.0.15 writes it for
 /// INET routes; other NLRI kinds show their text as `nlri` (not ExaBGP's dict).
-pub fn v2_route(
+fn v2_route(
     family: Family,
     nlri: &Nlri,
     next_hop: Option<&str>,

@@ -297,20 +297,18 @@ fn is_known_attribute_tlv(code: u16) -> bool {
     )
 }
 
+/// A link NLRI (OSPF, two node descriptors each), as a test vector.
+#[cfg(test)]
+pub const LINK_NLRI_HEX: &str = "0002005103000000000000000001000020020000040000000102010004C0A87A7E0202000400000000020300040A0A0A0A01010020020000040000000102010004C0A87A7E0202000400000000020300040A020202";
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::bgp::wire::hex;
 
     #[test]
     fn link_nlri_round_trip() {
-        let bytes = hex("0002005103000000000000000001000020020000040000000102010004C0A87A7E0202000400000000020300040A0A0A0A01010020020000040000000102010004C0A87A7E0202000400000000020300040A020202");
+        let bytes = hex(LINK_NLRI_HEX);
         let routes = LinkStateNlri::decode_all(&bytes, BGP_LS_FAMILY).unwrap();
         assert_eq!(routes.len(), 1);
         assert_eq!(routes[0].code(), 2);

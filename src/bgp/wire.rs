@@ -105,6 +105,19 @@ pub fn finish_len16(out: &mut [u8], at: usize) {
     }
 }
 
+/// Bytes from hex text (tests' vectors); whitespace is skipped, a bad digit panics.
+#[cfg(test)]
+pub fn hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let pair = std::str::from_utf8(pair).expect("ASCII");
+            u8::from_str_radix(pair, 16).expect("hex digits")
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -776,17 +776,7 @@ impl Daemon {
                 api.identity.peer_address.to_string()
             };
             for route in self.rib_routes(reactor, id, &query) {
-                let mut line = format!("{prefix} {} {}", route.family, route.nlri);
-                // ExaBGP's NLRI text carries the next-hop; `extensive` adds the attributes.
-                if let Some(hop) = &route.next_hop {
-                    let _ = write!(line, " next-hop {hop}");
-                }
-                if query.extensive {
-                    for text in &route.attributes {
-                        line.push(' ');
-                        line.push_str(text);
-                    }
-                }
+                let line = show::adj_rib_line(&prefix, &route.view(), query.extensive);
                 output.push(line);
             }
         }
@@ -816,38 +806,8 @@ impl Daemon {
                 }
             }
             for route in self.rib_routes(reactor, id, &query) {
-                let mut line = String::from("{");
-                if v2 {
-                    if report_keys.is_empty() {
-                        line.push_str("\"peer\": {\"address\": ");
-                        show::json_string(&mut line, &address);
-                        line.push('}');
-                    } else {
-                        line.push_str(&report_keys);
-                    }
-                    line.push_str(", \"route\": ");
-                    show::v2_route(
-                        route.family,
-                        &route.nlri,
-                        route.next_hop.as_deref(),
-                        &route.raw,
-                        &mut line,
-                    );
-                    line.push('}');
-                } else {
-                    show::json_string(&mut line, &address);
-                    line.push_str(": {\"routes\": [");
-                    if !show::v1_route(route.family, &route.nlri, &mut line) {
-                        continue;
-                    }
-                    line.push(']');
-                    if !report_keys.is_empty() {
-                        line.push_str(", ");
-                        line.push_str(&report_keys);
-                    }
-                    line.push_str("}}");
-                }
-                output.push(line);
+                let line = show::adj_rib_json_line(&address, &report_keys, &route.view(), v2);
+                output.extend(line);
             }
         }
     }
@@ -885,6 +845,19 @@ struct ShownRoute {
     attributes: Vec<String>,
     /// The attributes themselves (v2 JSON), when the query asks for them.
     raw: Vec<crate::bgp::attribute::Attribute>,
+}
+
+impl ShownRoute {
+    /// The route as `api::show` renders it.
+    fn view(&self) -> show::RibRoute<'_> {
+        show::RibRoute {
+            family: self.family,
+            nlri: &self.nlri,
+            next_hop: self.next_hop.as_deref(),
+            texts: &self.attributes,
+            attributes: &self.raw,
+        }
+    }
 }
 
 /// A route's attributes for v2 JSON (none otherwise).

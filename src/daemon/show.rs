@@ -13,7 +13,7 @@ use crate::config::model::Neighbor;
 use crate::peer::MessageCounts;
 
 // What the `show` commands render, from `api`.
-pub use crate::api::show::{json_string, kind_matches, v1_route, v2_route, Report};
+pub use crate::api::show::{adj_rib_json_line, adj_rib_line, kind_matches, Report, RibRoute};
 
 /// What a neighbor's report needs from its configuration and its session's history, kept in
 /// its `NeighborApi`.

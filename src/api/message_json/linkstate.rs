@@ -375,18 +375,12 @@ pub fn attribute_json(value: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bgp::linkstate::BGP_LS_FAMILY;
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::bgp::linkstate::{BGP_LS_FAMILY, LINK_NLRI_HEX};
+    use crate::bgp::wire::hex;
 
     #[test]
     fn link_nlri_json() {
-        let bytes = hex("0002005103000000000000000001000020020000040000000102010004C0A87A7E0202000400000000020300040A0A0A0A01010020020000040000000102010004C0A87A7E0202000400000000020300040A020202");
+        let bytes = hex(LINK_NLRI_HEX);
         let routes = LinkStateNlri::decode_all(&bytes, BGP_LS_FAMILY).unwrap();
         assert_eq!(
             nlri_json(&routes[0], None),
