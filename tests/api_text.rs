@@ -321,7 +321,7 @@ fn replay_event(event: &str, lookup: &BytesLookup<'_>) -> Vec<u8> {
         }
         number => {
             assert_eq!(number, header[18].to_string(), "{event}");
-            text::write_raw_message_event(&mut out, &head, direction, &header, &body, None);
+            text::write_raw_message_event(&mut out, &head, direction, &header, &body);
         }
     }
     out

@@ -101,6 +101,42 @@ fn dump_shows_flow_routes() {
     assert!(out.contains("route ipv4 flow match { source 10.2.0.0/16; protocol [ =17 ]; } then { discard (0x8006000000000000); };"), "{out}");
 }
 
+/// The routes whose NLRI and attributes `config` holds as `bgp` values (MUP, MVPN, VPLS,
+/// Prefix-SID, AS path) dump back to the configuration syntax.
+#[test]
+fn dump_renders_bgp_typed_routes_in_configuration_syntax() {
+    let path = write_temp(
+        "typed.conf",
+        "neighbor 10.0.0.1 {\n local-address 10.0.0.2;\n local-as 1;\n peer-as 1;\n \
+         family { ipv4 mup; ipv4 mcast-vpn; l2vpn vpls; ipv4 nlri-mpls; ipv4 unicast; }\n \
+         announce {\n  ipv4 {\n   \
+         mup mup-t2st 10.0.0.1 rd 100:100 teid 12345/23 next-hop 10.0.0.2;\n   \
+         mup mup-t1st 192.168.0.2/32 rd 100:100 teid 1 qfi 9 endpoint 10.0.0.1 source 10.0.1.1 next-hop 10.0.0.2;\n   \
+         mup mup-isd 10.0.1.0/24 rd 100:100 next-hop 2001::1 bgp-prefix-sid-srv6 ( l3-service 2001:db8:1:1:: 0x48 [64,24,16,0,0,0] );\n   \
+         mcast-vpn source-join source 10.99.12.2 group 239.251.255.228 rd 65000:99999 source-as 65000 next-hop 10.10.6.3;\n  \
+         }\n }\n \
+         l2vpn {\n  vpls site1 {\n   endpoint 5;\n   base 10702;\n   offset 1;\n   size 8;\n   \
+         rd 192.168.201.1:123;\n   next-hop 192.168.201.1;\n  }\n }\n \
+         static {\n  \
+         route 198.51.100.101/32 label 800002 next-hop 198.51.100.2 bgp-prefix-sid [ 300, [ ( 800000,4096 ), ( 1000000,5000 ) ] ];\n  \
+         route 10.0.0.0/24 next-hop 1.1.1.1 as-path [ 1 2 ( 3 4 ) ];\n \
+         }\n}\n",
+    );
+    let (code, out, err) = validate(&["--dump", path.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 0, "{err}");
+    for line in [
+        "route ipv4 mup mup-t2st 10.0.0.1 rd 100:100 teid 12345/23 next-hop 10.0.0.2;",
+        "route ipv4 mup mup-t1st 192.168.0.2/32 rd 100:100 teid 1 qfi 9 endpoint 10.0.0.1 source 10.0.1.1 next-hop 10.0.0.2;",
+        "route ipv4 mup mup-isd 10.0.1.0/24 rd 100:100 next-hop 2001::1 bgp-prefix-sid-srv6 ( l3-service 2001:db8:1:1:: 0x48 [64,24,16,0,0,0] );",
+        "route ipv4 mcast-vpn source-join source 10.99.12.2 group 239.251.255.228 rd 65000:99999 source-as 65000 next-hop 10.10.6.3;",
+        "route l2vpn vpls vpls endpoint 5 base 10702 offset 1 size 8 rd 192.168.201.1:123 next-hop 192.168.201.1",
+        "route ipv4 nlri-mpls 198.51.100.101/32 label [ 800002 ] next-hop 198.51.100.2 bgp-prefix-sid [ 300, [ ( 800000,4096 ), ( 1000000,5000 ) ] ];",
+        "route ipv4 unicast 10.0.0.0/24 next-hop 1.1.1.1 as-path [ 1 2 ] ( 3 4 );",
+    ] {
+        assert!(out.contains(line), "{line}\n{out}");
+    }
+}
+
 #[test]
 fn errors_exit_one_with_location() {
     let path = write_temp(

@@ -1,6 +1,8 @@
 //! A configuration with 100k static routes parses completely (no quadratic step; the
 //! release build does it in a fraction of a second, see the configuration report).
 
+use rexa::bgp::attribute::{Attribute, CODE_MED};
+
 #[test]
 fn hundred_thousand_routes() {
     let mut text = String::from(
@@ -18,5 +20,8 @@ fn hundred_thousand_routes() {
     let config = rexa::config::parse(&text, "big.conf").expect("valid");
     let routes = &config.neighbors[0].routes;
     assert_eq!(routes.len(), 100_000);
-    assert_eq!(routes[99_999].attributes.med, Some(99_999));
+    assert_eq!(
+        routes[99_999].attributes.get(CODE_MED),
+        Some(&Attribute::Med(99_999))
+    );
 }

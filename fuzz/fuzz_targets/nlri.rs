@@ -8,9 +8,10 @@
 use std::fmt::Write as _;
 
 use libfuzzer_sys::fuzz_target;
+use rexa::api::message_json::linkstate_attribute_json as attribute_json;
 use rexa::bgp::evpn::EvpnNlri;
 use rexa::bgp::flow::{is_flow_family, FlowInline, FlowNlri};
-use rexa::bgp::linkstate::{attribute_json, LinkStateNlri, BGP_LS_FAMILY};
+use rexa::bgp::linkstate::{LinkStateNlri, BGP_LS_FAMILY};
 use rexa::bgp::mp::{MpReach, MpUnreach};
 use rexa::bgp::nlri::{decode_all, NextHop, NlriIter, NlriKind};
 use rexa::bgp::{Afi, Family, Safi};
@@ -103,7 +104,7 @@ fuzz_target!(|data: &[u8]| {
                 let mut again = Vec::new();
                 for route in &routes {
                     route.encode(&mut again);
-                    let json = route.json(None);
+                    let json = rexa::api::message_json::linkstate_nlri_json(route, None);
                     assert!(json.starts_with('{') && json.ends_with('}'), "{json}");
                 }
                 assert_eq!(again, bytes);

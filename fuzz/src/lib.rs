@@ -280,9 +280,9 @@ pub fn exercise_attributes(attributes: &[rexa::bgp::attribute::Attribute]) {
 
 use rexa::api::json::{Direction, Envelope, EventHead, NeighborIdentity, RawMessage};
 use rexa::api::message_json::{
-    write_keepalive, write_negotiated_event, write_notification,
-    write_open_event, write_operational, write_raw_message_event, write_refresh,
-    write_update_event, UpdateJsonOptions,
+    write_keepalive, write_negotiated_event, write_notification, write_open_event,
+    write_operational, write_raw_message_event, write_refresh, write_update_event,
+    UpdateJsonOptions,
 };
 
 /// An UPDATE decoded for a report (`rexa decode`), with `withdraw` as a live session shows
@@ -457,7 +457,7 @@ pub fn check_event_text(bytes: &[u8], message: &Message, ctx: &Negotiated, varia
             text::write_operational(&mut out, &head, direction, operational)
         }
     }
-    text::write_raw_message_event(&mut out, &head, direction, header, body, None);
+    text::write_raw_message_event(&mut out, &head, direction, header, body);
     let text = std::str::from_utf8(&out).expect("text events are UTF-8");
     for line in text.split('\n').filter(|line| !line.is_empty()) {
         assert!(

@@ -3,7 +3,18 @@
 
 use std::fmt::Write as _;
 
-use crate::bgp::attribute::{json_key, Attribute, FLAG_PARTIAL, FLAG_TRANSITIVE};
+use std::net::Ipv6Addr;
+
+use crate::bgp::attribute::{
+    json_key, AsPath, Attribute, ExtendedCommunity, ExtendedKind, Ipv6ExtendedCommunity, PrefixSid,
+    PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv, FLAG_PARTIAL, FLAG_TRANSITIVE,
+    TLV_SRV6_L2_SERVICE,
+};
+use crate::bgp::sr_policy::{
+    sub_tlvs, SEG_TYPE_A, SEG_TYPE_B, SEG_WEIGHT, SUB_BINDING_SID, SUB_CANDIDATE_PATH_NAME,
+    SUB_POLICY_NAME, SUB_PREFERENCE, SUB_PRIORITY, SUB_SEGMENT_LIST, SUB_SRV6_BINDING_SID,
+    TUNNEL_SR_POLICY,
+};
 
 fn quoted(text: impl std::fmt::Display) -> String {
     format!("\"{text}\"")
@@ -37,7 +48,7 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
                 let _ = write!(
                     out,
                     "\"{index}\": {{\"element\": \"{}\", \"value\": [{}]}}",
-                    segment.kind.json_name_v5(),
+                    segment_element_v5(segment.kind),
                     asns.join(", ")
                 );
             }
@@ -64,8 +75,8 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
             list(sorted.iter().map(|c| {
                 format!(
                     "{{ \"value\": {}, \"string\": \"{}\" }}",
-                    c.json_value(),
-                    c.json_string()
+                    extended_json_value(c),
+                    extended_json_string(c)
                 )
             }))
         }
@@ -76,7 +87,7 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
                 format!(
                     "{{ \"value\": {}, \"string\": \"{}\" }}",
                     c.value_decimal(),
-                    c.json_string()
+                    ipv6_extended_json_string(c)
                 )
             }))
         }
@@ -92,10 +103,10 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
         }
         Attribute::PmsiTunnel(pmsi) => quoted(pmsi),
         Attribute::Aigp(aigp) => quoted(aigp),
-        Attribute::PrefixSid(sid) => sid.json(),
+        Attribute::PrefixSid(sid) => prefix_sid_json(sid),
         Attribute::Unknown { flags, code, value } => {
             if *code == 29 {
-                if let Some(json) = crate::bgp::linkstate::attribute_json(value) {
+                if let Some(json) = super::message_json::linkstate_attribute_json(value) {
                     return Some(("bgp-ls".to_owned(), json));
                 }
             }
@@ -103,7 +114,7 @@ pub fn json_entry(attribute: &Attribute) -> Option<(String, String)> {
                 return None;
             }
             if *code == 23 {
-                if let Some(json) = crate::bgp::sr_policy::tunnel_json(value) {
+                if let Some(json) = tunnel_json(value) {
                     return Some(("tunnel-encap".to_owned(), json));
                 }
             }
@@ -193,10 +204,248 @@ pub fn text_entry(attribute: &Attribute) -> Option<String> {
     Some(format!("{} {value}", json_key(attribute.code())?))
 }
 
+/// ExaBGP 5.0's JSON `element` name of an AS_PATH segment (confederation segments print
+/// as `as-sequence`).
+pub fn segment_element_v5(kind: SegmentKind) -> &'static str {
+    match kind {
+        SegmentKind::Set => "as-set",
+        _ => "as-sequence",
+    }
+}
+
+/// An AS_PATH in ExaBGP 4.2's JSON shape: `as-path` (all AS_SEQUENCE members), `as-set` (only if
+/// non-empty), `confederation-path` (always), `confederation-set` (only if non-empty),
+/// as (key, value) pairs in that order, e.g. `("as-path", "[ 65001, 65002 ]")`.
+pub fn as_path_json_v4(path: &AsPath) -> Vec<(&'static str, String)> {
+    let collect = |kind: SegmentKind| -> Vec<String> {
+        path.segments
+            .iter()
+            .filter(|s| s.kind == kind)
+            .flat_map(|s| s.asns.iter().map(u32::to_string))
+            .collect()
+    };
+    let render = |items: Vec<String>| {
+        if items.is_empty() {
+            "[]".to_string()
+        } else {
+            format!("[ {} ]", items.join(", "))
+        }
+    };
+    let mut entries = vec![("as-path", render(collect(SegmentKind::Sequence)))];
+    let set = collect(SegmentKind::Set);
+    if !set.is_empty() {
+        entries.push(("as-set", render(set)));
+    }
+    entries.push((
+        "confederation-path",
+        render(collect(SegmentKind::ConfedSequence)),
+    ));
+    let confed_set = collect(SegmentKind::ConfedSet);
+    if !confed_set.is_empty() {
+        entries.push(("confederation-set", render(confed_set)));
+    }
+    entries
+}
+
+/// An extended community's JSON `value` as ExaBGP prints it: the received bytes, except
+/// for MAC mobility, which ExaBGP rebuilds (type 0x06, sticky byte 0/1, reserved 0).
+pub fn extended_json_value(community: &ExtendedCommunity) -> u64 {
+    match community.kind() {
+        ExtendedKind::MacMobility { sequence, sticky } => {
+            (0x06u64 << 56) | (u64::from(sticky) << 40) | u64::from(sequence)
+        }
+        _ => community.value(),
+    }
+}
+
+/// An extended community's JSON `string`: the rendering of a recognised type, `0x<HEX>`
+/// for a recognised type without one, and the empty string for an unrecognised type.
+pub fn extended_json_string(community: &ExtendedCommunity) -> String {
+    match community.kind() {
+        ExtendedKind::Opaque => String::new(),
+        _ => community.to_string(),
+    }
+}
+
+/// An IPv6 extended community's JSON `string`: empty for a type ExaBGP does not recognise
+/// (it knows redirect-to-nexthop-ietf and the route target, by low nibble of type and
+/// sub-type).
+pub fn ipv6_extended_json_string(community: &Ipv6ExtendedCommunity) -> String {
+    match (community.0[0] & 0x0F, community.0[1]) {
+        (0, 0x0C) | (0, 0x0B) => community.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// The JSON object ExaBGP prints for a `bgp-prefix-sid`, e.g. `{ "sr-label-index": 777 }`.
+pub fn prefix_sid_json(sid: &PrefixSid) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for tlv in &sid.tlvs {
+        match tlv {
+            PrefixSidTlv::LabelIndex { index, .. } => {
+                parts.push(format!("\"sr-label-index\": {index}"))
+            }
+            PrefixSidTlv::OriginatorSrgb { ranges, .. } => {
+                let list: Vec<String> = ranges.iter().map(|(b, r)| format!("[{b}, {r}]")).collect();
+                parts.push(format!("\"sr-srgbs\": [{}]", list.join(", ")));
+            }
+            PrefixSidTlv::Srv6Service { kind, sub_tlvs, .. } => {
+                let name = if *kind == TLV_SRV6_L2_SERVICE {
+                    "l2-service"
+                } else {
+                    "l3-service"
+                };
+                let subs: Vec<String> = sub_tlvs.iter().map(sub_tlv_json).collect();
+                parts.push(format!("\"{name}\": [ {} ]", subs.join(", ")));
+            }
+            PrefixSidTlv::Unknown { kind, value } => {
+                let mut hex = String::from("0x");
+                for b in value {
+                    let _ = write!(hex, "{b:02X}");
+                }
+                parts.push(format!("\"attribute-not-implemented-{kind}\": \"{hex}\""));
+            }
+        }
+    }
+    format!("{{ {} }}", parts.join(", "))
+}
+
+/// ExaBGP prints `"flags": 0` whatever the SID flags are.
+fn sub_tlv_json(sub: &Srv6SubTlv) -> String {
+    match sub {
+        Srv6SubTlv::SidInformation(info) => {
+            let mut s = format!(
+                "{{ \"sid\": \"{}\", \"flags\": 0, \"endpoint_behavior\": {}",
+                info.sid, info.endpoint_behavior
+            );
+            for subsub in &info.sub_sub_tlvs {
+                if let Srv6SubSubTlv::Structure(st) = subsub {
+                    let _ = write!(
+                        s,
+                        ", \"structure\": {{\"locator-block-length\": {}, \"locator-node-length\": {}, \"function-length\": {}, \"argument-length\": {}, \"transposition-length\": {}, \"transposition-offset\": {}}}",
+                        st.locator_block_length,
+                        st.locator_node_length,
+                        st.function_length,
+                        st.argument_length,
+                        st.transposition_length,
+                        st.transposition_offset
+                    );
+                }
+            }
+            s.push_str(" }");
+            s
+        }
+        // ExaBGP 5.0.15 prints nothing here, leaving `[ , ]` (invalid JSON); rexa keeps
+        // its JSON valid and shows the sub-TLV.
+        Srv6SubTlv::Unknown { kind, value } => {
+            let mut s = format!("{{ \"sub-tlv\": {kind}, \"value\": \"0x");
+            for b in value {
+                let _ = write!(s, "{b:02X}");
+            }
+            s.push_str("\" }");
+            s
+        }
+    }
+}
+
+/// The JSON ExaBGP 6 shows for a Tunnel Encapsulation attribute holding one SR Policy
+/// tunnel: `{"sr-policy": {"preference": .., "binding-sid": {..}, "segment-lists": [..]}}`.
+/// `None` for anything else (other tunnel types, unknown or malformed sub-TLVs), which the
+/// caller shows as an unknown attribute.
+pub fn tunnel_json(value: &[u8]) -> Option<String> {
+    let (head, rest) = (value.get(..4)?, value.get(4..)?);
+    let tunnel = u16::from_be_bytes([head[0], head[1]]);
+    let len = usize::from(u16::from_be_bytes([head[2], head[3]]));
+    if tunnel != TUNNEL_SR_POLICY || len != rest.len() {
+        return None;
+    }
+    let u32_of = |b: &[u8]| -> Option<u32> { Some(u32::from_be_bytes(b.try_into().ok()?)) };
+    let mut fields: Vec<String> = Vec::new();
+    let mut lists: Vec<String> = Vec::new();
+    for tlv in sub_tlvs(rest) {
+        let tlv = tlv.ok()?;
+        match (tlv.kind, tlv.value) {
+            (SUB_PREFERENCE, [_, _, p @ ..]) => {
+                fields.push(format!("\"preference\": {}", u32_of(p)?));
+            }
+            (SUB_PRIORITY, [priority, _]) => fields.push(format!("\"priority\": {priority}")),
+            (SUB_BINDING_SID, [_, _, sid @ ..]) if sid.len() == 4 => {
+                let label = u32_of(sid)? >> 12;
+                fields.push(format!(
+                    "\"binding-sid\": {{\"type\": \"mpls\", \"label\": {label}}}"
+                ));
+            }
+            (SUB_SRV6_BINDING_SID, [_, _, sid @ ..]) if sid.len() == 16 => {
+                let sid: [u8; 16] = sid.try_into().ok()?;
+                fields.push(format!("\"srv6-binding-sid\": \"{}\"", Ipv6Addr::from(sid)));
+            }
+            (SUB_POLICY_NAME | SUB_CANDIDATE_PATH_NAME, [_, name @ ..]) => {
+                let key = if tlv.kind == SUB_POLICY_NAME {
+                    "policy-name"
+                } else {
+                    "candidate-path-name"
+                };
+                let name = std::str::from_utf8(name).ok()?;
+                if name
+                    .chars()
+                    .any(|c| c == '"' || c == '\\' || c.is_control())
+                {
+                    return None;
+                }
+                fields.push(format!("\"{key}\": \"{name}\""));
+            }
+            (SUB_SEGMENT_LIST, [_, inner @ ..]) => {
+                let mut weight = None;
+                let mut segments: Vec<String> = Vec::new();
+                for sub in sub_tlvs(inner) {
+                    let sub = sub.ok()?;
+                    match (sub.kind, sub.value) {
+                        (SEG_WEIGHT, [_, _, w @ ..]) => weight = Some(u32_of(w)?),
+                        (SEG_TYPE_A, [_, _, entry @ ..]) => {
+                            let entry = u32_of(entry)?;
+                            segments.push(format!(
+                                "{{\"type\": \"A\", \"label\": {}, \"tc\": {}, \"s\": {}, \"ttl\": {}}}",
+                                entry >> 12,
+                                (entry >> 9) & 7,
+                                entry & 0x100 != 0,
+                                entry & 0xFF
+                            ));
+                        }
+                        (SEG_TYPE_B, [_, _, sid @ ..]) if sid.len() == 16 || sid.len() == 24 => {
+                            let address: [u8; 16] = sid.get(..16)?.try_into().ok()?;
+                            segments.push(format!(
+                                "{{\"type\": \"B\", \"sid\": \"{}\"}}",
+                                Ipv6Addr::from(address)
+                            ));
+                        }
+                        _ => return None,
+                    }
+                }
+                let mut list = String::from("{");
+                if let Some(weight) = weight {
+                    let _ = write!(list, "\"weight\": {weight}, ");
+                }
+                let _ = write!(list, "\"segments\": [{}]}}", segments.join(", "));
+                lists.push(list);
+            }
+            _ => return None,
+        }
+    }
+    if !lists.is_empty() {
+        fields.push(format!("\"segment-lists\": [{}]", lists.join(", ")));
+    }
+    Some(format!("{{\"sr-policy\": {{{}}}}}", fields.join(", ")))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{json_entry, text_entry};
+    use super::as_path_json_v4;
+    use super::{
+        extended_json_string, extended_json_value, ipv6_extended_json_string, json_entry,
+        text_entry, tunnel_json,
+    };
     use crate::bgp::attribute::decode_attributes;
+    use crate::bgp::attribute::{AsPath, ExtendedCommunity, Ipv6ExtendedCommunity, SegmentKind};
     use crate::bgp::negotiated::Negotiated;
 
     fn hex(s: &str) -> Vec<u8> {
@@ -251,6 +500,81 @@ mod tests {
         assert_eq!(
             json_entry(&attribute),
             Some(("attribute-0x11-0xC0".to_string(), "\"( 1 7 )\"".to_string()))
+        );
+    }
+
+    #[test]
+    fn tunnel_json_as_exabgp6() {
+        let hex =
+            "000F00240C060000000000640D06100005DC01008000110009060000000000010106000003E81100";
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(
+            tunnel_json(&bytes).unwrap(),
+            "{\"sr-policy\": {\"preference\": 100, \"binding-sid\": {\"type\": \"mpls\", \"label\": 24000}, \"segment-lists\": [{\"weight\": 1, \"segments\": [{\"type\": \"A\", \"label\": 16001, \"tc\": 0, \"s\": true, \"ttl\": 0}]}]}}"
+        );
+        for cut in 0..bytes.len() {
+            let _ = tunnel_json(&bytes[..cut]);
+        }
+        assert!(tunnel_json(&bytes[..bytes.len() - 1]).is_none());
+    }
+
+    #[test]
+    fn matches_exabgp_rendering_table() {
+        let table = include_str!("../bgp/attribute/testdata/extended_communities.txt");
+        let mut checked = 0;
+        for line in table.lines().filter(|l| !l.starts_with('#')) {
+            let mut parts = line.splitn(3, ' ');
+            let bytes = parts.next().unwrap_or_default();
+            let value = parts.next().unwrap_or_default();
+            let text = parts.next().unwrap_or_default();
+            let community = ExtendedCommunity(<[u8; 8]>::try_from(hex(bytes)).expect("8 bytes"));
+            if value == "ERROR" {
+                assert!(community.has_unusable_rate(), "{bytes} should be refused");
+                continue;
+            }
+            assert!(!community.has_unusable_rate(), "{bytes}");
+            assert_eq!(
+                extended_json_value(&community).to_string(),
+                value,
+                "{bytes}"
+            );
+            assert_eq!(extended_json_string(&community), text, "{bytes}");
+            checked += 1;
+        }
+        assert!(checked > 1000);
+    }
+
+    #[test]
+    fn extended_community_strings() {
+        assert_eq!(
+            extended_json_string(&ExtendedCommunity::link_bandwidth(1, 1.0)),
+            ""
+        );
+        let c = Ipv6ExtendedCommunity::redirect_to_nexthop_ietf(
+            "2a02:b80:0:1::1".parse().expect("ip"),
+            false,
+        );
+        assert_eq!(
+            ipv6_extended_json_string(&c),
+            "redirect-to-nexthop-ietf 2a02:b80:0:1::1"
+        );
+    }
+
+    #[test]
+    fn json_v4_shape() {
+        let mut p = AsPath::default();
+        p.push(SegmentKind::Sequence, &[65001, 65002]);
+        p.push(SegmentKind::Set, &[7]);
+        assert_eq!(
+            as_path_json_v4(&p),
+            vec![
+                ("as-path", "[ 65001, 65002 ]".to_string()),
+                ("as-set", "[ 7 ]".to_string()),
+                ("confederation-path", "[]".to_string()),
+            ]
         );
     }
 }

@@ -108,14 +108,10 @@ pub fn render(
                 );
                 out.push(b'\n');
             }
-            Encoder::Text => text::write_raw_message_event(
-                out,
-                &head,
-                report.direction,
-                raw.header,
-                raw.body,
-                negotiation,
-            ),
+            // The negotiated object has no text form.
+            Encoder::Text => {
+                text::write_raw_message_event(out, &head, report.direction, raw.header, raw.body)
+            }
         }
     }
     if forms.parsed {
@@ -233,9 +229,8 @@ fn write_json(
 fn write_text(out: &mut Vec<u8>, head: &EventHead<'_>, event: &Event<'_>, options: TextOptions) {
     match event {
         Event::State(state, reason) => text::write_state_event(out, head, state, *reason),
-        Event::Fsm(name) => text::write_fsm_event(out, head, name),
-        Event::Negotiated(negotiation) => text::write_negotiated_event(out, head, negotiation),
-        Event::Signal(code, name) => text::write_signal_event(out, head, *code, name),
+        // No text form in ExaBGP: nothing is written, not even a newline.
+        Event::Fsm(_) | Event::Negotiated(_) | Event::Signal(..) => {}
         Event::Message(MessageReport {
             direction,
             message: Some(message),
@@ -253,5 +248,51 @@ fn write_text(out: &mut Vec<u8>, head: &EventHead<'_>, event: &Event<'_>, option
             }
         },
         Event::Message(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bgp::open::Open;
+
+    #[test]
+    fn events_without_text_form_write_nothing() {
+        let open = Open::new(65000, 180, "10.0.0.2".parse().unwrap(), Vec::new());
+        let negotiation = Negotiation::new(&open, &open);
+        let envelope = Envelope::now("h", 1, 2);
+        let identity = NeighborIdentity {
+            local_address: "10.0.0.2".parse().unwrap(),
+            peer_address: "10.0.0.1".parse().unwrap(),
+            local_asn: 65000,
+            peer_asn: 65001,
+            router_id: None,
+        };
+        let everything = Subscription {
+            fsm: true,
+            negotiated: true,
+            signal: true,
+            ..Subscription::default()
+        };
+        let events = [
+            Event::Fsm("OPENSENT"),
+            Event::Negotiated(&negotiation),
+            Event::Signal(10, "SIGUSR1"),
+        ];
+        for event in &events {
+            let mut counter = 0;
+            for encoder in [Encoder::Text, Encoder::Json] {
+                let neighbor = EventNeighbor {
+                    identity: &identity,
+                    negotiation: Some(&negotiation),
+                    counter: &mut counter,
+                    update_options: UpdateJsonOptions::default(),
+                };
+                let mut out = Vec::new();
+                render(&mut out, &envelope, encoder, &everything, neighbor, event);
+                // JSON has them all; text none.
+                assert_eq!(out.is_empty(), encoder == Encoder::Text);
+            }
+        }
     }
 }

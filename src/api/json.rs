@@ -210,32 +210,54 @@ fn write_hex(out: &mut Vec<u8>, bytes: &[u8], digits: &[u8; 16]) {
 /// forms for \b \f \n \r \t, every other byte outside printable ASCII as `\u00xx`, and
 /// characters beyond U+FFFF as a surrogate pair, lowercase hex (Python's `ensure_ascii`).
 pub fn escape_into(out: &mut Vec<u8>, value: &str) {
-    let bytes = value.as_bytes();
-    if bytes
-        .iter()
-        .all(|&b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-    {
-        out.extend_from_slice(bytes);
+    escape_with(value, |text| out.extend_from_slice(text.as_bytes()));
+}
+
+/// [`escape_into`] for a `String` (the `show` reports, built as text).
+pub fn escape_into_string(out: &mut String, value: &str) {
+    escape_with(value, |text| out.push_str(text));
+}
+
+/// The one JSON string escaper: hands `emit` the escaped text of `value` in pieces (runs of
+/// characters written as they are, and escapes).
+fn escape_with(value: &str, mut emit: impl FnMut(&str)) {
+    let verbatim = |c: char| matches!(c, ' '..='~') && c != '"' && c != '\\';
+    if value.bytes().all(|b| verbatim(char::from(b))) {
+        emit(value);
         return;
     }
-    for ch in value.chars() {
+    let mut start = 0;
+    for (at, ch) in value.char_indices() {
+        if verbatim(ch) {
+            continue;
+        }
+        if start < at {
+            emit(&value[start..at]);
+        }
+        start = at + ch.len_utf8();
         match ch {
-            '"' => out.extend_from_slice(b"\\\""),
-            '\\' => out.extend_from_slice(b"\\\\"),
-            '\n' => out.extend_from_slice(b"\\n"),
-            '\r' => out.extend_from_slice(b"\\r"),
-            '\t' => out.extend_from_slice(b"\\t"),
-            '\u{8}' => out.extend_from_slice(b"\\b"),
-            '\u{c}' => out.extend_from_slice(b"\\f"),
-            ' '..='~' => out.push(ch as u8),
+            '"' => emit("\\\""),
+            '\\' => emit("\\\\"),
+            '\n' => emit("\\n"),
+            '\r' => emit("\\r"),
+            '\t' => emit("\\t"),
+            '\u{8}' => emit("\\b"),
+            '\u{c}' => emit("\\f"),
             _ => {
                 let mut units = [0u16; 2];
                 for unit in ch.encode_utf16(&mut units) {
-                    out.extend_from_slice(b"\\u");
-                    write_hex(out, &unit.to_be_bytes(), HEX_LOWER);
+                    let mut escape = *b"\\u0000";
+                    for (slot, shift) in escape[2..].iter_mut().zip([12, 8, 4, 0]) {
+                        *slot = HEX_LOWER[usize::from((*unit >> shift) & 0xf)];
+                    }
+                    // Only ASCII was written.
+                    emit(std::str::from_utf8(&escape).unwrap_or_default());
                 }
             }
         }
+    }
+    if start < value.len() {
+        emit(&value[start..]);
     }
 }
 
@@ -628,6 +650,10 @@ mod tests {
             r#""a\"b\\c\n\r\t\b\f\u0000\u000b\u001f \u007f\u00e9\u20ac\ud83d\ude00~""#
         );
         assert_eq!(text(|w| w.string("plain")), "\"plain\"");
+        // The `String` form (the `show` reports) is the same escaper.
+        let mut shown = String::from("[");
+        escape_into_string(&mut shown, "x\u{8}é😀\"");
+        assert_eq!(shown, r#"[x\b\u00e9\ud83d\ude00\""#);
         assert_eq!(
             text(|w| w.display_string(Utf8Lossy(b"\x0bshut\"down\xff"))),
             r#""\u000bshut\"down\ufffd""#

@@ -747,7 +747,7 @@ fn write_routes(w: &mut JsonWriter<'_>, routes: Routes<'_>, first: &mut bool, co
                     w.raw(", ");
                 }
                 *first = false;
-                w.raw(&route.json(next_hop));
+                w.raw(&linkstate::nlri_json(route, next_hop));
             }
         }
         Routes::Opaque(bytes) => {
@@ -849,9 +849,11 @@ fn write_withdraw(
     w.raw(" }");
 }
 
+mod linkstate;
 mod nlri;
 #[cfg(test)]
 mod tests;
 
+pub use linkstate::{attribute_json as linkstate_attribute_json, nlri_json as linkstate_nlri_json};
 use nlri::{write_evpn, write_opaque_nlri, write_prefix};
 pub use nlri::{write_flow_nlri, write_nlri, write_nlri_lines};

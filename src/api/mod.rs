@@ -9,5 +9,6 @@ pub mod message_json;
 pub mod names;
 pub mod neighbor_match;
 pub mod respawn;
+pub mod show;
 pub mod subscriptions;
 pub mod text;

@@ -1,11 +1,11 @@
 //! The text encoder for helper-process events (`encoder text`, api.md §8): one function per
-//! event the JSON encoder writes, producing the bytes ExaBGP 5.0.15 writes to the helper.
+//! event that has a text form, producing the bytes ExaBGP 5.0.15 writes to the helper.
 //!
 //! Every function appends the *complete* output for one event, the trailing newline of
 //! ExaBGP's process writer included: most text events already end in `\n`, so they are
 //! followed by a blank line, as in ExaBGP. The negotiated, fsm and signal events have no
-//! text form and write nothing at all (not even a newline); neither does an OPERATIONAL
-//! message of a type ExaBGP does not know. So a caller writes `out` to the pipe as it is,
+//! text form (`api::event` writes nothing for them, not even a newline); an OPERATIONAL
+//! message of a type ExaBGP does not know writes nothing either. So a caller writes `out` to the pipe as it is,
 //! without adding a newline (unlike the JSON functions).
 //!
 //! The functions take the same [`EventHead`] as the JSON ones; only the peer address and
@@ -35,7 +35,7 @@ use crate::bgp::operational::Operational;
 use crate::bgp::refresh::RouteRefresh;
 use crate::bgp::update::AttributeErrorNote;
 use crate::bgp::update::Update;
-use crate::bgp::{Negotiation, Notification};
+use crate::bgp::Notification;
 
 // ---------------------------------------------------------------------------------------
 // Small writers
@@ -204,25 +204,15 @@ pub fn write_shutdown_event(out: &mut Vec<u8>, envelope: &Envelope<'_>) {
     let _ = write!(out, "shutdown {} {}\n\n", envelope.pid, envelope.ppid);
 }
 
-/// The `negotiated` event has no text form: nothing is written.
-pub fn write_negotiated_event(_out: &mut Vec<u8>, _head: &EventHead<'_>, _: &Negotiation) {}
-
-/// The `fsm` event has no text form: nothing is written.
-pub fn write_fsm_event(_out: &mut Vec<u8>, _head: &EventHead<'_>, _state: &str) {}
-
-/// The `signal` event has no text form: nothing is written.
-pub fn write_signal_event(_out: &mut Vec<u8>, _head: &EventHead<'_>, _code: i32, _name: &str) {}
-
 /// A raw packet (`packets` without `consolidate`):
 /// `neighbor <ip> <dir> <message type number>[ header 0x..][ body 0x..]`.
-/// The negotiated object the JSON form can carry has no text form.
+/// (The negotiated object the JSON form can carry has no text form.)
 pub fn write_raw_message_event(
     out: &mut Vec<u8>,
     head: &EventHead<'_>,
     direction: Direction,
     header: &[u8],
     body: &[u8],
-    _negotiation: Option<&Negotiation>,
 ) {
     write_message_start(out, head, direction);
     let category = header.get(18).copied().unwrap_or_default();

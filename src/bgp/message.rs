@@ -10,12 +10,12 @@ use std::net::Ipv4Addr;
 
 use super::error::DecodeError;
 use super::negotiated::Negotiated;
+use super::negotiated::EXTENDED_MAX_MESSAGE;
 use super::notification::Notification;
 use super::open::Open;
 use super::operational::Operational;
 use super::refresh::RouteRefresh;
 use super::update::Update;
-use super::wire::put_u16;
 
 /// The 16-byte all-ones marker.
 pub const MARKER: [u8; 16] = [0xFF; 16];
@@ -42,6 +42,79 @@ pub fn kind_name(kind: u8) -> &'static str {
         OPERATIONAL => "operational",
         _ => "unknown",
     }
+}
+
+/// A message being appended to a buffer: the only code that writes a header. [`begin`]
+/// writes the marker, a length placeholder and the type; the body is appended through
+/// `Deref<Target = Vec<u8>>`; the real length is patched in when the writer goes out of
+/// scope (as rustls' `LengthPrefixedBuffer` does). The placeholder is 65535, so a message
+/// whose writing was cut short never reads as a shorter valid one. [`cancel`] takes the
+/// message back out of the buffer.
+///
+/// ```text
+/// begin:  .. | FF x 16 | FF FF | type |
+/// drop:   .. | FF x 16 | len   | type | body ... |   len = 19 + body, saturating at 65535
+/// ```
+///
+/// [`begin`]: MessageWriter::begin
+/// [`cancel`]: MessageWriter::cancel
+pub struct MessageWriter<'a> {
+    out: &'a mut Vec<u8>,
+    start: usize,
+}
+
+impl<'a> MessageWriter<'a> {
+    /// Appends the header of a message of type `kind` to `out`.
+    pub fn begin(out: &'a mut Vec<u8>, kind: u8) -> MessageWriter<'a> {
+        let start = out.len();
+        out.extend_from_slice(&MARKER);
+        out.extend_from_slice(&[0xFF, 0xFF, kind]);
+        MessageWriter { out, start }
+    }
+
+    /// The message's length so far, header included.
+    pub fn message_len(&self) -> usize {
+        self.out.len().saturating_sub(self.start)
+    }
+
+    /// Removes the message (header included) from the buffer.
+    pub fn cancel(self) {
+        self.out.truncate(self.start);
+    }
+}
+
+impl std::ops::Deref for MessageWriter<'_> {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        self.out
+    }
+}
+
+impl std::ops::DerefMut for MessageWriter<'_> {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        self.out
+    }
+}
+
+impl Drop for MessageWriter<'_> {
+    fn drop(&mut self) {
+        let length = u16::try_from(self.message_len()).unwrap_or(u16::MAX);
+        // Absent after `cancel`.
+        if let Some(slot) = self.out.get_mut(self.start + 16..self.start + 18) {
+            slot.copy_from_slice(&length.to_be_bytes());
+        }
+    }
+}
+
+/// The size messages are packed to: the negotiated maximum (4096, or 65535 with RFC 8654's
+/// extended messages), never above what the 2-byte length can say.
+pub fn size_limit(ctx: &Negotiated) -> usize {
+    ctx.max_message_size.min(EXTENDED_MAX_MESSAGE)
+}
+
+/// Appends a KEEPALIVE (a header alone).
+pub fn write_keepalive(out: &mut Vec<u8>) {
+    drop(MessageWriter::begin(out, KEEPALIVE));
 }
 
 /// The smallest valid whole-message length of each type (KEEPALIVE is also the largest).
@@ -164,21 +237,14 @@ impl Message {
     /// Appends the whole message, header included. The length field saturates at 65535;
     /// callers keep messages within the negotiated size.
     pub fn encode(&self, out: &mut Vec<u8>, ctx: &Negotiated) {
-        let start = out.len();
-        out.extend_from_slice(&MARKER);
-        put_u16(out, 0);
-        out.push(self.kind());
+        let mut message = MessageWriter::begin(out, self.kind());
         match self {
-            Message::Open(open) => open.encode_body(out),
-            Message::Update(update) => update.encode_body(out, ctx),
-            Message::Notification(notification) => notification.encode_body(out),
+            Message::Open(open) => open.encode_body(&mut message),
+            Message::Update(update) => update.encode_body(&mut message, ctx),
+            Message::Notification(notification) => notification.encode_body(&mut message),
             Message::Keepalive => {}
-            Message::RouteRefresh(refresh) => refresh.encode_body(out),
-            Message::Operational(operational) => operational.encode_body(out),
-        }
-        let length = u16::try_from(out.len() - start).unwrap_or(u16::MAX);
-        if let Some(slot) = out.get_mut(start + 16..start + 18) {
-            slot.copy_from_slice(&length.to_be_bytes());
+            Message::RouteRefresh(refresh) => refresh.encode_body(&mut message),
+            Message::Operational(operational) => operational.encode_body(&mut message),
         }
     }
 
@@ -352,6 +418,42 @@ mod tests {
             Message::decode_message(&bytes, &Negotiated::default()).unwrap(),
             Message::Keepalive
         );
+    }
+
+    #[test]
+    fn message_writer_patches_the_length_when_done() {
+        let mut out = vec![7];
+        {
+            let mut message = MessageWriter::begin(&mut out, UPDATE);
+            // Until it is done the length reads as the largest possible.
+            assert_eq!(message[17..19], [0xFF, 0xFF]);
+            message.extend_from_slice(&[0, 0, 0, 0]);
+            assert_eq!(message.message_len(), 23);
+        }
+        assert_eq!(out[0], 7);
+        assert_eq!(&out[1..17], &MARKER);
+        assert_eq!(&out[17..], &[0, 23, UPDATE, 0, 0, 0, 0]);
+        assert_eq!(frame(&out[1..], 4096), Ok(Some(23)));
+    }
+
+    #[test]
+    fn a_cancelled_message_leaves_the_buffer_as_it_was() {
+        let mut out = vec![1, 2, 3];
+        let mut message = MessageWriter::begin(&mut out, UPDATE);
+        message.extend_from_slice(&[0; 40]);
+        message.cancel();
+        assert_eq!(out, [1, 2, 3]);
+    }
+
+    #[test]
+    fn keepalive_and_size_limit() {
+        let mut out = Vec::new();
+        write_keepalive(&mut out);
+        assert_eq!(out, keepalive());
+        let mut ctx = Negotiated::default();
+        assert_eq!(size_limit(&ctx), 4096);
+        ctx.max_message_size = 1 << 20;
+        assert_eq!(size_limit(&ctx), EXTENDED_MAX_MESSAGE);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Body: AFI (2) | subtype (1, reserved in RFC 2918) | SAFI (1) [| ORF entries (RFC 5291)].
 
 use super::family::{Afi, Family, Safi};
-use super::message::{MessageError, HEADER_LEN, MARKER, ROUTE_REFRESH};
+use super::message::{MessageError, MessageWriter, HEADER_LEN, ROUTE_REFRESH};
 use super::wire::put_u16;
 
 /// The RFC 7313 message subtype (the reserved byte of RFC 2918).
@@ -91,13 +91,14 @@ impl RouteRefresh {
 
 /// Rebuilds header + body of a received ROUTE-REFRESH for the 7/1 data field.
 fn whole_message(body: &[u8]) -> Vec<u8> {
-    let length = u16::try_from(HEADER_LEN + body.len()).unwrap_or(u16::MAX);
     let mut message = Vec::with_capacity(HEADER_LEN + body.len());
-    message.extend_from_slice(&MARKER);
-    put_u16(&mut message, length);
-    message.push(ROUTE_REFRESH);
-    message.extend_from_slice(body);
+    MessageWriter::begin(&mut message, ROUTE_REFRESH).extend_from_slice(body);
     message
+}
+
+/// Appends a whole ROUTE-REFRESH message (header included) for `family` and `subtype`.
+pub fn write_route_refresh(out: &mut Vec<u8>, family: Family, subtype: RefreshSubtype) {
+    RouteRefresh::new(family, subtype).encode_body(&mut MessageWriter::begin(out, ROUTE_REFRESH));
 }
 
 #[cfg(test)]

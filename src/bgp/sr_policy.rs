@@ -156,96 +156,6 @@ pub fn sub_tlvs(bytes: &[u8]) -> impl Iterator<Item = Result<SubTlv<'_>, ()>> + 
     })
 }
 
-/// The JSON ExaBGP 6 shows for a Tunnel Encapsulation attribute holding one SR Policy
-/// tunnel: `{"sr-policy": {"preference": .., "binding-sid": {..}, "segment-lists": [..]}}`.
-/// `None` for anything else (other tunnel types, unknown or malformed sub-TLVs), which the
-/// caller shows as an unknown attribute.
-pub fn tunnel_json(value: &[u8]) -> Option<String> {
-    use std::fmt::Write as _;
-    let (head, rest) = (value.get(..4)?, value.get(4..)?);
-    let tunnel = u16::from_be_bytes([head[0], head[1]]);
-    let len = usize::from(u16::from_be_bytes([head[2], head[3]]));
-    if tunnel != TUNNEL_SR_POLICY || len != rest.len() {
-        return None;
-    }
-    let u32_of = |b: &[u8]| -> Option<u32> { Some(u32::from_be_bytes(b.try_into().ok()?)) };
-    let mut fields: Vec<String> = Vec::new();
-    let mut lists: Vec<String> = Vec::new();
-    for tlv in sub_tlvs(rest) {
-        let tlv = tlv.ok()?;
-        match (tlv.kind, tlv.value) {
-            (SUB_PREFERENCE, [_, _, p @ ..]) => {
-                fields.push(format!("\"preference\": {}", u32_of(p)?));
-            }
-            (SUB_PRIORITY, [priority, _]) => fields.push(format!("\"priority\": {priority}")),
-            (SUB_BINDING_SID, [_, _, sid @ ..]) if sid.len() == 4 => {
-                let label = u32_of(sid)? >> 12;
-                fields.push(format!(
-                    "\"binding-sid\": {{\"type\": \"mpls\", \"label\": {label}}}"
-                ));
-            }
-            (SUB_SRV6_BINDING_SID, [_, _, sid @ ..]) if sid.len() == 16 => {
-                let sid: [u8; 16] = sid.try_into().ok()?;
-                fields.push(format!("\"srv6-binding-sid\": \"{}\"", Ipv6Addr::from(sid)));
-            }
-            (SUB_POLICY_NAME | SUB_CANDIDATE_PATH_NAME, [_, name @ ..]) => {
-                let key = if tlv.kind == SUB_POLICY_NAME {
-                    "policy-name"
-                } else {
-                    "candidate-path-name"
-                };
-                let name = std::str::from_utf8(name).ok()?;
-                if name
-                    .chars()
-                    .any(|c| c == '"' || c == '\\' || c.is_control())
-                {
-                    return None;
-                }
-                fields.push(format!("\"{key}\": \"{name}\""));
-            }
-            (SUB_SEGMENT_LIST, [_, inner @ ..]) => {
-                let mut weight = None;
-                let mut segments: Vec<String> = Vec::new();
-                for sub in sub_tlvs(inner) {
-                    let sub = sub.ok()?;
-                    match (sub.kind, sub.value) {
-                        (SEG_WEIGHT, [_, _, w @ ..]) => weight = Some(u32_of(w)?),
-                        (SEG_TYPE_A, [_, _, entry @ ..]) => {
-                            let entry = u32_of(entry)?;
-                            segments.push(format!(
-                                "{{\"type\": \"A\", \"label\": {}, \"tc\": {}, \"s\": {}, \"ttl\": {}}}",
-                                entry >> 12,
-                                (entry >> 9) & 7,
-                                entry & 0x100 != 0,
-                                entry & 0xFF
-                            ));
-                        }
-                        (SEG_TYPE_B, [_, _, sid @ ..]) if sid.len() == 16 || sid.len() == 24 => {
-                            let address: [u8; 16] = sid.get(..16)?.try_into().ok()?;
-                            segments.push(format!(
-                                "{{\"type\": \"B\", \"sid\": \"{}\"}}",
-                                Ipv6Addr::from(address)
-                            ));
-                        }
-                        _ => return None,
-                    }
-                }
-                let mut list = String::from("{");
-                if let Some(weight) = weight {
-                    let _ = write!(list, "\"weight\": {weight}, ");
-                }
-                let _ = write!(list, "\"segments\": [{}]}}", segments.join(", "));
-                lists.push(list);
-            }
-            _ => return None,
-        }
-    }
-    if !lists.is_empty() {
-        fields.push(format!("\"segment-lists\": [{}]", lists.join(", ")));
-    }
-    Some(format!("{{\"sr-policy\": {{{}}}}}", fields.join(", ")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,23 +191,5 @@ mod tests {
         assert_eq!(all[1].kind, SUB_SEGMENT_LIST);
         assert_eq!(all[1].value.len(), 9);
         assert!(sub_tlvs(&out[..out.len() - 1]).any(|t| t.is_err()));
-    }
-
-    #[test]
-    fn tunnel_json_as_exabgp6() {
-        let hex =
-            "000F00240C060000000000640D06100005DC01008000110009060000000000010106000003E81100";
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        assert_eq!(
-            tunnel_json(&bytes).unwrap(),
-            "{\"sr-policy\": {\"preference\": 100, \"binding-sid\": {\"type\": \"mpls\", \"label\": 24000}, \"segment-lists\": [{\"weight\": 1, \"segments\": [{\"type\": \"A\", \"label\": 16001, \"tc\": 0, \"s\": true, \"ttl\": 0}]}]}}"
-        );
-        for cut in 0..bytes.len() {
-            let _ = tunnel_json(&bytes[..cut]);
-        }
-        assert!(tunnel_json(&bytes[..bytes.len() - 1]).is_none());
     }
 }

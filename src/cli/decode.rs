@@ -668,7 +668,7 @@ fn write_nlri_lines(
                 }
             })?;
         for route in &routes {
-            out.extend_from_slice(route.json(None).as_bytes());
+            out.extend_from_slice(message_json::linkstate_nlri_json(route, None).as_bytes());
             out.push(b'\n');
         }
         return Ok(());

@@ -7,8 +7,13 @@ use super::flow::{FlowAction, FlowRoute, FlowValue, OP_EQ, OP_GT, OP_LT, OP_MATC
 use super::model::*;
 use super::route::Attributes;
 use crate::bgp::attribute::{
-    AsPath, PrefixSid, PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv,
+    AsPath, Attribute, PrefixSid, PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv,
+    CODE_AGGREGATOR, CODE_AIGP, CODE_AS_PATH, CODE_ATOMIC_AGGREGATE, CODE_CLUSTER_LIST,
+    CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_LARGE_COMMUNITIES, CODE_LOCAL_PREF, CODE_MED,
+    CODE_ORIGIN, CODE_ORIGINATOR_ID, CODE_PREFIX_SID,
 };
+use crate::bgp::mup::MupRoute;
+use crate::bgp::mvpn::MvpnRoute;
 
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(2 + bytes.len() * 2);
@@ -279,16 +284,20 @@ pub fn route_line(route: &Route) -> String {
             let _ = write!(
                 s,
                 "vpls endpoint {} base {} offset {} size {} rd {}",
-                v.endpoint, v.base, v.offset, v.size, v.rd
+                v.endpoint,
+                v.base(),
+                v.offset,
+                v.size,
+                v.rd
             );
         }
         Nlri::Mup { route: m, .. } => mup_text(&mut s, m),
         Nlri::Mvpn { route: m, .. } => {
             let _ = match &**m {
-                Mvpn::SourceAd { rd, source, group } => {
+                MvpnRoute::SourceAd { rd, source, group } => {
                     write!(s, "source-ad source {source} group {group} rd {rd}")
                 }
-                Mvpn::SharedJoin {
+                MvpnRoute::SharedJoin {
                     rd,
                     source_as,
                     rp,
@@ -297,7 +306,7 @@ pub fn route_line(route: &Route) -> String {
                     s,
                     "shared-join rp {rp} group {group} rd {rd} source-as {source_as}"
                 ),
-                Mvpn::SourceJoin {
+                MvpnRoute::SourceJoin {
                     rd,
                     source_as,
                     source,
@@ -306,6 +315,7 @@ pub fn route_line(route: &Route) -> String {
                     s,
                     "source-join source {source} group {group} rd {rd} source-as {source_as}"
                 ),
+                MvpnRoute::Other => Ok(()),
             };
         }
         Nlri::SrPolicy { policy, .. } => sr_policy_text(&mut s, policy),
@@ -328,74 +338,74 @@ pub fn route_line(route: &Route) -> String {
     s
 }
 
+/// The attributes in the order ExaBGP's configuration lists them, whatever order they were
+/// written in; raw `attribute [ ]` ones last.
 fn attributes(s: &mut String, a: &Attributes) {
     if let Some(nh) = &a.next_hop {
         let _ = write!(s, " next-hop {nh}");
     }
-    if let Some(o) = a.origin {
+    if let Some(Attribute::Origin(o)) = a.get(CODE_ORIGIN) {
         let _ = write!(s, " origin {}", o.name());
     }
-    if let Some(p) = &a.as_path {
+    if let Some(Attribute::AsPath(p)) = a.get(CODE_AS_PATH) {
         s.push_str(" as-path ");
         as_path_text(s, p);
     }
-    if let Some(m) = a.med {
+    if let Some(Attribute::Med(m)) = a.get(CODE_MED) {
         let _ = write!(s, " med {m}");
     }
-    if let Some(l) = a.local_preference {
+    if let Some(Attribute::LocalPref(l)) = a.get(CODE_LOCAL_PREF) {
         let _ = write!(s, " local-preference {l}");
     }
-    if a.atomic_aggregate {
+    if a.get(CODE_ATOMIC_AGGREGATE).is_some() {
         s.push_str(" atomic-aggregate");
     }
-    if let Some(agg) = a.aggregator {
+    if let Some(Attribute::Aggregator(agg)) = a.get(CODE_AGGREGATOR) {
         let _ = write!(s, " aggregator ( {}:{} )", agg.asn, agg.address);
     }
-    if !a.communities.is_empty() {
-        let c: Vec<String> = a
-            .communities
+    if let Some(Attribute::Communities(list)) = a.get(CODE_COMMUNITIES) {
+        let c: Vec<String> = list
             .iter()
             .map(|c| format!("{}:{}", c.0 >> 16, c.0 & 0xFFFF))
             .collect();
         let _ = write!(s, " community [ {} ]", c.join(" "));
     }
-    if !a.large_communities.is_empty() {
-        let c: Vec<String> = a
-            .large_communities
+    if let Some(Attribute::LargeCommunities(list)) = a.get(CODE_LARGE_COMMUNITIES) {
+        let c: Vec<String> = list
             .iter()
             .map(|c| format!("{}:{}:{}", c.global, c.local1, c.local2))
             .collect();
         let _ = write!(s, " large-community [ {} ]", c.join(" "));
     }
-    if !a.extended_communities.is_empty() {
-        let c: Vec<String> = a
-            .extended_communities
+    if let Some(Attribute::ExtendedCommunities(list)) = a.get(CODE_EXTENDED_COMMUNITIES) {
+        let c: Vec<String> = list
             .iter()
-            .map(|e| format!("{}={}", e.text, hex(&e.bytes)))
+            .zip(a.extended_text())
+            .map(|(e, text)| format!("{text}={}", hex(&e.0)))
             .collect();
         let _ = write!(s, " extended-community [ {} ]", c.join(" "));
     }
-    if let Some(o) = a.originator_id {
+    if let Some(Attribute::OriginatorId(o)) = a.get(CODE_ORIGINATOR_ID) {
         let _ = write!(s, " originator-id {o}");
     }
-    if !a.cluster_list.is_empty() {
-        let c: Vec<String> = a.cluster_list.iter().map(|c| c.to_string()).collect();
+    if let Some(Attribute::ClusterList(list)) = a.get(CODE_CLUSTER_LIST) {
+        let c: Vec<String> = list.iter().map(|c| c.to_string()).collect();
         let _ = write!(s, " cluster-list [ {} ]", c.join(" "));
     }
-    if let Some(v) = a.aigp {
-        let _ = write!(s, " aigp {v}");
+    if let Some(Attribute::Aigp(aigp)) = a.get(CODE_AIGP) {
+        let _ = write!(s, " aigp {}", aigp.value());
     }
-    if let Some(sid) = &a.prefix_sid {
+    if let Some(Attribute::PrefixSid(sid)) = a.get(CODE_PREFIX_SID) {
         prefix_sid_text(s, sid);
     }
-    for g in &a.generic {
-        let _ = write!(
-            s,
-            " attribute [ 0x{:02x} 0x{:02x} {} ]",
-            g.code,
-            g.flags,
-            hex(&g.data)
-        );
+    for raw in a.raw() {
+        if let Attribute::Unknown { flags, code, value } = raw {
+            let _ = write!(
+                s,
+                " attribute [ 0x{code:02x} 0x{flags:02x} {} ]",
+                hex(value)
+            );
+        }
     }
 }
 
@@ -592,33 +602,45 @@ fn flow_text(s: &mut String, flow: &FlowRoute) {
     }
 }
 
-fn mup_text(s: &mut String, m: &Mup) {
+fn mup_text(s: &mut String, m: &MupRoute) {
+    let bits = |address: &std::net::IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
     let _ = match m {
-        Mup::Isd { rd, prefix } => write!(s, "mup-isd {prefix} rd {rd}"),
-        Mup::Dsd { rd, address } => write!(s, "mup-dsd {address} rd {rd}"),
-        Mup::T1st {
+        MupRoute::Isd {
             rd,
+            prefix_len,
+            prefix,
+        } => write!(s, "mup-isd {prefix}/{prefix_len} rd {rd}"),
+        MupRoute::Dsd { rd, address } => write!(s, "mup-dsd {address} rd {rd}"),
+        MupRoute::T1st {
+            rd,
+            prefix_len,
             prefix,
             teid,
             qfi,
             endpoint,
             source,
+            ..
         } => {
             let _ = write!(
                 s,
-                "mup-t1st {prefix} rd {rd} teid {teid} qfi {qfi} endpoint {endpoint}"
+                "mup-t1st {prefix}/{prefix_len} rd {rd} teid {teid} qfi {qfi} endpoint {endpoint}"
             );
             match source {
-                Some(src) => write!(s, " source {src}"),
+                Some((_, src)) => write!(s, " source {src}"),
                 None => Ok(()),
             }
         }
-        Mup::T2st {
+        MupRoute::T2st {
             rd,
+            endpoint_len,
             endpoint,
             teid,
-            teid_bits,
-        } => write!(s, "mup-t2st {endpoint} rd {rd} teid {teid}/{teid_bits}"),
+        } => write!(
+            s,
+            "mup-t2st {endpoint} rd {rd} teid {teid}/{}",
+            endpoint_len.saturating_sub(bits(endpoint))
+        ),
+        MupRoute::Other => Ok(()),
     };
 }
 

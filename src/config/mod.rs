@@ -42,7 +42,7 @@ pub use error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
 pub use flow::{FlowAction, FlowComponent, FlowRoute, FlowTerm, FlowValue};
 pub use model::*;
 pub use parser::{parse_reader, ParseOptions};
-pub use route::{Attributes, ExtendedCommunity, GenericAttribute};
+pub use route::Attributes;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -12,7 +12,10 @@ use crate::bgp::family::{Afi, Family};
 use super::error::{Location, Warning};
 use super::flow::FlowRoute;
 use super::route::Attributes;
+use crate::bgp::mup::MupRoute;
+use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
+use crate::bgp::vpls::VplsNlri;
 
 /// Everything one configuration file says.
 #[derive(Debug, Clone)]
@@ -265,72 +268,6 @@ impl fmt::Display for NextHop {
     }
 }
 
-/// VPLS (RFC 4761) NLRI fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Vpls {
-    pub rd: RouteDistinguisher,
-    pub endpoint: u16,
-    pub base: u32,
-    pub offset: u16,
-    pub size: u16,
-}
-
-/// MUP route types (draft-mpmz-bess-mup-safi).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mup {
-    /// Interwork segment discovery: type 1.
-    Isd {
-        rd: RouteDistinguisher,
-        prefix: Prefix,
-    },
-    /// Direct segment discovery: type 2.
-    Dsd {
-        rd: RouteDistinguisher,
-        address: IpAddr,
-    },
-    /// Type 1 session transformed: type 3.
-    T1st {
-        rd: RouteDistinguisher,
-        prefix: Prefix,
-        teid: u32,
-        qfi: u8,
-        endpoint: IpAddr,
-        source: Option<IpAddr>,
-    },
-    /// Type 2 session transformed: type 4; `teid_bits` significant bits of `teid`.
-    T2st {
-        rd: RouteDistinguisher,
-        endpoint: IpAddr,
-        teid: u32,
-        teid_bits: u8,
-    },
-}
-
-/// MVPN route types used by ExaBGP (RFC 6514).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mvpn {
-    /// Type 5.
-    SourceAd {
-        rd: RouteDistinguisher,
-        source: IpAddr,
-        group: IpAddr,
-    },
-    /// Type 6 (C-multicast shared tree join).
-    SharedJoin {
-        rd: RouteDistinguisher,
-        source_as: u32,
-        rp: IpAddr,
-        group: IpAddr,
-    },
-    /// Type 7 (C-multicast source tree join).
-    SourceJoin {
-        rd: RouteDistinguisher,
-        source_as: u32,
-        source: IpAddr,
-        group: IpAddr,
-    },
-}
-
 /// SR Policy (RFC 9256 / 9830) as configured (6.0 syntax).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SrPolicy {
@@ -432,14 +369,16 @@ pub enum Nlri {
         extra: Option<Box<PrefixExtra>>,
     },
     Flow(Box<FlowRoute>),
-    Vpls(Vpls),
+    Vpls(VplsNlri),
     Mup {
         afi: Afi,
-        route: Box<Mup>,
+        /// ISD, DSD, type 1 or type 2 session transformed route.
+        route: Box<MupRoute>,
     },
     Mvpn {
         afi: Afi,
-        route: Box<Mvpn>,
+        /// Source-AD (type 5), shared or source tree join (types 6, 7).
+        route: Box<MvpnRoute>,
     },
     SrPolicy {
         afi: Afi,

@@ -8,10 +8,12 @@ use crate::bgp::family::{Afi, Family};
 use super::error::{ConfigError, ErrorKind};
 use super::lexer::Token;
 use super::model::{
-    EndpointBehavior, Mup, Mvpn, OperationalMessage, Segment, SegmentList, SegmentSid, SrPolicy,
+    EndpointBehavior, OperationalMessage, Segment, SegmentList, SegmentSid, SrPolicy,
 };
 use super::route::{self, RouteDraft};
 use super::value::{self, Words};
+use crate::bgp::mup::MupRoute;
+use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
 
 /// Reads the next word and checks it is exactly `expected`.
@@ -71,19 +73,24 @@ pub fn attributes_rest(
 }
 
 /// `mup <type> ...` after the `mup` keyword.
-pub fn mup(w: &mut Words, afi: Afi) -> Result<Mup, ConfigError> {
+pub fn mup(w: &mut Words, afi: Afi) -> Result<MupRoute, ConfigError> {
+    let bits = |address: &IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
     let kind = w.value("mup", "mup-isd, mup-dsd, mup-t1st or mup-t2st")?;
     match &*kind.text {
         "mup-isd" => {
             let t = w.value("mup-isd", "a prefix")?;
             let prefix = value::prefix(w, t, "mup-isd")?;
             let rd = rd(w, "mup-isd")?;
-            Ok(Mup::Isd { rd, prefix })
+            Ok(MupRoute::Isd {
+                rd,
+                prefix_len: prefix.len(),
+                prefix: prefix.addr(),
+            })
         }
         "mup-dsd" => {
             let address = ip_of(w, "mup-dsd", afi)?;
             let rd = rd(w, "mup-dsd")?;
-            Ok(Mup::Dsd { rd, address })
+            Ok(MupRoute::Dsd { rd, address })
         }
         "mup-t1st" => {
             let t = w.value("mup-t1st", "a prefix")?;
@@ -103,13 +110,15 @@ pub fn mup(w: &mut Words, afi: Afi) -> Result<Mup, ConfigError> {
             } else {
                 None
             };
-            Ok(Mup::T1st {
+            Ok(MupRoute::T1st {
                 rd,
-                prefix,
+                prefix_len: prefix.len(),
+                prefix: prefix.addr(),
                 teid,
                 qfi,
+                endpoint_len: bits(&endpoint),
                 endpoint,
-                source,
+                source: source.map(|address| (bits(&address), address)),
             })
         }
         "mup-t2st" => {
@@ -124,11 +133,12 @@ pub fn mup(w: &mut Words, afi: Afi) -> Result<Mup, ConfigError> {
             });
             let (teid, teid_bits) =
                 parsed.ok_or_else(|| w.invalid(t, "teid", "TEID/bits (bits 0..32)"))?;
-            Ok(Mup::T2st {
+            Ok(MupRoute::T2st {
                 rd,
+                // The TEID's significant bits follow the endpoint in the NLRI.
+                endpoint_len: bits(&endpoint) + teid_bits,
                 endpoint,
                 teid,
-                teid_bits,
             })
         }
         _ => Err(w.invalid(kind, "mup", "mup-isd, mup-dsd, mup-t1st or mup-t2st")),
@@ -136,7 +146,7 @@ pub fn mup(w: &mut Words, afi: Afi) -> Result<Mup, ConfigError> {
 }
 
 /// `mcast-vpn <type> ...` after the `mcast-vpn` keyword.
-pub fn mvpn(w: &mut Words, afi: Afi) -> Result<Mvpn, ConfigError> {
+pub fn mvpn(w: &mut Words, afi: Afi) -> Result<MvpnRoute, ConfigError> {
     let kind = w.value("mcast-vpn", "source-ad, shared-join or source-join")?;
     match &*kind.text {
         "source-ad" => {
@@ -145,7 +155,7 @@ pub fn mvpn(w: &mut Words, afi: Afi) -> Result<Mvpn, ConfigError> {
             keyword(w, "source-ad", "group")?;
             let group = ip_of(w, "group", afi)?;
             let rd = rd(w, "source-ad")?;
-            Ok(Mvpn::SourceAd { rd, source, group })
+            Ok(MvpnRoute::SourceAd { rd, source, group })
         }
         "shared-join" | "source-join" => {
             let shared = kind.text == "shared-join";
@@ -158,14 +168,14 @@ pub fn mvpn(w: &mut Words, afi: Afi) -> Result<Mvpn, ConfigError> {
             let t = w.value("source-as", "an AS number")?;
             let source_as = value::asn(w, t, "source-as")?;
             Ok(if shared {
-                Mvpn::SharedJoin {
+                MvpnRoute::SharedJoin {
                     rd,
                     source_as,
                     rp: address,
                     group,
                 }
             } else {
-                Mvpn::SourceJoin {
+                MvpnRoute::SourceJoin {
                     rd,
                     source_as,
                     source: address,
@@ -492,9 +502,9 @@ mod tests {
         .unwrap();
         assert!(matches!(
             route,
-            Mup::T2st {
+            MupRoute::T2st {
                 teid: 12345,
-                teid_bits: 23,
+                endpoint_len: 55,
                 ..
             }
         ));
@@ -505,7 +515,7 @@ mod tests {
         .unwrap();
         assert!(matches!(
             route,
-            Mup::T1st {
+            MupRoute::T1st {
                 qfi: 9,
                 source: Some(_),
                 ..

@@ -678,7 +678,10 @@ mod tests {
                 "10.9.0.0/16"
             ]
         );
-        assert_eq!(routes[1].attributes.med, Some(5));
+        assert_eq!(
+            routes[1].attributes.get(crate::bgp::attribute::CODE_MED),
+            Some(&crate::bgp::attribute::Attribute::Med(5))
+        );
         // Equal attributes are shared.
         assert!(Arc::ptr_eq(&routes[0].attributes, &routes[2].attributes));
         assert!(Arc::ptr_eq(&routes[0].control, &routes[1].control));
@@ -747,7 +750,11 @@ mod tests {
         ));
         let n = &config.neighbors[0];
         assert_eq!(n.routes.len(), 2);
-        assert!(n.routes.iter().all(|r| r.attributes.med == Some(7)));
+        assert!(n
+            .routes
+            .iter()
+            .all(|r| r.attributes.get(crate::bgp::attribute::CODE_MED)
+                == Some(&crate::bgp::attribute::Attribute::Med(7))));
         assert_eq!(n.process_names(), vec!["log-a"]);
         assert_eq!(config.process("other").map(|p| p.respawn), Some(false));
         // The routes share one attribute set.

@@ -9,47 +9,98 @@ use super::error::{ConfigError, ErrorKind, Location};
 use super::lexer::Token;
 use super::model::{NextHop, Nlri, Prefix, PrefixExtra, Route, RouteControl};
 use super::value::{self, number, Words};
+use std::hash::{Hash, Hasher};
+
 use crate::bgp::attribute::{
-    Aggregator, AsPath, Community, LargeCommunity, Origin, PrefixSid, PrefixSidTlv, Segment,
-    SegmentKind, SidInformation, SidStructure, Srv6SubSubTlv, Srv6SubTlv,
+    Aggregator, Aigp, AsPath, Attribute, Community, ExtendedCommunity, LargeCommunity, Origin,
+    PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidStructure, CODE_CLUSTER_LIST,
+    CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_LARGE_COMMUNITIES, CODE_PREFIX_SID,
 };
 use crate::bgp::family::{Family, Safi};
 use crate::bgp::nlri::RouteDistinguisher;
 
-/// An extended community: its 8 wire bytes and the text it was written as.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ExtendedCommunity {
-    pub bytes: [u8; 8],
-    pub text: String,
-}
-
-/// `attribute [ 0xCODE 0xFLAGS 0xDATA ]`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct GenericAttribute {
-    pub code: u8,
-    pub flags: u8,
-    pub data: Vec<u8>,
-}
-
-/// Path attributes of a configured route.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+/// Path attributes of a configured route as `bgp` values, the next-hop apart: `next-hop
+/// self` is resolved per neighbor when the route is loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Attributes {
     pub next_hop: Option<NextHop>,
-    pub origin: Option<Origin>,
-    pub as_path: Option<AsPath>,
-    pub med: Option<u32>,
-    pub local_preference: Option<u32>,
-    pub atomic_aggregate: bool,
-    pub aggregator: Option<Aggregator>,
-    pub communities: Vec<Community>,
-    pub large_communities: Vec<LargeCommunity>,
-    pub extended_communities: Vec<ExtendedCommunity>,
-    pub originator_id: Option<Ipv4Addr>,
-    pub cluster_list: Vec<Ipv4Addr>,
-    pub aigp: Option<u64>,
-    /// `bgp-prefix-sid` and `bgp-prefix-sid-srv6` together, TLVs in type order.
-    pub prefix_sid: Option<PrefixSid>,
-    pub generic: Vec<GenericAttribute>,
+    /// One attribute per type code, in the order first written: a repeated keyword replaces
+    /// a value and extends a list.
+    typed: Vec<Attribute>,
+    /// `attribute [ code flags data ]` as `Attribute::Unknown`, in the order written; sent
+    /// after the typed ones, so that one replaces a typed attribute of its code.
+    raw: Vec<Attribute>,
+    /// The extended communities as written, for `--dump` (never sent).
+    extended_text: Vec<Box<str>>,
+}
+
+impl Attributes {
+    /// The typed attributes, one per code, in the order first written.
+    pub fn typed(&self) -> &[Attribute] {
+        &self.typed
+    }
+
+    /// The raw `attribute [ ]` ones (`Attribute::Unknown`).
+    pub fn raw(&self) -> &[Attribute] {
+        &self.raw
+    }
+
+    /// The typed attribute of `code`.
+    pub fn get(&self, code: u8) -> Option<&Attribute> {
+        self.typed.iter().find(|a| a.code() == code)
+    }
+
+    /// The extended communities as written (as many as the EXTENDED_COMMUNITIES list holds).
+    pub fn extended_text(&self) -> &[Box<str>] {
+        &self.extended_text
+    }
+
+    /// Sets the typed attribute of `attribute`'s code (replacing the one written before).
+    fn set(&mut self, attribute: Attribute) {
+        match self.typed.iter_mut().find(|a| a.code() == attribute.code()) {
+            Some(slot) => *slot = attribute,
+            None => self.typed.push(attribute),
+        }
+    }
+
+    fn get_mut(&mut self, code: u8) -> Option<&mut Attribute> {
+        self.typed.iter_mut().find(|a| a.code() == code)
+    }
+}
+
+impl Hash for Attributes {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.next_hop.hash(state);
+        for attribute in self.typed.iter().chain(&self.raw) {
+            hash_attribute(attribute, state);
+        }
+        self.extended_text.hash(state);
+    }
+}
+
+/// Hashes an attribute the configuration can write (equal attributes hash alike; the
+/// MP_REACH / MP_UNREACH it never writes hash by their code alone).
+fn hash_attribute<H: Hasher>(attribute: &Attribute, state: &mut H) {
+    attribute.code().hash(state);
+    match attribute {
+        Attribute::Origin(origin) => origin.hash(state),
+        Attribute::AsPath(path) | Attribute::As4Path(path) => path.hash(state),
+        Attribute::NextHop(address) | Attribute::OriginatorId(address) => address.hash(state),
+        Attribute::Med(value) | Attribute::LocalPref(value) => value.hash(state),
+        Attribute::Aggregator(aggregator) | Attribute::As4Aggregator(aggregator) => {
+            aggregator.hash(state)
+        }
+        Attribute::Communities(list) => list.hash(state),
+        Attribute::ClusterList(list) => list.hash(state),
+        Attribute::ExtendedCommunities(list) => list.hash(state),
+        Attribute::Ipv6ExtendedCommunities(list) => list.hash(state),
+        Attribute::LargeCommunities(list) => list.hash(state),
+        Attribute::PrefixSid(sid) => sid.hash(state),
+        Attribute::Aigp(aigp) => aigp.hash(state),
+        Attribute::PmsiTunnel(tunnel) => tunnel.hash(state),
+        Attribute::Unknown { flags, value, .. } => (flags, value).hash(state),
+        Attribute::AtomicAggregate | Attribute::MpReach(_) | Attribute::MpUnreach(_) => {}
+    }
 }
 
 /// NLRI-side values written among the attributes.
@@ -235,52 +286,93 @@ pub fn attribute(
         }
         "origin" => {
             let t = w.value(k, "igp, egp or incomplete")?;
-            a.origin = Some(
+            a.set(Attribute::Origin(
                 Origin::from_name(&t.text)
                     .ok_or_else(|| w.invalid(t, k, "igp, egp or incomplete"))?,
-            );
+            ));
         }
-        "as-path" => a.as_path = Some(as_path(w, k)?),
-        "med" => a.med = Some(value::next_number(w, k, 0, u64::from(u32::MAX))? as u32),
+        "as-path" => a.set(Attribute::AsPath(as_path(w, k)?)),
+        "med" => a.set(Attribute::Med(
+            value::next_number(w, k, 0, u64::from(u32::MAX))? as u32,
+        )),
         "local-preference" => {
-            a.local_preference = Some(value::next_number(w, k, 0, u64::from(u32::MAX))? as u32)
+            a.set(Attribute::LocalPref(
+                value::next_number(w, k, 0, u64::from(u32::MAX))? as u32,
+            ))
         }
-        "atomic-aggregate" => a.atomic_aggregate = true,
-        "aggregator" => a.aggregator = Some(aggregator(w, k)?),
+        "atomic-aggregate" => a.set(Attribute::AtomicAggregate),
+        "aggregator" => a.set(Attribute::Aggregator(aggregator(w, k)?)),
         "community" => {
+            let mut added = Vec::new();
             for t in w.list(k, "a community")? {
-                a.communities.push(Community(community(w, t, k)?));
+                added.push(Community(community(w, t, k)?));
+            }
+            match a.get_mut(CODE_COMMUNITIES) {
+                Some(Attribute::Communities(list)) => list.extend(added),
+                _ if !added.is_empty() => a.set(Attribute::Communities(added)),
+                _ => {}
             }
         }
         "large-community" => {
+            let mut added: Vec<LargeCommunity> = Vec::new();
             for t in w.list(k, "a large community a:b:c")? {
-                let c = large_community(w, t, k)?;
-                if !a.large_communities.contains(&c) {
-                    a.large_communities.push(c);
+                added.push(large_community(w, t, k)?);
+            }
+            if !matches!(
+                a.get(CODE_LARGE_COMMUNITIES),
+                Some(Attribute::LargeCommunities(_))
+            ) {
+                if added.is_empty() {
+                    return Ok(true);
+                }
+                a.set(Attribute::LargeCommunities(Vec::new()));
+            }
+            if let Some(Attribute::LargeCommunities(list)) = a.get_mut(CODE_LARGE_COMMUNITIES) {
+                for c in added {
+                    if !list.contains(&c) {
+                        list.push(c);
+                    }
                 }
             }
         }
         "extended-community" => {
+            let mut added = Vec::new();
             for t in w.list(k, "an extended community")? {
-                a.extended_communities.push(extended_community(w, t, k)?);
+                added.push(ExtendedCommunity(extended_community(w, t, k)?));
+                a.extended_text.push(t.text.as_ref().into());
+            }
+            match a.get_mut(CODE_EXTENDED_COMMUNITIES) {
+                Some(Attribute::ExtendedCommunities(list)) => list.extend(added),
+                _ if !added.is_empty() => a.set(Attribute::ExtendedCommunities(added)),
+                _ => {}
             }
         }
         "originator-id" => {
             let t = w.value(k, "an IPv4 address")?;
-            a.originator_id = Some(value::ipv4(w, t, k)?);
+            a.set(Attribute::OriginatorId(value::ipv4(w, t, k)?));
         }
         "cluster-list" => {
             let items = w.list(k, "an IPv4 address or [ addresses ]")?;
             if items.is_empty() {
                 return Err(w.invalid(keyword, k, "at least one IPv4 address"));
             }
+            let mut added = Vec::new();
             for t in items {
-                a.cluster_list.push(value::ipv4(w, t, k)?);
+                added.push(value::ipv4(w, t, k)?);
+            }
+            match a.get_mut(CODE_CLUSTER_LIST) {
+                Some(Attribute::ClusterList(list)) => list.extend(added),
+                _ => a.set(Attribute::ClusterList(added)),
             }
         }
-        "aigp" => a.aigp = Some(value::next_number(w, k, 0, u64::MAX)?),
+        "aigp" => a.set(Attribute::Aigp(Aigp::metric(value::next_number(
+            w,
+            k,
+            0,
+            u64::MAX,
+        )?))),
         "bgp-prefix-sid" => put_prefix_sid(
-            &mut a.prefix_sid,
+            a,
             |t| {
                 matches!(
                     t,
@@ -290,11 +382,11 @@ pub fn attribute(
             prefix_sid(w, k)?,
         ),
         "bgp-prefix-sid-srv6" => put_prefix_sid(
-            &mut a.prefix_sid,
+            a,
             |t| matches!(t, PrefixSidTlv::Srv6Service { .. }),
-            vec![srv6_service(w, k)?],
+            srv6_service(w, k)?,
         ),
-        "attribute" => a.generic.push(generic_attribute(w, k)?),
+        "attribute" => a.raw.push(generic_attribute(w, k)?),
         "label" => {
             let mut labels = Vec::new();
             for t in w.list(k, "a label or [ labels ]")? {
@@ -618,18 +710,14 @@ pub fn parse_extended_community_text(text: &str) -> Option<[u8; 8]> {
     Some(out)
 }
 
-pub fn extended_community(w: &Words, t: &Token, k: &str) -> Result<ExtendedCommunity, ConfigError> {
-    let bytes = parse_extended_community_text(&t.text).ok_or_else(|| {
+pub fn extended_community(w: &Words, t: &Token, k: &str) -> Result<[u8; 8], ConfigError> {
+    parse_extended_community_text(&t.text).ok_or_else(|| {
         w.invalid(
             t,
             k,
             "target:GA:LA, origin:GA:LA, target4:, origin4:, redirect:ASN:N, l2info:E:C:MTU:P, \
              bandwidth:ASN:RATE, mup:A:B, redirect-to-nexthop or 0x followed by 16 hex digits",
         )
-    })?;
-    Ok(ExtendedCommunity {
-        bytes,
-        text: t.text.to_string(),
     })
 }
 
@@ -726,11 +814,16 @@ fn bracket_atoms(
 /// Replaces the TLVs `replaced` selects with `tlvs` (a later keyword wins), keeping them in
 /// type order: label index, originator SRGB, SRv6 services, as they are sent.
 fn put_prefix_sid(
-    sid: &mut Option<PrefixSid>,
+    attributes: &mut Attributes,
     replaced: fn(&PrefixSidTlv) -> bool,
     tlvs: Vec<PrefixSidTlv>,
 ) {
-    let sid = sid.get_or_insert_with(PrefixSid::default);
+    if attributes.get(CODE_PREFIX_SID).is_none() {
+        attributes.set(Attribute::PrefixSid(PrefixSid::default()));
+    }
+    let Some(Attribute::PrefixSid(sid)) = attributes.get_mut(CODE_PREFIX_SID) else {
+        return;
+    };
     sid.tlvs.retain(|t| !replaced(t));
     sid.tlvs.extend(tlvs);
     sid.tlvs.sort_by_key(|t| match t {
@@ -787,23 +880,12 @@ fn prefix_sid(w: &mut Words, k: &str) -> Result<Vec<PrefixSidTlv>, ConfigError> 
             _ => return Err(fail(w)),
         }
     }
-    let mut tlvs = vec![PrefixSidTlv::LabelIndex {
-        reserved: 0,
-        flags: 0,
-        index: label_index,
-    }];
-    if !srgbs.is_empty() {
-        tlvs.push(PrefixSidTlv::OriginatorSrgb {
-            flags: 0,
-            ranges: srgbs,
-        });
-    }
-    Ok(tlvs)
+    Ok(PrefixSid::label_index(label_index, &srgbs).tlvs)
 }
 
 /// `bgp-prefix-sid-srv6 ( l3-service|l2-service SID [behavior] [ [structure] ] )`: an SRv6
 /// service TLV (RFC 9252) with one SID information sub-TLV.
-fn srv6_service(w: &mut Words, k: &str) -> Result<PrefixSidTlv, ConfigError> {
+fn srv6_service(w: &mut Words, k: &str) -> Result<Vec<PrefixSidTlv>, ConfigError> {
     const EXPECTED: &str = "( l3-service|l2-service SID [behavior] [ [LBL,LNL,FL,AL,TL,TO] ] )";
     let open = w.value(k, EXPECTED)?;
     if !open.text.starts_with('(') {
@@ -823,7 +905,7 @@ fn srv6_service(w: &mut Words, k: &str) -> Result<PrefixSidTlv, ConfigError> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| fail(w))?;
     let mut behavior = 0xFFFF;
-    let mut sub_sub_tlvs = Vec::new();
+    let mut structure = None;
     let mut rest: Vec<&String> = it.collect();
     if let Some(b) = rest.first() {
         if b.as_str() != "[" {
@@ -848,27 +930,16 @@ fn srv6_service(w: &mut Words, k: &str) -> Result<PrefixSidTlv, ConfigError> {
                 .and_then(|v| u8::try_from(v).ok())
                 .ok_or_else(|| fail(w))?;
         }
-        sub_sub_tlvs.push(Srv6SubSubTlv::Structure(SidStructure {
+        structure = Some(SidStructure {
             locator_block_length: s[0],
             locator_node_length: s[1],
             function_length: s[2],
             argument_length: s[3],
             transposition_length: s[4],
             transposition_offset: s[5],
-        }));
+        });
     }
-    Ok(PrefixSidTlv::Srv6Service {
-        kind: if l3 { 5 } else { 6 },
-        reserved: 0,
-        sub_tlvs: vec![Srv6SubTlv::SidInformation(SidInformation {
-            reserved1: 0,
-            sid,
-            flags: 0,
-            endpoint_behavior: behavior,
-            reserved2: 0,
-            sub_sub_tlvs,
-        })],
-    })
+    Ok(PrefixSid::srv6_service(!l3, sid, behavior, structure).tlvs)
 }
 
 /// Like `bracket_atoms` but the opening `(` may be glued to the first word.
@@ -901,7 +972,7 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn generic_attribute(w: &mut Words, k: &str) -> Result<GenericAttribute, ConfigError> {
+fn generic_attribute(w: &mut Words, k: &str) -> Result<Attribute, ConfigError> {
     const EXPECTED: &str = "[ 0xCODE 0xFLAGS 0xDATA ]";
     let open = w.value(k, EXPECTED)?;
     if !open.is_punct("[") {
@@ -931,16 +1002,16 @@ fn generic_attribute(w: &mut Words, k: &str) -> Result<GenericAttribute, ConfigE
             .ok_or_else(|| w.invalid(t, k, what))
     };
     match parts.as_slice() {
-        [code, flags, data] => Ok(GenericAttribute {
+        [code, flags, data] => Ok(Attribute::Unknown {
             code: byte(code, "an attribute code 0x00..0xFF")?,
             flags: byte(flags, "attribute flags 0x00..0xFF")?,
-            data: hex_bytes(&data.text)
+            value: hex_bytes(&data.text)
                 .ok_or_else(|| w.invalid(data, k, "0x followed by an even number of hex digits"))?,
         }),
-        [code, flags] => Ok(GenericAttribute {
+        [code, flags] => Ok(Attribute::Unknown {
             code: byte(code, "an attribute code 0x00..0xFF")?,
             flags: byte(flags, "attribute flags 0x00..0xFF")?,
-            data: Vec::new(),
+            value: Vec::new(),
         }),
         _ => Err(w.invalid(open, k, EXPECTED)),
     }
@@ -949,6 +1020,7 @@ fn generic_attribute(w: &mut Words, k: &str) -> Result<GenericAttribute, ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bgp::attribute::{Srv6SubSubTlv, Srv6SubTlv};
 
     #[test]
     fn communities() {
@@ -993,9 +1065,9 @@ mod tests {
             srv6_service(&mut w, "bgp-prefix-sid-srv6")
         };
         let ok = parse("( l3-service 2001:db8::1 0x48 [64,24,16,0,0,0] );").unwrap();
-        let PrefixSidTlv::Srv6Service {
+        let [PrefixSidTlv::Srv6Service {
             kind: 5, sub_tlvs, ..
-        } = ok
+        }] = ok.as_slice()
         else {
             panic!("{ok:?}");
         };

@@ -10,16 +10,13 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use crate::bgp::attribute::{
-    self as wire, Aigp, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity,
-};
+use crate::bgp::attribute::{self as wire, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity};
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{self as flow_wire, FlowError};
-use crate::bgp::mup::{MupNlri, MupRoute};
-use crate::bgp::mvpn::{MvpnNlri, MvpnRoute};
+use crate::bgp::mup::MupNlri;
+use crate::bgp::mvpn::MvpnNlri;
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::sr_policy::SrPolicyNlri;
-use crate::bgp::vpls::VplsNlri;
 use crate::config::{self, Location, Neighbor};
 use crate::rib::{resolve_self, AdjRibOut, AttrId, PathAttributes, Route, RouteContext};
 
@@ -324,7 +321,7 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
     match nlri {
         config::Nlri::Vpls(vpls) => Some(Nlri::Vpls {
             path_id: None,
-            route: VplsNlri::new(vpls.rd, vpls.endpoint, vpls.offset, vpls.size, vpls.base),
+            route: *vpls,
             config_line,
         }),
         config::Nlri::SrPolicy { policy, .. } => Some(Nlri::SrPolicy {
@@ -336,10 +333,10 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
             },
         }),
         config::Nlri::Mup { afi, route } => {
-            Some(Nlri::mup(None, mup_nlri(*afi == Afi::IPV6, route)?))
+            Some(Nlri::mup(None, MupNlri::build(*afi == Afi::IPV6, route)?))
         }
         config::Nlri::Mvpn { afi, route } => {
-            Some(Nlri::mvpn(None, mvpn_nlri(*afi == Afi::IPV6, route)?))
+            Some(Nlri::mvpn(None, MvpnNlri::build(*afi == Afi::IPV6, route)?))
         }
         _ => None,
     }
@@ -427,81 +424,6 @@ fn sr_policy_tunnel(policy: &config::SrPolicy) -> Option<Attribute> {
 
 /// Path attribute code of the Tunnel Encapsulation attribute (RFC 9012).
 const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
-
-/// A configured MUP route on the wire; `None` when its fields do not fit (an address of
-/// the other family, a TEID wider than 32 bits).
-fn mvpn_nlri(ipv6: bool, route: &config::Mvpn) -> Option<MvpnNlri> {
-    let fields = match *route {
-        config::Mvpn::SourceAd { rd, source, group } => MvpnRoute::SourceAd { rd, source, group },
-        config::Mvpn::SharedJoin {
-            rd,
-            source_as,
-            rp,
-            group,
-        } => MvpnRoute::SharedJoin {
-            rd,
-            source_as,
-            rp,
-            group,
-        },
-        config::Mvpn::SourceJoin {
-            rd,
-            source_as,
-            source,
-            group,
-        } => MvpnRoute::SourceJoin {
-            rd,
-            source_as,
-            source,
-            group,
-        },
-    };
-    MvpnNlri::build(ipv6, &fields)
-}
-
-fn mup_nlri(ipv6: bool, route: &config::Mup) -> Option<MupNlri> {
-    let bits = |address: &IpAddr| if address.is_ipv6() { 128u8 } else { 32 };
-    let fields = match route {
-        config::Mup::Isd { rd, prefix } => MupRoute::Isd {
-            rd: *rd,
-            prefix_len: prefix.len(),
-            prefix: prefix.addr(),
-        },
-        config::Mup::Dsd { rd, address } => MupRoute::Dsd {
-            rd: *rd,
-            address: *address,
-        },
-        config::Mup::T1st {
-            rd,
-            prefix,
-            teid,
-            qfi,
-            endpoint,
-            source,
-        } => MupRoute::T1st {
-            rd: *rd,
-            prefix_len: prefix.len(),
-            prefix: prefix.addr(),
-            teid: *teid,
-            qfi: *qfi,
-            endpoint_len: bits(endpoint),
-            endpoint: *endpoint,
-            source: source.map(|address| (bits(&address), address)),
-        },
-        config::Mup::T2st {
-            rd,
-            endpoint,
-            teid,
-            teid_bits,
-        } => MupRoute::T2st {
-            rd: *rd,
-            endpoint_len: bits(endpoint).checked_add(*teid_bits)?,
-            endpoint: *endpoint,
-            teid: *teid,
-        },
-    };
-    MupNlri::build(ipv6, &fields)
-}
 
 /// The route's wire attributes with its next-hop (an address, or `next-hop self` resolved
 /// now or left for the session).
@@ -735,12 +657,12 @@ fn convert_flow(
             error,
             location: location.clone(),
         })?;
-    let mut attributes = (*route.attributes).clone();
-    let mut extended: Vec<ExtendedCommunity> = attributes
-        .extended_communities
-        .iter()
-        .map(|c| ExtendedCommunity(c.bytes))
-        .collect();
+    let attributes = &route.attributes;
+    let mut extended: Vec<ExtendedCommunity> = match attributes.get(wire::CODE_EXTENDED_COMMUNITIES)
+    {
+        Some(Attribute::ExtendedCommunities(list)) => list.clone(),
+        _ => Vec::new(),
+    };
     let mut extended_v6 = Vec::new();
     let mut redirect_ip = None;
     for action in &flow.actions {
@@ -776,8 +698,13 @@ fn convert_flow(
         extended.push(ExtendedCommunity(b));
     }
     extended.sort();
-    attributes.extended_communities.clear();
-    let mut list = wire_attributes(&attributes);
+    let mut list: Vec<Attribute> = attributes
+        .typed()
+        .iter()
+        .filter(|a| !matches!(a, Attribute::ExtendedCommunities(_)))
+        .chain(attributes.raw())
+        .cloned()
+        .collect();
     if !extended.is_empty() {
         list.push(Attribute::ExtendedCommunities(extended));
     }
@@ -817,68 +744,10 @@ fn sub_prefix(base: IpAddr, len: u8, index: u64) -> IpAddr {
     }
 }
 
-/// The wire attributes a configured route carries (next-hop apart).
+/// The wire attributes a configured route carries (next-hop apart): the typed ones, then
+/// the raw ones, so that a raw attribute replaces a typed one of its code.
 pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
-    let mut list = Vec::new();
-    if let Some(origin) = a.origin {
-        list.push(Attribute::Origin(origin));
-    }
-    if let Some(path) = &a.as_path {
-        list.push(Attribute::AsPath(wire::AsPath::new(
-            path.segments
-                .iter()
-                .filter(|s| !s.asns.is_empty())
-                .cloned()
-                .collect(),
-        )));
-    }
-    if let Some(med) = a.med {
-        list.push(Attribute::Med(med));
-    }
-    if let Some(preference) = a.local_preference {
-        list.push(Attribute::LocalPref(preference));
-    }
-    if a.atomic_aggregate {
-        list.push(Attribute::AtomicAggregate);
-    }
-    if let Some(aggregator) = a.aggregator {
-        list.push(Attribute::Aggregator(aggregator));
-    }
-    if !a.communities.is_empty() {
-        list.push(Attribute::Communities(a.communities.clone()));
-    }
-    if let Some(id) = a.originator_id {
-        list.push(Attribute::OriginatorId(id));
-    }
-    if !a.cluster_list.is_empty() {
-        list.push(Attribute::ClusterList(a.cluster_list.clone()));
-    }
-    if !a.extended_communities.is_empty() {
-        list.push(Attribute::ExtendedCommunities(
-            a.extended_communities
-                .iter()
-                .map(|c| ExtendedCommunity(c.bytes))
-                .collect(),
-        ));
-    }
-    if let Some(metric) = a.aigp {
-        list.push(Attribute::Aigp(Aigp::metric(metric)));
-    }
-    if !a.large_communities.is_empty() {
-        list.push(Attribute::LargeCommunities(a.large_communities.clone()));
-    }
-    if let Some(sid) = &a.prefix_sid {
-        list.push(Attribute::PrefixSid(sid.clone()));
-    }
-    // Raw attributes last, so that they replace a typed one with the same code.
-    for generic in &a.generic {
-        list.push(Attribute::Unknown {
-            flags: generic.flags,
-            code: generic.code,
-            value: generic.data.clone(),
-        });
-    }
-    list
+    a.typed().iter().chain(a.raw()).cloned().collect()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::api::command::{
     RibKind,
 };
 use crate::bgp::family::Family;
-use crate::bgp::nlri::Nlri;
+use crate::bgp::nlri::{Nlri, Prefix};
 use crate::bgp::notification::Notification;
 use crate::config::model::FastHash;
 use crate::config::to_rib::{convert_route, plain_route_attributes, plain_route_nlris};
@@ -77,11 +77,6 @@ impl RouteCache {
         });
         self.key.push(if ipv6 { '6' } else { '4' });
         self.key.push_str(rest);
-    }
-
-    /// The entry of helper `index` under the key at hand.
-    fn get(&self, index: usize) -> Option<&CachedRoute> {
-        self.entries.get(&index)?.get(self.key.as_str())
     }
 
     /// Forgets everything, giving back the references held in the adj-rib-outs.
@@ -201,25 +196,36 @@ impl Daemon {
             return Fast::Slow(None);
         };
         self.route_cache.key(action, prefix.is_ipv6(), rest);
-        if self.route_cache.get(index).is_none() {
-            match self.fill_route_cache(reactor, index, line) {
-                Ok(()) => {}
-                Err(parsed) => return Fast::Slow(parsed),
-            }
+        // The key is hashed once for a line that hits, twice after a fill.
+        if let Some(done) = self.apply_cached_route(reactor, index, line, action, prefix) {
+            return done;
         }
+        if let Err(parsed) = self.fill_route_cache(reactor, index, line) {
+            return Fast::Slow(parsed);
+        }
+        self.apply_cached_route(reactor, index, line, action, prefix)
+            .unwrap_or(Fast::Slow(None))
+    }
+
+    /// Runs a route line with the cache entry under the key at hand; `None` without one.
+    fn apply_cached_route(
+        &mut self,
+        reactor: &mut Reactor<NeighborEndpoint>,
+        index: usize,
+        line: &str,
+        action: Action,
+        prefix: Prefix,
+    ) -> Option<Fast> {
         let cache = &mut self.route_cache;
-        let entry = cache
-            .entries
-            .get(&index)
-            .and_then(|entries| entries.get(cache.key.as_str()));
-        let (Some(entry), Some(targets)) = (entry, cache.targets.get(&index)) else {
-            return Fast::Slow(None);
+        let entry = cache.entries.get(&index)?.get(cache.key.as_str())?;
+        let Some(targets) = cache.targets.get(&index) else {
+            return Some(Fast::Slow(None));
         };
         // The cached route with this line's prefix: its NLRI (several with `split`).
         cache.nlris.clear();
         let nlris = &mut cache.nlris;
         if plain_route_nlris(&entry.route, prefix, |nlri| nlris.push(nlri)).is_err() {
-            return Fast::Slow(None);
+            return Some(Fast::Slow(None));
         }
         let family = entry.family;
         let process = self.helpers.list.get(index).map_or("", |h| h.name.as_str());
@@ -242,7 +248,7 @@ impl Daemon {
             );
         }
         self.helpers.ack(reactor, index, true);
-        Fast::Done
+        Some(Fast::Done)
     }
 
     /// Parses `line` in full and, when it is one plain prefix route for the neighbors

@@ -286,6 +286,31 @@ struct Proc {
     congested: bool,
 }
 
+/// Where the first `\n` of `bytes` is, eight bytes at a time (a helper pushing routes
+/// sends millions of lines).
+fn newline_in(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // Bytes equal to '\n' become zero; the lowest flagged byte is the first zero.
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(at + (zero.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|b| *b == b'\n')
+        .map(|i| at + i)
+}
+
 impl Proc {
     fn has_line(&self) -> bool {
         self.newline_at < self.input.len()
@@ -295,7 +320,7 @@ impl Proc {
         let data = self.input.data();
         self.newline_at = data
             .get(from..)
-            .and_then(|rest| rest.iter().position(|b| *b == b'\n'))
+            .and_then(newline_in)
             .map_or(data.len(), |at| from + at);
     }
 
@@ -932,10 +957,15 @@ impl<E: Endpoint> Reactor<E> {
                 };
                 let end = process.newline_at;
                 let bytes = process.input.data().get(..end).unwrap_or_default();
-                for chunk in bytes.utf8_chunks() {
-                    line.push_str(chunk.valid());
-                    if !chunk.invalid().is_empty() {
-                        line.push(char::REPLACEMENT_CHARACTER);
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => line.push_str(text),
+                    Err(_) => {
+                        for chunk in bytes.utf8_chunks() {
+                            line.push_str(chunk.valid());
+                            if !chunk.invalid().is_empty() {
+                                line.push(char::REPLACEMENT_CHARACTER);
+                            }
+                        }
                     }
                 }
                 line.truncate(line.trim_end().len());
@@ -995,6 +1025,30 @@ impl<E: Endpoint> Reactor<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newline_in_finds_the_first_newline_at_every_offset() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut bytes = vec![b'a'; len];
+                if at < len {
+                    bytes[at] = b'\n';
+                    // Bytes next to '\n' in value, and a second newline after it.
+                    bytes
+                        .iter_mut()
+                        .skip(at + 1)
+                        .step_by(3)
+                        .for_each(|b| *b = 0x0B);
+                    if at + 5 < len {
+                        bytes[at + 5] = b'\n';
+                    }
+                }
+                let expected = bytes.iter().position(|b| *b == b'\n');
+                assert_eq!(newline_in(&bytes), expected, "len {len} at {at}");
+            }
+        }
+        assert_eq!(newline_in(&[0x8A, 0x09, 0x0A]), Some(2));
+    }
 
     #[test]
     fn programs_resolve_from_the_config_dir_then_path() {

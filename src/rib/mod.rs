@@ -31,6 +31,7 @@
 
 pub mod adj_in;
 pub mod attributes;
+pub mod bodies;
 mod keys;
 pub mod out;
 pub mod route;

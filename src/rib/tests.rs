@@ -1006,3 +1006,38 @@ fn a_global_ipv6_next_hop_goes_with_the_link_local_one_when_negotiated() {
         }
     }
 }
+
+#[test]
+fn one_flow_route_to_many_peers_is_held_once() {
+    // The same FlowSpec route for 100 neighbors, built once per neighbor (as a configured or
+    // API route is converted for each): their 100 adj-rib-outs hold one body.
+    let flow = || {
+        let components = [1, 24, 10, 9, 0, 5, 0x81, 80];
+        Nlri::flow(crate::bgp::flow::FlowInline::new(false, None, &components).unwrap())
+    };
+    let attributes = PathAttributes::new(None, vec![Attribute::Origin(Origin::Igp)]);
+    let before = bodies::held();
+    let mut ribs: Vec<AdjRibOut> = (0..100)
+        .map(|_| AdjRibOut::new(RibOptions::default()))
+        .collect();
+    for rib in &mut ribs {
+        rib.announce(Family::IPV4_FLOW, flow(), &attributes);
+    }
+    assert_eq!(bodies::held(), before + 1);
+    let held: Vec<Nlri> = ribs
+        .iter()
+        .map(|rib| rib.announced_routes().next().unwrap().1)
+        .collect();
+    let first = held[0].as_flow().unwrap();
+    assert!(held
+        .iter()
+        .all(|nlri| std::ptr::eq(nlri.as_flow().unwrap(), first)));
+    // Sent as before: every peer gets the route, then the family's End-of-RIB.
+    for rib in &mut ribs {
+        rib.session_up(session(&[Family::IPV4_FLOW]));
+        let messages = drain_all(rib);
+        assert_eq!(messages.len(), 2);
+        let update = decode(&messages[0], &Negotiated::default());
+        assert_eq!(update.mp_reach().count(), 1);
+    }
+}

@@ -3,7 +3,11 @@
 use super::*;
 use std::sync::Arc;
 
-use crate::bgp::attribute::{Community, Origin};
+use crate::bgp::attribute::{
+    Attribute, Community, Origin, CODE_AIGP, CODE_AS_PATH, CODE_ATOMIC_AGGREGATE,
+    CODE_CLUSTER_LIST, CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_LOCAL_PREF, CODE_MED,
+    CODE_ORIGIN,
+};
 use crate::bgp::family::{Afi, Safi};
 use crate::config::error::Location;
 use crate::config::model::{NextHop, Nlri, PrefixExtra};
@@ -253,18 +257,34 @@ fn route_with_every_attribute() {
                 attribute [ 0x99 0xC0 0x0102 ] name my-route split /25 watchdog dog withdraw";
     let route = one_route(line);
     let a = &route.attributes;
-    assert_eq!(a.origin, Some(Origin::Egp));
-    assert_eq!(a.med, Some(10));
-    assert_eq!(a.local_preference, Some(20));
-    assert!(a.atomic_aggregate);
+    assert_eq!(a.get(CODE_ORIGIN), Some(&Attribute::Origin(Origin::Egp)));
+    assert_eq!(a.get(CODE_MED), Some(&Attribute::Med(10)));
+    assert_eq!(a.get(CODE_LOCAL_PREF), Some(&Attribute::LocalPref(20)));
     assert_eq!(
-        a.communities,
-        vec![Community(0xFDE8_0001), Community(0xFFFF_FF01)]
+        a.get(CODE_ATOMIC_AGGREGATE),
+        Some(&Attribute::AtomicAggregate)
     );
-    assert_eq!(a.extended_communities.len(), 2);
-    assert_eq!(a.cluster_list.len(), 2);
-    assert_eq!(a.aigp, Some(100));
-    assert_eq!(a.generic.len(), 1);
+    assert_eq!(
+        a.get(CODE_COMMUNITIES),
+        Some(&Attribute::Communities(vec![
+            Community(0xFDE8_0001),
+            Community(0xFFFF_FF01)
+        ]))
+    );
+    assert!(
+        matches!(a.get(CODE_EXTENDED_COMMUNITIES), Some(Attribute::ExtendedCommunities(l)) if l.len() == 2)
+    );
+    assert_eq!(a.extended_text().len(), 2);
+    assert!(matches!(a.get(CODE_CLUSTER_LIST), Some(Attribute::ClusterList(l)) if l.len() == 2));
+    assert!(matches!(a.get(CODE_AIGP), Some(Attribute::Aigp(aigp)) if aigp.value() == 100));
+    assert_eq!(
+        a.raw(),
+        [Attribute::Unknown {
+            flags: 0xC0,
+            code: 0x99,
+            value: vec![1, 2]
+        }]
+    );
     assert_eq!(route.control.name.as_deref(), Some("my-route"));
     assert_eq!(route.control.split, Some(25));
     assert_eq!(route.control.watchdog.as_deref(), Some("dog"));
@@ -344,7 +364,10 @@ fn explicit_family_form() {
     let route =
         one_route("announce ipv4 unicast 10.0.1.0/24 next-hop 10.0.1.254 local-preference 200");
     assert_eq!(route.family(), Family::IPV4_UNICAST);
-    assert_eq!(route.attributes.local_preference, Some(200));
+    assert_eq!(
+        route.attributes.get(CODE_LOCAL_PREF),
+        Some(&Attribute::LocalPref(200))
+    );
     let (action, routes) = routes_of("withdraw ipv6 unicast fc00:1::/64 next-hop 2001::11");
     assert_eq!(action, Action::Withdraw);
     assert_eq!(routes[0].family(), Family::IPV6_UNICAST);
@@ -397,10 +420,13 @@ fn bulk_attributes() {
     assert_eq!(routes.len(), 2);
     for route in &routes {
         assert_eq!(
-            route.attributes.communities,
-            vec![Community((14 << 16) | 15)]
+            route.attributes.get(CODE_COMMUNITIES),
+            Some(&Attribute::Communities(vec![Community((14 << 16) | 15)]))
         );
-        assert_eq!(route.attributes.local_preference, Some(16));
+        assert_eq!(
+            route.attributes.get(CODE_LOCAL_PREF),
+            Some(&Attribute::LocalPref(16))
+        );
         match &route.nlri {
             Nlri::Prefix { extra, .. } => {
                 assert_eq!(PrefixExtra::of(extra).0, Some(0x0102_0304))
@@ -498,7 +524,10 @@ fn vpls_routes() {
          next-hop 192.168.201.1 extended-community [ target:54591:6 l2info:19:0:1500:111 ]",
     );
     assert_eq!(route.family(), Family::L2VPN_VPLS);
-    assert_eq!(route.attributes.extended_communities.len(), 2);
+    assert!(matches!(
+        route.attributes.get(CODE_EXTENDED_COMMUNITIES),
+        Some(Attribute::ExtendedCommunities(l)) if l.len() == 2
+    ));
     let (action, _) = routes_of(
         "withdraw vpls endpoint 5 base 10702 offset 1 size 8 rd 192.168.201.1:123 next-hop 192.168.201.1",
     );
@@ -587,7 +616,9 @@ fn route_errors() {
         .is_none());
     // Glued brackets are split: `[ 1 2 ]( 3 )` is a sequence then a set.
     let route = one_route("announce route 10.0.0.0/24 next-hop 1.2.3.4 as-path [1 2](3)");
-    let path = route.attributes.as_path.clone().unwrap();
+    let Some(Attribute::AsPath(path)) = route.attributes.get(CODE_AS_PATH) else {
+        panic!("{route:?}");
+    };
     assert_eq!(path.segments.len(), 2);
     assert_eq!(path.segments[1].asns, vec![3]);
     // The error names the column in the normalised line.

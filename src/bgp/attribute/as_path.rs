@@ -36,14 +36,6 @@ impl SegmentKind {
         }
     }
 
-    /// ExaBGP 5.0's JSON `element` name (confederation segments print as `as-sequence`).
-    pub fn json_name_v5(self) -> &'static str {
-        match self {
-            SegmentKind::Set => "as-set",
-            _ => "as-sequence",
-        }
-    }
-
     /// The exact name (`as-confed-sequence` ...), as ExaBGP 6.0 prints it.
     pub fn name(self) -> &'static str {
         match self {
@@ -216,42 +208,6 @@ impl AsPath {
     }
 }
 
-impl AsPath {
-    /// ExaBGP 4.2's JSON shape: `as-path` (all AS_SEQUENCE members), `as-set` (only if
-    /// non-empty), `confederation-path` (always), `confederation-set` (only if non-empty),
-    /// as (key, value) pairs in that order, e.g. `("as-path", "[ 65001, 65002 ]")`.
-    pub fn json_v4_entries(&self) -> Vec<(&'static str, String)> {
-        let collect = |kind: SegmentKind| -> Vec<String> {
-            self.segments
-                .iter()
-                .filter(|s| s.kind == kind)
-                .flat_map(|s| s.asns.iter().map(u32::to_string))
-                .collect()
-        };
-        let render = |items: Vec<String>| {
-            if items.is_empty() {
-                "[]".to_string()
-            } else {
-                format!("[ {} ]", items.join(", "))
-            }
-        };
-        let mut entries = vec![("as-path", render(collect(SegmentKind::Sequence)))];
-        let set = collect(SegmentKind::Set);
-        if !set.is_empty() {
-            entries.push(("as-set", render(set)));
-        }
-        entries.push((
-            "confederation-path",
-            render(collect(SegmentKind::ConfedSequence)),
-        ));
-        let confed_set = collect(SegmentKind::ConfedSet);
-        if !confed_set.is_empty() {
-            entries.push(("confederation-set", render(confed_set)));
-        }
-        entries
-    }
-}
-
 fn segment_length(segment: &Segment) -> usize {
     match segment.kind {
         SegmentKind::Sequence => segment.asns.len(),
@@ -357,22 +313,6 @@ mod tests {
                 (SegmentKind::Sequence, &[1, 70000]),
                 (SegmentKind::Set, &[5, 6])
             ])
-        );
-    }
-
-    #[test]
-    fn json_v4_shape() {
-        let p = path(&[
-            (SegmentKind::Sequence, &[65001, 65002]),
-            (SegmentKind::Set, &[7]),
-        ]);
-        assert_eq!(
-            p.json_v4_entries(),
-            vec![
-                ("as-path", "[ 65001, 65002 ]".to_string()),
-                ("as-set", "[ 7 ]".to_string()),
-                ("confederation-path", "[]".to_string()),
-            ]
         );
     }
 

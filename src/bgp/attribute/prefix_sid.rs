@@ -297,40 +297,6 @@ impl PrefixSid {
             _ => None,
         })
     }
-
-    /// The JSON object ExaBGP prints for `bgp-prefix-sid`, e.g. `{ "sr-label-index": 777 }`.
-    pub fn json(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        for tlv in &self.tlvs {
-            match tlv {
-                PrefixSidTlv::LabelIndex { index, .. } => {
-                    parts.push(format!("\"sr-label-index\": {index}"))
-                }
-                PrefixSidTlv::OriginatorSrgb { ranges, .. } => {
-                    let list: Vec<String> =
-                        ranges.iter().map(|(b, r)| format!("[{b}, {r}]")).collect();
-                    parts.push(format!("\"sr-srgbs\": [{}]", list.join(", ")));
-                }
-                PrefixSidTlv::Srv6Service { kind, sub_tlvs, .. } => {
-                    let name = if *kind == TLV_SRV6_L2_SERVICE {
-                        "l2-service"
-                    } else {
-                        "l3-service"
-                    };
-                    let subs: Vec<String> = sub_tlvs.iter().map(sub_tlv_json).collect();
-                    parts.push(format!("\"{name}\": [ {} ]", subs.join(", ")));
-                }
-                PrefixSidTlv::Unknown { kind, value } => {
-                    let mut hex = String::from("0x");
-                    for b in value {
-                        let _ = write!(hex, "{b:02X}");
-                    }
-                    parts.push(format!("\"attribute-not-implemented-{kind}\": \"{hex}\""));
-                }
-            }
-        }
-        format!("{{ {} }}", parts.join(", "))
-    }
 }
 
 impl fmt::Display for PrefixSid {
@@ -496,44 +462,6 @@ fn encode_sub_tlv(out: &mut Vec<u8>, sub: &Srv6SubTlv) {
     }
 }
 
-/// ExaBGP prints `"flags": 0` whatever the SID flags are.
-fn sub_tlv_json(sub: &Srv6SubTlv) -> String {
-    match sub {
-        Srv6SubTlv::SidInformation(info) => {
-            let mut s = format!(
-                "{{ \"sid\": \"{}\", \"flags\": 0, \"endpoint_behavior\": {}",
-                info.sid, info.endpoint_behavior
-            );
-            for subsub in &info.sub_sub_tlvs {
-                if let Srv6SubSubTlv::Structure(st) = subsub {
-                    let _ = write!(
-                        s,
-                        ", \"structure\": {{\"locator-block-length\": {}, \"locator-node-length\": {}, \"function-length\": {}, \"argument-length\": {}, \"transposition-length\": {}, \"transposition-offset\": {}}}",
-                        st.locator_block_length,
-                        st.locator_node_length,
-                        st.function_length,
-                        st.argument_length,
-                        st.transposition_length,
-                        st.transposition_offset
-                    );
-                }
-            }
-            s.push_str(" }");
-            s
-        }
-        // ExaBGP 5.0.15 prints nothing here, leaving `[ , ]` (invalid JSON); rexa keeps
-        // its JSON valid and shows the sub-TLV.
-        Srv6SubTlv::Unknown { kind, value } => {
-            let mut s = format!("{{ \"sub-tlv\": {kind}, \"value\": \"0x");
-            for b in value {
-                let _ = write!(s, "{b:02X}");
-            }
-            s.push_str("\" }");
-            s
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -556,7 +484,7 @@ mod tests {
                 ],
             }],
         };
-        let json = sid.json();
+        let json = crate::api::attribute::prefix_sid_json(&sid);
         let value: serde_json::Value = serde_json::from_str(&json).expect(&json);
         assert_eq!(value["l3-service"][0]["sub-tlv"], 9);
         assert_eq!(value["l3-service"][0]["value"], "0x0102");
@@ -580,7 +508,7 @@ mod tests {
         sid.encode_value(&mut out);
         assert_eq!(out, bytes);
         assert_eq!(
-            sid.json(),
+            crate::api::attribute::prefix_sid_json(&sid),
             "{ \"sr-label-index\": 300, \"sr-srgbs\": [[800000, 4096], [1000000, 5000]] }"
         );
         assert_eq!(
@@ -598,7 +526,7 @@ mod tests {
         sid.encode_value(&mut out);
         assert_eq!(out, bytes);
         assert_eq!(
-            sid.json(),
+            crate::api::attribute::prefix_sid_json(&sid),
             "{ \"l3-service\": [ { \"sid\": \"2001:1::\", \"flags\": 0, \"endpoint_behavior\": 0 } ] }"
         );
         let built = PrefixSid::srv6_service(

@@ -427,13 +427,16 @@ fn conformance_strings() {
     let Some(Attribute::ExtendedCommunities(ext)) = attrs.get(3) else {
         panic!("{attrs:?}")
     };
-    assert_eq!(ext[0].json_string(), "target:4:100");
+    assert_eq!(
+        crate::api::attribute::extended_json_string(&ext[0]),
+        "target:4:100"
+    );
     assert_eq!(ext[0].value(), 562967133290596);
     let Some(Attribute::PrefixSid(sid)) = attrs.get(4) else {
         panic!("{attrs:?}")
     };
     assert_eq!(
-        sid.json(),
+        crate::api::attribute::prefix_sid_json(sid),
         r#"{ "l3-service": [ { "sid": "2001:1::", "flags": 0, "endpoint_behavior": 0 } ] }"#
     );
 }
@@ -574,9 +577,9 @@ proptest! {
             if let Ok(attribute) = Attribute::decode(raw, &c) {
                 let _ = encode(&attribute, &c);
                 if let Attribute::ExtendedCommunities(list) = &attribute {
-                    for e in list { let _ = (e.to_string(), e.json_string()); }
+                    for e in list { let _ = (e.to_string(), crate::api::attribute::extended_json_string(e)); }
                 }
-                if let Attribute::PrefixSid(sid) = &attribute { let _ = sid.json(); }
+                if let Attribute::PrefixSid(sid) = &attribute { let _ = crate::api::attribute::prefix_sid_json(sid); }
                 if let Attribute::PmsiTunnel(p) = &attribute { let _ = p.to_string(); }
             }
         }

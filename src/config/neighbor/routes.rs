@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::bgp::family::{Afi, Safi};
+use crate::bgp::vpls::VplsNlri;
 
 use super::*;
 use crate::config::error::{suggest, ConfigError, ErrorKind, Location};
@@ -405,13 +406,14 @@ fn vpls_finish(
         ));
     };
     Ok(Route {
-        nlri: Nlri::Vpls(Vpls {
-            rd: route_rd,
-            endpoint: endpoint as u16,
-            base: base as u32,
-            offset: offset as u16,
-            size: size as u16,
-        }),
+        // Each value was read within its field's range (`vpls_field`).
+        nlri: Nlri::Vpls(VplsNlri::new(
+            route_rd,
+            endpoint as u16,
+            offset as u16,
+            size as u16,
+            base as u32,
+        )),
         attributes: Arc::new(rd.attributes),
         control: Arc::new(rd.control),
         location,
