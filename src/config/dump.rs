@@ -378,11 +378,7 @@ fn attributes(s: &mut String, a: &Attributes) {
         let _ = write!(s, " large-community [ {} ]", c.join(" "));
     }
     if let Some(Attribute::ExtendedCommunities(list)) = a.get(CODE_EXTENDED_COMMUNITIES) {
-        let c: Vec<String> = list
-            .iter()
-            .zip(a.extended_text())
-            .map(|(e, text)| format!("{text}={}", hex(&e.0)))
-            .collect();
+        let c: Vec<String> = list.iter().map(|e| format!("{e}={}", hex(&e.0))).collect();
         let _ = write!(s, " extended-community [ {} ]", c.join(" "));
     }
     if let Some(Attribute::OriginatorId(o)) = a.get(CODE_ORIGINATOR_ID) {

@@ -30,8 +30,6 @@ pub struct Attributes {
     /// `attribute [ code flags data ]` as `Attribute::Unknown`, in the order written; sent
     /// after the typed ones, so that one replaces a typed attribute of its code.
     raw: Vec<Attribute>,
-    /// The extended communities as written, for `--dump` (never sent).
-    extended_text: Vec<Box<str>>,
 }
 
 impl Attributes {
@@ -48,11 +46,6 @@ impl Attributes {
     /// The typed attribute of `code`.
     pub fn get(&self, code: u8) -> Option<&Attribute> {
         self.typed.iter().find(|a| a.code() == code)
-    }
-
-    /// The extended communities as written (as many as the EXTENDED_COMMUNITIES list holds).
-    pub fn extended_text(&self) -> &[Box<str>] {
-        &self.extended_text
     }
 
     /// Sets the typed attribute of `attribute`'s code (replacing the one written before).
@@ -74,7 +67,6 @@ impl Hash for Attributes {
         for attribute in self.typed.iter().chain(&self.raw) {
             hash_attribute(attribute, state);
         }
-        self.extended_text.hash(state);
     }
 }
 
@@ -339,7 +331,6 @@ pub fn attribute(
             let mut added = Vec::new();
             for t in w.list(k, "an extended community")? {
                 added.push(ExtendedCommunity(extended_community(w, t, k)?));
-                a.extended_text.push(t.text.as_ref().into());
             }
             match a.get_mut(CODE_EXTENDED_COMMUNITIES) {
                 Some(Attribute::ExtendedCommunities(list)) => list.extend(added),
