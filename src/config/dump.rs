@@ -3,15 +3,16 @@
 
 use std::fmt::Write;
 
-use super::flow::{FlowAction, FlowRoute, FlowValue, OP_EQ, OP_GT, OP_LT, OP_MATCH, OP_NOT};
 use super::model::*;
 use super::route::Attributes;
 use crate::bgp::attribute::{
     AsPath, Attribute, PrefixSid, PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv,
     CODE_AGGREGATOR, CODE_AIGP, CODE_AS_PATH, CODE_ATOMIC_AGGREGATE, CODE_CLUSTER_LIST,
-    CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_LARGE_COMMUNITIES, CODE_LOCAL_PREF, CODE_MED,
-    CODE_ORIGIN, CODE_ORIGINATOR_ID, CODE_PREFIX_SID,
+    CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_IPV6_EXTENDED_COMMUNITIES,
+    CODE_LARGE_COMMUNITIES, CODE_LOCAL_PREF, CODE_MED, CODE_ORIGIN, CODE_ORIGINATOR_ID,
+    CODE_PREFIX_SID,
 };
+use crate::bgp::flow::FlowNlri;
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
 
@@ -381,6 +382,10 @@ fn attributes(s: &mut String, a: &Attributes) {
         let c: Vec<String> = list.iter().map(|e| format!("{e}={}", hex(&e.0))).collect();
         let _ = write!(s, " extended-community [ {} ]", c.join(" "));
     }
+    if let Some(Attribute::Ipv6ExtendedCommunities(list)) = a.get(CODE_IPV6_EXTENDED_COMMUNITIES) {
+        let c: Vec<String> = list.iter().map(|e| format!("{e}={}", hex(&e.0))).collect();
+        let _ = write!(s, " extended-community-ipv6 [ {} ]", c.join(" "));
+    }
     if let Some(Attribute::OriginatorId(o)) = a.get(CODE_ORIGINATOR_ID) {
         let _ = write!(s, " originator-id {o}");
     }
@@ -481,121 +486,30 @@ fn as_path_text(s: &mut String, path: &AsPath) {
     }
 }
 
-fn numeric_op(op: u8) -> &'static str {
-    match op & (OP_LT | OP_GT | OP_EQ) {
-        x if x == OP_EQ => "=",
-        x if x == OP_GT => ">",
-        x if x == OP_GT | OP_EQ => ">=",
-        x if x == OP_LT => "<",
-        x if x == OP_LT | OP_EQ => "<=",
-        x if x == OP_LT | OP_GT => "!=",
-        x if x == OP_LT | OP_GT | OP_EQ => "true",
-        _ => "false",
-    }
-}
-
-fn bitmask_op(op: u8) -> &'static str {
-    match (op & OP_NOT != 0, op & OP_MATCH != 0) {
-        (false, false) => "",
-        (false, true) => "=",
-        (true, false) => "!",
-        (true, true) => "!=",
-    }
-}
-
-fn flow_text(s: &mut String, flow: &FlowRoute) {
-    if let Some(name) = &flow.name {
-        let _ = write!(s, "{} ", quote(name));
-    }
-    if let Some(rd) = &flow.rd {
+/// `[rd RD] match { <keyword> <values>; ... }` from the route's NLRI, with ExaBGP's
+/// keywords and values (as its `string` shows them); the actions are the route's
+/// extended communities.
+fn flow_text(s: &mut String, flow: &FlowNlri) {
+    if let Some(rd) = flow.rd() {
         let _ = write!(s, "rd {rd} ");
     }
     s.push_str("match {");
-    for c in &flow.components {
-        let _ = write!(s, " {}", c.keyword);
-        match &c.value {
-            FlowValue::Prefix { prefix, offset } => {
-                let _ = write!(s, " {prefix}");
-                if *offset != 0 {
-                    let _ = write!(s, "/{offset}");
-                }
-            }
-            FlowValue::Terms(terms) => {
-                let bitmask = matches!(c.kind, 9 | 12);
-                let mut groups: Vec<String> = Vec::new();
-                for t in terms {
-                    let term = if bitmask {
-                        format!("{}0x{:x}", bitmask_op(t.op), t.value)
-                    } else {
-                        match numeric_op(t.op) {
-                            op @ ("true" | "false") => op.to_string(),
-                            op => format!("{op}{}", t.value),
-                        }
-                    };
-                    match groups.last_mut() {
-                        Some(last) if t.and => {
-                            last.push('&');
-                            last.push_str(&term);
-                        }
-                        _ => groups.push(term),
-                    }
-                }
-                let _ = write!(s, " [ {} ]", groups.join(" "));
-            }
+    for component in flow.components() {
+        let _ = write!(s, " {}", component.keyword(flow.is_ipv6()));
+        let mut values: Vec<String> = Vec::new();
+        for group in component.groups() {
+            let mut value = String::new();
+            let _ = group.write(&mut value);
+            values.push(value);
         }
-        s.push(';');
-    }
-    s.push_str(" } then {");
-    for a in &flow.actions {
-        let text = match a {
-            FlowAction::Accept => "accept".to_string(),
-            FlowAction::Discard => "discard".to_string(),
-            FlowAction::RateLimit { rate, packets } => {
-                format!(
-                    "rate-limit {rate} {}",
-                    if *packets { "packets" } else { "bytes" }
-                )
-            }
-            FlowAction::RedirectToVrf { asn, target } => format!("redirect {asn}:{target}"),
-            FlowAction::RedirectToIp(ip) => format!("redirect {ip}"),
-            FlowAction::RedirectToNextHop => "redirect-to-nexthop".to_string(),
-            FlowAction::RedirectToNextHopIetf(ip) => format!("redirect-to-nexthop-ietf {ip}"),
-            FlowAction::Copy(ip) => format!("copy {ip}"),
-            FlowAction::Mark(d) => format!("mark {d}"),
-            FlowAction::Action { sample, terminal } => format!(
-                "action {}",
-                match (sample, terminal) {
-                    (true, true) => "sample-terminal",
-                    (true, false) => "sample",
-                    _ => "terminal",
-                }
-            ),
-        };
-        let _ = write!(s, " {text}");
-        if let Some(ec) = a.extended_community() {
-            let _ = write!(s, " ({})", hex(&ec));
+        if component.prefix().is_some() {
+            let _ = write!(s, " {}", values.join(" "));
+        } else {
+            let _ = write!(s, " [ {} ]", values.join(" "));
         }
         s.push(';');
     }
     s.push_str(" }");
-    for set in &flow.interface_sets {
-        let _ = write!(
-            s,
-            " interface-set {}:{}:{}:{}",
-            if set.transitive {
-                "transitive"
-            } else {
-                "non-transitive"
-            },
-            match (set.input, set.output) {
-                (true, true) => "input-output",
-                (true, false) => "input",
-                _ => "output",
-            },
-            set.asn,
-            set.group_id
-        );
-    }
 }
 
 fn mup_text(s: &mut String, m: &MupRoute) {

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use crate::bgp::family::{Afi, Family};
 
 use super::error::{Location, Warning};
-use super::flow::FlowRoute;
 use super::route::Attributes;
+use crate::bgp::flow::FlowNlri;
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
@@ -369,7 +369,9 @@ pub enum Nlri {
         /// Path id, labels and RD, boxed: most routes have none (see [`PrefixExtra::of`]).
         extra: Option<Box<PrefixExtra>>,
     },
-    Flow(Box<FlowRoute>),
+    /// Components in type order (a route too long for the adj-rib-out is refused when
+    /// it is loaded).
+    Flow(Box<FlowNlri>),
     Vpls(VplsNlri),
     Mup {
         afi: Afi,

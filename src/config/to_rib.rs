@@ -10,9 +10,9 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use crate::bgp::attribute::{self as wire, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity};
+use crate::bgp::attribute::{self as wire, Attribute};
 use crate::bgp::family::{Afi, Family, Safi};
-use crate::bgp::flow::{self as flow_wire, FlowError};
+use crate::bgp::flow::{FlowError, FlowNlri};
 use crate::bgp::mup::MupNlri;
 use crate::bgp::mvpn::MvpnNlri;
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
@@ -612,116 +612,33 @@ fn prefix_nlris_of(
     Ok(())
 }
 
-/// A FlowSpec route: components in type order as one inline NLRI, the actions as
-/// extended communities merged with the configured ones (sorted, as ExaBGP sends them),
-/// and a next-hop only for redirect/copy to an IP.
+/// A FlowSpec route: its NLRI inline (refused when longer than the adj-rib-out keeps),
+/// its attributes as parsed (the actions are among the extended communities), the
+/// next-hop only in MP_REACH_NLRI.
 fn convert_flow(
     route: &config::Route,
-    flow: &config::FlowRoute,
+    flow: &FlowNlri,
     location: Location,
     out: &mut Vec<Route>,
 ) -> Result<(), ConversionError> {
-    let family = flow.family();
-    let ipv6 = family.afi == Afi::IPV6;
-    let mut components: Vec<&config::FlowComponent> = flow.components.iter().collect();
-    components.sort_by_key(|c| c.kind);
-    let mut bytes = Vec::new();
-    for component in components {
-        match &component.value {
-            config::FlowValue::Prefix { prefix, offset } => flow_wire::encode_prefix(
-                &mut bytes,
-                component.kind,
-                prefix.addr(),
-                prefix.len(),
-                *offset,
-            ),
-            config::FlowValue::Terms(terms) => {
-                bytes.push(component.kind);
-                for (index, term) in terms.iter().enumerate() {
-                    flow_wire::encode_term(
-                        &mut bytes,
-                        term.op,
-                        term.value,
-                        term.and,
-                        index + 1 == terms.len(),
-                    );
-                }
-            }
-        }
-    }
-    let rd = flow.rd;
-    let inline =
-        flow_wire::FlowInline::new(ipv6, rd, &bytes).map_err(|error| ConversionError::Flow {
-            error,
-            location: location.clone(),
-        })?;
+    let inline = flow.inline().ok_or(ConversionError::Flow {
+        error: FlowError::TooLong,
+        location,
+    })?;
     let attributes = &route.attributes;
-    let mut extended: Vec<ExtendedCommunity> = match attributes.get(wire::CODE_EXTENDED_COMMUNITIES)
-    {
-        Some(Attribute::ExtendedCommunities(list)) => list.clone(),
-        _ => Vec::new(),
-    };
-    let mut extended_v6 = Vec::new();
-    let mut redirect_ip = None;
-    for action in &flow.actions {
-        if let Some(community) = action.extended_community() {
-            extended.push(ExtendedCommunity(community));
-        }
-        match *action {
-            config::FlowAction::RedirectToIp(ip) | config::FlowAction::Copy(ip) => {
-                redirect_ip = Some(ip)
-            }
-            config::FlowAction::RedirectToNextHopIetf(IpAddr::V4(ip)) => {
-                let mut b = [0u8; 8];
-                b[0] = 0x01;
-                b[1] = 0x0C;
-                b[2..6].copy_from_slice(&ip.octets());
-                extended.push(ExtendedCommunity(b));
-            }
-            config::FlowAction::RedirectToNextHopIetf(IpAddr::V6(ip)) => {
-                extended_v6.push(Ipv6ExtendedCommunity::redirect_to_nexthop_ietf(ip, false));
-            }
-            _ => {}
-        }
-    }
-    // draft-ietf-idr-flowspec-interfaceset: type 0x07 (0x47 non-transitive), sub-type 2,
-    // 4-byte AS, then the direction bits (input 1, output 2) above a 14-bit group id.
-    for set in &flow.interface_sets {
-        let direction = u16::from(set.input) | (u16::from(set.output) << 1);
-        let mut b = [0u8; 8];
-        b[0] = if set.transitive { 0x07 } else { 0x47 };
-        b[1] = 0x02;
-        b[2..6].copy_from_slice(&set.asn.to_be_bytes());
-        b[6..8].copy_from_slice(&((direction << 14) | (set.group_id & 0x3FFF)).to_be_bytes());
-        extended.push(ExtendedCommunity(b));
-    }
-    extended.sort();
-    let mut list: Vec<Attribute> = attributes
-        .typed()
-        .iter()
-        .filter(|a| !matches!(a, Attribute::ExtendedCommunities(_)))
-        .chain(attributes.raw())
-        .cloned()
-        .collect();
-    if !extended.is_empty() {
-        list.push(Attribute::ExtendedCommunities(extended));
-    }
-    if !extended_v6.is_empty() {
-        list.push(Attribute::Ipv6ExtendedCommunities(extended_v6));
-    }
     let next_hop = match attributes.next_hop {
         Some(config::NextHop::Address(address)) => Some(address),
-        _ => redirect_ip,
+        _ => None,
     };
     out.push(Route {
-        family,
+        family: flow.family(),
         nlri: Nlri::flow(inline),
-        attributes: PathAttributes::new(None, list)
+        attributes: PathAttributes::new(None, wire_attributes(attributes))
             .with_next_hop(next_hop)
             .with_mp_next_hop_only(),
         watchdog: route.control.watchdog.clone(),
         withdrawn: route.control.withdraw,
-        name: route.control.name.clone().or_else(|| flow.name.clone()),
+        name: route.control.name.clone(),
     });
     Ok(())
 }
