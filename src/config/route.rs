@@ -77,6 +77,11 @@ impl Attributes {
         }
     }
 
+    /// Appends an `Attribute::Unknown` to the raw list (an SR Policy's tunnel).
+    pub(super) fn push_raw(&mut self, attribute: Attribute) {
+        self.raw.push(attribute);
+    }
+
     /// Sorts the extended communities by their bytes, as ExaBGP sends a flow route's.
     pub(super) fn sort_extended_communities(&mut self) {
         if let Some(Attribute::ExtendedCommunities(list)) = self.get_mut(CODE_EXTENDED_COMMUNITIES)

@@ -10,7 +10,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use crate::bgp::attribute::{self as wire, Attribute};
+use crate::bgp::attribute::Attribute;
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{FlowError, FlowNlri};
 use crate::bgp::mup::MupNlri;
@@ -156,7 +156,7 @@ pub fn plain_route_attributes(
         && route.control.watchdog.is_none()
         && matches!(route.nlri, config::Nlri::Prefix { .. })
         && prefix_family_supported(family);
-    plain.then(|| next_hop_attributes(route, family, ctx.local, ctx.transport, ctx.router_id, None))
+    plain.then(|| next_hop_attributes(route, family, ctx.local, ctx.transport, ctx.router_id))
 }
 
 /// The wire NLRI [`convert_route`] gives a plain prefix route (several with `split`), in
@@ -243,7 +243,6 @@ fn load_routes<R: std::borrow::Borrow<config::Route>>(
                         ctx.local,
                         ctx.transport,
                         ctx.router_id,
-                        None,
                     ) {
                         Ok(attributes) => {
                             let id = rib.intern(&attributes);
@@ -323,9 +322,9 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
             route: *vpls,
             config_line,
         }),
-        config::Nlri::SrPolicy { policy, .. } => Some(Nlri::SrPolicy {
+        config::Nlri::SrPolicy { nlri, .. } => Some(Nlri::SrPolicy {
             path_id: None,
-            route: policy.nlri,
+            route: **nlri,
         }),
         config::Nlri::Mup { afi, route } => {
             Some(Nlri::mup(None, MupNlri::build(*afi == Afi::IPV6, route)?))
@@ -337,89 +336,6 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
     }
 }
 
-/// The Tunnel Encapsulation attribute (code 23) of a configured SR Policy, laid out as
-/// ExaBGP 6 sends it: one SR Policy tunnel with the preference, priority, binding SIDs,
-/// segment lists (weight, then segments), policy name and candidate path name sub-TLVs.
-/// `None` for segment types other than A and B, or values too long for their fields.
-fn sr_policy_tunnel(policy: &config::SrPolicy) -> Option<Attribute> {
-    use crate::bgp::sr_policy::*;
-    let mut tlvs = Vec::new();
-    if let Some(preference) = policy.preference {
-        let mut value = vec![0, 0];
-        value.extend_from_slice(&preference.to_be_bytes());
-        put_sub_tlv(&mut tlvs, SUB_PREFERENCE, &value)?;
-    }
-    if let Some(priority) = policy.priority {
-        put_sub_tlv(&mut tlvs, SUB_PRIORITY, &[priority, 0])?;
-    }
-    if let Some(label) = policy.binding_sid_mpls {
-        let mut value = vec![0x10, 0];
-        value.extend_from_slice(&label_entry(label).to_be_bytes());
-        put_sub_tlv(&mut tlvs, SUB_BINDING_SID, &value)?;
-    }
-    if let Some(sid) = policy.srv6_binding_sid {
-        let mut value = vec![0, 0];
-        value.extend_from_slice(&sid.octets());
-        put_sub_tlv(&mut tlvs, SUB_SRV6_BINDING_SID, &value)?;
-    }
-    for list in &policy.segment_lists {
-        let mut value = vec![0];
-        if let Some(weight) = list.weight {
-            let mut weight_value = vec![0, 0];
-            weight_value.extend_from_slice(&weight.to_be_bytes());
-            put_sub_tlv(&mut value, SEG_WEIGHT, &weight_value)?;
-        }
-        for segment in &list.segments {
-            match (segment.kind, segment.mpls_label, segment.srv6_sid) {
-                ('a', Some(label), _) => {
-                    let mut seg = vec![0, 0];
-                    seg.extend_from_slice(&label_entry(label).to_be_bytes());
-                    put_sub_tlv(&mut value, SEG_TYPE_A, &seg)?;
-                }
-                ('b', _, Some(sid)) => {
-                    let flags = if segment.behavior.is_some() { 0x10 } else { 0 };
-                    let mut seg = vec![flags, 0];
-                    seg.extend_from_slice(&sid.octets());
-                    if let Some(b) = segment.behavior {
-                        seg.extend_from_slice(&b.behavior.to_be_bytes());
-                        seg.extend_from_slice(&[0, 0]);
-                        seg.extend_from_slice(&[
-                            b.block_len,
-                            b.node_len,
-                            b.function_len,
-                            b.argument_len,
-                        ]);
-                    }
-                    put_sub_tlv(&mut value, SEG_TYPE_B, &seg)?;
-                }
-                _ => return None,
-            }
-        }
-        put_sub_tlv(&mut tlvs, SUB_SEGMENT_LIST, &value)?;
-    }
-    for (kind, name) in [
-        (SUB_POLICY_NAME, &policy.policy_name),
-        (SUB_CANDIDATE_PATH_NAME, &policy.candidate_path_name),
-    ] {
-        if let Some(name) = name {
-            let mut value = vec![0];
-            value.extend_from_slice(name.as_bytes());
-            put_sub_tlv(&mut tlvs, kind, &value)?;
-        }
-    }
-    let mut value = TUNNEL_SR_POLICY.to_be_bytes().to_vec();
-    value.extend_from_slice(&u16::try_from(tlvs.len()).ok()?.to_be_bytes());
-    value.extend_from_slice(&tlvs);
-    Some(Attribute::Unknown {
-        flags: wire::FLAG_OPTIONAL | wire::FLAG_TRANSITIVE,
-        code: CODE_TUNNEL_ENCAPSULATION,
-        value,
-    })
-}
-
-/// Path attribute code of the Tunnel Encapsulation attribute (RFC 9012).
-const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
-
 /// The route's wire attributes with its next-hop (an address, or `next-hop self` resolved
 /// now or left for the session).
 fn next_hop_attributes(
@@ -428,11 +344,8 @@ fn next_hop_attributes(
     local: Option<IpAddr>,
     transport: Afi,
     router_id: Ipv4Addr,
-    extra: Option<Attribute>,
 ) -> Result<PathAttributes, ConversionError> {
-    let mut list = wire_attributes(&route.attributes);
-    list.extend(extra);
-    let attributes = PathAttributes::new(None, list);
+    let attributes = PathAttributes::new(None, wire_attributes(&route.attributes));
     Ok(match route.attributes.next_hop {
         None => attributes,
         Some(config::NextHop::Address(address)) => attributes.with_next_hop(Some(address)),
@@ -464,16 +377,13 @@ fn convert(
         return convert_flow(route, flow, location, out);
     }
     if let Some(nlri) = other_family_nlri(&route.nlri, location.line) {
-        let extra = match &route.nlri {
-            config::Nlri::SrPolicy { policy, .. } => Some(sr_policy_tunnel(policy).ok_or(
-                ConversionError::Unsupported {
-                    family,
-                    location: location.clone(),
-                },
-            )?),
-            _ => None,
-        };
-        let attributes = next_hop_attributes(route, family, local, transport, router_id, extra)?;
+        if let config::Nlri::SrPolicy {
+            sendable: false, ..
+        } = route.nlri
+        {
+            return Err(ConversionError::Unsupported { family, location });
+        }
+        let attributes = next_hop_attributes(route, family, local, transport, router_id)?;
         // ExaBGP sends no NEXT_HOP attribute with VPLS, SR Policy and IPv6 MUP routes, even
         // for an IPv4 next-hop (it goes IPv4-mapped in MP_REACH_NLRI).
         // MVPN routes have it in both families (ExaBGP 5.0.15, encoding/conf-mvpn.ci).
@@ -497,7 +407,7 @@ fn convert(
     if !matches!(route.nlri, config::Nlri::Prefix { .. }) || !prefix_family_supported(family) {
         return Err(ConversionError::Unsupported { family, location });
     }
-    let attributes = next_hop_attributes(route, family, local, transport, router_id, None)?;
+    let attributes = next_hop_attributes(route, family, local, transport, router_id)?;
     prefix_nlris(route, |nlri| {
         out.push(Route {
             family,

@@ -246,12 +246,9 @@ fn family_route(
         Some("sr-policy") => {
             let location = location_of(&w, rest.first());
             let mut draft = RouteDraft::default();
-            let (afi, policy) = nlri::sr_policy(&mut w, Some(afi), &mut draft)?;
+            let nlri = nlri::sr_policy(&mut w, Some(afi), &mut draft)?;
             Ok(Route {
-                nlri: Nlri::SrPolicy {
-                    afi,
-                    policy: Box::new(policy),
-                },
+                nlri,
                 attributes: Arc::new(draft.attributes),
                 control: Arc::new(draft.control),
                 location,

@@ -90,12 +90,9 @@ pub(super) fn static_block(
             "sr-policy" => {
                 expect_leaf(ctx, node)?;
                 let mut rd = RouteDraft::default();
-                let (afi, policy) = nlri::sr_policy(&mut w, None, &mut rd)?;
+                let nlri = nlri::sr_policy(&mut w, None, &mut rd)?;
                 routes.push(Route {
-                    nlri: Nlri::SrPolicy {
-                        afi,
-                        policy: Box::new(policy),
-                    },
+                    nlri,
                     attributes: Arc::new(rd.attributes),
                     control: Arc::new(rd.control),
                     location,
@@ -213,13 +210,7 @@ pub(super) fn announce_block(
                         route: Box::new(route),
                     }
                 }
-                _ => {
-                    let (afi, policy) = nlri::sr_policy(&mut w, Some(afi), &mut rd)?;
-                    Nlri::SrPolicy {
-                        afi,
-                        policy: Box::new(policy),
-                    }
-                }
+                _ => nlri::sr_policy(&mut w, Some(afi), &mut rd)?,
             };
             routes.push(Route {
                 nlri,
@@ -524,6 +515,6 @@ pub fn route_text(route: &Route) -> String {
         Nlri::Vpls(v) => format!("vpls endpoint {}", v.endpoint),
         Nlri::Mup { .. } => "mup".into(),
         Nlri::Mvpn { .. } => "mcast-vpn".into(),
-        Nlri::SrPolicy { policy, .. } => format!("sr-policy color {}", policy.nlri.color),
+        Nlri::SrPolicy { nlri, .. } => format!("sr-policy color {}", nlri.color),
     }
 }
