@@ -629,7 +629,7 @@ impl Daemon {
     ) -> Option<show::Report> {
         let api = self.apis.get(&id)?;
         let session = reactor.endpoint(id)?;
-        let facts = show::Session {
+        let facts = show::Facts {
             peer_address: api.identity.peer_address,
             local_as: api.identity.local_asn,
             peer_as: api.identity.peer_asn,

@@ -110,7 +110,7 @@ impl ShowState {
 }
 
 /// The inputs of [`Report::new`] that live outside the `ShowState`.
-pub struct Session<'a> {
+pub struct Facts<'a> {
     pub peer_address: IpAddr,
     pub local_as: u32,
     pub peer_as: u32,
@@ -121,7 +121,7 @@ pub struct Session<'a> {
 }
 
 impl Report {
-    pub fn new(show: &ShowState, session: &Session, now: Instant) -> Report {
+    pub fn new(show: &ShowState, session: &Facts, now: Instant) -> Report {
         let seconds = |d: Duration| d.as_secs();
         let up = session
             .established_at

@@ -571,6 +571,20 @@ fn established_side() -> (Side, Instant) {
     (side, now)
 }
 
+/// A peer in OPENCONFIRM with `routes` announced, the peer's KEEPALIVE in its inbox (not
+/// read yet): the next step establishes the session and sends the table.
+fn keepalive_waiting(routes: usize) -> (Side, Instant) {
+    let (mut side, now) = open_sent(65001, 65002);
+    announce_routes(&mut side.peer, routes);
+    feed(
+        &mut side,
+        now,
+        &encoded(Message::Open(open_from(65002, 90, B_ID))),
+    );
+    side.inbox.extend(encoded(Message::Keepalive));
+    (side, now)
+}
+
 /// A peer in OPENSENT (as AS 65001, towards 65002) fed the peer's OPEN and KEEPALIVE; its
 /// events so far are dropped.
 fn to_established(side: &mut Side, now: Instant) {
@@ -635,15 +649,8 @@ fn shutdown_sends_a_cease_with_the_rfc9003_message() {
 
 #[test]
 fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
-    let (mut side, now) = open_sent(65001, 65002);
     let update = one_route_update();
-    announce_routes(&mut side.peer, UPDATES_PER_STEP * 2 + 1);
-    feed(
-        &mut side,
-        now,
-        &encoded(Message::Open(open_from(65002, 90, B_ID))),
-    );
-    side.inbox.extend(encoded(Message::Keepalive));
+    let (mut side, now) = keepalive_waiting(UPDATES_PER_STEP * 2 + 1);
     let mut out = Vec::new();
     let (used, step) = side.peer.step(now, &side.inbox, &mut out);
     side.inbox.drain(..used);
@@ -657,14 +664,7 @@ fn the_table_is_sent_in_bounded_slices_then_end_of_rib() {
 
 #[test]
 fn a_full_output_buffer_stops_encoding() {
-    let (mut side, now) = open_sent(65001, 65002);
-    announce_routes(&mut side.peer, 10);
-    feed(
-        &mut side,
-        now,
-        &encoded(Message::Open(open_from(65002, 90, B_ID))),
-    );
-    side.inbox.extend(encoded(Message::Keepalive));
+    let (mut side, now) = keepalive_waiting(10);
     let mut out = vec![0; OUTPUT_HIGH_WATER];
     let (used, step) = side.peer.step(now, &side.inbox, &mut out);
     side.inbox.drain(..used);
@@ -798,14 +798,7 @@ fn shutdown_stops_for_good_and_reset_reconnects() {
 #[test]
 fn a_route_refresh_request_resends_the_family() {
     use crate::bgp::refresh::{RefreshSubtype, RouteRefresh};
-    let (mut side, now) = open_sent(65001, 65002);
-    announce_routes(&mut side.peer, 3);
-    feed(
-        &mut side,
-        now,
-        &encoded(Message::Open(open_from(65002, 90, B_ID))),
-    );
-    side.inbox.extend(encoded(Message::Keepalive));
+    let (mut side, now) = keepalive_waiting(3);
     let mut out = Vec::new();
     assert_eq!(side.run(now, &mut out), Step::Wait);
     assert_eq!(messages(&out).len(), 4, "three routes and the EOR");
@@ -1390,14 +1383,7 @@ fn the_peer_appends_after_what_waits_and_counts_it_against_the_mark() {
             self.bytes.len() - self.start
         }
     }
-    let (mut side, now) = open_sent(65001, 65002);
-    announce_routes(&mut side.peer, 10);
-    feed(
-        &mut side,
-        now,
-        &encoded(Message::Open(open_from(65002, 90, B_ID))),
-    );
-    side.inbox.extend(encoded(Message::Keepalive));
+    let (mut side, now) = keepalive_waiting(10);
     // A whole buffer's worth already written to the socket, nothing waiting.
     let mut out = Sent {
         bytes: vec![0; OUTPUT_HIGH_WATER],

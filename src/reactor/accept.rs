@@ -11,21 +11,21 @@ use super::conn::Phase;
 use super::socket::{self, Md5Key, SocketError, TcpOptions};
 use super::{Disconnect, Endpoint, Initiator, Reactor, Source, ACCEPT_QUOTA};
 
-/// A session's answer to an inbound connection.
+/// An endpoint's answer to an inbound connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Incoming {
-    /// Not for this session (the reactor asks the next one; nobody: the socket is closed,
+    /// Not for this endpoint (the reactor asks the next one; nobody: the socket is closed,
     /// after writing the bytes set with [`Reactor::set_unmatched_reply`], if any).
     Refuse,
-    /// For this session but refused (e.g. collision with an established connection): write
+    /// For this endpoint but refused (e.g. collision with an established connection): write
     /// these bytes (a NOTIFICATION) for at most [`LINGER`], then close. No one else is asked.
     Reject(&'static [u8]),
     /// Take it, with these socket options (TTL settings; MD5 is set on the listener). Any
-    /// connection the session already had is closed first with [`Disconnect::Replaced`].
+    /// connection the endpoint already had is closed first with [`Disconnect::Replaced`].
     Accept(TcpOptions),
 }
 
-impl<S: Endpoint> Reactor<S> {
+impl<E: Endpoint> Reactor<E> {
     /// Listens on `address` (`exabgp.tcp.bind` × `exabgp.tcp.port`). Returns the bound
     /// address (useful with port 0).
     pub fn listen(&mut self, address: SocketAddr) -> Result<SocketAddr, SocketError> {
@@ -79,7 +79,7 @@ impl<S: Endpoint> Reactor<S> {
         Ok(())
     }
 
-    /// Bytes written to inbound connections no session accepts before they are closed
+    /// Bytes written to inbound connections no endpoint accepts before they are closed
     /// (the daemon sets a NOTIFICATION Cease "peer de-configured" here; default: none).
     pub fn set_unmatched_reply(&mut self, bytes: Option<&'static [u8]>) {
         self.unmatched_reply = bytes;
@@ -159,11 +159,11 @@ impl<S: Endpoint> Reactor<S> {
         let mut answer = self.match_incoming(local, remote, now);
         if let Some((slot, Incoming::Reject(_))) = answer {
             if self.has_unread_input(slot) {
-                // The session may be ending right now: its peer sent a NOTIFICATION and
+                // The endpoint may be ending right now: its peer sent a NOTIFICATION and
                 // closed just before reconnecting, in the same poll. Let it read that
                 // first, then ask again, so the new connection is not refused as a
                 // collision with a connection that is over.
-                self.run_session(slot, now);
+                self.run_endpoint(slot, now);
                 answer = self.match_incoming(local, remote, now);
             }
         }
@@ -192,7 +192,7 @@ impl<S: Endpoint> Reactor<S> {
         if let Some(index) = self.register_conn(stream, remote, local, Phase::Open, Some(slot)) {
             if let Some(body) = self.slot_mut(slot) {
                 body.conn = Some(index);
-                body.session
+                body.endpoint
                     .connected(now, local, remote, Initiator::Remote);
             }
             log::debug!("{remote}: accepted on {local}");
@@ -208,8 +208,8 @@ impl<S: Endpoint> Reactor<S> {
         remote: SocketAddr,
         now: Instant,
     ) -> Option<(u32, Incoming)> {
-        // The sessions of that address and those asked about every address, merged in
-        // slot order (the order of a scan of every session, without the scan).
+        // The endpoints of that address and those asked about every address, merged in
+        // slot order (the order of a scan of every endpoint, without the scan).
         let exact = self
             .inbound_by_address
             .get(&remote.ip().to_canonical())
@@ -224,13 +224,13 @@ impl<S: Endpoint> Reactor<S> {
             };
             let &slot = slot?;
             let Some(body) = self
-                .sessions
+                .endpoints
                 .get(slot as usize)
                 .and_then(|e| e.body.as_ref())
             else {
                 continue;
             };
-            match body.session.incoming(now, local, remote) {
+            match body.endpoint.incoming(now, local, remote) {
                 Incoming::Refuse => {}
                 answer => return Some((slot, answer)),
             }

@@ -1,4 +1,4 @@
-//! buffer: the per-connection read buffer (reassembles partial messages until a session
+//! buffer: the per-connection read buffer (reassembles partial messages until an endpoint
 //! consumes them) and write buffer (survives partial writes; the one path to the socket).
 
 use std::io::{self, Read, Write};
@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 /// Bytes read per `read` call; the read buffer grows by at most this much at a time.
 const READ_CHUNK: usize = 16 * 1024;
 /// Capacity an emptied buffer may keep. Above it the memory is released, so a thousand
-/// idle sessions cost a few hundred bytes each rather than their largest burst.
+/// idle endpoints cost a few hundred bytes each rather than their largest burst.
 const IDLE_CAPACITY: usize = 4 * 1024;
 
 /// Empties `bytes`, releasing its memory when it grew beyond [`IDLE_CAPACITY`].
@@ -29,8 +29,8 @@ pub enum Filled {
     Eof,
 }
 
-/// Received bytes not yet consumed by the session. Partial messages stay until the rest
-/// arrives; the session consumes whole messages itself with `data` + `consume`.
+/// Received bytes not yet consumed by the endpoint. Partial messages stay until the rest
+/// arrives; the endpoint consumes whole messages itself with `data` + `consume`.
 #[derive(Debug)]
 pub struct ReadBuffer {
     bytes: Vec<u8>,
@@ -63,7 +63,7 @@ impl ReadBuffer {
         self.len() == 0
     }
 
-    /// True when the buffer holds its limit: reading stops until the session consumes.
+    /// True when the buffer holds its limit: reading stops until the endpoint consumes.
     pub fn is_full(&self) -> bool {
         self.len() >= self.limit
     }
@@ -122,7 +122,7 @@ impl ReadBuffer {
     }
 }
 
-/// Bytes queued for the socket. Sessions append whole messages; the reactor writes what the
+/// Bytes queued for the socket. Endpoints append whole messages; the reactor writes what the
 /// kernel takes and keeps the rest, so messages are never interleaved.
 #[derive(Debug)]
 pub struct WriteBuffer {
@@ -141,7 +141,7 @@ impl WriteBuffer {
         }
     }
 
-    /// Appends one whole message (or several). Always accepted: the session is expected to
+    /// Appends one whole message (or several). Always accepted: the endpoint is expected to
     /// check `has_room` before encoding bulk data; urgent small messages may exceed the mark.
     pub fn push(&mut self, message: &[u8]) {
         self.compact();
@@ -266,7 +266,7 @@ mod tests {
         }
     }
 
-    /// Frames "length byte + payload" messages, the way a session would.
+    /// Frames "length byte + payload" messages, the way an endpoint would.
     fn take_message(buf: &mut ReadBuffer) -> Option<Vec<u8>> {
         let len = usize::from(*buf.data().first()?);
         let body = buf.data().get(1..1 + len)?.to_vec();

@@ -11,12 +11,12 @@ use mio::Interest;
 use super::socket::{self, ConnectRequest, SocketError};
 use super::{Endpoint, Initiator, Reactor, ReadBuffer, Source, WriteBuffer, LINGER};
 
-/// Why the reactor ended (or failed to make) a session's connection on its own.
+/// Why the reactor ended (or failed to make) an endpoint's connection on its own.
 #[derive(Debug)]
 pub enum Disconnect {
     /// The outgoing connect failed (syscall and kernel error inside).
     ConnectFailed(SocketError),
-    /// The peer closed its side (EOF); the session was stepped once more before this.
+    /// The peer closed its side (EOF); the endpoint was stepped once more before this.
     PeerClosed,
     /// Reading or writing failed (ECONNRESET, EPIPE, ...).
     Io(SocketError),
@@ -47,7 +47,7 @@ pub(super) struct Conn {
     pub(super) remote: SocketAddr,
     pub(super) local: SocketAddr,
     pub(super) phase: Phase,
-    pub(super) session: Option<u32>,
+    pub(super) endpoint: Option<u32>,
     pub(super) input: ReadBuffer,
     pub(super) output: WriteBuffer,
     pub(super) readable: bool,
@@ -94,7 +94,7 @@ fn discard_input(stream: &mut mio::net::TcpStream) -> Discarded {
     Discarded::More
 }
 
-impl<S: Endpoint> Reactor<S> {
+impl<E: Endpoint> Reactor<E> {
     pub(super) fn conn(&self, index: usize) -> Option<&Conn> {
         match self.tokens.get(index)?.source.as_ref()? {
             Source::Conn(conn) => Some(conn),
@@ -129,7 +129,8 @@ impl<S: Endpoint> Reactor<S> {
                 }
                 log::debug!("{remote}: connected from {local}");
                 if let Some(body) = self.slot_mut(slot) {
-                    body.session.connected(now, local, remote, Initiator::Local);
+                    body.endpoint
+                        .connected(now, local, remote, Initiator::Local);
                 }
                 self.after_call(slot);
                 self.queue.push_now(slot);
@@ -141,7 +142,7 @@ impl<S: Endpoint> Reactor<S> {
         }
     }
 
-    /// Drops the session's connection at once and tells it why.
+    /// Drops the endpoint's connection at once and tells it why.
     pub(super) fn detach(&mut self, slot: u32, now: Instant, why: Disconnect) {
         let Some(body) = self.slot_mut(slot) else {
             return;
@@ -151,7 +152,7 @@ impl<S: Endpoint> Reactor<S> {
             self.close_conn(conn);
         }
         if let Some(body) = self.slot_mut(slot) {
-            body.session.closed(now, &why);
+            body.endpoint.closed(now, &why);
         }
         self.after_call(slot);
         self.queue.push_now(slot);
@@ -187,7 +188,7 @@ impl<S: Endpoint> Reactor<S> {
                 Discarded::More => read_again = true,
             }
         }
-        if finished || overdue || conn.session.is_none() && conn.phase == Phase::Connecting {
+        if finished || overdue || conn.endpoint.is_none() && conn.phase == Phase::Connecting {
             // Its linger entry goes stale with the token.
             self.close_conn(index);
         } else if read_again && !self.drain_again.contains(&index) {
@@ -231,10 +232,10 @@ impl<S: Endpoint> Reactor<S> {
         }
     }
 
-    /// True when the session's connection has input the session has not seen yet.
+    /// True when the endpoint's connection has input the endpoint has not seen yet.
     pub(super) fn has_unread_input(&self, slot: u32) -> bool {
         let conn = self
-            .sessions
+            .endpoints
             .get(slot as usize)
             .and_then(|entry| entry.body.as_ref())
             .and_then(|body| body.conn)
@@ -285,7 +286,7 @@ impl<S: Endpoint> Reactor<S> {
             remote,
             local,
             phase,
-            session: slot,
+            endpoint: slot,
             input: ReadBuffer::new(self.limits.read_limit),
             output: WriteBuffer::new(self.limits.write_high_water),
             readable: true,
@@ -319,25 +320,25 @@ impl<S: Endpoint> Reactor<S> {
                 }
             }
             Err(error) => {
-                // The session reports it (it knows whether this is worth a warning).
+                // The endpoint reports it (it knows whether this is worth a warning).
                 log::debug!("{error}");
                 if let Some(body) = self.slot_mut(slot) {
-                    body.session.closed(now, &Disconnect::ConnectFailed(error));
+                    body.endpoint.closed(now, &Disconnect::ConnectFailed(error));
                 }
                 self.after_call(slot);
             }
         }
     }
 
-    /// The session closed its connection: flush what it wrote (bounded by LINGER), close.
-    pub(super) fn release_from_session(&mut self, slot: u32, index: usize, now: Instant) {
+    /// The endpoint closed its connection: flush what it wrote (bounded by LINGER), close.
+    pub(super) fn release_from_endpoint(&mut self, slot: u32, index: usize, now: Instant) {
         if let Some(body) = self.slot_mut(slot) {
             body.conn = None;
         }
         let Some(conn) = self.conn_mut(index) else {
             return;
         };
-        conn.session = None;
+        conn.endpoint = None;
         if conn.phase != Phase::Open {
             self.close_conn(index);
         } else {
@@ -359,7 +360,7 @@ impl<S: Endpoint> Reactor<S> {
         if body.conn.is_some() {
             return;
         }
-        if let Some(request) = body.session.wants_connection(now) {
+        if let Some(request) = body.endpoint.wants_connection(now) {
             self.start_connect(slot, request, now);
         }
     }

@@ -72,7 +72,7 @@ pub use signals::{Signal, SignalSource};
 pub use socket::{ConnectRequest, Md5Key, SocketError, TcpOptions, BGP_PORT};
 pub use timers::Timers;
 
-/// The connection a session reads from and writes to during a step.
+/// The connection an endpoint reads from and writes to during a step.
 pub struct Link<'a> {
     /// Bytes received and not yet consumed; consume whole messages, leave partial ones.
     pub input: &'a mut ReadBuffer,
@@ -131,23 +131,23 @@ pub trait Endpoint {
 }
 
 /// The daemon side: receives what the reactor surfaces between passes and may act on the
-/// reactor in return (add/remove sessions, deliver commands, begin shutdown, ...).
-pub trait Owner<S: Endpoint> {
+/// reactor in return (add/remove endpoints, deliver commands, begin shutdown, ...).
+pub trait Owner<E: Endpoint> {
     /// A process signal arrived (signals are queued, never lost, from `SignalSource::install`).
-    fn signal(&mut self, reactor: &mut Reactor<S>, signal: Signal);
-    /// A session produced an event for the API.
-    fn event(&mut self, reactor: &mut Reactor<S>, session: EndpointId, event: S::Event);
+    fn signal(&mut self, reactor: &mut Reactor<E>, signal: Signal);
+    /// An endpoint produced an event for the API.
+    fn event(&mut self, reactor: &mut Reactor<E>, endpoint: EndpointId, event: E::Event);
     /// A file descriptor registered with [`Reactor::register_fd`] is ready.
-    fn fd_ready(&mut self, _reactor: &mut Reactor<S>, _tag: u64, _readiness: Readiness) {}
-    /// A session reported `is_finished` and was removed.
-    fn finished(&mut self, _reactor: &mut Reactor<S>, _session: EndpointId, _value: S) {}
+    fn fd_ready(&mut self, _reactor: &mut Reactor<E>, _tag: u64, _readiness: Readiness) {}
+    /// An endpoint reported `is_finished` and was removed.
+    fn finished(&mut self, _reactor: &mut Reactor<E>, _endpoint: EndpointId, _value: E) {}
     /// A helper process wrote this line (trailing whitespace removed, invalid UTF-8
     /// replaced); lines of one process arrive in order.
-    fn process_line(&mut self, _reactor: &mut Reactor<S>, _id: ProcessId, _line: &str) {}
+    fn process_line(&mut self, _reactor: &mut Reactor<E>, _id: ProcessId, _line: &str) {}
     /// A helper process ended (after its last lines); `id` is stale from now on.
-    fn process_exited(&mut self, _reactor: &mut Reactor<S>, _id: ProcessId, _how: ProcessExit) {}
+    fn process_exited(&mut self, _reactor: &mut Reactor<E>, _id: ProcessId, _how: ProcessExit) {}
     /// Called once after every pass (after the callbacks above), before the next poll.
-    fn after_pass(&mut self, _reactor: &mut Reactor<S>) {}
+    fn after_pass(&mut self, _reactor: &mut Reactor<E>) {}
 }
 
 /// Readiness reported for an owner-registered file descriptor.
@@ -159,7 +159,7 @@ pub struct Readiness {
     pub writable: bool,
 }
 
-/// Identifies a session; stale after removal (the slot's generation changes).
+/// Identifies an endpoint; stale after removal (the slot's generation changes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EndpointId {
     slot: u32,
@@ -168,7 +168,7 @@ pub struct EndpointId {
 
 /// How long a closing connection may take to flush its output (a NOTIFICATION).
 pub const LINGER: Duration = Duration::from_secs(1);
-/// How long shutdown waits, by default, for sessions to send their CEASE and flush (the
+/// How long shutdown waits, by default, for endpoints to send their CEASE and flush (the
 /// daemon sets `exabgp.reactor.shutdown_deadline` with [`Reactor::set_shutdown_grace`]).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Endpoint steps per pass before timers and sockets are looked at again.
@@ -178,7 +178,7 @@ pub const TIME_BUDGET: Duration = Duration::from_millis(5);
 /// Endpoint events waiting for the owner at which a pass ends early: what is decoded but
 /// not yet handed on (received UPDATEs on their way to helpers) stays bounded.
 pub const EVENTS_PER_PASS: usize = 64;
-/// Bytes read from one connection per run of its session.
+/// Bytes read from one connection per run of its endpoint.
 pub const READ_QUOTA: usize = 64 * 1024;
 /// Connections accepted from one listener per pass.
 pub const ACCEPT_QUOTA: usize = 64;
@@ -188,7 +188,7 @@ pub const ACCEPT_QUOTA: usize = 64;
 pub struct BufferLimits {
     /// Most unconsumed input bytes held (a few maximum-size messages).
     pub read_limit: usize,
-    /// Output bytes above which the session is congested and not stepped for encoding.
+    /// Output bytes above which the endpoint is congested and not stepped for encoding.
     pub write_high_water: usize,
 }
 
@@ -210,7 +210,7 @@ pub struct Stats {
     pub steps: u64,
     /// Deadlines that passed (each one steps its endpoint).
     pub ticks: u64,
-    /// Steps skipped because the session's output was congested.
+    /// Steps skipped because the endpoint's output was congested.
     pub congested_skips: u64,
 }
 
@@ -243,8 +243,8 @@ struct TokenSlot {
     source: Option<Source>,
 }
 
-struct SessionSlot<S> {
-    session: S,
+struct EndpointSlot<E> {
+    endpoint: E,
     conn: Option<usize>,
     must_step: bool,
     /// Changed by [`Reactor::with_endpoint_batched`] and not settled yet (listed in
@@ -258,19 +258,19 @@ struct SessionSlot<S> {
     held_output: bool,
 }
 
-struct SessionEntry<S> {
+struct EndpointEntry<E> {
     generation: u32,
-    body: Option<SessionSlot<S>>,
+    body: Option<EndpointSlot<E>>,
 }
 
-/// The event loop. `S` is the session type (the `peer` FSM in the daemon).
-pub struct Reactor<S: Endpoint> {
+/// The event loop. `E` is the endpoint type (the daemon's `NeighborEndpoint`).
+pub struct Reactor<E: Endpoint> {
     poll: Poll,
     events: Option<Events>,
     tokens: Vec<TokenSlot>,
     free_tokens: Vec<usize>,
-    sessions: Vec<SessionEntry<S>>,
-    free_sessions: Vec<u32>,
+    endpoints: Vec<EndpointEntry<E>>,
+    free_endpoints: Vec<u32>,
     /// Inbound matching: slots by the single address they accept from, and the slots
     /// asked about every connection; each list in slot order.
     inbound_by_address: HashMap<IpAddr, Vec<u32>>,
@@ -291,11 +291,11 @@ pub struct Reactor<S: Endpoint> {
     shutdown_grace: Duration,
     signals_pending: VecDeque<Signal>,
     signal_scratch: Vec<Signal>,
-    session_events: VecDeque<(EndpointId, S::Event)>,
-    /// Sessions changed by [`Reactor::with_endpoint_batched`], to settle.
+    endpoint_events: VecDeque<(EndpointId, E::Event)>,
+    /// Endpoints changed by [`Reactor::with_endpoint_batched`], to settle.
     touched: Vec<u32>,
     fd_events: VecDeque<(u64, Readiness)>,
-    finished: VecDeque<(EndpointId, S)>,
+    finished: VecDeque<(EndpointId, E)>,
     shutdown_deadline: Option<Instant>,
     unmatched_reply: Option<&'static [u8]>,
     stats: Stats,
@@ -305,16 +305,16 @@ pub struct Reactor<S: Endpoint> {
     watchdog: Option<Duration>,
 }
 
-impl<S: Endpoint> Reactor<S> {
+impl<E: Endpoint> Reactor<E> {
     /// A reactor polling `signals` (install them first thing at start-up; `None` in tests).
-    pub fn new(signals: Option<SignalSource>) -> io::Result<Reactor<S>> {
+    pub fn new(signals: Option<SignalSource>) -> io::Result<Reactor<E>> {
         let mut reactor = Reactor {
             poll: Poll::new()?,
             events: Some(Events::with_capacity(1024)),
             tokens: Vec::new(),
             free_tokens: Vec::new(),
-            sessions: Vec::new(),
-            free_sessions: Vec::new(),
+            endpoints: Vec::new(),
+            free_endpoints: Vec::new(),
             inbound_by_address: HashMap::new(),
             inbound_any: Vec::new(),
             queue: RunQueue::default(),
@@ -327,7 +327,7 @@ impl<S: Endpoint> Reactor<S> {
             shutdown_grace: SHUTDOWN_GRACE,
             signals_pending: VecDeque::new(),
             signal_scratch: Vec::new(),
-            session_events: VecDeque::new(),
+            endpoint_events: VecDeque::new(),
             touched: Vec::new(),
             fd_events: VecDeque::new(),
             finished: VecDeque::new(),
@@ -445,9 +445,9 @@ impl<S: Endpoint> Reactor<S> {
         self.shutdown_grace = grace;
     }
 
-    /// Starts the shutdown: STOPPING=1, listeners closed, every session asked to close and
+    /// Starts the shutdown: STOPPING=1, listeners closed, every endpoint asked to close and
     /// stepped at once (each writes its CEASE to its socket now, whatever the number of
-    /// sessions: no pass budget applies); the loop ends when all connections are gone or
+    /// endpoints: no pass budget applies); the loop ends when all connections are gone or
     /// after the shutdown grace.
     pub fn begin_shutdown(&mut self) {
         if self.shutdown_deadline.is_some() {
@@ -457,17 +457,17 @@ impl<S: Endpoint> Reactor<S> {
         notify::notify(Status::Stopping);
         self.shutdown_deadline = Some(now + self.shutdown_grace);
         self.close_listeners();
-        for slot in 0..self.sessions.len() as u32 {
+        for slot in 0..self.endpoints.len() as u32 {
             let Some(body) = self.slot_mut(slot) else {
                 continue;
             };
             body.must_step = true;
-            body.session.shutdown(now);
+            body.endpoint.shutdown(now);
             self.after_call(slot);
-            // Stepped here, not queued: 10,000 sessions would otherwise wait many passes
+            // Stepped here, not queued: 10,000 endpoints would otherwise wait many passes
             // (their events end each pass early) while the grace runs.
             self.queue.remove(slot);
-            self.run_session(slot, now);
+            self.run_endpoint(slot, now);
         }
     }
 
@@ -511,7 +511,7 @@ impl<S: Endpoint> Reactor<S> {
 
     /// Runs until shutdown completes: READY=1 first, then passes, with the owner's
     /// callbacks between them. Only a failing `poll` itself is an error.
-    pub fn run(&mut self, owner: &mut impl Owner<S>) -> io::Result<()> {
+    pub fn run(&mut self, owner: &mut impl Owner<E>) -> io::Result<()> {
         notify::notify(Status::Ready);
         self.watchdog = notify::watchdog_from_env();
         if let Some(period) = self.watchdog {
@@ -538,9 +538,9 @@ impl<S: Endpoint> Reactor<S> {
         Ok(())
     }
 
-    /// Hands queued signals, events, fd readiness, finished sessions and helper lines and
+    /// Hands queued signals, events, fd readiness, finished endpoints and helper lines and
     /// exits to the owner.
-    pub fn dispatch(&mut self, owner: &mut impl Owner<S>) {
+    pub fn dispatch(&mut self, owner: &mut impl Owner<E>) {
         self.dispatch_queued(owner);
         self.dispatch_processes(owner);
         // What the owner did with the lines (commands) may have produced events.
@@ -548,16 +548,16 @@ impl<S: Endpoint> Reactor<S> {
         owner.after_pass(self);
     }
 
-    fn dispatch_queued(&mut self, owner: &mut impl Owner<S>) {
+    fn dispatch_queued(&mut self, owner: &mut impl Owner<E>) {
         loop {
             if let Some(signal) = self.signals_pending.pop_front() {
                 owner.signal(self, signal);
-            } else if let Some((id, event)) = self.session_events.pop_front() {
+            } else if let Some((id, event)) = self.endpoint_events.pop_front() {
                 owner.event(self, id, event);
             } else if let Some((tag, readiness)) = self.fd_events.pop_front() {
                 owner.fd_ready(self, tag, readiness);
-            } else if let Some((id, session)) = self.finished.pop_front() {
-                owner.finished(self, id, session);
+            } else if let Some((id, endpoint)) = self.finished.pop_front() {
+                owner.finished(self, id, endpoint);
             } else {
                 break;
             }
@@ -640,7 +640,7 @@ impl<S: Endpoint> Reactor<S> {
                 if readable {
                     conn.readable = true;
                 }
-                match (conn.phase, conn.session) {
+                match (conn.phase, conn.endpoint) {
                     (Phase::Connecting, Some(slot)) => self.finish_connect(index, slot, now),
                     (Phase::Open, Some(slot)) => self.queue.push_now(slot),
                     _ => self.drain_conn(index, now),
@@ -666,7 +666,7 @@ impl<S: Endpoint> Reactor<S> {
                 continue;
             }
             let Some(body) = self
-                .sessions
+                .endpoints
                 .get_mut(slot as usize)
                 .and_then(|entry| entry.body.as_mut())
             else {
@@ -687,25 +687,25 @@ impl<S: Endpoint> Reactor<S> {
         let mut now = pass_start;
         while steps < STEP_BUDGET
             && now.duration_since(pass_start) < TIME_BUDGET
-            && self.session_events.len() < EVENTS_PER_PASS
+            && self.endpoint_events.len() < EVENTS_PER_PASS
         {
             let Some(slot) = self.queue.pop_now() else {
                 break;
             };
-            self.run_session(slot, now);
+            self.run_endpoint(slot, now);
             steps += 1;
             now = Instant::now();
         }
     }
 
-    /// Reads, steps and flushes one session, then queues it as its `Step` says.
-    fn run_session(&mut self, slot: u32, now: Instant) {
+    /// Reads, steps and flushes one endpoint, then queues it as its `Step` says.
+    fn run_endpoint(&mut self, slot: u32, now: Instant) {
         let Some(body) = self.slot_mut(slot) else {
             return;
         };
         let must_step = std::mem::replace(&mut body.must_step, false);
         let conn_index = body.conn;
-        // Back-pressure from helper processes: one that hears this session's messages is
+        // Back-pressure from helper processes: one that hears this endpoint's messages is
         // full, so read no more of its input (it still runs for timers and commands).
         let input_paused = body.held_input;
 
@@ -754,7 +754,7 @@ impl<S: Endpoint> Reactor<S> {
             }
         }
 
-        // 2. Back-pressure: a congested session is not stepped for encoding; only new input,
+        // 2. Back-pressure: a congested endpoint is not stepped for encoding; only new input,
         //    a passed deadline or an owner call (command, shutdown: it may need to close)
         //    run it.
         let eof = conn_index.and_then(|i| self.conn(i)).is_some_and(|c| c.eof);
@@ -765,8 +765,8 @@ impl<S: Endpoint> Reactor<S> {
 
         // 3. The step.
         // Events, deadline and removal (`after_call`) are handled once the output is
-        // flushed, so a finished session's last words still reach the socket.
-        let result = self.step_session(slot, conn_index, now);
+        // flushed, so a finished endpoint's last words still reach the socket.
+        let result = self.step_endpoint(slot, conn_index, now);
         self.stats.steps += 1;
 
         // 4. Write what the step produced.
@@ -805,7 +805,7 @@ impl<S: Endpoint> Reactor<S> {
                     if let Some(remote) = remote {
                         log::info!("{remote}: closing: {reason}");
                     }
-                    self.release_from_session(slot, index, now);
+                    self.release_from_endpoint(slot, index, now);
                 }
                 self.maybe_connect(slot, now);
                 self.after_call(slot);
@@ -813,7 +813,7 @@ impl<S: Endpoint> Reactor<S> {
             }
         }
 
-        // 6. End of stream: once the session has consumed what it wants of the last bytes
+        // 6. End of stream: once the endpoint has consumed what it wants of the last bytes
         //    (it said Wait, or nothing is left), it is told.
         if eof {
             let input_left = conn_index
@@ -825,7 +825,7 @@ impl<S: Endpoint> Reactor<S> {
                 return;
             }
         }
-        // Reading stopped before WouldBlock (quota or full buffer) and the session made
+        // Reading stopped before WouldBlock (quota or full buffer) and the endpoint made
         // room: edge-triggered, so no new event will come; continue in the next pass.
         let read_more = !input_paused
             && conn_index.and_then(|i| self.conn(i)).is_some_and(|c| {
@@ -835,25 +835,25 @@ impl<S: Endpoint> Reactor<S> {
             self.queue.push_later(slot);
         }
 
-        // 7. Without a connection, the session may want one now.
+        // 7. Without a connection, the endpoint may want one now.
         self.maybe_connect(slot, now);
         self.after_call(slot);
     }
 
-    fn step_session(
+    fn step_endpoint(
         &mut self,
         slot: u32,
         conn_index: Option<usize>,
         now: Instant,
-    ) -> Step<S::Reason> {
-        // Split borrows: the connection lives in `tokens`, the session in `sessions`.
+    ) -> Step<E::Reason> {
+        // Split borrows: the connection lives in `tokens`, the endpoint in `endpoints`.
         let conn =
             conn_index.and_then(|index| match self.tokens.get_mut(index)?.source.as_mut()? {
                 Source::Conn(conn) if conn.phase == Phase::Open => Some(conn),
                 _ => None,
             });
         let Some(body) = self
-            .sessions
+            .endpoints
             .get_mut(slot as usize)
             .and_then(|e| e.body.as_mut())
         else {
@@ -863,6 +863,6 @@ impl<S: Endpoint> Reactor<S> {
             input: &mut conn.input,
             output: &mut conn.output,
         });
-        body.session.step(now, link)
+        body.endpoint.step(now, link)
     }
 }

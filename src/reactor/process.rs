@@ -11,10 +11,10 @@
 //! * [`Reactor::write_process`] appends to the helper's output buffer, flushed without
 //!   blocking. A helper with more than its bound unwritten ([`OUTPUT_HIGH_WATER`] unless
 //!   [`Reactor::set_process_buffer`] says otherwise) is *congested* until it is below a
-//!   quarter of it: its lines are not delivered, and the sessions that feed it (see
+//!   quarter of it: its lines are not delivered, and the endpoints that feed it (see
 //!   [`Reactor::set_feeds`]) are held — their connections are not read when their received
 //!   messages go to it, [`Endpoint::hold`] tells them to stop encoding when their sent
-//!   messages do. Every other session and helper runs on. Nothing is dropped, nothing
+//!   messages do. Every other endpoint and helper runs on. Nothing is dropped, nothing
 //!   blocks (a helper being stopped no longer counts: it takes no new output).
 //! * The end of a helper is reported once with [`Owner::process_exited`] after its last
 //!   complete lines: it exited or was killed (reaped), its pipe broke, or it wrote a line
@@ -63,7 +63,7 @@ pub const KILL_AFTER: Duration = Duration::from_secs(2);
 /// How often a helper that should be ending is checked with `waitpid`.
 const REAP_INTERVAL: Duration = Duration::from_millis(10);
 
-/// The helpers that hear one session (see [`Reactor::set_feeds`]).
+/// The helpers that hear one endpoint (see [`Reactor::set_feeds`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Feeds {
     /// Helpers its received messages go to.
@@ -362,7 +362,7 @@ pub(super) struct ProcessTable {
     pub(super) check_children: bool,
     /// The bound of each helper's unwritten output (0: [`OUTPUT_HIGH_WATER`]).
     pub(super) limit: usize,
-    /// A helper became congested or recovered: the sessions' holds need recomputing.
+    /// A helper became congested or recovered: the endpoints' holds need recomputing.
     pub(super) holds_dirty: bool,
 }
 
@@ -469,7 +469,7 @@ impl Drop for ProcessTable {
     }
 }
 
-impl<S: Endpoint> Reactor<S> {
+impl<E: Endpoint> Reactor<E> {
     /// Starts a helper: `argv[0]` with the other elements as arguments, stdin and stdout
     /// piped (non-blocking, polled here), stderr inherited, `TERM=dumb` plus `spec.env` in a
     /// copy of our environment (without `exabgp_cli_pipe`), in its own process group.
@@ -606,7 +606,7 @@ impl<S: Endpoint> Reactor<S> {
     }
 
     /// True while helper `id` has more than its bound unread (and until it is below a
-    /// quarter of it): the sessions feeding it are held, its lines are not delivered.
+    /// quarter of it): the endpoints feeding it are held, its lines are not delivered.
     pub fn is_process_congested(&self, id: ProcessId) -> bool {
         self.processes.is_congested(id)
     }
@@ -857,7 +857,7 @@ impl<S: Endpoint> Reactor<S> {
     }
 
     /// Ends the congestion of the helpers now below a quarter of the bound (and of those
-    /// being stopped or gone: they take no output), then re-applies the sessions' holds.
+    /// being stopped or gone: they take no output), then re-applies the endpoints' holds.
     fn update_congestion(&mut self) {
         let high = self.processes.high_water();
         let low = high / 4;
@@ -881,22 +881,22 @@ impl<S: Endpoint> Reactor<S> {
         }
     }
 
-    /// Holds or releases every session as the helpers it feeds are congested or not
-    /// ([`Endpoint::hold`]); a released session is stepped at once (edge-triggered: its
+    /// Holds or releases every endpoint as the helpers it feeds are congested or not
+    /// ([`Endpoint::hold`]); a released endpoint is stepped at once (edge-triggered: its
     /// unread bytes would bring no new event).
     pub(super) fn apply_holds(&mut self, now: Instant) {
         if !std::mem::replace(&mut self.processes.holds_dirty, false) {
             return;
         }
-        for slot in 0..self.sessions.len() as u32 {
+        for slot in 0..self.endpoints.len() as u32 {
             self.apply_hold(slot, now);
         }
     }
 
-    /// Holds or releases one session (see [`Reactor::apply_holds`]).
+    /// Holds or releases one endpoint (see [`Reactor::apply_holds`]).
     fn apply_hold(&mut self, slot: u32, now: Instant) {
         let Some(body) = self
-            .sessions
+            .endpoints
             .get(slot as usize)
             .and_then(|entry| entry.body.as_ref())
         else {
@@ -916,7 +916,7 @@ impl<S: Endpoint> Reactor<S> {
         if let Some(body) = self.slot_mut(slot) {
             body.held_input = input;
             body.held_output = output;
-            body.session.hold(now, input, output);
+            body.endpoint.hold(now, input, output);
             body.must_step = true;
         }
         self.after_call(slot);
@@ -925,7 +925,7 @@ impl<S: Endpoint> Reactor<S> {
         }
     }
 
-    /// Tells the reactor which helpers hear a session: those its received messages go to
+    /// Tells the reactor which helpers hear an endpoint: those its received messages go to
     /// (its connection is not read while one of them is congested) and those its sent
     /// messages go to (it is told to stop encoding meanwhile). Call again when a helper is
     /// respawned (its id changes); ids of helpers that ended count as not congested.
@@ -941,7 +941,7 @@ impl<S: Endpoint> Reactor<S> {
 
     /// Hands each helper's complete lines to the owner (at most [`LINES_PER_PASS`] each),
     /// then reports the helpers that ended.
-    pub(super) fn dispatch_processes(&mut self, owner: &mut impl Owner<S>) {
+    pub(super) fn dispatch_processes(&mut self, owner: &mut impl Owner<E>) {
         for slot in 0..self.processes.entries.len() as u32 {
             let mut delivered = 0;
             while delivered < LINES_PER_PASS {

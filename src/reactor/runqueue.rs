@@ -1,4 +1,4 @@
-//! runqueue: ExaBGP's NOW / LATER as two queues of session slots — NOW runs again in the
+//! runqueue: ExaBGP's NOW / LATER as two queues of endpoint slots — NOW runs again in the
 //! same pass after the others, LATER in the next pass after a zero-timeout poll.
 
 use std::collections::VecDeque;
@@ -75,7 +75,7 @@ impl RunQueue {
         }
     }
 
-    /// Forgets `slot` (its session was removed).
+    /// Forgets `slot` (its endpoint was removed).
     pub fn remove(&mut self, slot: u32) {
         if let Some(state) = self.state.get_mut(slot as usize) {
             *state = Queued::No;

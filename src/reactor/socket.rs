@@ -58,7 +58,7 @@ pub struct TcpOptions {
     pub incoming_min_ttl: Option<u8>,
 }
 
-/// An outgoing connection a session asks for.
+/// An outgoing connection an endpoint asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectRequest {
     /// Bind to this local address first (port chosen by the kernel); `None` = any.
@@ -253,7 +253,7 @@ pub fn connect(request: &ConnectRequest) -> Result<mio::net::TcpStream, SocketEr
     Ok(mio::net::TcpStream::from_std(socket.into()))
 }
 
-/// Prepares an accepted socket: NODELAY and the session's TTL options.
+/// Prepares an accepted socket: NODELAY and the endpoint's TTL options.
 pub fn prepare_accepted(
     stream: &mio::net::TcpStream,
     remote: SocketAddr,

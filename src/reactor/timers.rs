@@ -1,4 +1,4 @@
-//! timers: one deadline per session slot (and the systemd watchdog's, [`WATCHDOG`]) in a
+//! timers: one deadline per endpoint slot (and the systemd watchdog's, [`WATCHDOG`]) in a
 //! binary heap with lazy deletion — re-arming bumps the key's generation, stale entries are skipped.
 
 use std::cmp::Reverse;
@@ -13,7 +13,7 @@ struct Armed {
 }
 
 /// The key of the reactor's own periodic deadline (systemd's `WATCHDOG=1`), beside the
-/// session slots (which never reach it).
+/// endpoint slots (which never reach it).
 pub const WATCHDOG: u32 = u32::MAX;
 
 /// Deadlines keyed by slot number; the earliest gives the poll timeout.
