@@ -94,11 +94,13 @@ fn dump_shows_flow_routes() {
     );
     let (code, out, err) = validate(&["--dump", path.to_str().expect("utf-8 path")]);
     assert_eq!(code, 0, "{err}");
+    // Rendered from the route's bgp values: ExaBGP's keywords and values for the
+    // components, the actions as the extended communities they are sent as (sorted).
     assert!(out.contains(
-        "route ipv4 flow-vpn f1 rd 1:1 match { destination 10.1.0.0/16; destination-port [ >=1024&<=2048 =80 ]; tcp-flags [ 0x2&!0x10 ]; } \
-         then { rate-limit 1000 packets (0x800c0000447a0000); redirect 65000:10 (0x8008fde80000000a); };"
+        "route ipv4 flow-vpn rd 1:1 match { destination-ipv4 10.1.0.0/16; destination-port [ >=1024&<=2048 =80 ]; tcp-flags [ syn&!ack ]; } \
+         extended-community [ redirect:65000:10=0x8008fde80000000a rate-limit:1000:packets=0x800c0000447a0000 ] name f1;"
     ), "{out}");
-    assert!(out.contains("route ipv4 flow match { source 10.2.0.0/16; protocol [ =17 ]; } then { discard (0x8006000000000000); };"), "{out}");
+    assert!(out.contains("route ipv4 flow match { source-ipv4 10.2.0.0/16; protocol [ =udp ]; } extended-community [ rate-limit:0=0x8006000000000000 ];"), "{out}");
 }
 
 /// The routes whose NLRI and attributes `config` holds as `bgp` values (MUP, MVPN, VPLS,

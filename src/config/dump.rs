@@ -3,15 +3,17 @@
 
 use std::fmt::Write;
 
-use super::flow::{FlowAction, FlowRoute, FlowValue, OP_EQ, OP_GT, OP_LT, OP_MATCH, OP_NOT};
 use super::model::*;
+use super::nlri::CODE_TUNNEL_ENCAPSULATION;
 use super::route::Attributes;
 use crate::bgp::attribute::{
     AsPath, Attribute, PrefixSid, PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv,
     CODE_AGGREGATOR, CODE_AIGP, CODE_AS_PATH, CODE_ATOMIC_AGGREGATE, CODE_CLUSTER_LIST,
-    CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_LARGE_COMMUNITIES, CODE_LOCAL_PREF, CODE_MED,
-    CODE_ORIGIN, CODE_ORIGINATOR_ID, CODE_PREFIX_SID,
+    CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_IPV6_EXTENDED_COMMUNITIES,
+    CODE_LARGE_COMMUNITIES, CODE_LOCAL_PREF, CODE_MED, CODE_ORIGIN, CODE_ORIGINATOR_ID,
+    CODE_PREFIX_SID,
 };
+use crate::bgp::flow::FlowNlri;
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
 
@@ -264,6 +266,8 @@ fn selection(s: &MessageSelection) -> String {
 /// One route: `route <family> <nlri> <attributes> <control>;`.
 pub fn route_line(route: &Route) -> String {
     let mut s = format!("route {} ", route.family());
+    // An SR Policy's tunnel, shown with the policy's keywords rather than as raw bytes.
+    let mut tunnel = None;
     match &route.nlri {
         Nlri::Prefix { prefix, extra, .. } => {
             let (path_id, labels, rd) = PrefixExtra::of(extra);
@@ -318,9 +322,23 @@ pub fn route_line(route: &Route) -> String {
                 MvpnRoute::Other => Ok(()),
             };
         }
-        Nlri::SrPolicy { policy, .. } => sr_policy_text(&mut s, policy),
+        Nlri::SrPolicy { nlri, sendable, .. } => {
+            let _ = write!(
+                s,
+                "sr-policy distinguisher {} color {} endpoint {}",
+                nlri.distinguisher, nlri.color, nlri.endpoint
+            );
+            if *sendable {
+                tunnel = sr_policy_tunnel(&route.attributes);
+                if let Some(Attribute::Unknown { value, .. }) = tunnel {
+                    sr_policy_text(&mut s, value);
+                }
+            } else {
+                s.push_str(" (not sent: a segment of type c to k, or without its SID)");
+            }
+        }
     }
-    attributes(&mut s, &route.attributes);
+    attributes(&mut s, &route.attributes, tunnel);
     let c = &route.control;
     if let Some(name) = &c.name {
         let _ = write!(s, " name {}", quote(name));
@@ -340,7 +358,7 @@ pub fn route_line(route: &Route) -> String {
 
 /// The attributes in the order ExaBGP's configuration lists them, whatever order they were
 /// written in; raw `attribute [ ]` ones last.
-fn attributes(s: &mut String, a: &Attributes) {
+fn attributes(s: &mut String, a: &Attributes, shown: Option<&Attribute>) {
     if let Some(nh) = &a.next_hop {
         let _ = write!(s, " next-hop {nh}");
     }
@@ -381,6 +399,10 @@ fn attributes(s: &mut String, a: &Attributes) {
         let c: Vec<String> = list.iter().map(|e| format!("{e}={}", hex(&e.0))).collect();
         let _ = write!(s, " extended-community [ {} ]", c.join(" "));
     }
+    if let Some(Attribute::Ipv6ExtendedCommunities(list)) = a.get(CODE_IPV6_EXTENDED_COMMUNITIES) {
+        let c: Vec<String> = list.iter().map(|e| format!("{e}={}", hex(&e.0))).collect();
+        let _ = write!(s, " extended-community-ipv6 [ {} ]", c.join(" "));
+    }
     if let Some(Attribute::OriginatorId(o)) = a.get(CODE_ORIGINATOR_ID) {
         let _ = write!(s, " originator-id {o}");
     }
@@ -395,6 +417,9 @@ fn attributes(s: &mut String, a: &Attributes) {
         prefix_sid_text(s, sid);
     }
     for raw in a.raw() {
+        if shown.is_some_and(|shown| std::ptr::eq(shown, raw)) {
+            continue;
+        }
         if let Attribute::Unknown { flags, code, value } = raw {
             let _ = write!(
                 s,
@@ -481,121 +506,30 @@ fn as_path_text(s: &mut String, path: &AsPath) {
     }
 }
 
-fn numeric_op(op: u8) -> &'static str {
-    match op & (OP_LT | OP_GT | OP_EQ) {
-        x if x == OP_EQ => "=",
-        x if x == OP_GT => ">",
-        x if x == OP_GT | OP_EQ => ">=",
-        x if x == OP_LT => "<",
-        x if x == OP_LT | OP_EQ => "<=",
-        x if x == OP_LT | OP_GT => "!=",
-        x if x == OP_LT | OP_GT | OP_EQ => "true",
-        _ => "false",
-    }
-}
-
-fn bitmask_op(op: u8) -> &'static str {
-    match (op & OP_NOT != 0, op & OP_MATCH != 0) {
-        (false, false) => "",
-        (false, true) => "=",
-        (true, false) => "!",
-        (true, true) => "!=",
-    }
-}
-
-fn flow_text(s: &mut String, flow: &FlowRoute) {
-    if let Some(name) = &flow.name {
-        let _ = write!(s, "{} ", quote(name));
-    }
-    if let Some(rd) = &flow.rd {
+/// `[rd RD] match { <keyword> <values>; ... }` from the route's NLRI, with ExaBGP's
+/// keywords and values (as its `string` shows them); the actions are the route's
+/// extended communities.
+fn flow_text(s: &mut String, flow: &FlowNlri) {
+    if let Some(rd) = flow.rd() {
         let _ = write!(s, "rd {rd} ");
     }
     s.push_str("match {");
-    for c in &flow.components {
-        let _ = write!(s, " {}", c.keyword);
-        match &c.value {
-            FlowValue::Prefix { prefix, offset } => {
-                let _ = write!(s, " {prefix}");
-                if *offset != 0 {
-                    let _ = write!(s, "/{offset}");
-                }
-            }
-            FlowValue::Terms(terms) => {
-                let bitmask = matches!(c.kind, 9 | 12);
-                let mut groups: Vec<String> = Vec::new();
-                for t in terms {
-                    let term = if bitmask {
-                        format!("{}0x{:x}", bitmask_op(t.op), t.value)
-                    } else {
-                        match numeric_op(t.op) {
-                            op @ ("true" | "false") => op.to_string(),
-                            op => format!("{op}{}", t.value),
-                        }
-                    };
-                    match groups.last_mut() {
-                        Some(last) if t.and => {
-                            last.push('&');
-                            last.push_str(&term);
-                        }
-                        _ => groups.push(term),
-                    }
-                }
-                let _ = write!(s, " [ {} ]", groups.join(" "));
-            }
+    for component in flow.components() {
+        let _ = write!(s, " {}", component.keyword(flow.is_ipv6()));
+        let mut values: Vec<String> = Vec::new();
+        for group in component.groups() {
+            let mut value = String::new();
+            let _ = group.write(&mut value);
+            values.push(value);
         }
-        s.push(';');
-    }
-    s.push_str(" } then {");
-    for a in &flow.actions {
-        let text = match a {
-            FlowAction::Accept => "accept".to_string(),
-            FlowAction::Discard => "discard".to_string(),
-            FlowAction::RateLimit { rate, packets } => {
-                format!(
-                    "rate-limit {rate} {}",
-                    if *packets { "packets" } else { "bytes" }
-                )
-            }
-            FlowAction::RedirectToVrf { asn, target } => format!("redirect {asn}:{target}"),
-            FlowAction::RedirectToIp(ip) => format!("redirect {ip}"),
-            FlowAction::RedirectToNextHop => "redirect-to-nexthop".to_string(),
-            FlowAction::RedirectToNextHopIetf(ip) => format!("redirect-to-nexthop-ietf {ip}"),
-            FlowAction::Copy(ip) => format!("copy {ip}"),
-            FlowAction::Mark(d) => format!("mark {d}"),
-            FlowAction::Action { sample, terminal } => format!(
-                "action {}",
-                match (sample, terminal) {
-                    (true, true) => "sample-terminal",
-                    (true, false) => "sample",
-                    _ => "terminal",
-                }
-            ),
-        };
-        let _ = write!(s, " {text}");
-        if let Some(ec) = a.extended_community() {
-            let _ = write!(s, " ({})", hex(&ec));
+        if component.prefix().is_some() {
+            let _ = write!(s, " {}", values.join(" "));
+        } else {
+            let _ = write!(s, " [ {} ]", values.join(" "));
         }
         s.push(';');
     }
     s.push_str(" }");
-    for set in &flow.interface_sets {
-        let _ = write!(
-            s,
-            " interface-set {}:{}:{}:{}",
-            if set.transitive {
-                "transitive"
-            } else {
-                "non-transitive"
-            },
-            match (set.input, set.output) {
-                (true, true) => "input-output",
-                (true, false) => "input",
-                _ => "output",
-            },
-            set.asn,
-            set.group_id
-        );
-    }
 }
 
 fn mup_text(s: &mut String, m: &MupRoute) {
@@ -640,77 +574,64 @@ fn mup_text(s: &mut String, m: &MupRoute) {
     };
 }
 
-fn sr_policy_text(s: &mut String, p: &SrPolicy) {
-    let _ = write!(
-        s,
-        "sr-policy distinguisher {} color {} endpoint {}",
-        p.nlri.distinguisher, p.nlri.color, p.nlri.endpoint
-    );
-    if let Some(v) = p.preference {
-        let _ = write!(s, " preference {v}");
+/// The SR Policy tunnel the parser made: the last raw attribute of code 23.
+fn sr_policy_tunnel(a: &Attributes) -> Option<&Attribute> {
+    a.raw().iter().rev().find(
+        |r| matches!(r, Attribute::Unknown { code, .. } if *code == CODE_TUNNEL_ENCAPSULATION),
+    )
+}
+
+/// The tunnel data of an SR Policy in its configuration keywords, read back from the
+/// Tunnel Encapsulation attribute's value (names, then segment lists).
+fn sr_policy_text(s: &mut String, value: &[u8]) {
+    use crate::bgp::sr_policy::*;
+    let u32_at = |v: &[u8], at: usize| -> u32 {
+        v.get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u32::from_be_bytes)
+    };
+    let ipv6_at = |v: &[u8], at: usize| -> std::net::Ipv6Addr {
+        v.get(at..at + 16)
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .map_or(std::net::Ipv6Addr::UNSPECIFIED, std::net::Ipv6Addr::from)
+    };
+    let name = |v: &[u8]| quote(&String::from_utf8_lossy(v.get(1..).unwrap_or(&[])));
+    let tlvs = value.get(4..).unwrap_or(&[]);
+    for sub in sub_tlvs(tlvs).flatten() {
+        let v = sub.value;
+        let _ = match sub.kind {
+            SUB_PREFERENCE => write!(s, " preference {}", u32_at(v, 2)),
+            SUB_PRIORITY => write!(s, " priority {}", v.first().copied().unwrap_or(0)),
+            SUB_BINDING_SID => write!(s, " binding-sid mpls {}", u32_at(v, 2) >> 12),
+            SUB_SRV6_BINDING_SID => write!(s, " srv6-binding-sid {}", ipv6_at(v, 2)),
+            SUB_POLICY_NAME => write!(s, " policy-name {}", name(v)),
+            SUB_CANDIDATE_PATH_NAME => write!(s, " candidate-path-name {}", name(v)),
+            _ => Ok(()),
+        };
     }
-    if let Some(v) = p.priority {
-        let _ = write!(s, " priority {v}");
-    }
-    if let Some(v) = p.binding_sid_mpls {
-        let _ = write!(s, " binding-sid mpls {v}");
-    }
-    if let Some(v) = p.srv6_binding_sid {
-        let _ = write!(s, " srv6-binding-sid {v}");
-    }
-    if let Some(v) = &p.policy_name {
-        let _ = write!(s, " policy-name {}", quote(v));
-    }
-    if let Some(v) = &p.candidate_path_name {
-        let _ = write!(s, " candidate-path-name {}", quote(v));
-    }
-    for list in &p.segment_lists {
+    for list in sub_tlvs(tlvs)
+        .flatten()
+        .filter(|t| t.kind == SUB_SEGMENT_LIST)
+    {
         s.push_str(" segment-list");
-        if let Some(w) = list.weight {
-            let _ = write!(s, " weight {w}");
-        }
-        for seg in &list.segments {
-            let _ = write!(s, " segment type-{}", seg.kind);
-            if let Some(v) = seg.mpls_label {
-                let _ = write!(s, " mpls {v}");
-            }
-            if let Some(v) = seg.srv6_sid {
-                let _ = write!(s, " srv6 {v}");
-            }
-            if let Some(v) = seg.local_if_id {
-                let _ = write!(s, " local-if-id {v}");
-            }
-            if let Some(v) = seg.address {
-                let _ = write!(s, " {} {v}", if v.is_ipv4() { "ipv4" } else { "ipv6" });
-            }
-            if let Some(v) = seg.local {
-                let _ = write!(s, " local {v}");
-            }
-            if let Some(v) = seg.remote_if_id {
-                let _ = write!(s, " remote-if-id {v}");
-            }
-            if let Some(v) = seg.remote {
-                let _ = write!(s, " remote {v}");
-            }
-            if let Some(v) = seg.algorithm {
-                let _ = write!(s, " algorithm {v}");
-            }
-            match seg.sid {
-                Some(SegmentSid::Mpls(v)) => {
-                    let _ = write!(s, " sid {v}");
+        for seg in sub_tlvs(list.value.get(1..).unwrap_or(&[])).flatten() {
+            let v = seg.value;
+            let _ = match seg.kind {
+                SEG_WEIGHT => write!(s, " weight {}", u32_at(v, 2)),
+                SEG_TYPE_A => write!(s, " segment type-a mpls {}", u32_at(v, 2) >> 12),
+                SEG_TYPE_B => {
+                    let _ = write!(s, " segment type-b srv6 {}", ipv6_at(v, 2));
+                    match v.get(18..26) {
+                        Some([b0, b1, _, _, lb, ln, fun, arg]) => write!(
+                            s,
+                            " endpoint-behavior {} {lb} {ln} {fun} {arg}",
+                            u16::from_be_bytes([*b0, *b1])
+                        ),
+                        _ => Ok(()),
+                    }
                 }
-                Some(SegmentSid::Srv6(v)) => {
-                    let _ = write!(s, " sid {v}");
-                }
-                None => {}
-            }
-            if let Some(b) = seg.behavior {
-                let _ = write!(
-                    s,
-                    " endpoint-behavior {} {} {} {} {}",
-                    b.behavior, b.block_len, b.node_len, b.function_len, b.argument_len
-                );
-            }
+                _ => Ok(()),
+            };
         }
     }
 }

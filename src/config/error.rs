@@ -121,6 +121,9 @@ pub enum ErrorKind {
         route: String,
         missing: &'static str,
     },
+    /// A FlowSpec route whose components do not make an NLRI (none, a type twice, a
+    /// component the family lacks, too long).
+    InvalidFlow { error: crate::bgp::flow::FlowError },
     /// An api block names a process that is not defined.
     UndefinedProcess { name: String, neighbor: String },
     /// No defined process matches any `processes-match` regex.
@@ -249,6 +252,7 @@ impl fmt::Display for ErrorKind {
             IncompleteRoute { route, missing } => {
                 write!(f, "found route {route} without {missing}")
             }
+            InvalidFlow { error } => write!(f, "invalid flow route: {error}"),
             UndefinedProcess { name, neighbor } => write!(
                 f,
                 "found process \"{name}\" in the api of neighbor {neighbor}, expected a process defined by a `process` block"

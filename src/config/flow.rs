@@ -1,13 +1,15 @@
-//! FlowSpec routes (RFC 8955/8956) as configured (config.md §7): match components with their
-//! operator bytes, actions with their extended communities, in block and inline forms.
+//! The FlowSpec grammar (RFC 8955/8956, config.md §7), block and inline forms: match
+//! components are encoded to `bgp::flow` bytes and `then` actions to extended communities.
 
 use std::net::IpAddr;
 
-use crate::bgp::family::{Afi, Family, Safi};
+use crate::bgp::attribute::{ExtendedCommunity, Ipv6ExtendedCommunity};
+use crate::bgp::family::Afi;
+use crate::bgp::flow::{self as wire, FlowError, FlowNlri};
 
 use super::error::{ConfigError, ErrorKind, Warning, WarningKind};
 use super::lexer::Token;
-use super::model::Prefix;
+use super::model::{NextHop, Prefix};
 use super::route::{self, RouteDraft};
 use super::value::{self, Words};
 use crate::bgp::nlri::RouteDistinguisher;
@@ -20,149 +22,62 @@ pub const OP_LT: u8 = 0x04;
 pub const OP_MATCH: u8 = 0x01;
 pub const OP_NOT: u8 = 0x02;
 
-/// One term of a component: `and` links it to the previous term (the wire AND bit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlowTerm {
-    pub and: bool,
-    /// lt/gt/eq bits for numeric components, not/match bits for bitmask ones.
-    pub op: u8,
-    pub value: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FlowValue {
-    /// Source/destination prefix; `offset` is the IPv6 prefix offset (0 for IPv4).
-    Prefix { prefix: Prefix, offset: u8 },
-    /// Operator/value terms in wire order.
-    Terms(Vec<FlowTerm>),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlowComponent {
-    /// Component type (1 = destination ... 13 = flow-label).
-    pub kind: u8,
-    /// The keyword as written (`protocol`, `next-header`, ...).
-    pub keyword: &'static str,
-    pub value: FlowValue,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum FlowAction {
-    Accept,
-    /// traffic-rate 0.
-    Discard,
-    /// traffic-rate in bytes/s (0x8006) or packets/s (0x800C).
-    RateLimit {
-        rate: f32,
-        packets: bool,
-    },
-    /// traffic-redirect to a route target: 0x8008 (AS2) or 0x8208 (AS4).
-    RedirectToVrf {
-        asn: u32,
-        target: u32,
-    },
-    /// next-hop becomes the address, with the redirect-to-nexthop community (0x0800).
-    RedirectToIp(IpAddr),
-    /// redirect-to-nexthop community using the route's next-hop.
-    RedirectToNextHop,
-    /// IETF redirect-to-IP (draft-ietf-idr-flowspec-redirect-ip).
-    RedirectToNextHopIetf(IpAddr),
-    /// Copy to the address (0x0800 with the copy bit).
-    Copy(IpAddr),
-    /// traffic-marking DSCP (0x8009).
-    Mark(u8),
-    /// traffic-action (0x8007) sample/terminal bits.
-    Action {
-        sample: bool,
-        terminal: bool,
-    },
-}
-
-impl Eq for FlowAction {}
-
-impl FlowAction {
-    /// The extended community this action adds, when it is a fixed 8-byte value.
-    pub fn extended_community(&self) -> Option<[u8; 8]> {
-        let mut b = [0u8; 8];
-        match *self {
-            FlowAction::Accept => return None,
-            FlowAction::Discard => {
-                b[0] = 0x80;
-                b[1] = 0x06;
-            }
-            FlowAction::RateLimit { rate, packets } => {
-                b[0] = 0x80;
-                b[1] = if packets { 0x0C } else { 0x06 };
-                b[4..8].copy_from_slice(&rate.to_be_bytes());
-            }
-            FlowAction::RedirectToVrf { asn, target } => {
-                if asn <= 0xFFFF {
-                    b[0] = 0x80;
-                    b[1] = 0x08;
-                    b[2..4].copy_from_slice(&(asn as u16).to_be_bytes());
-                    b[4..8].copy_from_slice(&target.to_be_bytes());
-                } else {
-                    b[0] = 0x82;
-                    b[1] = 0x08;
-                    b[2..6].copy_from_slice(&asn.to_be_bytes());
-                    b[6..8].copy_from_slice(&(target as u16).to_be_bytes());
-                }
-            }
-            FlowAction::RedirectToIp(_) | FlowAction::RedirectToNextHop => {
-                b[0] = 0x08;
-            }
-            FlowAction::Copy(_) => {
-                b[0] = 0x08;
-                b[7] = 0x01;
-            }
-            FlowAction::Mark(dscp) => {
-                b[0] = 0x80;
-                b[1] = 0x09;
-                b[7] = dscp;
-            }
-            FlowAction::Action { sample, terminal } => {
-                b[0] = 0x80;
-                b[1] = 0x07;
-                b[7] = (u8::from(sample) << 1) | u8::from(terminal);
-            }
-            FlowAction::RedirectToNextHopIetf(_) => return None,
-        }
-        Some(b)
-    }
-}
-
-/// `interface-set transitive|non-transitive:input|output|input-output:ASN:GROUP`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InterfaceSet {
-    pub transitive: bool,
-    pub input: bool,
-    pub output: bool,
-    pub asn: u32,
-    /// 14 bits.
-    pub group_id: u16,
-}
-
-/// A flow route: components and actions (attributes live in the `Route`).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct FlowRoute {
+/// A flow route being read: its components already in wire form (put in type order by
+/// [`FlowDraft::finish`]); the actions go straight into the route's attributes.
+#[derive(Debug, Default)]
+pub struct FlowDraft {
+    /// `route NAME { ... }`: becomes the route's `name` unless one is written.
     pub name: Option<String>,
     pub afi: Option<Afi>,
     pub rd: Option<RouteDistinguisher>,
-    pub components: Vec<FlowComponent>,
-    pub actions: Vec<FlowAction>,
-    pub interface_sets: Vec<InterfaceSet>,
+    /// (component type, encoded component with its type byte), in the order written.
+    components: Vec<(u8, Vec<u8>)>,
 }
 
-impl FlowRoute {
-    /// IPv4 unless an IPv6 source/destination was given; flow-vpn when an rd is set.
-    pub fn family(&self) -> Family {
-        let safi = if self.rd.is_some() {
-            Safi::FLOW_VPN
-        } else {
-            Safi::FLOW
-        };
-        Family::new(self.afi.unwrap_or(Afi::IPV4), safi)
+impl FlowDraft {
+    /// The route's NLRI: components in type order, IPv4 unless an IPv6 prefix was given
+    /// (or the block's family says so), flow-vpn with an RD; the route's extended
+    /// communities sorted as ExaBGP sends them, its name set from the block's.
+    pub fn finish(mut self, draft: &mut RouteDraft) -> Result<FlowNlri, FlowError> {
+        self.components.sort_by_key(|(kind, _)| *kind);
+        let bytes: Vec<u8> = self.components.into_iter().flat_map(|(_, b)| b).collect();
+        if draft.control.name.is_none() {
+            draft.control.name = self.name;
+        }
+        draft.attributes.sort_extended_communities();
+        FlowNlri::from_components(self.afi == Some(Afi::IPV6), self.rd, &bytes)
     }
+}
+
+/// The extended community of an IETF redirect-to-IPv4 (draft-ietf-idr-flowspec-redirect-ip:
+/// type 0x01, sub-type 0x0C, the address, 2 bytes of flags).
+fn redirect_ietf_ipv4(ip: std::net::Ipv4Addr) -> ExtendedCommunity {
+    let mut b = [0u8; 8];
+    b[0] = 0x01;
+    b[1] = 0x0C;
+    b[2..6].copy_from_slice(&ip.octets());
+    ExtendedCommunity(b)
+}
+
+/// Copy to the next-hop: redirect-to-nexthop with the copy bit.
+const COPY_TO_NEXTHOP: ExtendedCommunity = ExtendedCommunity([0x08, 0, 0, 0, 0, 0, 0, 0x01]);
+
+/// draft-ietf-idr-flowspec-interfaceset: type 0x07 (0x47 non-transitive), sub-type 2,
+/// 4-byte AS, then the direction bits (input 1, output 2) above a 14-bit group id.
+fn interface_set_community(
+    transitive: bool,
+    input: bool,
+    output: bool,
+    asn: u32,
+    group_id: u16,
+) -> ExtendedCommunity {
+    let direction = u16::from(input) | (u16::from(output) << 1);
+    let mut b = [0u8; 8];
+    b[0] = if transitive { 0x07 } else { 0x47 };
+    b[1] = 0x02;
+    b[2..6].copy_from_slice(&asn.to_be_bytes());
+    b[6..8].copy_from_slice(&((direction << 14) | (group_id & 0x3FFF)).to_be_bytes());
+    ExtendedCommunity(b)
 }
 
 pub const MATCH_KEYWORDS: &[&str] = &[
@@ -318,42 +233,22 @@ const FRAGMENTS: &[(&str, u64)] = &[
     ("last-fragment", 0x08),
 ];
 
-/// (keyword, type id, value kind, IPv6-only / IPv4-only hint).
-fn component(keyword: &str) -> Option<(&'static str, u8, Kind, Option<Afi>)> {
+/// (type id, value kind, IPv6-only / IPv4-only hint) of a match keyword.
+fn component(keyword: &str) -> Option<(u8, Kind, Option<Afi>)> {
     Some(match keyword {
-        "protocol" => (
-            "protocol",
-            3,
-            Kind::Numeric(PROTOCOLS, 255),
-            Some(Afi::IPV4),
-        ),
-        "next-header" => (
-            "next-header",
-            3,
-            Kind::Numeric(PROTOCOLS, 255),
-            Some(Afi::IPV6),
-        ),
-        "port" => ("port", 4, Kind::Numeric(PORTS, 65535), None),
-        "destination-port" => ("destination-port", 5, Kind::Numeric(PORTS, 65535), None),
-        "source-port" => ("source-port", 6, Kind::Numeric(PORTS, 65535), None),
-        "icmp-type" => ("icmp-type", 7, Kind::Numeric(ICMP_TYPES, 255), None),
-        "icmp-code" => ("icmp-code", 8, Kind::Numeric(ICMP_CODES, 255), None),
-        "tcp-flags" => ("tcp-flags", 9, Kind::Bitmask(TCP_FLAGS, 0xFFF), None),
-        "packet-length" => ("packet-length", 10, Kind::Numeric(&[], 65535), None),
-        "dscp" => ("dscp", 11, Kind::Numeric(&[], 63), Some(Afi::IPV4)),
-        "traffic-class" => (
-            "traffic-class",
-            11,
-            Kind::Numeric(&[], 255),
-            Some(Afi::IPV6),
-        ),
-        "fragment" => ("fragment", 12, Kind::Bitmask(FRAGMENTS, 0xFF), None),
-        "flow-label" => (
-            "flow-label",
-            13,
-            Kind::Numeric(&[], 0xF_FFFF),
-            Some(Afi::IPV6),
-        ),
+        "protocol" => (3, Kind::Numeric(PROTOCOLS, 255), Some(Afi::IPV4)),
+        "next-header" => (3, Kind::Numeric(PROTOCOLS, 255), Some(Afi::IPV6)),
+        "port" => (4, Kind::Numeric(PORTS, 65535), None),
+        "destination-port" => (5, Kind::Numeric(PORTS, 65535), None),
+        "source-port" => (6, Kind::Numeric(PORTS, 65535), None),
+        "icmp-type" => (7, Kind::Numeric(ICMP_TYPES, 255), None),
+        "icmp-code" => (8, Kind::Numeric(ICMP_CODES, 255), None),
+        "tcp-flags" => (9, Kind::Bitmask(TCP_FLAGS, 0xFFF), None),
+        "packet-length" => (10, Kind::Numeric(&[], 65535), None),
+        "dscp" => (11, Kind::Numeric(&[], 63), Some(Afi::IPV4)),
+        "traffic-class" => (11, Kind::Numeric(&[], 255), Some(Afi::IPV6)),
+        "fragment" => (12, Kind::Bitmask(FRAGMENTS, 0xFF), None),
+        "flow-label" => (13, Kind::Numeric(&[], 0xF_FFFF), Some(Afi::IPV6)),
         _ => return None,
     })
 }
@@ -427,7 +322,7 @@ fn expected_for(keyword: &str) -> &'static str {
 }
 
 fn check_afi(
-    flow: &mut FlowRoute,
+    flow: &mut FlowDraft,
     afi: Afi,
     w: &Words,
     t: &Token,
@@ -450,18 +345,18 @@ fn check_afi(
 pub fn match_component(
     w: &mut Words,
     keyword: &Token,
-    flow: &mut FlowRoute,
+    flow: &mut FlowDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<bool, ConfigError> {
     let k = &*keyword.text;
-    let (kw, kind): (&'static str, u8) = match k {
-        "destination" | "destination-ipv4" | "destination-ipv6" => ("destination", 1),
-        "source" | "source-ipv4" | "source-ipv6" => ("source", 2),
+    let kind: u8 = match k {
+        "destination" | "destination-ipv4" | "destination-ipv6" => 1,
+        "source" | "source-ipv4" | "source-ipv6" => 2,
         _ => {
-            let Some((kw, kind, value_kind, afi_hint)) = component(k) else {
+            let Some((kind, value_kind, afi_hint)) = component(k) else {
                 return Ok(false);
             };
-            let mut terms = Vec::new();
+            let mut terms: Vec<(bool, u8, u64)> = Vec::new();
             for t in w.list(k, expected_for(k))? {
                 let mut first = true;
                 for part in t.text.split('&') {
@@ -476,11 +371,7 @@ pub fn match_component(
                         Kind::Bitmask(names, max) => bitmask_term(part, names, max),
                     };
                     let (op, value) = parsed.ok_or_else(|| w.invalid(t, k, expected_for(k)))?;
-                    terms.push(FlowTerm {
-                        and: !first,
-                        op,
-                        value,
-                    });
+                    terms.push((!first, op, value));
                     first = false;
                 }
             }
@@ -497,11 +388,11 @@ pub fn match_component(
                     });
                 }
             }
-            flow.components.push(FlowComponent {
-                kind,
-                keyword: kw,
-                value: FlowValue::Terms(terms),
-            });
+            let mut bytes = vec![kind];
+            for (index, &(and, op, value)) in terms.iter().enumerate() {
+                wire::encode_term(&mut bytes, op, value, and, index + 1 == terms.len());
+            }
+            flow.components.push((kind, bytes));
             return Ok(true);
         }
     };
@@ -555,26 +446,24 @@ pub fn match_component(
         },
     };
     check_afi(flow, prefix.afi(), w, t, k)?;
-    flow.components.push(FlowComponent {
-        kind,
-        keyword: kw,
-        value: FlowValue::Prefix { prefix, offset },
-    });
+    let mut bytes = Vec::new();
+    wire::encode_prefix(&mut bytes, kind, prefix.addr(), prefix.len(), offset);
+    flow.components.push((kind, bytes));
     Ok(true)
 }
 
-/// Parses a `then` action (or a community attribute) whose keyword was just read.
+/// Parses a `then` action (or a community attribute) whose keyword was just read: its
+/// extended community (and next-hop, for redirect and copy to an IP) go to `draft`.
 pub fn action(
     w: &mut Words,
     keyword: &Token,
-    flow: &mut FlowRoute,
     draft: &mut RouteDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<bool, ConfigError> {
     let k = &*keyword.text;
-    let a = match k {
-        "accept" => FlowAction::Accept,
-        "discard" => FlowAction::Discard,
+    let community = match k {
+        "accept" => None,
+        "discard" => Some(ExtendedCommunity::traffic_rate(0, 0.0)),
         "rate-limit" => {
             let t = w.value(
                 k,
@@ -604,24 +493,25 @@ pub fn action(
                     kind: WarningKind::LowRateLimit { rate: rate as u64 },
                 });
             }
-            FlowAction::RateLimit {
-                rate: rate as f32,
-                packets,
-            }
+            Some(if packets {
+                ExtendedCommunity::traffic_rate_packets(0, rate as f32)
+            } else {
+                ExtendedCommunity::traffic_rate(0, rate as f32)
+            })
         }
         "redirect" => {
             let t = w.value(k, "ASN:target or an IP address")?;
             if let Ok(ip) = t.text.parse::<IpAddr>() {
-                draft.attributes.next_hop = Some(super::model::NextHop::Address(ip));
-                FlowAction::RedirectToIp(ip)
+                draft.attributes.next_hop = Some(NextHop::Address(ip));
+                Some(ExtendedCommunity::redirect_to_nexthop())
             } else {
                 let parsed = t.text.split_once(':').and_then(|(asn, n)| {
                     let asn = value::parse_asn_text(asn.trim_end_matches('L'))?;
                     let n = value::parse_u64_text(n)?;
                     let max = if asn <= 0xFFFF { 0xFFFF_FFFF } else { 0xFFFF };
-                    (n <= max).then_some(FlowAction::RedirectToVrf {
-                        asn,
-                        target: n as u32,
+                    (n <= max).then(|| match u16::try_from(asn) {
+                        Ok(asn) => ExtendedCommunity::redirect_as2(asn, n as u32),
+                        Err(_) => ExtendedCommunity::redirect_as4(asn, n as u16),
                     })
                 });
                 if t.text
@@ -636,36 +526,37 @@ pub fn action(
                         "ASN:target or an IP address (IP:n is not supported)",
                     ));
                 }
-                parsed.ok_or_else(|| w.invalid(t, k, "ASN:target or an IP address"))?
+                Some(parsed.ok_or_else(|| w.invalid(t, k, "ASN:target or an IP address"))?)
             }
         }
-        "redirect-to-nexthop" => FlowAction::RedirectToNextHop,
+        "redirect-to-nexthop" => Some(ExtendedCommunity::redirect_to_nexthop()),
         "redirect-to-nexthop-ietf" => {
             let t = w.value(k, "an IP address")?;
-            FlowAction::RedirectToNextHopIetf(value::ip(w, t, k)?)
+            match value::ip(w, t, k)? {
+                IpAddr::V4(ip) => Some(redirect_ietf_ipv4(ip)),
+                IpAddr::V6(ip) => {
+                    draft.attributes.add_ipv6_extended_community(
+                        Ipv6ExtendedCommunity::redirect_to_nexthop_ietf(ip, false),
+                    );
+                    None
+                }
+            }
         }
         "copy" => {
             let t = w.value(k, "an IP address")?;
             let ip = value::ip(w, t, k)?;
-            draft.attributes.next_hop = Some(super::model::NextHop::Address(ip));
-            FlowAction::Copy(ip)
+            draft.attributes.next_hop = Some(NextHop::Address(ip));
+            Some(COPY_TO_NEXTHOP)
         }
-        "mark" => FlowAction::Mark(value::next_number(w, k, 0, 63)? as u8),
+        "mark" => Some(ExtendedCommunity::traffic_mark(
+            value::next_number(w, k, 0, 63)? as u8,
+        )),
         "action" => {
             let t = w.value(k, "sample, terminal or sample-terminal")?;
             match t.text.to_ascii_lowercase().as_str() {
-                "sample" => FlowAction::Action {
-                    sample: true,
-                    terminal: false,
-                },
-                "terminal" => FlowAction::Action {
-                    sample: false,
-                    terminal: true,
-                },
-                "sample-terminal" => FlowAction::Action {
-                    sample: true,
-                    terminal: true,
-                },
+                "sample" => Some(ExtendedCommunity::traffic_action(true, false)),
+                "terminal" => Some(ExtendedCommunity::traffic_action(false, true)),
+                "sample-terminal" => Some(ExtendedCommunity::traffic_action(true, true)),
                 _ => return Err(w.invalid(t, k, "sample, terminal or sample-terminal")),
             }
         }
@@ -674,15 +565,17 @@ pub fn action(
         }
         _ => return Ok(false),
     };
-    flow.actions.push(a);
+    if let Some(community) = community {
+        draft.attributes.add_extended_community(community);
+    }
     Ok(true)
 }
 
-/// `interface-set` value(s).
+/// `interface-set` value(s), each an extended community of the route.
 pub fn interface_set(
     w: &mut Words,
     keyword: &Token,
-    flow: &mut FlowRoute,
+    draft: &mut RouteDraft,
 ) -> Result<(), ConfigError> {
     let k = &*keyword.text;
     const EXPECTED: &str = "transitive|non-transitive:input|output|input-output:ASN:GROUP";
@@ -705,18 +598,18 @@ pub fn interface_set(
                     "input-output" => (true, true),
                     _ => return None,
                 };
-                Some(InterfaceSet {
+                Some(interface_set_community(
                     transitive,
                     input,
                     output,
-                    asn: value::parse_asn_text(asn)?,
-                    group_id: value::parse_u64_text(group).filter(|g| *g < 1 << 14)? as u16,
-                })
+                    value::parse_asn_text(asn)?,
+                    value::parse_u64_text(group).filter(|g| *g < 1 << 14)? as u16,
+                ))
             })(),
             _ => None,
         };
-        flow.interface_sets
-            .push(parsed.ok_or_else(|| w.invalid(t, k, EXPECTED))?);
+        let community = parsed.ok_or_else(|| w.invalid(t, k, EXPECTED))?;
+        draft.attributes.add_extended_community(community);
     }
     Ok(())
 }
@@ -724,12 +617,12 @@ pub fn interface_set(
 /// The whole inline form: `route <components> <actions> [rd] [next-hop] ...;`.
 pub fn inline(
     w: &mut Words,
-    flow: &mut FlowRoute,
+    flow: &mut FlowDraft,
     draft: &mut RouteDraft,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), ConfigError> {
     while let Some(t) = w.advance() {
-        if match_component(w, t, flow, warnings)? || action(w, t, flow, draft, warnings)? {
+        if match_component(w, t, flow, warnings)? || action(w, t, draft, warnings)? {
             continue;
         }
         match &*t.text {
@@ -737,7 +630,7 @@ pub fn inline(
                 let v = w.value(&t.text, "a route distinguisher")?;
                 flow.rd = Some(route::route_distinguisher(w, v, &t.text)?);
             }
-            "interface-set" => interface_set(w, t, flow)?,
+            "interface-set" => interface_set(w, t, draft)?,
             "next-hop" | "attribute" | "origin" | "as-path" | "med" | "local-preference"
             | "name" | "watchdog" | "withdraw" | "atomic-aggregate" | "aggregator"
             | "originator-id" | "cluster-list" => {
@@ -790,27 +683,66 @@ mod tests {
         );
     }
 
+    /// Reads an inline flow route and finishes it.
+    fn flow_of(text: &str) -> (Result<FlowNlri, FlowError>, RouteDraft) {
+        use crate::config::lexer::tokenize;
+        let file: std::sync::Arc<str> = "t".into();
+        let statements = tokenize(&file, text).unwrap();
+        let mut w = Words::new(&file, &statements[0].tokens, 1, 1);
+        let mut flow = FlowDraft::default();
+        let mut draft = RouteDraft::default();
+        inline(&mut w, &mut flow, &mut draft, &mut Vec::new()).unwrap();
+        (flow.finish(&mut draft), draft)
+    }
+
+    fn extended(draft: &RouteDraft) -> Vec<[u8; 8]> {
+        use crate::bgp::attribute::{Attribute, CODE_EXTENDED_COMMUNITIES};
+        match draft.attributes.get(CODE_EXTENDED_COMMUNITIES) {
+            Some(Attribute::ExtendedCommunities(list)) => list.iter().map(|c| c.0).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     #[test]
-    fn action_communities() {
+    fn actions_become_sorted_extended_communities() {
+        let (nlri, draft) = flow_of(
+            "destination-port =80 destination 10.0.0.0/24 redirect 65500:12345 \
+             action sample-terminal mark 10 interface-set input:65000:5 discard;",
+        );
+        let nlri = nlri.unwrap();
+        // Components in type order: destination (1) before destination-port (5).
+        let kinds: Vec<u8> = nlri.components().map(|c| c.kind).collect();
+        assert_eq!(kinds, [1, 5]);
         assert_eq!(
-            FlowAction::RedirectToVrf {
-                asn: 65500,
-                target: 12345
-            }
-            .extended_community(),
-            Some([0x80, 0x08, 0xFF, 0xDC, 0, 0, 0x30, 0x39])
+            extended(&draft),
+            [
+                [0x07, 0x02, 0, 0, 0xFD, 0xE8, 0x40, 5],
+                [0x80, 0x06, 0, 0, 0, 0, 0, 0],
+                [0x80, 0x07, 0, 0, 0, 0, 0, 3],
+                [0x80, 0x08, 0xFF, 0xDC, 0, 0, 0x30, 0x39],
+                [0x80, 0x09, 0, 0, 0, 0, 0, 10],
+            ]
+        );
+        let (_, draft) = flow_of("source 10.0.0.1/32 copy 192.0.2.1 redirect 70000:7;");
+        assert_eq!(
+            extended(&draft),
+            [
+                [0x08, 0, 0, 0, 0, 0, 0, 1],
+                [0x82, 0x08, 0, 1, 0x11, 0x70, 0, 7]
+            ]
         );
         assert_eq!(
-            FlowAction::Discard.extended_community(),
-            Some([0x80, 0x06, 0, 0, 0, 0, 0, 0])
+            draft.attributes.next_hop,
+            Some(NextHop::Address("192.0.2.1".parse().unwrap()))
         );
-        assert_eq!(
-            FlowAction::Action {
-                sample: true,
-                terminal: true
-            }
-            .extended_community(),
-            Some([0x80, 0x07, 0, 0, 0, 0, 0, 3])
-        );
+    }
+
+    #[test]
+    fn a_flow_without_components_or_with_one_twice_is_refused() {
+        assert_eq!(flow_of("discard;").0, Err(FlowError::Empty));
+        assert!(matches!(
+            flow_of("source 10.0.0.1/32 source 10.0.0.2/32;").0,
+            Err(FlowError::OutOfOrder { kind: 2, after: 2 })
+        ));
     }
 }

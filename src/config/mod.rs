@@ -39,7 +39,7 @@ pub mod value;
 
 pub use env::Env;
 pub use error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
-pub use flow::{FlowAction, FlowComponent, FlowRoute, FlowTerm, FlowValue};
+pub use flow::FlowDraft;
 pub use model::*;
 pub use parser::{parse_reader, ParseOptions};
 pub use route::Attributes;

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use crate::bgp::family::{Afi, Family};
 
 use super::error::{Location, Warning};
-use super::flow::FlowRoute;
 use super::route::Attributes;
+use crate::bgp::flow::FlowNlri;
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
@@ -269,61 +269,6 @@ impl fmt::Display for NextHop {
     }
 }
 
-/// SR Policy (RFC 9256 / 9830) as configured (6.0 syntax).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SrPolicy {
-    /// The NLRI: distinguisher, color, endpoint.
-    pub nlri: SrPolicyNlri,
-    /// The rest goes in the Tunnel Encapsulation attribute.
-    pub preference: Option<u32>,
-    pub priority: Option<u8>,
-    pub binding_sid_mpls: Option<u32>,
-    pub srv6_binding_sid: Option<Ipv6Addr>,
-    pub policy_name: Option<String>,
-    pub candidate_path_name: Option<String>,
-    pub segment_lists: Vec<SegmentList>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SegmentList {
-    pub weight: Option<u32>,
-    pub segments: Vec<Segment>,
-}
-
-/// SRv6 endpoint behavior and SID structure (`endpoint-behavior B LB LN FUN ARG`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EndpointBehavior {
-    pub behavior: u16,
-    pub block_len: u8,
-    pub node_len: u8,
-    pub function_len: u8,
-    pub argument_len: u8,
-}
-
-/// The SID of a segment: an MPLS label or an SRv6 SID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SegmentSid {
-    Mpls(u32),
-    Srv6(Ipv6Addr),
-}
-
-/// One segment (types A–K of RFC 9830 §2.4.4.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Segment {
-    /// 'a' ..= 'k'.
-    pub kind: char,
-    pub mpls_label: Option<u32>,
-    pub srv6_sid: Option<Ipv6Addr>,
-    pub address: Option<IpAddr>,
-    pub local: Option<IpAddr>,
-    pub remote: Option<IpAddr>,
-    pub local_if_id: Option<u32>,
-    pub remote_if_id: Option<u32>,
-    pub algorithm: Option<u8>,
-    pub sid: Option<SegmentSid>,
-    pub behavior: Option<EndpointBehavior>,
-}
-
 /// The NLRI qualifiers a prefix route may carry besides its prefix.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PrefixExtra {
@@ -369,7 +314,9 @@ pub enum Nlri {
         /// Path id, labels and RD, boxed: most routes have none (see [`PrefixExtra::of`]).
         extra: Option<Box<PrefixExtra>>,
     },
-    Flow(Box<FlowRoute>),
+    /// Components in type order (a route too long for the adj-rib-out is refused when
+    /// it is loaded).
+    Flow(Box<FlowNlri>),
     Vpls(VplsNlri),
     Mup {
         afi: Afi,
@@ -381,9 +328,13 @@ pub enum Nlri {
         /// Source-AD (type 5), shared or source tree join (types 6, 7).
         route: Box<MvpnRoute>,
     },
+    /// Its tunnel data is the route's Tunnel Encapsulation attribute (`attribute [ ]`
+    /// code 23); `sendable` is false when a segment rexa does not send (types C to K) left
+    /// the route without one: it is refused when loaded.
     SrPolicy {
         afi: Afi,
-        policy: Box<SrPolicy>,
+        nlri: Box<SrPolicyNlri>,
+        sendable: bool,
     },
 }
 

@@ -7,15 +7,13 @@ use crate::bgp::family::{Afi, Family};
 
 use super::error::{ConfigError, ErrorKind};
 use super::lexer::Token;
-use super::model::{
-    EndpointBehavior, OperationalMessage, Segment, SegmentList, SegmentSid, SrPolicy,
-};
+use super::model::{Nlri, OperationalMessage};
 use super::route::{self, RouteDraft};
 use super::value::{self, Words};
+use crate::bgp::attribute::Attribute;
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
 use crate::bgp::nlri::RouteDistinguisher;
-use crate::bgp::sr_policy::SrPolicyNlri;
 
 /// Reads the next word and checks it is exactly `expected`.
 fn keyword(w: &mut Words, context: &str, expected: &'static str) -> Result<(), ConfigError> {
@@ -192,23 +190,23 @@ fn optional_u32(w: &mut Words, k: &str) -> Result<u32, ConfigError> {
     Ok(value::next_number(w, k, 0, u64::from(u32::MAX))? as u32)
 }
 
-fn behavior(w: &mut Words) -> Result<EndpointBehavior, ConfigError> {
+/// `endpoint-behavior B LB LN FUN ARG`: the SRv6 endpoint behavior and SID structure as
+/// they follow the SID in a type-B segment (behavior, 2 reserved bytes, 4 lengths).
+fn behavior(w: &mut Words) -> Result<[u8; 8], ConfigError> {
     let b = value::next_number(w, "endpoint-behavior", 0, 0xFFFF)? as u16;
-    let mut lens = [0u8; 4];
-    for slot in &mut lens {
+    let mut out = [0u8; 8];
+    out[..2].copy_from_slice(&b.to_be_bytes());
+    for slot in &mut out[4..] {
         *slot = value::next_number(w, "endpoint-behavior", 0, 128)? as u8;
     }
-    let [block_len, node_len, function_len, argument_len] = lens;
-    Ok(EndpointBehavior {
-        behavior: b,
-        block_len,
-        node_len,
-        function_len,
-        argument_len,
-    })
+    Ok(out)
 }
 
-fn segment(w: &mut Words, kind_token: &Token) -> Result<Segment, ConfigError> {
+/// One segment (types A–K of RFC 9830 §2.4.4.2): its sub-TLV appended to `list` for the
+/// types rexa sends (A with an MPLS label, B with an SRv6 SID); `Ok(false)` for the others,
+/// whose words are checked and dropped.
+fn segment(w: &mut Words, kind_token: &Token, list: &mut Vec<u8>) -> Result<bool, ConfigError> {
+    use crate::bgp::sr_policy::{label_entry, put_sub_tlv, SEG_TYPE_A, SEG_TYPE_B};
     let kind = kind_token
         .text
         .strip_prefix("type-")
@@ -218,146 +216,154 @@ fn segment(w: &mut Words, kind_token: &Token) -> Result<Segment, ConfigError> {
                 .filter(|c| ('a'..='k').contains(c) && k.len() == 1)
         })
         .ok_or_else(|| w.invalid(kind_token, "segment", "type-a ... type-k"))?;
-    let mut s = Segment {
-        kind,
-        mpls_label: None,
-        srv6_sid: None,
-        address: None,
-        local: None,
-        remote: None,
-        local_if_id: None,
-        remote_if_id: None,
-        algorithm: None,
-        sid: None,
-        behavior: None,
-    };
+    let mut mpls_label = None;
+    let mut srv6_sid = None;
+    let mut endpoint_behavior = None;
     // Every sub-keyword is optional here; the order is free, the segment ends at the
     // next keyword that is not one of its own.
     while let Some(k) = w.peek_text() {
         match k {
             "mpls" => {
                 w.advance();
-                s.mpls_label = Some(value::next_number(w, "mpls", 0, 0xF_FFFF)? as u32);
+                mpls_label = Some(value::next_number(w, "mpls", 0, 0xF_FFFF)? as u32);
             }
             "srv6" => {
                 w.advance();
                 let t = w.value("srv6", "an IPv6 SID")?;
-                s.srv6_sid = Some(value::ipv6(w, t, "srv6")?);
+                srv6_sid = Some(value::ipv6(w, t, "srv6")?);
             }
-            "ipv4" | "ipv6" => {
+            "ipv4" | "ipv6" | "local" | "local-ipv6" | "remote" | "remote-ipv6" => {
                 w.advance();
                 let t = w.value(k, "an address")?;
-                s.address = Some(value::ip(w, t, k)?);
+                value::ip(w, t, k)?;
             }
-            "local" | "local-ipv6" => {
+            "local-if-id" | "remote-if-id" => {
                 w.advance();
-                let t = w.value(k, "an address")?;
-                s.local = Some(value::ip(w, t, k)?);
-            }
-            "remote" | "remote-ipv6" => {
-                w.advance();
-                let t = w.value(k, "an address")?;
-                s.remote = Some(value::ip(w, t, k)?);
-            }
-            "local-if-id" => {
-                w.advance();
-                s.local_if_id = Some(optional_u32(w, k)?);
-            }
-            "remote-if-id" => {
-                w.advance();
-                s.remote_if_id = Some(optional_u32(w, k)?);
+                optional_u32(w, k)?;
             }
             "algorithm" => {
                 w.advance();
-                s.algorithm = Some(value::next_number(w, k, 0, 255)? as u8);
+                value::next_number(w, k, 0, 255)?;
             }
             "sid" => {
                 w.advance();
                 let t = w.value("sid", "an MPLS label or an IPv6 SID")?;
-                s.sid = Some(match t.text.parse::<std::net::Ipv6Addr>() {
-                    Ok(v6) => SegmentSid::Srv6(v6),
-                    Err(_) => SegmentSid::Mpls(value::number(w, t, "sid", 0, 0xF_FFFF)? as u32),
-                });
+                if t.text.parse::<std::net::Ipv6Addr>().is_err() {
+                    value::number(w, t, "sid", 0, 0xF_FFFF)?;
+                }
             }
             "endpoint-behavior" => {
                 w.advance();
-                s.behavior = Some(behavior(w)?);
+                endpoint_behavior = Some(behavior(w)?);
             }
             _ => break,
         }
     }
-    Ok(s)
+    let too_long = || w.invalid(kind_token, "segment", "a segment list shorter than 64 KiB");
+    match (kind, mpls_label, srv6_sid) {
+        ('a', Some(label), _) => {
+            let mut seg = vec![0, 0];
+            seg.extend_from_slice(&label_entry(label).to_be_bytes());
+            put_sub_tlv(list, SEG_TYPE_A, &seg).ok_or_else(too_long)?;
+        }
+        ('b', _, Some(sid)) => {
+            let flags = if endpoint_behavior.is_some() { 0x10 } else { 0 };
+            let mut seg = vec![flags, 0];
+            seg.extend_from_slice(&sid.octets());
+            if let Some(b) = endpoint_behavior {
+                seg.extend_from_slice(&b);
+            }
+            put_sub_tlv(list, SEG_TYPE_B, &seg).ok_or_else(too_long)?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// One `segment-list`: its weight and encoded segments.
+#[derive(Default)]
+struct SegmentList {
+    weight: Option<u32>,
+    segments: Vec<u8>,
 }
 
 /// `sr-policy ...` after the keyword; `afi` is the enclosing block's, or None (static).
+/// The tunnel data (preference, priority, binding SIDs, segment lists, names) becomes
+/// the route's Tunnel Encapsulation attribute (code 23), laid out as ExaBGP 6 sends it:
+/// one SR Policy tunnel with the preference, priority, binding SIDs, segment lists
+/// (weight, then segments), policy name and candidate path name sub-TLVs. A policy with a
+/// segment rexa does not send (types C to K, A without a label, B without a SID) gets
+/// none and is refused when loaded.
 pub fn sr_policy(
     w: &mut Words,
     afi: Option<Afi>,
     draft: &mut RouteDraft,
-) -> Result<(Afi, SrPolicy), ConfigError> {
-    let mut policy = SrPolicy {
-        nlri: SrPolicyNlri {
-            distinguisher: 0,
-            color: 0,
-            endpoint: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-        },
-        preference: None,
-        priority: None,
-        binding_sid_mpls: None,
-        srv6_binding_sid: None,
-        policy_name: None,
-        candidate_path_name: None,
-        segment_lists: Vec::new(),
+) -> Result<Nlri, ConfigError> {
+    use crate::bgp::sr_policy::*;
+    let mut nlri = SrPolicyNlri {
+        distinguisher: 0,
+        color: 0,
+        endpoint: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
     };
+    let mut tlvs: Vec<u8> = Vec::new();
+    let mut names: [Option<String>; 2] = [None, None];
+    let mut lists: Vec<SegmentList> = Vec::new();
+    let mut sendable = true;
     let mut seen = (false, false, false);
     while let Some(t) = w.advance() {
         let k = &*t.text;
         match k {
             "distinguisher" => {
-                policy.nlri.distinguisher = optional_u32(w, k)?;
+                nlri.distinguisher = optional_u32(w, k)?;
                 seen.0 = true;
             }
             "color" => {
-                policy.nlri.color = optional_u32(w, k)?;
+                nlri.color = optional_u32(w, k)?;
                 seen.1 = true;
             }
             "endpoint" => {
                 let v = w.value(k, "an IP address")?;
-                policy.nlri.endpoint = value::ip(w, v, k)?;
+                nlri.endpoint = value::ip(w, v, k)?;
                 seen.2 = true;
             }
-            "preference" => policy.preference = Some(optional_u32(w, k)?),
-            "priority" => policy.priority = Some(value::next_number(w, k, 0, 255)? as u8),
+            "preference" => {
+                let mut value = vec![0, 0];
+                value.extend_from_slice(&optional_u32(w, k)?.to_be_bytes());
+                set_sub_tlv(&mut tlvs, SUB_PREFERENCE, &value);
+            }
+            "priority" => {
+                let priority = value::next_number(w, k, 0, 255)? as u8;
+                set_sub_tlv(&mut tlvs, SUB_PRIORITY, &[priority, 0]);
+            }
             "binding-sid" => {
                 keyword(w, k, "mpls")?;
-                policy.binding_sid_mpls = Some(value::next_number(w, k, 0, 0xF_FFFF)? as u32);
+                let label = value::next_number(w, k, 0, 0xF_FFFF)? as u32;
+                let mut value = vec![0x10, 0];
+                value.extend_from_slice(&label_entry(label).to_be_bytes());
+                set_sub_tlv(&mut tlvs, SUB_BINDING_SID, &value);
             }
             "srv6-binding-sid" => {
                 let v = w.value(k, "an IPv6 SID")?;
-                policy.srv6_binding_sid = Some(value::ipv6(w, v, k)?);
+                let mut value = vec![0, 0];
+                value.extend_from_slice(&value::ipv6(w, v, k)?.octets());
+                set_sub_tlv(&mut tlvs, SUB_SRV6_BINDING_SID, &value);
             }
-            "policy-name" => policy.policy_name = Some(w.value(k, "a name")?.text.to_string()),
-            "candidate-path-name" => {
-                policy.candidate_path_name = Some(w.value(k, "a name")?.text.to_string())
-            }
-            "segment-list" => policy.segment_lists.push(SegmentList {
-                weight: None,
-                segments: Vec::new(),
-            }),
+            "policy-name" => names[0] = Some(w.value(k, "a name")?.text.to_string()),
+            "candidate-path-name" => names[1] = Some(w.value(k, "a name")?.text.to_string()),
+            "segment-list" => lists.push(SegmentList::default()),
             "weight" => {
                 let weight = optional_u32(w, k)?;
-                match policy.segment_lists.last_mut() {
+                match lists.last_mut() {
                     Some(list) => list.weight = Some(weight),
                     None => return Err(w.invalid(t, "sr-policy", "segment-list before weight")),
                 }
             }
             "segment" => {
                 let kind = w.value(k, "type-a ... type-k")?;
-                let seg = segment(w, kind)?;
-                match policy.segment_lists.last_mut() {
-                    Some(list) => list.segments.push(seg),
-                    None => return Err(w.invalid(t, "sr-policy", "segment-list before segment")),
-                }
+                let Some(list) = lists.last_mut() else {
+                    return Err(w.invalid(t, "sr-policy", "segment-list before segment"));
+                };
+                sendable &= segment(w, kind, &mut list.segments)?;
             }
             _ => {
                 if !route::attribute(w, t, draft)? {
@@ -409,13 +415,93 @@ pub fn sr_policy(
             },
         ));
     }
-    let afi = afi.unwrap_or(if policy.nlri.endpoint.is_ipv4() {
+    let afi = afi.unwrap_or(if nlri.endpoint.is_ipv4() {
         Afi::IPV4
     } else {
         Afi::IPV6
     });
-    Ok((afi, policy))
+    let tunnel = if sendable {
+        sr_policy_tunnel(tlvs, lists, names)
+    } else {
+        None
+    };
+    let sendable = tunnel.is_some();
+    if let Some(tunnel) = tunnel {
+        draft.attributes.push_raw(tunnel);
+    }
+    Ok(Nlri::SrPolicy {
+        afi,
+        nlri: Box::new(nlri),
+        sendable,
+    })
 }
+
+/// Sets the top-level sub-TLV `kind` (a repeated keyword replaces the value written
+/// before); they are put in type order when the tunnel is made.
+fn set_sub_tlv(tlvs: &mut Vec<u8>, kind: u8, value: &[u8]) {
+    let mut kept = Vec::with_capacity(tlvs.len() + value.len() + 2);
+    for sub in crate::bgp::sr_policy::sub_tlvs(tlvs).flatten() {
+        if sub.kind != kind {
+            let _ = crate::bgp::sr_policy::put_sub_tlv(&mut kept, sub.kind, sub.value);
+        }
+    }
+    let _ = crate::bgp::sr_policy::put_sub_tlv(&mut kept, kind, value);
+    *tlvs = kept;
+}
+
+/// The Tunnel Encapsulation attribute: `tlvs` (preference, priority, binding SIDs) in
+/// that order, the segment lists, the names; `None` when a value is too long for its
+/// length field.
+fn sr_policy_tunnel(
+    tlvs: Vec<u8>,
+    lists: Vec<SegmentList>,
+    names: [Option<String>; 2],
+) -> Option<Attribute> {
+    use crate::bgp::attribute::{FLAG_OPTIONAL, FLAG_TRANSITIVE};
+    use crate::bgp::sr_policy::*;
+    let mut ordered = Vec::with_capacity(tlvs.len());
+    for kind in [
+        SUB_PREFERENCE,
+        SUB_PRIORITY,
+        SUB_BINDING_SID,
+        SUB_SRV6_BINDING_SID,
+    ] {
+        for sub in sub_tlvs(&tlvs).flatten().filter(|s| s.kind == kind) {
+            put_sub_tlv(&mut ordered, sub.kind, sub.value)?;
+        }
+    }
+    for list in lists {
+        let mut value = vec![0];
+        if let Some(weight) = list.weight {
+            let mut weight_value = vec![0, 0];
+            weight_value.extend_from_slice(&weight.to_be_bytes());
+            put_sub_tlv(&mut value, SEG_WEIGHT, &weight_value)?;
+        }
+        value.extend_from_slice(&list.segments);
+        put_sub_tlv(&mut ordered, SUB_SEGMENT_LIST, &value)?;
+    }
+    for (kind, name) in [SUB_POLICY_NAME, SUB_CANDIDATE_PATH_NAME]
+        .into_iter()
+        .zip(names)
+    {
+        if let Some(name) = name {
+            let mut value = vec![0];
+            value.extend_from_slice(name.as_bytes());
+            put_sub_tlv(&mut ordered, kind, &value)?;
+        }
+    }
+    let mut value = TUNNEL_SR_POLICY.to_be_bytes().to_vec();
+    value.extend_from_slice(&u16::try_from(ordered.len()).ok()?.to_be_bytes());
+    value.extend_from_slice(&ordered);
+    Some(Attribute::Unknown {
+        flags: FLAG_OPTIONAL | FLAG_TRANSITIVE,
+        code: CODE_TUNNEL_ENCAPSULATION,
+        value,
+    })
+}
+
+/// Path attribute code of the Tunnel Encapsulation attribute (RFC 9012).
+pub const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
 
 /// One `operational` statement (the keyword is the first word).
 pub fn operational(w: &mut Words) -> Result<Option<OperationalMessage>, ConfigError> {
@@ -557,15 +643,45 @@ mod tests {
     #[test]
     fn sr_policy_segments() {
         let mut draft = RouteDraft::default();
-        let (afi, p) = with_words(
-            "distinguisher 1 color 2 endpoint 2001:db8::1 segment-list weight 3 segment type-b srv6 fc00::1 endpoint-behavior 65 32 0 16 0 segment type-a mpls 16;",
+        let nlri = with_words(
+            "distinguisher 1 color 2 endpoint 2001:db8::1 priority 9 preference 7 priority 5 segment-list weight 3 segment type-b srv6 fc00::1 endpoint-behavior 65 32 0 16 0 segment type-a mpls 16;",
             |w| sr_policy(w, None, &mut draft),
         )
         .unwrap();
-        assert_eq!(afi, Afi::IPV6);
-        assert_eq!(p.segment_lists.len(), 1);
-        assert_eq!(p.segment_lists[0].segments.len(), 2);
-        assert_eq!(p.segment_lists[0].weight, Some(3));
+        let Nlri::SrPolicy {
+            afi: Afi::IPV6,
+            nlri,
+            sendable: true,
+        } = nlri
+        else {
+            panic!("{nlri:?}");
+        };
+        assert_eq!((nlri.distinguisher, nlri.color), (1, 2));
+        // The tunnel: SR Policy (15); preference then priority (the later 5 replaces 9);
+        // one segment list: weight 3, type B with its endpoint behavior, type A label 16.
+        let mut tlvs = vec![12, 6, 0, 0, 0, 0, 0, 7, 15, 2, 5, 0, 128, 0, 45, 0];
+        tlvs.extend_from_slice(&[9, 6, 0, 0, 0, 0, 0, 3, 13, 26, 0x10, 0]);
+        tlvs.extend_from_slice(&"fc00::1".parse::<std::net::Ipv6Addr>().unwrap().octets());
+        tlvs.extend_from_slice(&[0, 65, 0, 0, 32, 0, 16, 0, 1, 6, 0, 0, 0, 1, 1, 0]);
+        let mut value = vec![0, 15, 0, tlvs.len() as u8];
+        value.extend_from_slice(&tlvs);
+        assert_eq!(
+            draft.attributes.raw(),
+            [Attribute::Unknown {
+                flags: 0xC0,
+                code: CODE_TUNNEL_ENCAPSULATION,
+                value
+            }]
+        );
+        // A segment type rexa does not send: no tunnel, the route is refused at load.
+        let mut draft = RouteDraft::default();
+        let nlri = with_words(
+            "distinguisher 1 color 2 endpoint 10.0.0.1 segment-list segment type-c ipv4 10.0.0.1 algorithm 0;",
+            |w| sr_policy(w, None, &mut draft),
+        )
+        .unwrap();
+        assert!(matches!(nlri, Nlri::SrPolicy { afi: Afi::IPV4, sendable: false, .. }));
+        assert!(draft.attributes.raw().is_empty());
         assert!(with_words("color 2 endpoint 1.2.3.4;", |w| sr_policy(
             w, None, &mut draft
         ))

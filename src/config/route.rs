@@ -12,9 +12,10 @@ use super::value::{self, number, Words};
 use std::hash::{Hash, Hasher};
 
 use crate::bgp::attribute::{
-    Aggregator, Aigp, AsPath, Attribute, Community, ExtendedCommunity, LargeCommunity, Origin,
-    PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidStructure, CODE_CLUSTER_LIST,
-    CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_LARGE_COMMUNITIES, CODE_PREFIX_SID,
+    Aggregator, Aigp, AsPath, Attribute, Community, ExtendedCommunity, Ipv6ExtendedCommunity,
+    LargeCommunity, Origin, PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidStructure,
+    CODE_CLUSTER_LIST, CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_IPV6_EXTENDED_COMMUNITIES,
+    CODE_LARGE_COMMUNITIES, CODE_PREFIX_SID,
 };
 use crate::bgp::family::{Family, Safi};
 use crate::bgp::nlri::RouteDistinguisher;
@@ -58,6 +59,35 @@ impl Attributes {
 
     fn get_mut(&mut self, code: u8) -> Option<&mut Attribute> {
         self.typed.iter_mut().find(|a| a.code() == code)
+    }
+
+    /// Appends to the EXTENDED_COMMUNITIES list (a FlowSpec action).
+    pub(super) fn add_extended_community(&mut self, community: ExtendedCommunity) {
+        match self.get_mut(CODE_EXTENDED_COMMUNITIES) {
+            Some(Attribute::ExtendedCommunities(list)) => list.push(community),
+            _ => self.set(Attribute::ExtendedCommunities(vec![community])),
+        }
+    }
+
+    /// Appends to the IPV6_EXTENDED_COMMUNITIES list (a FlowSpec action).
+    pub(super) fn add_ipv6_extended_community(&mut self, community: Ipv6ExtendedCommunity) {
+        match self.get_mut(CODE_IPV6_EXTENDED_COMMUNITIES) {
+            Some(Attribute::Ipv6ExtendedCommunities(list)) => list.push(community),
+            _ => self.set(Attribute::Ipv6ExtendedCommunities(vec![community])),
+        }
+    }
+
+    /// Appends an `Attribute::Unknown` to the raw list (an SR Policy's tunnel).
+    pub(super) fn push_raw(&mut self, attribute: Attribute) {
+        self.raw.push(attribute);
+    }
+
+    /// Sorts the extended communities by their bytes, as ExaBGP sends a flow route's.
+    pub(super) fn sort_extended_communities(&mut self) {
+        if let Some(Attribute::ExtendedCommunities(list)) = self.get_mut(CODE_EXTENDED_COMMUNITIES)
+        {
+            list.sort();
+        }
     }
 }
 

@@ -10,9 +10,9 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use crate::bgp::attribute::{self as wire, Attribute, ExtendedCommunity, Ipv6ExtendedCommunity};
+use crate::bgp::attribute::Attribute;
 use crate::bgp::family::{Afi, Family, Safi};
-use crate::bgp::flow::{self as flow_wire, FlowError};
+use crate::bgp::flow::{FlowError, FlowNlri};
 use crate::bgp::mup::MupNlri;
 use crate::bgp::mvpn::MvpnNlri;
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
@@ -156,7 +156,7 @@ pub fn plain_route_attributes(
         && route.control.watchdog.is_none()
         && matches!(route.nlri, config::Nlri::Prefix { .. })
         && prefix_family_supported(family);
-    plain.then(|| next_hop_attributes(route, family, ctx.local, ctx.transport, ctx.router_id, None))
+    plain.then(|| next_hop_attributes(route, family, ctx.local, ctx.transport, ctx.router_id))
 }
 
 /// The wire NLRI [`convert_route`] gives a plain prefix route (several with `split`), in
@@ -243,7 +243,6 @@ fn load_routes<R: std::borrow::Borrow<config::Route>>(
                         ctx.local,
                         ctx.transport,
                         ctx.router_id,
-                        None,
                     ) {
                         Ok(attributes) => {
                             let id = rib.intern(&attributes);
@@ -323,9 +322,9 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
             route: *vpls,
             config_line,
         }),
-        config::Nlri::SrPolicy { policy, .. } => Some(Nlri::SrPolicy {
+        config::Nlri::SrPolicy { nlri, .. } => Some(Nlri::SrPolicy {
             path_id: None,
-            route: policy.nlri,
+            route: **nlri,
         }),
         config::Nlri::Mup { afi, route } => {
             Some(Nlri::mup(None, MupNlri::build(*afi == Afi::IPV6, route)?))
@@ -337,89 +336,6 @@ fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
     }
 }
 
-/// The Tunnel Encapsulation attribute (code 23) of a configured SR Policy, laid out as
-/// ExaBGP 6 sends it: one SR Policy tunnel with the preference, priority, binding SIDs,
-/// segment lists (weight, then segments), policy name and candidate path name sub-TLVs.
-/// `None` for segment types other than A and B, or values too long for their fields.
-fn sr_policy_tunnel(policy: &config::SrPolicy) -> Option<Attribute> {
-    use crate::bgp::sr_policy::*;
-    let mut tlvs = Vec::new();
-    if let Some(preference) = policy.preference {
-        let mut value = vec![0, 0];
-        value.extend_from_slice(&preference.to_be_bytes());
-        put_sub_tlv(&mut tlvs, SUB_PREFERENCE, &value)?;
-    }
-    if let Some(priority) = policy.priority {
-        put_sub_tlv(&mut tlvs, SUB_PRIORITY, &[priority, 0])?;
-    }
-    if let Some(label) = policy.binding_sid_mpls {
-        let mut value = vec![0x10, 0];
-        value.extend_from_slice(&label_entry(label).to_be_bytes());
-        put_sub_tlv(&mut tlvs, SUB_BINDING_SID, &value)?;
-    }
-    if let Some(sid) = policy.srv6_binding_sid {
-        let mut value = vec![0, 0];
-        value.extend_from_slice(&sid.octets());
-        put_sub_tlv(&mut tlvs, SUB_SRV6_BINDING_SID, &value)?;
-    }
-    for list in &policy.segment_lists {
-        let mut value = vec![0];
-        if let Some(weight) = list.weight {
-            let mut weight_value = vec![0, 0];
-            weight_value.extend_from_slice(&weight.to_be_bytes());
-            put_sub_tlv(&mut value, SEG_WEIGHT, &weight_value)?;
-        }
-        for segment in &list.segments {
-            match (segment.kind, segment.mpls_label, segment.srv6_sid) {
-                ('a', Some(label), _) => {
-                    let mut seg = vec![0, 0];
-                    seg.extend_from_slice(&label_entry(label).to_be_bytes());
-                    put_sub_tlv(&mut value, SEG_TYPE_A, &seg)?;
-                }
-                ('b', _, Some(sid)) => {
-                    let flags = if segment.behavior.is_some() { 0x10 } else { 0 };
-                    let mut seg = vec![flags, 0];
-                    seg.extend_from_slice(&sid.octets());
-                    if let Some(b) = segment.behavior {
-                        seg.extend_from_slice(&b.behavior.to_be_bytes());
-                        seg.extend_from_slice(&[0, 0]);
-                        seg.extend_from_slice(&[
-                            b.block_len,
-                            b.node_len,
-                            b.function_len,
-                            b.argument_len,
-                        ]);
-                    }
-                    put_sub_tlv(&mut value, SEG_TYPE_B, &seg)?;
-                }
-                _ => return None,
-            }
-        }
-        put_sub_tlv(&mut tlvs, SUB_SEGMENT_LIST, &value)?;
-    }
-    for (kind, name) in [
-        (SUB_POLICY_NAME, &policy.policy_name),
-        (SUB_CANDIDATE_PATH_NAME, &policy.candidate_path_name),
-    ] {
-        if let Some(name) = name {
-            let mut value = vec![0];
-            value.extend_from_slice(name.as_bytes());
-            put_sub_tlv(&mut tlvs, kind, &value)?;
-        }
-    }
-    let mut value = TUNNEL_SR_POLICY.to_be_bytes().to_vec();
-    value.extend_from_slice(&u16::try_from(tlvs.len()).ok()?.to_be_bytes());
-    value.extend_from_slice(&tlvs);
-    Some(Attribute::Unknown {
-        flags: wire::FLAG_OPTIONAL | wire::FLAG_TRANSITIVE,
-        code: CODE_TUNNEL_ENCAPSULATION,
-        value,
-    })
-}
-
-/// Path attribute code of the Tunnel Encapsulation attribute (RFC 9012).
-const CODE_TUNNEL_ENCAPSULATION: u8 = 23;
-
 /// The route's wire attributes with its next-hop (an address, or `next-hop self` resolved
 /// now or left for the session).
 fn next_hop_attributes(
@@ -428,11 +344,8 @@ fn next_hop_attributes(
     local: Option<IpAddr>,
     transport: Afi,
     router_id: Ipv4Addr,
-    extra: Option<Attribute>,
 ) -> Result<PathAttributes, ConversionError> {
-    let mut list = wire_attributes(&route.attributes);
-    list.extend(extra);
-    let attributes = PathAttributes::new(None, list);
+    let attributes = PathAttributes::new(None, wire_attributes(&route.attributes));
     Ok(match route.attributes.next_hop {
         None => attributes,
         Some(config::NextHop::Address(address)) => attributes.with_next_hop(Some(address)),
@@ -464,16 +377,13 @@ fn convert(
         return convert_flow(route, flow, location, out);
     }
     if let Some(nlri) = other_family_nlri(&route.nlri, location.line) {
-        let extra = match &route.nlri {
-            config::Nlri::SrPolicy { policy, .. } => Some(sr_policy_tunnel(policy).ok_or(
-                ConversionError::Unsupported {
-                    family,
-                    location: location.clone(),
-                },
-            )?),
-            _ => None,
-        };
-        let attributes = next_hop_attributes(route, family, local, transport, router_id, extra)?;
+        if let config::Nlri::SrPolicy {
+            sendable: false, ..
+        } = route.nlri
+        {
+            return Err(ConversionError::Unsupported { family, location });
+        }
+        let attributes = next_hop_attributes(route, family, local, transport, router_id)?;
         // ExaBGP sends no NEXT_HOP attribute with VPLS, SR Policy and IPv6 MUP routes, even
         // for an IPv4 next-hop (it goes IPv4-mapped in MP_REACH_NLRI).
         // MVPN routes have it in both families (ExaBGP 5.0.15, encoding/conf-mvpn.ci).
@@ -497,7 +407,7 @@ fn convert(
     if !matches!(route.nlri, config::Nlri::Prefix { .. }) || !prefix_family_supported(family) {
         return Err(ConversionError::Unsupported { family, location });
     }
-    let attributes = next_hop_attributes(route, family, local, transport, router_id, None)?;
+    let attributes = next_hop_attributes(route, family, local, transport, router_id)?;
     prefix_nlris(route, |nlri| {
         out.push(Route {
             family,
@@ -612,116 +522,33 @@ fn prefix_nlris_of(
     Ok(())
 }
 
-/// A FlowSpec route: components in type order as one inline NLRI, the actions as
-/// extended communities merged with the configured ones (sorted, as ExaBGP sends them),
-/// and a next-hop only for redirect/copy to an IP.
+/// A FlowSpec route: its NLRI inline (refused when longer than the adj-rib-out keeps),
+/// its attributes as parsed (the actions are among the extended communities), the
+/// next-hop only in MP_REACH_NLRI.
 fn convert_flow(
     route: &config::Route,
-    flow: &config::FlowRoute,
+    flow: &FlowNlri,
     location: Location,
     out: &mut Vec<Route>,
 ) -> Result<(), ConversionError> {
-    let family = flow.family();
-    let ipv6 = family.afi == Afi::IPV6;
-    let mut components: Vec<&config::FlowComponent> = flow.components.iter().collect();
-    components.sort_by_key(|c| c.kind);
-    let mut bytes = Vec::new();
-    for component in components {
-        match &component.value {
-            config::FlowValue::Prefix { prefix, offset } => flow_wire::encode_prefix(
-                &mut bytes,
-                component.kind,
-                prefix.addr(),
-                prefix.len(),
-                *offset,
-            ),
-            config::FlowValue::Terms(terms) => {
-                bytes.push(component.kind);
-                for (index, term) in terms.iter().enumerate() {
-                    flow_wire::encode_term(
-                        &mut bytes,
-                        term.op,
-                        term.value,
-                        term.and,
-                        index + 1 == terms.len(),
-                    );
-                }
-            }
-        }
-    }
-    let rd = flow.rd;
-    let inline =
-        flow_wire::FlowInline::new(ipv6, rd, &bytes).map_err(|error| ConversionError::Flow {
-            error,
-            location: location.clone(),
-        })?;
+    let inline = flow.inline().ok_or(ConversionError::Flow {
+        error: FlowError::TooLong,
+        location,
+    })?;
     let attributes = &route.attributes;
-    let mut extended: Vec<ExtendedCommunity> = match attributes.get(wire::CODE_EXTENDED_COMMUNITIES)
-    {
-        Some(Attribute::ExtendedCommunities(list)) => list.clone(),
-        _ => Vec::new(),
-    };
-    let mut extended_v6 = Vec::new();
-    let mut redirect_ip = None;
-    for action in &flow.actions {
-        if let Some(community) = action.extended_community() {
-            extended.push(ExtendedCommunity(community));
-        }
-        match *action {
-            config::FlowAction::RedirectToIp(ip) | config::FlowAction::Copy(ip) => {
-                redirect_ip = Some(ip)
-            }
-            config::FlowAction::RedirectToNextHopIetf(IpAddr::V4(ip)) => {
-                let mut b = [0u8; 8];
-                b[0] = 0x01;
-                b[1] = 0x0C;
-                b[2..6].copy_from_slice(&ip.octets());
-                extended.push(ExtendedCommunity(b));
-            }
-            config::FlowAction::RedirectToNextHopIetf(IpAddr::V6(ip)) => {
-                extended_v6.push(Ipv6ExtendedCommunity::redirect_to_nexthop_ietf(ip, false));
-            }
-            _ => {}
-        }
-    }
-    // draft-ietf-idr-flowspec-interfaceset: type 0x07 (0x47 non-transitive), sub-type 2,
-    // 4-byte AS, then the direction bits (input 1, output 2) above a 14-bit group id.
-    for set in &flow.interface_sets {
-        let direction = u16::from(set.input) | (u16::from(set.output) << 1);
-        let mut b = [0u8; 8];
-        b[0] = if set.transitive { 0x07 } else { 0x47 };
-        b[1] = 0x02;
-        b[2..6].copy_from_slice(&set.asn.to_be_bytes());
-        b[6..8].copy_from_slice(&((direction << 14) | (set.group_id & 0x3FFF)).to_be_bytes());
-        extended.push(ExtendedCommunity(b));
-    }
-    extended.sort();
-    let mut list: Vec<Attribute> = attributes
-        .typed()
-        .iter()
-        .filter(|a| !matches!(a, Attribute::ExtendedCommunities(_)))
-        .chain(attributes.raw())
-        .cloned()
-        .collect();
-    if !extended.is_empty() {
-        list.push(Attribute::ExtendedCommunities(extended));
-    }
-    if !extended_v6.is_empty() {
-        list.push(Attribute::Ipv6ExtendedCommunities(extended_v6));
-    }
     let next_hop = match attributes.next_hop {
         Some(config::NextHop::Address(address)) => Some(address),
-        _ => redirect_ip,
+        _ => None,
     };
     out.push(Route {
-        family,
+        family: flow.family(),
         nlri: Nlri::flow(inline),
-        attributes: PathAttributes::new(None, list)
+        attributes: PathAttributes::new(None, wire_attributes(attributes))
             .with_next_hop(next_hop)
             .with_mp_next_hop_only(),
         watchdog: route.control.watchdog.clone(),
         withdrawn: route.control.withdraw,
-        name: route.control.name.clone().or_else(|| flow.name.clone()),
+        name: route.control.name.clone(),
     });
     Ok(())
 }

@@ -9,8 +9,8 @@ use super::{
     MAX_COMMAND_LEN,
 };
 use crate::bgp::family::{Afi, Family, Safi};
-use crate::config::error::Location;
-use crate::config::flow::{self, FlowRoute};
+use crate::config::error::{ConfigError, ErrorKind, Location};
+use crate::config::flow::{self, FlowDraft};
 use crate::config::lexer::Token;
 use crate::config::model::{Nlri, Route};
 use crate::config::neighbor::vpls_inline;
@@ -246,12 +246,9 @@ fn family_route(
         Some("sr-policy") => {
             let location = location_of(&w, rest.first());
             let mut draft = RouteDraft::default();
-            let (afi, policy) = nlri::sr_policy(&mut w, Some(afi), &mut draft)?;
+            let nlri = nlri::sr_policy(&mut w, Some(afi), &mut draft)?;
             Ok(Route {
-                nlri: Nlri::SrPolicy {
-                    afi,
-                    policy: Box::new(policy),
-                },
+                nlri,
                 attributes: Arc::new(draft.attributes),
                 control: Arc::new(draft.control),
                 location,
@@ -298,7 +295,7 @@ fn flow_route(
     file: &Arc<str>,
     end_col: u32,
 ) -> Result<Route, CommandError> {
-    let mut flow = FlowRoute::default();
+    let mut flow = FlowDraft::default();
     let mut body = tokens;
     if let (Some(name), Some(brace)) = (tokens.first(), tokens.get(1)) {
         if !name.quoted && brace.is_punct("{") && !matches!(&*name.text, "match" | "then" | "scope")
@@ -333,8 +330,14 @@ fn flow_route(
         }
         flow.afi = Some(afi);
     }
+    let nlri = flow.finish(&mut draft).map_err(|error| {
+        CommandError::Route(ConfigError::new(
+            location.clone(),
+            ErrorKind::InvalidFlow { error },
+        ))
+    })?;
     Ok(Route {
-        nlri: Nlri::Flow(Box::new(flow)),
+        nlri: Nlri::Flow(Box::new(nlri)),
         attributes: Arc::new(draft.attributes),
         control: Arc::new(draft.control),
         location,

@@ -4,9 +4,9 @@ use super::*;
 use std::sync::Arc;
 
 use crate::bgp::attribute::{
-    Attribute, Community, Origin, CODE_AIGP, CODE_AS_PATH, CODE_ATOMIC_AGGREGATE,
-    CODE_CLUSTER_LIST, CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_LOCAL_PREF, CODE_MED,
-    CODE_ORIGIN,
+    Attribute, Community, ExtendedCommunity, Origin, CODE_AIGP, CODE_AS_PATH,
+    CODE_ATOMIC_AGGREGATE, CODE_CLUSTER_LIST, CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES,
+    CODE_LOCAL_PREF, CODE_MED, CODE_ORIGIN,
 };
 use crate::bgp::family::{Afi, Safi};
 use crate::config::error::Location;
@@ -481,8 +481,14 @@ fn flow_routes() {
     let Nlri::Flow(flow) = &route.nlri else {
         panic!("{route:?}")
     };
-    assert_eq!(flow.components.len(), 4);
-    assert_eq!(flow.actions.len(), 1);
+    assert_eq!(flow.components().count(), 4);
+    // The action is the route's extended community (discard: traffic-rate 0).
+    assert_eq!(
+        route.attributes.get(CODE_EXTENDED_COMMUNITIES),
+        Some(&Attribute::ExtendedCommunities(vec![ExtendedCommunity([
+            0x80, 0x06, 0, 0, 0, 0, 0, 0
+        ])]))
+    );
     assert_eq!(route.family(), Family::IPV4_FLOW);
     let route = one_route(
         "announce flow route destination 192.0.2.19/32 source-port >1024&<2000 rate-limit 9600",
@@ -490,7 +496,7 @@ fn flow_routes() {
     let Nlri::Flow(flow) = &route.nlri else {
         panic!("{route:?}")
     };
-    assert_eq!(flow.components.len(), 2);
+    assert_eq!(flow.components().count(), 2);
     let (action, routes) = routes_of(
         "withdraw flow route { match { source 10.0.0.1/32; destination 192.0.2.0/24; \
          destination-port =80; protocol tcp; } }",
@@ -504,7 +510,8 @@ fn flow_routes() {
     let Nlri::Flow(flow) = &route.nlri else {
         panic!("{route:?}")
     };
-    assert_eq!(flow.name.as_deref(), Some("named"));
+    assert_eq!(flow.rd().map(|rd| rd.to_string()), Some("65000:1".into()));
+    assert_eq!(route.control.name.as_deref(), Some("named"));
     assert_eq!(route.family(), Family::IPV6_FLOW_VPN);
     assert!(matches!(
         err("announce flow destination 10.0.0.0/8"),

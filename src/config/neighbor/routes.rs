@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use crate::bgp::family::{Afi, Safi};
+use crate::bgp::flow::FlowNlri;
 use crate::bgp::vpls::VplsNlri;
 
 use super::*;
 use crate::config::error::{suggest, ConfigError, ErrorKind, Location};
-use crate::config::flow::{self, FlowRoute};
+use crate::config::flow::{self, FlowDraft};
 use crate::config::lexer::{Node, Token};
 use crate::config::nlri;
 use crate::config::route::{self, RouteDraft};
@@ -89,12 +90,9 @@ pub(super) fn static_block(
             "sr-policy" => {
                 expect_leaf(ctx, node)?;
                 let mut rd = RouteDraft::default();
-                let (afi, policy) = nlri::sr_policy(&mut w, None, &mut rd)?;
+                let nlri = nlri::sr_policy(&mut w, None, &mut rd)?;
                 routes.push(Route {
-                    nlri: Nlri::SrPolicy {
-                        afi,
-                        policy: Box::new(policy),
-                    },
+                    nlri,
                     attributes: Arc::new(rd.attributes),
                     control: Arc::new(rd.control),
                     location,
@@ -172,7 +170,7 @@ pub(super) fn announce_block(
                     continue;
                 }
                 "flow" | "flow-vpn" => {
-                    let mut flow = FlowRoute::default();
+                    let mut flow = FlowDraft::default();
                     flow::inline(&mut w, &mut flow, &mut rd, ctx.warnings)?;
                     if flow.afi.is_some_and(|a| a != afi) {
                         return Err(ConfigError::new(
@@ -194,7 +192,7 @@ pub(super) fn announce_block(
                             },
                         ));
                     }
-                    Nlri::Flow(Box::new(flow))
+                    Nlri::Flow(Box::new(finish_flow(flow, &mut rd, &location)?))
                 }
                 "mcast-vpn" => {
                     let route = nlri::mvpn(&mut w, afi)?;
@@ -212,13 +210,7 @@ pub(super) fn announce_block(
                         route: Box::new(route),
                     }
                 }
-                _ => {
-                    let (afi, policy) = nlri::sr_policy(&mut w, Some(afi), &mut rd)?;
-                    Nlri::SrPolicy {
-                        afi,
-                        policy: Box::new(policy),
-                    }
-                }
+                _ => nlri::sr_policy(&mut w, Some(afi), &mut rd)?,
             };
             routes.push(Route {
                 nlri,
@@ -242,7 +234,7 @@ pub(super) fn flow_block(
         }
         let location = ctx.node_loc(node);
         let mut w = words(ctx.file, node);
-        let mut flow = FlowRoute::default();
+        let mut flow = FlowDraft::default();
         let mut rd = RouteDraft::default();
         match &node.children {
             None => flow::inline(&mut w, &mut flow, &mut rd, ctx.warnings)?,
@@ -254,8 +246,9 @@ pub(super) fn flow_block(
                 flow_route_block(ctx, inner, &mut flow, &mut rd)?;
             }
         }
+        let nlri = finish_flow(flow, &mut rd, &location)?;
         routes.push(Route {
-            nlri: Nlri::Flow(Box::new(flow)),
+            nlri: Nlri::Flow(Box::new(nlri)),
             attributes: Arc::new(rd.attributes),
             control: Arc::new(rd.control),
             location,
@@ -264,10 +257,20 @@ pub(super) fn flow_block(
     Ok(())
 }
 
+/// The NLRI of a flow route read in full; an error at the route when it makes none.
+fn finish_flow(
+    flow: FlowDraft,
+    rd: &mut RouteDraft,
+    location: &Location,
+) -> Result<FlowNlri, ConfigError> {
+    flow.finish(rd)
+        .map_err(|error| ConfigError::new(location.clone(), ErrorKind::InvalidFlow { error }))
+}
+
 fn flow_route_block(
     ctx: &mut Ctx,
     children: &[Node],
-    flow: &mut FlowRoute,
+    flow: &mut FlowDraft,
     rd: &mut RouteDraft,
 ) -> Result<(), ConfigError> {
     const KEYWORDS: &[&str] = &[
@@ -289,10 +292,10 @@ fn flow_route_block(
                     let Some(kt) = w.advance() else { continue };
                     let known = match k {
                         "match" => flow::match_component(&mut w, kt, flow, ctx.warnings)?,
-                        "then" => flow::action(&mut w, kt, flow, rd, ctx.warnings)?,
+                        "then" => flow::action(&mut w, kt, rd, ctx.warnings)?,
                         _ => {
                             if kt.text == "interface-set" {
-                                flow::interface_set(&mut w, kt, flow)?;
+                                flow::interface_set(&mut w, kt, rd)?;
                                 true
                             } else {
                                 false
@@ -505,13 +508,13 @@ pub fn route_statement<'l>(
 pub fn route_text(route: &Route) -> String {
     match &route.nlri {
         Nlri::Prefix { prefix, .. } => prefix.to_string(),
-        Nlri::Flow(flow) => match &flow.name {
+        Nlri::Flow(_) => match &route.control.name {
             Some(name) => format!("flow {name}"),
             None => "flow".into(),
         },
         Nlri::Vpls(v) => format!("vpls endpoint {}", v.endpoint),
         Nlri::Mup { .. } => "mup".into(),
         Nlri::Mvpn { .. } => "mcast-vpn".into(),
-        Nlri::SrPolicy { policy, .. } => format!("sr-policy color {}", policy.nlri.color),
+        Nlri::SrPolicy { nlri, .. } => format!("sr-policy color {}", nlri.color),
     }
 }
