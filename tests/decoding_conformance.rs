@@ -42,7 +42,9 @@ use rexa::cli::decode::{
     DECODE_FAMILIES,
 };
 use serde_json::Value;
-use support::conformance::{ci_files, decoding_vectors, json_difference, DecodingVector};
+use support::conformance::{
+    ci_files, decoding_vectors, hex_string as hex, json_difference, DecodingVector,
+};
 
 const ENVELOPE: Envelope<'static> = Envelope {
     version: FORMAT_VERSION_5,
@@ -133,10 +135,6 @@ fn round_trip(message: &[u8], ctx: &Negotiated) -> Result<(), String> {
         hex(&encoded),
         hex(message)
     ))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// Session context with ADD-PATH on `addpath` families in both directions (so that what

@@ -12,7 +12,7 @@ use rexa::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSA
 use rexa::config::to_rib::load_configured;
 use rexa::config::{self, AddPathMode, AsnSetting, Neighbor, ParseOptions};
 use rexa::rib::{AdjRibOut, Drained, RibOptions, SendContext};
-use support::conformance::{ci_files, CiEntry, CiFile};
+use support::conformance::{ci_files, hex_string as hex, CiEntry, CiFile};
 
 /// What happened to one file.
 enum Outcome {
@@ -29,10 +29,6 @@ fn is_end_of_rib(message: &[u8]) -> bool {
     let body = message.get(19..).unwrap_or_default();
     body == [0, 0, 0, 0]
         || (body.len() == 11 && body.starts_with(&[0, 0, 0, 7]) && body[5..8] == [0x0F, 0, 3])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 /// The session the test peer's echo of our OPEN gives.

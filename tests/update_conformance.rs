@@ -8,24 +8,14 @@ use std::path::PathBuf;
 
 use rexa::bgp::update::{Update, UpdateView};
 use rexa::bgp::{Family, Negotiated};
+use support::conformance::hex_string;
 
 fn conformance_dir() -> PathBuf {
     support::conformance::conformance_dir()
 }
 
 fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
-        .collect();
-    assert!(digits.len() % 2 == 0, "odd hex length: {text}");
-    digits
-        .chunks(2)
-        .map(|pair| {
-            let s = std::str::from_utf8(pair).unwrap();
-            u8::from_str_radix(s, 16).unwrap_or_else(|_| panic!("bad hex {s:?} in {text}"))
-        })
-        .collect()
+    support::conformance::hex_bytes(text).unwrap_or_else(|| panic!("not hex: {text}"))
 }
 
 /// The words inside the first `name { ... }` block of a configuration.
@@ -100,10 +90,6 @@ fn round_trip(body: &[u8], ctx: &Negotiated, origin: &str) {
     let withdrawn: Vec<_> = view.withdrawn(ctx).map(Result::unwrap).collect();
     assert_eq!(withdrawn, update.withdrawn, "{origin}");
     assert_eq!(view.end_of_rib(), update.end_of_rib(), "{origin}");
-}
-
-fn hex_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
 }
 
 #[test]

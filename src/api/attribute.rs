@@ -500,12 +500,9 @@ mod tests {
 
     #[test]
     fn tunnel_json_as_exabgp6() {
-        let hex =
-            "000F00240C060000000000640D06100005DC01008000110009060000000000010106000003E81100";
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
+        let bytes = crate::bgp::wire::hex(
+            "000F00240C060000000000640D06100005DC01008000110009060000000000010106000003E81100",
+        );
         assert_eq!(
             tunnel_json(&bytes).unwrap(),
             "{\"sr-policy\": {\"preference\": 100, \"binding-sid\": {\"type\": \"mpls\", \"label\": 24000}, \"segment-lists\": [{\"weight\": 1, \"segments\": [{\"type\": \"A\", \"label\": 16001, \"tc\": 0, \"s\": true, \"ttl\": 0}]}]}}"

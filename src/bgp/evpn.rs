@@ -248,13 +248,7 @@ pub fn mac_text(mac: &[u8; 6]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::bgp::wire::hex;
 
     #[test]
     fn mac_ip_route_with_ipv4() {

@@ -843,11 +843,7 @@ mod tests {
     use super::*;
 
     fn decode(hex: &str, family: Family) -> Result<(FlowNlri, usize), FlowError> {
-        let bytes: Vec<u8> = (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect();
-        FlowNlri::decode_one(&bytes, family)
+        FlowNlri::decode_one(&crate::bgp::wire::hex(hex), family)
     }
 
     fn string(hex: &str, family: Family) -> String {

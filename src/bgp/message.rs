@@ -395,15 +395,8 @@ mod tests {
     use super::*;
     use crate::bgp::negotiated::EXTENDED_MAX_MESSAGE;
     use crate::bgp::refresh::RefreshSubtype;
+    use crate::bgp::wire::hex;
     use crate::bgp::Family;
-
-    fn hex(text: &str) -> Vec<u8> {
-        let text: String = text.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn keepalive() -> Vec<u8> {
         Message::Keepalive.to_bytes(&Negotiated::default())

@@ -297,15 +297,9 @@ fn encode_family(out: &mut Vec<u8>, family: Family) {
 mod tests {
     use super::*;
     use crate::bgp::nlri::{Labels, Prefix, RouteDistinguisher};
+    use crate::bgp::wire::hex;
     use proptest::prelude::*;
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     fn round_trip_reach(value: &[u8], ctx: &Negotiated) -> MpReach {
         let mp = MpReach::decode(value, ctx).unwrap();

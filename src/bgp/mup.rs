@@ -328,13 +328,7 @@ impl MupNlri {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::bgp::wire::hex;
 
     const CASES: &[(bool, &str)] = &[
         (false, "0100010C0000006400000064180A0001"),

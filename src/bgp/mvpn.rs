@@ -229,13 +229,7 @@ impl MvpnNlri {
 mod tests {
     use super::*;
     use crate::bgp::family::{Afi, Safi};
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::bgp::wire::hex;
 
     #[test]
     fn conformance_routes_round_trip() {

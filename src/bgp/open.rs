@@ -319,14 +319,8 @@ mod tests {
     use super::*;
     use crate::bgp::capability::tests::capability;
     use crate::bgp::capability::AddPathMode;
+    use crate::bgp::wire::hex;
     use proptest::prelude::*;
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     // decoding/bgp-open-sofware-version, body only.
     const SOFTWARE_VERSION_BODY: &str = "04FFFD00B40A000002340206010400010001020641040000FFFD02224B201F4578614247502F6D61696E2D633261326561386562642D3230323430373135";

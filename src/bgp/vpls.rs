@@ -103,15 +103,9 @@ impl fmt::Display for VplsNlri {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bgp::wire::hex;
 
     const WIRE: &str = "00110001C0A8C901007B000500010008029CE1";
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     #[test]
     fn decodes_and_reencodes_exabgp_bytes() {

@@ -105,10 +105,18 @@ pub fn finish_len16(out: &mut [u8], at: usize) {
     }
 }
 
-/// Bytes from hex text (tests' vectors); whitespace is skipped, a bad digit panics.
+/// Bytes from hex text (tests' vectors); whitespace and the `:` separators of ExaBGP's
+/// `.ci` messages are skipped, any other character or an odd digit count panics.
 #[cfg(test)]
 pub fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b':')
+        .collect();
+    assert!(
+        digits.len() % 2 == 0,
+        "odd number of hex digits in {text:?}"
+    );
     digits
         .chunks(2)
         .map(|pair| {
@@ -139,5 +147,20 @@ mod tests {
         out.extend_from_slice(&[1, 2, 3]);
         finish_len16(&mut out, at);
         assert_eq!(out, vec![9, 0, 3, 1, 2, 3]);
+    }
+
+    #[test]
+    fn hex_skips_spaces_and_ci_separators() {
+        assert_eq!(
+            hex("FFFF:0013 04\n0a"),
+            vec![0xFF, 0xFF, 0x00, 0x13, 0x04, 0x0A]
+        );
+        assert_eq!(hex(""), Vec::<u8>::new());
+    }
+
+    #[test]
+    #[should_panic(expected = "odd number of hex digits")]
+    fn hex_refuses_an_odd_digit_count() {
+        hex("ABC");
     }
 }

@@ -1080,14 +1080,7 @@ mod tests {
         assert_eq!(family.safi, Safi::MPLS_VPN);
         assert_eq!(nlri.path_id(), Some(3));
         assert_eq!(nlri.rd(), Some(RouteDistinguisher::as2(65000, 1)));
-        let labels: Vec<u32> = nlri
-            .labels()
-            .unwrap()
-            .entries()
-            .iter()
-            .map(|e| e.label())
-            .collect();
-        assert_eq!(labels, [100, 200]);
+        assert_eq!(nlri.labels(), Labels::from_values(&[100, 200]).as_ref());
         let error = routes("route 10.0.0.0/24 next-hop 1.1.1.1 label [ 1 2 3 4 5 6 7 ] rd 1:1;")
             .unwrap_err();
         assert!(error.to_string().contains("at most 6 labels"), "{error}");

@@ -9,6 +9,7 @@ use crate::bgp::family::Family;
 use crate::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE};
 use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
 use crate::bgp::update::Update;
+use crate::bgp::wire::hex;
 
 pub(crate) fn v4(a: u8, b: u8, c: u8, len: u8) -> Nlri {
     Nlri::prefix(Prefix::v4(Ipv4Addr::new(a, b, c, 0), len).unwrap())
@@ -369,13 +370,6 @@ fn end_of_rib_for_each_negotiated_family_unless_manual() {
     assert!(drain_all(&mut manual).is_empty());
     manual.queue_eor(Family::IPV6_UNICAST);
     assert_eq!(drain_all(&mut manual), [messages[1].clone()]);
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 #[test]

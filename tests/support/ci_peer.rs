@@ -13,7 +13,7 @@
 //!   `option:timeout`) or a message matching nothing is a failure.
 
 use std::collections::VecDeque;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
@@ -23,6 +23,8 @@ use rexa::bgp::message::{self as bgp_message, Message};
 use rexa::bgp::notification::Notification;
 use rexa::bgp::open::Open;
 use rexa::bgp::Negotiated;
+
+use super::conformance::hex_string as hex;
 
 use super::conformance::{CiEntry, CiFile};
 
@@ -425,15 +427,6 @@ fn write_outstanding(f: &mut fmt::Formatter<'_>, outstanding: &[Entry]) -> fmt::
         write!(f, "\n    ... and {} more", outstanding.len() - 8)?;
     }
     Ok(())
-}
-
-/// Upper-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(text, "{byte:02X}");
-    }
-    text
 }
 
 /// Hex split as the `.ci` files write it: marker:length:type:body.

@@ -1,7 +1,7 @@
 //! ExaBGP's conformance data for tests: locating `tests/data/exabgp`, parsing the
 //! decoding vectors and the encoding `.ci` files, and comparing JSON structurally.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -52,6 +52,15 @@ fn file_name(path: &Path) -> String {
         .and_then(|n| n.to_str())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// Bytes as upper-case hex without separators, as the `.ci` files write them.
+pub fn hex_string(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(text, "{byte:02X}");
+    }
+    text
 }
 
 /// Hex with spaces and ':' separators to bytes; `None` if it is not hex.
@@ -421,6 +430,17 @@ fn compare(
 mod self_tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn hex_round_trips_through_the_ci_form() {
+        assert_eq!(
+            hex_bytes("FFFF:0013 04"),
+            Some(vec![0xFF, 0xFF, 0x00, 0x13, 0x04])
+        );
+        assert_eq!(hex_string(&[0xFF, 0x00, 0x0a]), "FF000A");
+        assert_eq!(hex_bytes("ABC"), None);
+        assert_eq!(hex_bytes("GG"), None);
+    }
 
     #[test]
     fn differences_name_the_path() {

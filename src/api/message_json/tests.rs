@@ -6,6 +6,7 @@ use super::*;
 use crate::api::json::{Envelope, NeighborIdentity, FORMAT_VERSION_5};
 use crate::bgp::operational::{AdvisoryKind, CountKind};
 use crate::bgp::refresh::RefreshSubtype;
+use crate::bgp::wire::hex;
 use crate::bgp::{Afi, Negotiated, Safi};
 
 /// Runs `write` with a fixed head and returns the text after `"router-id": ... , `.
@@ -170,14 +171,6 @@ fn fsm_signal_and_raw_events() {
     assert!(text.ends_with(r#"]} }  } }"#), "{text}");
     assert_eq!(raw_message_kind(5), "route-refresh");
     assert_eq!(raw_message_kind(7), "unknown");
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
 }
 
 /// api.md §7.4's worked example (ExaBGP 5.0.15 output), envelope included.

@@ -5,6 +5,7 @@ use super::*;
 use crate::api::json::NeighborIdentity;
 use crate::bgp::operational::{AdvisoryKind, CountKind};
 use crate::bgp::refresh::RefreshSubtype;
+use crate::bgp::wire::hex;
 use crate::bgp::{Family, Negotiated};
 
 const ENVELOPE: Envelope<'static> = Envelope {
@@ -201,14 +202,6 @@ fn raw_packets() {
     // An empty body is left out; a short header does not panic.
     let text = plain(|o, h| write_raw_message_event(o, h, Direction::Send, &[0xff], &[]));
     assert_eq!(text, "neighbor 10.0.0.1 send 0 header 0xFF\n\n");
-}
-
-fn hex(text: &str) -> Vec<u8> {
-    let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    digits
-        .chunks(2)
-        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
-        .collect()
 }
 
 /// api.md §8's worked example.

@@ -465,6 +465,7 @@ fn encode_sub_tlv(out: &mut Vec<u8>, sub: &Srv6SubTlv) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bgp::wire::hex;
 
     #[test]
     fn unknown_srv6_sub_tlvs_keep_the_json_valid() {
@@ -488,12 +489,6 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&json).expect(&json);
         assert_eq!(value["l3-service"][0]["sub-tlv"], 9);
         assert_eq!(value["l3-service"][0]["value"], "0x0102");
-    }
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[i * 2..i * 2 + 2], 16).expect("hex"))
-            .collect()
     }
 
     #[test]

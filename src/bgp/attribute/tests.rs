@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::bgp::error::ErrorAction;
+use crate::bgp::wire::hex;
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -39,17 +40,6 @@ fn ctx2() -> Negotiated {
         asn4: false,
         ..Negotiated::default()
     }
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    let clean: Vec<u8> = s.bytes().filter(|b| b.is_ascii_hexdigit()).collect();
-    clean
-        .chunks_exact(2)
-        .map(|p| {
-            let text = std::str::from_utf8(p).unwrap_or("00");
-            u8::from_str_radix(text, 16).unwrap_or(0)
-        })
-        .collect()
 }
 
 fn decode_one(bytes: &[u8], ctx: &Negotiated) -> Result<Attribute, AttributeError> {

@@ -1,5 +1,6 @@
 use super::*;
 use proptest::prelude::*;
+use std::net::{IpAddr, Ipv6Addr};
 
 fn v4(s: &str, len: u8) -> Prefix {
     Prefix::v4(s.parse().unwrap(), len).unwrap()

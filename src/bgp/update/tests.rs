@@ -1,16 +1,9 @@
 use super::*;
 use crate::bgp::attribute::AttributeError;
 use crate::bgp::nlri::{NlriError, Prefix};
+use crate::bgp::wire::hex;
 use proptest::prelude::*;
 use std::net::Ipv4Addr;
-
-fn hex(s: &str) -> Vec<u8> {
-    let digits: Vec<u8> = s.bytes().filter(|b| b.is_ascii_hexdigit()).collect();
-    digits
-        .chunks(2)
-        .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap(), 16).unwrap())
-        .collect()
-}
 
 /// ORIGIN igp, empty AS_PATH, NEXT_HOP 10.0.0.1, LOCAL_PREF 100.
 const ATTRIBUTES: &str = "40010100 400200 4003040A000001 40050400000064";
