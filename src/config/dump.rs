@@ -269,17 +269,20 @@ pub fn route_line(route: &Route) -> String {
     // An SR Policy's tunnel, shown with the policy's keywords rather than as raw bytes.
     let mut tunnel = None;
     match &route.nlri {
-        Nlri::Prefix { prefix, extra, .. } => {
-            let (path_id, labels, rd) = PrefixExtra::of(extra);
-            let _ = write!(s, "{prefix}");
-            if let Some(rd) = rd {
+        Nlri::Prefix { nlri, .. } => {
+            let _ = write!(s, "{}", nlri.get_prefix());
+            if let Some(rd) = nlri.rd() {
                 let _ = write!(s, " rd {rd} ({})", hex(&rd.0));
             }
-            if !labels.is_empty() {
-                let l: Vec<String> = labels.iter().map(u32::to_string).collect();
+            if let Some(labels) = nlri.labels().filter(|l| !l.is_empty()) {
+                let l: Vec<String> = labels
+                    .entries()
+                    .iter()
+                    .map(|e| e.label().to_string())
+                    .collect();
                 let _ = write!(s, " label [ {} ]", l.join(" "));
             }
-            if let Some(id) = path_id {
+            if let Some(id) = nlri.path_id() {
                 let _ = write!(s, " path-information {id}");
             }
         }

@@ -14,7 +14,6 @@ use super::route::Attributes;
 use crate::bgp::flow::FlowNlri;
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
-use crate::bgp::nlri::RouteDistinguisher;
 use crate::bgp::sr_policy::SrPolicyNlri;
 use crate::bgp::vpls::VplsNlri;
 
@@ -269,50 +268,14 @@ impl fmt::Display for NextHop {
     }
 }
 
-/// The NLRI qualifiers a prefix route may carry besides its prefix.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PrefixExtra {
-    pub path_id: Option<u32>,
-    pub labels: Box<[u32]>,
-    pub rd: Option<RouteDistinguisher>,
-}
-
-impl PrefixExtra {
-    /// The qualifiers of a route (none when `extra` is `None`).
-    pub fn of(
-        extra: &Option<Box<PrefixExtra>>,
-    ) -> (Option<u32>, &[u32], Option<RouteDistinguisher>) {
-        match extra {
-            Some(e) => (e.path_id, &e.labels, e.rd),
-            None => (None, &[], None),
-        }
-    }
-
-    /// `None` when there is nothing to keep.
-    pub fn boxed(
-        path_id: Option<u32>,
-        labels: Vec<u32>,
-        rd: Option<RouteDistinguisher>,
-    ) -> Option<Box<PrefixExtra>> {
-        (path_id.is_some() || !labels.is_empty() || rd.is_some()).then(|| {
-            Box::new(PrefixExtra {
-                path_id,
-                labels: labels.into(),
-                rd,
-            })
-        })
-    }
-}
-
 /// What a route announces (the NLRI side).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Nlri {
-    /// Unicast, multicast, labeled (`labels`) or VPN (`rd`) prefix.
+    /// Unicast, multicast, labeled or VPN prefix: its wire NLRI (path id, prefix; the
+    /// labels and RD in `bgp`'s shared body).
     Prefix {
         family: Family,
-        prefix: Prefix,
-        /// Path id, labels and RD, boxed: most routes have none (see [`PrefixExtra::of`]).
-        extra: Option<Box<PrefixExtra>>,
+        nlri: crate::bgp::nlri::Nlri,
     },
     /// Components in type order (a route too long for the adj-rib-out is refused when
     /// it is loaded).

@@ -680,7 +680,14 @@ mod tests {
             |w| sr_policy(w, None, &mut draft),
         )
         .unwrap();
-        assert!(matches!(nlri, Nlri::SrPolicy { afi: Afi::IPV4, sendable: false, .. }));
+        assert!(matches!(
+            nlri,
+            Nlri::SrPolicy {
+                afi: Afi::IPV4,
+                sendable: false,
+                ..
+            }
+        ));
         assert!(draft.attributes.raw().is_empty());
         assert!(with_words("color 2 endpoint 1.2.3.4;", |w| sr_policy(
             w, None, &mut draft

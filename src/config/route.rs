@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::error::{ConfigError, ErrorKind, Location};
 use super::lexer::Token;
-use super::model::{NextHop, Nlri, Prefix, PrefixExtra, Route, RouteControl};
+use super::model::{NextHop, Nlri, Prefix, Route, RouteControl};
 use super::value::{self, number, Words};
 use std::hash::{Hash, Hasher};
 
@@ -18,7 +18,7 @@ use crate::bgp::attribute::{
     CODE_LARGE_COMMUNITIES, CODE_PREFIX_SID,
 };
 use crate::bgp::family::{Family, Safi};
-use crate::bgp::nlri::RouteDistinguisher;
+use crate::bgp::nlri::{Labels, Nlri as WireNlri, RouteDistinguisher, MAX_LABELS};
 
 /// Path attributes of a configured route as `bgp` values, the next-hop apart: `next-hop
 /// self` is resolved per neighbor when the route is loaded.
@@ -233,15 +233,26 @@ pub fn prefix_route(
     } else {
         Safi::UNICAST
     });
+    // At most MAX_LABELS labels: the `label` keyword checks it.
+    let labels =
+        || Labels::from_values(nlri.labels.as_deref().unwrap_or(&[])).unwrap_or(Labels::EMPTY);
+    let wire = match safi {
+        Safi::MPLS_VPN => WireNlri::vpn(
+            nlri.path_id,
+            labels(),
+            nlri.rd.unwrap_or(RouteDistinguisher::ZERO),
+            prefix,
+        ),
+        Safi::NLRI_MPLS => WireNlri::labeled(nlri.path_id, labels(), prefix),
+        _ => WireNlri::Prefix {
+            path_id: nlri.path_id,
+            prefix,
+        },
+    };
     Route {
         nlri: Nlri::Prefix {
             family: Family::new(prefix.afi(), safi),
-            prefix,
-            extra: PrefixExtra::boxed(
-                nlri.path_id,
-                nlri.labels.clone().unwrap_or_default(),
-                nlri.rd,
-            ),
+            nlri: wire,
         },
         attributes,
         control,
@@ -411,6 +422,9 @@ pub fn attribute(
         "label" => {
             let mut labels = Vec::new();
             for t in w.list(k, "a label or [ labels ]")? {
+                if labels.len() == MAX_LABELS {
+                    return Err(w.invalid(t, k, "at most 6 labels"));
+                }
                 labels.push(number(w, t, k, 0, 0xF_FFFF)? as u32);
             }
             draft.nlri.labels = Some(labels);
@@ -1042,6 +1056,35 @@ fn generic_attribute(w: &mut Words, k: &str) -> Result<Attribute, ConfigError> {
 mod tests {
     use super::*;
     use crate::bgp::attribute::{Srv6SubSubTlv, Srv6SubTlv};
+
+    /// A prefix route holds its wire NLRI: labels and RD for a VPN route, shared by the
+    /// prefixes of one `nlri` list; more labels than an NLRI carries are refused where
+    /// written.
+    #[test]
+    fn prefix_routes_hold_their_wire_nlri() {
+        let routes = |body: &str| {
+            let text = format!(
+                "neighbor 10.0.0.1 {{ local-as 1; peer-as 1; local-address 10.0.0.2; \
+                 family {{ ipv4 mpls-vpn; ipv4 unicast; }} static {{ {body} }} }}"
+            );
+            crate::config::parse(&text, "t.conf")
+                .map(|c| c.neighbors[0].routes.iter().cloned().collect::<Vec<_>>())
+        };
+        let list = routes(
+            "route 10.0.0.0/24 next-hop 1.1.1.1 label [ 100 200 ] rd 65000:1 path-information 3;",
+        )
+        .unwrap();
+        let Nlri::Prefix { family, nlri } = &list[0].nlri else {
+            panic!("{:?}", list[0]);
+        };
+        assert_eq!(family.safi, Safi::MPLS_VPN);
+        assert_eq!(nlri.path_id(), Some(3));
+        assert_eq!(nlri.rd(), Some(RouteDistinguisher::as2(65000, 1)));
+        assert_eq!(nlri.labels(), Labels::from_values(&[100, 200]).as_ref());
+        let error = routes("route 10.0.0.0/24 next-hop 1.1.1.1 label [ 1 2 3 4 5 6 7 ] rd 1:1;")
+            .unwrap_err();
+        assert!(error.to_string().contains("at most 6 labels"), "{error}");
+    }
 
     #[test]
     fn communities() {

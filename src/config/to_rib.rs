@@ -15,7 +15,7 @@ use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::{FlowError, FlowNlri};
 use crate::bgp::mup::MupNlri;
 use crate::bgp::mvpn::MvpnNlri;
-use crate::bgp::nlri::{Labels, Nlri, Prefix, RouteDistinguisher};
+use crate::bgp::nlri::{Nlri, Prefix};
 use crate::config::{self, Location, Neighbor};
 use crate::rib::{resolve_self, AdjRibOut, AttrId, PathAttributes, Route, RouteContext};
 
@@ -31,13 +31,11 @@ pub enum ConversionError {
     /// `next-hop self` with no local address of the route's family (and no router-id for
     /// an IPv4 route).
     NextHopSelf { family: Family, location: Location },
-    /// More labels than an NLRI can carry.
-    TooManyLabels { count: usize, location: Location },
     /// A prefix that does not fit its family (IPv6 prefix in an IPv4 family, bad length).
     BadPrefix { location: Location },
     /// `split` would produce more than [`MAX_SPLIT_ROUTES`] routes.
     SplitTooLarge { routes: u64, location: Location },
-    /// A FlowSpec route whose components do not encode (order, prefix, length).
+    /// A FlowSpec route longer than the adj-rib-out keeps inline.
     Flow {
         error: FlowError,
         location: Location,
@@ -49,7 +47,6 @@ impl ConversionError {
         match self {
             ConversionError::Unsupported { location, .. }
             | ConversionError::NextHopSelf { location, .. }
-            | ConversionError::TooManyLabels { location, .. }
             | ConversionError::BadPrefix { location }
             | ConversionError::SplitTooLarge { location, .. }
             | ConversionError::Flow { location, .. } => location,
@@ -66,11 +63,6 @@ impl fmt::Display for ConversionError {
             ConversionError::NextHopSelf { family, location } => write!(
                 f,
                 "{location}: use of \"next-hop self\": no local address for the {family} route"
-            ),
-            ConversionError::TooManyLabels { count, location } => write!(
-                f,
-                "{location}: {count} labels, at most {} fit in an NLRI",
-                crate::bgp::nlri::MAX_LABELS
             ),
             ConversionError::BadPrefix { location } => {
                 write!(f, "{location}: the prefix does not fit the route's family")
@@ -443,10 +435,7 @@ fn prefix_nlris_of(
 ) -> Result<(), ConversionError> {
     let family = route.family();
     let location = &route.location;
-    let config::Nlri::Prefix {
-        prefix: own, extra, ..
-    } = &route.nlri
-    else {
+    let config::Nlri::Prefix { nlri: own, .. } = &route.nlri else {
         return Err(ConversionError::Unsupported {
             family,
             location: location.clone(),
@@ -458,34 +447,8 @@ fn prefix_nlris_of(
             location: location.clone(),
         });
     }
-    let prefix = &prefix.unwrap_or(*own);
-    let (path_id, labels, rd) = config::PrefixExtra::of(extra);
-    let path_id = &path_id;
-    let labels = if family.safi == Safi::NLRI_MPLS || family.safi == Safi::MPLS_VPN {
-        Some(
-            Labels::from_values(labels).ok_or(ConversionError::TooManyLabels {
-                count: labels.len(),
-                location: location.clone(),
-            })?,
-        )
-    } else {
-        None
-    };
-    let build = |prefix: Prefix| -> Nlri {
-        match (labels, family.safi) {
-            (Some(labels), Safi::MPLS_VPN) => Nlri::vpn(
-                *path_id,
-                labels,
-                rd.unwrap_or(RouteDistinguisher::ZERO),
-                prefix,
-            ),
-            (Some(labels), _) => Nlri::labeled(*path_id, labels, prefix),
-            (None, _) => Nlri::Prefix {
-                path_id: *path_id,
-                prefix,
-            },
-        }
-    };
+    let prefix = &prefix.unwrap_or(own.get_prefix());
+    let build = |prefix: Prefix| with_prefix(own, prefix);
     let wire_prefix = |addr: IpAddr, len: u8| -> Option<Prefix> {
         match (addr, family.afi) {
             (IpAddr::V4(a), Afi::IPV4) => Prefix::v4(a, len),
@@ -551,6 +514,31 @@ fn convert_flow(
         name: route.control.name.clone(),
     });
     Ok(())
+}
+
+/// `nlri` (a prefix, labeled or VPN route) for `prefix`: same path id, and the same
+/// shared labels and RD.
+pub(crate) fn with_prefix(nlri: &Nlri, prefix: Prefix) -> Nlri {
+    match nlri {
+        Nlri::Labeled {
+            path_id, labels, ..
+        } => Nlri::Labeled {
+            path_id: *path_id,
+            labels: labels.clone(),
+            prefix,
+        },
+        Nlri::Vpn {
+            path_id, labels, ..
+        } => Nlri::Vpn {
+            path_id: *path_id,
+            labels: labels.clone(),
+            prefix,
+        },
+        other => Nlri::Prefix {
+            path_id: other.path_id(),
+            prefix,
+        },
+    }
 }
 
 /// The `index`-th sub-prefix of length `len` inside the prefix starting at `base`.

@@ -10,7 +10,7 @@ use crate::bgp::attribute::{
 };
 use crate::bgp::family::{Afi, Safi};
 use crate::config::error::Location;
-use crate::config::model::{NextHop, Nlri, PrefixExtra};
+use crate::config::model::{NextHop, Nlri};
 use crate::config::ErrorKind;
 
 fn ok(line: &str) -> ParsedCommand {
@@ -64,7 +64,7 @@ fn route_prefixes_read_as_parse_reads_them() {
         let line = format!("announce route {text} next-hop 192.0.2.1");
         let full = parse(&line).ok().and_then(|p| match p.command {
             Command::Routes { routes, .. } => match &routes.first()?.nlri {
-                Nlri::Prefix { prefix, .. } => Some(*prefix),
+                Nlri::Prefix { nlri, .. } => Some(nlri.get_prefix()),
                 _ => None,
             },
             _ => None,
@@ -91,8 +91,11 @@ fn route_lines_with_the_same_rest_differ_only_by_prefix() {
                 match ok(&line).command {
                     Command::Routes { mut routes, .. } if routes.len() == 1 => {
                         routes.pop().map(|mut route| {
-                            if let Nlri::Prefix { prefix, .. } = &mut route.nlri {
-                                *prefix = crate::config::model::Prefix::DEFAULT_V4;
+                            if let Nlri::Prefix { nlri, .. } = &mut route.nlri {
+                                *nlri = crate::config::to_rib::with_prefix(
+                                    nlri,
+                                    crate::config::model::Prefix::DEFAULT_V4,
+                                );
                             }
                             route.location = Location::new(Arc::from(""), 0, 0);
                             route
@@ -290,7 +293,7 @@ fn route_with_every_attribute() {
     assert!(route.control.withdraw);
     assert_eq!(route.family(), Family::IPV4_UNICAST);
     match &route.nlri {
-        Nlri::Prefix { extra, .. } => assert_eq!(PrefixExtra::of(extra).0, Some(7)),
+        Nlri::Prefix { nlri, .. } => assert_eq!(nlri.path_id(), Some(7)),
         other => panic!("{other:?}"),
     }
     // Identical to the configuration's reading of the same text.
@@ -427,9 +430,7 @@ fn bulk_attributes() {
             Some(&Attribute::LocalPref(16))
         );
         match &route.nlri {
-            Nlri::Prefix { extra, .. } => {
-                assert_eq!(PrefixExtra::of(extra).0, Some(0x0102_0304))
-            }
+            Nlri::Prefix { nlri, .. } => assert_eq!(nlri.path_id(), Some(0x0102_0304)),
             other => panic!("{other:?}"),
         }
     }

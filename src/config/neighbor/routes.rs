@@ -507,7 +507,7 @@ pub fn route_statement<'l>(
 /// A short text naming a route in messages.
 pub fn route_text(route: &Route) -> String {
     match &route.nlri {
-        Nlri::Prefix { prefix, .. } => prefix.to_string(),
+        Nlri::Prefix { nlri, .. } => nlri.get_prefix().to_string(),
         Nlri::Flow(_) => match &route.control.name {
             Some(name) => format!("flow {name}"),
             None => "flow".into(),
