@@ -4,7 +4,7 @@
 mod support;
 
 use rexa::api::command::{self, Action, Command};
-use rexa::config::{Nlri, ParseOptions};
+use rexa::config::ParseOptions;
 
 #[test]
 fn configured_routes_read_the_same_as_commands() {
@@ -21,7 +21,7 @@ fn configured_routes_read_the_same_as_commands() {
         let lines: Vec<&str> = text.lines().collect();
         for neighbor in &config.neighbors {
             for route in &neighbor.routes {
-                if !matches!(route.nlri, Nlri::Prefix { .. })
+                if !route.is_prefix()
                     || route.attributes.next_hop.is_none()
                     || route.location.file.as_ref() != path.display().to_string()
                 {

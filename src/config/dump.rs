@@ -13,9 +13,10 @@ use crate::bgp::attribute::{
     CODE_LARGE_COMMUNITIES, CODE_LOCAL_PREF, CODE_MED, CODE_ORIGIN, CODE_ORIGINATOR_ID,
     CODE_PREFIX_SID,
 };
-use crate::bgp::flow::FlowNlri;
+use crate::bgp::flow::{FlowInline, FLOW_INLINE_MAX};
 use crate::bgp::mup::MupRoute;
 use crate::bgp::mvpn::MvpnRoute;
+use crate::bgp::nlri::Nlri;
 
 fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(2 + bytes.len() * 2);
@@ -268,8 +269,31 @@ pub fn route_line(route: &Route) -> String {
     let mut s = format!("route {} ", route.family());
     // An SR Policy's tunnel, shown with the policy's keywords rather than as raw bytes.
     let mut tunnel = None;
-    match &route.nlri {
-        Nlri::Prefix { nlri, .. } => {
+    let nlri = &route.nlri;
+    match nlri {
+        Nlri::SrPolicy { route: p, .. } => {
+            let _ = write!(
+                s,
+                "sr-policy distinguisher {} color {} endpoint {}",
+                p.distinguisher, p.color, p.endpoint
+            );
+            if route.control.refused.is_none() {
+                tunnel = sr_policy_tunnel(&route.attributes);
+                if let Some(Attribute::Unknown { value, .. }) = tunnel {
+                    sr_policy_text(&mut s, value);
+                }
+            } else {
+                s.push_str(" (not sent: a segment of type c to k, or without its SID)");
+            }
+        }
+        _ if route.control.refused == Some(Refusal::FlowTooLong) => {
+            let _ = write!(
+                s,
+                "match {{ }} (not sent: longer than {FLOW_INLINE_MAX} bytes)"
+            );
+        }
+        _ if route.control.refused.is_some() => s.push_str("(not sent: not supported)"),
+        Nlri::Prefix { .. } | Nlri::Labeled { .. } | Nlri::Vpn { .. } => {
             let _ = write!(s, "{}", nlri.get_prefix());
             if let Some(rd) = nlri.rd() {
                 let _ = write!(s, " rd {rd} ({})", hex(&rd.0));
@@ -287,7 +311,7 @@ pub fn route_line(route: &Route) -> String {
             }
         }
         Nlri::Flow(flow) => flow_text(&mut s, flow),
-        Nlri::Vpls(v) => {
+        Nlri::Vpls { route: v, .. } => {
             let _ = write!(
                 s,
                 "vpls endpoint {} base {} offset {} size {} rd {}",
@@ -298,9 +322,13 @@ pub fn route_line(route: &Route) -> String {
                 v.rd
             );
         }
-        Nlri::Mup { route: m, .. } => mup_text(&mut s, m),
+        Nlri::Mup { route: m, .. } => {
+            if let Some(m) = m.fields() {
+                mup_text(&mut s, &m);
+            }
+        }
         Nlri::Mvpn { route: m, .. } => {
-            let _ = match &**m {
+            let _ = match m.fields() {
                 MvpnRoute::SourceAd { rd, source, group } => {
                     write!(s, "source-ad source {source} group {group} rd {rd}")
                 }
@@ -324,21 +352,6 @@ pub fn route_line(route: &Route) -> String {
                 ),
                 MvpnRoute::Other => Ok(()),
             };
-        }
-        Nlri::SrPolicy { nlri, sendable, .. } => {
-            let _ = write!(
-                s,
-                "sr-policy distinguisher {} color {} endpoint {}",
-                nlri.distinguisher, nlri.color, nlri.endpoint
-            );
-            if *sendable {
-                tunnel = sr_policy_tunnel(&route.attributes);
-                if let Some(Attribute::Unknown { value, .. }) = tunnel {
-                    sr_policy_text(&mut s, value);
-                }
-            } else {
-                s.push_str(" (not sent: a segment of type c to k, or without its SID)");
-            }
         }
     }
     attributes(&mut s, &route.attributes, tunnel);
@@ -512,7 +525,7 @@ fn as_path_text(s: &mut String, path: &AsPath) {
 /// `[rd RD] match { <keyword> <values>; ... }` from the route's NLRI, with ExaBGP's
 /// keywords and values (as its `string` shows them); the actions are the route's
 /// extended communities.
-fn flow_text(s: &mut String, flow: &FlowNlri) {
+fn flow_text(s: &mut String, flow: &FlowInline) {
     if let Some(rd) = flow.rd() {
         let _ = write!(s, "rd {rd} ");
     }

@@ -7,13 +7,14 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::bgp::family::{Afi, Family};
+use crate::bgp::family::{Afi, Family, Safi};
 
 use super::error::{Location, Warning};
 use super::route::Attributes;
 use crate::bgp::flow::FlowNlri;
-use crate::bgp::mup::MupRoute;
-use crate::bgp::mvpn::MvpnRoute;
+use crate::bgp::mup::{MupNlri, MupRoute};
+use crate::bgp::mvpn::{MvpnNlri, MvpnRoute};
+use crate::bgp::nlri::Nlri;
 use crate::bgp::sr_policy::SrPolicyNlri;
 use crate::bgp::vpls::VplsNlri;
 
@@ -268,51 +269,98 @@ impl fmt::Display for NextHop {
     }
 }
 
-/// What a route announces (the NLRI side).
+/// A configured route's NLRI as the parser builds it: the wire value, its family, and
+/// why it cannot be sent when it cannot (kept so that the refusal is reported at load).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Nlri {
-    /// Unicast, multicast, labeled or VPN prefix: its wire NLRI (path id, prefix; the
-    /// labels and RD in `bgp`'s shared body).
-    Prefix {
-        family: Family,
-        nlri: crate::bgp::nlri::Nlri,
-    },
-    /// Components in type order (a route too long for the adj-rib-out is refused when
-    /// it is loaded).
-    Flow(Box<FlowNlri>),
-    Vpls(VplsNlri),
-    Mup {
-        afi: Afi,
-        /// ISD, DSD, type 1 or type 2 session transformed route.
-        route: Box<MupRoute>,
-    },
-    Mvpn {
-        afi: Afi,
-        /// Source-AD (type 5), shared or source tree join (types 6, 7).
-        route: Box<MvpnRoute>,
-    },
-    /// Its tunnel data is the route's Tunnel Encapsulation attribute (`attribute [ ]`
-    /// code 23); `sendable` is false when a segment rexa does not send (types C to K) left
-    /// the route without one: it is refused when loaded.
-    SrPolicy {
-        afi: Afi,
-        nlri: Box<SrPolicyNlri>,
-        sendable: bool,
-    },
+pub struct ParsedNlri {
+    pub nlri: Nlri,
+    pub family: Family,
+    pub refused: Option<Refusal>,
 }
 
-impl Nlri {
-    pub fn family(&self) -> Family {
-        use crate::bgp::family::Safi;
-        match self {
-            Nlri::Prefix { family, .. } => *family,
-            Nlri::Flow(flow) => flow.family(),
-            Nlri::Vpls(_) => Family::L2VPN_VPLS,
-            Nlri::Mup { afi, .. } => Family::new(*afi, Safi::MUP),
-            Nlri::Mvpn { afi, .. } => Family::new(*afi, Safi::MCAST_VPN),
-            Nlri::SrPolicy { afi, .. } => Family::new(*afi, Safi::SR_POLICY),
+/// What the refused routes carry in place of an NLRI (never sent).
+const REFUSED_NLRI: Nlri = Nlri::Prefix {
+    path_id: None,
+    prefix: Prefix::DEFAULT_V4,
+};
+
+impl ParsedNlri {
+    /// Unicast, multicast, labeled or VPN prefix (path id, prefix; labels and RD in
+    /// `bgp`'s shared body).
+    pub fn prefix(family: Family, nlri: Nlri) -> ParsedNlri {
+        ParsedNlri {
+            nlri,
+            family,
+            refused: None,
         }
     }
+
+    /// A FlowSpec route, inline; refused when longer than the adj-rib-out keeps.
+    pub fn flow(flow: &FlowNlri) -> ParsedNlri {
+        let family = flow.family();
+        match flow.inline() {
+            Some(inline) => ParsedNlri::prefix(family, Nlri::flow(inline)),
+            None => ParsedNlri::refused(family, Refusal::FlowTooLong),
+        }
+    }
+
+    /// A VPLS route, keyed apart from others of the same NLRI by its configuration line.
+    pub fn vpls(route: VplsNlri, config_line: u32) -> ParsedNlri {
+        let nlri = Nlri::Vpls {
+            path_id: None,
+            route,
+            config_line,
+        };
+        ParsedNlri::prefix(Family::L2VPN_VPLS, nlri)
+    }
+
+    /// A MUP route (ISD, DSD, type 1 or type 2 session transformed).
+    pub fn mup(afi: Afi, route: &MupRoute) -> ParsedNlri {
+        let family = Family::new(afi, Safi::MUP);
+        match MupNlri::build(afi == Afi::IPV6, route) {
+            Some(route) => ParsedNlri::prefix(family, Nlri::mup(None, route)),
+            None => ParsedNlri::refused(family, Refusal::Unsupported),
+        }
+    }
+
+    /// An MVPN route (source-AD, shared or source tree join).
+    pub fn mvpn(afi: Afi, route: &MvpnRoute) -> ParsedNlri {
+        let family = Family::new(afi, Safi::MCAST_VPN);
+        match MvpnNlri::build(afi == Afi::IPV6, route) {
+            Some(route) => ParsedNlri::prefix(family, Nlri::mvpn(None, route)),
+            None => ParsedNlri::refused(family, Refusal::Unsupported),
+        }
+    }
+
+    /// An SR Policy; its tunnel data is the route's Tunnel Encapsulation attribute.
+    /// Not `sendable` when a segment rexa does not send (types C to K) left it without one.
+    pub fn sr_policy(afi: Afi, route: SrPolicyNlri, sendable: bool) -> ParsedNlri {
+        ParsedNlri {
+            nlri: Nlri::SrPolicy {
+                path_id: None,
+                route,
+            },
+            family: Family::new(afi, Safi::SR_POLICY),
+            refused: (!sendable).then_some(Refusal::Unsupported),
+        }
+    }
+
+    fn refused(family: Family, refusal: Refusal) -> ParsedNlri {
+        ParsedNlri {
+            nlri: REFUSED_NLRI,
+            family,
+            refused: Some(refusal),
+        }
+    }
+}
+
+/// Why a configured route that parsed cannot be sent; reported when it is loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Refusal {
+    /// An SR Policy with a segment rexa does not send, or a route `bgp` cannot build.
+    Unsupported,
+    /// A FlowSpec route longer than the adj-rib-out keeps inline.
+    FlowTooLong,
 }
 
 /// Never sent on the wire: how rexa handles the route.
@@ -326,12 +374,16 @@ pub struct RouteControl {
     pub watchdog: Option<String>,
     /// `withdraw`: starts withdrawn.
     pub withdraw: bool,
+    /// Set when the route cannot be sent (see [`Refusal`]).
+    pub refused: Option<Refusal>,
 }
 
 /// One configured route.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
+    /// The wire NLRI (a placeholder for a refused route: see [`RouteControl::refused`]).
     pub nlri: Nlri,
+    pub family: Family,
     /// Shared by the routes that have the same (see [`RouteInterner`]).
     pub attributes: Arc<Attributes>,
     pub control: Arc<RouteControl>,
@@ -339,8 +391,33 @@ pub struct Route {
 }
 
 impl Route {
+    pub fn new(
+        parsed: ParsedNlri,
+        attributes: Attributes,
+        mut control: RouteControl,
+        location: Location,
+    ) -> Route {
+        control.refused = parsed.refused;
+        Route {
+            nlri: parsed.nlri,
+            family: parsed.family,
+            attributes: Arc::new(attributes),
+            control: Arc::new(control),
+            location,
+        }
+    }
+
     pub fn family(&self) -> Family {
-        self.nlri.family()
+        self.family
+    }
+
+    /// A unicast, multicast, labeled or VPN prefix route.
+    pub fn is_prefix(&self) -> bool {
+        self.control.refused.is_none()
+            && matches!(
+                self.nlri,
+                Nlri::Prefix { .. } | Nlri::Labeled { .. } | Nlri::Vpn { .. }
+            )
     }
 }
 

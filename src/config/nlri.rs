@@ -7,7 +7,7 @@ use crate::bgp::family::{Afi, Family};
 
 use super::error::{ConfigError, ErrorKind};
 use super::lexer::Token;
-use super::model::{Nlri, OperationalMessage};
+use super::model::{OperationalMessage, ParsedNlri};
 use super::route::{self, RouteDraft};
 use super::value::{self, Words};
 use crate::bgp::attribute::Attribute;
@@ -298,7 +298,7 @@ pub fn sr_policy(
     w: &mut Words,
     afi: Option<Afi>,
     draft: &mut RouteDraft,
-) -> Result<Nlri, ConfigError> {
+) -> Result<ParsedNlri, ConfigError> {
     use crate::bgp::sr_policy::*;
     let mut nlri = SrPolicyNlri {
         distinguisher: 0,
@@ -429,11 +429,7 @@ pub fn sr_policy(
     if let Some(tunnel) = tunnel {
         draft.attributes.push_raw(tunnel);
     }
-    Ok(Nlri::SrPolicy {
-        afi,
-        nlri: Box::new(nlri),
-        sendable,
-    })
+    Ok(ParsedNlri::sr_policy(afi, nlri, sendable))
 }
 
 /// Sets the top-level sub-TLV `kind` (a repeated keyword replaces the value written
@@ -648,15 +644,16 @@ mod tests {
             |w| sr_policy(w, None, &mut draft),
         )
         .unwrap();
-        let Nlri::SrPolicy {
-            afi: Afi::IPV6,
-            nlri,
-            sendable: true,
-        } = nlri
+        let (fam, None, crate::bgp::nlri::Nlri::SrPolicy { route, .. }) =
+            (nlri.family, nlri.refused, &nlri.nlri)
         else {
             panic!("{nlri:?}");
         };
-        assert_eq!((nlri.distinguisher, nlri.color), (1, 2));
+        assert_eq!(
+            fam,
+            Family::new(Afi::IPV6, crate::bgp::family::Safi::SR_POLICY)
+        );
+        assert_eq!((route.distinguisher, route.color), (1, 2));
         // The tunnel: SR Policy (15); preference then priority (the later 5 replaces 9);
         // one segment list: weight 3, type B with its endpoint behavior, type A label 16.
         let mut tlvs = vec![12, 6, 0, 0, 0, 0, 0, 7, 15, 2, 5, 0, 128, 0, 45, 0];
@@ -680,14 +677,13 @@ mod tests {
             |w| sr_policy(w, None, &mut draft),
         )
         .unwrap();
-        assert!(matches!(
-            nlri,
-            Nlri::SrPolicy {
-                afi: Afi::IPV4,
-                sendable: false,
-                ..
-            }
-        ));
+        assert_eq!(
+            (nlri.family, nlri.refused),
+            (
+                Family::new(Afi::IPV4, crate::bgp::family::Safi::SR_POLICY),
+                Some(crate::config::model::Refusal::Unsupported)
+            )
+        );
         assert!(draft.attributes.raw().is_empty());
         assert!(with_words("color 2 endpoint 1.2.3.4;", |w| sr_policy(
             w, None, &mut draft

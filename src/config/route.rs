@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::error::{ConfigError, ErrorKind, Location};
 use super::lexer::Token;
-use super::model::{NextHop, Nlri, Prefix, Route, RouteControl};
+use super::model::{NextHop, Prefix, Route, RouteControl};
 use super::value::{self, number, Words};
 use std::hash::{Hash, Hasher};
 
@@ -250,10 +250,8 @@ pub fn prefix_route(
         },
     };
     Route {
-        nlri: Nlri::Prefix {
-            family: Family::new(prefix.afi(), safi),
-            nlri: wire,
-        },
+        nlri: wire,
+        family: Family::new(prefix.afi(), safi),
         attributes,
         control,
         location,
@@ -1074,9 +1072,7 @@ mod tests {
             "route 10.0.0.0/24 next-hop 1.1.1.1 label [ 100 200 ] rd 65000:1 path-information 3;",
         )
         .unwrap();
-        let Nlri::Prefix { family, nlri } = &list[0].nlri else {
-            panic!("{:?}", list[0]);
-        };
+        let (family, nlri) = (list[0].family, &list[0].nlri);
         assert_eq!(family.safi, Safi::MPLS_VPN);
         assert_eq!(nlri.path_id(), Some(3));
         assert_eq!(nlri.rd(), Some(RouteDistinguisher::as2(65000, 1)));

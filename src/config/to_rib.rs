@@ -12,11 +12,9 @@ use std::sync::Arc;
 
 use crate::bgp::attribute::Attribute;
 use crate::bgp::family::{Afi, Family, Safi};
-use crate::bgp::flow::{FlowError, FlowNlri};
-use crate::bgp::mup::MupNlri;
-use crate::bgp::mvpn::MvpnNlri;
+use crate::bgp::flow::FlowError;
 use crate::bgp::nlri::{Nlri, Prefix};
-use crate::config::{self, Location, Neighbor};
+use crate::config::{self, Location, Neighbor, Refusal};
 use crate::rib::{resolve_self, AdjRibOut, AttrId, PathAttributes, Route, RouteContext};
 
 /// Largest number of routes one `split` may produce.
@@ -146,7 +144,7 @@ pub fn plain_route_attributes(
     let family = route.family();
     let plain = !route.control.withdraw
         && route.control.watchdog.is_none()
-        && matches!(route.nlri, config::Nlri::Prefix { .. })
+        && route.is_prefix()
         && prefix_family_supported(family);
     plain.then(|| next_hop_attributes(route, family, ctx.local, ctx.transport, ctx.router_id))
 }
@@ -222,7 +220,7 @@ fn load_routes<R: std::borrow::Borrow<config::Route>>(
         let family = route.family();
         let plain = !route.control.withdraw
             && route.control.watchdog.is_none()
-            && matches!(route.nlri, config::Nlri::Prefix { .. })
+            && route.is_prefix()
             && prefix_family_supported(family);
         if plain {
             let key = (Arc::as_ptr(&route.attributes) as usize, family);
@@ -305,29 +303,6 @@ fn load_routes<R: std::borrow::Borrow<config::Route>>(
     report
 }
 
-/// The wire NLRI of the routes that are neither prefixes nor `split` (VPLS); `None` for
-/// the others.
-fn other_family_nlri(nlri: &config::Nlri, config_line: u32) -> Option<Nlri> {
-    match nlri {
-        config::Nlri::Vpls(vpls) => Some(Nlri::Vpls {
-            path_id: None,
-            route: *vpls,
-            config_line,
-        }),
-        config::Nlri::SrPolicy { nlri, .. } => Some(Nlri::SrPolicy {
-            path_id: None,
-            route: **nlri,
-        }),
-        config::Nlri::Mup { afi, route } => {
-            Some(Nlri::mup(None, MupNlri::build(*afi == Afi::IPV6, route)?))
-        }
-        config::Nlri::Mvpn { afi, route } => {
-            Some(Nlri::mvpn(None, MvpnNlri::build(*afi == Afi::IPV6, route)?))
-        }
-        _ => None,
-    }
-}
-
 /// The route's wire attributes with its next-hop (an address, or `next-hop self` resolved
 /// now or left for the session).
 fn next_hop_attributes(
@@ -365,16 +340,23 @@ fn convert(
 ) -> Result<(), ConversionError> {
     let location = route.location.clone();
     let family = route.family();
-    if let config::Nlri::Flow(flow) = &route.nlri {
-        return convert_flow(route, flow, location, out);
-    }
-    if let Some(nlri) = other_family_nlri(&route.nlri, location.line) {
-        if let config::Nlri::SrPolicy {
-            sendable: false, ..
-        } = route.nlri
-        {
-            return Err(ConversionError::Unsupported { family, location });
+    match route.control.refused {
+        Some(Refusal::Unsupported) => {
+            return Err(ConversionError::Unsupported { family, location })
         }
+        Some(Refusal::FlowTooLong) => {
+            return Err(ConversionError::Flow {
+                error: FlowError::TooLong,
+                location,
+            })
+        }
+        None => {}
+    }
+    if let Nlri::Flow(_) = &route.nlri {
+        convert_flow(route, out);
+        return Ok(());
+    }
+    if !route.is_prefix() {
         let attributes = next_hop_attributes(route, family, local, transport, router_id)?;
         // ExaBGP sends no NEXT_HOP attribute with VPLS, SR Policy and IPv6 MUP routes, even
         // for an IPv4 next-hop (it goes IPv4-mapped in MP_REACH_NLRI).
@@ -388,7 +370,7 @@ fn convert(
         };
         out.push(Route {
             family,
-            nlri,
+            nlri: route.nlri.clone(),
             attributes,
             watchdog: route.control.watchdog.clone(),
             withdrawn: route.control.withdraw,
@@ -396,7 +378,7 @@ fn convert(
         });
         return Ok(());
     }
-    if !matches!(route.nlri, config::Nlri::Prefix { .. }) || !prefix_family_supported(family) {
+    if !prefix_family_supported(family) {
         return Err(ConversionError::Unsupported { family, location });
     }
     let attributes = next_hop_attributes(route, family, local, transport, router_id)?;
@@ -435,13 +417,8 @@ fn prefix_nlris_of(
 ) -> Result<(), ConversionError> {
     let family = route.family();
     let location = &route.location;
-    let config::Nlri::Prefix { nlri: own, .. } = &route.nlri else {
-        return Err(ConversionError::Unsupported {
-            family,
-            location: location.clone(),
-        });
-    };
-    if !prefix_family_supported(family) {
+    let own = &route.nlri;
+    if !route.is_prefix() || !prefix_family_supported(family) {
         return Err(ConversionError::Unsupported {
             family,
             location: location.clone(),
@@ -485,27 +462,17 @@ fn prefix_nlris_of(
     Ok(())
 }
 
-/// A FlowSpec route: its NLRI inline (refused when longer than the adj-rib-out keeps),
-/// its attributes as parsed (the actions are among the extended communities), the
-/// next-hop only in MP_REACH_NLRI.
-fn convert_flow(
-    route: &config::Route,
-    flow: &FlowNlri,
-    location: Location,
-    out: &mut Vec<Route>,
-) -> Result<(), ConversionError> {
-    let inline = flow.inline().ok_or(ConversionError::Flow {
-        error: FlowError::TooLong,
-        location,
-    })?;
+/// A FlowSpec route: its NLRI inline, its attributes as parsed (the actions are among the
+/// extended communities), the next-hop only in MP_REACH_NLRI.
+fn convert_flow(route: &config::Route, out: &mut Vec<Route>) {
     let attributes = &route.attributes;
     let next_hop = match attributes.next_hop {
         Some(config::NextHop::Address(address)) => Some(address),
         _ => None,
     };
     out.push(Route {
-        family: flow.family(),
-        nlri: Nlri::flow(inline),
+        family: route.family(),
+        nlri: route.nlri.clone(),
         attributes: PathAttributes::new(None, wire_attributes(attributes))
             .with_next_hop(next_hop)
             .with_mp_next_hop_only(),
@@ -513,7 +480,6 @@ fn convert_flow(
         withdrawn: route.control.withdraw,
         name: route.control.name.clone(),
     });
-    Ok(())
 }
 
 /// `nlri` (a prefix, labeled or VPN route) for `prefix`: same path id, and the same

@@ -12,7 +12,7 @@ use crate::bgp::family::{Afi, Family, Safi};
 use crate::config::error::{ConfigError, ErrorKind, Location};
 use crate::config::flow::{self, FlowDraft};
 use crate::config::lexer::Token;
-use crate::config::model::{Nlri, Route};
+use crate::config::model::{ParsedNlri, Route};
 use crate::config::neighbor::vpls_inline;
 use crate::config::nlri;
 use crate::config::route::{self, RouteDraft};
@@ -217,42 +217,31 @@ fn family_route(
             let mvpn = nlri::mvpn(&mut w, afi)?;
             let mut draft = RouteDraft::default();
             nlri::attributes_rest(&mut w, "mcast-vpn", &mut draft)?;
-            Ok(Route {
-                nlri: Nlri::Mvpn {
-                    afi,
-                    route: Box::new(mvpn),
-                },
-                attributes: Arc::new(draft.attributes),
-                control: Arc::new(draft.control),
+            Ok(Route::new(
+                ParsedNlri::mvpn(afi, &mvpn),
+                draft.attributes,
+                draft.control,
                 location,
-            })
+            ))
         }
         Some("mup") => {
             let location = location_of(&w, rest.first());
             let mup = nlri::mup(&mut w, afi)?;
             let mut draft = RouteDraft::default();
             nlri::attributes_rest(&mut w, "mup", &mut draft)?;
-            Ok(Route {
-                nlri: Nlri::Mup {
-                    afi,
-                    route: Box::new(mup),
-                },
-                attributes: Arc::new(draft.attributes),
-                control: Arc::new(draft.control),
+            Ok(Route::new(
+                ParsedNlri::mup(afi, &mup),
+                draft.attributes,
+                draft.control,
                 location,
-            })
+            ))
         }
         // 6.0 (config.md: 5.0.15 rejects the family); the configuration parser knows it.
         Some("sr-policy") => {
             let location = location_of(&w, rest.first());
             let mut draft = RouteDraft::default();
             let nlri = nlri::sr_policy(&mut w, Some(afi), &mut draft)?;
-            Ok(Route {
-                nlri,
-                attributes: Arc::new(draft.attributes),
-                control: Arc::new(draft.control),
-                location,
-            })
+            Ok(Route::new(nlri, draft.attributes, draft.control, location))
         }
         Some(other) if Safi::from_name(other).is_some() => Err(CommandError::Unsupported {
             command: COMMAND,
@@ -336,12 +325,12 @@ fn flow_route(
             ErrorKind::InvalidFlow { error },
         ))
     })?;
-    Ok(Route {
-        nlri: Nlri::Flow(Box::new(nlri)),
-        attributes: Arc::new(draft.attributes),
-        control: Arc::new(draft.control),
+    Ok(Route::new(
+        ParsedNlri::flow(&nlri),
+        draft.attributes,
+        draft.control,
         location,
-    })
+    ))
 }
 
 /// `operational <type> afi <afi> safi <safi> ...`; unknown types are accepted and ignored.

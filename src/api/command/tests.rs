@@ -9,8 +9,9 @@ use crate::bgp::attribute::{
     CODE_LOCAL_PREF, CODE_MED, CODE_ORIGIN,
 };
 use crate::bgp::family::{Afi, Safi};
+use crate::bgp::nlri::Nlri;
 use crate::config::error::Location;
-use crate::config::model::{NextHop, Nlri};
+use crate::config::model::NextHop;
 use crate::config::ErrorKind;
 
 fn ok(line: &str) -> ParsedCommand {
@@ -63,10 +64,10 @@ fn route_prefixes_read_as_parse_reads_them() {
     ] {
         let line = format!("announce route {text} next-hop 192.0.2.1");
         let full = parse(&line).ok().and_then(|p| match p.command {
-            Command::Routes { routes, .. } => match &routes.first()?.nlri {
-                Nlri::Prefix { nlri, .. } => Some(nlri.get_prefix()),
-                _ => None,
-            },
+            Command::Routes { routes, .. } => {
+                let route = routes.first()?;
+                route.is_prefix().then(|| route.nlri.get_prefix())
+            }
             _ => None,
         });
         assert_eq!(route_prefix(text), full, "{text}");
@@ -91,9 +92,9 @@ fn route_lines_with_the_same_rest_differ_only_by_prefix() {
                 match ok(&line).command {
                     Command::Routes { mut routes, .. } if routes.len() == 1 => {
                         routes.pop().map(|mut route| {
-                            if let Nlri::Prefix { nlri, .. } = &mut route.nlri {
-                                *nlri = crate::config::to_rib::with_prefix(
-                                    nlri,
+                            if route.is_prefix() {
+                                route.nlri = crate::config::to_rib::with_prefix(
+                                    &route.nlri,
                                     crate::config::model::Prefix::DEFAULT_V4,
                                 );
                             }
@@ -292,10 +293,8 @@ fn route_with_every_attribute() {
     assert_eq!(route.control.watchdog.as_deref(), Some("dog"));
     assert!(route.control.withdraw);
     assert_eq!(route.family(), Family::IPV4_UNICAST);
-    match &route.nlri {
-        Nlri::Prefix { nlri, .. } => assert_eq!(nlri.path_id(), Some(7)),
-        other => panic!("{other:?}"),
-    }
+    assert!(route.is_prefix(), "{route:?}");
+    assert_eq!(route.nlri.path_id(), Some(7));
     // Identical to the configuration's reading of the same text.
     let statement = line.strip_prefix("announce ").unwrap();
     let configured = config_route(&normalise(statement));
@@ -429,10 +428,8 @@ fn bulk_attributes() {
             route.attributes.get(CODE_LOCAL_PREF),
             Some(&Attribute::LocalPref(16))
         );
-        match &route.nlri {
-            Nlri::Prefix { nlri, .. } => assert_eq!(nlri.path_id(), Some(0x0102_0304)),
-            other => panic!("{other:?}"),
-        }
+        assert!(route.is_prefix(), "{route:?}");
+        assert_eq!(route.nlri.path_id(), Some(0x0102_0304));
     }
     let (action, routes) = routes_of("withdraw attribute nlri 10.0.0.0/8 2001:db8::/32");
     assert_eq!(action, Action::Withdraw);

@@ -1,10 +1,9 @@
 //! Route blocks of a neighbor (config.md §6, §8): `static`, `announce`, `flow`, `l2vpn`/`vpls`
 //! and single route statements, each route built as its statement completes.
 
-use std::sync::Arc;
-
 use crate::bgp::family::{Afi, Safi};
 use crate::bgp::flow::FlowNlri;
+use crate::bgp::nlri::Nlri;
 use crate::bgp::vpls::VplsNlri;
 
 use super::*;
@@ -91,12 +90,7 @@ pub(super) fn static_block(
                 expect_leaf(ctx, node)?;
                 let mut rd = RouteDraft::default();
                 let nlri = nlri::sr_policy(&mut w, None, &mut rd)?;
-                routes.push(Route {
-                    nlri,
-                    attributes: Arc::new(rd.attributes),
-                    control: Arc::new(rd.control),
-                    location,
-                });
+                routes.push(Route::new(nlri, rd.attributes, rd.control, location));
             }
             _ => return Err(unknown(ctx, node, "static", KEYWORDS)),
         }
@@ -192,32 +186,21 @@ pub(super) fn announce_block(
                             },
                         ));
                     }
-                    Nlri::Flow(Box::new(finish_flow(flow, &mut rd, &location)?))
+                    ParsedNlri::flow(&finish_flow(flow, &mut rd, &location)?)
                 }
                 "mcast-vpn" => {
                     let route = nlri::mvpn(&mut w, afi)?;
                     nlri::attributes_rest(&mut w, k, &mut rd)?;
-                    Nlri::Mvpn {
-                        afi,
-                        route: Box::new(route),
-                    }
+                    ParsedNlri::mvpn(afi, &route)
                 }
                 "mup" => {
                     let route = nlri::mup(&mut w, afi)?;
                     nlri::attributes_rest(&mut w, k, &mut rd)?;
-                    Nlri::Mup {
-                        afi,
-                        route: Box::new(route),
-                    }
+                    ParsedNlri::mup(afi, &route)
                 }
                 _ => nlri::sr_policy(&mut w, Some(afi), &mut rd)?,
             };
-            routes.push(Route {
-                nlri,
-                attributes: Arc::new(rd.attributes),
-                control: Arc::new(rd.control),
-                location,
-            });
+            routes.push(Route::new(nlri, rd.attributes, rd.control, location));
         }
     }
     Ok(())
@@ -247,12 +230,12 @@ pub(super) fn flow_block(
             }
         }
         let nlri = finish_flow(flow, &mut rd, &location)?;
-        routes.push(Route {
-            nlri: Nlri::Flow(Box::new(nlri)),
-            attributes: Arc::new(rd.attributes),
-            control: Arc::new(rd.control),
+        routes.push(Route::new(
+            ParsedNlri::flow(&nlri),
+            rd.attributes,
+            rd.control,
             location,
-        });
+        ));
     }
     Ok(())
 }
@@ -408,19 +391,21 @@ fn vpls_finish(
             },
         ));
     };
-    Ok(Route {
-        // Each value was read within its field's range (`vpls_field`).
-        nlri: Nlri::Vpls(VplsNlri::new(
-            route_rd,
-            endpoint as u16,
-            offset as u16,
-            size as u16,
-            base as u32,
-        )),
-        attributes: Arc::new(rd.attributes),
-        control: Arc::new(rd.control),
+    // Each value was read within its field's range (`vpls_field`).
+    let vpls = VplsNlri::new(
+        route_rd,
+        endpoint as u16,
+        offset as u16,
+        size as u16,
+        base as u32,
+    );
+    let line = location.line;
+    Ok(Route::new(
+        ParsedNlri::vpls(vpls, line),
+        rd.attributes,
+        rd.control,
         location,
-    })
+    ))
 }
 
 /// A one-line VPLS route (`endpoint N base N offset N size N rd RD [attributes]`), for the
@@ -506,15 +491,16 @@ pub fn route_statement<'l>(
 
 /// A short text naming a route in messages.
 pub fn route_text(route: &Route) -> String {
+    let safi = route.family.safi;
     match &route.nlri {
-        Nlri::Prefix { nlri, .. } => nlri.get_prefix().to_string(),
-        Nlri::Flow(_) => match &route.control.name {
+        _ if matches!(safi, Safi::FLOW | Safi::FLOW_VPN) => match &route.control.name {
             Some(name) => format!("flow {name}"),
             None => "flow".into(),
         },
-        Nlri::Vpls(v) => format!("vpls endpoint {}", v.endpoint),
-        Nlri::Mup { .. } => "mup".into(),
-        Nlri::Mvpn { .. } => "mcast-vpn".into(),
-        Nlri::SrPolicy { nlri, .. } => format!("sr-policy color {}", nlri.color),
+        _ if safi == Safi::MUP => "mup".into(),
+        _ if safi == Safi::MCAST_VPN => "mcast-vpn".into(),
+        Nlri::Vpls { route: v, .. } => format!("vpls endpoint {}", v.endpoint),
+        Nlri::SrPolicy { route: p, .. } => format!("sr-policy color {}", p.color),
+        nlri => nlri.get_prefix().to_string(),
     }
 }

@@ -247,7 +247,7 @@ pub fn finish(
                 },
             ));
         }
-        if let Nlri::Prefix { family, .. } = &route.nlri {
+        if route.is_prefix() {
             if route.attributes.next_hop.is_none() && !route.control.withdraw {
                 return Err(ConfigError::new(
                     route.location.clone(),
