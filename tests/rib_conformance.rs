@@ -9,8 +9,8 @@ mod support;
 use std::collections::BTreeMap;
 
 use rexa::bgp::negotiated::{Negotiated, EXTENDED_MAX_MESSAGE, STANDARD_MAX_MESSAGE};
-use rexa::config::to_rib::load_configured;
 use rexa::config::{self, AddPathMode, AsnSetting, Neighbor, ParseOptions};
+use rexa::rib::load_configured;
 use rexa::rib::{AdjRibOut, Drained, RibOptions, SendContext};
 use support::conformance::{ci_files, hex_string as hex, CiEntry, CiFile};
 
@@ -151,7 +151,7 @@ fn run(file: &CiFile) -> Outcome {
             .local_link_local
             .filter(|_| neighbor.capabilities.link_local_nexthop == Some(true)),
     });
-    let report = load_configured(neighbor, &mut rib);
+    let report = load_configured(&neighbor.route_context(), &neighbor.routes, &mut rib);
     if let Some(error) = report.errors.first() {
         return Outcome::Different(format!("a configured route was refused: {error}"));
     }

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
+use super::model::RouteAttributes;
 use super::model::*;
 use super::nlri::CODE_TUNNEL_ENCAPSULATION;
-use super::route::Attributes;
 use crate::bgp::attribute::{
     AsPath, Attribute, PrefixSid, PrefixSidTlv, SegmentKind, Srv6SubSubTlv, Srv6SubTlv,
     CODE_AGGREGATOR, CODE_AIGP, CODE_AS_PATH, CODE_ATOMIC_AGGREGATE, CODE_CLUSTER_LIST,
@@ -265,7 +265,7 @@ fn selection(s: &MessageSelection) -> String {
 }
 
 /// One route: `route <family> <nlri> <attributes> <control>;`.
-pub fn route_line(route: &Route) -> String {
+pub fn route_line(route: &ConfiguredRoute) -> String {
     let mut s = format!("route {} ", route.family());
     // An SR Policy's tunnel, shown with the policy's keywords rather than as raw bytes.
     let mut tunnel = None;
@@ -374,7 +374,7 @@ pub fn route_line(route: &Route) -> String {
 
 /// The attributes in the order ExaBGP's configuration lists them, whatever order they were
 /// written in; raw `attribute [ ]` ones last.
-fn attributes(s: &mut String, a: &Attributes, shown: Option<&Attribute>) {
+fn attributes(s: &mut String, a: &RouteAttributes, shown: Option<&Attribute>) {
     if let Some(nh) = &a.next_hop {
         let _ = write!(s, " next-hop {nh}");
     }
@@ -591,7 +591,7 @@ fn mup_text(s: &mut String, m: &MupRoute) {
 }
 
 /// The SR Policy tunnel the parser made: the last raw attribute of code 23.
-fn sr_policy_tunnel(a: &Attributes) -> Option<&Attribute> {
+fn sr_policy_tunnel(a: &RouteAttributes) -> Option<&Attribute> {
     a.raw().iter().rev().find(
         |r| matches!(r, Attribute::Unknown { code, .. } if *code == CODE_TUNNEL_ENCAPSULATION),
     )

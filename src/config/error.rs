@@ -2,31 +2,8 @@
 //! Every rejection of the configuration is a `ConfigError`; accepted-but-ignored input a `Warning`.
 
 use std::fmt;
-use std::sync::Arc;
 
-/// A position in a configuration file (1-based line and character column).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub file: Arc<str>,
-    pub line: u32,
-    pub col: u32,
-}
-
-impl Location {
-    pub fn new(file: Arc<str>, line: u32, col: u32) -> Location {
-        Location { file, line, col }
-    }
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            // Not inside the file (it could not be read).
-            return write!(f, "{}", self.file);
-        }
-        write!(f, "{}:{}:{}", self.file, self.line, self.col)
-    }
-}
+pub use crate::rib::configured::Location;
 
 /// What is wrong. Every variant names what was found and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -34,15 +34,16 @@ pub mod neighbor;
 pub mod nlri;
 pub mod parser;
 pub mod route;
-pub mod to_rib;
 pub mod value;
+
+#[cfg(test)]
+mod load_tests;
 
 pub use env::Env;
 pub use error::{ConfigError, ErrorKind, Location, Warning, WarningKind};
 pub use flow::FlowDraft;
 pub use model::*;
 pub use parser::{parse_reader, ParseOptions};
-pub use route::Attributes;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -8,15 +8,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::bgp::family::{Afi, Family, Safi};
+use crate::rib::{load_configured, AdjRibOut, LoadReport, RouteContext};
 
 use super::error::{Location, Warning};
-use super::route::Attributes;
 use crate::bgp::flow::FlowNlri;
 use crate::bgp::mup::{MupNlri, MupRoute};
 use crate::bgp::mvpn::{MvpnNlri, MvpnRoute};
 use crate::bgp::nlri::Nlri;
 use crate::bgp::sr_policy::SrPolicyNlri;
 use crate::bgp::vpls::VplsNlri;
+pub use crate::rib::configured::{
+    ConfiguredRoute, FastHash, FastHasher, NextHop, Refusal, RouteAttributes, RouteControl,
+};
 
 /// Everything one configuration file says.
 #[derive(Debug, Clone)]
@@ -252,23 +255,6 @@ pub fn is_multicast(prefix: &Prefix) -> bool {
     }
 }
 
-/// The next-hop of a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NextHop {
-    Address(IpAddr),
-    /// `next-hop self`: the local address (or router-id), resolved per session.
-    SelfAddress,
-}
-
-impl fmt::Display for NextHop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NextHop::Address(a) => write!(f, "{a}"),
-            NextHop::SelfAddress => f.write_str("self"),
-        }
-    }
-}
-
 /// A configured route's NLRI as the parser builds it: the wire value, its family, and
 /// why it cannot be sent when it cannot (kept so that the refusal is reported at load).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,71 +340,15 @@ impl ParsedNlri {
     }
 }
 
-/// Why a configured route that parsed cannot be sent; reported when it is loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Refusal {
-    /// An SR Policy with a segment rexa does not send, or a route `bgp` cannot build.
-    Unsupported,
-    /// A FlowSpec route longer than the adj-rib-out keeps inline.
-    FlowTooLong,
-}
-
-/// Never sent on the wire: how rexa handles the route.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct RouteControl {
-    /// `name`: a label for logs and the API.
-    pub name: Option<String>,
-    /// `split /len`: announce as all sub-prefixes of this length.
-    pub split: Option<u8>,
-    /// `watchdog NAME`: toggled by `announce|withdraw watchdog NAME`.
-    pub watchdog: Option<String>,
-    /// `withdraw`: starts withdrawn.
-    pub withdraw: bool,
-    /// Set when the route cannot be sent (see [`Refusal`]).
-    pub refused: Option<Refusal>,
-}
-
-/// One configured route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Route {
-    /// The wire NLRI (a placeholder for a refused route: see [`RouteControl::refused`]).
-    pub nlri: Nlri,
-    pub family: Family,
-    /// Shared by the routes that have the same (see [`RouteInterner`]).
-    pub attributes: Arc<Attributes>,
-    pub control: Arc<RouteControl>,
-    pub location: Location,
-}
-
-impl Route {
-    pub fn new(
-        parsed: ParsedNlri,
-        attributes: Attributes,
-        mut control: RouteControl,
-        location: Location,
-    ) -> Route {
-        control.refused = parsed.refused;
-        Route {
-            nlri: parsed.nlri,
-            family: parsed.family,
-            attributes: Arc::new(attributes),
-            control: Arc::new(control),
-            location,
-        }
-    }
-
-    pub fn family(&self) -> Family {
-        self.family
-    }
-
-    /// A unicast, multicast, labeled or VPN prefix route.
-    pub fn is_prefix(&self) -> bool {
-        self.control.refused.is_none()
-            && matches!(
-                self.nlri,
-                Nlri::Prefix { .. } | Nlri::Labeled { .. } | Nlri::Vpn { .. }
-            )
-    }
+/// The route of `parsed` (refused when its NLRI could not be built).
+pub fn configured_route(
+    parsed: ParsedNlri,
+    attributes: RouteAttributes,
+    mut control: RouteControl,
+    location: Location,
+) -> ConfiguredRoute {
+    control.refused = parsed.refused;
+    ConfiguredRoute::new(parsed.nlri, parsed.family, attributes, control, location)
 }
 
 /// A neighbor's routes in file order, kept in fixed-size chunks: the list never holds
@@ -426,7 +356,7 @@ impl Route {
 /// loading it into the adj-rib-out) gives the memory back chunk by chunk as it goes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouteList {
-    chunks: Vec<Vec<Route>>,
+    chunks: Vec<Vec<ConfiguredRoute>>,
     len: usize,
 }
 
@@ -438,7 +368,7 @@ impl RouteList {
         RouteList::default()
     }
 
-    pub fn push(&mut self, route: Route) {
+    pub fn push(&mut self, route: ConfiguredRoute) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(route),
             _ => {
@@ -458,21 +388,21 @@ impl RouteList {
         self.len == 0
     }
 
-    pub fn get(&self, index: usize) -> Option<&Route> {
+    pub fn get(&self, index: usize) -> Option<&ConfiguredRoute> {
         self.chunks
             .get(index / Self::CHUNK)
             .and_then(|c| c.get(index % Self::CHUNK))
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Route> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = &ConfiguredRoute> + '_ {
         self.chunks.iter().flatten()
     }
 }
 
 impl std::ops::Index<usize> for RouteList {
-    type Output = Route;
+    type Output = ConfiguredRoute;
 
-    fn index(&self, index: usize) -> &Route {
+    fn index(&self, index: usize) -> &ConfiguredRoute {
         match self.get(index) {
             Some(route) => route,
             None => panic!("route {index} of a list of {}", self.len),
@@ -480,16 +410,16 @@ impl std::ops::Index<usize> for RouteList {
     }
 }
 
-impl Extend<Route> for RouteList {
-    fn extend<I: IntoIterator<Item = Route>>(&mut self, routes: I) {
+impl Extend<ConfiguredRoute> for RouteList {
+    fn extend<I: IntoIterator<Item = ConfiguredRoute>>(&mut self, routes: I) {
         for route in routes {
             self.push(route);
         }
     }
 }
 
-impl FromIterator<Route> for RouteList {
-    fn from_iter<I: IntoIterator<Item = Route>>(routes: I) -> RouteList {
+impl FromIterator<ConfiguredRoute> for RouteList {
+    fn from_iter<I: IntoIterator<Item = ConfiguredRoute>>(routes: I) -> RouteList {
         let mut list = RouteList::new();
         list.extend(routes);
         list
@@ -497,8 +427,8 @@ impl FromIterator<Route> for RouteList {
 }
 
 impl<'a> IntoIterator for &'a RouteList {
-    type Item = &'a Route;
-    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<Route>>>;
+    type Item = &'a ConfiguredRoute;
+    type IntoIter = std::iter::Flatten<std::slice::Iter<'a, Vec<ConfiguredRoute>>>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.chunks.iter().flatten()
@@ -507,8 +437,8 @@ impl<'a> IntoIterator for &'a RouteList {
 
 /// Yields the routes by value; each chunk is freed once its routes are taken.
 impl IntoIterator for RouteList {
-    type Item = Route;
-    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Route>>>;
+    type Item = ConfiguredRoute;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<ConfiguredRoute>>>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.chunks.into_iter().flatten()
@@ -519,70 +449,12 @@ impl IntoIterator for RouteList {
 /// table costs its NLRI and two pointers per route.
 #[derive(Debug, Default)]
 pub struct RouteInterner {
-    attributes: HashSet<Arc<Attributes>, FastHash>,
+    attributes: HashSet<Arc<RouteAttributes>, FastHash>,
     controls: HashSet<Arc<RouteControl>, FastHash>,
 }
 
-/// A multiply-rotate hash (the Fx hash's scheme) for maps keyed by what a configuration
-/// file says, looked up once per route: several times cheaper than SipHash. Only for keys
-/// that come from the configuration (trusted), not from peers or helpers.
-pub type FastHash = std::hash::BuildHasherDefault<FastHasher>;
-
-/// See [`FastHash`].
-#[derive(Debug, Default, Clone, Copy)]
-pub struct FastHasher(u64);
-
-impl FastHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl std::hash::Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u8(&mut self, value: u8) {
-        self.add(u64::from(value));
-    }
-
-    fn write_u16(&mut self, value: u16) {
-        self.add(u64::from(value));
-    }
-
-    fn write_u32(&mut self, value: u32) {
-        self.add(u64::from(value));
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.add(value);
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.add(value as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 impl RouteInterner {
-    pub fn intern(&mut self, route: &mut Route) {
+    pub fn intern(&mut self, route: &mut ConfiguredRoute) {
         route.attributes = share(&mut self.attributes, &route.attributes);
         route.control = share(&mut self.controls, &route.control);
     }
@@ -676,6 +548,26 @@ pub struct Neighbor {
 }
 
 impl Neighbor {
+    /// What loading this neighbor's routes needs to know of it (`next-hop self`).
+    pub fn route_context(&self) -> RouteContext {
+        RouteContext {
+            local: self.local_address,
+            transport: match self.peer_address {
+                IpAddr::V4(_) => Afi::IPV4,
+                IpAddr::V6(_) => Afi::IPV6,
+            },
+            router_id: self.router_id,
+        }
+    }
+
+    /// Loads (or reloads) this neighbor's routes into its adj-rib-out, taking them out of
+    /// the configuration: each chunk is freed once it is in the table, so the
+    /// configuration and the table are never both whole in memory.
+    pub fn load_routes_into(&mut self, rib: &mut AdjRibOut) -> LoadReport {
+        let routes = std::mem::take(&mut self.routes);
+        load_configured(&self.route_context(), routes, rib)
+    }
+
     /// The `ip[/len]` written after `neighbor`.
     pub fn peer_text(&self) -> String {
         let max = if self.peer_address.is_ipv4() { 32 } else { 128 };

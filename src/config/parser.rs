@@ -84,7 +84,7 @@ struct State {
     /// Shares equal attribute sets among all the routes read.
     interner: RouteInterner,
     /// The routes of the statement being read (kept for its allocation).
-    scratch: Vec<Route>,
+    scratch: Vec<ConfiguredRoute>,
 }
 
 impl<'o> Loader<'o> {

@@ -7,123 +7,16 @@ use std::sync::Arc;
 
 use super::error::{ConfigError, ErrorKind, Location};
 use super::lexer::Token;
-use super::model::{NextHop, Prefix, Route, RouteControl};
+use super::model::{ConfiguredRoute, NextHop, Prefix, RouteAttributes, RouteControl};
 use super::value::{self, number, Words};
-use std::hash::{Hash, Hasher};
 
 use crate::bgp::attribute::{
-    Aggregator, Aigp, AsPath, Attribute, Community, ExtendedCommunity, Ipv6ExtendedCommunity,
-    LargeCommunity, Origin, PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidStructure,
-    CODE_CLUSTER_LIST, CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_IPV6_EXTENDED_COMMUNITIES,
-    CODE_LARGE_COMMUNITIES, CODE_PREFIX_SID,
+    Aggregator, Aigp, AsPath, Attribute, Community, ExtendedCommunity, LargeCommunity, Origin,
+    PrefixSid, PrefixSidTlv, Segment, SegmentKind, SidStructure, CODE_CLUSTER_LIST,
+    CODE_COMMUNITIES, CODE_EXTENDED_COMMUNITIES, CODE_LARGE_COMMUNITIES, CODE_PREFIX_SID,
 };
 use crate::bgp::family::{Family, Safi};
 use crate::bgp::nlri::{Labels, Nlri as WireNlri, RouteDistinguisher, MAX_LABELS};
-
-/// Path attributes of a configured route as `bgp` values, the next-hop apart: `next-hop
-/// self` is resolved per neighbor when the route is loaded.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Attributes {
-    pub next_hop: Option<NextHop>,
-    /// One attribute per type code, in the order first written: a repeated keyword replaces
-    /// a value and extends a list.
-    typed: Vec<Attribute>,
-    /// `attribute [ code flags data ]` as `Attribute::Unknown`, in the order written; sent
-    /// after the typed ones, so that one replaces a typed attribute of its code.
-    raw: Vec<Attribute>,
-}
-
-impl Attributes {
-    /// The typed attributes, one per code, in the order first written.
-    pub fn typed(&self) -> &[Attribute] {
-        &self.typed
-    }
-
-    /// The raw `attribute [ ]` ones (`Attribute::Unknown`).
-    pub fn raw(&self) -> &[Attribute] {
-        &self.raw
-    }
-
-    /// The typed attribute of `code`.
-    pub fn get(&self, code: u8) -> Option<&Attribute> {
-        self.typed.iter().find(|a| a.code() == code)
-    }
-
-    /// Sets the typed attribute of `attribute`'s code (replacing the one written before).
-    fn set(&mut self, attribute: Attribute) {
-        match self.typed.iter_mut().find(|a| a.code() == attribute.code()) {
-            Some(slot) => *slot = attribute,
-            None => self.typed.push(attribute),
-        }
-    }
-
-    fn get_mut(&mut self, code: u8) -> Option<&mut Attribute> {
-        self.typed.iter_mut().find(|a| a.code() == code)
-    }
-
-    /// Appends to the EXTENDED_COMMUNITIES list (a FlowSpec action).
-    pub(super) fn add_extended_community(&mut self, community: ExtendedCommunity) {
-        match self.get_mut(CODE_EXTENDED_COMMUNITIES) {
-            Some(Attribute::ExtendedCommunities(list)) => list.push(community),
-            _ => self.set(Attribute::ExtendedCommunities(vec![community])),
-        }
-    }
-
-    /// Appends to the IPV6_EXTENDED_COMMUNITIES list (a FlowSpec action).
-    pub(super) fn add_ipv6_extended_community(&mut self, community: Ipv6ExtendedCommunity) {
-        match self.get_mut(CODE_IPV6_EXTENDED_COMMUNITIES) {
-            Some(Attribute::Ipv6ExtendedCommunities(list)) => list.push(community),
-            _ => self.set(Attribute::Ipv6ExtendedCommunities(vec![community])),
-        }
-    }
-
-    /// Appends an `Attribute::Unknown` to the raw list (an SR Policy's tunnel).
-    pub(super) fn push_raw(&mut self, attribute: Attribute) {
-        self.raw.push(attribute);
-    }
-
-    /// Sorts the extended communities by their bytes, as ExaBGP sends a flow route's.
-    pub(super) fn sort_extended_communities(&mut self) {
-        if let Some(Attribute::ExtendedCommunities(list)) = self.get_mut(CODE_EXTENDED_COMMUNITIES)
-        {
-            list.sort();
-        }
-    }
-}
-
-impl Hash for Attributes {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.next_hop.hash(state);
-        for attribute in self.typed.iter().chain(&self.raw) {
-            hash_attribute(attribute, state);
-        }
-    }
-}
-
-/// Hashes an attribute the configuration can write (equal attributes hash alike; the
-/// MP_REACH / MP_UNREACH it never writes hash by their code alone).
-fn hash_attribute<H: Hasher>(attribute: &Attribute, state: &mut H) {
-    attribute.code().hash(state);
-    match attribute {
-        Attribute::Origin(origin) => origin.hash(state),
-        Attribute::AsPath(path) | Attribute::As4Path(path) => path.hash(state),
-        Attribute::NextHop(address) | Attribute::OriginatorId(address) => address.hash(state),
-        Attribute::Med(value) | Attribute::LocalPref(value) => value.hash(state),
-        Attribute::Aggregator(aggregator) | Attribute::As4Aggregator(aggregator) => {
-            aggregator.hash(state)
-        }
-        Attribute::Communities(list) => list.hash(state),
-        Attribute::ClusterList(list) => list.hash(state),
-        Attribute::ExtendedCommunities(list) => list.hash(state),
-        Attribute::Ipv6ExtendedCommunities(list) => list.hash(state),
-        Attribute::LargeCommunities(list) => list.hash(state),
-        Attribute::PrefixSid(sid) => sid.hash(state),
-        Attribute::Aigp(aigp) => aigp.hash(state),
-        Attribute::PmsiTunnel(tunnel) => tunnel.hash(state),
-        Attribute::Unknown { flags, value, .. } => (flags, value).hash(state),
-        Attribute::AtomicAggregate | Attribute::MpReach(_) | Attribute::MpUnreach(_) => {}
-    }
-}
 
 /// NLRI-side values written among the attributes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,7 +29,7 @@ pub struct NlriFields {
 /// Everything a route statement can set besides its prefix.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RouteDraft {
-    pub attributes: Attributes,
+    pub attributes: RouteAttributes,
     pub control: RouteControl,
     pub nlri: NlriFields,
 }
@@ -146,7 +39,10 @@ pub struct RouteDraft {
 /// attribute set and the NLRI qualifiers (rd, label, path-information), each located at its
 /// prefix. `nlri` and at least one prefix are required, as ExaBGP 5.0.15 requires them.
 /// `name` shapes an unknown word in the error (the API shortens what a helper wrote).
-pub fn attributes_nlri(w: &mut Words, name: fn(&str) -> String) -> Result<Vec<Route>, ConfigError> {
+pub fn attributes_nlri(
+    w: &mut Words,
+    name: fn(&str) -> String,
+) -> Result<Vec<ConfiguredRoute>, ConfigError> {
     let mut draft = RouteDraft::default();
     let mut found_nlri = false;
     while let Some(t) = w.advance() {
@@ -202,7 +98,7 @@ impl RouteDraft {
         prefix: Prefix,
         safi: Option<Safi>,
         location: Location,
-    ) -> Route {
+    ) -> ConfiguredRoute {
         prefix_route(
             prefix,
             &self.nlri,
@@ -219,11 +115,11 @@ impl RouteDraft {
 pub fn prefix_route(
     prefix: Prefix,
     nlri: &NlriFields,
-    attributes: Arc<Attributes>,
+    attributes: Arc<RouteAttributes>,
     control: Arc<RouteControl>,
     safi: Option<Safi>,
     location: Location,
-) -> Route {
+) -> ConfiguredRoute {
     let safi = safi.unwrap_or(if nlri.rd.is_some() {
         Safi::MPLS_VPN
     } else if nlri.labels.is_some() {
@@ -249,7 +145,7 @@ pub fn prefix_route(
             prefix,
         },
     };
-    Route {
+    ConfiguredRoute {
         nlri: wire,
         family: Family::new(prefix.afi(), safi),
         attributes,
@@ -416,7 +312,7 @@ pub fn attribute(
             |t| matches!(t, PrefixSidTlv::Srv6Service { .. }),
             srv6_service(w, k)?,
         ),
-        "attribute" => a.raw.push(generic_attribute(w, k)?),
+        "attribute" => a.push_raw(generic_attribute(w, k)?),
         "label" => {
             let mut labels = Vec::new();
             for t in w.list(k, "a label or [ labels ]")? {
@@ -847,7 +743,7 @@ fn bracket_atoms(
 /// Replaces the TLVs `replaced` selects with `tlvs` (a later keyword wins), keeping them in
 /// type order: label index, originator SRGB, SRv6 services, as they are sent.
 fn put_prefix_sid(
-    attributes: &mut Attributes,
+    attributes: &mut RouteAttributes,
     replaced: fn(&PrefixSidTlv) -> bool,
     tlvs: Vec<PrefixSidTlv>,
 ) {

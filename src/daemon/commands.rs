@@ -14,10 +14,10 @@ use crate::api::command::{
 use crate::bgp::family::Family;
 use crate::bgp::nlri::{Nlri, Prefix};
 use crate::bgp::notification::Notification;
-use crate::config::model::FastHash;
-use crate::config::to_rib::{convert_route, plain_route_attributes, plain_route_nlris};
 use crate::peer::FsmLabel;
 use crate::reactor::{EndpointId, Reactor};
+use crate::rib::configured::FastHash;
+use crate::rib::load::{convert_route, plain_route_attributes, plain_route_nlris};
 use crate::rib::{AttrId, Route};
 
 use super::endpoint::NeighborEndpoint;
@@ -57,7 +57,7 @@ pub(super) struct RouteCache {
 /// One parsed REST: the route (with the prefix it was first seen with) and its attribute
 /// set's id in each target's adj-rib-out (the same order as [`RouteCache::targets`]).
 struct CachedRoute {
-    route: crate::config::model::Route,
+    route: crate::config::model::ConfiguredRoute,
     family: Family,
     ids: Vec<AttrId>,
 }

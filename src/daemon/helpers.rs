@@ -87,7 +87,7 @@ impl NeighborApi {
         NeighborApi {
             name: neighbor.peer_text(),
             description: crate::api::neighbor_match::neighbor_description(neighbor),
-            routes: RouteContext::of(neighbor),
+            routes: neighbor.route_context(),
             subscriptions: subscriptions(neighbor, process_names),
             identity: NeighborIdentity {
                 local_address: neighbor.local_address.unwrap_or(unspecified),

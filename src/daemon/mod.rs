@@ -346,8 +346,7 @@ impl Daemon {
                     settings.report_sent = api.wants_sent();
                     let mut peer = Peer::new(settings, now);
                     // The routes leave the configuration as they enter the table.
-                    let report =
-                        crate::config::to_rib::load_configured_owned(neighbor, peer.rib_mut());
+                    let report = neighbor.load_routes_into(peer.rib_mut());
                     for error in &report.errors {
                         log::error!("neighbor {name}: {error}");
                     }

@@ -118,10 +118,7 @@ impl Daemon {
                 Some(neighbor) => {
                     // The routes leave the configuration as they enter the table.
                     let report = reactor.with_endpoint(id, |session, _| {
-                        crate::config::to_rib::load_configured_owned(
-                            neighbor,
-                            session.peer.rib_mut(),
-                        )
+                        neighbor.load_routes_into(session.peer.rib_mut())
                     });
                     let name = neighbor.peer_text();
                     for error in report.iter().flat_map(|r| &r.errors) {

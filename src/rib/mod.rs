@@ -9,7 +9,8 @@
 //! of whole UPDATE messages straight from the table. Nothing is materialised in advance.
 //!
 //! ```text
-//! daemon start / reload     config::to_rib::load_configured_owned(&mut neighbor, rib)
+//! daemon start / reload     neighbor.load_routes_into(rib) (config::Neighbor, calling
+//!                           rib::load_configured with the neighbor's RouteContext)
 //!                           -> LoadReport (takes the routes out of the configuration,
 //!                           freeing them chunk by chunk as they enter the table; on
 //!                           reload only the difference is queued, routes the new
@@ -32,13 +33,17 @@
 pub mod adj_in;
 pub mod attributes;
 pub mod bodies;
+pub mod configured;
 mod keys;
+pub mod load;
 pub mod out;
 pub mod route;
 mod slab;
 
 pub use adj_in::AdjRibIn;
 pub use attributes::{resolve_self, AttrId, AttributeTable, PathAttributes, SendContext};
+pub use configured::{ConfiguredRoute, Location, NextHop, Refusal, RouteAttributes, RouteControl};
+pub use load::{load_configured, ConversionError, LoadReport};
 pub use out::{mp_next_hop, AdjRibOut, Drained, RibOptions, RibStats};
 pub use route::{Route, RouteContext};
 

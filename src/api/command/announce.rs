@@ -12,7 +12,7 @@ use crate::bgp::family::{Afi, Family, Safi};
 use crate::config::error::{ConfigError, ErrorKind, Location};
 use crate::config::flow::{self, FlowDraft};
 use crate::config::lexer::Token;
-use crate::config::model::{ParsedNlri, Route};
+use crate::config::model::{configured_route, ConfiguredRoute, ParsedNlri};
 use crate::config::neighbor::vpls_inline;
 use crate::config::nlri;
 use crate::config::route::{self, RouteDraft};
@@ -72,7 +72,7 @@ pub(super) fn change(
 ) -> Result<Command, CommandError> {
     let rest = tokens.get(1..).unwrap_or(&[]);
     let words = || Words::new(file, rest, 1, end_col);
-    let routes = |routes: Vec<Route>| Ok(Command::Routes { action, routes });
+    let routes = |routes: Vec<ConfiguredRoute>| Ok(Command::Routes { action, routes });
     // `withdraw eor` and the like are not commands.
     let announce_only = || {
         if action == Action::Withdraw {
@@ -169,7 +169,7 @@ fn prefix_route_line(
     action: Action,
     w: &mut Words,
     safi: Option<Safi>,
-) -> Result<Route, CommandError> {
+) -> Result<ConfiguredRoute, CommandError> {
     let t = w.value("route", "a prefix")?;
     let prefix = value::prefix(w, t, "route")?;
     let mut draft = RouteDraft::default();
@@ -190,7 +190,7 @@ fn family_route(
     tokens: &[Token],
     file: &Arc<str>,
     end_col: u32,
-) -> Result<Route, CommandError> {
+) -> Result<ConfiguredRoute, CommandError> {
     const COMMAND: &str = "announce ipv4|ipv6";
     const EXPECTED: &str =
         "unicast, multicast, nlri-mpls, mpls-vpn, flow, flow-vpn, mcast-vpn, mup or sr-policy";
@@ -217,7 +217,7 @@ fn family_route(
             let mvpn = nlri::mvpn(&mut w, afi)?;
             let mut draft = RouteDraft::default();
             nlri::attributes_rest(&mut w, "mcast-vpn", &mut draft)?;
-            Ok(Route::new(
+            Ok(configured_route(
                 ParsedNlri::mvpn(afi, &mvpn),
                 draft.attributes,
                 draft.control,
@@ -229,7 +229,7 @@ fn family_route(
             let mup = nlri::mup(&mut w, afi)?;
             let mut draft = RouteDraft::default();
             nlri::attributes_rest(&mut w, "mup", &mut draft)?;
-            Ok(Route::new(
+            Ok(configured_route(
                 ParsedNlri::mup(afi, &mup),
                 draft.attributes,
                 draft.control,
@@ -241,7 +241,12 @@ fn family_route(
             let location = location_of(&w, rest.first());
             let mut draft = RouteDraft::default();
             let nlri = nlri::sr_policy(&mut w, Some(afi), &mut draft)?;
-            Ok(Route::new(nlri, draft.attributes, draft.control, location))
+            Ok(configured_route(
+                nlri,
+                draft.attributes,
+                draft.control,
+                location,
+            ))
         }
         Some(other) if Safi::from_name(other).is_some() => Err(CommandError::Unsupported {
             command: COMMAND,
@@ -261,13 +266,13 @@ fn family_route(
 
 /// `attribute(s) <attributes...> nlri <prefix> [<prefix>...]`: the configuration's
 /// statement ([`route::attributes_nlri`]), after a bound on what it may expand to.
-fn bulk_routes(w: &mut Words) -> Result<Vec<Route>, CommandError> {
+fn bulk_routes(w: &mut Words) -> Result<Vec<ConfiguredRoute>, CommandError> {
     let rest = w.tokens.get(w.index..).unwrap_or(&[]);
     if let Some(at) = rest.iter().position(|t| t.text == "nlri") {
         let attribute_text: usize = rest[..at].iter().map(|t| t.text.len() + 1).sum();
         let prefixes = rest.len() - at - 1;
         // Bound the product of the attributes and the prefixes, not just the line.
-        let per_route = std::mem::size_of::<Route>() + 4 * attribute_text;
+        let per_route = std::mem::size_of::<ConfiguredRoute>() + 4 * attribute_text;
         if prefixes.saturating_mul(per_route) > MAX_BULK_BYTES {
             return Err(CommandError::TooManyRoutes { prefixes });
         }
@@ -283,7 +288,7 @@ fn flow_route(
     afi: Option<Afi>,
     file: &Arc<str>,
     end_col: u32,
-) -> Result<Route, CommandError> {
+) -> Result<ConfiguredRoute, CommandError> {
     let mut flow = FlowDraft::default();
     let mut body = tokens;
     if let (Some(name), Some(brace)) = (tokens.first(), tokens.get(1)) {
@@ -320,12 +325,12 @@ fn flow_route(
         flow.afi = Some(afi);
     }
     let nlri = flow.finish(&mut draft).map_err(|error| {
-        CommandError::Route(ConfigError::new(
+        CommandError::ConfiguredRoute(ConfigError::new(
             location.clone(),
             ErrorKind::InvalidFlow { error },
         ))
     })?;
-    Ok(Route::new(
+    Ok(configured_route(
         ParsedNlri::flow(&nlri),
         draft.attributes,
         draft.control,

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use crate::bgp::family::Family;
 use crate::config::error::ConfigError;
 use crate::config::lexer::Token;
-use crate::config::model::{OperationalMessage, Route};
+use crate::config::model::{ConfiguredRoute, OperationalMessage};
 
 pub use super::neighbor_match::{matches_any, neighbor_description, Selector, SelectorKey};
 
@@ -169,7 +169,10 @@ pub enum Command {
     /// neighbor (family configured, next-hop usable) is the caller's, logged, answered
     /// `done` (§4). `split` is left in `control.split` for the caller to expand (lazily:
     /// `split /32` of a /0 is four billion prefixes).
-    Routes { action: Action, routes: Vec<Route> },
+    Routes {
+        action: Action,
+        routes: Vec<ConfiguredRoute>,
+    },
     /// `announce|withdraw watchdog [<name>]`; `None`: the caller uses the process name.
     Watchdog {
         action: Action,
@@ -300,12 +303,12 @@ pub enum CommandError {
         found: String,
     },
     /// The route text does not parse (as a configuration route would not).
-    Route(ConfigError),
+    ConfiguredRoute(ConfigError),
 }
 
 impl From<ConfigError> for CommandError {
     fn from(error: ConfigError) -> CommandError {
-        CommandError::Route(error)
+        CommandError::ConfiguredRoute(error)
     }
 }
 
@@ -348,7 +351,7 @@ impl fmt::Display for CommandError {
                 write!(f, "`{command}` is not supported: {found}")
             }
             // The configuration's messages quote the offending word whole: keep log lines short.
-            CommandError::Route(error) => {
+            CommandError::ConfiguredRoute(error) => {
                 write!(
                     f,
                     "invalid route: {}",

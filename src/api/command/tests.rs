@@ -93,7 +93,7 @@ fn route_lines_with_the_same_rest_differ_only_by_prefix() {
                     Command::Routes { mut routes, .. } if routes.len() == 1 => {
                         routes.pop().map(|mut route| {
                             if route.is_prefix() {
-                                route.nlri = crate::config::to_rib::with_prefix(
+                                route.nlri = crate::rib::load::with_prefix(
                                     &route.nlri,
                                     crate::config::model::Prefix::DEFAULT_V4,
                                 );
@@ -115,21 +115,21 @@ fn command_of(line: &str) -> Command {
     ok(line).command
 }
 
-fn routes_of(line: &str) -> (Action, Vec<Route>) {
+fn routes_of(line: &str) -> (Action, Vec<ConfiguredRoute>) {
     match command_of(line) {
         Command::Routes { action, routes } => (action, routes),
         other => panic!("{line:?}: not a route command: {other:?}"),
     }
 }
 
-fn one_route(line: &str) -> Route {
+fn one_route(line: &str) -> ConfiguredRoute {
     let (_, mut routes) = routes_of(line);
     assert_eq!(routes.len(), 1, "{line:?}");
     routes.remove(0)
 }
 
 /// The same route written in a configuration `static { }` block.
-fn config_route(statement: &str) -> Route {
+fn config_route(statement: &str) -> ConfiguredRoute {
     let text = format!(
         "neighbor 127.0.0.1 {{\n router-id 1.2.3.4;\n local-as 1;\n peer-as 1;\n \
          family {{ all; }}\n static {{\n {statement};\n }}\n}}\n"
@@ -335,7 +335,7 @@ fn api_and_configuration_read_attributes_nlri_alike() {
          static {{\n {statement};\n }}\n}}\n"
     );
     let config = crate::config::parse(&text, "t.conf").unwrap();
-    let configured: Vec<&Route> = config.neighbors[0].routes.iter().collect();
+    let configured: Vec<&ConfiguredRoute> = config.neighbors[0].routes.iter().collect();
     assert_eq!(api.len(), 2);
     assert_eq!(configured.len(), 2);
     for (a, c) in api.iter().zip(configured) {
@@ -439,7 +439,7 @@ fn bulk_attributes() {
         "announce attributes next-hop 1.1.1.1",
         "announce attributes next-hop 1.1.1.1 nlri",
     ] {
-        let CommandError::Route(error) = err(line) else {
+        let CommandError::ConfiguredRoute(error) = err(line) else {
             panic!("{line}: not a route error");
         };
         assert!(
@@ -449,11 +449,11 @@ fn bulk_attributes() {
     }
     assert!(matches!(
         err("announce attributes next-hop 1.1.1.1 nlri 10.0.0.1/8"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     assert!(matches!(
         err("announce attributes bogus 1 nlri 10.0.0.0/8"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
 }
 
@@ -517,7 +517,7 @@ fn flow_routes() {
     ));
     assert!(matches!(
         err("announce flow route { match { bogus 1; } }"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
 }
 
@@ -541,7 +541,7 @@ fn vpls_routes() {
     routes_of("announce vpls endpoint 5 base 10702 offset 1 size 8 rd 192.168.201.1:123");
     assert!(matches!(
         err("announce vpls endpoint 5 base 10702 offset 1 rd 192.168.201.1:123"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
 }
 
@@ -567,30 +567,33 @@ fn mvpn_and_mup() {
 
 #[test]
 fn route_errors() {
-    assert!(matches!(err("announce route"), CommandError::Route(_)));
+    assert!(matches!(
+        err("announce route"),
+        CommandError::ConfiguredRoute(_)
+    ));
     assert!(matches!(
         err("announce route 10.0.0.1/8 next-hop 1.1.1.1"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     assert!(matches!(
         err("announce route 10.0.0.0/8 next-hop"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     assert!(matches!(
         err("announce route 10.0.0.0/8 bogus 1"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     assert!(matches!(
         err("announce route 10.0.0.0/8 med x"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     assert!(matches!(
         err("announce route 10.0.0.0/8 community [ 1:1"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     assert!(matches!(
         err("announce route 300.0.0.0/8"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     assert!(matches!(
         err("announce bogus"),
@@ -607,7 +610,7 @@ fn route_errors() {
     );
     assert!(matches!(
         err("announce route 10.0.0.0/8 next-hop 1.1.1.1; med 1"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     // Without next-hop: an error for an announce (ExaBGP 5.0.15 too), fine for a withdraw.
     assert!(matches!(
@@ -626,7 +629,7 @@ fn route_errors() {
     assert_eq!(path.segments.len(), 2);
     assert_eq!(path.segments[1].asns, vec![3]);
     // The error names the column in the normalised line.
-    let CommandError::Route(error) = err("announce route 10.0.0.0/8 med x") else {
+    let CommandError::ConfiguredRoute(error) = err("announce route 10.0.0.0/8 med x") else {
         unreachable!()
     };
     assert_eq!(error.location.col, 31, "{error}");
@@ -717,7 +720,7 @@ fn watchdog_eor_refresh_operational() {
     );
     assert!(matches!(
         err("announce operational rpcq afi ipv4 safi unicast"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     assert!(matches!(
         err("announce operational"),
@@ -914,7 +917,7 @@ fn json_only_where_supported() {
     // The route parser meets `json` first: an unknown attribute keyword.
     assert!(matches!(
         err("announce route 10.0.0.0/8 next-hop 1.1.1.1 json"),
-        CommandError::Route(_)
+        CommandError::ConfiguredRoute(_)
     ));
     assert_eq!(
         err("version json"),
@@ -1033,7 +1036,7 @@ fn long_lines_and_odd_bytes() {
         "x".repeat(MAX_COMMAND_LEN - 40)
     );
     match err(&huge) {
-        error @ CommandError::Route(_) => {
+        error @ CommandError::ConfiguredRoute(_) => {
             let text = error.to_string();
             assert!(text.len() < 400, "{}", shorten(&text, 400));
         }

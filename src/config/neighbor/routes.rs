@@ -62,7 +62,7 @@ fn block_attributes(
 pub(super) fn static_block(
     ctx: &mut Ctx,
     children: &[Node],
-    routes: &mut Vec<Route>,
+    routes: &mut Vec<ConfiguredRoute>,
 ) -> Result<(), ConfigError> {
     const KEYWORDS: &[&str] = &["route", "attributes", "attribute", "sr-policy"];
     for node in children {
@@ -90,7 +90,7 @@ pub(super) fn static_block(
                 expect_leaf(ctx, node)?;
                 let mut rd = RouteDraft::default();
                 let nlri = nlri::sr_policy(&mut w, None, &mut rd)?;
-                routes.push(Route::new(nlri, rd.attributes, rd.control, location));
+                routes.push(configured_route(nlri, rd.attributes, rd.control, location));
             }
             _ => return Err(unknown(ctx, node, "static", KEYWORDS)),
         }
@@ -101,7 +101,7 @@ pub(super) fn static_block(
 pub(super) fn announce_block(
     ctx: &mut Ctx,
     children: &[Node],
-    routes: &mut Vec<Route>,
+    routes: &mut Vec<ConfiguredRoute>,
 ) -> Result<(), ConfigError> {
     const KEYWORDS: &[&str] = &["ipv4", "ipv6", "l2vpn"];
     const SAFI_KEYWORDS: &[&str] = &[
@@ -200,7 +200,7 @@ pub(super) fn announce_block(
                 }
                 _ => nlri::sr_policy(&mut w, Some(afi), &mut rd)?,
             };
-            routes.push(Route::new(nlri, rd.attributes, rd.control, location));
+            routes.push(configured_route(nlri, rd.attributes, rd.control, location));
         }
     }
     Ok(())
@@ -209,7 +209,7 @@ pub(super) fn announce_block(
 pub(super) fn flow_block(
     ctx: &mut Ctx,
     children: &[Node],
-    routes: &mut Vec<Route>,
+    routes: &mut Vec<ConfiguredRoute>,
 ) -> Result<(), ConfigError> {
     for node in children {
         if node.keyword() != "route" {
@@ -230,7 +230,7 @@ pub(super) fn flow_block(
             }
         }
         let nlri = finish_flow(flow, &mut rd, &location)?;
-        routes.push(Route::new(
+        routes.push(configured_route(
             ParsedNlri::flow(&nlri),
             rd.attributes,
             rd.control,
@@ -367,7 +367,7 @@ fn vpls_finish(
     rd: RouteDraft,
     require_next_hop: bool,
     location: Location,
-) -> Result<Route, ConfigError> {
+) -> Result<ConfiguredRoute, ConfigError> {
     let mut missing = Vec::new();
     for (name, v) in VPLS_KEYWORDS.iter().zip(fields.iter()) {
         if v.is_none() {
@@ -400,7 +400,7 @@ fn vpls_finish(
         base as u32,
     );
     let line = location.line;
-    Ok(Route::new(
+    Ok(configured_route(
         ParsedNlri::vpls(vpls, line),
         rd.attributes,
         rd.control,
@@ -414,14 +414,14 @@ pub(crate) fn vpls_inline(
     w: &mut Words,
     require_next_hop: bool,
     location: Location,
-) -> Result<Route, ConfigError> {
+) -> Result<ConfiguredRoute, ConfigError> {
     let mut fields: VplsFields = [None; 4];
     let mut rd = RouteDraft::default();
     vpls_words(w, &mut fields, &mut rd)?;
     vpls_finish(fields, rd, require_next_hop, location)
 }
 
-fn vpls(ctx: &mut Ctx, node: &Node, routes: &mut Vec<Route>) -> Result<(), ConfigError> {
+fn vpls(ctx: &mut Ctx, node: &Node, routes: &mut Vec<ConfiguredRoute>) -> Result<(), ConfigError> {
     let location = ctx.node_loc(node);
     let mut w = words(ctx.file, node);
     let mut fields: VplsFields = [None; 4];
@@ -443,7 +443,7 @@ fn vpls(ctx: &mut Ctx, node: &Node, routes: &mut Vec<Route>) -> Result<(), Confi
 pub(super) fn l2vpn_block(
     ctx: &mut Ctx,
     children: &[Node],
-    routes: &mut Vec<Route>,
+    routes: &mut Vec<ConfiguredRoute>,
 ) -> Result<(), ConfigError> {
     for node in children {
         if node.keyword() != "vpls" {
@@ -462,7 +462,7 @@ pub fn route_statement<'l>(
     ctx: &mut Ctx,
     blocks: &[&Node<'static>],
     node: Node<'l>,
-    routes: &mut Vec<Route>,
+    routes: &mut Vec<ConfiguredRoute>,
 ) -> Result<Option<Node<'l>>, ConfigError> {
     let one = std::slice::from_ref(&node);
     match blocks {
@@ -490,7 +490,7 @@ pub fn route_statement<'l>(
 }
 
 /// A short text naming a route in messages.
-pub fn route_text(route: &Route) -> String {
+pub fn route_text(route: &ConfiguredRoute) -> String {
     let safi = route.family.safi;
     match &route.nlri {
         _ if matches!(safi, Safi::FLOW | Safi::FLOW_VPN) => match &route.control.name {

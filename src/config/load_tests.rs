@@ -1,14 +1,47 @@
-//! Configured and API routes into the adj-rib-out: `next-hop self`, `split`, FlowSpec,
-//! watchdogs and the reload difference.
+//! Parsed configurations loaded by `rib::load`: `next-hop self`, `split`, FlowSpec, watchdogs
+//! and the reload difference.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::*;
 use crate::bgp::attribute::Attribute;
+use crate::bgp::family::Family;
 use crate::bgp::negotiated::Negotiated;
+use crate::bgp::nlri::Nlri;
 use crate::bgp::update::Update;
+use crate::config::Neighbor;
+use crate::rib::load::{convert_route, ConversionError, LoadReport};
 use crate::rib::tests::{attrs, decode, drain_all, session, up_v4, v4};
 use crate::rib::RibOptions;
+use crate::rib::{AdjRibOut, Route, RouteContext};
+
+/// The routes of one neighbor, and the configured routes that could not be converted.
+struct RouteSet {
+    routes: Vec<Route>,
+    errors: Vec<ConversionError>,
+}
+
+/// Converts every route of `n`, with `local` in place of its configured local address.
+fn neighbor_routes(n: &Neighbor, local: Option<IpAddr>) -> RouteSet {
+    let mut ctx = n.route_context();
+    ctx.local = local.or(ctx.local);
+    let mut set = RouteSet {
+        routes: Vec::new(),
+        errors: Vec::new(),
+    };
+    for route in &n.routes {
+        let mut out = Vec::new();
+        match convert_route(route, &ctx, &mut out) {
+            Ok(()) => set.routes.append(&mut out),
+            Err(error) => set.errors.push(error),
+        }
+    }
+    set
+}
+
+/// Loads `n`'s routes into `rib`, the configuration kept.
+fn load_configured(n: &Neighbor, rib: &mut AdjRibOut) -> LoadReport {
+    crate::rib::load_configured(&n.route_context(), &n.routes, rib)
+}
 
 fn neighbor(body: &str, peer: &str, local: &str) -> crate::config::Neighbor {
     let text = format!(

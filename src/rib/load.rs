@@ -1,21 +1,17 @@
-//! Configured routes turned into adj-rib-out routes (wire NLRI, typed attributes, `next-hop
-//! self`, `split` expanded), streamed into the table at start and as a diff on reload.
-//!
-//! This is the conversion layer between `config`'s own route types and `bgp`'s that issue 9
-//! point 1 removes (the parser is to build `bgp` values directly); it lives here so that `rib`
-//! does not depend on `config`.
+//! Configured (and API) routes loaded into the adj-rib-out (`next-hop self` resolved, `split`
+//! expanded), streamed into the table at start and as a diff on reload.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
+use super::configured::{ConfiguredRoute, FastHash, Location, NextHop, Refusal, RouteAttributes};
+use super::{resolve_self, AdjRibOut, AttrId, PathAttributes, Route, RouteContext};
 use crate::bgp::attribute::Attribute;
 use crate::bgp::family::{Afi, Family, Safi};
 use crate::bgp::flow::FlowError;
 use crate::bgp::nlri::{Nlri, Prefix};
-use crate::config::{self, Location, Neighbor, Refusal};
-use crate::rib::{resolve_self, AdjRibOut, AttrId, PathAttributes, Route, RouteContext};
 
 /// Largest number of routes one `split` may produce.
 pub const MAX_SPLIT_ROUTES: u64 = 1 << 24;
@@ -76,13 +72,6 @@ impl fmt::Display for ConversionError {
 
 impl std::error::Error for ConversionError {}
 
-/// The routes of one neighbor, and the configured routes that could not be converted.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RouteSet {
-    pub routes: Vec<Route>,
-    pub errors: Vec<ConversionError>,
-}
-
 /// What [`load_configured`] did to an adj-rib-out.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadReport {
@@ -101,32 +90,10 @@ impl LoadReport {
     }
 }
 
-/// Converts every route of `neighbor`. `local_address` is the session's local address
-/// (for `next-hop self`); `None` falls back to the configured one, and without one a
-/// `next-hop self` of the session's family is left for the session to resolve.
-pub fn neighbor_routes(neighbor: &Neighbor, local_address: Option<IpAddr>) -> RouteSet {
-    let mut set = RouteSet::default();
-    set.errors = for_each_route(neighbor, local_address, |route| set.routes.push(route));
-    set
-}
-
-impl RouteContext {
-    pub fn of(neighbor: &Neighbor) -> RouteContext {
-        RouteContext {
-            local: neighbor.local_address,
-            transport: match neighbor.peer_address {
-                IpAddr::V4(_) => Afi::IPV4,
-                IpAddr::V6(_) => Afi::IPV6,
-            },
-            router_id: neighbor.router_id,
-        }
-    }
-}
-
 /// Converts one configured (or API-given) route, appending its routes to `out` (several
 /// with `split`).
 pub fn convert_route(
-    route: &config::Route,
+    route: &ConfiguredRoute,
     ctx: &RouteContext,
     out: &mut Vec<Route>,
 ) -> Result<(), ConversionError> {
@@ -138,7 +105,7 @@ pub fn convert_route(
 /// reuse them for many prefixes: its attribute set for `ctx` ([`convert_route`]'s, exactly).
 /// `None` for a route that is not plain.
 pub fn plain_route_attributes(
-    route: &config::Route,
+    route: &ConfiguredRoute,
     ctx: &RouteContext,
 ) -> Option<Result<PathAttributes, ConversionError>> {
     let family = route.family();
@@ -153,54 +120,20 @@ pub fn plain_route_attributes(
 /// address order, with `prefix` (of the route's address family) in place of the route's
 /// own; they do not depend on the neighbor.
 pub fn plain_route_nlris(
-    route: &config::Route,
-    prefix: config::Prefix,
+    route: &ConfiguredRoute,
+    prefix: Prefix,
     visit: impl FnMut(Nlri),
 ) -> Result<(), ConversionError> {
     prefix_nlris_of(route, Some(prefix), visit)
 }
 
-/// Streams the converted routes of `neighbor` to `visit`, one at a time (a `split` route
-/// gives each of its sub-prefixes), and returns the routes that could not be converted.
-pub fn for_each_route(
-    neighbor: &Neighbor,
-    local_address: Option<IpAddr>,
-    mut visit: impl FnMut(Route),
-) -> Vec<ConversionError> {
-    let mut ctx = RouteContext::of(neighbor);
-    ctx.local = local_address.or(ctx.local);
-    let mut errors = Vec::new();
-    let mut scratch = Vec::new();
-    for route in &neighbor.routes {
-        match convert_route(route, &ctx, &mut scratch) {
-            Ok(()) => scratch.drain(..).for_each(&mut visit),
-            Err(error) => {
-                scratch.clear();
-                errors.push(error);
-            }
-        }
-    }
-    errors
-}
-
-/// Loads (or reloads) the configured routes of `neighbor` into its adj-rib-out, straight
-/// from the parsed configuration: routes new or changed since the last load are queued,
-/// unchanged ones cost nothing, routes of the last load that this one lacks are withdrawn
-/// (the table remembers which routes the configuration owns, so no copy of the previous
-/// configuration is kept). Watchdog routes keep the state the API last gave their group.
-pub fn load_configured(neighbor: &Neighbor, rib: &mut AdjRibOut) -> LoadReport {
-    load_routes(&RouteContext::of(neighbor), &neighbor.routes, rib)
-}
-
-/// [`load_configured`], taking the routes out of `neighbor`: each chunk of the parsed
-/// routes is freed once it is in the table, so the configuration and the table are never
-/// both whole in memory.
-pub fn load_configured_owned(neighbor: &mut Neighbor, rib: &mut AdjRibOut) -> LoadReport {
-    let routes = std::mem::take(&mut neighbor.routes);
-    load_routes(&RouteContext::of(neighbor), routes, rib)
-}
-
-fn load_routes<R: std::borrow::Borrow<config::Route>>(
+/// Loads (or reloads) a neighbor's configured routes into its adj-rib-out: routes new or
+/// changed since the last load are queued, unchanged ones cost nothing, routes of the last
+/// load that this one lacks are withdrawn (the table remembers which routes the
+/// configuration owns, so no copy of the previous configuration is kept). Watchdog routes
+/// keep the state the API last gave their group. Routes given by value are freed as they
+/// enter the table.
+pub fn load_configured<R: std::borrow::Borrow<ConfiguredRoute>>(
     ctx: &RouteContext,
     routes: impl IntoIterator<Item = R>,
     rib: &mut AdjRibOut,
@@ -209,7 +142,7 @@ fn load_routes<R: std::borrow::Borrow<config::Route>>(
     // Plain prefix routes (the bulk of a large table) with the same parsed attribute set
     // and family share one conversion and one interning. The key holds the set, so its
     // address is not reused while the key is in the map.
-    let mut shared: HashMap<(usize, Family), (Arc<config::Attributes>, AttrId), config::FastHash> =
+    let mut shared: HashMap<(usize, Family), (Arc<RouteAttributes>, AttrId), FastHash> =
         HashMap::default();
     // The other routes: consecutive ones usually share their attributes (`split`, `nlri`
     // lists): intern once per run.
@@ -306,7 +239,7 @@ fn load_routes<R: std::borrow::Borrow<config::Route>>(
 /// The route's wire attributes with its next-hop (an address, or `next-hop self` resolved
 /// now or left for the session).
 fn next_hop_attributes(
-    route: &config::Route,
+    route: &ConfiguredRoute,
     family: Family,
     local: Option<IpAddr>,
     transport: Afi,
@@ -315,12 +248,12 @@ fn next_hop_attributes(
     let attributes = PathAttributes::new(None, wire_attributes(&route.attributes));
     Ok(match route.attributes.next_hop {
         None => attributes,
-        Some(config::NextHop::Address(address)) => attributes.with_next_hop(Some(address)),
+        Some(NextHop::Address(address)) => attributes.with_next_hop(Some(address)),
         // The local address is learnt from the socket: the session resolves it.
-        Some(config::NextHop::SelfAddress) if local.is_none() && family.afi == transport => {
+        Some(NextHop::SelfAddress) if local.is_none() && family.afi == transport => {
             attributes.with_self_next_hop(family.afi)
         }
-        Some(config::NextHop::SelfAddress) => attributes.with_next_hop(Some(
+        Some(NextHop::SelfAddress) => attributes.with_next_hop(Some(
             resolve_self(family.afi, local, Some(router_id)).ok_or_else(|| {
                 ConversionError::NextHopSelf {
                     family,
@@ -332,7 +265,7 @@ fn next_hop_attributes(
 }
 
 fn convert(
-    route: &config::Route,
+    route: &ConfiguredRoute,
     local: Option<IpAddr>,
     transport: Afi,
     router_id: Ipv4Addr,
@@ -404,15 +337,15 @@ fn prefix_family_supported(family: Family) -> bool {
 
 /// The wire NLRI of a configured prefix route (several with `split`), given to `visit` in
 /// address order.
-fn prefix_nlris(route: &config::Route, visit: impl FnMut(Nlri)) -> Result<(), ConversionError> {
+fn prefix_nlris(route: &ConfiguredRoute, visit: impl FnMut(Nlri)) -> Result<(), ConversionError> {
     prefix_nlris_of(route, None, visit)
 }
 
 /// [`prefix_nlris`], with `prefix` (of the route's address family) in place of the route's
 /// own when given.
 fn prefix_nlris_of(
-    route: &config::Route,
-    prefix: Option<config::Prefix>,
+    route: &ConfiguredRoute,
+    prefix: Option<Prefix>,
     mut visit: impl FnMut(Nlri),
 ) -> Result<(), ConversionError> {
     let family = route.family();
@@ -464,10 +397,10 @@ fn prefix_nlris_of(
 
 /// A FlowSpec route: its NLRI inline, its attributes as parsed (the actions are among the
 /// extended communities), the next-hop only in MP_REACH_NLRI.
-fn convert_flow(route: &config::Route, out: &mut Vec<Route>) {
+fn convert_flow(route: &ConfiguredRoute, out: &mut Vec<Route>) {
     let attributes = &route.attributes;
     let next_hop = match attributes.next_hop {
-        Some(config::NextHop::Address(address)) => Some(address),
+        Some(NextHop::Address(address)) => Some(address),
         _ => None,
     };
     out.push(Route {
@@ -525,9 +458,6 @@ fn sub_prefix(base: IpAddr, len: u8, index: u64) -> IpAddr {
 
 /// The wire attributes a configured route carries (next-hop apart): the typed ones, then
 /// the raw ones, so that a raw attribute replaces a typed one of its code.
-pub fn wire_attributes(a: &config::Attributes) -> Vec<Attribute> {
+pub fn wire_attributes(a: &RouteAttributes) -> Vec<Attribute> {
     a.typed().iter().chain(a.raw()).cloned().collect()
 }
-
-#[cfg(test)]
-mod tests;
