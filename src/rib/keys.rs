@@ -214,20 +214,26 @@ impl std::hash::BuildHasher for KeyHasherBuilder {
 
 pub(super) struct KeyHasher(u64);
 
+/// Gives `bytes` to `add` as little-endian 64-bit words, a short tail tagged with its
+/// length (so that `[1]` and `[1, 0]` differ): the byte input of the table's hashers.
+pub(super) fn for_each_word(bytes: &[u8], mut add: impl FnMut(u64)) {
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        add(u64::from_le_bytes(word));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+    }
+}
+
 impl std::hash::Hasher for KeyHasher {
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.write_u64(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
-        }
+        for_each_word(bytes, |word| self.write_u64(word));
     }
     fn write_u8(&mut self, value: u8) {
         self.write_u64(u64::from(value));
