@@ -117,6 +117,16 @@ pub fn write_keepalive(out: &mut Vec<u8>) {
     drop(MessageWriter::begin(out, KEEPALIVE));
 }
 
+/// The bytes of every KEEPALIVE, for reports that need them without writing one
+/// (equal to what [`write_keepalive`] appends; tested).
+pub const KEEPALIVE_MESSAGE: [u8; HEADER_LEN] = {
+    let mut bytes = [0xFF; HEADER_LEN];
+    bytes[16] = 0;
+    bytes[17] = HEADER_LEN as u8;
+    bytes[18] = KEEPALIVE;
+    bytes
+};
+
 /// The smallest valid whole-message length of each type (KEEPALIVE is also the largest).
 fn min_length(kind: u8) -> usize {
     match kind {
@@ -411,6 +421,10 @@ mod tests {
             Message::decode_message(&bytes, &Negotiated::default()).unwrap(),
             Message::Keepalive
         );
+        let mut written = Vec::new();
+        write_keepalive(&mut written);
+        assert_eq!(written, bytes);
+        assert_eq!(KEEPALIVE_MESSAGE.as_slice(), bytes.as_slice());
     }
 
     #[test]

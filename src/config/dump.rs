@@ -471,7 +471,7 @@ fn prefix_sid_text(s: &mut String, sid: &PrefixSid) {
             let Srv6SubTlv::SidInformation(info) = sub else {
                 continue;
             };
-            let service = if *kind == 5 {
+            let service = if *kind == crate::bgp::attribute::TLV_SRV6_L3_SERVICE {
                 "l3-service"
             } else {
                 "l2-service"

@@ -617,29 +617,6 @@ fn unix_seconds() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The bytes of every KEEPALIVE.
-const KEEPALIVE_PACKET: [u8; message_type::HEADER_LEN] = [
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0xFF,
-    0x00,
-    0x13,
-    message_type::KEEPALIVE,
-];
-
 /// Renders `event` for one helper (see [`event::render`]), with the neighbor's identity,
 /// negotiation and JSON counter.
 fn render(
@@ -679,7 +656,7 @@ fn render_deferred(
         let report = MessageReport {
             direction: Direction::Send,
             kind: message_type::KEEPALIVE,
-            packet: Some(&KEEPALIVE_PACKET),
+            packet: Some(&message_type::KEEPALIVE_MESSAGE),
             message: Some(&message),
             raw: true,
             parsed: true,
@@ -877,7 +854,7 @@ mod tests {
         let keepalive = || MessageReport {
             direction: Direction::Send,
             kind: message_type::KEEPALIVE,
-            packet: Some(&KEEPALIVE_PACKET),
+            packet: Some(&message_type::KEEPALIVE_MESSAGE),
             message: Some(&message),
             raw: true,
             parsed: true,

@@ -234,6 +234,18 @@ impl std::fmt::Debug for AdjRibOut {
     }
 }
 
+/// The flags of a route entering the table: announced (with `mark`), or a withdrawal the
+/// peer may need (counted as sent, so that it goes out); pending when a session is up.
+#[inline]
+fn new_entry_flags(announce: bool, up: bool, mark: u8) -> u8 {
+    let state = if announce {
+        FLAG_ANNOUNCED | mark
+    } else {
+        FLAG_SENT
+    };
+    state | if up { FLAG_PENDING } else { 0 }
+}
+
 impl AdjRibOut {
     pub fn new(options: RibOptions) -> AdjRibOut {
         AdjRibOut {
@@ -480,12 +492,10 @@ impl AdjRibOut {
                     self.attributes.release(id);
                     return;
                 }
-                let flags = if announce {
-                    FLAG_ANNOUNCED | mark
-                } else {
-                    FLAG_SENT
-                } | if up { FLAG_PENDING } else { 0 };
-                vacant.insert(Entry { attr: id, flags });
+                vacant.insert(Entry {
+                    attr: id,
+                    flags: new_entry_flags(announce, up, mark),
+                });
                 if up {
                     self.pending.push(key);
                 }
@@ -535,12 +545,10 @@ impl AdjRibOut {
                 }
                 // A withdrawal of a route this table does not hold: the peer may have it
                 // (sent before a table without adj-rib-out forgot it), so it is sent.
-                let flags = if announce {
-                    FLAG_ANNOUNCED | mark
-                } else {
-                    FLAG_SENT
-                } | if up { FLAG_PENDING } else { 0 };
-                let entry = Entry { attr: id, flags };
+                let entry = Entry {
+                    attr: id,
+                    flags: new_entry_flags(announce, up, mark),
+                };
                 let Some(key) = self.insert(place, family, nlri, entry) else {
                     log::warn!("adj-rib-out: table full, {family} route dropped");
                     self.attributes.release(id);

@@ -20,7 +20,7 @@ pub use self::extended::{ExtendedCommunity, ExtendedKind, Ipv6ExtendedCommunity}
 pub use self::pmsi::{PmsiTunnel, PMSI_INGRESS_REPLICATION, PMSI_NO_TUNNEL};
 pub use self::prefix_sid::{
     PrefixSid, PrefixSidFault, PrefixSidTlv, SidInformation, SidStructure, Srv6SubSubTlv,
-    Srv6SubTlv, TLV_SRV6_L2_SERVICE,
+    Srv6SubTlv, TLV_SRV6_L2_SERVICE, TLV_SRV6_L3_SERVICE,
 };
 
 use super::error::ErrorAction;
